@@ -1,0 +1,86 @@
+// swift-tools-version:6.1
+// kubeflow-mcp: a minimal MCP host that loads Kubeflow tool bundles as dlopen plugins.
+//
+// Dependencies are chosen, not collected:
+//   - modelcontextprotocol/swift-sdk: the MCP protocol (we bring our own stdio transport).
+//   - swift-argument-parser: the CLI.
+//   - Yams (libyaml inside): kubeconfig, plugins.d/*.yaml, policy files, CRD schemas.
+//   - FlyingFox: the cluster simulator's HTTP server. Pure Swift, no dependencies
+//     (no SwiftNIO), builds in seconds on 2 cores, and supports streamed bodies,
+//     which `watch=true` and `logs?follow=true` need.
+//   - libcurl (system library, libcurl4-openssl-dev): the Kubernetes HTTP client.
+import PackageDescription
+
+/// First-party plugins: each is a shared library the host dlopens at run time,
+/// built from `Sources/Plugins/<Folder>`. The product becomes `libkfmcp-<name>.so`.
+struct FirstPartyPlugin {
+    let folder: String
+    var product: String { "kfmcp-" + folder.lowercased() }
+    var target: String { folder + "Plugin" }
+}
+let plugins: [FirstPartyPlugin] = [
+    FirstPartyPlugin(folder: "Sample"),
+    FirstPartyPlugin(folder: "Trainer"),
+    FirstPartyPlugin(folder: "TorchTune"),
+]
+let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) }
+let pluginTargets: [Target] = plugins.map {
+    .target(name: $0.target, dependencies: ["PluginKit"], path: "Sources/Plugins/" + $0.folder)
+}
+
+let package = Package(
+    name: "kubeflow-mcp",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kubeflow-mcp", targets: ["kubeflow-mcp"]),
+    ] + pluginProducts,
+    dependencies: [
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
+    ],
+    targets: [
+        // The whole host/plugin contract: one C header.
+        .target(name: "PluginABI", path: "Sources/PluginABI",
+                cSettings: [.unsafeFlags(["-Wall", "-Wpadded", "-Werror"])]),
+        // JSON value type shared by the host and Swift plugins (ordered numbers: 4 vs 4.0).
+        .target(name: "KFJSON", path: "Sources/KFJSON"),
+        // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
+        .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
+
+        // Host side.
+        .systemLibrary(name: "CCurl", path: "Sources/Host/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
+                path: "Sources/Host/KubeClient"),
+        .target(name: "HostCore",
+                dependencies: ["PluginABI", "KFJSON", "KubeClient",
+                               .product(name: "MCP", package: "swift-sdk"),
+                               .product(name: "Yams", package: "Yams")],
+                path: "Sources/Host/HostCore"),
+        .executableTarget(name: "kubeflow-mcp",
+                          dependencies: ["HostCore", "ClusterSim",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/Host/CLI"),
+
+        // The Kubernetes API simulator: embedded default cluster and test cluster.
+        .target(name: "ClusterSim",
+                dependencies: ["KFJSON", .product(name: "FlyingFox", package: "FlyingFox"),
+                               .product(name: "Yams", package: "Yams")],
+                path: "Sources/ClusterSim"),
+
+        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON"],
+                    path: "Tests/HostCoreTests"),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
+                    path: "Tests/KubeClientTests"),
+        .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],
+                    path: "Tests/ClusterSimTests"),
+        // Plugin logic tested in-process (one plugin target per test target: each
+        // plugin exports the same entry symbol).
+        .testTarget(name: "TrainerTests", dependencies: ["TrainerPlugin", "PluginKit"],
+                    path: "Tests/TrainerTests"),
+        .testTarget(name: "TorchTuneTests", dependencies: ["TorchTunePlugin", "PluginKit"],
+                    path: "Tests/TorchTuneTests"),
+    ] + pluginTargets
+)

@@ -1,0 +1,12 @@
+/* Compiled with -Wall -Wpadded -Werror so a header change that adds implicit
+ * padding or a warning fails the build. It also pins the layout on LP64. */
+#include "kfmcp_plugin.h"
+#include <stddef.h>
+
+_Static_assert(sizeof(void *) != 8 || sizeof(kfmcp_tool_v1) == 64, "kfmcp_tool_v1 layout");
+_Static_assert(sizeof(void *) != 8 || sizeof(kfmcp_backend_v1) == 40, "kfmcp_backend_v1 layout");
+_Static_assert(offsetof(kfmcp_manifest_v1, struct_size) == 0, "struct_size first");
+_Static_assert(offsetof(kfmcp_host_v1, struct_size) == 0, "struct_size first");
+
+/* One symbol so the object file is not empty. */
+const unsigned kfmcp_abi_major_built = KFMCP_ABI_MAJOR;

@@ -1,0 +1,152 @@
+import PluginABI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The C side of a Swift plugin: builds the manifest the host reads and routes
+/// the host's invoke/backend_invoke calls to the Swift handlers.
+///
+/// Each plugin library links its own copy of PluginKit, so this state is per
+/// plugin. It is written once, during entry (which runs alone), and only read
+/// afterwards, from any thread.
+final class ExportedPlugin: @unchecked Sendable {
+    let definition: PluginDefinition
+    let host: PluginHost
+    let tools: [String: ToolDefinition]
+    let backends: [String: BackendDefinition]
+    let manifest: UnsafeMutablePointer<kfmcp_manifest_v1>
+
+    init(definition: PluginDefinition, host: PluginHost) {
+        self.definition = definition
+        self.host = host
+        self.tools = Dictionary(definition.tools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.backends = Dictionary(definition.backends.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.manifest = ExportedPlugin.makeManifest(definition)
+    }
+
+    nonisolated(unsafe) static var current: ExportedPlugin?
+
+    /// Strings in the manifest live as long as the process (the host never unloads).
+    private static func cString(_ s: String?) -> UnsafePointer<CChar>? {
+        guard let s else { return nil }
+        return UnsafePointer(strdup(s))
+    }
+
+    private static func makeManifest(_ d: PluginDefinition) -> UnsafeMutablePointer<kfmcp_manifest_v1> {
+        let tools = UnsafeMutablePointer<kfmcp_tool_v1>.allocate(capacity: max(d.tools.count, 1))
+        for (i, t) in d.tools.enumerated() {
+            var flags: UInt32 = 0
+            if t.idempotent { flags |= UInt32(KFMCP_TOOL_IDEMPOTENT) }
+            if t.openWorld { flags |= UInt32(KFMCP_TOOL_OPEN_WORLD) }
+            tools[i] = kfmcp_tool_v1(
+                struct_size: UInt32(MemoryLayout<kfmcp_tool_v1>.size), risk: t.risk.rawValue, flags: flags,
+                reserved0: 0, name: cString(t.name), title: cString(t.title), description: cString(t.description),
+                category: cString(t.category), input_schema: cString(t.inputSchema.serialized()),
+                output_schema: cString(t.outputSchema?.serialized()))
+        }
+        let backends = UnsafeMutablePointer<kfmcp_backend_v1>.allocate(capacity: max(d.backends.count, 1))
+        for (i, b) in d.backends.enumerated() {
+            backends[i] = kfmcp_backend_v1(
+                struct_size: UInt32(MemoryLayout<kfmcp_backend_v1>.size), reserved0: 0, id: cString(b.id),
+                title: cString(b.title), version: cString(b.version),
+                capabilities_json: cString(b.capabilities.serialized()))
+        }
+        let m = UnsafeMutablePointer<kfmcp_manifest_v1>.allocate(capacity: 1)
+        m.initialize(to: kfmcp_manifest_v1(
+            struct_size: UInt32(MemoryLayout<kfmcp_manifest_v1>.size),
+            abi_major: UInt16(KFMCP_ABI_MAJOR), abi_minor: UInt16(KFMCP_ABI_MINOR),
+            plugin_id: cString(d.id), plugin_version: cString(d.version),
+            built_with: cString(swiftToolchainDescription), description: cString(d.description),
+            tools: UnsafePointer(tools), tool_count: UInt32(d.tools.count),
+            backend_count: UInt32(d.backends.count), backends: UnsafePointer(backends),
+            invoke: exportedInvoke, backend_invoke: d.backends.isEmpty ? nil : exportedBackendInvoke,
+            free_result: exportedFree, shutdown: exportedShutdown,
+            reserved: (nil, nil, nil, nil)))
+        return m
+    }
+}
+
+#if compiler(>=6.3)
+let swiftToolchainDescription = "swift 6.3+"
+#else
+let swiftToolchainDescription = "swift 6"
+#endif
+
+extension PluginDefinition {
+    /// Hand the manifest to the host. Call it from the plugin's one exported
+    /// `kfmcp_plugin_entry_v1` function; it returns the manifest pointer.
+    public func export(host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+        guard let host else { return nil }
+        let typedHost = host.assumingMemoryBound(to: kfmcp_host_v1.self)
+        if let existing = ExportedPlugin.current { return UnsafeRawPointer(existing.manifest) }
+        let pluginHost = PluginHost(raw: typedHost)
+        let exported = ExportedPlugin(definition: self, host: pluginHost)
+        ExportedPlugin.current = exported
+        onLoad?(pluginHost)
+        return UnsafeRawPointer(exported.manifest)
+    }
+}
+
+// MARK: - The C callbacks
+
+private func writeOut(_ json: JSON, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+    out?.pointee = strdup(json.serialized())
+}
+
+private func errorJSON(_ e: ToolError) -> JSON {
+    var error: JSON = ["message": .string(e.message)]
+    if let field = e.field { error["field"] = .string(field) }
+    if let details = e.details { error["details"] = details }
+    return ["error": error]
+}
+
+private func run(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ body: () throws -> JSON) -> Int32 {
+    do {
+        writeOut(try body(), out)
+    } catch let e as ToolError {
+        writeOut(errorJSON(e), out)
+    } catch {
+        writeOut(errorJSON(ToolError("Internal error: \(error)")), out)
+    }
+    return KFMCP_OK
+}
+
+private let exportedInvoke: @convention(c) (
+    UnsafePointer<CChar>?, UnsafePointer<CChar>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { tool, jsonIn, call, out in
+    guard let plugin = ExportedPlugin.current, let tool, let jsonIn else { return KFMCP_ERR_INTERNAL }
+    guard let definition = plugin.tools[String(cString: tool)] else { return KFMCP_ERR_UNKNOWN }
+    guard let arguments = try? JSON.parse(String(cString: jsonIn)) else { return KFMCP_ERR_BAD_INPUT }
+    let toolCall = ToolCall(tool: definition.name, arguments: arguments, host: plugin.host, call: call)
+    return run(out) {
+        let output = try definition.handler(toolCall)
+        var answer: JSON = ["result": output.result]
+        if let text = output.text { answer["text"] = .string(text) }
+        return answer
+    }
+}
+
+private let exportedBackendInvoke: @convention(c) (
+    UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, OpaquePointer?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { backendID, op, jsonIn, call, out in
+    guard let plugin = ExportedPlugin.current, let backendID, let op, let jsonIn else { return KFMCP_ERR_INTERNAL }
+    guard let backend = plugin.backends[String(cString: backendID)],
+        let operation = backend.operations[String(cString: op)]
+    else { return KFMCP_ERR_UNKNOWN }
+    guard let arguments = try? JSON.parse(String(cString: jsonIn)) else { return KFMCP_ERR_BAD_INPUT }
+    let toolCall = ToolCall(tool: "\(backend.id).\(String(cString: op))", arguments: arguments,
+                            host: plugin.host, call: call)
+    return run(out) { ["result": try operation(toolCall)] }
+}
+
+private let exportedFree: @convention(c) (UnsafeMutablePointer<CChar>?) -> Void = { ptr in
+    free(ptr)
+}
+
+private let exportedShutdown: @convention(c) () -> Void = {
+    ExportedPlugin.current?.definition.onShutdown?()
+}

@@ -1,0 +1,209 @@
+import PluginABI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An HTTP answer from the Kubernetes API, through the host.
+public struct K8sResponse: Sendable {
+    /// HTTP status; 0 when no HTTP answer came (unreachable, TLS, denied by policy).
+    public var status: Int
+    public var body: JSON
+    /// Set for every non-2xx answer: `reason` (NotFound, Forbidden, Unreachable,
+    /// Denied, ...) and a sentence a person can act on.
+    public var errorReason: String?
+    public var errorMessage: String?
+
+    public var ok: Bool { (200..<300).contains(status) }
+}
+
+/// The host's services, as a plugin sees them. Valid for the process lifetime.
+public struct PluginHost: @unchecked Sendable {
+    let raw: UnsafePointer<kfmcp_host_v1>
+
+    public func log(_ message: String, level: LogLevel = .info) {
+        raw.pointee.log?(raw, level.rawValue, message)
+    }
+
+    /// This plugin's settings from plugins.d (an object, {} when none).
+    public func config() -> JSON {
+        guard let fn = raw.pointee.plugin_config else { return [:] }
+        var out: UnsafeMutablePointer<CChar>?
+        guard fn(raw, &out) == KFMCP_OK, let out else { return [:] }
+        defer { raw.pointee.free?(raw, out) }
+        return (try? JSON.parse(String(cString: out))) ?? [:]
+    }
+}
+
+public enum LogLevel: UInt32, Sendable {
+    case debug = 0, info = 1, warning = 2, error = 3
+}
+
+/// One call of a tool or a backend operation: its arguments and the host
+/// services bound to it. Do not keep it past the handler's return.
+public struct ToolCall: @unchecked Sendable {
+    public let tool: String
+    public let arguments: JSON
+    public let host: PluginHost
+    let call: OpaquePointer?
+
+    init(tool: String, arguments: JSON, host: PluginHost, call: OpaquePointer?) {
+        self.tool = tool
+        self.arguments = arguments
+        self.host = host
+        self.call = call
+    }
+
+    private var raw: UnsafePointer<kfmcp_host_v1> { host.raw }
+
+    // MARK: Host services
+
+    public func log(_ message: String, level: LogLevel = .info) { host.log(message, level: level) }
+
+    /// Report progress in [0, 1] (negative: unknown) with a short message.
+    public func progress(_ fraction: Double, _ message: String) {
+        raw.pointee.progress?(raw, call, fraction, message)
+    }
+
+    /// True once the client cancelled this call.
+    public var isCancelled: Bool { (raw.pointee.is_cancelled?(raw, call) ?? 0) != 0 }
+
+    /// The call's context: default namespace, user, persona, allowed namespaces.
+    public func context() -> JSON {
+        hostJSON { out in raw.pointee.call_context?(raw, call, &out) ?? KFMCP_ERR_INTERNAL } ?? [:]
+    }
+
+    /// The namespace the user's kubeconfig context points at ("default" if none).
+    public var defaultNamespace: String { context()["namespace"]?.string ?? "default" }
+
+    /// One Kubernetes REST request. Never throws: read `status`/`errorMessage`.
+    public func k8s(_ method: String, _ path: String, query: [String: String] = [:],
+                    body: JSON? = nil, contentType: String? = nil, timeoutMs: Int? = nil) -> K8sResponse {
+        let request = Self.requestJSON(method, path, query, body, contentType, timeoutMs)
+        let answer = hostJSON { out in
+            raw.pointee.k8s_request?(raw, call, request, &out) ?? KFMCP_ERR_INTERNAL
+        }
+        return Self.response(answer)
+    }
+
+    /// A Kubernetes request whose body must be 2xx JSON; otherwise throws a
+    /// ToolError carrying the host's sentence (e.g. "trainjobs \"x\" not found").
+    @discardableResult
+    public func k8sJSON(_ method: String, _ path: String, query: [String: String] = [:],
+                        body: JSON? = nil, contentType: String? = nil) throws -> JSON {
+        let response = k8s(method, path, query: query, body: body, contentType: contentType)
+        guard response.ok else {
+            throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(method) \(path).",
+                            details: ["status": .int(response.status), "reason": response.errorReason.map { .string($0) } ?? .null])
+        }
+        return response.body
+    }
+
+    /// A streamed request (watch=true, log follow). `onLine` returns false to stop.
+    public func k8sStream(_ method: String, _ path: String, query: [String: String] = [:],
+                          onLine: (String) -> Bool) -> K8sResponse {
+        let request = Self.requestJSON(method, path, query, nil, nil, nil)
+        final class Box { let fn: (String) -> Bool; init(_ fn: @escaping (String) -> Bool) { self.fn = fn } }
+        return withoutActuallyEscaping(onLine) { onLine in
+            let box = Unmanaged.passRetained(Box(onLine))
+            defer { box.release() }
+            let trampoline: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32 = { user, line in
+                guard let user, let line else { return 1 }
+                let box = Unmanaged<Box>.fromOpaque(user).takeUnretainedValue()
+                return box.fn(String(cString: line)) ? 0 : 1
+            }
+            let answer = hostJSON { out in
+                raw.pointee.k8s_stream?(raw, call, request, trampoline, box.toOpaque(), &out) ?? KFMCP_ERR_INTERNAL
+            }
+            return Self.response(answer)
+        }
+    }
+
+    /// Call a backend operation through the host (whichever plugin provides it).
+    /// Throws ToolError when the backend is unknown or the operation failed.
+    public func callBackend(_ id: String, _ op: String, _ input: JSON) throws -> JSON {
+        let answer = hostJSON { out in
+            raw.pointee.call_backend?(raw, call, id, op, input.serialized(), &out) ?? KFMCP_ERR_INTERNAL
+        }
+        guard let answer else { throw ToolError("The host could not call backend \(id).") }
+        if let error = answer["error"] {
+            throw ToolError(error["message"]?.string ?? "backend \(id) failed", field: error["field"]?.string,
+                            details: error["details"])
+        }
+        return answer["result"] ?? answer
+    }
+
+    /// The loaded backends: [{id,title,version,plugin,capabilities}].
+    public func listBackends() -> [JSON] {
+        hostJSON { out in raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL }?.array ?? []
+    }
+
+    // MARK: Plumbing
+
+    private func hostJSON(_ body: (inout UnsafeMutablePointer<CChar>?) -> Int32) -> JSON? {
+        var out: UnsafeMutablePointer<CChar>?
+        let rc = body(&out)
+        guard let out else { return nil }
+        defer { raw.pointee.free?(raw, out) }
+        guard rc == KFMCP_OK else { return nil }
+        return try? JSON.parse(String(cString: out))
+    }
+
+    private static func requestJSON(_ method: String, _ path: String, _ query: [String: String],
+                                     _ body: JSON?, _ contentType: String?, _ timeoutMs: Int?) -> String {
+        var request: JSON = ["method": .string(method), "path": .string(path)]
+        if !query.isEmpty { request["query"] = .object(query.mapValues { .string($0) }) }
+        if let body { request["body"] = body }
+        if let contentType { request["content_type"] = .string(contentType) }
+        if let timeoutMs { request["timeout_ms"] = .int(timeoutMs) }
+        return request.serialized()
+    }
+
+    private static func response(_ answer: JSON?) -> K8sResponse {
+        guard let answer else {
+            return K8sResponse(status: 0, body: .null, errorReason: "Internal",
+                               errorMessage: "The host did not answer the Kubernetes request.")
+        }
+        return K8sResponse(status: answer["status"]?.int ?? 0, body: answer["body"] ?? .null,
+                           errorReason: answer["error"]?["reason"]?.string,
+                           errorMessage: answer["error"]?["message"]?.string)
+    }
+}
+
+// MARK: - Argument access with errors that name the field.
+
+extension ToolCall {
+    public func string(_ name: String) throws -> String {
+        guard let v = arguments[name], !v.isNull else { throw ToolError("Missing required argument: \(name).", field: name) }
+        guard let s = v.string else { throw ToolError("Argument \(name) must be a string.", field: name) }
+        return s
+    }
+    public func optionalString(_ name: String) throws -> String? {
+        guard let v = arguments[name], !v.isNull else { return nil }
+        guard let s = v.string else { throw ToolError("Argument \(name) must be a string.", field: name) }
+        return s
+    }
+    public func optionalInt(_ name: String) throws -> Int? {
+        guard let v = arguments[name], !v.isNull else { return nil }
+        guard let i = v.int else { throw ToolError("Argument \(name) must be an integer.", field: name) }
+        return i
+    }
+    public func optionalDouble(_ name: String) throws -> Double? {
+        guard let v = arguments[name], !v.isNull else { return nil }
+        guard let d = v.double else { throw ToolError("Argument \(name) must be a number.", field: name) }
+        return d
+    }
+    public func optionalBool(_ name: String) throws -> Bool? {
+        guard let v = arguments[name], !v.isNull else { return nil }
+        guard let b = v.bool else { throw ToolError("Argument \(name) must be true or false.", field: name) }
+        return b
+    }
+}
+
+/// Block the calling (tool) thread. Handlers run on a thread of their own.
+public func sleepMilliseconds(_ ms: Int) {
+    guard ms > 0 else { return }
+    usleep(useconds_t(min(ms, 60_000) * 1000))
+}
