@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import HostCore
+import KFJSON
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins", abstract: "Inspect plugins.", subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every plugin file found: loaded, refused (with why) or disabled.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "JSON output.") var json = false
+
+        func run() {
+            let runtime = common.startHost()
+            let records = runtime.registry.records
+            if json {
+                print(JSON.array(records.map(\.json)).pretty())
+            } else if records.isEmpty {
+                print("No plugins found. Build them with `swift build` or pass --plugins-dir DIR.")
+            } else {
+                for r in records {
+                    let name = r.pluginID.map { "\($0) \(r.version ?? "")" } ?? (r.path as NSString).lastPathComponent
+                    print("\(r.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(name)")
+                    print("          \(r.path)  [\(r.origin)]")
+                    if let reason = r.reason { print("          reason: \(reason)") }
+                    if !r.tools.isEmpty { print("          tools: \(r.tools.joined(separator: ", "))") }
+                    if !r.backends.isEmpty { print("          backends: \(r.backends.joined(separator: ", "))") }
+                }
+            }
+            runtime.shutdown()
+        }
+    }
+}
+
+struct ToolsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tools", abstract: "Inspect tools.", subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The tools an MCP client would be offered.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "JSON output.") var json = false
+
+        func run() {
+            let runtime = common.startHost()
+            let tools = runtime.registry.orderedTools
+            if json {
+                print(JSON.array(tools.map(\.json)).pretty())
+            } else {
+                for t in tools {
+                    print("\(t.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(t.category.padding(toLength: 11, withPad: " ", startingAt: 0)) \(t.risk.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(t.pluginID)")
+                }
+            }
+            runtime.shutdown()
+        }
+    }
+}

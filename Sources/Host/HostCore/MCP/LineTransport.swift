@@ -1,0 +1,199 @@
+import Foundation
+import KFJSON
+import Logging
+import MCP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// MCP stdio transport: newline-delimited JSON-RPC on two file descriptors.
+///
+/// Why not the SDK's StdioTransport: it polls a non-blocking stdin and sleeps
+/// 10 ms whenever no data is there, which adds ~10 ms to every call. Here a
+/// reader thread blocks in read(2) and hands each line over at once.
+///
+/// It also does three things the server loop cannot:
+///  - a line that is not JSON gets a JSON-RPC parse error (id null) at once,
+///    and reading goes on;
+///  - every message is written whole under one lock, so concurrent responses
+///    and notifications never interleave;
+///  - it tracks requests in flight, so that on EOF the host can wait until each
+///    one has been answered (or cancelled) before it exits.
+public actor LineTransport: Transport {
+    public nonisolated let logger: Logger
+    private let input: Int32
+    nonisolated let writer: LineWriter
+    private let inFlight = InFlightRequests()
+    private var continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation?
+    private var stream: AsyncThrowingStream<Data, Swift.Error>?
+
+    public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
+        self.input = input
+        self.writer = LineWriter(fd: output)
+        self.logger = Logger(label: "kubeflow-mcp.transport", factory: { _ in SwiftLogNoOpLogHandler() })
+        var c: AsyncThrowingStream<Data, Swift.Error>.Continuation!
+        self.stream = AsyncThrowingStream { c = $0 }
+        self.continuation = c
+    }
+
+    public func connect() async throws {
+        let continuation = self.continuation!
+        let fd = input
+        let writer = self.writer
+        let inFlight = self.inFlight
+        let thread = Thread {
+            LineTransport.readLoop(fd: fd, writer: writer, inFlight: inFlight, continuation: continuation)
+        }
+        thread.name = "mcp-stdin"
+        thread.start()
+    }
+
+    public func disconnect() async {
+        continuation?.finish()
+    }
+
+    public func send(_ data: Data) async throws {
+        inFlight.noteOutgoing(data)
+        writer.write(data)
+    }
+
+    public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream! }
+
+    /// Resolves once stdin hit EOF and every request read has been answered.
+    public nonisolated func waitUntilDrained() async {
+        await inFlight.waitUntilDrained()
+    }
+
+    // MARK: Reading
+
+    private static func readLoop(fd: Int32, writer: LineWriter, inFlight: InFlightRequests,
+                                 continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
+        var pending = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            pending.append(contentsOf: buffer[0..<n])
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, continuation: continuation)
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+        }
+        if !pending.isEmpty {
+            handle(line: pending[...], writer: writer, inFlight: inFlight, continuation: continuation)
+        }
+        inFlight.markEOF()
+        continuation.finish()
+    }
+
+    private static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests,
+                               continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
+        var bytes = line
+        while let last = bytes.last, last == 0x0D || last == 0x20 || last == 0x09 { bytes.removeLast() }
+        guard !bytes.isEmpty else { return }
+        let message: JSON
+        do {
+            message = try JSON.parse(utf8: bytes)
+        } catch {
+            let reply: JSON = ["jsonrpc": "2.0", "id": .null,
+                               "error": ["code": -32700, "message": .string("Parse error: \(error)")]]
+            writer.write(Data(reply.serialized().utf8))
+            return
+        }
+        inFlight.noteIncoming(message)
+        continuation.yield(Data(bytes))
+    }
+}
+
+/// Whole-message writes to one fd, one writer at a time.
+final class LineWriter: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    init(fd: Int32) { self.fd = fd }
+
+    func write(_ data: Data) {
+        var message = data
+        if message.last != 0x0A { message.append(0x0A) }
+        lock.withLock {
+            message.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return }  // the client is gone; nothing to do
+                    offset += n
+                }
+            }
+        }
+    }
+
+    func write(_ json: JSON) { write(Data(json.serialized().utf8)) }
+}
+
+/// Which client requests still await an answer.
+final class InFlightRequests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids = Set<String>()
+    private var eof = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    private static func key(_ id: JSON?) -> String? {
+        guard let id, id != .null else { return nil }
+        return id.serialized()
+    }
+
+    func noteIncoming(_ message: JSON) {
+        if message["method"]?.string == "notifications/cancelled" {
+            // A cancelled request gets no answer (MCP spec): stop waiting for it.
+            if let key = Self.key(message["params"]?["requestId"]) { remove(key) }
+            return
+        }
+        guard message["method"] != nil, let key = Self.key(message["id"]) else { return }
+        lock.withLock { _ = ids.insert(key) }
+    }
+
+    func noteOutgoing(_ data: Data) {
+        // Only responses (result or error) settle a request; cheap prefix checks first.
+        guard let message = try? JSON.parse(utf8: data), message["method"] == nil,
+            let key = Self.key(message["id"])
+        else { return }
+        remove(key)
+    }
+
+    private func remove(_ key: String) {
+        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            ids.remove(key)
+            return takeWaitersIfDrained()
+        }
+        ready.forEach { $0.resume() }
+    }
+
+    func markEOF() {
+        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            eof = true
+            return takeWaitersIfDrained()
+        }
+        ready.forEach { $0.resume() }
+    }
+
+    private func takeWaitersIfDrained() -> [CheckedContinuation<Void, Never>] {
+        guard eof && ids.isEmpty else { return [] }
+        defer { waiters.removeAll() }
+        return waiters
+    }
+
+    func waitUntilDrained() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if eof && ids.isEmpty { return true }
+                waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}

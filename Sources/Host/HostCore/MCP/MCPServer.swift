@@ -1,0 +1,145 @@
+import Foundation
+import KFJSON
+import MCP
+
+/// The MCP face of the host: serves the tools of every loaded plugin over a
+/// LineTransport with the official Swift SDK's Server.
+public final class MCPServer: @unchecked Sendable {
+    let runtime: HostRuntime
+    let invoker: ToolInvoker
+    private let server: Server
+    private let transport: LineTransport
+    private let notificationLevel = NotificationLevel()
+
+    public static let instructions = """
+        Kubeflow MCP server: train and fine-tune models on Kubeflow Trainer (TrainJobs).
+        Fine-tuning: get_cluster_resources → estimate_resources(model, method) → fine_tune(model, dataset, …) → get_training_progress(job_id).
+        Custom training: get_cluster_resources → run_custom_training(func, func_args, …) → get_training_logs(job_id).
+        Container training: run_container_job(image, …) → wait_for_completion(job_id).
+        Tools return data and actions; they do not decide for you.
+        """
+
+    public init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
+        self.runtime = runtime
+        self.invoker = ToolInvoker(runtime: runtime)
+        self.transport = transport
+        self.server = Server(
+            name: "kubeflow-mcp", version: KubeflowMCPVersion.current,
+            instructions: MCPServer.instructions,
+            capabilities: .init(logging: .init(), tools: .init(listChanged: false)))
+    }
+
+    /// Serve until stdin closes and every request read has been answered.
+    public func run() async throws {
+        await registerHandlers()
+        installLogForwarding()
+        try await server.start(transport: transport)
+        await transport.waitUntilDrained()
+        await server.stop()
+    }
+
+    // MARK: Handlers
+
+    private func registerHandlers() async {
+        let runtime = self.runtime
+        await server.withMethodHandler(ListTools.self) { _ in
+            ListTools.Result(tools: runtime.registry.orderedTools.map(MCPServer.mcpTool))
+        }
+        await server.withMethodHandler(CallTool.self) { [invoker, transport] params in
+            let sink = MCPServer.progressSink(token: params._meta?.progressToken, writer: transport.writer)
+            return await invoker.call(name: params.name, arguments: params.arguments, progress: sink)
+        }
+        await server.withMethodHandler(SetLoggingLevel.self) { [notificationLevel] params in
+            notificationLevel.set(LogLevel(name: params.level.rawValue))
+            return Empty()
+        }
+    }
+
+    /// Progress goes straight to the transport's writer from the tool's thread,
+    /// so it is on the wire before the call's response.
+    static func progressSink(token: ProgressToken?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
+        guard let token else { return nil }
+        let tokenJSON: JSON
+        switch token {
+        case .string(let s): tokenJSON = .string(s)
+        case .integer(let i): tokenJSON = .int(i)
+        }
+        return { fraction, message in
+            var params: JSON = ["progressToken": tokenJSON]
+            if fraction >= 0 {
+                params["progress"] = .double(min(fraction, 1) * 100)
+                params["total"] = .double(100)
+            } else {
+                params["progress"] = .double(0)
+            }
+            if !message.isEmpty { params["message"] = .string(message) }
+            writer.write(["jsonrpc": "2.0", "method": "notifications/progress", "params": params] as JSON)
+        }
+    }
+
+    /// Once a client sets a level with logging/setLevel, log lines at or above it
+    /// are also sent as notifications/message.
+    private func installLogForwarding() {
+        let writer = transport.writer
+        let level = notificationLevel
+        runtime.log.setSink { lvl, source, message in
+            guard let minimum = level.get(), lvl >= minimum else { return }
+            writer.write(["jsonrpc": "2.0", "method": "notifications/message",
+                          "params": ["level": .string(lvl.name), "logger": .string(source), "data": .string(message)]] as JSON)
+        }
+    }
+
+    static func mcpTool(_ spec: ToolSpec) -> Tool {
+        let a = spec.annotations
+        return Tool(
+            name: spec.name, title: spec.title, description: spec.description,
+            inputSchema: MCP.Value(spec.inputSchema),
+            annotations: .init(title: spec.title, readOnlyHint: a.readOnly, destructiveHint: a.destructive,
+                               idempotentHint: a.idempotent, openWorldHint: a.openWorld),
+            outputSchema: spec.outputSchema.map { MCP.Value($0) },
+            _meta: Metadata(additionalFields: [
+                "kubeflow-mcp/category": .string(spec.category),
+                "kubeflow-mcp/risk": .string(spec.risk.rawValue),
+                "kubeflow-mcp/plugin": .string(spec.pluginID),
+            ]))
+    }
+}
+
+/// The level set by logging/setLevel (nil: none asked, send nothing).
+final class NotificationLevel: @unchecked Sendable {
+    private let lock = NSLock()
+    private var level: LogLevel?
+    func set(_ l: LogLevel?) { lock.withLock { level = l } }
+    func get() -> LogLevel? { lock.withLock { level } }
+}
+
+// MARK: - KFJSON ⇄ MCP.Value
+
+extension MCP.Value {
+    init(_ json: JSON) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(MCP.Value.init))
+        case .object(let o): self = .object(o.mapValues(MCP.Value.init))
+        }
+    }
+}
+
+extension JSON {
+    init(_ value: MCP.Value) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .data(let mime, let data): self = .string("data:\(mime ?? "application/octet-stream");base64,\(data.base64EncodedString())")
+        case .array(let a): self = .array(a.map(JSON.init))
+        case .object(let o): self = .object(o.mapValues(JSON.init))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// The host's side of one in-flight call: what `kfmcp_call *` points at.
+/// Plugins see it only as an opaque pointer valid during invoke.
+public final class CallState: @unchecked Sendable {
+    public let tool: String
+    public let pluginID: String
+    /// Receives progress reports (fraction in [0,1] or negative, message).
+    let progressSink: (@Sendable (Double, String) -> Void)?
+    private let lock = NSLock()
+    private var cancelled = false
+
+    public init(tool: String, pluginID: String, progressSink: (@Sendable (Double, String) -> Void)? = nil) {
+        self.tool = tool
+        self.pluginID = pluginID
+        self.progressSink = progressSink
+    }
+
+    public var isCancelled: Bool { lock.withLock { cancelled } }
+    public func cancel() { lock.withLock { cancelled = true } }
+
+    /// Borrow an opaque pointer for the duration of `body`.
+    func withPointer<T>(_ body: (OpaquePointer) -> T) -> T {
+        let unmanaged = Unmanaged.passRetained(self)
+        defer { unmanaged.release() }
+        return body(OpaquePointer(unmanaged.toOpaque()))
+    }
+
+    static func from(_ pointer: OpaquePointer?) -> CallState? {
+        guard let pointer else { return nil }
+        return Unmanaged<CallState>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import KFJSON
+import PluginABI
+
+/// What a plugin's `host->host_data` points at: which plugin is calling, its
+/// plugins.d config, and the shared runtime.
+final class PluginContext: @unchecked Sendable {
+    /// The plugin id once its manifest was read; the file name before that.
+    var name: String
+    let config: JSON
+    unowned let runtime: HostRuntime
+
+    init(name: String, config: JSON, runtime: HostRuntime) {
+        self.name = name
+        self.config = config
+        self.runtime = runtime
+    }
+}
+
+/// Builds the `kfmcp_host_v1` struct a plugin receives and implements its C
+/// callbacks. Buffers handed to plugins are malloc'd (strdup) and released
+/// through `host->free`, never by the plugin's own allocator.
+enum HostServices {
+    nonisolated(unsafe) static let hostVersion: UnsafePointer<CChar> = UnsafePointer(strdup(KubeflowMCPVersion.current)!)
+
+    /// A new host struct for one plugin; it lives for the rest of the process.
+    static func makeHost(for context: PluginContext) -> UnsafeMutablePointer<kfmcp_host_v1> {
+        let host = UnsafeMutablePointer<kfmcp_host_v1>.allocate(capacity: 1)
+        host.initialize(to: kfmcp_host_v1(
+            struct_size: UInt32(MemoryLayout<kfmcp_host_v1>.size),
+            abi_major: UInt16(KFMCP_ABI_MAJOR), abi_minor: UInt16(KFMCP_ABI_MINOR),
+            host_version: hostVersion,
+            host_data: Unmanaged.passRetained(context).toOpaque(),
+            log: logService, progress: progressService, is_cancelled: isCancelledService,
+            k8s_request: k8sRequestService, k8s_stream: k8sStreamService,
+            call_backend: callBackendService, list_backends: listBackendsService,
+            plugin_config: pluginConfigService, call_context: callContextService,
+            free: freeService, get_extension: getExtensionService,
+            reserved: (nil, nil, nil, nil)))
+        return host
+    }
+
+    static func context(_ host: UnsafePointer<kfmcp_host_v1>?) -> PluginContext? {
+        guard let data = host?.pointee.host_data else { return nil }
+        return Unmanaged<PluginContext>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    static func write(_ json: JSON, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        guard let out else { return KFMCP_ERR_BAD_INPUT }
+        out.pointee = strdup(json.serialized())
+        return KFMCP_OK
+    }
+
+    static func parse(_ text: UnsafePointer<CChar>?) -> JSON? {
+        guard let text else { return nil }
+        return try? JSON.parse(String(cString: text))
+    }
+}
+
+// MARK: - The callbacks (C function pointers)
+
+private let logService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UInt32, UnsafePointer<CChar>?) -> Void = {
+    host, level, message in
+    guard let ctx = HostServices.context(host), let message else { return }
+    let lvl = LogLevel(rawValue: Int(min(level, 3))) ?? .info
+    ctx.runtime.log.log(lvl, String(cString: message), source: "plugin \(ctx.name)")
+}
+
+private let progressService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, Double, UnsafePointer<CChar>?) -> Void = {
+    _, call, fraction, message in
+    guard let state = CallState.from(call) else { return }
+    state.progressSink?(fraction, message.map { String(cString: $0) } ?? "")
+}
+
+private let isCancelledService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?) -> Int32 = { host, call in
+    if let ctx = HostServices.context(host), ctx.runtime.isShuttingDown { return 1 }
+    return (CallState.from(call)?.isCancelled ?? false) ? 1 : 0
+}
+
+private let k8sRequestService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, requestJSON, out in
+    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
+    guard let state = CallState.from(call) else {
+        return HostServices.write(ClusterAnswer.failure("NoCall", "k8s_request is only available during a call").json, to: out)
+    }
+    guard let request = HostServices.parse(requestJSON) else {
+        return HostServices.write(ClusterAnswer.failure("BadRequest", "request_json is not valid JSON").json, to: out)
+    }
+    return HostServices.write(ctx.runtime.k8sRequest(request, call: state).json, to: out)
+}
+
+private let k8sStreamService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?,
+    (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32)?, UnsafeMutableRawPointer?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, requestJSON, onLine, userData, out in
+    guard let ctx = HostServices.context(host), let onLine else { return KFMCP_ERR_INTERNAL }
+    guard let state = CallState.from(call) else {
+        return HostServices.write(ClusterAnswer.failure("NoCall", "k8s_stream is only available during a call").json, to: out)
+    }
+    guard let request = HostServices.parse(requestJSON) else {
+        return HostServices.write(ClusterAnswer.failure("BadRequest", "request_json is not valid JSON").json, to: out)
+    }
+    let answer = ctx.runtime.k8sRequest(request, call: state) { line in
+        if state.isCancelled { return false }
+        return line.withCString { onLine(userData, $0) } == 0
+    }
+    return HostServices.write(answer.json, to: out)
+}
+
+private let callBackendService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, backendID, op, input, out in
+    guard let ctx = HostServices.context(host), let backendID, let op else { return KFMCP_ERR_INTERNAL }
+    guard let state = CallState.from(call) else { return KFMCP_ERR_NO_CALL }
+    guard let json = HostServices.parse(input) else { return KFMCP_ERR_BAD_INPUT }
+    let answer = ctx.runtime.callBackend(id: String(cString: backendID), op: String(cString: op), input: json, call: state)
+    return HostServices.write(answer, to: out)
+}
+
+private let listBackendsService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, out in
+    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
+    return HostServices.write(ctx.runtime.backendsJSON(), to: out)
+}
+
+private let pluginConfigService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, out in
+    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
+    return HostServices.write(ctx.config, to: out)
+}
+
+private let callContextService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, out in
+    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
+    guard let state = CallState.from(call) else { return KFMCP_ERR_NO_CALL }
+    return HostServices.write(ctx.runtime.callContext(for: state), to: out)
+}
+
+private let freeService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafeMutableRawPointer?) -> Void = { _, ptr in
+    free(ptr)
+}
+
+private let getExtensionService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = {
+    _, _ in nil
+}

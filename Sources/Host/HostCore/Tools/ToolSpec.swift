@@ -1,0 +1,66 @@
+import KFJSON
+import PluginABI
+
+/// A tool's risk, as the ABI's closed set.
+public enum ToolRisk: String, Sendable, CaseIterable {
+    case readOnly = "read_only"
+    case mutating = "mutating"
+    case expensive = "expensive"
+    case destructive = "destructive"
+
+    init?(abiValue: UInt32) {
+        switch abiValue {
+        case UInt32(KFMCP_RISK_READ_ONLY): self = .readOnly
+        case UInt32(KFMCP_RISK_MUTATING): self = .mutating
+        case UInt32(KFMCP_RISK_EXPENSIVE): self = .expensive
+        case UInt32(KFMCP_RISK_DESTRUCTIVE): self = .destructive
+        default: return nil
+        }
+    }
+}
+
+/// One tool as the host knows it, copied out of a plugin's manifest.
+public struct ToolSpec: Sendable {
+    public var name: String
+    public var title: String
+    public var description: String
+    public var category: String
+    public var risk: ToolRisk
+    public var idempotent: Bool
+    public var openWorld: Bool
+    public var inputSchema: JSON
+    public var outputSchema: JSON?
+    public var pluginID: String
+
+    /// MCP annotations derived from risk and flags (the ABI has no other source).
+    public var annotations: (readOnly: Bool, destructive: Bool, idempotent: Bool, openWorld: Bool) {
+        (readOnly: risk == .readOnly,
+         destructive: risk == .destructive,
+         idempotent: risk == .readOnly || idempotent,
+         openWorld: openWorld)
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "name": .string(name), "title": .string(title), "description": .string(description),
+            "category": .string(category), "risk": .string(risk.rawValue), "plugin": .string(pluginID),
+            "idempotent": .bool(idempotent), "open_world": .bool(openWorld), "input_schema": inputSchema,
+        ]
+        if let outputSchema { o["output_schema"] = outputSchema }
+        return .object(o)
+    }
+}
+
+/// One fine-tuning backend as the host knows it.
+public struct BackendSpec: Sendable {
+    public var id: String
+    public var title: String
+    public var version: String
+    public var capabilities: JSON
+    public var pluginID: String
+
+    public var json: JSON {
+        ["id": .string(id), "title": .string(title), "version": .string(version),
+         "plugin": .string(pluginID), "capabilities": capabilities]
+    }
+}

@@ -1,0 +1,13 @@
+/// The host's version, shown by `kubeflow-mcp version`, in MCP serverInfo and to plugins.
+public enum KubeflowMCPVersion {
+    public static let current = "0.1.0"
+}
+
+import PluginABI
+
+/// The plugin ABI this host speaks.
+public enum PluginABIVersion {
+    public static let major = Int(KFMCP_ABI_MAJOR)
+    public static let minor = Int(KFMCP_ABI_MINOR)
+    public static var description: String { "\(major).\(minor)" }
+}
