@@ -22,7 +22,7 @@ struct PluginsCommand: ParsableCommand {
                 print("No plugins found. Build them with `swift build` or pass --plugins-dir DIR.")
             } else {
                 for r in records {
-                    let name = r.pluginID.map { "\($0) \(r.version ?? "")" } ?? (r.path as NSString).lastPathComponent
+                    let name = [r.pluginID ?? (r.path as NSString).lastPathComponent, r.version].compactMap { $0 }.joined(separator: " ")
                     print("\(r.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(name)")
                     print("          \(r.path)  [\(r.origin)]")
                     if let reason = r.reason { print("          reason: \(reason)") }

@@ -31,11 +31,22 @@ let samplePlugin = PluginDefinition(
             let steps = try call.optionalInt("steps") ?? 1
             let stepMs = try call.optionalInt("step_ms") ?? 10
             for i in 0..<steps {
-                if call.isCancelled { return ToolOutput(["completed": .int(i), "cancelled": true]) }
+                if call.isCancelled {
+                    call.log("sample_countdown cancelled at step \(i)/\(steps)")
+                    return ToolOutput(["completed": .int(i), "cancelled": true])
+                }
                 call.progress(Double(i + 1) / Double(steps), "step \(i + 1)/\(steps)")
                 sleepMilliseconds(stepMs)
             }
             return ToolOutput(["completed": .int(steps), "cancelled": false])
+        },
+        ToolDefinition(
+            name: "sample_config", title: "Plugin config",
+            description: "Returns this plugin's settings from its plugins.d YAML entry.",
+            category: "discovery", risk: .readOnly, idempotent: true,
+            input: Schema.object([:])
+        ) { call in
+            ToolOutput(["config": call.host.config()])
         },
     ]
 )

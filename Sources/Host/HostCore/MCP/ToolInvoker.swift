@@ -24,7 +24,9 @@ public final class ToolInvoker: Sendable {
         }
         let state = CallState(tool: name, pluginID: entry.plugin.id, progressSink: progress)
         let outcome = await withTaskCancellationHandler {
-            await Self.onOwnThread { entry.plugin.invoke(tool: name, arguments: args, call: state) }
+            await Self.onOwnThread { [runtime] in
+                runtime.tracking { entry.plugin.invoke(tool: name, arguments: args, call: state) }
+            }
         } onCancel: {
             state.cancel()
         }

@@ -9,6 +9,9 @@ public final class HostRuntime: @unchecked Sendable {
     private let lock = NSLock()
     private var _cluster: any ClusterAccess = NoCluster(reason: "no cluster is configured")
     private var _shuttingDown = false
+    /// Plugin calls running now; shutdown waits for them (plugins' shutdown must run alone).
+    private let activeCalls = NSCondition()
+    private var activeCount = 0
 
     /// Extra facts about the caller shown to plugins through call_context
     /// (persona and namespace allowlist come from policy).
@@ -25,13 +28,35 @@ public final class HostRuntime: @unchecked Sendable {
 
     public var isShuttingDown: Bool { lock.withLock { _shuttingDown } }
 
-    /// Call every plugin's shutdown once (at exit).
-    public func shutdown() {
+    /// At exit: tell running calls to stop (is_cancelled answers 1), wait for
+    /// them up to `grace` seconds, then call every plugin's shutdown once.
+    public func shutdown(grace: TimeInterval = 10) {
         let first = lock.withLock { () -> Bool in
             defer { _shuttingDown = true }
             return !_shuttingDown
         }
-        if first { registry.shutdownAll() }
+        guard first else { return }
+        let deadline = Date().addingTimeInterval(grace)
+        activeCalls.lock()
+        while activeCount > 0 && activeCalls.wait(until: deadline) {}
+        let stuck = activeCount
+        activeCalls.unlock()
+        if stuck > 0 { log.warning("\(stuck) plugin call(s) still running at exit; not waiting longer") }
+        registry.shutdownAll()
+    }
+
+    /// Bracket a plugin call so shutdown can wait for it.
+    func tracking<T>(_ body: () -> T) -> T {
+        activeCalls.lock()
+        activeCount += 1
+        activeCalls.unlock()
+        defer {
+            activeCalls.lock()
+            activeCount -= 1
+            activeCalls.broadcast()
+            activeCalls.unlock()
+        }
+        return body()
     }
 
     // MARK: Services behind the C callbacks

@@ -1,0 +1,29 @@
+import KFJSON
+import Testing
+
+@Suite struct JSONTests {
+    @Test func keepsIntegersAndFloatsApart() throws {
+        let parsed = try JSON.parse(#"{"gpu": 4.0, "nodes": 2, "big": 1e3}"#)
+        #expect(parsed["gpu"] == .double(4))
+        #expect(parsed["nodes"] == .int(2))
+        #expect(parsed["big"] == .double(1000))
+        #expect(parsed.serialized() == #"{"big":1000.0,"gpu":4.0,"nodes":2}"#)
+    }
+
+    @Test func roundTripsStringsWithEscapesAndUnicode() throws {
+        let text = "line\n\"quoted\" \\ tab\t é 🚀 \u{01}"
+        let json = JSON.object(["s": .string(text)])
+        #expect(try JSON.parse(json.serialized())["s"]?.string == text)
+        #expect(try JSON.parse(#""\ud83d\ude80""#) == .string("🚀"))
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"unterminated", "01x", "{} {}"])
+    func rejectsInvalidJSON(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(text) }
+    }
+
+    @Test func intAccessorAcceptsWholeFloats() {
+        #expect(JSON.double(2.0).int == 2)
+        #expect(JSON.double(2.5).int == nil)
+    }
+}

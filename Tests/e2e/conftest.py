@@ -1,0 +1,68 @@
+"""Shared fixtures for the end-to-end tests.
+
+Every test here drives the *built* `kubeflow-mcp` binary: over stdio with the
+official Python MCP client (package `mcp` from PyPI), or with raw JSON lines
+where a test needs to do what a well-behaved client never does (malformed
+lines, closing stdin mid-call).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("KFMCP_BUILD_DIR", ROOT / ".build" / "debug")).resolve()
+BINARY = BUILD / "kubeflow-mcp"
+HEADER_DIR = ROOT / "Sources" / "PluginABI" / "include"
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def compile_c_plugin(source: Path, output: Path, *defines: str) -> Path:
+    """Build a C plugin against the ABI header, as a third party would."""
+    cmd = ["cc", "-shared", "-fPIC", "-Wall", "-Werror", "-I", str(HEADER_DIR),
+           *[f"-D{d}" for d in defines], str(source), "-o", str(output)]
+    subprocess.run(cmd, check=True)
+    output.chmod(0o755)
+    return output
+
+
+@pytest.fixture(scope="session")
+def binary() -> Path:
+    assert BINARY.exists(), f"build first: {BINARY} is missing (run scripts/test)"
+    return BINARY
+
+
+def plugin_dir(tmp_path: Path, name: str = "plugins") -> Path:
+    d = tmp_path / name
+    d.mkdir(mode=0o755)
+    d.chmod(0o755)
+    return d
+
+
+@pytest.fixture
+def sample_and_c_plugins(tmp_path) -> Path:
+    """A plugins dir with the Swift sample plugin and the C example plugin."""
+    d = plugin_dir(tmp_path)
+    shutil.copy(BUILD / "libkfmcp-sample.so", d / "libkfmcp-sample.so")
+    compile_c_plugin(ROOT / "examples" / "c-plugin" / "hello_c.c", d / "libhello_c.so")
+    return d
+
+
+def run_cli(*args: str, env=None, check=True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(BINARY), *args], capture_output=True, text=True, env=env, timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"kubeflow-mcp {' '.join(args)} exited {proc.returncode}\n{proc.stderr}")
+    return proc
+
+
+def plugins_list(*dirs: Path, env=None):
+    args = ["plugins", "list", "--json", "--no-default-plugins"]
+    for d in dirs:
+        args += ["--plugins-dir", str(d)]
+    proc = run_cli(*args, env=env)
+    return json.loads(proc.stdout), proc.stderr
