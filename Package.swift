@@ -11,22 +11,31 @@
 //   - libcurl (system library, libcurl4-openssl-dev): the Kubernetes HTTP client.
 import PackageDescription
 
-/// First-party plugins: each is a shared library the host dlopens at run time,
-/// built from `Sources/Plugins/<Folder>`. The product becomes `libkfmcp-<name>.so`.
+/// First-party plugins: each is a shared library the host dlopens at run time.
+/// `Sources/Plugins/<Folder>` holds the plugin's logic (target `<Folder>Plugin`,
+/// testable in-process) and `Sources/Plugins/<Folder>/Entry` the one exported C
+/// entry point (target `<Folder>Entry`). They are apart because every plugin
+/// exports the same symbol, and on Linux all test targets link into one binary.
+/// The product becomes `libkfmcp-<name>.so`.
 struct FirstPartyPlugin {
     let folder: String
     var product: String { "kfmcp-" + folder.lowercased() }
     var target: String { folder + "Plugin" }
+    var entry: String { folder + "Entry" }
 }
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer"),
     FirstPartyPlugin(folder: "TorchTune"),
+    FirstPartyPlugin(folder: "Planning"),
 ]
-let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.target]) }
-let pluginTargets: [Target] = plugins.map {
-    .target(name: $0.target, dependencies: ["PluginKit"], path: "Sources/Plugins/" + $0.folder)
-}
+let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
+let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
+    .target(name: plugin.target, dependencies: ["PluginKit"], path: "Sources/Plugins/" + plugin.folder,
+            exclude: ["Entry"]),
+    .target(name: plugin.entry, dependencies: [.target(name: plugin.target), "PluginKit"],
+            path: "Sources/Plugins/" + plugin.folder + "/Entry"),
+] }
 
 let package = Package(
     name: "kubeflow-mcp",
@@ -55,20 +64,22 @@ let package = Package(
         .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/KubeClient"),
         .target(name: "HostCore",
-                dependencies: ["PluginABI", "KFJSON",
+                dependencies: ["PluginABI", "KFJSON", "KubeClient",
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/HostCore"),
         .executableTarget(name: "kubeflow-mcp",
-                          dependencies: ["HostCore",
+                          dependencies: ["HostCore", "KubeClient", "ClusterSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/Host/CLI"),
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
                 dependencies: ["KFJSON", .product(name: "FlyingFox", package: "FlyingFox"),
+                               .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
-                path: "Sources/ClusterSim"),
+                path: "Sources/ClusterSim",
+                resources: [.copy("Resources")]),
 
         .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON"],
                     path: "Tests/HostCoreTests"),
@@ -82,5 +93,6 @@ let package = Package(
                     path: "Tests/TrainerTests"),
         .testTarget(name: "TorchTuneTests", dependencies: ["TorchTunePlugin", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
+        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
     ] + pluginTargets
 )

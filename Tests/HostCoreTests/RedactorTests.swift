@@ -25,7 +25,7 @@ import Testing
 
     @Test func hidesSecretNamedFieldsInResults() {
         let result: JSON = ["hf_token": "abc", "secretKeyRef": ["name": "hf-token", "key": "token"], "note": "ok"]
-        let clean = ToolInvoker.redactStrings(result)
+        let clean = Redactor.scrub(result)
         #expect(clean["hf_token"] == .string(Redactor.mask))
         #expect(clean["secretKeyRef"]?["key"] == .string("token"))
         #expect(clean["note"] == .string("ok"))

@@ -8,7 +8,8 @@ struct KubeflowMCP: AsyncParsableCommand {
         commandName: "kubeflow-mcp",
         abstract: "MCP server for Kubeflow Trainer: tools loaded from plugins.",
         version: KubeflowMCPVersion.current,
-        subcommands: [Serve.self, PluginsCommand.self, ToolsCommand.self, VersionCommand.self],
+        subcommands: [Serve.self, PluginsCommand.self, ToolsCommand.self, PolicyCommand.self, DoctorCommand.self,
+                      SimCommand.self, VersionCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -23,19 +24,34 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "stderr log level: debug, info, warning, error.")
     var logLevel: String = "warning"
 
+    @Option(name: .long, help: ArgumentHelp("Start from a built-in persona: readonly, data-scientist, ml-engineer, platform-admin.", valueName: "NAME"))
+    var persona: String?
+
+    @Option(name: .long, help: ArgumentHelp("Policy file (else $KFMCP_POLICY, else ~/.kf-mcp-policy.yaml if present).", valueName: "FILE"))
+    var policy: String?
+
     func validate() throws {
         guard LogLevel(name: logLevel) != nil else {
             throw ValidationError("--log-level must be one of debug, info, warning, error (got '\(logLevel)')")
         }
     }
 
-    /// Apply the log level and load the plugins.
-    func startHost() -> HostRuntime {
+    /// Apply the log level, load the plugins, then the policy (its patterns are
+    /// checked against the loaded tools). A bad policy stops here, saying which line.
+    func startHost() throws -> HostRuntime {
         Log.shared.level = LogLevel(name: logLevel) ?? .warning
         var options = HostOptions()
         options.pluginDirs = pluginsDir
         options.defaultPluginDirs = !noDefaultPlugins
-        return Host.start(options)
+        let runtime = Host.start(options)
+        do {
+            runtime.policy = try Host.policy(persona: persona, file: policy, environment: options.environment,
+                                             tools: runtime.registry.orderedTools)
+        } catch {
+            FileHandle.standardError.write(Data("kubeflow-mcp: policy error: \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
+        return runtime
     }
 }
 
@@ -44,13 +60,25 @@ struct Serve: AsyncParsableCommand {
         abstract: "Serve MCP over stdio (what an MCP client launches).")
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(name: .long, help: ArgumentHelp("Append one JSON line per tool call here (default: ~/.local/state/kubeflow-mcp/audit.log).", valueName: "FILE"))
+    var auditLog: String?
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away must not kill us mid-write
-        let runtime = common.startHost()
+        let runtime = try common.startHost()
+        let connection = try cluster.connect()
+        runtime.cluster = connection.access
+        Log.shared.info("cluster: \(connection.access.summary)")
+        let path = auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
+        do { runtime.audit = try AuditLog(path: path) } catch {
+            Log.shared.warning("\(error); tool calls will not be audited")
+        }
         let server = MCPServer(runtime: runtime)
         try await server.run()
         runtime.shutdown()
+        if let simulator = connection.simulator { await simulator.stop() }
     }
 }
 

@@ -13,8 +13,8 @@ struct PluginsCommand: ParsableCommand {
         @OptionGroup var common: CommonOptions
         @Flag(help: "JSON output.") var json = false
 
-        func run() {
-            let runtime = common.startHost()
+        func run() throws {
+            let runtime = try common.startHost()
             let records = runtime.registry.records
             if json {
                 print(JSON.array(records.map(\.json)).pretty())
@@ -44,9 +44,9 @@ struct ToolsCommand: ParsableCommand {
         @OptionGroup var common: CommonOptions
         @Flag(help: "JSON output.") var json = false
 
-        func run() {
-            let runtime = common.startHost()
-            let tools = runtime.registry.orderedTools
+        func run() throws {
+            let runtime = try common.startHost()
+            let tools = runtime.registry.orderedTools.filter(runtime.policy.allows)
             if json {
                 print(JSON.array(tools.map(\.json)).pretty())
             } else {

@@ -2,7 +2,7 @@ import PluginKit
 
 /// A small plugin that shows how a Swift plugin is written, and gives the host's
 /// end-to-end tests tools with known behaviour (echo, slow work with progress).
-let samplePlugin = PluginDefinition(
+public let samplePlugin = PluginDefinition(
     id: "sample",
     version: "1.0.0",
     description: "Example tools: echo and a cancellable countdown with progress.",
@@ -50,8 +50,3 @@ let samplePlugin = PluginDefinition(
         },
     ]
 )
-
-@_cdecl("kfmcp_plugin_entry_v1")
-public func kfmcpPluginEntry(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
-    samplePlugin.export(host: host)
-}

@@ -1,4 +1,5 @@
 import Foundation
+import KFJSON
 
 /// Removes secrets from text before it reaches a log, an audit line or a tool
 /// result: Hugging Face tokens, AWS keys, bearer tokens, private-key blocks,
@@ -44,4 +45,18 @@ public enum Redactor {
         "token", "password", "passwd", "api_key", "apikey", "access_key", "accesskey", "access_key_id",
         "secret_key", "secretkey", "secret_access_key", "private_key", "client_key_data", "credentials",
     ]
+
+    /// Scrub a JSON value: values of secret-named fields are masked, every other
+    /// string is redacted. Used for tool results and audit parameters alike.
+    public static func scrub(_ json: JSON) -> JSON {
+        switch json {
+        case .object(let o):
+            var out: [String: JSON] = [:]
+            for (k, v) in o { out[k] = isSecretName(k) && v.object == nil ? .string(mask) : scrub(v) }
+            return .object(out)
+        case .array(let a): return .array(a.map(scrub))
+        case .string(let s): return .string(redact(s))
+        default: return json
+        }
+    }
 }

@@ -10,6 +10,7 @@ public final class MCPServer: @unchecked Sendable {
     private let server: Server
     private let transport: LineTransport
     private let notificationLevel = NotificationLevel()
+    private let clientCanElicit = Flag()
 
     public static let instructions = """
         Kubeflow MCP server: train and fine-tune models on Kubeflow Trainer (TrainJobs).
@@ -33,7 +34,9 @@ public final class MCPServer: @unchecked Sendable {
     public func run() async throws {
         await registerHandlers()
         installLogForwarding()
-        try await server.start(transport: transport)
+        try await server.start(transport: transport) { [clientCanElicit] _, capabilities in
+            clientCanElicit.set(capabilities.elicitation != nil)
+        }
         await transport.waitUntilDrained()
         await server.stop()
     }
@@ -42,12 +45,24 @@ public final class MCPServer: @unchecked Sendable {
 
     private func registerHandlers() async {
         let runtime = self.runtime
-        await server.withMethodHandler(ListTools.self) { _ in
-            ListTools.Result(tools: runtime.registry.orderedTools.map(MCPServer.mcpTool))
+        await server.withMethodHandler(ListTools.self) { [invoker] _ in
+            let visible = runtime.registry.orderedTools.filter(runtime.policy.allows)
+            return ListTools.Result(tools: visible.map { MCPServer.mcpTool($0, inputSchema: invoker.listedSchema($0)) })
+        }
+        let elicit: ToolInvoker.Elicit = { [server, clientCanElicit] message in
+            guard clientCanElicit.get() else { return nil }
+            let schema = Elicitation.RequestSchema(
+                title: "Confirm", description: message,
+                properties: ["confirm": .object(["type": "boolean", "title": "Proceed", "default": false])],
+                required: ["confirm"])
+            guard let answer = try? await server.requestElicitation(message: message, requestedSchema: schema) else {
+                return nil
+            }
+            return answer.action == .accept && answer.content?["confirm"] == .bool(true)
         }
         await server.withMethodHandler(CallTool.self) { [invoker, transport] params in
             let sink = MCPServer.progressSink(token: params._meta?.progressToken, writer: transport.writer)
-            return await invoker.call(name: params.name, arguments: params.arguments, progress: sink)
+            return await invoker.call(name: params.name, arguments: params.arguments, progress: sink, elicit: elicit)
         }
         await server.withMethodHandler(SetLoggingLevel.self) { [notificationLevel] params in
             notificationLevel.set(LogLevel(name: params.level.rawValue))
@@ -89,11 +104,11 @@ public final class MCPServer: @unchecked Sendable {
         }
     }
 
-    static func mcpTool(_ spec: ToolSpec) -> Tool {
+    static func mcpTool(_ spec: ToolSpec, inputSchema: JSON) -> Tool {
         let a = spec.annotations
         return Tool(
             name: spec.name, title: spec.title, description: spec.description,
-            inputSchema: MCP.Value(spec.inputSchema),
+            inputSchema: MCP.Value(inputSchema),
             annotations: .init(title: spec.title, readOnlyHint: a.readOnly, destructiveHint: a.destructive,
                                idempotentHint: a.idempotent, openWorldHint: a.openWorld),
             outputSchema: spec.outputSchema.map { MCP.Value($0) },
@@ -103,6 +118,13 @@ public final class MCPServer: @unchecked Sendable {
                 "kubeflow-mcp/plugin": .string(spec.pluginID),
             ]))
     }
+}
+
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set(_ v: Bool) { lock.withLock { value = v } }
+    func get() -> Bool { lock.withLock { value } }
 }
 
 /// The level set by logging/setLevel (nil: none asked, send nothing).

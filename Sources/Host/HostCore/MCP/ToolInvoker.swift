@@ -2,40 +2,141 @@ import Foundation
 import KFJSON
 import MCP
 
-/// Runs one tools/call: finds the tool, validates the arguments against its
-/// schema, runs the plugin on a thread of its own (plugins block; Swift's
-/// cooperative pool has one thread per core and must not), and turns the
-/// plugin's answer into an MCP result. Secrets are redacted from every result.
+/// Runs one tools/call through the host's pipeline, the same for every plugin:
+///
+///  1. find the tool; 2. policy (hidden tools are refused); 3. validate the
+///  arguments against the tool's schema; 4. confirmation for tools that need it
+///  (a dry-run preview, then MCP elicitation or a second call with
+///  `confirm: true`); 5. run the plugin on a thread of its own (plugins block;
+///  Swift's cooperative pool has one thread per core and must not);
+///  6. redact secrets from the result; 7. one audit line, whatever happened.
 public final class ToolInvoker: Sendable {
     let runtime: HostRuntime
 
     public init(runtime: HostRuntime) { self.runtime = runtime }
 
-    public func call(name: String, arguments: [String: MCP.Value]?, progress: (@Sendable (Double, String) -> Void)?) async
-        -> CallTool.Result
-    {
-        guard let entry = runtime.registry.tools[name] else {
-            let known = runtime.registry.toolOrder.prefix(50).joined(separator: ", ")
-            return Self.error("Unknown tool '\(name)'. Available tools: \(known).")
+    /// Asks the user a yes/no question through the client (MCP elicitation).
+    /// nil when the client cannot be asked; else whether the user accepted.
+    public typealias Elicit = @Sendable (_ message: String) async -> Bool?
+
+    public static let confirmArgument = "confirm"
+
+    public func call(name: String, arguments: [String: MCP.Value]?,
+                     progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> CallTool.Result {
+        let started = Date()
+        var args = JSON.object((arguments ?? [:]).mapValues(JSON.init))
+        var audit = AuditLog.Entry(tool: name, user: runtime.identity, namespace: nil, parameters: args,
+                                   result: "error", jobID: nil, durationMs: 0, persona: runtime.policy.name,
+                                   plugin: nil, message: nil)
+        defer {
+            audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+            runtime.audit?.record(audit)
         }
-        let args = JSON.object((arguments ?? [:]).mapValues(JSON.init))
-        if let problem = SchemaValidator.validate(args, against: entry.spec.inputSchema) {
-            return Self.error("Invalid arguments for \(name): \(problem).")
+        func finish(_ outcome: String, _ result: CallTool.Result, message: String? = nil) -> CallTool.Result {
+            audit.result = outcome
+            audit.message = message
+            return result
         }
-        let state = CallState(tool: name, pluginID: entry.plugin.id, progressSink: progress)
+
+        guard let entry = runtime.registry.tools[name], runtime.policy.allows(entry.spec) else {
+            if let entry = runtime.registry.tools[name] {
+                let refusal = runtime.policy.refusal(for: entry.spec)
+                audit.plugin = entry.plugin.id
+                return finish("refused", Self.error(refusal), message: refusal)
+            }
+            let known = visibleTools().prefix(60).joined(separator: ", ")
+            return finish("refused", Self.error("Unknown tool '\(name)'. Available tools: \(known)."))
+        }
+        let spec = entry.spec
+        audit.plugin = entry.plugin.id
+        audit.namespace = args["namespace"]?.string ?? runtime.cluster.defaultNamespace
+        audit.jobID = args["job_id"]?.string
+
+        let needsConfirmation = runtime.policy.needsConfirmation(spec)
+        var confirmed = false
+        if needsConfirmation, let c = args[Self.confirmArgument] {
+            guard let b = c.bool else {
+                return finish("error", Self.error("Invalid arguments for \(name): argument 'confirm' must be true or false."))
+            }
+            confirmed = b
+            args[Self.confirmArgument] = nil
+        }
+        if let problem = SchemaValidator.validate(args, against: spec.inputSchema) {
+            let message = "Invalid arguments for \(name): \(problem)."
+            return finish("error", Self.error(message), message: message)
+        }
+
+        if needsConfirmation && !confirmed {
+            // Run the tool once against the API server's dry run: the exact
+            // requests it would send are validated and recorded, nothing is kept.
+            let preview = await run(entry.plugin, spec: spec, args: args, dryRun: true, progress: nil)
+            if case .success(let answer) = preview, answer["error"] != nil {
+                return finish("error", Self.result(from: answer, spec: spec), message: answer["error"]?["message"]?.string)
+            }
+            let previewJSON = Self.previewJSON(preview: preview, tool: name)
+            if let elicit, let accepted = await elicit(Self.confirmationMessage(tool: name, preview: previewJSON)) {
+                if !accepted {
+                    let text = "Not done: the user did not confirm \(name)."
+                    return finish("declined", CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)],
+                                                              structuredContent: Optional(MCP.Value(["declined": true, "preview": previewJSON] as JSON)),
+                                                              isError: false))
+                }
+            } else {
+                let text = "Preview only: \(name) needs confirmation. Nothing was created or deleted. "
+                    + "Show the user what would happen, and call \(name) again with the same arguments and \"confirm\": true to proceed.\n"
+                    + previewJSON.serialized()
+                return finish("preview", CallTool.Result(content: [.text(text: Redactor.redact(text), annotations: nil, _meta: nil)],
+                                                         structuredContent: Optional(MCP.Value(Redactor.scrub(previewJSON))), isError: false))
+            }
+        }
+
+        let outcome = await run(entry.plugin, spec: spec, args: args, dryRun: false, progress: progress)
+        if Task.isCancelled { audit.result = "cancelled" }
+        switch outcome {
+        case .failure(let failure):
+            let message = "Plugin '\(entry.plugin.id)' \(failure.message)."
+            return finish("error", Self.error(message), message: message)
+        case .success(let answer):
+            audit.jobID = answer["result"]?["job_id"]?.string ?? audit.jobID
+            let isError = answer["error"] != nil
+            return finish(Task.isCancelled ? "cancelled" : (isError ? "error" : "success"),
+                          Self.result(from: answer, spec: spec),
+                          message: answer["error"]?["message"]?.string)
+        }
+    }
+
+    /// Tools the policy lets this user see, in load order.
+    public func visibleTools() -> [String] {
+        runtime.registry.orderedTools.filter(runtime.policy.allows).map(\.name)
+    }
+
+    /// The schema a client sees: tools that need confirmation accept `confirm`.
+    public func listedSchema(_ spec: ToolSpec) -> JSON {
+        guard runtime.policy.needsConfirmation(spec), var props = spec.inputSchema["properties"]?.object else {
+            return spec.inputSchema
+        }
+        props[Self.confirmArgument] = ["type": "boolean",
+                                       "description": "Set true to act after the user confirmed the preview. Without it the tool only previews."]
+        var schema = spec.inputSchema
+        schema["properties"] = .object(props)
+        return schema
+    }
+
+    private func run(_ plugin: LoadedPlugin, spec: ToolSpec, args: JSON, dryRun: Bool,
+                     progress: (@Sendable (Double, String) -> Void)?) async -> Result<JSON, PluginCallFailure> {
+        let state = CallState(tool: spec.name, pluginID: plugin.id, spec: spec, dryRun: dryRun, progressSink: progress)
         let outcome = await withTaskCancellationHandler {
             await Self.onOwnThread { [runtime] in
-                runtime.tracking { entry.plugin.invoke(tool: name, arguments: args, call: state) }
+                runtime.tracking { plugin.invoke(tool: spec.name, arguments: args, call: state) }
             }
         } onCancel: {
             state.cancel()
         }
-        switch outcome {
-        case .failure(let failure):
-            return Self.error("Plugin '\(entry.plugin.id)' \(failure.message).")
-        case .success(let answer):
-            return Self.result(from: answer, spec: entry.spec)
+        if dryRun, case .success(var answer) = outcome {
+            answer["requests"] = .array(state.recordedWrites)
+            return .success(answer)
         }
+        return outcome
     }
 
     /// Run blocking work on a fresh thread and await it.
@@ -47,6 +148,36 @@ public final class ToolInvoker: Sendable {
         }
     }
 
+    static func previewJSON(preview: Result<JSON, PluginCallFailure>, tool: String) -> JSON {
+        switch preview {
+        case .failure(let f): return ["preview": true, "tool": .string(tool), "note": .string("the dry run failed: \(f.message)")]
+        case .success(let answer):
+            return ["preview": true, "tool": .string(tool), "would_send": answer["requests"] ?? [],
+                    "result_of_dry_run": answer["result"] ?? .null]
+        }
+    }
+
+    /// A short summary for the user: what would be created or deleted, and GPUs.
+    static func confirmationMessage(tool: String, preview: JSON) -> String {
+        var lines = ["\(tool) wants to:"]
+        for write in preview["would_send"]?.array ?? [] {
+            let method = write["method"]?.string ?? "?"
+            let path = write["path"]?.string ?? "?"
+            let name = write["body"]?["metadata"]?["name"]?.string.map { " \($0)" } ?? ""
+            let verb = ["POST": "create", "DELETE": "delete", "PATCH": "change", "PUT": "replace"][method] ?? method
+            var line = "- \(verb) \(path)" + (method == "POST" ? name : "")
+            if let trainer = write["body"]?["spec"]?["trainer"] {
+                let nodes = trainer["numNodes"]?.int ?? 1
+                let gpus = trainer["resourcesPerNode"]?["limits"]?["nvidia.com/gpu"]?.double
+                if let gpus { line += " (\(nodes) node(s) × \(Int(gpus)) GPU)" }
+            }
+            lines.append(line)
+        }
+        if lines.count == 1 { lines.append("- (no Kubernetes change was recorded by the dry run)") }
+        lines.append("Proceed?")
+        return Redactor.redact(lines.joined(separator: "\n"))
+    }
+
     static func result(from answer: JSON, spec: ToolSpec) -> CallTool.Result {
         if let error = answer["error"] {
             var message = Redactor.redact(error["message"]?.string ?? "The tool failed.")
@@ -54,9 +185,9 @@ public final class ToolInvoker: Sendable {
             var structured: JSON = ["error": .object(error.object ?? [:])]
             structured["error"]?["message"] = .string(message)
             return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)],
-                                   structuredContent: Optional(MCP.Value(Self.redactStrings(structured))), isError: true)
+                                   structuredContent: Optional(MCP.Value(Redactor.scrub(structured))), isError: true)
         }
-        let result = redactStrings(answer["result"] ?? .null)
+        let result = Redactor.scrub(answer["result"] ?? .null)
         let summary = answer["text"]?.string.map(Redactor.redact)
         var text = result.serialized()
         if let summary { text = summary + "\n" + text }
@@ -68,20 +199,5 @@ public final class ToolInvoker: Sendable {
 
     static func error(_ message: String) -> CallTool.Result {
         CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true)
-    }
-
-    /// Redact every string in a result (container logs, echoed arguments, …).
-    static func redactStrings(_ json: JSON) -> JSON {
-        switch json {
-        case .string(let s): return .string(Redactor.redact(s))
-        case .array(let a): return .array(a.map(redactStrings))
-        case .object(let o):
-            var out: [String: JSON] = [:]
-            for (k, v) in o {
-                out[k] = Redactor.isSecretName(k) && v.string != nil ? .string(Redactor.mask) : redactStrings(v)
-            }
-            return .object(out)
-        default: return json
-        }
     }
 }

@@ -1,23 +1,36 @@
 import Foundation
+import KFJSON
 
 /// The host's side of one in-flight call: what `kfmcp_call *` points at.
 /// Plugins see it only as an opaque pointer valid during invoke.
 public final class CallState: @unchecked Sendable {
     public let tool: String
     public let pluginID: String
+    /// The tool's declaration, for per-tool policy (ownership) in host services.
+    let spec: ToolSpec?
+    /// A preview run: writing requests go to the API server with dryRun=All
+    /// (validated, never persisted) and are recorded for the user to confirm.
+    let dryRun: Bool
     /// Receives progress reports (fraction in [0,1] or negative, message).
     let progressSink: (@Sendable (Double, String) -> Void)?
     private let lock = NSLock()
     private var cancelled = false
+    private var writes: [JSON] = []
 
-    public init(tool: String, pluginID: String, progressSink: (@Sendable (Double, String) -> Void)? = nil) {
+    public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
+                progressSink: (@Sendable (Double, String) -> Void)? = nil) {
         self.tool = tool
         self.pluginID = pluginID
+        self.spec = spec
+        self.dryRun = dryRun
         self.progressSink = progressSink
     }
 
     public var isCancelled: Bool { lock.withLock { cancelled } }
     public func cancel() { lock.withLock { cancelled = true } }
+
+    func recordWrite(_ write: JSON) { lock.withLock { writes.append(write) } }
+    var recordedWrites: [JSON] { lock.withLock { writes } }
 
     /// Borrow an opaque pointer for the duration of `body`.
     func withPointer<T>(_ body: (OpaquePointer) -> T) -> T {

@@ -13,11 +13,11 @@ public final class HostRuntime: @unchecked Sendable {
     private let activeCalls = NSCondition()
     private var activeCount = 0
 
-    /// Extra facts about the caller shown to plugins through call_context
-    /// (persona and namespace allowlist come from policy).
-    public var persona: String?
-    public var allowedNamespaces: [String]?
-    public var readOnly = false
+    /// Who may do what; set before serving, read-only afterwards.
+    public var policy: Policy = .unrestricted
+    /// Where every tools/call is recorded (nil: nowhere).
+    public var audit: AuditLog?
+    private var _identity: String?
 
     public init(log: Log = .shared) { self.log = log }
 
@@ -62,25 +62,74 @@ public final class HostRuntime: @unchecked Sendable {
     // MARK: Services behind the C callbacks
 
     func callContext(for call: CallState) -> JSON {
-        let cluster = self.cluster
-        return [
+        [
             "namespace": .string(cluster.defaultNamespace),
-            "user": .string(cluster.identity),
-            "persona": persona.map { .string($0) } ?? .null,
-            "allowed_namespaces": allowedNamespaces.map { .array($0.map { .string($0) }) } ?? .null,
-            "read_only": .bool(readOnly),
+            "user": .string(identity),
+            "persona": .string(policy.name),
+            "allowed_namespaces": policy.namespaces.map { .array($0.map { .string($0) }) } ?? .null,
+            "read_only": .bool(policy.readOnly),
             "tool": .string(call.tool),
+            "dry_run": .bool(call.dryRun),
         ]
     }
 
+    /// Who the API server says we are (SelfSubjectReview), else the kubeconfig
+    /// user. Asked once.
+    public var identity: String {
+        if let known = lock.withLock({ _identity }) { return known }
+        let review = cluster.send(ClusterRequest(
+            method: "POST", path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            body: ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"], timeoutMs: 5000))
+        let name = review.body["status"]?["userInfo"]?["username"]?.string ?? cluster.identity
+        lock.withLock { _identity = name }
+        return name
+    }
+
+    /// A plugin's Kubernetes request: policy, ownership and dry-run applied here,
+    /// whichever plugin asks.
     func k8sRequest(_ json: JSON, call: CallState, stream onLine: ((String) -> Bool)? = nil) -> ClusterAnswer {
-        let (request, problem) = ClusterRequest.parse(json)
-        guard let request else { return .failure("BadRequest", problem ?? "invalid request") }
+        let (parsed, problem) = ClusterRequest.parse(json)
+        guard var request = parsed else { return .failure("BadRequest", problem ?? "invalid request") }
+        if let denial = ClusterGuard.denial(request, policy: policy) {
+            log.info("denied \(call.pluginID) \(request.method) \(request.path): \(denial)", source: "policy")
+            return .failure("Denied", denial)
+        }
+        let isWrite = ClusterGuard.isWrite(request)
+        if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.method != "POST",
+            let refusal = ownershipRefusal(request)
+        {
+            return .failure("Denied", refusal)
+        }
+        if request.method == "POST" && !ClusterGuard.isReview(request.path) {
+            request.body = ClusterGuard.stampOwner(request.body, identity: identity)
+        }
+        if call.dryRun && isWrite {
+            request.query.append(("dryRun", "All"))
+        }
         let started = Date()
         let answer = onLine.map { cluster.stream(request, onLine: $0) } ?? cluster.send(request)
+        if call.dryRun && isWrite {
+            var write: JSON = ["method": .string(request.method), "path": .string(request.path),
+                               "status": .int(answer.status)]
+            if let body = request.body { write["body"] = body }
+            if let message = answer.errorMessage { write["error"] = .string(message) }
+            call.recordWrite(write)
+        }
         log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1000)) ms",
                   source: "k8s")
         return answer
+    }
+
+    /// Under own-objects-only policy: refuse to change an object someone else created.
+    private func ownershipRefusal(_ request: ClusterRequest) -> String? {
+        let path = ClusterGuard.objectPath(request.path)
+        let current = cluster.send(ClusterRequest(method: "GET", path: path))
+        guard current.status == 200 else { return nil }  // let the real request report 404 etc.
+        let owner = current.body["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
+        guard owner != identity else { return nil }
+        let name = current.body["metadata"]?["name"]?.string ?? path
+        let who = owner.map { "was created by \($0)" } ?? "was not created through kubeflow-mcp"
+        return "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin."
     }
 
     func callBackend(id: String, op: String, input: JSON, call: CallState) -> JSON {

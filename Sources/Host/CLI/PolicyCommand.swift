@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import HostCore
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Check policy files and show personas.",
+        subcommands: [Check.self, Show.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a policy file against the loaded tools and print the tools it allows.")
+        @Argument(help: "The policy file.") var file: String
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            var options = common
+            options.policy = file
+            let runtime = try options.startHost()
+            let p = runtime.policy
+            print("policy \(p.name): OK")
+            print("namespaces: \(p.namespaces?.joined(separator: ", ") ?? "all")  read_only: \(p.readOnly)")
+            for tool in runtime.registry.orderedTools where p.allows(tool) {
+                var notes: [String] = []
+                if p.needsConfirmation(tool) { notes.append("confirm") }
+                if p.ownObjectsOnly(tool) { notes.append("own jobs only") }
+                print("  \(tool.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(tool.category.padding(toLength: 11, withPad: " ", startingAt: 0)) \(tool.risk.rawValue) \(notes.isEmpty ? "" : "(\(notes.joined(separator: ", ")))")")
+            }
+            runtime.shutdown()
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a built-in persona's policy YAML.")
+        @Argument(help: "readonly, data-scientist, ml-engineer or platform-admin.") var persona: String
+
+        func run() throws {
+            guard let text = BuiltinPersonas.yaml[persona] else {
+                throw ValidationError("unknown persona '\(persona)'; built-in: \(BuiltinPersonas.names.joined(separator: ", "))")
+            }
+            print(text)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import KFJSON
+
+/// One JSON line per tools/call (KEP-936 "Audit Logging"), refused calls too.
+/// Lines are appended with a single write(2) on an O_APPEND descriptor under a
+/// lock, so concurrent calls never interleave or tear a line.
+public final class AuditLog: @unchecked Sendable {
+    public let path: String
+    private let fd: Int32
+    private let lock = NSLock()
+
+    public struct OpenError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw OpenError(description: "cannot open audit log \(path): \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// The default: $XDG_STATE_HOME/kubeflow-mcp/audit.log, else ~/.local/state/kubeflow-mcp/audit.log.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/kubeflow-mcp/audit.log" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/state/kubeflow-mcp/audit.log"
+    }
+
+    public struct Entry {
+        public var tool: String
+        public var user: String
+        public var namespace: String?
+        public var parameters: JSON
+        public var result: String  // success, error, refused, preview, declined, cancelled
+        public var jobID: String?
+        public var durationMs: Int
+        public var persona: String
+        public var plugin: String?
+        public var message: String?
+    }
+
+    public func record(_ entry: Entry) {
+        var line: JSON = [
+            "timestamp": .string(Self.timestamp()),
+            "tool": .string(entry.tool),
+            "user": .string(entry.user),
+            "namespace": entry.namespace.map { .string($0) } ?? .null,
+            "parameters": Redactor.scrub(entry.parameters),
+            "result": .string(entry.result),
+            "job_id": entry.jobID.map { .string($0) } ?? .null,
+            "duration_ms": .int(entry.durationMs),
+            "persona": .string(entry.persona),
+            "plugin": entry.plugin.map { .string($0) } ?? .null,
+        ]
+        if let message = entry.message { line["message"] = .string(Redactor.redact(message)) }
+        var bytes = Array(line.serialized().utf8)
+        bytes.append(0x0A)
+        lock.withLock {
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    static func timestamp() -> String {
+        var tv = timeval()
+        gettimeofday(&tv, nil)
+        var t = time_t(tv.tv_sec)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec, Int(tv.tv_usec / 1000))
+    }
+}

@@ -1,0 +1,42 @@
+import KFJSON
+import KubeClient
+
+/// ClusterAccess over the libcurl client: what `serve` uses for real clusters
+/// and for the simulator alike (always real HTTP).
+public struct KubeClusterAccess: ClusterAccess {
+    public let client: KubeClient
+
+    public init(client: KubeClient) { self.client = client }
+
+    public var defaultNamespace: String { client.config.namespace }
+    public var identity: String { client.config.userName }
+    public var summary: String { client.config.description }
+
+    public func send(_ request: ClusterRequest) -> ClusterAnswer {
+        Self.answer(client.send(Self.kubeRequest(request)))
+    }
+
+    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> ClusterAnswer {
+        Self.answer(client.stream(Self.kubeRequest(request), onLine: onLine))
+    }
+
+    static func kubeRequest(_ r: ClusterRequest) -> KubeRequest {
+        var contentType = r.contentType
+        if r.body != nil && contentType == nil {
+            contentType = r.method == "PATCH" ? "application/merge-patch+json" : "application/json"
+        }
+        return KubeRequest(method: r.method, path: r.path, query: r.query,
+                           body: r.body.map { Array($0.serialized().utf8) },
+                           contentType: contentType, accept: r.accept ?? "application/json", timeoutMs: r.timeoutMs)
+    }
+
+    /// JSON bodies are parsed; text bodies (pod logs) are handed over as a string.
+    static func answer(_ response: KubeResponse) -> ClusterAnswer {
+        var body: JSON = .null
+        if !response.body.isEmpty {
+            body = (try? JSON.parse(utf8: response.body)) ?? .string(String(decoding: response.body, as: UTF8.self))
+        }
+        return ClusterAnswer(status: response.status, body: body,
+                             errorReason: response.error?.reason, errorMessage: response.error?.message)
+    }
+}

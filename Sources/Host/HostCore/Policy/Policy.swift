@@ -1,0 +1,51 @@
+import Foundation
+
+/// Who may do what, enforced by the host for every plugin (KEP-936
+/// "Policy-Based Access Control"):
+///  - which tools are listed and callable (allow, then deny, which wins);
+///  - which namespaces Kubernetes requests may touch;
+///  - read-only mode (no tool that is not read-only, no writing request);
+///  - which tools act only on the caller's own objects;
+///  - which tools need the user's confirmation first.
+public struct Policy: Sendable {
+    public var name: String
+    public var allow: [ToolPattern]
+    public var deny: [ToolPattern]
+    /// nil: every namespace.
+    public var namespaces: [String]?
+    public var readOnly: Bool
+    /// Tools that may change only objects the caller created.
+    public var ownObjectsOnly: [ToolPattern]
+    public var requireConfirmation: [ToolPattern]
+    public var skipConfirmation: [ToolPattern]
+
+    /// No policy file: everything allowed, expensive and destructive tools confirmed.
+    public static let unrestricted = Policy(
+        name: "default", allow: [.glob("*")], deny: [], namespaces: nil, readOnly: false, ownObjectsOnly: [],
+        requireConfirmation: [.risk(.expensive), .risk(.destructive)], skipConfirmation: [])
+
+    public func allows(_ tool: ToolSpec) -> Bool {
+        if readOnly && tool.risk != .readOnly { return false }
+        guard allow.contains(where: { $0.matches(tool) }) else { return false }
+        return !deny.contains(where: { $0.matches(tool) })
+    }
+
+    /// Why a tool is hidden, for the refusal message.
+    public func refusal(for tool: ToolSpec) -> String {
+        if readOnly && tool.risk != .readOnly {
+            return "Tool '\(tool.name)' is not available: policy '\(name)' is read-only and this tool is \(tool.risk.rawValue)."
+        }
+        if let d = deny.first(where: { $0.matches(tool) }) {
+            return "Tool '\(tool.name)' is denied by policy '\(name)' (deny: \(d))."
+        }
+        return "Tool '\(tool.name)' is not allowed by policy '\(name)' (its category '\(tool.category)' is not in allow)."
+    }
+
+    public func needsConfirmation(_ tool: ToolSpec) -> Bool {
+        requireConfirmation.contains { $0.matches(tool) } && !skipConfirmation.contains { $0.matches(tool) }
+    }
+
+    public func ownObjectsOnly(_ tool: ToolSpec) -> Bool { ownObjectsOnly.contains { $0.matches(tool) } }
+
+    public func allowsNamespace(_ namespace: String) -> Bool { namespaces?.contains(namespace) ?? true }
+}

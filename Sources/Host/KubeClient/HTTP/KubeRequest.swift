@@ -1,0 +1,31 @@
+/// One Kubernetes REST call, as a plugin describes it to the host.
+public struct KubeRequest: Sendable {
+    public var method: String
+    /// The API path, e.g. `/apis/trainer.kubeflow.org/v1alpha1/namespaces/ns/trainjobs`.
+    /// Appended to the cluster's server URL (which may carry a path prefix).
+    public var path: String
+    /// Query parameters, unencoded; the client percent-encodes them. Order is kept.
+    public var query: [(String, String)]
+    public var body: [UInt8]?
+    /// Defaults to `application/json` when there is a body.
+    public var contentType: String?
+    /// Defaults to `application/json`.
+    public var accept: String?
+    /// Whole-request time limit. `nil`: 30 s for `send`, no limit for `stream`.
+    public var timeoutMs: Int?
+
+    public init(method: String = "GET", path: String, query: [(String, String)] = [],
+                body: [UInt8]? = nil, contentType: String? = nil, accept: String? = nil,
+                timeoutMs: Int? = nil) {
+        self.method = method.uppercased()
+        self.path = path
+        self.query = query
+        self.body = body
+        self.contentType = contentType
+        self.accept = accept
+        self.timeoutMs = timeoutMs
+    }
+
+    /// GET and HEAD change nothing, so they may be repeated after a 429 or 5xx.
+    var isSafeToRepeat: Bool { method == "GET" || method == "HEAD" }
+}
