@@ -66,3 +66,47 @@ def plugins_list(*dirs: Path, env=None):
         args += ["--plugins-dir", str(d)]
     proc = run_cli(*args, env=env)
     return json.loads(proc.stdout), proc.stderr
+
+
+class StandaloneSim:
+    """`kubeflow-mcp sim` as its own process, with a kubeconfig for it."""
+
+    def __init__(self, tmp_path: Path, *args: str):
+        self.kubeconfig = tmp_path / "kubeconfig"
+        self.proc = subprocess.Popen([str(BINARY), "sim", "--kubeconfig-out", str(self.kubeconfig), *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = self.proc.stdout.readline()
+        assert "listening on" in first, first + self.proc.stderr.read()
+        self.url = first.strip().rsplit(" ", 1)[-1]
+        while not self.kubeconfig.exists() or "kubeconfig written" not in self.proc.stdout.readline():
+            pass
+
+    def kubeconfig_for(self, path: Path, token: str, namespace: str = "default") -> Path:
+        """Another kubeconfig for the same simulator, as another user."""
+        path.write_text(
+            "apiVersion: v1\nkind: Config\n"
+            f"clusters:\n- name: sim\n  cluster:\n    server: {self.url}\n"
+            f"users:\n- name: u\n  user:\n    token: {token}\n"
+            f"contexts:\n- name: sim\n  context:\n    cluster: sim\n    user: u\n    namespace: {namespace}\n"
+            "current-context: sim\n")
+        path.chmod(0o600)
+        return path
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def standalone_sim(tmp_path):
+    sim = StandaloneSim(tmp_path)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def probe_plugin(tmp_path) -> Path:
+    """A plugins dir with the k8s_probe test plugin (raw Kubernetes requests)."""
+    d = plugin_dir(tmp_path, "probe")
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "k8s_probe.c", d / "libk8s_probe.so")
+    return d

@@ -12,12 +12,13 @@ from conftest import BINARY
 
 
 @asynccontextmanager
-async def session(*args: str, env=None, **session_kwargs):
-    """An initialized ClientSession to `kubeflow-mcp serve ARGS`."""
+async def session(*args: str, env=None, errlog=None, **session_kwargs):
+    """An initialized ClientSession to `kubeflow-mcp serve ARGS`; the server's
+    stderr goes to the file `errlog` (default: nowhere)."""
     params = StdioServerParameters(command=str(BINARY), args=["serve", *args],
                                    env={**os.environ, **(env or {})})
-    with open(os.devnull, "w") as devnull:
-        async with stdio_client(params, errlog=devnull) as (read, write):
+    with open(errlog or os.devnull, "w") as err:
+        async with stdio_client(params, errlog=err) as (read, write):
             async with ClientSession(read, write, **session_kwargs) as s:
                 s.init_result = await s.initialize()
                 yield s

@@ -20,6 +20,11 @@ struct ClusterOptions: ParsableArguments {
     @Flag(help: "Use the embedded cluster simulator (started in-process on a random loopback port).")
     var sim = false
 
+    /// Tests and demos want simulated jobs to finish in seconds, not minutes.
+    @Option(help: ArgumentHelp("Simulated seconds per real second for --sim (higher: jobs finish sooner).",
+                               valueName: "N", visibility: .hidden))
+    var simTimeScale: Double = ClusterSimulator.defaultTimeScale
+
     func kubeOptions() -> KubeConfigOptions {
         KubeConfigOptions(kubeconfigPath: kubeconfig, context: context, namespace: namespace)
     }
@@ -36,7 +41,7 @@ struct ClusterConnection {
 extension ClusterOptions {
     /// Connect like kubectl; with --sim, or with no Kubernetes configuration at
     /// all, start the embedded simulator and connect to it over real HTTP.
-    func connect(simulatorTimeScale: Double = ClusterSimulator.defaultTimeScale) throws -> ClusterConnection {
+    func connect(simulatorTimeScale: Double? = nil) throws -> ClusterConnection {
         if !sim {
             do {
                 let config = try ResolvedKubeConfig.resolve(kubeOptions())
@@ -46,7 +51,7 @@ extension ClusterOptions {
                 Log.shared.warning("no Kubernetes configuration found; serving the embedded cluster simulator (pass --kubeconfig for a real cluster)")
             }
         }
-        return try Self.startSimulator(namespace: namespace, timeScale: simulatorTimeScale)
+        return try Self.startSimulator(namespace: namespace, timeScale: simulatorTimeScale ?? simTimeScale)
     }
 
     static func startSimulator(namespace: String?, timeScale: Double) throws -> ClusterConnection {

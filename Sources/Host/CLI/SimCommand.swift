@@ -16,14 +16,12 @@ struct SimCommand: AsyncParsableCommand {
     var kubeconfigOut: String?
     @Option(help: "Simulated seconds per real second (higher: jobs finish sooner).")
     var timeScale: Double = ClusterSimulator.defaultTimeScale
+    @Option(help: ArgumentHelp("Treat requests without a token as this user (kubectl sends no token over plain HTTP); \"none\" to require tokens.", valueName: "USER"))
+    var anonymousUser: String = "admin"
 
     func run() async throws {
-        let seedValue = try seed.map { path -> SimSeed in
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("cannot read seed file \(path)")
-            }
-            return try SimSeed(yaml: text)
-        }
+        var seedValue = try seed.map { try SimSeed.load(path: $0) } ?? SimSeed.default
+        if seedValue.anonymousUser == nil && anonymousUser != "none" { seedValue.anonymousUser = anonymousUser }
         let simulator = try ClusterSimulator(seed: seedValue, timeScale: timeScale)
         let url = try await simulator.start(port: port)
         say("cluster simulator listening on \(url.absoluteString)")

@@ -54,7 +54,9 @@ public final class ToolInvoker: Sendable {
 
         let needsConfirmation = runtime.policy.needsConfirmation(spec)
         var confirmed = false
-        if needsConfirmation, let c = args[Self.confirmArgument] {
+        // `confirm` belongs to the host unless the tool declares it itself; a
+        // confirm sent to a tool that needs none is harmless and dropped.
+        if spec.inputSchema["properties"]?[Self.confirmArgument] == nil, let c = args[Self.confirmArgument] {
             guard let b = c.bool else {
                 return finish("error", Self.error("Invalid arguments for \(name): argument 'confirm' must be true or false."))
             }

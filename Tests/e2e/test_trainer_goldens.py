@@ -1,0 +1,129 @@
+"""The Trainer plugin against the Kubeflow SDK 0.5.0 reference requests
+(Tests/Fixtures/sdk-reference), end to end: built binary, official MCP client,
+embedded cluster simulator over real HTTP.
+
+For each SDK call that creates a TrainJob, the equivalent MCP tool is called
+without confirmation; the preview's POST body (made with the API server's
+dryRun=All) must equal the SDK's raw body structurally and type for type, with
+only two deliberate differences: the host's owner annotation and label, and
+credentials (HF token, S3 keys) referenced from a Secret instead of inlined.
+Then the call is confirmed and the simulator (which validates against the
+real CRD schema) must hold the job."""
+import pytest
+
+from mcp_client import run
+from trainer_support import (TRAINJOBS, first_difference, golden_gets, golden_post_body, replace_env_with_secret,
+                             sim_server, without_owner)
+
+NAME = "mabcdef01234"
+
+TRAIN_FN = '''def train_fn(learning_rate: float, epochs: int):
+    import torch.distributed as dist
+
+    dist.init_process_group(backend="nccl")
+    print(f"rank={dist.get_rank()} lr={learning_rate} epochs={epochs}")
+    dist.destroy_process_group()
+'''
+
+
+def case_a(expected):
+    model_env = expected["spec"]["initializer"]["model"]["env"]
+    expected["spec"]["initializer"]["model"]["env"] = replace_env_with_secret(
+        model_env, {"ACCESS_TOKEN": ("hf-token", "token")})
+    return "fine_tune", {
+        "model": "hf://meta-llama/Llama-3.2-1B-Instruct", "dataset": "hf://tatsu-lab/alpaca/data",
+        "runtime": "torchtune-llama3.2-1b", "hf_token": "hf_XXXX",
+        "epochs": 3, "batch_size": 4, "peft_method": "lora",
+        "lora_rank": 8, "lora_alpha": 16, "lora_dropout": 0.1, "apply_lora_to_mlp": True,
+    }, ["hf_XXXX"]
+
+
+def case_b(expected):
+    return "fine_tune", {
+        "model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca/data",
+        "runtime": "torchtune-llama3.2-1b", "epochs": 3, "batch_size": 4, "peft_method": "none",
+        "num_nodes": 2, "resources_per_node": {"gpu": 2},
+    }, []
+
+
+def case_c(expected):
+    return "run_custom_training", {
+        "func": TRAIN_FN, "func_file": "golden_funcs.py", "func_args": {"learning_rate": 0.001, "epochs": 5},
+        "num_nodes": 2, "resources_per_node": {"nvidia.com/gpu": 4},
+        "packages_to_install": ["transformers>=4.40", "datasets[audio]"], "env": {"NCCL_DEBUG": "INFO"},
+    }, []
+
+
+def case_d(expected):
+    return "run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed", "resources_per_node": {"gpu": 4},
+    }, []
+
+
+def case_e(expected):
+    dataset_env = expected["spec"]["initializer"]["dataset"]["env"]
+    secret = f"{NAME}-dataset-s3"
+    expected["spec"]["initializer"]["dataset"]["env"] = replace_env_with_secret(
+        dataset_env, {"ACCESS_KEY_ID": (secret, "ACCESS_KEY_ID"), "SECRET_ACCESS_KEY": (secret, "SECRET_ACCESS_KEY")})
+    return "fine_tune", {
+        "model": "s3://my-bucket/models/llama-3.2-1b", "dataset": "s3://my-bucket/datasets/alpaca",
+        "runtime": "torchtune-llama3.2-1b", "epochs": 1, "peft_method": "none",
+        "model_options": {"endpoint": "https://minio.example.com", "role_arn": "arn:aws:iam::123456789012:role/trainer"},
+        "dataset_options": {"endpoint": "https://minio.example.com", "access_key_id": "AKIAEXAMPLE",
+                            "secret_access_key": "secretEXAMPLE", "region": "us-east-1"},
+    }, ["secretEXAMPLE"]
+
+
+CASES = {
+    "a_builtin_torchtune_lora": case_a,
+    "b_builtin_torchtune_full_2nodes": case_b,
+    "c_custom_trainer_func": case_c,
+    "d_custom_trainer_container": case_d,
+    "e_s3_initializers": case_e,
+}
+
+
+def test_comparison_is_type_strict():
+    assert first_difference({"gpu": 4}, {"gpu": 4.0}) is not None
+    assert first_difference([True], [1]) is not None
+    assert first_difference({"a": [1, "x", 2.5]}, {"a": [1, "x", 2.5]}) is None
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_tool_sends_the_sdk_body(case, tmp_path):
+    expected = golden_post_body(case)
+    tool, args, secrets = CASES[case](expected)
+    args = {**args, "name": NAME}
+    sdk_gets = [p.replace("/namespaces/team-a/", "/namespaces/default/") for p in golden_gets(case)]
+
+    async def body():
+        async with sim_server(tmp_path) as sim:
+            mark = sim.log_mark()
+            preview = await sim.preview(tool, args)
+            # The SDK's reads, in its order, and no other reads of runtimes or jobs.
+            reads = [p for m, p in sim.requests_since(mark) if m == "GET"]
+            assert reads == sdk_gets, f"reads {reads} vs SDK {sdk_gets}"
+
+            posts = [w for w in preview["would_send"] if w["method"] == "POST" and w["path"] == TRAINJOBS]
+            assert len(posts) == 1, preview["would_send"]
+            assert posts[0]["status"] == 201  # accepted by the server's dry run
+            ours = without_owner(posts[0]["body"])
+            diff = first_difference(ours, expected)
+            assert diff is None, diff
+            # Nothing was created by the preview.
+            jobs = await sim.ok("list_training_jobs", {})
+            assert jobs["count"] == 0
+
+            done = await sim.call(tool, {**args, "confirm": True})
+            assert not done.is_error, done.content[0].text
+            assert done.structured_content["job_id"] == NAME
+            spec = await sim.ok("get_job_spec", {"job_id": NAME})
+            assert spec["object"]["spec"]["runtimeRef"]["name"] == expected["spec"]["runtimeRef"]["name"]
+            assert spec["object"]["spec"]["trainer"].get("numNodes") == expected["spec"]["trainer"].get("numNodes")
+            assert spec["object"]["spec"].get("initializer", {}).keys() == expected["spec"].get("initializer", {}).keys()
+
+            # Credentials never leave the server in a result.
+            for text in [c.text for c in done.content] + [repr(preview), repr(spec)]:
+                for s in secrets:
+                    assert s not in text
+    run(body)
