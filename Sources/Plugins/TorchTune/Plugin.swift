@@ -1,8 +1,86 @@
 import PluginKit
 
-let torchtunePluginDefinition = PluginDefinition(id: "torchtune", version: "0.1.0", description: "placeholder", tools: [])
+/// The torchtune fine-tuning backend: turns a fine_tune request into the
+/// Kubeflow SDK's BuiltinTrainer(TorchTuneConfig) trainer section.
+let torchtuneBackend = BackendDefinition(
+    id: "torchtune", title: "TorchTune (Kubeflow BuiltinTrainer)", version: "0.1.0",
+    capabilities: [
+        "methods": ["lora", "qlora", "full"],
+        "model_families": ["llama3", "llama3_1", "llama3_2", "llama3_3", "qwen2", "qwen2_5", "gemma", "gemma2", "mistral", "phi3"],
+        "multi_node": true,
+        "memory_factor": 1.0,
+        "runtime_selector": ["framework": "torchtune"],
+    ],
+    operations: [
+        "build_trainer": { call in
+            try BuildTrainer.run(call.arguments) { try listRuntimes(call, namespace: call.arguments["namespace"]?.string) }
+        },
+        "estimate": { call in try Estimate.run(call.arguments) },
+    ]
+)
 
-@_cdecl("kfmcp_plugin_entry_v1")
-public func kfmcpPluginEntry(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
-    torchtunePluginDefinition.export(host: host)
+/// Runtimes the caller may use: namespaced ones win a name clash.
+func listRuntimes(_ call: ToolCall, namespace: String?) throws -> [JSON] {
+    let ns = namespace ?? call.defaultNamespace
+    let cluster = try call.k8sJSON("GET", "/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes")["items"]?.array ?? []
+    let local = call.k8s("GET", "/apis/trainer.kubeflow.org/v1alpha1/namespaces/\(ns)/trainingruntimes")
+    let namespaced = local.ok ? local.body["items"]?.array ?? [] : []
+    var seen = Set<String>()
+    return (namespaced + cluster).filter { seen.insert(RuntimeChoice.name(of: $0) ?? "").inserted }
 }
+
+let listBackendRecipes = ToolDefinition(
+    name: "list_backend_recipes", title: "TorchTune recipes and runtimes",
+    description: "The torchtune runtimes installed (one per model), the model each downloads and the recipe/config it runs, plus the recipes Kubeflow Trainer picks by method.",
+    category: "discovery", risk: .readOnly, idempotent: true,
+    input: Schema.object(["namespace": Schema.string("Namespace; default the current context's namespace.")])
+) { call in
+    let runtimes = try listRuntimes(call, namespace: try call.optionalString("namespace"))
+        .filter { RuntimeChoice.framework(of: $0) == "torchtune" }
+    let rows: [JSON] = runtimes.map { r in
+        var row: JSON = ["name": .string(RuntimeChoice.name(of: r) ?? ""), "kind": r["kind"] ?? .null,
+                         "model": RuntimeChoice.pretrainedModel(of: r).map { .string($0) } ?? .null]
+        let command = RecipeInfo.trainerCommand(r)
+        if let recipe = RecipeInfo.recipe(command) { row["recipe"] = .string(recipe) }
+        if let config = RecipeInfo.config(command) { row["config"] = .string(config) }
+        return row
+    }
+    return ToolOutput(["runtimes": .array(rows), "recipes_by_method": RecipeInfo.recipesByMethod],
+                      text: rows.map { "\($0["name"]?.string ?? "") → \($0["model"]?.string ?? "?")" }.joined(separator: "\n"))
+}
+
+/// Reads the recipe from a torchtune runtime's node command.
+enum RecipeInfo {
+    /// What the Trainer controller substitutes by method (v2.3.0).
+    static let recipesByMethod: JSON = [
+        "lora": "lora_finetune_distributed (config suffix _lora)",
+        "qlora": "lora_finetune_distributed (config suffix _qlora)",
+        "full": "full_finetune_distributed (config suffix _full; _full_multinode on several nodes)",
+        "single_device": "lora_finetune_single_device / full_finetune_single_device",
+    ]
+
+    static func trainerCommand(_ runtime: JSON) -> [String] {
+        for job in runtime["spec"]?["template"]?["spec"]?["replicatedJobs"]?.array ?? [] {
+            for c in job["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? [] where c["name"]?.string == "node" {
+                return c["command"]?.array?.compactMap(\.string) ?? []
+            }
+        }
+        return []
+    }
+
+    static func recipe(_ command: [String]) -> String? {
+        command.first { $0.hasSuffix("_distributed") || $0.hasSuffix("_single_device") }
+    }
+
+    static func config(_ command: [String]) -> String? {
+        guard let i = command.firstIndex(of: "--config"), i + 1 < command.count else { return nil }
+        return command[i + 1]
+    }
+}
+
+/// Exported by the Entry target (the one C symbol lives there).
+public let torchtunePluginDefinition = PluginDefinition(
+    id: "torchtune", version: "0.1.0",
+    description: "TorchTune fine-tuning backend for fine_tune: builds the SDK's BuiltinTrainer section and picks the runtime.",
+    tools: [listBackendRecipes], backends: [torchtuneBackend]
+)

@@ -1,8 +1,12 @@
 import PluginKit
 
-let trainerPluginDefinition = PluginDefinition(id: "trainer", version: "0.1.0", description: "placeholder", tools: [])
-
-@_cdecl("kfmcp_plugin_entry_v1")
-public func kfmcpPluginEntry(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? {
-    trainerPluginDefinition.export(host: host)
-}
+/// The Kubeflow Trainer tools: discovery, training, monitoring, lifecycle,
+/// credentials and runtimes. Fine-tuning backends (torchtune, ...) live in
+/// their own plugins and are reached through the host.
+/// Exported by the Entry target (the one C symbol lives there).
+public let trainerPluginDefinition = PluginDefinition(
+    id: "trainer",
+    version: "0.1.0",
+    description: "Kubeflow Trainer v2 (TrainJob) tools: create jobs as the Kubeflow SDK 0.5.0 does, watch and manage them.",
+    tools: DiscoveryTools.all + TrainingTools.all + MonitoringTools.all + LifecycleTools.all + StorageTools.all
+)

@@ -1,0 +1,60 @@
+import Foundation
+import KFJSON
+
+/// The controller's memory of one TrainJob: its plan, its pods, and where it is in its life.
+struct JobRun: Sendable {
+    enum Stage: Sendable, Equatable {
+        case waiting       // pods Pending: not enough free GPUs yet
+        case initializing  // dataset/model initializers running
+        case training      // node pods running
+        case succeeded
+        case failed
+    }
+
+    struct PodSlot: Sendable {
+        let name: String
+        let replicatedJob: String
+        let index: Int
+        let container: String
+        let gpus: Int
+        let isInitializer: Bool
+        var phase = "Pending"
+        var node: String?
+    }
+
+    let uid: String
+    let namespace: String
+    let name: String
+    let plan: JobPlan
+    let log: TrainingLog
+    /// Arrival order: waiting jobs are admitted first come, first served.
+    let sequence: Int
+    var pods: [PodSlot] = []
+    var stage: Stage = .waiting
+    var stageStarted = Date()
+    var firstStarted: Date?
+    var lastStep = 0
+    var suspended = false
+    var warnedUnschedulable = false
+
+    var isFinished: Bool { stage == .succeeded || stage == .failed }
+    var rankZero: PodSlot? { pods.first { !$0.isInitializer } }
+
+    var involved: EventRecorder.Involved {
+        .init(kind: "TrainJob", apiVersion: "trainer.kubeflow.org/v1alpha1", name: name, namespace: namespace, uid: uid)
+    }
+
+    /// `status.jobsStatus`: one child Job per replicated job, counted like JobSet does.
+    var jobsStatus: JSON {
+        .array(plan.replicatedJobs.map { rj in
+            let slots = pods.filter { $0.replicatedJob == rj.name }
+            let all = { (phase: String) in !slots.isEmpty && slots.allSatisfy { $0.phase == phase } }
+            let failed = slots.contains { $0.phase == "Failed" }
+            let succeeded = all("Succeeded")
+            let active = !suspended && !failed && !succeeded && !slots.isEmpty
+            return ["name": .string(rj.name), "active": .int(active ? 1 : 0), "ready": .int(all("Running") ? 1 : 0),
+                    "succeeded": .int(succeeded ? 1 : 0), "failed": .int(failed ? 1 : 0),
+                    "suspended": .int(suspended ? 1 : 0)]
+        })
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import KFJSON
+
+/// The pods a JobSet creates for a TrainJob, and their status as they move through phases.
+enum PodFactory {
+    /// `<job>-<replicatedjob>-0-<index>-<5 random chars>`, labelled like JobSet and the Job controller do.
+    static func pod(job: JSON, plan: JobPlan, replicated: JobPlan.ReplicatedJob, index: Int) -> JSON {
+        let jobName = job.name
+        let childJob = "\(jobName)-\(replicated.name)-0"
+        var labels: [String: JSON] = [
+            "jobset.sigs.k8s.io/jobset-name": .string(jobName),
+            "jobset.sigs.k8s.io/replicatedjob-name": .string(replicated.name),
+            "jobset.sigs.k8s.io/replicatedjob-replicas": "1",
+            "jobset.sigs.k8s.io/job-index": "0",
+            "jobset.sigs.k8s.io/job-key": .string(childJob),
+            "batch.kubernetes.io/job-completion-index": .string(String(index)),
+            "batch.kubernetes.io/job-name": .string(childJob),
+            "job-name": .string(childJob),
+            "batch.kubernetes.io/controller-uid": .string(job.uid),
+        ]
+        if let step = replicated.ancestorStep { labels["trainer.kubeflow.org/trainjob-ancestor-step"] = .string(step) }
+        var container = replicated.container
+        if !replicated.isInitializer {
+            var env = container["env"]?.array ?? []
+            env += [
+                ["name": "PET_NNODES", "value": .string(String(plan.numNodes))],
+                ["name": "PET_NPROC_PER_NODE", "value": .string(String(max(1, plan.gpusPerNode)))],
+                ["name": "PET_NODE_RANK", "value": .string(String(index))],
+                ["name": "PET_MASTER_ADDR", "value": .string("\(jobName)-node-0-0.\(jobName)")],
+                ["name": "PET_MASTER_PORT", "value": "29400"],
+            ]
+            container["env"] = .array(env)
+        }
+        if container["resources"] == nil { container["resources"] = [:] }
+        return [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": [
+                "name": .string("\(childJob)-\(index)-\(RandomName.suffix())"),
+                "namespace": .string(job.namespace),
+                "labels": .object(labels),
+                "annotations": ["batch.kubernetes.io/job-completion-index": .string(String(index))],
+                "ownerReferences": [["apiVersion": "batch/v1", "kind": "Job", "name": .string(childJob),
+                                     "uid": .string(RandomName.uid()), "controller": true,
+                                     "blockOwnerDeletion": true]],
+            ],
+            "spec": [
+                "containers": [container], "restartPolicy": "Never", "schedulerName": "default-scheduler",
+                "hostname": .string("\(childJob)-\(index)"), "subdomain": .string(jobName),
+                "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
+            ],
+            "status": ["phase": "Pending", "qosClass": "BestEffort"],
+        ]
+    }
+
+    static func unschedulable(_ pod: JSON, nodes: Int) -> JSON {
+        var p = pod
+        p["status"] = [
+            "phase": "Pending", "qosClass": "BestEffort",
+            "conditions": [["type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "lastTransitionTime": .string(Timestamp.now()),
+                            "message": .string("0/\(nodes) nodes are available: \(nodes) Insufficient nvidia.com/gpu. "
+                                + "preemption: 0/\(nodes) nodes are available: \(nodes) No preemption victims found "
+                                + "for incoming pod.")]],
+        ]
+        return p
+    }
+
+    /// Scheduled on a node, container not started yet (waiting on initializers).
+    static func scheduled(_ pod: JSON, node: String) -> JSON {
+        var p = pod
+        p.set(.string(node), at: ["spec", "nodeName"])
+        p["status"] = [
+            "phase": "Pending", "qosClass": "BestEffort", "hostIP": .string(hostIP(node)),
+            "conditions": [["type": "PodScheduled", "status": "True", "lastTransitionTime": .string(Timestamp.now())]],
+        ]
+        return p
+    }
+
+    static func running(_ pod: JSON) -> JSON {
+        var p = pod
+        let now = Timestamp.now()
+        let node = pod["spec"]?["nodeName"]?.string ?? ""
+        p["status"] = [
+            "phase": "Running", "qosClass": "BestEffort", "hostIP": .string(hostIP(node)),
+            "podIP": .string("10.244.\(abs(pod.name.hashValue) % 200).\(abs(pod.name.hashValue / 7) % 250 + 2)"),
+            "startTime": .string(now),
+            "conditions": conditions(ready: true, at: now),
+            "containerStatuses": [containerStatus(pod, state: ["running": ["startedAt": .string(now)]], ready: true)],
+        ]
+        return p
+    }
+
+    static func terminated(_ pod: JSON, exitCode: Int) -> JSON {
+        var p = pod
+        let now = Timestamp.now()
+        let started = pod["status"]?["startTime"]?.string ?? now
+        var status = pod["status"] ?? [:]
+        status["phase"] = .string(exitCode == 0 ? "Succeeded" : "Failed")
+        status["conditions"] = conditions(ready: false, at: now)
+        status["containerStatuses"] = [containerStatus(pod, state: ["terminated": [
+            "exitCode": .int(exitCode), "reason": .string(exitCode == 0 ? "Completed" : "Error"),
+            "startedAt": .string(started), "finishedAt": .string(now)]], ready: false)]
+        p["status"] = status
+        return p
+    }
+
+    private static func conditions(ready: Bool, at time: String) -> JSON {
+        let r: JSON = ready ? "True" : "False"
+        return .array([("PodReadyToStartContainers", "True" as JSON), ("Initialized", "True"), ("Ready", r),
+                       ("ContainersReady", r), ("PodScheduled", "True")].map { type, status in
+            ["type": .string(type), "status": status, "lastTransitionTime": .string(time)]
+        })
+    }
+
+    private static func containerStatus(_ pod: JSON, state: JSON, ready: Bool) -> JSON {
+        let c = pod["spec"]?["containers"]?[0] ?? [:]
+        return ["name": c["name"] ?? "node", "image": c["image"] ?? "", "imageID": "", "ready": .bool(ready),
+                "started": .bool(ready), "restartCount": 0, "state": state]
+    }
+
+    private static func hostIP(_ node: String) -> String { "10.0.0.\(abs(node.hashValue) % 200 + 10)" }
+}

@@ -1,0 +1,71 @@
+import FlyingFox
+import Foundation
+import KFJSON
+
+/// Answers every HTTP request: faults first, then authentication, discovery, and resources.
+final class APIHandler: Sendable {
+    let store: ObjectStore
+    let logs: LogStore
+    let admission: Admission
+    let authorizer: Authorizer
+    let faults = FaultInjector()
+    private let counter = Locked(0)
+    let serverAddress = Locked("127.0.0.1:0")
+
+    init(store: ObjectStore, logs: LogStore, admission: Admission, authorizer: Authorizer) {
+        self.store = store
+        self.logs = logs
+        self.admission = admission
+        self.authorizer = authorizer
+    }
+
+    var requestCount: Int { counter.withLock { $0 } }
+
+    func resetRequestCount() { counter.withLock { $0 = 0 } }
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        counter.withLock { $0 += 1 }
+        switch faults.next() {
+        case .tooManyRequests?: return Responses.error(.tooManyRequests)
+        case .serverError?: return Responses.error(.internalError)
+        case .dropConnection?: return Responses.dropped()
+        case .delay(let seconds, _)?: try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+        case nil: break
+        }
+
+        let path = APIPath(request.path)
+        let query = QueryParameters(raw: request.target.query(percentEncoded: true))
+        switch path {
+        case .version: return Responses.json(Discovery.version)
+        case .health: return Responses.text("ok")
+        default: break
+        }
+        guard let user = authorizer.user(forAuthorizationHeader: request.headers[.authorization]) else {
+            return Responses.error(.unauthorized)
+        }
+        switch path {
+        case .coreVersions: return Responses.json(Discovery.coreVersions(serverAddress: serverAddress.withLock { $0 }))
+        case .groupList: return Responses.json(Discovery.groupList)
+        case .group(let name):
+            guard let gv = ResourceCatalog.groupVersions.first(where: { $0.group == name }) else {
+                return Responses.error(.pathNotFound())
+            }
+            return Responses.json(Discovery.group(gv.group, gv.version))
+        case .resourceList(let group, let version):
+            return Responses.json(Discovery.resourceList(group: group, version: version))
+        case .resource(let target):
+            do {
+                let body = try await request.bodyData
+                return try await ResourceRequestHandler(api: self, target: target, method: request.method.rawValue,
+                                                        query: query, body: body,
+                                                        contentType: request.headers[.contentType] ?? "",
+                                                        user: user).respond()
+            } catch let error as APIError {
+                return Responses.error(error)
+            } catch {
+                return Responses.error(APIError(code: 500, reason: "InternalError", message: "\(error)"))
+            }
+        case .version, .health, .unknown: return Responses.error(.pathNotFound())
+        }
+    }
+}

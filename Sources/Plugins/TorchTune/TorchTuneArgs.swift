@@ -1,0 +1,91 @@
+import PluginKit
+
+/// The torchtune `args` of a BuiltinTrainer, in the Kubeflow SDK's order and
+/// format (utils.py:get_args_using_torchtune_config): dtype, batch_size,
+/// epochs, loss, the dataset location, LoRA fields, instruct-dataset fields.
+/// Python values print as Python does: True/False, 0.1, [a,b], {'k': 'v'}.
+enum TorchTuneArgs {
+    static let datasetPath = "/workspace/dataset"
+    static let defaultLoraAttnModules = ["q_proj", "v_proj", "output_proj"]
+
+    static func build(_ r: JSON) throws -> [String] {
+        var args: [String] = []
+        if let dtype = r["dtype"]?.string { args.append("dtype=\(dtype)") }
+        if let b = positive(r["batch_size"]) { args.append("batch_size=\(b)") }
+        if let e = positive(r["epochs"]) { args.append("epochs=\(e)") }
+        if let loss = r["loss"]?.string, !loss.isEmpty { args.append("loss=\(loss)") }
+        if r["dataset_source"]?.string == "huggingface", let uri = r["dataset"]?.string {
+            args.append(datasetArg(uri))
+        }
+        let peft = r["peft_method"]?.string ?? "lora"
+        if peft == "lora" || peft == "qlora" { args += loraArgs(r, qlora: peft == "qlora") }
+        args += instructDatasetArgs(r)
+        return args
+    }
+
+    /// `dataset.data_files=` when the path inside the repo names a file (has a
+    /// "."), else `dataset.data_dir=`; the repo's first segment is dropped.
+    static func datasetArg(_ storageUri: String) -> String {
+        let uri = storageUri.hasPrefix("hf://") ? storageUri : "hf://" + storageUri
+        // urlparse: hf://<netloc>/<path>; the SDK splits the path after the netloc.
+        let afterScheme = uri.dropFirst("hf://".count)
+        let path = afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            .drop { $0.isEmpty }  // strip("/") at the start
+        var segments = Array(parts)
+        while segments.last?.isEmpty == true { segments.removeLast() }
+        let relative = segments.count > 1 ? segments.dropFirst().joined(separator: "/") : "."
+        if relative != "." && relative.contains(".") { return "dataset.data_files=\(datasetPath)/\(relative)" }
+        return "dataset.data_dir=\(datasetPath)/\(relative)"
+    }
+
+    static func loraArgs(_ r: JSON, qlora: Bool) -> [String] {
+        var args: [String] = []
+        var fields: [(String, JSON?)] = [
+            ("apply_lora_to_mlp", r["apply_lora_to_mlp"]), ("apply_lora_to_output", r["apply_lora_to_output"]),
+            ("lora_rank", r["lora_rank"]), ("lora_alpha", r["lora_alpha"]), ("lora_dropout", r["lora_dropout"]),
+            ("quantize_base", qlora ? .bool(true) : r["quantize_base"]), ("use_dora", r["use_dora"]),
+        ]
+        fields = fields.filter { $0.1 != nil && $0.1 != .null }
+        for (name, value) in fields { args.append("model.\(name)=\(python(value!))") }
+        let modules = r["lora_attn_modules"]?.array?.compactMap(\.string) ?? defaultLoraAttnModules
+        if !modules.isEmpty { args.append("model.lora_attn_modules=[\(modules.joined(separator: ","))]") }
+        return args
+    }
+
+    static func instructDatasetArgs(_ r: JSON) -> [String] {
+        let keys = ["dataset_format", "dataset_split", "train_on_input", "new_system_prompt", "column_map"]
+        guard keys.contains(where: { r[$0] != nil && r[$0] != .null }) else { return [] }
+        var args = ["dataset=torchtune.datasets.instruct_dataset"]
+        if let f = r["dataset_format"]?.string { args.append("dataset.source=\(f)") }
+        if let s = r["dataset_split"]?.string, !s.isEmpty { args.append("dataset.split=\(s)") }
+        if let t = r["train_on_input"]?.bool { args.append("dataset.train_on_input=\(t ? "True" : "False")") }
+        if let p = r["new_system_prompt"]?.string, !p.isEmpty { args.append("dataset.new_system_prompt=\(p)") }
+        if let m = r["column_map"]?.object, !m.isEmpty {
+            let body = m.keys.sorted().map { "\(pyString($0)): \(python(m[$0]!))" }.joined(separator: ", ")
+            args.append("dataset.column_map={\(body)}")
+        }
+        return args
+    }
+
+    private static func positive(_ v: JSON?) -> Int? {
+        guard let i = v?.int, i > 0 else { return nil }
+        return i
+    }
+
+    /// Python's str() of a scalar as the SDK's f-strings print it.
+    static func python(_ v: JSON) -> String {
+        switch v {
+        case .bool(let b): return b ? "True" : "False"
+        case .int(let i): return String(i)
+        case .double(let d): return d.description
+        case .string(let s): return pyString(s)
+        case .null: return "None"
+        default: return v.serialized()
+        }
+    }
+
+    private static func pyString(_ s: String) -> String {
+        s.contains("'") && !s.contains("\"") ? "\"\(s)\"" : "'\(s)'"
+    }
+}

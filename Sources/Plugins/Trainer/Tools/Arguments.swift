@@ -1,0 +1,99 @@
+import PluginKit
+
+/// Typed reads of the argument shapes the Trainer tools share, with errors
+/// that name the field.
+extension ToolCall {
+    func stringList(_ name: String) throws -> [String]? {
+        guard let v = arguments[name], !v.isNull else { return nil }
+        guard let items = v.array, items.allSatisfy({ $0.string != nil }) else {
+            throw ToolError("Argument \(name) must be a list of strings.", field: name)
+        }
+        return items.compactMap(\.string)
+    }
+
+    /// A string→string map, sorted by key (JSON objects carry no order).
+    func stringMap(_ name: String) throws -> [(String, String)] {
+        guard let v = arguments[name], !v.isNull else { return [] }
+        guard let o = v.object else { throw ToolError("Argument \(name) must be an object of strings.", field: name) }
+        return try o.keys.sorted().map { key in
+            switch o[key]! {
+            case .string(let s): return (key, s)
+            case .int(let i): return (key, String(i))
+            case .bool(let b): return (key, b ? "true" : "false")
+            default: throw ToolError("Argument \(name).\(key) must be a string.", field: name)
+            }
+        }
+    }
+
+    func object(_ name: String) throws -> [String: JSON]? {
+        guard let v = arguments[name], !v.isNull else { return nil }
+        guard let o = v.object else { throw ToolError("Argument \(name) must be an object.", field: name) }
+        return o
+    }
+
+    func positiveInt(_ name: String) throws -> Int? {
+        guard let i = try optionalInt(name) else { return nil }
+        guard i >= 1 else { throw ToolError("Argument \(name) must be at least 1; got \(i).", field: name) }
+        return i
+    }
+
+    /// resources_per_node plus the gpus_per_node shortcut, in the SDK's K8s form.
+    func resourcesPerNode() throws -> JSON? {
+        var resources = try object("resources_per_node") ?? [:]
+        if let gpus = try positiveInt("gpus_per_node") {
+            if resources.keys.contains(where: { ["gpu", "nvidia.com/gpu"].contains($0.lowercased()) }) {
+                throw ToolError("Give the GPU count once: either gpus_per_node or a gpu entry in resources_per_node.",
+                                field: "gpus_per_node")
+            }
+            resources["gpu"] = .int(gpus)
+        }
+        return resources.isEmpty ? nil : try ResourcesPerNode.build(resources)
+    }
+}
+
+/// Name, labels, annotations and deadline: the SDK's options every creating tool takes.
+struct JobOptions {
+    var name: String?
+    var labels: [String: String]
+    var annotations: [String: String]
+    var activeDeadlineSeconds: Int?
+    var dryRun: Bool
+
+    init(_ call: ToolCall) throws {
+        name = try call.optionalString("name")
+        if let name, !JobName.isValid(name) {
+            throw ToolError("name \(name) is not a valid TrainJob name: use lower-case letters, digits and '-', start with a letter, at most 63 characters.",
+                            field: "name")
+        }
+        labels = Dictionary(uniqueKeysWithValues: try call.stringMap("labels"))
+        annotations = Dictionary(uniqueKeysWithValues: try call.stringMap("annotations"))
+        activeDeadlineSeconds = try call.positiveInt("active_deadline_seconds")
+        dryRun = try call.optionalBool("dry_run") ?? false
+    }
+
+    static let schema: [String: JSON] = [
+        "name": Schema.string("TrainJob name; default <prefix>-<model or function>-<5 random characters>."),
+        "namespace": Schema.string("Namespace; default the current context's namespace."),
+        "labels": Schema.map("Labels for the TrainJob.", values: ["type": "string"]),
+        "annotations": Schema.map("Annotations for the TrainJob.", values: ["type": "string"]),
+        "active_deadline_seconds": Schema.integer("Stop the job after this many seconds.", minimum: 1),
+        "dry_run": Schema.boolean("Build and return the TrainJob without creating it.", default: false),
+    ]
+
+    func apply(to body: inout TrainJobBody) {
+        body.labels = labels
+        body.annotations = annotations
+        body.activeDeadlineSeconds = activeDeadlineSeconds
+    }
+}
+
+/// The answer every creating tool gives.
+func creationOutput(_ body: JSON, namespace: String, dryRun: Bool, extra: JSON = [:]) -> ToolOutput {
+    let name = body["metadata"]?["name"]?.string ?? ""
+    var result: JSON = ["job_id": .string(name), "namespace": .string(namespace), "created": .bool(!dryRun)]
+    for (k, v) in extra.object ?? [:] { result[k] = v }
+    if dryRun { result["trainjob"] = body }
+    let text = dryRun ? "Dry run: TrainJob \(name) was built, not created."
+        : "Created TrainJob \(name) in \(namespace). Follow it with get_training_progress or wait_for_completion."
+    return ToolOutput(result, text: text)
+}

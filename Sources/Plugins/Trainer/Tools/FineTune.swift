@@ -1,0 +1,216 @@
+import PluginKit
+
+/// Per-source options of fine_tune (model_options / dataset_options).
+struct SourceOptions: Equatable {
+    var ignorePatterns: [String]?
+    var endpoint: String?
+    var region: String?
+    var roleArn: String?
+    var credentialsSecret: String?
+    var accessKeyId: String?
+    var secretAccessKey: String?
+
+    static let s3Keys: Set<String> = ["endpoint", "region", "role_arn", "credentials_secret", "access_key_id", "secret_access_key"]
+
+    init(_ object: [String: JSON]?, field: String) throws {
+        let o = object ?? [:]
+        for key in o.keys where !Self.s3Keys.contains(key) && key != "ignore_patterns" {
+            throw ToolError("\(field).\(key) is not an option; use ignore_patterns, \(Self.s3Keys.sorted().joined(separator: ", ")).",
+                            field: field)
+        }
+        func text(_ key: String) throws -> String? {
+            guard let v = o[key], !v.isNull else { return nil }
+            guard let s = v.string else { throw ToolError("\(field).\(key) must be a string.", field: field) }
+            return s
+        }
+        if let v = o["ignore_patterns"], !v.isNull {
+            guard let list = v.array?.compactMap(\.string), list.count == v.array?.count else {
+                throw ToolError("\(field).ignore_patterns must be a list of strings.", field: field)
+            }
+            ignorePatterns = list
+        }
+        endpoint = try text("endpoint")
+        region = try text("region")
+        roleArn = try text("role_arn")
+        credentialsSecret = try text("credentials_secret")
+        accessKeyId = try text("access_key_id")
+        secretAccessKey = try text("secret_access_key")
+        if (accessKeyId == nil) != (secretAccessKey == nil) {
+            throw ToolError("\(field) needs both access_key_id and secret_access_key, or neither.", field: field)
+        }
+        if credentialsSecret != nil && accessKeyId != nil {
+            throw ToolError("\(field): give credentials_secret or access_key_id/secret_access_key, not both.", field: field)
+        }
+    }
+
+    var hasS3Settings: Bool {
+        endpoint != nil || region != nil || roleArn != nil || credentialsSecret != nil || accessKeyId != nil
+    }
+
+    /// Applies the options to `source`. When keys were given inline, returns the
+    /// Secret (name, data) that must exist before the job: the TrainJob only references it.
+    func apply(to source: inout InitializerSource, jobName: String, field: String) throws -> (String, [String: String])? {
+        if let ignorePatterns { source.ignorePatterns = ignorePatterns }
+        guard source.kind == .s3 else {
+            if hasS3Settings {
+                throw ToolError("\(field) has S3 settings but the \(source.role.rawValue) is not an s3:// URI.", field: field)
+            }
+            return nil
+        }
+        source.endpoint = endpoint
+        source.region = region
+        source.roleArn = roleArn
+        var secretName = credentialsSecret
+        var pending: (String, [String: String])?
+        if let accessKeyId, let secretAccessKey {
+            let name = "\(jobName)-\(source.role.rawValue)-s3"
+            secretName = name
+            pending = (name, [SecretStore.s3AccessKeyID: accessKeyId, SecretStore.s3SecretAccessKey: secretAccessKey])
+        }
+        if let secretName {
+            source.accessKeyId = SecretKeyRef(name: secretName, key: SecretStore.s3AccessKeyID)
+            source.secretAccessKey = SecretKeyRef(name: secretName, key: SecretStore.s3SecretAccessKey)
+        }
+        return pending
+    }
+}
+
+/// The build_trainer request fine_tune sends to a backend (the format is
+/// documented on the TorchTune plugin's build_trainer operation).
+enum BuildTrainerRequest {
+    /// Arguments passed through to the backend as they are.
+    static let passthrough = ["peft_method", "epochs", "batch_size", "dtype", "loss", "num_nodes",
+                              "lora_rank", "lora_alpha", "lora_dropout", "lora_attn_modules", "apply_lora_to_mlp",
+                              "apply_lora_to_output", "use_dora", "dataset_format", "dataset_split", "train_on_input",
+                              "new_system_prompt", "column_map", "runtime"]
+
+    static func make(arguments: JSON, model: InitializerSource, dataset: InitializerSource,
+                     resourcesPerNode: JSON?, runtimes: [RuntimeInfo]) -> JSON {
+        var request: JSON = [
+            "model": .string(model.storageUri), "model_source": .string(model.kind == .s3 ? "s3" : "huggingface"),
+            "dataset": .string(dataset.storageUri),
+            "dataset_source": .string(dataset.kind == .s3 ? "s3" : "huggingface"),
+            "runtimes": .array(runtimes.map(\.summary)),
+        ]
+        for key in passthrough {
+            if let v = arguments[key], !v.isNull { request[key] = v }
+        }
+        if request["peft_method"] == nil { request["peft_method"] = "lora" }
+        if let resourcesPerNode { request["resources_per_node"] = resourcesPerNode }
+        return request
+    }
+}
+
+/// One fine_tune call: validate, ask the backend for the trainer, store
+/// credentials in Secrets, create the TrainJob.
+struct FineTune {
+    let call: ToolCall
+    let api: TrainerAPI
+    let options: JobOptions
+
+    init(_ call: ToolCall) throws {
+        self.call = call
+        self.api = try TrainerAPI(call)
+        self.options = try JobOptions(call)
+    }
+
+    func run() throws -> ToolOutput {
+        let modelText = try call.string("model")
+        var model = try InitializerSource.parse(modelText, role: .model, field: "model")
+        var dataset = try InitializerSource.parse(try call.string("dataset"), role: .dataset, field: "dataset")
+        let peft = try call.optionalString("peft_method") ?? "lora"
+        guard ["lora", "qlora", "none"].contains(peft) else {
+            throw ToolError("peft_method must be lora, qlora or none; got \(peft).", field: "peft_method")
+        }
+        for field in ["epochs", "batch_size", "num_nodes", "lora_rank", "lora_alpha"] { _ = try call.positiveInt(field) }
+        let resources = try call.resourcesPerNode()
+        let name = options.name ?? JobName.make(prefix: "ft", from: modelText)
+
+        var secrets: [(String, [String: String])] = []
+        if let s = try SourceOptions(try call.object("model_options"), field: "model_options")
+            .apply(to: &model, jobName: name, field: "model_options") { secrets.append(s) }
+        if let s = try SourceOptions(try call.object("dataset_options"), field: "dataset_options")
+            .apply(to: &dataset, jobName: name, field: "dataset_options") { secrets.append(s) }
+        var sharedSecret: (String, [String: String])?
+        if let tokenSecret = try hfTokenSecret(model: model) {
+            model.accessToken = SecretKeyRef(name: tokenSecret.name, key: SecretStore.hfTokenKey)
+            if let token = tokenSecret.token { sharedSecret = (tokenSecret.name, [SecretStore.hfTokenKey: token]) }
+        }
+
+        let backendID = try call.optionalString("backend") ?? "torchtune"
+        let framework = try expectedFramework(backendID)
+        let runtimes: [RuntimeInfo]
+        if let chosen = try call.optionalString("runtime") {
+            runtimes = [try api.runtime(chosen).info]
+        } else {
+            runtimes = try api.runtimes()
+        }
+        let request = BuildTrainerRequest.make(arguments: call.arguments, model: model, dataset: dataset,
+                                               resourcesPerNode: resources, runtimes: runtimes)
+        let answer = try call.callBackend(backendID, "build_trainer", request)
+        guard let trainer = answer["trainer"], trainer.object != nil, let runtimeName = answer["runtime"]?.string else {
+            throw ToolError("Backend \(backendID) answered build_trainer without a trainer section and a runtime name; it does not follow the build_trainer contract.")
+        }
+        let runtime = try runtimes.first { $0.name == runtimeName } ?? api.runtime(runtimeName).info
+        try check(runtime: runtime, framework: framework, backendID: backendID)
+
+        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer,
+                                datasetInitializer: dataset, modelInitializer: model)
+        options.apply(to: &body)
+        let json = body.build()
+        let extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID),
+                           "notes": answer["notes"] ?? []]
+        if options.dryRun { return creationOutput(json, namespace: api.namespace, dryRun: true, extra: extra) }
+
+        if let sharedSecret {
+            try SecretStore.upsert(call, namespace: api.namespace, name: sharedSecret.0, data: sharedSecret.1)
+        }
+        for (secretName, data) in secrets {
+            try SecretStore.upsert(call, namespace: api.namespace, name: secretName, data: data)
+        }
+        do {
+            try api.create(json)
+        } catch {
+            // Per-job S3 Secrets are ours alone: do not leave them behind.
+            for (secretName, _) in secrets { _ = call.k8s("DELETE", KubePaths.secret(api.namespace, secretName)) }
+            throw error
+        }
+        return creationOutput(json, namespace: api.namespace, dryRun: false, extra: extra)
+    }
+
+    /// The Secret the model's ACCESS_TOKEN comes from, and the token to store when given inline.
+    private func hfTokenSecret(model: InitializerSource) throws -> (name: String, token: String?)? {
+        let token = try call.optionalString("hf_token")
+        let secretName = try call.optionalString("hf_token_secret")
+        guard token != nil || secretName != nil else { return nil }
+        guard model.kind == .huggingFace else {
+            throw ToolError("hf_token/hf_token_secret apply to HuggingFace models; the model is an s3:// URI.",
+                            field: token != nil ? "hf_token" : "hf_token_secret")
+        }
+        if let token, token.isEmpty { throw ToolError("hf_token is empty.", field: "hf_token") }
+        return (secretName ?? "hf-token", token)
+    }
+
+    /// The runtime framework the backend's runtimes carry, from its capabilities.
+    private func expectedFramework(_ backendID: String) throws -> String? {
+        let backends = call.listBackends()
+        guard let backend = backends.first(where: { $0["id"]?.string == backendID }) else {
+            let loaded = backends.compactMap { $0["id"]?.string }
+            throw ToolError("No fine-tuning backend \(backendID) is loaded; loaded backends: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")).",
+                            field: "backend")
+        }
+        return backend["capabilities"]?["runtime_selector"]?["framework"]?.string
+    }
+
+    /// The SDK refuses a BuiltinTrainer on a runtime of another kind.
+    private func check(runtime: RuntimeInfo, framework: String?, backendID: String) throws {
+        if let framework, runtime.framework != framework {
+            throw ToolError("Runtime \(runtime.name) is a \(runtime.framework) runtime; backend \(backendID) needs one labelled \(RuntimeInfo.frameworkLabel)=\(framework). Pick one from list_training_runtimes.",
+                            field: "runtime")
+        }
+        if framework == nil && runtime.trainerType != "BuiltinTrainer" {
+            throw ToolError("Runtime \(runtime.name) is a custom (\(runtime.framework)) runtime; fine_tune needs a built-in trainer runtime such as a torchtune one.",
+                            field: "runtime")
+        }
+    }
+}

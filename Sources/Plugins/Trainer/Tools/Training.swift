@@ -1,0 +1,140 @@
+import PluginKit
+
+/// fine_tune (BuiltinTrainer through a backend), run_custom_training
+/// (CustomTrainer) and run_container_job (CustomTrainerContainer).
+enum TrainingTools {
+    static var all: [ToolDefinition] { [fineTune, runCustomTraining, runContainerJob] }
+
+    static let resourceSchema: [String: JSON] = [
+        "num_nodes": Schema.integer("Training nodes (pods).", minimum: 1),
+        "resources_per_node": Schema.map("Resources per node, e.g. {\"gpu\": 4, \"memory\": \"64Gi\"}; gpu means nvidia.com/gpu."),
+        "gpus_per_node": Schema.integer("Shortcut for resources_per_node {\"gpu\": n}.", minimum: 1),
+    ]
+
+    static let sourceOptionsSchema = Schema.map(
+        "Options of the initializer: ignore_patterns [..], and for s3:// sources endpoint, region, role_arn, credentials_secret (a Secret with ACCESS_KEY_ID and SECRET_ACCESS_KEY), or access_key_id + secret_access_key (stored in a new Secret, never in the TrainJob).")
+
+    // MARK: fine_tune
+
+    static let fineTune = ToolDefinition(
+        name: "fine_tune", title: "Fine-tune an LLM",
+        description: "Fine-tunes a model with a built-in trainer (BuiltinTrainer; backend torchtune by default): downloads model and dataset with initializers, picks a runtime that fits the model, creates a TrainJob and returns its job_id.",
+        category: "training", risk: .expensive, openWorld: true,
+        input: Schema.object([
+            "model": Schema.string("HuggingFace repo (org/name or hf://org/name) or s3:// URI of the model."),
+            "dataset": Schema.string("HuggingFace dataset (org/name[/dir or file]) or s3:// URI."),
+            "backend": Schema.string("Fine-tuning backend.", default: "torchtune"),
+            "peft_method": Schema.string("Parameter-efficient method.", enum: ["lora", "qlora", "none"], default: "lora"),
+            "epochs": Schema.integer("Epochs.", minimum: 1),
+            "batch_size": Schema.integer("Batch size per device.", minimum: 1),
+            "dtype": Schema.string("Training dtype.", enum: ["bf16", "fp32"]),
+            "loss": Schema.string("Loss, e.g. torchtune.modules.loss.CEWithChunkedOutputLoss."),
+            "lora_rank": Schema.integer("LoRA rank.", minimum: 1),
+            "lora_alpha": Schema.integer("LoRA alpha.", minimum: 1),
+            "lora_dropout": Schema.number("LoRA dropout.", minimum: 0, maximum: 1),
+            "lora_attn_modules": Schema.array("Attention projections to adapt.", items: ["type": "string"]),
+            "apply_lora_to_mlp": Schema.boolean("Apply LoRA to MLP layers."),
+            "apply_lora_to_output": Schema.boolean("Apply LoRA to the output projection."),
+            "use_dora": Schema.boolean("Use DoRA."),
+            "dataset_format": Schema.string("Instruct dataset file format.", enum: ["json", "csv", "parquet", "arrow", "text", "xml"]),
+            "dataset_split": Schema.string("Dataset split, e.g. train[:10%]."),
+            "train_on_input": Schema.boolean("Train on the prompt too."),
+            "new_system_prompt": Schema.string("System prompt to prepend."),
+            "column_map": Schema.map("Rename dataset columns, e.g. {\"input\": \"question\", \"output\": \"answer\"}.", values: ["type": "string"]),
+            "runtime": Schema.string("Runtime to use; default: the backend picks one that fits the model."),
+            "hf_token_secret": Schema.string("Secret holding a HuggingFace token under key \"token\" (see setup_hf_credentials)."),
+            "hf_token": Schema.string("A HuggingFace token; stored in the Secret hf_token_secret (default hf-token), never in the TrainJob."),
+            "model_options": sourceOptionsSchema,
+            "dataset_options": sourceOptionsSchema,
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
+        required: ["model", "dataset"])
+    ) { call in try FineTune(call).run() }
+
+    // MARK: run_custom_training
+
+    static let runCustomTraining = ToolDefinition(
+        name: "run_custom_training", title: "Run a training function",
+        description: "Runs the Python source of one training function on the cluster (CustomTrainer), with torchrun on torch runtimes. Returns job_id.",
+        category: "training", risk: .expensive,
+        input: Schema.object([
+            "func": Schema.string("Python source of the training function (def train(...): ...), imports inside it."),
+            "func_name": Schema.string("Which function to run when func defines several."),
+            "func_file": Schema.string("File name the script is written to in the container; default <func_name>.py."),
+            "func_args": Schema.map("Keyword arguments for the function."),
+            "packages_to_install": Schema.array("pip packages to install first.", items: ["type": "string"]),
+            "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
+            "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
+            "image": Schema.string("Override the runtime's trainer image."),
+            "runtime": Schema.string("Runtime.", default: "torch-distributed"),
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
+        required: ["func"])
+    ) { call in
+        let api = try TrainerAPI(call)
+        let options = try JobOptions(call)
+        let function = try TrainingFunction.parse(try call.string("func"), name: try call.optionalString("func_name"))
+        let funcFile = try call.optionalString("func_file") ?? "\(function.name).py"
+        let args = try call.object("func_args").map(function.orderedArguments)
+        let resources = try call.resourcesPerNode()
+        let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
+        let runtime = try customRuntime(api, runtimeName)
+        let command = CustomTrainerCommand.build(
+            entrypoint: runtime.entrypoint, function: function, arguments: args, funcFile: funcFile,
+            packages: try call.stringList("packages_to_install") ?? [],
+            pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs)
+        let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
+                                           command: command, image: try call.optionalString("image"),
+                                           env: try call.stringMap("env"))
+        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "train", from: function.name),
+                                runtime: runtime.ref, trainer: trainer.build())
+        options.apply(to: &body)
+        let json = body.build()
+        if !options.dryRun { try api.create(json) }
+        return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
+                              extra: ["runtime": .string(runtime.name), "function": .string(function.name)])
+    }
+
+    // MARK: run_container_job
+
+    static let runContainerJob = ToolDefinition(
+        name: "run_container_job", title: "Run a training container",
+        description: "Runs a pre-built training image on the cluster (CustomTrainerContainer). Returns job_id.",
+        category: "training", risk: .expensive,
+        input: Schema.object([
+            "image": Schema.string("Container image, e.g. ghcr.io/myorg/trainer:v1."),
+            "command": Schema.array("Override the image's entrypoint.", items: ["type": "string"]),
+            "args": Schema.array("Arguments.", items: ["type": "string"]),
+            "env": Schema.map("Environment variables.", values: ["type": "string"]),
+            "runtime": Schema.string("Runtime.", default: "torch-distributed"),
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
+        required: ["image"])
+    ) { call in
+        let api = try TrainerAPI(call)
+        let options = try JobOptions(call)
+        let image = try call.string("image")
+        guard !image.isEmpty, !image.contains(" ") else {
+            throw ToolError("image must be a container image reference such as ghcr.io/myorg/trainer:v1.", field: "image")
+        }
+        let resources = try call.resourcesPerNode()
+        let runtime = try customRuntime(api, try call.optionalString("runtime") ?? "torch-distributed")
+        let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
+                                           command: try call.stringList("command"), args: try call.stringList("args"),
+                                           image: image, env: try call.stringMap("env"))
+        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "job", from: image),
+                                runtime: runtime.ref, trainer: trainer.build())
+        options.apply(to: &body)
+        let json = body.build()
+        if !options.dryRun { try api.create(json) }
+        return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
+                              extra: ["runtime": .string(runtime.name)])
+    }
+
+    /// The SDK refuses a CustomTrainer on a BuiltinTrainer (torchtune) runtime.
+    static func customRuntime(_ api: TrainerAPI, _ name: String) throws -> RuntimeInfo {
+        let runtime = try api.runtime(name).info
+        guard runtime.trainerType == "CustomTrainer" else {
+            throw ToolError("Runtime \(name) runs the built-in \(runtime.framework) trainer; use fine_tune with it, or pick a custom runtime such as torch-distributed.",
+                            field: "runtime")
+        }
+        return runtime
+    }
+}

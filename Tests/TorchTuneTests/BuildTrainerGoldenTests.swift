@@ -1,0 +1,88 @@
+import Testing
+import KFJSON
+import PluginKit
+@testable import TorchTunePlugin
+
+/// The torchtune trainer section against the Kubeflow SDK 0.5.0 goldens.
+@Suite struct BuildTrainerGoldenTests {
+    func runtimes() throws -> [JSON] {
+        let all = try Goldens.load("fake_cluster_runtimes").object!
+        return all.keys.sorted().map { all[$0]! }
+    }
+
+    func trainer(_ request: JSON) throws -> JSON {
+        let runtimes = try runtimes()
+        return try BuildTrainer.run(request) { runtimes }
+    }
+
+    @Test func a_lora() throws {
+        let expected = try Goldens.postBody("a_builtin_torchtune_lora")["spec"]!["trainer"]!
+        let answer = try trainer([
+            "model": "hf://meta-llama/Llama-3.2-1B-Instruct", "model_source": "huggingface",
+            "dataset": "hf://tatsu-lab/alpaca/data", "dataset_source": "huggingface",
+            "peft_method": "lora", "epochs": 3, "batch_size": 4,
+            "lora_rank": 8, "lora_alpha": 16, "lora_dropout": 0.1, "apply_lora_to_mlp": true,
+        ])
+        #expect(answer["runtime"] == "torchtune-llama3.2-1b")
+        #expect(answer["runtime_kind"] == "ClusterTrainingRuntime")
+        #expect(firstDifference(answer["trainer"]!, expected) == nil, "\(firstDifference(answer["trainer"]!, expected) ?? "")")
+    }
+
+    @Test func b_fullTwoNodes() throws {
+        let expected = try Goldens.postBody("b_builtin_torchtune_full_2nodes")["spec"]!["trainer"]!
+        let answer = try trainer([
+            "model": "hf://meta-llama/Llama-3.2-1B-Instruct", "model_source": "huggingface",
+            "dataset": "hf://tatsu-lab/alpaca/data", "dataset_source": "huggingface",
+            "peft_method": "none", "epochs": 3, "batch_size": 4, "num_nodes": 2,
+            "resources_per_node": ["requests": ["nvidia.com/gpu": 2.0], "limits": ["nvidia.com/gpu": 2.0]],
+        ])
+        #expect(firstDifference(answer["trainer"]!, expected) == nil, "\(firstDifference(answer["trainer"]!, expected) ?? "")")
+        // The v2.3.0 webhook would refuse this one; we say so.
+        #expect((answer["notes"]?.array ?? []).count == 1)
+    }
+
+    @Test func e_s3DatasetHasNoDataDir() throws {
+        let expected = try Goldens.postBody("e_s3_initializers")["spec"]!["trainer"]!
+        let answer = try trainer([
+            "model": "s3://my-bucket/models/llama-3.2-1b", "model_source": "s3",
+            "dataset": "s3://my-bucket/datasets/alpaca", "dataset_source": "s3",
+            "peft_method": "none", "epochs": 1, "runtime": "torchtune-llama3.2-1b",
+        ])
+        #expect(firstDifference(answer["trainer"]!, expected) == nil, "\(firstDifference(answer["trainer"]!, expected) ?? "")")
+    }
+
+    @Test func datasetLocation() {
+        #expect(TorchTuneArgs.datasetArg("hf://tatsu-lab/alpaca") == "dataset.data_dir=/workspace/dataset/.")
+        #expect(TorchTuneArgs.datasetArg("hf://tatsu-lab/alpaca/data") == "dataset.data_dir=/workspace/dataset/data")
+        #expect(TorchTuneArgs.datasetArg("org/ds/train/part.parquet") == "dataset.data_files=/workspace/dataset/train/part.parquet")
+    }
+
+    @Test func qloraAndInstructDatasetArgs() throws {
+        let args = try TorchTuneArgs.build([
+            "dataset": "hf://org/ds", "dataset_source": "huggingface", "peft_method": "qlora", "dtype": "bf16",
+            "dataset_format": "json", "train_on_input": false, "column_map": ["input": "question", "output": "answer"],
+        ])
+        #expect(args == [
+            "dtype=bf16", "dataset.data_dir=/workspace/dataset/.", "model.quantize_base=True",
+            "model.lora_attn_modules=[q_proj,v_proj,output_proj]", "dataset=torchtune.datasets.instruct_dataset",
+            "dataset.source=json", "dataset.train_on_input=False",
+            "dataset.column_map={'input': 'question', 'output': 'answer'}",
+        ])
+    }
+
+    @Test func runtimeChoice() throws {
+        let qwen = try trainer(["model": "hf://Qwen/Qwen2.5-1.5B-Instruct", "dataset": "s3://b/d", "dataset_source": "s3"])
+        #expect(qwen["runtime"] == "torchtune-qwen2.5-1.5b")
+        #expect(throws: ToolError.self) { try trainer(["model": "hf://mistralai/Mistral-7B-v0.3"]) }
+        #expect(throws: ToolError.self) { try trainer(["model": "hf://x/y", "runtime": "torch-distributed"]) }
+    }
+
+    @Test func estimate() throws {
+        #expect(Estimate.parameterBillions("Qwen/Qwen2.5-7B-Instruct") == 7)
+        #expect(Estimate.parameterBillions("HuggingFaceTB/SmolLM-360M") == 0.36)
+        let full = try Estimate.run(["model": "meta-llama/Llama-3.1-8B", "peft_method": "full"])
+        let lora = try Estimate.run(["model": "meta-llama/Llama-3.1-8B", "peft_method": "lora"])
+        #expect(full["memory_gb"]!["total"]!.double! > lora["memory_gb"]!["total"]!.double!)
+        #expect(full["recommended_gpus"]!.int! >= 2)
+    }
+}
