@@ -3,6 +3,21 @@ import KFJSON
 
 /// The pods a JobSet creates for a TrainJob, and their status as they move through phases.
 enum PodFactory {
+    /// Pods are a core type: the API server stores resource quantities in their
+    /// canonical string form ("4", "64Gi"), whatever number the TrainJob held.
+    static func quantitiesAsStrings(_ resources: JSON) -> JSON {
+        var out = resources
+        for section in ["requests", "limits"] {
+            guard let values = resources[section]?.object else { continue }
+            out[section] = .object(values.mapValues { value in
+                if let i = value.int { return .string(String(i)) }
+                if let d = value.double { return .string(String(d)) }
+                return value
+            })
+        }
+        return out
+    }
+
     /// `<job>-<replicatedjob>-0-<index>-<5 random chars>`, labelled like JobSet and the Job controller do.
     static func pod(job: JSON, plan: JobPlan, replicated: JobPlan.ReplicatedJob, index: Int) -> JSON {
         let jobName = job.name
@@ -31,7 +46,7 @@ enum PodFactory {
             ]
             container["env"] = .array(env)
         }
-        if container["resources"] == nil { container["resources"] = [:] }
+        container["resources"] = quantitiesAsStrings(container["resources"] ?? [:])
         return [
             "apiVersion": "v1", "kind": "Pod",
             "metadata": [
