@@ -8,7 +8,7 @@ struct KubeflowMCP: AsyncParsableCommand {
         commandName: "kubeflow-mcp",
         abstract: "MCP server for Kubeflow Trainer: tools loaded from plugins.",
         version: KubeflowMCPVersion.current,
-        subcommands: [Serve.self, PluginsCommand.self, ToolsCommand.self, PolicyCommand.self, DoctorCommand.self,
+        subcommands: [Serve.self, PluginsCommand.self, ToolsCommand.self, PolicyCommand.self, DoctorCommand.self, DemoCommand.self,
                       SimCommand.self, VersionCommand.self],
         defaultSubcommand: Serve.self)
 }

@@ -86,6 +86,7 @@ public final class ToolInvoker: Sendable {
             } else {
                 let text = "Preview only: \(name) needs confirmation. Nothing was created or deleted. "
                     + "Show the user what would happen, and call \(name) again with the same arguments and \"confirm\": true to proceed.\n"
+                    + Self.confirmationMessage(tool: name, preview: previewJSON) + "\n"
                     + previewJSON.serialized()
                 return finish("preview", CallTool.Result(content: [.text(text: Redactor.redact(text), annotations: nil, _meta: nil)],
                                                          structuredContent: Optional(MCP.Value(Redactor.scrub(previewJSON))), isError: false))

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import HostCore
+import KFJSON
+
+/// Plays the KEP's three user stories through the MCP protocol against the
+/// embedded cluster simulator, printing each tool call, its result and the
+/// progress bar. The server is this same binary (`serve --sim`), spoken to over
+/// stdio exactly as Claude, Cursor or VS Code would.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Play the KEP's three user stories on the embedded cluster simulator.")
+
+    @Option(help: "Simulated seconds per real second (higher: faster jobs).") var timeScale: Double = 60
+    @Flag(help: "Show whole JSON results, not just their summaries.") var verbose = false
+
+    func run() throws {
+        let client = try StdioClient(executable: HostOptions.currentExecutablePath(),
+                                     arguments: ["serve", "--sim", "--sim-time-scale", String(timeScale),
+                                                 "--audit-log", "/dev/null"])
+        defer { client.close() }
+        let init_ = try client.request("initialize", [
+            "protocolVersion": "2025-11-25", "capabilities": [:],
+            "clientInfo": ["name": "kubeflow-mcp-demo", "version": .string(KubeflowMCPVersion.current)]])
+        client.notify("notifications/initialized")
+        let tools = try client.request("tools/list", [:])["tools"]?.array?.compactMap { $0["name"]?.string } ?? []
+        say("Connected to \(init_["serverInfo"]?["name"]?.string ?? "?") (MCP \(init_["protocolVersion"]?.string ?? "?")), \(tools.count) tools, cluster: embedded simulator\n")
+        let demo = Demo(client: client, tools: Set(tools), verbose: verbose)
+
+        demo.story("Story 1 — data scientist: \"Fine-tune Qwen/Qwen2.5-1.5B-Instruct on tatsu-lab/alpaca using LoRA\"") {
+            try demo.call("get_cluster_resources", [:])
+            if demo.tools.contains("estimate_resources") {
+                try demo.call("estimate_resources", ["model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora"])
+            }
+            let args: JSON = ["model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca", "peft_method": "lora"]
+            try demo.call("fine_tune", args)  // a preview: expensive tools need confirmation
+            let job = try demo.call("fine_tune", merging(args, ["confirm": true]))["job_id"]?.string ?? ""
+            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
+            try demo.call("get_training_progress", ["job_id": .string(job)])
+            try demo.call("get_training_logs", ["job_id": .string(job), "tail_lines": 4])
+        }
+        demo.story("Story 2 — ML engineer: \"Run my distributed training function on 2 nodes with 4 GPUs each\"") {
+            try demo.call("get_cluster_resources", [:])
+            let args: JSON = [
+                "func": .string(Demo.trainingFunction), "func_args": ["learning_rate": "0.01"],
+                "num_nodes": 2, "resources_per_node": ["gpu": 4], "confirm": true]
+            let job = try demo.call("run_custom_training", args)["job_id"]?.string ?? ""
+            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
+            try demo.call("get_training_logs", ["job_id": .string(job), "tail_lines": 3])
+        }
+        demo.story("Story 3 — DevOps: \"Run my custom trainer image ghcr.io/myorg/trainer:v1 with 4 GPUs\"") {
+            let job = try demo.call("run_container_job", ["image": "ghcr.io/myorg/trainer:v1",
+                                                          "resources_per_node": ["gpu": 4], "confirm": true])["job_id"]?.string ?? ""
+            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
+            try demo.call("list_training_jobs", [:])
+        }
+        if demo.failures > 0 { throw ExitCode(1) }
+    }
+}
+
+private func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+
+private func merging(_ a: JSON, _ b: JSON) -> JSON {
+    var out = a.object ?? [:]
+    for (k, v) in b.object ?? [:] { out[k] = v }
+    return .object(out)
+}
+
+/// Prints calls and results as a person would want to read them.
+final class Demo {
+    let client: StdioClient
+    let tools: Set<String>
+    let verbose: Bool
+    var failures = 0
+
+    init(client: StdioClient, tools: Set<String>, verbose: Bool) {
+        self.client = client
+        self.tools = tools
+        self.verbose = verbose
+    }
+
+    static let trainingFunction = """
+        def train_func(learning_rate: str):
+            import torch.distributed as dist
+            dist.init_process_group(backend="nccl")
+            print(f"training with lr={learning_rate} on rank {dist.get_rank()}")
+        """
+
+    func story(_ title: String, _ body: () throws -> Void) {
+        say("\n=== \(title)")
+        do { try body() } catch {
+            failures += 1
+            say("!! \(error)")
+        }
+    }
+
+    /// Call a tool; print the call, the progress bar as notifications arrive, and the result.
+    @discardableResult
+    func call(_ name: String, _ args: JSON, progress: Bool = false) throws -> JSON {
+        say("\n→ \(name) \(args.serialized().replacingOccurrences(of: "\\n", with: " ").prefix(160))")
+        var params: JSON = ["name": .string(name), "arguments": args]
+        if progress { params["_meta"] = ["progressToken": .string("demo-\(name)")] }
+        var lastBar = ""
+        let result = try client.request("tools/call", params) { note in
+            guard note["method"]?.string == "notifications/progress" else { return }
+            let pct = note["params"]?["progress"]?.double ?? 0
+            let message = note["params"]?["message"]?.string ?? ""
+            let bar = Demo.bar(pct) + " \(message)"
+            if bar != lastBar { say("   \(bar)"); lastBar = bar }
+        }
+        let text = result["content"]?[0]?["text"]?.string ?? ""
+        let structured = result["structuredContent"] ?? .null
+        let isError = result["isError"]?.bool ?? false
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let summary = verbose ? text : lines.prefix(while: { !$0.hasPrefix("{") }).prefix(8).joined(separator: "\n")
+        say((isError ? "✗ " : "← ") + (summary.isEmpty ? String(text.prefix(300)) : summary)
+            .replacingOccurrences(of: "\n", with: "\n   "))
+        if isError { throw DemoError("\(name) failed") }
+        return structured
+    }
+
+    static func bar(_ percent: Double) -> String {
+        let filled = max(0, min(20, Int((percent / 5).rounded())))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "] \(Int(percent))%"
+    }
+}

@@ -1,0 +1,18 @@
+"""The main job: `kubeflow-mcp demo` plays the KEP's three user stories through
+MCP against the embedded simulator."""
+import subprocess
+
+from conftest import BINARY
+
+
+def test_demo_plays_the_three_user_stories():
+    proc = subprocess.run([str(BINARY), "demo", "--time-scale", "200"], capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    for story in ("Story 1", "Story 2", "Story 3"):
+        assert story in out
+    assert "→ fine_tune" in out and "Preview only" in out and "create /apis/trainer.kubeflow.org" in out
+    assert "→ run_custom_training" in out and "→ run_container_job" in out
+    assert out.count("finished: Complete") == 3
+    assert "[####################] 100%" in out  # the progress bar from MCP progress notifications
+    assert "✗" not in out
