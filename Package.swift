@@ -28,6 +28,8 @@ let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Trainer"),
     FirstPartyPlugin(folder: "TorchTune"),
     FirstPartyPlugin(folder: "Planning"),
+    FirstPartyPlugin(folder: "TRL"),
+    FirstPartyPlugin(folder: "Unsloth"),
 ]
 let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
 let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
@@ -94,5 +96,7 @@ let package = Package(
         .testTarget(name: "TorchTuneTests", dependencies: ["TorchTunePlugin", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
         .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
+        .testTarget(name: "TRLTests", dependencies: ["TRLPlugin", "PluginKit"], path: "Tests/TRLTests"),
+        .testTarget(name: "UnslothTests", dependencies: ["UnslothPlugin", "PluginKit"], path: "Tests/UnslothTests"),
     ] + pluginTargets
 )

@@ -135,6 +135,24 @@ public struct ToolCall: @unchecked Sendable {
         return answer["result"] ?? answer
     }
 
+    /// Call another plugin's tool (host extension kfmcp.tools/1). nil when no
+    /// loaded plugin has that tool (or the host lacks the extension); else the
+    /// tool's result. A tool error is thrown as ToolError.
+    public func callTool(_ name: String, _ input: JSON) throws -> JSON? {
+        guard let raw = raw.pointee.get_extension?(raw, KFMCP_EXT_TOOLS) else { return nil }
+        let ext = raw.assumingMemoryBound(to: kfmcp_tools_ext_v1.self)
+        guard let fn = ext.pointee.call_tool else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let rc = fn(self.raw, call, name, input.serialized(), &out)
+        guard let out else { return nil }
+        defer { self.raw.pointee.free?(self.raw, out) }
+        guard rc == KFMCP_OK, let answer = try? JSON.parse(String(cString: out)) else { return nil }
+        if let error = answer["error"] {
+            throw ToolError(error["message"]?.string ?? "\(name) failed", field: error["field"]?.string, details: error["details"])
+        }
+        return answer["result"] ?? .null
+    }
+
     /// The loaded backends: [{id,title,version,plugin,capabilities}].
     public func listBackends() -> [JSON] {
         hostJSON { out in raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL }?.array ?? []

@@ -18,8 +18,10 @@ import Testing
         }
     }
 
-    @Test func leavesOrdinaryTextAlone() {
-        let line = "step 10/120 | epoch 1/3 | loss 1.234 | tokens/s 3150"
+    @Test(arguments: ["step 10/120 | epoch 1/3 | loss 1.234 | tokens/s 3150",
+                      "Call setup_hf_credentials with a token first.",
+                      "the secretKeyRef names key token of Secret hf-token"])
+    func leavesOrdinaryTextAlone(_ line: String) {
         #expect(Redactor.redact(line) == line)
     }
 

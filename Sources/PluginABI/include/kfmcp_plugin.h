@@ -187,6 +187,25 @@ struct kfmcp_host_v1 {
     void *reserved[4]; /* NULL */
 };
 
+/* ---- Extensions (host->get_extension) ------------------------------------- */
+
+/*
+ * "kfmcp.tools/1": call another plugin's tool from inside a call, e.g. a
+ * training tool running the planner's check_prerequisites before it creates
+ * anything. The host validates the arguments and applies policy as for a
+ * client's call (no confirmation step: the outer call owns that).
+ * *json_out is host-allocated (host->free): {"result":…} or {"error":{…}}.
+ * Returns KFMCP_ERR_UNKNOWN when no loaded tool has that name.
+ */
+#define KFMCP_EXT_TOOLS "kfmcp.tools/1"
+
+typedef struct kfmcp_tools_ext_v1 {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    int32_t (*call_tool)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                         const char *tool, const char *json_in, char **json_out);
+} kfmcp_tools_ext_v1;
+
 /* One tool. Strings are static UTF-8 owned by the plugin. */
 typedef struct kfmcp_tool_v1 {
     uint32_t struct_size;        /* sizeof(kfmcp_tool_v1)                        */

@@ -10,6 +10,15 @@ let torchtuneBackend = BackendDefinition(
         "multi_node": true,
         "memory_factor": 1.0,
         "runtime_selector": ["framework": "torchtune"],
+        // What the Kubeflow Trainer v2.3.0 webhook (torchtune.go:validateTorchTune)
+        // refuses and the SDK lets through; the planner's validate_config reads it.
+        "admission_rules": [
+            "supported_models": ["llama3_2/1B", "llama3_2/3B", "llama3_3/70B", "qwen2_5/1.5B"],
+            "multi_node_models": ["llama3_3/70B"],
+            "lora_multi_node": false,
+            "qlora_unsupported_models": ["qwen2_5/1.5B"],
+            "qlora_single_gpu_models": ["llama3_2/1B", "llama3_2/3B"],
+        ],
     ],
     operations: [
         "build_trainer": { call in

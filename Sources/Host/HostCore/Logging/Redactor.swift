@@ -8,7 +8,7 @@ public enum Redactor {
     public static let mask = "[REDACTED]"
 
     private static let patterns: [NSRegularExpression] = [
-        #"hf_[A-Za-z0-9]{10,}"#,                                    // Hugging Face tokens
+        #"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"#,                   // Hugging Face tokens (hf_ + 34), not setup_hf_credentials
         #"(?:AKIA|ASIA)[A-Z0-9]{16}"#,                              // AWS access key ids
         #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#,                // Authorization: Bearer …
         #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"#,

@@ -13,12 +13,16 @@ public final class CallState: @unchecked Sendable {
     let dryRun: Bool
     /// Receives progress reports (fraction in [0,1] or negative, message).
     let progressSink: (@Sendable (Double, String) -> Void)?
+    /// The call this one runs inside (a tool calling another tool); cancelling
+    /// the outer call cancels this one.
+    let parent: CallState?
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
-                progressSink: (@Sendable (Double, String) -> Void)? = nil) {
+                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil) {
+        self.parent = parent
         self.tool = tool
         self.pluginID = pluginID
         self.spec = spec
@@ -26,7 +30,7 @@ public final class CallState: @unchecked Sendable {
         self.progressSink = progressSink
     }
 
-    public var isCancelled: Bool { lock.withLock { cancelled } }
+    public var isCancelled: Bool { lock.withLock { cancelled } || (parent?.isCancelled ?? false) }
     public func cancel() { lock.withLock { cancelled = true } }
 
     func recordWrite(_ write: JSON) { lock.withLock { writes.append(write) } }

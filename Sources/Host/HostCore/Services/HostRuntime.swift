@@ -146,4 +146,22 @@ public final class HostRuntime: @unchecked Sendable {
     }
 
     func backendsJSON() -> JSON { .array(registry.orderedBackends.map(\.json)) }
+
+    /// A tool called by another tool (extension kfmcp.tools/1): policy and
+    /// argument validation as for a client's call, on the caller's thread.
+    func callTool(_ name: String, arguments: JSON, from outer: CallState) -> JSON? {
+        guard let entry = registry.tools[name] else { return nil }
+        guard policy.allows(entry.spec) else {
+            return ["error": ["message": .string(policy.refusal(for: entry.spec))]]
+        }
+        if let problem = SchemaValidator.validate(arguments, against: entry.spec.inputSchema) {
+            return ["error": ["message": .string("Invalid arguments for \(name): \(problem).")]]
+        }
+        let inner = CallState(tool: name, pluginID: entry.plugin.id, spec: entry.spec, dryRun: outer.dryRun,
+                              parent: outer)
+        switch entry.plugin.invoke(tool: name, arguments: arguments, call: inner) {
+        case .success(let answer): return answer
+        case .failure(let failure): return ["error": ["message": .string("Plugin '\(entry.plugin.id)' \(failure.message).")]]
+        }
+    }
 }

@@ -147,5 +147,28 @@ private let freeService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafeMu
 }
 
 private let getExtensionService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = {
-    _, _ in nil
+    _, id in
+    guard let id, String(cString: id) == KFMCP_EXT_TOOLS else { return nil }
+    return UnsafeRawPointer(toolsExtension)
+}
+
+/// The "kfmcp.tools/1" extension: one static table for every plugin.
+nonisolated(unsafe) private let toolsExtension: UnsafeMutablePointer<kfmcp_tools_ext_v1> = {
+    let ext = UnsafeMutablePointer<kfmcp_tools_ext_v1>.allocate(capacity: 1)
+    ext.initialize(to: kfmcp_tools_ext_v1(struct_size: UInt32(MemoryLayout<kfmcp_tools_ext_v1>.size), reserved0: 0,
+                                          call_tool: callToolService))
+    return ext
+}()
+
+private let callToolService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, tool, input, out in
+    guard let ctx = HostServices.context(host), let tool else { return KFMCP_ERR_INTERNAL }
+    guard let state = CallState.from(call) else { return KFMCP_ERR_NO_CALL }
+    guard let json = HostServices.parse(input) else { return KFMCP_ERR_BAD_INPUT }
+    guard let answer = ctx.runtime.callTool(String(cString: tool), arguments: json, from: state) else {
+        return KFMCP_ERR_UNKNOWN
+    }
+    return HostServices.write(answer, to: out)
 }

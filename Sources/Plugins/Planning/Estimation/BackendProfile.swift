@@ -1,0 +1,65 @@
+import PluginKit
+
+/// What the memory model needs to know about a fine-tuning backend, read from
+/// the capabilities it declares (list_backends). The planner names no backend:
+/// any backend plugin dropped in later is planned for from these keys alone.
+///
+/// Capability keys read (all optional):
+/// - `memory_factor` (number, default 1.0): scales activation memory, where
+///   kernels (fused attention, fused loss, compilation) differ between backends.
+/// - `offloads_activation_checkpoints` (bool, default false): checkpointed
+///   layer inputs live in CPU memory, not on the GPU.
+/// - `shards_parameters` (bool, default true): on several GPUs, weights,
+///   gradients and optimizer states are sharded (FSDP/ZeRO-3); false = replicated (DDP).
+/// - `methods` ([string]): the fine-tuning methods the backend supports.
+/// - `runtime_selector.framework` (string): the runtime label value it needs.
+/// - `admission_rules` (object): what the cluster's admission webhook rejects
+///   for the backend's runtimes; see AdmissionRules.
+public struct BackendProfile: Sendable, Equatable {
+    public var id: String?
+    public var memoryFactor: Double
+    public var offloadsActivationCheckpoints: Bool
+    public var shardsParameters: Bool
+    public var methods: [String]?
+    public var framework: String?
+    public var admissionRules: AdmissionRules?
+
+    /// No backend chosen (custom trainers, containers): plain PyTorch.
+    public static let generic = BackendProfile(
+        id: nil, memoryFactor: 1.0, offloadsActivationCheckpoints: false, shardsParameters: true,
+        methods: nil, framework: nil, admissionRules: nil)
+
+    public init(id: String?, memoryFactor: Double, offloadsActivationCheckpoints: Bool, shardsParameters: Bool,
+                methods: [String]?, framework: String?, admissionRules: AdmissionRules?) {
+        self.id = id
+        self.memoryFactor = memoryFactor
+        self.offloadsActivationCheckpoints = offloadsActivationCheckpoints
+        self.shardsParameters = shardsParameters
+        self.methods = methods
+        self.framework = framework
+        self.admissionRules = admissionRules
+    }
+
+    /// A profile from one list_backends entry ({id, capabilities, ...}) or a bare capabilities object.
+    public init(backend: JSON) {
+        let caps = backend["capabilities"] ?? backend
+        id = backend["id"]?.string
+        let factor = caps["memory_factor"]?.double ?? 1.0
+        memoryFactor = factor > 0 ? factor : 1.0
+        offloadsActivationCheckpoints = caps["offloads_activation_checkpoints"]?.bool ?? false
+        shardsParameters = caps["shards_parameters"]?.bool ?? true
+        methods = caps["methods"]?.array?.compactMap(\.string)
+        framework = caps["runtime_selector"]?["framework"]?.string
+        admissionRules = caps["admission_rules"].flatMap(AdmissionRules.init(json:))
+    }
+
+    /// The loaded backend with this id, or an error listing the loaded ones.
+    public static func find(_ id: String, in backends: [JSON]) throws -> BackendProfile {
+        guard let entry = backends.first(where: { $0["id"]?.string == id }) else {
+            let loaded = backends.compactMap { $0["id"]?.string }
+            throw ToolError("No fine-tuning backend \(id) is loaded; loaded backends: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")).",
+                            field: "backend")
+        }
+        return BackendProfile(backend: entry)
+    }
+}

@@ -1,0 +1,90 @@
+import PluginKit
+import Testing
+@testable import PlanningPlugin
+
+/// Canned API answers by path; anything else is 404.
+struct FakeCluster: ClusterReader {
+    var answers: [String: ClusterAnswer]
+    var allowed = true
+
+    func get(_ path: String) -> ClusterAnswer { answers[path] ?? ClusterAnswer(status: 404, message: "not found") }
+    func post(_ path: String, body: JSON) -> ClusterAnswer {
+        guard path == KubePaths.accessReview,
+            body["spec"]?["resourceAttributes"]?["resource"]?.string == "trainjobs" else { return ClusterAnswer(status: 404) }
+        return ClusterAnswer(status: 201, body: ["status": ["allowed": .bool(allowed)]])
+    }
+
+    static func healthy() -> FakeCluster {
+        FakeCluster(answers: [
+            KubePaths.trainerGroupVersion: ClusterAnswer(status: 200, body: ["kind": "APIResourceList"]),
+            KubePaths.trainerPublicConfigMap: ClusterAnswer(status: 200, body: ["data": ["kubeflow_trainer_version": "2.3.0"]]),
+            KubePaths.clusterTrainingRuntime("torchtune-llama3.2-1b"): ClusterAnswer(status: 200, body: [
+                "metadata": ["name": "torchtune-llama3.2-1b", "labels": ["trainer.kubeflow.org/framework": "torchtune"]]]),
+            KubePaths.nodes: ClusterAnswer(status: 200, body: ["items": [node("gpu-1", "NVIDIA-A100-SXM4-80GB", 4)]]),
+            KubePaths.pods: ClusterAnswer(status: 200, body: ["items": []]),
+            KubePaths.resourceQuotas("team"): ClusterAnswer(status: 200, body: ["items": [[
+                "metadata": ["name": "gpu-quota"], "spec": ["hard": ["requests.nvidia.com/gpu": "8"]],
+                "status": ["used": ["requests.nvidia.com/gpu": "6"]]]]]),
+            KubePaths.secret("team", "hf-token"): ClusterAnswer(status: 200, body: [:]),
+        ])
+    }
+}
+
+private let request = Prerequisites.Request(model: "hf://meta-llama/Llama-3.2-1B-Instruct", dataset: "hf://tatsu-lab/alpaca",
+                                            runtime: "torchtune-llama3.2-1b", namespace: "team", gpusPerNode: 2,
+                                            framework: "torchtune", backendID: "tt")
+
+@Test func healthyClusterIsReady() {
+    let report = Prerequisites(cluster: FakeCluster.healthy()).run(request, allowedNamespaces: nil)
+    #expect(report.ready, "\(report.issues)")
+    #expect(report.trainerVersion == "2.3.0")
+    #expect(report.actionsNeeded.isEmpty)
+    #expect(report.json["ready"] == .bool(true))
+}
+
+@Test func missingTokenForGatedModelNamesTheFix() {
+    var cluster = FakeCluster.healthy()
+    cluster.answers[KubePaths.secret("team", "hf-token")] = nil
+    let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
+    #expect(!report.ready)
+    #expect(report.actionsNeeded.contains { $0.contains("setup_hf_credentials") })
+}
+
+@Test func quotaPermissionsAndGPUs() {
+    var cluster = FakeCluster.healthy()
+    cluster.allowed = false
+    var r = request
+    r.gpusPerNode = 4  // quota leaves 2
+    r.perGPUBytes = 100 * 1_073_741_824  // more than an A100 holds
+    let report = Prerequisites(cluster: cluster).run(r, allowedNamespaces: nil)
+    let failed = Set(report.issues.filter { $0.severity == .error }.map(\.check))
+    #expect(failed == ["gpu_quota", "permissions", "gpus"])
+}
+
+@Test func runtimeLookupIsNamespacedFirstAndChecksFramework() {
+    var cluster = FakeCluster.healthy()
+    cluster.answers[KubePaths.trainingRuntime("team", "torchtune-llama3.2-1b")] = ClusterAnswer(status: 200, body: [
+        "metadata": ["labels": ["trainer.kubeflow.org/framework": "torch"]]])
+    let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
+    #expect(report.issues.contains { $0.check == "runtime" && $0.message.contains("framework=torch") })
+    var missing = request
+    missing.runtime = "nope"
+    #expect(Prerequisites(cluster: FakeCluster.healthy()).run(missing, allowedNamespaces: nil)
+        .issues.contains { $0.check == "runtime" && $0.fix.contains("list_training_runtimes") })
+}
+
+@Test func noCRDsOrUnreachableStopEarly() {
+    var cluster = FakeCluster.healthy()
+    cluster.answers[KubePaths.trainerGroupVersion] = nil
+    let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
+    #expect(report.issues.map(\.check) == ["trainer_crds"])
+    cluster.answers[KubePaths.trainerGroupVersion] = ClusterAnswer(status: 0, message: "connection refused")
+    #expect(Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil).issues.map(\.check) == ["cluster"])
+}
+
+@Test func namespacePolicyAndURIs() {
+    var r = request
+    r.model = "gs://bucket/model"
+    let report = Prerequisites(cluster: FakeCluster.healthy()).run(r, allowedNamespaces: ["other"])
+    #expect(Set(report.issues.map(\.check)) == ["model_uri", "namespace_policy"])
+}
