@@ -36,7 +36,8 @@ let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
     .target(name: plugin.target, dependencies: ["PluginKit"], path: "Sources/Plugins/" + plugin.folder,
             exclude: ["Entry"]),
     .target(name: plugin.entry, dependencies: [.target(name: plugin.target), "PluginKit"],
-            path: "Sources/Plugins/" + plugin.folder + "/Entry"),
+            path: "Sources/Plugins/" + plugin.folder + "/Entry",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=" + Context.packageDirectory + "/Sources/Plugins/exports.map"])]),
 ] }
 
 let package = Package(
