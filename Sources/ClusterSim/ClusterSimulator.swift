@@ -55,7 +55,7 @@ public final class ClusterSimulator: Sendable {
         if let url = running.withLock({ $0?.url }) { return url }
         let handler = self.handler
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 3600,
-                                logger: .disabled,
+                                pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled,
                                 handler: ClosureHTTPHandler { request in await handler.handle(request) })
         let task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 10)

@@ -30,6 +30,24 @@ import PluginKit
         #expect(JobStatus.sdkStatus(trainJob: [:], steps: steps, numNodes: 3) == "Created")
     }
 
+    @Test func shownStatusAddsSuspendedAndRunningAfterResume() {
+        let running = [JobStep(name: "node-0", status: "Running", podName: "p")]
+        let suspended: JSON = ["spec": ["suspend": true],
+                               "status": ["conditions": [["type": "Suspended", "status": "True"]]]]
+        #expect(JobStatus.status(trainJob: suspended, steps: [], numNodes: 1) == "Suspended")
+        // After a resume the controller leaves Suspended=False: the SDK says Created, we say Running.
+        let resumed: JSON = ["status": ["conditions": [["type": "Suspended", "status": "False", "reason": "Resumed"]]]]
+        #expect(JobStatus.sdkStatus(trainJob: resumed, steps: running, numNodes: 1) == "Created")
+        #expect(JobStatus.status(trainJob: resumed, steps: running, numNodes: 1) == "Running")
+        #expect(JobStatus.status(trainJob: resumed, steps: [], numNodes: 1) == "Created")
+        let complete: JSON = ["spec": ["suspend": true], "status": ["conditions": [["type": "Complete", "status": "True"]]]]
+        #expect(JobStatus.status(trainJob: complete, steps: [], numNodes: 1) == "Complete")
+        // From the object alone (watch events): the trainer Job's ready pods or reported progress.
+        #expect(JobStatus.objectStatus(["status": ["jobsStatus": [["name": "node", "ready": 1, "active": 1]]]]) == "Running")
+        #expect(JobStatus.objectStatus(["status": ["jobsStatus": [["name": "node", "ready": 0, "active": 1]]]]) == "Created")
+        #expect(JobStatus.objectStatus(resumed) == "Created")
+    }
+
     @Test func mpiLauncherIsNodeZero() {
         let steps = JobSteps.build(pods: [pod("l", role: "launcher", index: 0, phase: "Running"),
                                           pod("w", role: "node", index: 0, phase: "Running")], mpi: true)

@@ -6,6 +6,8 @@ lifecycle, scheduling, listing, manifests, credentials and errors.
 Nothing here asserts a duration: every wait is on a condition."""
 import json
 
+import pytest
+
 from mcp_client import run
 from trainer_support import FAST, SLOW, TRAINJOBS, sim_server
 
@@ -120,13 +122,21 @@ def test_suspend_resume_and_delete(tmp_path):
             assert resumed["suspended"] is False
             assert resumed["sdk_status"] == "Created"  # the SDK's own view after a resume (Suspended=False condition)
 
-            # delete_job is destructive: a preview first, nothing deleted.
-            preview = await sim.preview("delete_job", {"job_id": job})
-            assert [(w["method"], w["path"]) for w in preview["would_send"]] == [("DELETE", f"{TRAINJOBS}/{job}")]
-            assert (await sim.job(job))["name"] == job
             assert (await sim.ok("delete_job", {"job_id": job, "confirm": True}))["deleted"] is True
             gone = await sim.error("get_training_job", {"job_id": job})
             assert f"TrainJob {job} does not exist" in gone
+            again = await sim.error("delete_job", {"job_id": job, "confirm": True})
+            assert f"TrainJob {job} does not exist" in again
+    run(body)
+
+
+def test_delete_job_preview_deletes_nothing(tmp_path):
+    async def body():
+        async with sim_server(tmp_path, SLOW) as sim:
+            job = (await sim.ok("run_container_job", {"image": CONTAINER, "name": "keeper", "confirm": True}))["job_id"]
+            preview = await sim.preview("delete_job", {"job_id": job})
+            assert [(w["method"], w["path"]) for w in preview["would_send"]] == [("DELETE", f"{TRAINJOBS}/{job}")]
+            assert (await sim.job(job))["name"] == job
     run(body)
 
 
@@ -162,7 +172,7 @@ def test_job_pending_for_lack_of_gpus(tmp_path):
             scheduling = [e for e in events["events"] if e["reason"] == "FailedScheduling"]
             assert len(scheduling) == 3
             assert all("Insufficient nvidia.com/gpu" in e["message"] for e in scheduling)
-            assert all(e["involved_object_name"].startswith("big-") for e in events["events"])
+            assert all(e["involved_object_name"].startswith("big") for e in events["events"])
             logs = await sim.error("get_training_logs", {"job_id": big})
             assert "still Pending" in logs and "get_job_events" in logs
     run(body)

@@ -70,12 +70,12 @@ class SimServer:
 
     async def preview(self, tool: str, args: dict) -> dict:
         """The confirmation preview, parsed from the text content: it is the
-        server's own serialization, where 4.0 stays 4.0."""
+        server's own serialization, where 4.0 stays 4.0 (structured_content
+        goes through the MCP SDK's encoder, which writes 4.0 as 4)."""
         r = await self.call(tool, args)
         assert not r.is_error, f"{tool} preview failed: {r.content[0].text}"
         assert r.structured_content.get("preview") is True, r.content[0].text[:500]
-        text = r.content[0].text
-        return json.loads(text[text.index("\n") + 1:])
+        return json.loads(r.content[0].text.rsplit("\n", 1)[-1])  # the JSON is the last line
 
     async def until(self, what: str, probe, timeout: float = 60):
         """Poll `probe` (async, returns a truthy value when done) until it succeeds."""

@@ -139,6 +139,9 @@ struct ResourceRequestHandler {
 
     // MARK: Writes
 
+    /// `?dryRun=All`: the request is validated and answered as usual, and nothing is kept.
+    private var isDryRun: Bool { query["dryRun"] == "All" }
+
     private func create() throws(APIError) -> HTTPResponse {
         var object = try parseBody()
         guard object.object != nil else { throw APIError.badRequest("the body of the request must be a JSON object") }
@@ -163,7 +166,7 @@ struct ResourceRequestHandler {
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
         let admitted = try api.admission.admit(type, object, old: nil)
-        if query["dryRun"] == "All" { return Responses.json(admitted, status: 201) }
+        if isDryRun { return Responses.json(admitted, status: 201) }
         return Responses.json(try store.create(type, admitted).text, status: 201)
     }
 
@@ -176,7 +179,7 @@ struct ResourceRequestHandler {
         }
         let requestedVersion = object.resourceVersion
         let isStatus = target.subresource == "status"
-        let stored = try store.update(type, namespace: namespace, name: name) { (current: JSON) throws(APIError) -> JSON in
+        let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             if requestedVersion.isEmpty && !type.group.isEmpty {
                 throw APIError.invalid(type, name, [.invalid("metadata.resourceVersion", .string("0x0"),
                                                              "must be specified for an update")])
@@ -203,7 +206,7 @@ struct ResourceRequestHandler {
         let patchBody = try parseBody()
         let name = target.name ?? ""
         let isStatus = target.subresource == "status"
-        let stored = try store.update(type, namespace: namespace, name: name) { (current: JSON) throws(APIError) -> JSON in
+        let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var patched = try Patch.apply(kind, patch: patchBody, to: current)
             let requestedVersion = patched.resourceVersion
             if !requestedVersion.isEmpty && requestedVersion != current.resourceVersion {
@@ -222,8 +225,8 @@ struct ResourceRequestHandler {
     }
 
     private func delete() throws(APIError) -> HTTPResponse {
-        let deleted = try store.delete(type, namespace: namespace, name: target.name ?? "")
-        if type == ResourceCatalog.pods { api.logs.remove(namespace: deleted.object.namespace, pod: deleted.object.name) }
+        let deleted = try store.delete(type, namespace: namespace, name: target.name ?? "", dryRun: isDryRun)
+        if type == ResourceCatalog.pods && !isDryRun { api.logs.remove(namespace: deleted.object.namespace, pod: deleted.object.name) }
         // Custom resources answer with a Status; built-in types with the deleted object.
         if !type.group.isEmpty {
             var details: JSON = ["name": .string(deleted.object.name), "group": .string(type.group),

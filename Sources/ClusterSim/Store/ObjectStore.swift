@@ -80,13 +80,15 @@ final class ObjectStore: Sendable {
     /// Atomic read-modify-write. `transform` sees the current object and returns the new one;
     /// identity fields are kept, the revision bumps, and `generation` bumps when `spec` changed.
     @discardableResult
-    func update(_ type: ResourceType, namespace: String?, name: String,
+    /// `dryRun`: validate and compute the result, keep nothing (`?dryRun=All`).
+    func update(_ type: ResourceType, namespace: String?, name: String, dryRun: Bool = false,
                 _ transform: (JSON) throws(APIError) -> JSON) throws(APIError) -> StoredObject {
         try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
             let key = StoredObject.key(namespace: type.namespaced ? namespace : nil, name: name)
             guard let current = s.buckets[type.storeKey]?[key] else { throw APIError.notFound(type, name) }
             var obj = try transform(current.object)
             if obj == current.object { return current }  // no-op writes keep the resourceVersion, like the apiserver
+            if dryRun { return StoredObject(obj, revision: current.revision) }
             s.revision += 1
             for field in ["uid", "creationTimestamp", "name", "namespace"] {
                 obj.set(current.object["metadata"]?[field], at: ["metadata", field])
@@ -104,9 +106,13 @@ final class ObjectStore: Sendable {
     }
 
     @discardableResult
-    func delete(_ type: ResourceType, namespace: String?, name: String) throws(APIError) -> StoredObject {
+    func delete(_ type: ResourceType, namespace: String?, name: String, dryRun: Bool = false) throws(APIError) -> StoredObject {
         try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
             let key = StoredObject.key(namespace: type.namespaced ? namespace : nil, name: name)
+            if dryRun {
+                guard let current = s.buckets[type.storeKey]?[key] else { throw APIError.notFound(type, name) }
+                return current
+            }
             guard let current = s.buckets[type.storeKey]?.removeValue(forKey: key) else {
                 throw APIError.notFound(type, name)
             }

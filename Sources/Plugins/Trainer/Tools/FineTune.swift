@@ -82,7 +82,8 @@ enum BuildTrainerRequest {
     static let passthrough = ["peft_method", "epochs", "batch_size", "dtype", "loss", "num_nodes",
                               "lora_rank", "lora_alpha", "lora_dropout", "lora_attn_modules", "apply_lora_to_mlp",
                               "apply_lora_to_output", "use_dora", "dataset_format", "dataset_split", "train_on_input",
-                              "new_system_prompt", "column_map", "runtime"]
+                              "new_system_prompt", "column_map", "runtime", "learning_rate", "output_dir",
+                              "backend_options"]
 
     static func make(arguments: JSON, model: InitializerSource, dataset: InitializerSource,
                      resourcesPerNode: JSON?, runtimes: [RuntimeInfo]) -> JSON {
@@ -123,6 +124,7 @@ struct FineTune {
             throw ToolError("peft_method must be lora, qlora or none; got \(peft).", field: "peft_method")
         }
         for field in ["epochs", "batch_size", "num_nodes", "lora_rank", "lora_alpha"] { _ = try call.positiveInt(field) }
+        _ = try call.object("backend_options")  // the backend validates its keys
         let resources = try call.resourcesPerNode()
         let name = options.name ?? JobName.make(prefix: "ft", from: modelText)
 
@@ -138,7 +140,7 @@ struct FineTune {
         }
 
         let backendID = try call.optionalString("backend") ?? "torchtune"
-        let framework = try expectedFramework(backendID)
+        let selector = try runtimeSelector(backendID)
         let runtimes: [RuntimeInfo]
         if let chosen = try call.optionalString("runtime") {
             runtimes = [try api.runtime(chosen).info]
@@ -152,9 +154,10 @@ struct FineTune {
             throw ToolError("Backend \(backendID) answered build_trainer without a trainer section and a runtime name; it does not follow the build_trainer contract.")
         }
         let runtime = try runtimes.first { $0.name == runtimeName } ?? api.runtime(runtimeName).info
-        try check(runtime: runtime, framework: framework, backendID: backendID)
+        try selector.check(runtime: runtime, backendID: backendID)
 
-        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer,
+        let completed = selector.completing(trainer, on: runtime, hfToken: model.accessToken)
+        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: completed,
                                 datasetInitializer: dataset, modelInitializer: model)
         options.apply(to: &body)
         let json = body.build()
@@ -191,26 +194,14 @@ struct FineTune {
         return (secretName ?? "hf-token", token)
     }
 
-    /// The runtime framework the backend's runtimes carry, from its capabilities.
-    private func expectedFramework(_ backendID: String) throws -> String? {
+    /// Where the backend's jobs may run, from the capabilities it declares.
+    private func runtimeSelector(_ backendID: String) throws -> BackendRuntimeSelector {
         let backends = call.listBackends()
         guard let backend = backends.first(where: { $0["id"]?.string == backendID }) else {
             let loaded = backends.compactMap { $0["id"]?.string }
-            throw ToolError("No fine-tuning backend \(backendID) is loaded; loaded backends: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")).",
+            throw ToolError("No fine-tuning backend \(backendID) is loaded; loaded backends: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")). See list_fine_tune_backends.",
                             field: "backend")
         }
-        return backend["capabilities"]?["runtime_selector"]?["framework"]?.string
-    }
-
-    /// The SDK refuses a BuiltinTrainer on a runtime of another kind.
-    private func check(runtime: RuntimeInfo, framework: String?, backendID: String) throws {
-        if let framework, runtime.framework != framework {
-            throw ToolError("Runtime \(runtime.name) is a \(runtime.framework) runtime; backend \(backendID) needs one labelled \(RuntimeInfo.frameworkLabel)=\(framework). Pick one from list_training_runtimes.",
-                            field: "runtime")
-        }
-        if framework == nil && runtime.trainerType != "BuiltinTrainer" {
-            throw ToolError("Runtime \(runtime.name) is a custom (\(runtime.framework)) runtime; fine_tune needs a built-in trainer runtime such as a torchtune one.",
-                            field: "runtime")
-        }
+        return BackendRuntimeSelector(backend["capabilities"]?["runtime_selector"])
     }
 }

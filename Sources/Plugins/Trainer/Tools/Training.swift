@@ -23,7 +23,10 @@ enum TrainingTools {
         input: Schema.object([
             "model": Schema.string("HuggingFace repo (org/name or hf://org/name) or s3:// URI of the model."),
             "dataset": Schema.string("HuggingFace dataset (org/name[/dir or file]) or s3:// URI."),
-            "backend": Schema.string("Fine-tuning backend.", default: "torchtune"),
+            "backend": Schema.string("Fine-tuning backend (see list_fine_tune_backends).", default: "torchtune"),
+            "backend_options": Schema.map("Options of the chosen backend only, passed to it as they are; the backend refuses keys it does not know (see list_fine_tune_backends)."),
+            "learning_rate": Schema.number("Learning rate, for backends that take it; others keep their recipe's.", minimum: 0),
+            "output_dir": Schema.string("Where the trainer writes the fine-tuned model or adapters, for backends that take it."),
             "peft_method": Schema.string("Parameter-efficient method.", enum: ["lora", "qlora", "none"], default: "lora"),
             "epochs": Schema.integer("Epochs.", minimum: 1),
             "batch_size": Schema.integer("Batch size per device.", minimum: 1),
