@@ -23,7 +23,7 @@ import Testing
             let podName = nodePods.map(\.name).sorted()[0]
             #expect(podName.hasPrefix("llm-node-0-0-"))
             #expect(nodePods.allSatisfy {
-                $0.value(at: ["spec", "containers"])?[0]?["resources"]?["limits"]?["nvidia.com/gpu"] == 4
+                $0.value(at: ["spec", "containers"])?[0]?["resources"]?["limits"]?["nvidia.com/gpu"] == "4"  // pods hold quantities as strings
             })
             #expect(try await eventually { conditionTypes(try await client.get(trainJobs + "/llm").json) == ["Complete"] })
             let job = try await client.get(trainJobs + "/llm").json

@@ -96,3 +96,26 @@ def test_estimate_and_validate():
             v = await s.call_tool("validate_config", {"model": "ftp://x", "dataset": "hf://tatsu-lab/alpaca"})
             assert v.structured_content["valid"] is False
     run(body)
+
+
+def test_training_tools_run_the_preflight_and_create_nothing_on_failure():
+    async def body():
+        async with session("--sim") as s:
+            gated = await s.call_tool("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct",
+                                                    "dataset": "tatsu-lab/alpaca", "confirm": True})
+            assert gated.is_error
+            text = gated.content[0].text
+            assert "Pre-flight checks failed; nothing was created" in text and "setup_hf_credentials" in text
+            multi = await s.call_tool("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca",
+                                                    "num_nodes": 2, "hf_token": "hf_" + "y" * 34, "confirm": True})
+            assert multi.is_error and "num_nodes" in multi.content[0].text
+            assert (await s.call_tool("list_training_jobs", {})).structured_content["count"] == 0
+            # A token given with the call satisfies the gated-model check.
+            ok = await s.call_tool("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca",
+                                                 "hf_token": "hf_" + "y" * 34, "confirm": True})
+            assert not ok.is_error, ok.content[0].text
+            # Not enough free GPUs is not fatal: the job is created and waits.
+            big = await s.call_tool("run_container_job", {"image": "busybox", "num_nodes": 3, "gpus_per_node": 8,
+                                                          "confirm": True})
+            assert not big.is_error and any("Pending" in n for n in big.structured_content["notes"])
+    run(body)

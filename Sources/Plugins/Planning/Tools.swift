@@ -86,15 +86,19 @@ enum PlanningTools {
         let input = try? EstimateInput(arguments: estimateArgs, backends: backends)
         let perGPU = input.map { MemoryModel.estimate(model: $0.model, request: $0.request, backend: $0.backend).perGPUBytes }
         var framework: String?
+        var fallbackRuntime: String?
         let backendID = try call.optionalString("backend")
-        if let backendID { framework = try BackendProfile.find(backendID, in: backends).framework }
+        if let backendID {
+            framework = try BackendProfile.find(backendID, in: backends).framework
+            fallbackRuntime = backends.first { $0["id"]?.string == backendID }?["capabilities"]?["runtime_selector"]?["fallback_runtime"]?.string
+        }
 
         let request = Prerequisites.Request(
             model: try call.optionalString("model"), dataset: try call.optionalString("dataset"),
             runtime: try call.optionalString("runtime"), namespace: namespace, numNodes: numNodes, gpusPerNode: gpus,
             perGPUBytes: perGPU, framework: framework, backendID: backendID,
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
-            builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework })
+            builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
         let allowed = call.context()["allowed_namespaces"]?.array?.compactMap(\.string)
         let report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
         var result = report.json

@@ -17,6 +17,9 @@ public struct Prerequisites: Sendable {
         public var perGPUBytes: Double?
         /// The framework label the runtime must carry (from the backend), if any.
         public var framework: String?
+        /// The runtime the backend may also run on without that label
+        /// (capabilities runtime_selector.fallback_runtime, e.g. a generic torch runtime).
+        public var fallbackRuntime: String?
         public var backendID: String?
         public var trainerType: EstimateInput.TrainerType
         /// Framework labels of all loaded backends (a custom trainer must not use those runtimes).
@@ -25,7 +28,8 @@ public struct Prerequisites: Sendable {
         public init(model: String? = nil, dataset: String? = nil, runtime: String? = nil, namespace: String,
                     numNodes: Int = 1, gpusPerNode: Int? = nil, perGPUBytes: Double? = nil, framework: String? = nil,
                     backendID: String? = nil, trainerType: EstimateInput.TrainerType = .builtin,
-                    builtinFrameworks: [String] = []) {
+                    builtinFrameworks: [String] = [], fallbackRuntime: String? = nil) {
+            self.fallbackRuntime = fallbackRuntime
             self.model = model
             self.dataset = dataset
             self.runtime = runtime
@@ -168,7 +172,7 @@ public struct Prerequisites: Sendable {
                         "Check your access to trainingruntimes and clustertrainingruntimes.", false)
         }
         let framework = answer.body["metadata"]?["labels"]?[Self.frameworkLabel]?.string
-        if let wanted = r.framework, framework != wanted {
+        if let wanted = r.framework, framework != wanted, name != r.fallbackRuntime {
             return fail("runtime", "Runtime \(name) is labelled \(Self.frameworkLabel)=\(framework ?? "(none)"); backend \(r.backendID ?? "") needs \(wanted).",
                         "Pick a \(wanted) runtime from list_training_runtimes.", false)
         }

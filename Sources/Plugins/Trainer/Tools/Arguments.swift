@@ -39,6 +39,13 @@ extension ToolCall {
 
     /// resources_per_node plus the gpus_per_node shortcut, in the SDK's K8s form.
     func resourcesPerNode() throws -> JSON? {
+        let resources = try userResources()
+        return resources.isEmpty ? nil : try ResourcesPerNode.build(resources)
+    }
+
+    /// resources_per_node as the user wrote it ({"gpu": 4, "memory": "64Gi"}),
+    /// with the gpus_per_node shortcut folded in.
+    func userResources() throws -> [String: JSON] {
         var resources = try object("resources_per_node") ?? [:]
         if let gpus = try positiveInt("gpus_per_node") {
             if resources.keys.contains(where: { ["gpu", "nvidia.com/gpu"].contains($0.lowercased()) }) {
@@ -47,7 +54,18 @@ extension ToolCall {
             }
             resources["gpu"] = .int(gpus)
         }
-        return resources.isEmpty ? nil : try ResourcesPerNode.build(resources)
+        return resources
+    }
+
+    /// The planner's pre-flight for a job about to be created (see Preflight).
+    func preflight(trainerType: String, runtime: String, namespace: String, model: String? = nil,
+                   dataset: String? = nil, method: String? = nil, backend: String? = nil,
+                   skip: Set<String> = []) throws -> [String] {
+        let resources = try userResources()
+        let request = Preflight.request(trainerType: trainerType, model: model, dataset: dataset, runtime: runtime,
+                                        namespace: namespace, resources: resources.isEmpty ? nil : .object(resources),
+                                        numNodes: try positiveInt("num_nodes"), method: method, backend: backend)
+        return try Preflight.run(self, request, skip: skip)
     }
 }
 

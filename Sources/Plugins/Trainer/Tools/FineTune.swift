@@ -161,8 +161,14 @@ struct FineTune {
                                 datasetInitializer: dataset, modelInitializer: model)
         options.apply(to: &body)
         let json = body.build()
+        // A token given with the call is stored just before creation: its Secret need not exist yet.
+        let tokenComesWithCall = try call.optionalString("hf_token") != nil
+        let preflightNotes = try call.preflight(
+            trainerType: "builtin", runtime: runtime.name, namespace: api.namespace, model: modelText,
+            dataset: try call.string("dataset"), method: peft == "none" ? "full" : peft, backend: backendID,
+            skip: tokenComesWithCall ? ["hf_token"] : [])
         let extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID),
-                           "notes": answer["notes"] ?? []]
+                           "notes": .array((answer["notes"]?.array ?? []) + preflightNotes.map { .string($0) })]
         if options.dryRun { return creationOutput(json, namespace: api.namespace, dryRun: true, extra: extra) }
 
         if let sharedSecret {

@@ -91,9 +91,11 @@ enum TrainingTools {
                                 runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         let json = body.build()
+        let notes = try call.preflight(trainerType: "custom", runtime: runtime.name, namespace: api.namespace)
         if !options.dryRun { try api.create(json) }
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
-                              extra: ["runtime": .string(runtime.name), "function": .string(function.name)])
+                              extra: ["runtime": .string(runtime.name), "function": .string(function.name),
+                                      "notes": .array(notes.map { .string($0) })])
     }
 
     // MARK: run_container_job
@@ -126,9 +128,10 @@ enum TrainingTools {
                                 runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         let json = body.build()
+        let notes = try call.preflight(trainerType: "container", runtime: runtime.name, namespace: api.namespace)
         if !options.dryRun { try api.create(json) }
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
-                              extra: ["runtime": .string(runtime.name)])
+                              extra: ["runtime": .string(runtime.name), "notes": .array(notes.map { .string($0) })])
     }
 
     /// The SDK refuses a CustomTrainer on a BuiltinTrainer (torchtune) runtime.
