@@ -7,31 +7,64 @@ import KFJSON
 public enum Redactor {
     public static let mask = "[REDACTED]"
 
-    private static let patterns: [NSRegularExpression] = [
-        #"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"#,                   // Hugging Face tokens (hf_ + 34), not setup_hf_credentials
-        #"(?:AKIA|ASIA)[A-Z0-9]{16}"#,                              // AWS access key ids
-        #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#,                // Authorization: Bearer …
-        #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"#,
-        #"(?i)((?:token|secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|client-key-data|client-certificate-data)"?\s*[:=]\s*"?)[^\s",}]{4,}"#,
-    ].map { try! NSRegularExpression(pattern: $0) }
-
-    public static func redact(_ text: String) -> String {
-        // Cheap pre-check keeps the common path (no secrets) fast.
-        guard mightContainSecret(text) else { return text }
-        var out = text
-        for (i, regex) in patterns.enumerated() {
-            let range = NSRange(out.startIndex..., in: out)
-            let template = (i == 2 || i == 4) ? "$1\(mask)" : mask
-            out = regex.stringByReplacingMatches(in: out, range: range, withTemplate: template)
-        }
-        return out
+    /// One kind of secret: a cheap test that the text may hold one, and the
+    /// pattern that finds it. Most text fails every test and costs a few scans.
+    private struct Rule {
+        let mayMatch: @Sendable (_ text: String, _ lower: String) -> Bool
+        let regex: NSRegularExpression
+        let template: String
     }
 
-    private static func mightContainSecret(_ text: String) -> Bool {
+    private static let rules: [Rule] = [
+        // Hugging Face tokens (hf_ + 34), not setup_hf_credentials.
+        Rule(mayMatch: { t, _ in t.contains("hf_") },
+             regex: try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"#), template: mask),
+        // AWS access key ids.
+        Rule(mayMatch: { t, _ in t.contains("AKIA") || t.contains("ASIA") },
+             regex: try! NSRegularExpression(pattern: #"(?:AKIA|ASIA)[A-Z0-9]{16}"#), template: mask),
+        // Authorization: Bearer …
+        Rule(mayMatch: { _, l in l.contains("bearer") },
+             regex: try! NSRegularExpression(pattern: #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#), template: "$1\(mask)"),
+        // PEM private keys.
+        Rule(mayMatch: { t, _ in t.contains("PRIVATE KEY-----") },
+             regex: try! NSRegularExpression(pattern: #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"#),
+             template: mask),
+        // name: value / name=value for secret-like names (kubeconfig, env dumps, CLI flags).
+        Rule(mayMatch: { _, l in hasSecretAssignment(l) },
+             regex: try! NSRegularExpression(pattern: #"(?i)((?:token|secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|client-key-data|client-certificate-data)"?\s*[:=]\s*"?)[^\s",}]{4,}"#),
+             template: "$1\(mask)"),
+    ]
+
+    private static let secretWords = ["token", "secret", "password", "passwd", "key", "client-certificate-data"]
+
+    /// Does a secret-like word stand right before ':' or '=' ("token: x", "password=x")?
+    /// A scan of the bytes, so "2048 tokens" never reaches the regex.
+    static func hasSecretAssignment(_ lower: String) -> Bool {
+        let bytes = Array(lower.utf8)
+        for word in secretWords {
+            let w = Array(word.utf8)
+            guard bytes.count > w.count else { continue }
+            var i = 0
+            while i + w.count <= bytes.count {
+                if bytes[i] == w[0] && Array(bytes[i..<(i + w.count)]) == w {
+                    var j = i + w.count
+                    while j < bytes.count && (bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: " ")) { j += 1 }
+                    if j < bytes.count && (bytes[j] == UInt8(ascii: ":") || bytes[j] == UInt8(ascii: "=")) { return true }
+                }
+                i += 1
+            }
+        }
+        return false
+    }
+
+    public static func redact(_ text: String) -> String {
         let lower = text.lowercased()
-        return lower.contains("hf_") || lower.contains("akia") || lower.contains("asia") || lower.contains("bearer")
-            || lower.contains("private key") || lower.contains("token") || lower.contains("secret")
-            || lower.contains("password") || lower.contains("passwd") || lower.contains("key")
+        var out = text
+        for rule in rules where rule.mayMatch(out, lower) {
+            out = rule.regex.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out),
+                                                      withTemplate: rule.template)
+        }
+        return out
     }
 
     /// Argument and field names whose string values are always hidden

@@ -24,7 +24,8 @@ public actor LineTransport: Transport {
     public nonisolated let logger: Logger
     private let input: Int32
     nonisolated let writer: LineWriter
-    private let inFlight = InFlightRequests()
+    private nonisolated let inFlight = InFlightRequests()
+    private nonisolated let router = Router()
     private var continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation?
     private var stream: AsyncThrowingStream<Data, Swift.Error>?
 
@@ -37,13 +38,21 @@ public actor LineTransport: Transport {
         self.continuation = c
     }
 
+    /// Messages `taker` takes (returns true for) are not passed to the SDK;
+    /// whoever takes one answers it and calls `settle`. Set before connect().
+    nonisolated func route(_ taker: @escaping @Sendable (JSON) -> Bool) { router.set(taker) }
+
+    /// A request answered outside the SDK (or cancelled) no longer holds up exit.
+    nonisolated func settle(_ id: JSON) { inFlight.settle(id) }
+
     public func connect() async throws {
         let continuation = self.continuation!
         let fd = input
         let writer = self.writer
         let inFlight = self.inFlight
+        let router = self.router
         let thread = Thread {
-            LineTransport.readLoop(fd: fd, writer: writer, inFlight: inFlight, continuation: continuation)
+            LineTransport.readLoop(fd: fd, writer: writer, inFlight: inFlight, router: router, continuation: continuation)
         }
         thread.name = "mcp-stdin"
         thread.start()
@@ -67,7 +76,7 @@ public actor LineTransport: Transport {
 
     // MARK: Reading
 
-    private static func readLoop(fd: Int32, writer: LineWriter, inFlight: InFlightRequests,
+    private static func readLoop(fd: Int32, writer: LineWriter, inFlight: InFlightRequests, router: Router,
                                  continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
         var pending = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -78,19 +87,20 @@ public actor LineTransport: Transport {
             pending.append(contentsOf: buffer[0..<n])
             var start = 0
             while let newline = pending[start...].firstIndex(of: 0x0A) {
-                handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, continuation: continuation)
+                handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, router: router,
+                       continuation: continuation)
                 start = newline + 1
             }
             pending.removeFirst(start)
         }
         if !pending.isEmpty {
-            handle(line: pending[...], writer: writer, inFlight: inFlight, continuation: continuation)
+            handle(line: pending[...], writer: writer, inFlight: inFlight, router: router, continuation: continuation)
         }
         inFlight.markEOF()
         continuation.finish()
     }
 
-    private static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests,
+    private static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests, router: Router,
                                continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
         var bytes = line
         while let last = bytes.last, last == 0x0D || last == 0x20 || last == 0x09 { bytes.removeLast() }
@@ -105,8 +115,17 @@ public actor LineTransport: Transport {
             return
         }
         inFlight.noteIncoming(message)
+        if router.take(message) { return }
         continuation.yield(Data(bytes))
     }
+}
+
+/// Where the reader thread sends the messages answered outside the SDK.
+final class Router: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taker: (@Sendable (JSON) -> Bool)?
+    func set(_ t: @escaping @Sendable (JSON) -> Bool) { lock.withLock { taker = t } }
+    func take(_ message: JSON) -> Bool { (lock.withLock { taker })?(message) ?? false }
 }
 
 /// Whole-message writes to one fd, one writer at a time.
@@ -157,11 +176,35 @@ final class InFlightRequests: @unchecked Sendable {
     }
 
     func noteOutgoing(_ data: Data) {
-        // Only responses (result or error) settle a request; cheap prefix checks first.
+        // Only responses (result or error) settle a request. The SDK writes keys
+        // sorted, so a response usually starts {"id":<id>,"jsonrpc":"2.0","result"
+        // and the id is read without parsing a large result; anything else is parsed.
+        if let key = Self.responseIDFromPrefix(data) {
+            remove(key)
+            return
+        }
         guard let message = try? JSON.parse(utf8: data), message["method"] == nil,
             let key = Self.key(message["id"])
         else { return }
         remove(key)
+    }
+
+    /// The id of a `{"id":<id>,"jsonrpc":"2.0","result"` message; nil when the
+    /// message has another shape (then the caller parses it).
+    static func responseIDFromPrefix(_ data: Data) -> String? {
+        let head = data.prefix(96)
+        let open = Array("{\"id\":".utf8)
+        guard head.starts(with: open) else { return nil }
+        let rest = head.dropFirst(open.count)
+        guard let comma = rest.firstIndex(of: UInt8(ascii: ",")) else { return nil }
+        let tail = Array("\"jsonrpc\":\"2.0\",\"result\"".utf8)
+        guard head[(comma + 1)...].starts(with: tail) else { return nil }
+        let idText = String(decoding: rest[rest.startIndex..<comma], as: UTF8.self)
+        return (try? JSON.parse(idText)).flatMap(key)
+    }
+
+    func settle(_ id: JSON) {
+        if let key = Self.key(id) { remove(key) }
     }
 
     private func remove(_ key: String) {

@@ -6,7 +6,6 @@ import MCP
 /// LineTransport with the official Swift SDK's Server.
 public final class MCPServer: @unchecked Sendable {
     let runtime: HostRuntime
-    let invoker: ToolInvoker
     private let server: Server
     private let transport: LineTransport
     private let notificationLevel = NotificationLevel()
@@ -22,7 +21,6 @@ public final class MCPServer: @unchecked Sendable {
 
     public init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
         self.runtime = runtime
-        self.invoker = ToolInvoker(runtime: runtime)
         self.transport = transport
         self.server = Server(
             name: "kubeflow-mcp", version: KubeflowMCPVersion.current,
@@ -44,11 +42,8 @@ public final class MCPServer: @unchecked Sendable {
     // MARK: Handlers
 
     private func registerHandlers() async {
-        let runtime = self.runtime
-        await server.withMethodHandler(ListTools.self) { [invoker] _ in
-            let visible = runtime.registry.orderedTools.filter(runtime.policy.allows)
-            return ListTools.Result(tools: visible.map { MCPServer.mcpTool($0, inputSchema: invoker.listedSchema($0)) })
-        }
+        // tools/list and tools/call are answered by the ToolDispatcher on the
+        // transport; the SDK's Server keeps initialize, ping, logging and elicitation.
         let elicit: ToolInvoker.Elicit = { [server, clientCanElicit] message in
             guard clientCanElicit.get() else { return nil }
             let schema = Elicitation.RequestSchema(
@@ -60,10 +55,9 @@ public final class MCPServer: @unchecked Sendable {
             }
             return answer.action == .accept && answer.content?["confirm"] == .bool(true)
         }
-        await server.withMethodHandler(CallTool.self) { [invoker, transport] params in
-            let sink = MCPServer.progressSink(token: params._meta?.progressToken, writer: transport.writer)
-            return await invoker.call(name: params.name, arguments: params.arguments, progress: sink, elicit: elicit)
-        }
+        let dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicit,
+                                        settle: transport.settle)
+        transport.route { dispatcher.take($0) }
         await server.withMethodHandler(SetLoggingLevel.self) { [notificationLevel] params in
             notificationLevel.set(LogLevel(name: params.level.rawValue))
             return Empty()
@@ -72,15 +66,10 @@ public final class MCPServer: @unchecked Sendable {
 
     /// Progress goes straight to the transport's writer from the tool's thread,
     /// so it is on the wire before the call's response.
-    static func progressSink(token: ProgressToken?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
-        guard let token else { return nil }
-        let tokenJSON: JSON
-        switch token {
-        case .string(let s): tokenJSON = .string(s)
-        case .integer(let i): tokenJSON = .int(i)
-        }
+    static func progressSink(token: JSON?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
+        guard let token, token.string != nil || token.int != nil else { return nil }
         return { fraction, message in
-            var params: JSON = ["progressToken": tokenJSON]
+            var params: JSON = ["progressToken": token]
             if fraction >= 0 {
                 params["progress"] = .double(min(fraction, 1) * 100)
                 params["total"] = .double(100)
@@ -104,19 +93,21 @@ public final class MCPServer: @unchecked Sendable {
         }
     }
 
-    static func mcpTool(_ spec: ToolSpec, inputSchema: JSON) -> Tool {
+    /// A tool as MCP lists it: annotations from risk and flags, and our
+    /// category, risk and plugin in _meta.
+    static func toolJSON(_ spec: ToolSpec, inputSchema: JSON) -> JSON {
         let a = spec.annotations
-        return Tool(
-            name: spec.name, title: spec.title, description: spec.description,
-            inputSchema: MCP.Value(inputSchema),
-            annotations: .init(title: spec.title, readOnlyHint: a.readOnly, destructiveHint: a.destructive,
-                               idempotentHint: a.idempotent, openWorldHint: a.openWorld),
-            outputSchema: spec.outputSchema.map { MCP.Value($0) },
-            _meta: Metadata(additionalFields: [
-                "kubeflow-mcp/category": .string(spec.category),
-                "kubeflow-mcp/risk": .string(spec.risk.rawValue),
-                "kubeflow-mcp/plugin": .string(spec.pluginID),
-            ]))
+        var tool: JSON = [
+            "name": .string(spec.name), "title": .string(spec.title), "description": .string(spec.description),
+            "inputSchema": inputSchema,
+            "annotations": ["title": .string(spec.title), "readOnlyHint": .bool(a.readOnly),
+                            "destructiveHint": .bool(a.destructive), "idempotentHint": .bool(a.idempotent),
+                            "openWorldHint": .bool(a.openWorld)],
+            "_meta": ["kubeflow-mcp/category": .string(spec.category), "kubeflow-mcp/risk": .string(spec.risk.rawValue),
+                      "kubeflow-mcp/plugin": .string(spec.pluginID)],
+        ]
+        if let output = spec.outputSchema { tool["outputSchema"] = output }
+        return tool
     }
 }
 
@@ -133,35 +124,4 @@ final class NotificationLevel: @unchecked Sendable {
     private var level: LogLevel?
     func set(_ l: LogLevel?) { lock.withLock { level = l } }
     func get() -> LogLevel? { lock.withLock { level } }
-}
-
-// MARK: - KFJSON ⇄ MCP.Value
-
-extension MCP.Value {
-    init(_ json: JSON) {
-        switch json {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(MCP.Value.init))
-        case .object(let o): self = .object(o.mapValues(MCP.Value.init))
-        }
-    }
-}
-
-extension JSON {
-    init(_ value: MCP.Value) {
-        switch value {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .data(let mime, let data): self = .string("data:\(mime ?? "application/octet-stream");base64,\(data.base64EncodedString())")
-        case .array(let a): self = .array(a.map(JSON.init))
-        case .object(let o): self = .object(o.mapValues(JSON.init))
-        }
-    }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KFJSON
-import MCP
 
 /// Runs one tools/call through the host's pipeline, the same for every plugin:
 ///
@@ -21,10 +20,11 @@ public final class ToolInvoker: Sendable {
 
     public static let confirmArgument = "confirm"
 
-    public func call(name: String, arguments: [String: MCP.Value]?,
-                     progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> CallTool.Result {
+    /// One tools/call; returns the MCP CallToolResult as JSON.
+    public func call(name: String, arguments: JSON?,
+                     progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> JSON {
         let started = Date()
-        var args = JSON.object((arguments ?? [:]).mapValues(JSON.init))
+        var args = arguments ?? [:]
         var audit = AuditLog.Entry(tool: name, user: runtime.identity, namespace: nil, parameters: args,
                                    result: "error", jobID: nil, durationMs: 0, persona: runtime.policy.name,
                                    plugin: nil, message: nil)
@@ -32,7 +32,7 @@ public final class ToolInvoker: Sendable {
             audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
             runtime.audit?.record(audit)
         }
-        func finish(_ outcome: String, _ result: CallTool.Result, message: String? = nil) -> CallTool.Result {
+        func finish(_ outcome: String, _ result: JSON, message: String? = nil) -> JSON {
             audit.result = outcome
             audit.message = message
             return result
@@ -79,21 +79,21 @@ public final class ToolInvoker: Sendable {
             if let elicit, let accepted = await elicit(Self.confirmationMessage(tool: name, preview: previewJSON)) {
                 if !accepted {
                     let text = "Not done: the user did not confirm \(name)."
-                    return finish("declined", CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)],
-                                                              structuredContent: Optional(MCP.Value(["declined": true, "preview": previewJSON] as JSON)),
-                                                              isError: false))
+                    return finish("declined", Self.callResult(text: text, structured: ["declined": true, "preview": previewJSON]))
                 }
             } else {
                 let text = "Preview only: \(name) needs confirmation. Nothing was created or deleted. "
                     + "Show the user what would happen, and call \(name) again with the same arguments and \"confirm\": true to proceed.\n"
                     + Self.confirmationMessage(tool: name, preview: previewJSON) + "\n"
                     + previewJSON.serialized()
-                return finish("preview", CallTool.Result(content: [.text(text: Redactor.redact(text), annotations: nil, _meta: nil)],
-                                                         structuredContent: Optional(MCP.Value(Redactor.scrub(previewJSON))), isError: false))
+                return finish("preview", Self.callResult(text: Redactor.redact(text), structured: Redactor.scrub(previewJSON)))
             }
         }
 
+        let pluginStarted = Date()
         let outcome = await run(entry.plugin, spec: spec, args: args, dryRun: false, progress: progress)
+        runtime.log.debug("\(name): plugin \(entry.plugin.id) took \(Int(Date().timeIntervalSince(pluginStarted) * 1e6)) µs",
+                          source: "invoke")
         if Task.isCancelled { audit.result = "cancelled" }
         switch outcome {
         case .failure(let failure):
@@ -145,9 +145,7 @@ public final class ToolInvoker: Sendable {
     /// Run blocking work on a fresh thread and await it.
     static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: work()) }
-            thread.stackSize = 4 << 20
-            thread.start()
+            ToolThreads.shared.run { continuation.resume(returning: work()) }
         }
     }
 
@@ -181,26 +179,28 @@ public final class ToolInvoker: Sendable {
         return Redactor.redact(lines.joined(separator: "\n"))
     }
 
-    static func result(from answer: JSON, spec: ToolSpec) -> CallTool.Result {
+    static func result(from answer: JSON, spec: ToolSpec) -> JSON {
         if let error = answer["error"] {
             var message = Redactor.redact(error["message"]?.string ?? "The tool failed.")
             if let field = error["field"]?.string, !message.contains(field) { message += " (argument '\(field)')" }
             var structured: JSON = ["error": .object(error.object ?? [:])]
             structured["error"]?["message"] = .string(message)
-            return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)],
-                                   structuredContent: Optional(MCP.Value(Redactor.scrub(structured))), isError: true)
+            return callResult(text: message, structured: Redactor.scrub(structured), isError: true)
         }
         let result = Redactor.scrub(answer["result"] ?? .null)
         let summary = answer["text"]?.string.map(Redactor.redact)
         var text = result.serialized()
         if let summary { text = summary + "\n" + text }
         // structuredContent must be an object; wrap other shapes.
-        let structured: JSON = result.object != nil ? result : ["result": result]
-        return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)],
-                               structuredContent: Optional(MCP.Value(structured)), isError: false)
+        return callResult(text: text, structured: result.object != nil ? result : ["result": result])
     }
 
-    static func error(_ message: String) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true)
+    static func error(_ message: String) -> JSON { callResult(text: message, structured: nil, isError: true) }
+
+    /// An MCP CallToolResult: one text block, structuredContent when there is one.
+    static func callResult(text: String, structured: JSON?, isError: Bool = false) -> JSON {
+        var result: JSON = ["content": [["type": "text", "text": .string(text)]], "isError": .bool(isError)]
+        if let structured { result["structuredContent"] = structured }
+        return result
     }
 }

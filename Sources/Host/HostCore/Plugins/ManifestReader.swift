@@ -19,11 +19,19 @@ enum ManifestReader {
         var pluginID: String?
     }
 
-    static let toolNamePattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9_]{0,63}$")
-    static let idPattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9_-]{0,63}$")
+    /// Tool names: [a-z][a-z0-9_]{0,63}. Ids and categories also allow '-'.
+    static func isToolName(_ s: String) -> Bool { isName(s, dash: false) }
+    static func isID(_ s: String) -> Bool { isName(s, dash: true) }
 
-    static func matches(_ regex: NSRegularExpression, _ s: String) -> Bool {
-        regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    private static func isName(_ s: String, dash: Bool) -> Bool {
+        let bytes = s.utf8
+        guard let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first), bytes.count <= 64 else {
+            return false
+        }
+        return bytes.allSatisfy { b in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
+                || b == UInt8(ascii: "_") || (dash && b == UInt8(ascii: "-"))
+        }
     }
 
     static func string(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
@@ -40,7 +48,7 @@ enum ManifestReader {
             return .failure(Problem(message: "plugin built for ABI \(m.abi_major).\(m.abi_minor); this host speaks \(KFMCP_ABI_MAJOR).\(KFMCP_ABI_MINOR)",
                                     pluginID: string(m.plugin_id)))
         }
-        guard let id = string(m.plugin_id), matches(idPattern, id) else {
+        guard let id = string(m.plugin_id), isID(id) else {
             return .failure(Problem(message: "plugin_id \(string(m.plugin_id).map { "'\($0)'" } ?? "NULL") is not [a-z][a-z0-9_-]*"))
         }
         func fail(_ message: String) -> Result<Read, Problem> { .failure(Problem(message: message, pluginID: id)) }
@@ -84,7 +92,7 @@ enum ManifestReader {
             }
             for i in 0..<Int(m.backend_count) {
                 let b = UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_backend_v1.self).pointee
-                guard let bid = string(b.id), matches(idPattern, bid) else {
+                guard let bid = string(b.id), isID(bid) else {
                     return fail("plugin '\(id)': backend #\(i) has an invalid id (want [a-z][a-z0-9_-]*)")
                 }
                 guard let capsText = string(b.capabilities_json), let caps = try? JSON.parse(capsText), caps.object != nil else {
@@ -106,13 +114,13 @@ enum ManifestReader {
     private static func tool(_ t: kfmcp_tool_v1, index: Int, pluginID id: String) -> Result<ToolSpec, Problem> {
         func fail(_ message: String) -> Result<ToolSpec, Problem> { .failure(Problem(message: message, pluginID: id)) }
         guard let name = string(t.name) else { return fail("plugin '\(id)': tool #\(index) has no name") }
-        guard matches(toolNamePattern, name) else {
+        guard isToolName(name) else {
             return fail("plugin '\(id)': invalid tool name '\(name)' (want [a-z][a-z0-9_]*, at most 64 characters)")
         }
         guard let risk = ToolRisk(abiValue: t.risk) else {
             return fail("plugin '\(id)': tool '\(name)' has unknown risk \(t.risk) (want 1 read_only, 2 mutating, 3 expensive, 4 destructive)")
         }
-        guard let category = string(t.category), matches(idPattern, category) else {
+        guard let category = string(t.category), isID(category) else {
             return fail("plugin '\(id)': tool '\(name)' has no valid category")
         }
         guard let inputText = string(t.input_schema) else { return fail("plugin '\(id)': tool '\(name)' has no input schema") }
