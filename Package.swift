@@ -19,6 +19,8 @@ import PackageDescription
 /// The product becomes `libkfmcp-<name>.so`.
 struct FirstPartyPlugin {
     let folder: String
+    /// Shared code beyond PluginKit (linked into this plugin's own library).
+    var uses: [Target.Dependency] = []
     var product: String { "kfmcp-" + folder.lowercased() }
     var target: String { folder + "Plugin" }
     var entry: String { folder + "Entry" }
@@ -26,14 +28,14 @@ struct FirstPartyPlugin {
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer"),
-    FirstPartyPlugin(folder: "TorchTune"),
+    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Planning"),
-    FirstPartyPlugin(folder: "TRL"),
-    FirstPartyPlugin(folder: "Unsloth"),
+    FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
+    FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
 ]
 let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
 let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
-    .target(name: plugin.target, dependencies: ["PluginKit"], path: "Sources/Plugins/" + plugin.folder,
+    .target(name: plugin.target, dependencies: ["PluginKit"] + plugin.uses, path: "Sources/Plugins/" + plugin.folder,
             exclude: ["Entry"]),
     .target(name: plugin.entry, dependencies: [.target(name: plugin.target), "PluginKit"],
             path: "Sources/Plugins/" + plugin.folder + "/Entry",
@@ -60,6 +62,8 @@ let package = Package(
         .target(name: "KFJSON", path: "Sources/KFJSON"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
+        // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
+        .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
 
         // Host side.
         .systemLibrary(name: "CCurl", path: "Sources/Host/CCurl", pkgConfig: "libcurl",
@@ -84,6 +88,8 @@ let package = Package(
                 path: "Sources/ClusterSim",
                 resources: [.copy("Resources")]),
 
+        // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).
+        .target(name: "TestSupport", dependencies: ["KFJSON"], path: "Tests/TestSupport"),
         .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON"],
                     path: "Tests/HostCoreTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
@@ -92,12 +98,12 @@ let package = Package(
                     path: "Tests/ClusterSimTests"),
         // Plugin logic tested in-process (one plugin target per test target: each
         // plugin exports the same entry symbol).
-        .testTarget(name: "TrainerTests", dependencies: ["TrainerPlugin", "PluginKit"],
+        .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerPlugin", "PluginKit"],
                     path: "Tests/TrainerTests"),
-        .testTarget(name: "TorchTuneTests", dependencies: ["TorchTunePlugin", "PluginKit"],
+        .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
         .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
-        .testTarget(name: "TRLTests", dependencies: ["TRLPlugin", "PluginKit"], path: "Tests/TRLTests"),
-        .testTarget(name: "UnslothTests", dependencies: ["UnslothPlugin", "PluginKit"], path: "Tests/UnslothTests"),
+        .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
+        .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),
     ] + pluginTargets
 )

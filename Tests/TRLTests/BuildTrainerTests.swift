@@ -1,6 +1,7 @@
 import Testing
 import KFJSON
 import PluginKit
+import BackendKit
 @testable import TRLPlugin
 
 /// The TRL backend's trainer section, for each method and trainer type.

@@ -1,6 +1,7 @@
 import Testing
 import KFJSON
 import PluginKit
+import BackendKit
 @testable import UnslothPlugin
 
 /// The Unsloth backend's trainer section and generated script.

@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// The TRL backend's `build_trainer` operation. Same request and answer as

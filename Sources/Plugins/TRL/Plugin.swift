@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// Where TRL jobs run: a `trl` runtime if the cluster has one, else

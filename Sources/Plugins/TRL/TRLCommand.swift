@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// The trainer command of a TRL job: a short `bash -c` script that resolves

@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// TRL's trainers this backend runs, each through its own TRL CLI command.

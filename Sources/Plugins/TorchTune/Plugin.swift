@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// The torchtune fine-tuning backend: turns a fine_tune request into the
@@ -27,16 +28,6 @@ let torchtuneBackend = BackendDefinition(
         "estimate": { call in try Estimate.run(call.arguments) },
     ]
 )
-
-/// Runtimes the caller may use: namespaced ones win a name clash.
-func listRuntimes(_ call: ToolCall, namespace: String?) throws -> [JSON] {
-    let ns = namespace ?? call.defaultNamespace
-    let cluster = try call.k8sJSON("GET", "/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes")["items"]?.array ?? []
-    let local = call.k8s("GET", "/apis/trainer.kubeflow.org/v1alpha1/namespaces/\(ns)/trainingruntimes")
-    let namespaced = local.ok ? local.body["items"]?.array ?? [] : []
-    var seen = Set<String>()
-    return (namespaced + cluster).filter { seen.insert(RuntimeChoice.name(of: $0) ?? "").inserted }
-}
 
 let listBackendRecipes = ToolDefinition(
     name: "list_backend_recipes", title: "TorchTune recipes and runtimes",

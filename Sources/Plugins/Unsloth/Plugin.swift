@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// Where Unsloth jobs run: an `unsloth` runtime if the cluster has one, else

@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// The `backend_options` the Unsloth backend accepts, each one a parameter of

@@ -1,3 +1,4 @@
+import BackendKit
 import PluginKit
 
 /// The Python training script of an Unsloth job, and the CustomTrainer-style

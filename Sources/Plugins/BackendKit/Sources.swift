@@ -4,18 +4,18 @@ import PluginKit
 /// download them into /workspace/model and /workspace/dataset when the runtime
 /// has initializer steps; the fallback runtime has none, so the trainer then
 /// reads them from the Hugging Face Hub itself.
-struct TrainingSources: Equatable {
-    static let modelDirectory = "/workspace/model"
-    static let datasetDirectory = "/workspace/dataset"
+public struct TrainingSources: Equatable {
+    public static let modelDirectory = "/workspace/model"
+    public static let datasetDirectory = "/workspace/dataset"
 
     /// Hub repo id of the model, e.g. "meta-llama/Llama-3.2-1B-Instruct"; nil for s3:// sources.
-    var modelRepo: String?
+    public var modelRepo: String?
     /// Hub repo id of the dataset, e.g. "tatsu-lab/alpaca".
-    var datasetRepo: String?
+    public var datasetRepo: String?
     /// The folder or file inside the dataset repo ("data", "train.json"), or nil for all of it.
-    var datasetSubpath: String?
+    public var datasetSubpath: String?
 
-    init(_ request: JSON) throws {
+    public init(_ request: JSON) throws {
         guard let model = request["model"]?.string else {
             throw ToolError("build_trainer needs model (a storage URI).", field: "model")
         }
@@ -33,17 +33,17 @@ struct TrainingSources: Equatable {
     }
 
     /// The folder or file named inside the dataset repo, from a request.
-    static func subpath(_ request: JSON) -> String? {
+    public static func subpath(_ request: JSON) -> String? {
         (try? TrainingSources(request))?.datasetSubpath
     }
 
     /// Where the dataset-initializer put the part of the repo the user named.
-    var localDatasetPath: String {
+    public var localDatasetPath: String {
         datasetSubpath.map { "\(Self.datasetDirectory)/\($0)" } ?? Self.datasetDirectory
     }
 
     /// The fallback runtime cannot fetch from S3: refuse before creating a job that would fail.
-    func checkFallback(runtime: String) throws {
+    public func checkFallback(runtime: String) throws {
         if modelRepo == nil {
             throw ToolError("The model is an s3:// URI, but runtime \(runtime) has no model initializer to fetch it. Use a HuggingFace model, or a runtime with initializers for this backend.",
                             field: "model")

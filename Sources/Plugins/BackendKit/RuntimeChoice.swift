@@ -3,28 +3,34 @@ import PluginKit
 /// Where a backend's job runs: a runtime labelled with the backend's framework
 /// when the cluster has one (its image already carries the backend), else the
 /// generic fallback runtime with the backend's image set on the trainer.
-struct RuntimeSelector: Sendable {
-    var framework: String
-    var fallbackRuntime: String
-    var image: String
+public struct RuntimeSelector: Sendable {
+    public var framework: String
+    public var fallbackRuntime: String
+    public var image: String
 
-    var capabilities: JSON {
+    public init(framework: String, fallbackRuntime: String, image: String) {
+        self.framework = framework
+        self.fallbackRuntime = fallbackRuntime
+        self.image = image
+    }
+
+    public var capabilities: JSON {
         ["framework": .string(framework), "fallback_runtime": .string(fallbackRuntime), "image": .string(image)]
     }
 }
 
 /// The runtime picked for one job.
-struct RuntimeChoice {
-    var runtime: JSON
+public struct RuntimeChoice {
+    public var runtime: JSON
     /// True on the fallback runtime: the trainer must set the image, and the
     /// runtime has no initializers (model and dataset come from the Hub).
-    var isFallback: Bool
+    public var isFallback: Bool
 
-    var name: String? { Self.name(of: runtime) }
-    var kind: String { runtime["kind"]?.string ?? "ClusterTrainingRuntime" }
+    public var name: String? { Self.name(of: runtime) }
+    public var kind: String { runtime["kind"]?.string ?? "ClusterTrainingRuntime" }
 
     /// `runtimes` are summaries ({name, kind, framework}) or raw runtime objects.
-    static func pick(request: JSON, runtimes: [JSON], selector: RuntimeSelector, backend: String) throws -> RuntimeChoice {
+    public static func pick(request: JSON, runtimes: [JSON], selector: RuntimeSelector, backend: String) throws -> RuntimeChoice {
         let wanted = request["runtime"]?.string
         if let wanted {
             guard let runtime = runtimes.first(where: { name(of: $0) == wanted }) else {
@@ -46,15 +52,15 @@ struct RuntimeChoice {
                         field: "runtime")
     }
 
-    static func name(of r: JSON) -> String? { r["name"]?.string ?? r["metadata"]?["name"]?.string }
-    static func framework(of r: JSON) -> String? {
+    public static func name(of r: JSON) -> String? { r["name"]?.string ?? r["metadata"]?["name"]?.string }
+    public static func framework(of r: JSON) -> String? {
         r["framework"]?.string ?? r["metadata"]?["labels"]?["trainer.kubeflow.org/framework"]?.string
     }
 }
 
 /// Runtimes the caller may use, for a direct build_trainer call without
 /// `runtimes` in the request: namespaced ones win a name clash.
-func listRuntimes(_ call: ToolCall, namespace: String?) throws -> [JSON] {
+public func listRuntimes(_ call: ToolCall, namespace: String?) throws -> [JSON] {
     let ns = namespace ?? call.defaultNamespace
     let cluster = try call.k8sJSON("GET", "/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes")["items"]?.array ?? []
     let local = call.k8s("GET", "/apis/trainer.kubeflow.org/v1alpha1/namespaces/\(ns)/trainingruntimes")

@@ -1,6 +1,6 @@
 /// POSIX shell quoting for the generated `bash -c` scripts.
-enum ShellQuote {
-    static func quote(_ s: String) -> String {
+public enum ShellQuote {
+    public static func quote(_ s: String) -> String {
         if s.isEmpty { return "''" }
         let safe = s.unicodeScalars.allSatisfy { c in
             ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)

@@ -3,14 +3,19 @@ import PluginKit
 /// A first-order GPU memory model for a fine-tuning backend's `estimate`
 /// operation (the planning plugin refines it). Request: {"model",
 /// "peft_method", "batch_size"?, "gpu_memory_gb"?, "params_billion"?}.
-struct MemoryEstimate {
+public struct MemoryEstimate {
     /// Scales activation memory: the backend's kernels (Unsloth's are leaner).
-    var memoryFactor: Double
+    public var memoryFactor: Double
     /// False when every GPU holds a full copy (DDP, single GPU): more GPUs do not help.
-    var shardsParameters: Bool
+    public var shardsParameters: Bool
+
+    public init(memoryFactor: Double, shardsParameters: Bool) {
+        self.memoryFactor = memoryFactor
+        self.shardsParameters = shardsParameters
+    }
 
     /// "Qwen/Qwen2.5-7B-Instruct" → 7.0, "Llama-3.2-1B" → 1.0, "SmolLM-360M" → 0.36 (billions).
-    static func parameterBillions(_ model: String) -> Double? {
+    public static func parameterBillions(_ model: String) -> Double? {
         let name = model.split(separator: "/").last.map(String.init) ?? model
         for t in name.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).reversed() {
             if t.hasSuffix("b"), let v = Double(t.dropLast()) { return v }
@@ -19,7 +24,7 @@ struct MemoryEstimate {
         return nil
     }
 
-    func run(_ r: JSON) throws -> JSON {
+    public func run(_ r: JSON) throws -> JSON {
         guard let model = r["model"]?.string else { throw ToolError("estimate needs model.", field: "model") }
         guard let p = r["params_billion"]?.double ?? Self.parameterBillions(model) else {
             throw ToolError("Cannot tell the size of \(model) from its name; pass params_billion.", field: "params_billion")
