@@ -189,15 +189,15 @@ def test_audit_has_one_valid_line_per_call_under_concurrency(tmp_path):
         async with session("--sim", "--audit-log", str(audit), "--persona", "readonly") as s:
             async with anyio.create_task_group() as tg:
                 for i in range(200):
-                    tg.start_soon(s.call_tool, "sample_echo", {"text": f"call {i}"})
+                    tg.start_soon(s.call_tool, "list_model_registry", {"filter": f"call {i}"})
             await s.call_tool("delete_job", {"job_id": "x"})  # refused: readonly
     run(body)
     lines = audit.read_text().splitlines()
     entries = [json.loads(line) for line in lines]
     assert len(entries) == 201
-    echo = [e for e in entries if e["tool"] == "sample_echo"]
-    assert len(echo) == 200 and all(e["result"] == "success" for e in echo)
-    assert {e["parameters"]["text"] for e in echo} == {f"call {i}" for i in range(200)}
+    calls = [e for e in entries if e["tool"] == "list_model_registry"]
+    assert len(calls) == 200 and all(e["result"] == "success" for e in calls)
+    assert {e["parameters"]["filter"] for e in calls} == {f"call {i}" for i in range(200)}
     refused = [e for e in entries if e["tool"] == "delete_job"]
     assert refused[0]["result"] == "refused" and refused[0]["persona"] == "readonly"
     for e in entries:
