@@ -168,3 +168,24 @@ def test_unknown_backend_lists_the_loaded_ones(tmp_path):
             for backend_id in ALL_BACKENDS:
                 assert backend_id in text, text
     run(body)
+
+
+def test_no_backend_is_named_in_the_dispatching_code():
+    """fine_tune and the planner reach backends only through the host: no backend
+    id appears in their code (comments aside), so a new backend plugin needs no
+    change there. (The Trainer's runtime parsing keeps the SDK's own rule that a
+    `torchtune`-labelled runtime is a BuiltinTrainer runtime.)"""
+    import re
+    from conftest import ROOT
+    files = [ROOT / "Sources/Plugins/Trainer/Tools" / f
+             for f in ("FineTune.swift", "BackendRuntimeSelector.swift", "Backends.swift", "Training.swift",
+                       "Preflight.swift")]
+    files += list((ROOT / "Sources/Plugins/Planning").rglob("*.swift"))
+    names = re.compile(r"torchtune|unsloth|llamafactory|\btrl\b", re.IGNORECASE)
+    offending = []
+    for path in files:
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("//", 1)[0]
+            if names.search(code):
+                offending.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert offending == [], "\n".join(offending)

@@ -10,6 +10,8 @@ let torchtuneBackend = BackendDefinition(
         "model_families": ["llama3", "llama3_1", "llama3_2", "llama3_3", "qwen2", "qwen2_5", "gemma", "gemma2", "mistral", "phi3"],
         "multi_node": true,
         "memory_factor": 1.0,
+        // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
+        "default": true,
         "runtime_selector": ["framework": "torchtune"],
         // What the Kubeflow Trainer v2.3.0 webhook (torchtune.go:validateTorchTune)
         // refuses and the SDK lets through; the planner's validate_config reads it.

@@ -1,7 +1,7 @@
 import PluginKit
 
 /// The Kubeflow Trainer tools: discovery, training, monitoring, lifecycle,
-/// credentials and runtimes. Fine-tuning backends (torchtune, ...) live in
+/// credentials and runtimes. Fine-tuning backends live in
 /// their own plugins and are reached through the host.
 /// Exported by the Entry target (the one C symbol lives there).
 public let trainerPluginDefinition = PluginDefinition(

@@ -32,7 +32,7 @@ struct BackendRuntimeSelector: Equatable {
                             field: "runtime")
         }
         if framework == nil && runtime.trainerType != "BuiltinTrainer" {
-            throw ToolError("Runtime \(runtime.name) is a custom (\(runtime.framework)) runtime; fine_tune needs a built-in trainer runtime such as a torchtune one.",
+            throw ToolError("Runtime \(runtime.name) is a custom (\(runtime.framework)) runtime; fine_tune needs a runtime of the chosen backend (see list_training_runtimes and list_fine_tune_backends).",
                             field: "runtime")
         }
     }

@@ -76,7 +76,7 @@ struct SourceOptions: Equatable {
 }
 
 /// The build_trainer request fine_tune sends to a backend (the format is
-/// documented on the TorchTune plugin's build_trainer operation).
+/// documented on the first-party backends' build_trainer operation).
 enum BuildTrainerRequest {
     /// Arguments passed through to the backend as they are.
     static let passthrough = ["peft_method", "epochs", "batch_size", "dtype", "loss", "num_nodes",
@@ -139,7 +139,7 @@ struct FineTune {
             if let token = tokenSecret.token { sharedSecret = (tokenSecret.name, [SecretStore.hfTokenKey: token]) }
         }
 
-        let backendID = try call.optionalString("backend") ?? "torchtune"
+        let backendID = try call.optionalString("backend") ?? defaultBackend()
         let selector = try runtimeSelector(backendID)
         let runtimes: [RuntimeInfo]
         if let chosen = try call.optionalString("runtime") {
@@ -198,6 +198,19 @@ struct FineTune {
         }
         if let token, token.isEmpty { throw ToolError("hf_token is empty.", field: "hf_token") }
         return (secretName ?? "hf-token", token)
+    }
+
+    /// The backend used when the call names none: the one whose capabilities
+    /// say `"default": true`, else the only one loaded. No backend is named here.
+    private func defaultBackend() throws -> String {
+        let backends = call.listBackends()
+        let ids = backends.compactMap { $0["id"]?.string }
+        if let marked = backends.first(where: { $0["capabilities"]?["default"]?.bool == true })?["id"]?.string {
+            return marked
+        }
+        if ids.count == 1 { return ids[0] }
+        throw ToolError(ids.isEmpty ? "No fine-tuning backend is loaded; install a backend plugin (see list_fine_tune_backends)."
+                                    : "Choose a fine-tuning backend: \(ids.joined(separator: ", ")).", field: "backend")
     }
 
     /// Where the backend's jobs may run, from the capabilities it declares.

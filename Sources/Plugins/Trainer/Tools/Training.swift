@@ -18,12 +18,12 @@ enum TrainingTools {
 
     static let fineTune = ToolDefinition(
         name: "fine_tune", title: "Fine-tune an LLM",
-        description: "Fine-tunes a model with a built-in trainer (BuiltinTrainer; backend torchtune by default): downloads model and dataset with initializers, picks a runtime that fits the model, creates a TrainJob and returns its job_id.",
+        description: "Fine-tunes a model with a built-in trainer (BuiltinTrainer) through a fine-tuning backend (the default one unless `backend` names another; see list_fine_tune_backends): downloads model and dataset with initializers, picks a runtime that fits the model, creates a TrainJob and returns its job_id.",
         category: "training", risk: .expensive, openWorld: true,
         input: Schema.object([
             "model": Schema.string("HuggingFace repo (org/name or hf://org/name) or s3:// URI of the model."),
             "dataset": Schema.string("HuggingFace dataset (org/name[/dir or file]) or s3:// URI."),
-            "backend": Schema.string("Fine-tuning backend (see list_fine_tune_backends).", default: "torchtune"),
+            "backend": Schema.string("Fine-tuning backend id (see list_fine_tune_backends); default: the backend marked default."),
             "backend_options": Schema.map("Options of the chosen backend only, passed to it as they are; the backend refuses keys it does not know (see list_fine_tune_backends)."),
             "learning_rate": Schema.number("Learning rate, for backends that take it; others keep their recipe's.", minimum: 0),
             "output_dir": Schema.string("Where the trainer writes the fine-tuned model or adapters, for backends that take it."),
@@ -31,7 +31,7 @@ enum TrainingTools {
             "epochs": Schema.integer("Epochs.", minimum: 1),
             "batch_size": Schema.integer("Batch size per device.", minimum: 1),
             "dtype": Schema.string("Training dtype.", enum: ["bf16", "fp32"]),
-            "loss": Schema.string("Loss, e.g. torchtune.modules.loss.CEWithChunkedOutputLoss."),
+            "loss": Schema.string("Loss class the backend should use (passed to it as given)."),
             "lora_rank": Schema.integer("LoRA rank.", minimum: 1),
             "lora_alpha": Schema.integer("LoRA alpha.", minimum: 1),
             "lora_dropout": Schema.number("LoRA dropout.", minimum: 0, maximum: 1),
