@@ -81,11 +81,15 @@ let package = Package(
                           path: "Sources/Host/CLI"),
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
+        // OpenSSL (libssl-dev) is its TLS front door: FlyingFox serves plain HTTP only.
+        .systemLibrary(name: "COpenSSL", path: "Sources/ClusterSim/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
+                exclude: ["COpenSSL"],
                 resources: [.copy("Resources")]),
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).

@@ -6,7 +6,9 @@ import KFJSON
 /// A Kubernetes API server with Kubeflow Trainer installed, in-process, on loopback.
 ///
 /// It is the cluster the tests run against and the one a newcomer gets with no real
-/// Kubernetes (`kubeflow-mcp sim`, `serve --sim`). Plain HTTP only (no TLS yet).
+/// Kubernetes (`kubeflow-mcp sim`, `serve --sim`). Plain HTTP, or HTTPS with
+/// optional client certificates (`start(port:tls:)`: a TLS front door relays to
+/// the HTTP server on an internal loopback port).
 ///
 ///     let sim = try ClusterSimulator()
 ///     let url = try await sim.start()          // http://127.0.0.1:<random port>
@@ -30,6 +32,9 @@ public final class ClusterSimulator: Sendable {
         let server: HTTPServer
         let task: Task<Void, any Error>
         let url: URL
+        /// With TLS: the front door on the public port, and the server certificate (PEM).
+        let frontDoor: TLSFrontDoor?
+        let certificatePEM: String?
     }
 
     /// Builds the cluster from `seed` (the bundled default when nil). `timeScale` is how many
@@ -49,12 +54,15 @@ public final class ClusterSimulator: Sendable {
         }
     }
 
-    /// Starts serving on 127.0.0.1 (`port` 0 picks a free one) and returns the base URL.
+    /// Starts serving on 127.0.0.1 (`port` 0 picks a free one) and returns the base URL:
+    /// http://, or https:// when `tls` is given.
     @discardableResult
-    public func start(port: UInt16 = 0) async throws -> URL {
+    public func start(port: UInt16 = 0, tls: TLSOptions? = nil) async throws -> URL {
         if let url = running.withLock({ $0?.url }) { return url }
         let handler = self.handler
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: port), timeout: 3600,
+        // With TLS the HTTP server listens on an internal port and the front door on the public one.
+        let context = try tls.map(ServerTLSContext.init)
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: context == nil ? port : UInt16(0)), timeout: 3600,
                                 pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled,
                                 handler: ClosureHTTPHandler { request in await handler.handle(request) })
         let task = Task { try await server.run() }
@@ -63,9 +71,23 @@ public final class ClusterSimulator: Sendable {
             task.cancel()
             throw SimulatorError(description: "cluster simulator: could not read the listening port")
         }
-        let url = URL(string: "http://127.0.0.1:\(actualPort)")!
-        handler.serverAddress.withLock { $0 = "127.0.0.1:\(actualPort)" }
-        running.withLock { $0 = Running(server: server, task: task, url: url) }
+        var frontDoor: TLSFrontDoor?
+        if let context {
+            do {
+                frontDoor = try TLSFrontDoor(tls: context, port: port, upstreamPort: actualPort, peers: handler.certificatePeers)
+            } catch {
+                await server.stop(timeout: 0)
+                task.cancel()
+                throw error
+            }
+        }
+        let publicPort = frontDoor?.port ?? actualPort
+        let url = URL(string: "\(frontDoor == nil ? "http" : "https")://127.0.0.1:\(publicPort)")!
+        handler.serverAddress.withLock { $0 = "127.0.0.1:\(publicPort)" }
+        running.withLock {
+            $0 = Running(server: server, task: task, url: url, frontDoor: frontDoor, certificatePEM: context?.certificatePEM)
+        }
+        frontDoor?.start()
         controller.start()
         return url
     }
@@ -73,12 +95,12 @@ public final class ClusterSimulator: Sendable {
     /// Starts from synchronous code (a CLI command): blocks until the server listens.
     /// Must not be called from inside an async task that the server itself needs.
     @discardableResult
-    public func startBlocking(port: UInt16 = 0) throws -> URL {
+    public func startBlocking(port: UInt16 = 0, tls: TLSOptions? = nil) throws -> URL {
         let result = Locked<Result<URL, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             let outcome: Result<URL, any Error>
-            do { outcome = .success(try await self.start(port: port)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await self.start(port: port, tls: tls)) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
             done.signal()
         }
@@ -89,6 +111,7 @@ public final class ClusterSimulator: Sendable {
     /// Stops serving, ends open watches and log streams, and stops the controller.
     public func stop() async {
         guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
+        current.frontDoor?.stop()
         controller.stop()
         store.finishAllWatches()
         logs.finishAll()
@@ -98,6 +121,9 @@ public final class ClusterSimulator: Sendable {
 
     /// The base URL while running.
     public var url: URL? { running.withLock { $0?.url } }
+
+    /// The server certificate (PEM) while serving TLS: what clients must trust.
+    public var serverCertificatePEM: String? { running.withLock { $0?.certificatePEM } }
 
     /// Makes the next requests fail (429, 500, delay, dropped connection). Faults queue up.
     public func inject(_ fault: SimFault) { handler.faults.inject(fault) }
@@ -116,13 +142,16 @@ public final class ClusterSimulator: Sendable {
     public var adminToken: String { seed.users.first?.token ?? "" }
 
     /// Writes a kubeconfig with one cluster, one bearer-token user and one context
-    /// (namespace `default`), current. `token` defaults to the admin's.
+    /// (namespace `default`), current. `token` defaults to the admin's. Over TLS the
+    /// cluster trusts the server certificate (certificate-authority-data).
     public func writeKubeconfig(to path: String, user: String? = nil, token: String? = nil,
                                 namespace: String = "default", contextName: String = "kubeflow-sim") throws {
         guard let url else { throw SimulatorError(description: "cluster simulator: start() it before writing a kubeconfig") }
         let chosen = token.flatMap { t in seed.users.first { $0.token == t } }
             ?? user.flatMap { u in seed.users.first { $0.name == u } } ?? seed.users.first
-        let text = Kubeconfig.render(server: url.absoluteString, userName: chosen?.name ?? "admin",
+        let text = Kubeconfig.render(server: url.absoluteString,
+                                     certificateAuthorityData: serverCertificatePEM.map { Data($0.utf8).base64EncodedString() },
+                                     userName: chosen?.name ?? "admin",
                                      token: token ?? chosen?.token ?? "", namespace: namespace, context: contextName)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -147,14 +176,16 @@ public struct SimulatorError: Error, CustomStringConvertible, Sendable {
 
 /// kubeconfig YAML (written by hand: a fixed, small shape).
 enum Kubeconfig {
-    static func render(server: String, userName: String, token: String, namespace: String, context: String) -> String {
-        """
+    static func render(server: String, certificateAuthorityData: String? = nil, userName: String, token: String,
+                       namespace: String, context: String) -> String {
+        let authority = certificateAuthorityData.map { "\n    certificate-authority-data: \($0)" } ?? ""
+        return """
         apiVersion: v1
         kind: Config
         clusters:
         - name: \(context)
           cluster:
-            server: \(server)
+            server: \(server)\(authority)
         users:
         - name: \(userName)
           user:

@@ -24,6 +24,13 @@ struct Authorizer: Sendable {
         return users.first { $0.token == token }
     }
 
+    /// A client certificate's user: the seed user named like its CN. Kubernetes
+    /// authenticates any CN its CA signed; one the seed does not know has no rules (403).
+    func user(forCertificate identity: CertificateIdentity) -> SimUser {
+        users.first { $0.name == identity.user }
+            ?? SimUser(name: identity.user, token: "", groups: identity.groups, rules: [])
+    }
+
     func allows(_ user: SimUser, _ a: RequestAttributes) -> Bool {
         allows(user, verb: a.verb, group: a.type.group,
                resource: a.subresource.map { a.type.plural + "/" + $0 } ?? a.type.plural, namespace: a.namespace)

@@ -11,6 +11,8 @@ final class APIHandler: Sendable {
     let faults = FaultInjector()
     private let counter = Locked(0)
     let serverAddress = Locked("127.0.0.1:0")
+    /// Client-certificate identities of the connections the TLS front door relays.
+    let certificatePeers = CertificatePeers()
 
     init(store: ObjectStore, logs: LogStore, admission: Admission, authorizer: Authorizer) {
         self.store = store
@@ -40,9 +42,7 @@ final class APIHandler: Sendable {
         case .health: return Responses.text("ok")
         default: break
         }
-        guard let user = authorizer.user(forAuthorizationHeader: request.headers[.authorization]) else {
-            return Responses.error(.unauthorized)
-        }
+        guard let user = authenticate(request) else { return Responses.error(.unauthorized) }
         switch path {
         case .coreVersions: return Responses.json(Discovery.coreVersions(serverAddress: serverAddress.withLock { $0 }))
         case .groupList: return Responses.json(Discovery.groupList)
@@ -67,5 +67,14 @@ final class APIHandler: Sendable {
             }
         case .version, .health, .unknown: return Responses.error(.pathNotFound())
         }
+    }
+
+    /// A bearer token wins; without one, a verified client certificate (TLS); else anonymous or nobody.
+    private func authenticate(_ request: HTTPRequest) -> SimUser? {
+        let header = request.headers[.authorization]
+        if header?.isEmpty ?? true, let identity = certificatePeers.identity(of: request.remoteAddress) {
+            return authorizer.user(forCertificate: identity)
+        }
+        return authorizer.user(forAuthorizationHeader: header)
     }
 }

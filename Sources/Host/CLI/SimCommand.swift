@@ -7,7 +7,11 @@ struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Run the cluster simulator standalone on loopback (a Kubernetes API with Kubeflow Trainer).",
-        discussion: "kubectl and any Kubernetes client work against it: kubectl --kubeconfig FILE get nodes")
+        discussion: """
+            kubectl and any Kubernetes client work against it: kubectl --kubeconfig FILE get nodes
+            With --tls it serves HTTPS (a throwaway self-signed certificate unless --tls-cert/--tls-key are given);
+            with --client-ca, client certificates signed by that CA authenticate as the seed user named by their CN.
+            """)
 
     @Option(help: "Port on 127.0.0.1 (0: any free port).") var port: UInt16 = 0
     @Option(help: ArgumentHelp("Seed YAML (nodes, users, namespaces); default: the built-in cluster.", valueName: "FILE"))
@@ -16,14 +20,40 @@ struct SimCommand: AsyncParsableCommand {
     var kubeconfigOut: String?
     @Option(help: "Simulated seconds per real second (higher: jobs finish sooner).")
     var timeScale: Double = ClusterSimulator.defaultTimeScale
-    @Option(help: ArgumentHelp("Treat requests without a token as this user (kubectl sends no token over plain HTTP); \"none\" to require tokens.", valueName: "USER"))
-    var anonymousUser: String = "admin"
+    @Option(help: ArgumentHelp("Treat requests without credentials as this user (kubectl sends no token over plain HTTP); \"none\" to require them. Default: admin over HTTP, none over TLS.", valueName: "USER"))
+    var anonymousUser: String?
+    @Flag(help: "Serve HTTPS instead of HTTP.")
+    var tls = false
+    @Option(help: ArgumentHelp("Server certificate (PEM) for --tls; default: a throwaway self-signed one for 127.0.0.1.", valueName: "FILE"))
+    var tlsCert: String?
+    @Option(help: ArgumentHelp("Private key (PEM) of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+    @Option(help: ArgumentHelp("Accept client certificates signed by this CA (PEM); implies --tls.", valueName: "FILE"))
+    var clientCa: String?
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
+    }
+
+    /// TLS is on with --tls or any TLS file option.
+    private var servesTLS: Bool { tls || tlsCert != nil || clientCa != nil }
 
     func run() async throws {
         var seedValue = try seed.map { try SimSeed.load(path: $0) } ?? SimSeed.default
-        if seedValue.anonymousUser == nil && anonymousUser != "none" { seedValue.anonymousUser = anonymousUser }
+        let anonymous = anonymousUser ?? (servesTLS ? "none" : "admin")
+        if seedValue.anonymousUser == nil && anonymous != "none" { seedValue.anonymousUser = anonymous }
         let simulator = try ClusterSimulator(seed: seedValue, timeScale: timeScale)
-        let url = try await simulator.start(port: port)
+        let url: URL
+        if servesTLS {
+            // A generated certificate is only needed until the server has loaded it.
+            let generated = tlsCert == nil ? try SelfSignedCertificate.generate() : nil
+            defer { generated?.remove() }
+            var options = generated?.options ?? TLSOptions(certificatePath: tlsCert!, keyPath: tlsKey!)
+            options.clientCAPath = clientCa
+            url = try await simulator.start(port: port, tls: options)
+        } else {
+            url = try await simulator.start(port: port)
+        }
         say("cluster simulator listening on \(url.absoluteString)")
         if let kubeconfigOut {
             try simulator.writeKubeconfig(to: kubeconfigOut)

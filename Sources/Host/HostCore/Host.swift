@@ -40,11 +40,8 @@ extension Host {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw PolicyFile.Problem(message: "\(path): cannot read the policy file")
             }
-            // --persona NAME plus a file without its own persona: the file extends NAME.
-            let effective = persona != nil && !text.contains("persona:")
-                ? text.replacingOccurrences(of: "policy:", with: "policy:\n  persona: \(persona!)", options: [], range: text.range(of: "policy:"))
-                : text
-            policy = try PolicyFile.parse(effective, source: path, tools: tools)
+            // --persona NAME plus a file without its own `persona:`: the file extends NAME.
+            policy = try PolicyFile.parse(text, source: path, tools: tools, basePersona: persona)
         }
         return policy
     }

@@ -34,7 +34,9 @@ public enum PolicyFile {
 
     /// Parse policy YAML. With `tools`, every pattern must match a loaded tool
     /// (a typo would otherwise silently allow or deny nothing).
-    public static func parse(_ text: String, source: String, tools: [ToolSpec]?) throws(Problem) -> Policy {
+    /// `basePersona`: the persona to extend when the file names none (--persona).
+    public static func parse(_ text: String, source: String, tools: [ToolSpec]?,
+                             basePersona: String? = nil) throws(Problem) -> Policy {
         func fail(_ node: Node?, _ message: String) -> Problem {
             let line = node?.mark.map { ":\($0.line)" } ?? ""
             return Problem(message: "\(source)\(line): \(message)")
@@ -59,6 +61,9 @@ public enum PolicyFile {
             guard let name = personaNode.string else { throw fail(personaNode, "'persona' must be a name") }
             do { policy = try persona(name) } catch { throw fail(personaNode, error.message) }
             policy.name = "\(source) (extends \(name))"
+        } else if let basePersona {
+            policy = try persona(basePersona)
+            policy.name = "\(source) (extends \(basePersona))"
         } else {
             policy.name = source
         }
@@ -111,7 +116,7 @@ public enum PolicyFile {
             guard let b = node.bool else { throw fail(node, "'read_only' must be true or false") }
             policy.readOnly = policy.readOnly || b
         }
-        if map["persona"] == nil && map["allow"] == nil {
+        if map["persona"] == nil && basePersona == nil && map["allow"] == nil {
             throw fail(policyNode, "a policy needs 'allow' (or 'persona' to start from)")
         }
         return policy
@@ -124,12 +129,5 @@ public enum PolicyFile {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let path = home + "/.kf-mcp-policy.yaml"
         return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
-
-    public static func load(path: String, tools: [ToolSpec]) throws(Problem) -> Policy {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw Problem(message: "\(path): cannot read the policy file")
-        }
-        return try parse(text, source: path, tools: tools)
     }
 }

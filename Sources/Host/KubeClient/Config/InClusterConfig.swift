@@ -5,11 +5,13 @@ import KFJSON
 /// token, CA and namespace, and the API server address from the environment.
 enum InClusterConfig {
     static let defaultDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
+    /// Overrides `defaultDirectory`: a pod's layout anywhere (tests, or a token mounted elsewhere).
+    static let directoryVariable = "KFMCP_INCLUSTER_DIR"
 
     /// nil when this does not look like a pod (no KUBERNETES_SERVICE_HOST or no token file).
     static func resolveIfAvailable(_ options: KubeConfigOptions) throws -> ResolvedKubeConfig? {
         let env = options.environment
-        let directory = options.inClusterDir ?? defaultDirectory
+        let directory = options.inClusterDir ?? nonEmpty(env[directoryVariable]) ?? defaultDirectory
         let tokenPath = (directory as NSString).appendingPathComponent("token")
         guard let host = nonEmpty(env["KUBERNETES_SERVICE_HOST"]),
               FileManager.default.fileExists(atPath: tokenPath) else { return nil }

@@ -12,7 +12,7 @@ public struct KubeConfigOptions: Sendable {
     /// from; also the base environment of exec credential plugins.
     public var environment: [String: String]
     /// The service-account directory for in-cluster configuration
-    /// (default `/var/run/secrets/kubernetes.io/serviceaccount`); tests point it elsewhere.
+    /// (else `$KFMCP_INCLUSTER_DIR`, else `/var/run/secrets/kubernetes.io/serviceaccount`).
     public var inClusterDir: String?
 
     public init(kubeconfigPath: String? = nil, context: String? = nil, namespace: String? = nil,
