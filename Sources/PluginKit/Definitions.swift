@@ -130,6 +130,9 @@ public enum Schema {
         if let value { s["default"] = .string(value) }
         return s
     }
+    /// The `namespace` argument most Kubernetes tools take.
+    public static let namespace: JSON = string("Namespace; default the current context's namespace.")
+
     public static func integer(_ description: String, minimum: Int? = nil, maximum: Int? = nil, default value: Int? = nil) -> JSON {
         var s: JSON = ["type": "integer", "description": .string(description)]
         if let minimum { s["minimum"] = .int(minimum) }

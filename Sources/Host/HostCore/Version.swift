@@ -1,9 +1,10 @@
+import PluginABI
+
 /// The host's version, shown by `kubeflow-mcp version`, in MCP serverInfo and to plugins.
 public enum KubeflowMCPVersion {
     public static let current = "0.1.0"
 }
 
-import PluginABI
 
 /// The plugin ABI this host speaks.
 public enum PluginABIVersion {

@@ -91,7 +91,7 @@ struct JobOptions {
 
     static let schema: [String: JSON] = [
         "name": Schema.string("TrainJob name; default <prefix>-<model or function>-<5 random characters>."),
-        "namespace": Schema.string("Namespace; default the current context's namespace."),
+        "namespace": Schema.namespace,
         "labels": Schema.map("Labels for the TrainJob.", values: ["type": "string"]),
         "annotations": Schema.map("Annotations for the TrainJob.", values: ["type": "string"]),
         "active_deadline_seconds": Schema.integer("Stop the job after this many seconds.", minimum: 1),

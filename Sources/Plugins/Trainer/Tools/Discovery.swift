@@ -7,7 +7,7 @@ enum DiscoveryTools {
          getRuntimeSpec, getJobSpec]
     }
 
-    static let namespaceOnly = Schema.object(["namespace": Schema.string("Namespace; default the current context's namespace.")])
+    static let namespaceOnly = Schema.object(["namespace": Schema.namespace])
 
     // MARK: get_cluster_info
 
@@ -55,7 +55,7 @@ enum DiscoveryTools {
         description: "TrainJobs in a namespace, compact: name, status (the Kubeflow SDK's, plus Suspended, and Running after a resume), runtime, nodes, GPUs, age, progress when reported. Filters by status, runtime, label selector; pages with limit/continue.",
         category: "discovery", risk: .readOnly, idempotent: true,
         input: Schema.object([
-            "namespace": Schema.string("Namespace; default the current context's namespace."),
+            "namespace": Schema.namespace,
             "status": Schema.string("Only jobs with this status.", enum: ["Created", "Running", "Suspended", "Complete", "Failed"]),
             "runtime": Schema.string("Only jobs using this runtime."),
             "label": Schema.string("Label selector, e.g. team=nlp."),
@@ -135,7 +135,7 @@ enum DiscoveryTools {
         description: "The full runtime object (namespaced TrainingRuntime first, else ClusterTrainingRuntime) as JSON and YAML.",
         category: "discovery", risk: .readOnly, idempotent: true,
         input: Schema.object(["name": Schema.string("Runtime name."),
-                              "namespace": Schema.string("Namespace; default the current context's namespace.")],
+                              "namespace": Schema.namespace],
                              required: ["name"])
     ) { call in
         let api = try TrainerAPI(call)

@@ -6,7 +6,7 @@ enum LifecycleTools {
 
     static let jobInput = Schema.object([
         "job_id": Schema.string("TrainJob name."),
-        "namespace": Schema.string("Namespace; default the current context's namespace."),
+        "namespace": Schema.namespace,
     ], required: ["job_id"])
 
     static let deleteJob = ToolDefinition(

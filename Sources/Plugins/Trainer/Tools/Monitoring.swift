@@ -12,7 +12,7 @@ enum MonitoringTools {
         category: "monitoring", risk: .readOnly, idempotent: true,
         input: Schema.object([
             "job_id": Schema.string("TrainJob name."),
-            "namespace": Schema.string("Namespace; default the current context's namespace."),
+            "namespace": Schema.namespace,
             "step": Schema.string("Step name.", default: "node-0"),
             "container": Schema.string("Container; default the step name without its index."),
             "tail_lines": Schema.integer("Last lines only.", minimum: 1, maximum: 100_000, default: 200),
@@ -83,7 +83,7 @@ enum MonitoringTools {
         category: "monitoring", risk: .readOnly, idempotent: true,
         input: Schema.object([
             "job_id": Schema.string("TrainJob name."),
-            "namespace": Schema.string("Namespace; default the current context's namespace."),
+            "namespace": Schema.namespace,
             "timeout_seconds": Schema.integer("Give up after this long.", minimum: 1, maximum: 86_400, default: 600),
         ], required: ["job_id"])
     ) { call in try JobWaiter(call).run() }
