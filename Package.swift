@@ -32,6 +32,7 @@ let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Planning"),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
+    FirstPartyPlugin(folder: "Optimizer"),
 ]
 let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
 let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
@@ -108,6 +109,7 @@ let package = Package(
                     path: "Tests/TorchTuneTests"),
         .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
         .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
+        .testTarget(name: "OptimizerTests", dependencies: ["TestSupport", "OptimizerPlugin", "PluginKit"], path: "Tests/OptimizerTests"),
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),
     ] + pluginTargets
 )

@@ -88,10 +88,12 @@ struct TrainingFunction: Equatable, Sendable {
         return names
     }
 
-    /// func_args ordered by the function's signature, unknown keys after, sorted.
-    func orderedArguments(_ args: [String: JSON]) -> [(String, JSON)] {
-        let known = parameters.filter { args[$0] != nil }
-        let rest = args.keys.filter { !parameters.contains($0) }.sorted()
+    /// func_args in the caller's `order` when given, else by the function's
+    /// signature; keys in neither after, sorted.
+    func orderedArguments(_ args: [String: JSON], order: [String]? = nil) -> [(String, JSON)] {
+        var seen = Set<String>()
+        let known = (order ?? parameters).filter { args[$0] != nil && seen.insert($0).inserted }
+        let rest = args.keys.filter { !seen.contains($0) }.sorted()
         return (known + rest).map { ($0, args[$0]!) }
     }
 }

@@ -1,0 +1,106 @@
+import PluginKit
+
+/// The trial's TrainJob, made by the training tool the template names (through the
+/// host's kfmcp.tools/1, with `dry_run`), never by a copy of its code.
+///
+/// run_custom_training: as the SDK does, every search parameter becomes a keyword
+/// argument of the function, valued `${trialParameters.NAME}`. Any tool: a
+/// `${trialParameters.NAME}` written in a string argument is kept for Katib to replace.
+enum TrialTemplate {
+    static let tools = ["run_custom_training", "run_container_job", "fine_tune"]
+
+    static let schema = Schema.object([
+        "tool": Schema.string("The training tool that makes each trial's TrainJob.", enum: tools),
+        "arguments": Schema.map("That tool's arguments, as you would pass them to it (not name, namespace, dry_run or confirm). For run_custom_training the search parameters become keyword arguments of the function; elsewhere write ${trialParameters.NAME} where a value goes, e.g. in args or backend_options."),
+    ], required: ["tool"])
+
+    /// The TrainJob `{apiVersion, kind, spec}` the training tool builds (no metadata:
+    /// Katib names each trial's job), with every parameter's placeholder in it.
+    static func trainJob(_ call: ToolCall, _ template: JSON?, parameters: [SearchParameter],
+                         namespace: String) throws -> JSON {
+        guard let tool = template?["tool"]?.string, tools.contains(tool) else {
+            throw ToolError("trial_template.tool must be one of \(tools.joined(separator: ", ")).", field: "trial_template.tool")
+        }
+        var arguments = template?["arguments"]?.object ?? [:]
+        if let value = template?["arguments"], !value.isNull, value.object == nil {
+            throw ToolError("trial_template.arguments must be an object: \(tool)'s arguments.", field: "trial_template.arguments")
+        }
+        for key in ["name", "dry_run", "confirm"] where arguments[key] != nil {
+            throw ToolError("trial_template.arguments.\(key) is set by create_experiment (Katib names each trial's TrainJob); remove it.",
+                            field: "trial_template.arguments.\(key)")
+        }
+        if let ns = arguments["namespace"]?.string, ns != namespace {
+            throw ToolError("trial_template.arguments.namespace (\(ns)) differs from the experiment's namespace \(namespace); trials run in the experiment's namespace, so leave it out.",
+                            field: "trial_template.arguments.namespace")
+        }
+        arguments["namespace"] = .string(namespace)
+        arguments["dry_run"] = true
+        if tool == "run_custom_training" { try addKeywordArguments(&arguments, parameters) }
+
+        let answer: JSON?
+        do {
+            answer = try call.callTool(tool, .object(arguments))
+        } catch let error as ToolError {
+            throw ToolError("trial_template (\(tool)): \(error.message)", field: error.field.map { "trial_template.arguments.\($0)" } ?? "trial_template.arguments",
+                            details: error.details)
+        }
+        guard let answer else {
+            throw ToolError("\(tool) is not available: the Trainer plugin must be loaded and your policy must allow \(tool).",
+                            field: "trial_template.tool")
+        }
+        guard let job = answer["trainjob"], let spec = job["spec"] else {
+            throw ToolError("\(tool) did not return the TrainJob it would create; it needs a version of the Trainer plugin that answers dry_run with the TrainJob.",
+                            field: "trial_template.tool")
+        }
+        let trialJob: JSON = ["apiVersion": job["apiVersion"] ?? "trainer.kubeflow.org/v1alpha1",
+                              "kind": job["kind"] ?? "TrainJob", "spec": spec]
+        try checkPlaceholders(trialJob, parameters, tool: tool)
+        return trialJob
+    }
+
+    static func placeholder(_ name: String) -> String { "${trialParameters.\(name)}" }
+
+    /// The SDK's `func_args[name] = "${trialParameters.name}"`: the caller's keys
+    /// first (in func_args_order, else sorted: JSON carries no order), then the
+    /// search parameters, the way the SDK's dict ends up.
+    static func addKeywordArguments(_ arguments: inout [String: JSON], _ parameters: [SearchParameter]) throws {
+        guard arguments["func_args"] == nil || arguments["func_args"]?.isNull == true || arguments["func_args"]?.object != nil else {
+            throw ToolError("trial_template.arguments.func_args must be an object of keyword arguments.",
+                            field: "trial_template.arguments.func_args")
+        }
+        var funcArgs = arguments["func_args"]?.object ?? [:]
+        let givenOrder = arguments["func_args_order"]?.array?.compactMap(\.string) ?? funcArgs.keys.sorted()
+        for p in parameters { funcArgs[p.name] = .string(placeholder(p.name)) }
+        var order = givenOrder
+        for p in parameters where !order.contains(p.name) { order.append(p.name) }
+        arguments["func_args"] = .object(funcArgs)
+        arguments["func_args_order"] = .array(order.map { .string($0) })
+    }
+
+    /// Every search parameter must reach the trial, and every placeholder must name one.
+    static func checkPlaceholders(_ job: JSON, _ parameters: [SearchParameter], tool: String) throws {
+        let text = job.serialized()
+        for p in parameters where !text.contains(placeholder(p.name)) {
+            throw ToolError("search_space.\(p.name) is not used by the trial: write \(placeholder(p.name)) in one of \(tool)'s string arguments (for example args, env or backend_options), or use run_custom_training, whose function receives it as a keyword argument.",
+                            field: "search_space.\(p.name)")
+        }
+        let names = Set(parameters.map(\.name))
+        for used in placeholders(in: text) where !names.contains(used) {
+            throw ToolError("trial_template.arguments use \(placeholder(used)) but search_space has no \(used); add it to search_space or remove the placeholder.",
+                            field: "trial_template.arguments")
+        }
+    }
+
+    /// The NAMEs of `${trialParameters.NAME}` in `text`.
+    static func placeholders(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let start = rest.range(of: "${trialParameters.") {
+            let after = rest[start.upperBound...]
+            guard let end = after.firstIndex(of: "}") else { break }
+            names.append(String(after[..<end]))
+            rest = after[end...]
+        }
+        return names
+    }
+}
