@@ -26,6 +26,7 @@ public final class ClusterSimulator: Sendable {
     private let logs = LogStore()
     private let handler: APIHandler
     private let controller: TrainJobController
+    private let katib: KatibController
     private let running = Locked<Running?>(nil)
 
     private struct Running {
@@ -47,6 +48,8 @@ public final class ClusterSimulator: Sendable {
                              authorizer: Authorizer(users: seed.users,
                                                     anonymous: seed.users.first { $0.name == seed.anonymousUser }))
         controller = TrainJobController(store: store, logs: logs, timeScale: timeScale)
+        let admission = handler.admission
+        katib = KatibController(store: store) { type, object in try admission.admit(type, object, old: nil) }
         for (type, object) in try SeedObjects.all(seed) {
             var obj = object
             if type.namespaced && obj.namespace.isEmpty { obj.set("default", at: ["metadata", "namespace"]) }
@@ -89,6 +92,7 @@ public final class ClusterSimulator: Sendable {
         }
         frontDoor?.start()
         controller.start()
+        katib.start()
         return url
     }
 
@@ -113,6 +117,7 @@ public final class ClusterSimulator: Sendable {
         guard let current = running.withLock({ r -> Running? in defer { r = nil }; return r }) else { return }
         current.frontDoor?.stop()
         controller.stop()
+        katib.stop()
         store.finishAllWatches()
         logs.finishAll()
         await current.server.stop(timeout: 1)

@@ -24,9 +24,12 @@ FAST = 100
 SLOW = 5
 
 
-def trainer_plugins(tmp_path: Path) -> Path:
+TRAINER_PLUGINS = ("libkfmcp-trainer.so", "libkfmcp-torchtune.so")
+
+
+def trainer_plugins(tmp_path: Path, libraries=TRAINER_PLUGINS) -> Path:
     d = plugin_dir(tmp_path)
-    for name in ("libkfmcp-trainer.so", "libkfmcp-torchtune.so"):
+    for name in libraries:
         shutil.copy(BUILD / name, d / name)
     return d
 
@@ -62,6 +65,11 @@ class SimServer:
         r = await self.call(tool, args, **kw)
         assert not r.is_error, f"{tool} failed: {r.content[0].text}"
         return r.structured_content
+
+    async def confirmed(self, tool: str, args: dict, **kw) -> dict:
+        """Run an expensive or destructive tool as a person who confirmed it would:
+        the one place tests say how confirmation is given."""
+        return await self.ok(tool, {**args, "confirm": True}, **kw)
 
     async def error(self, tool: str, args: dict) -> str:
         r = await self.call(tool, args)
@@ -99,8 +107,9 @@ class SimServer:
 
 
 @asynccontextmanager
-async def sim_server(tmp_path: Path, time_scale: float = FAST, *extra: str, **session_kwargs):
-    plugins = trainer_plugins(tmp_path)
+async def sim_server(tmp_path: Path, time_scale: float = FAST, *extra: str, libraries=TRAINER_PLUGINS,
+                     **session_kwargs):
+    plugins = trainer_plugins(tmp_path, libraries)
     errlog = tmp_path / "server-stderr.log"
     args = ["serve", "--sim", "--sim-time-scale", str(time_scale), "--no-default-plugins",
             "--plugins-dir", str(plugins), "--audit-log", str(tmp_path / "audit.log"),

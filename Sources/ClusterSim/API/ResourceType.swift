@@ -70,6 +70,7 @@ enum ResourceCatalog {
     static let all: [ResourceType] = [
         namespaces, nodes, pods, events, secrets, configMaps, pvcs, resourceQuotas,
         accessReviews, subjectReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
+        KatibResources.trials, KatibResources.suggestions,
     ]
 
     /// Types that are real stored objects (the review APIs are computed per request).

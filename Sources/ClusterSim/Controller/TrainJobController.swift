@@ -171,7 +171,9 @@ final class TrainJobController: Sendable {
                             namespace: job.namespace, uid: RandomName.uid()),
                       reason: "SuccessfulCreate", message: "Created JobSet \(job.name)", component: "trainjob-controller")
         return JobRun(uid: job.uid, namespace: job.namespace, name: job.name, plan: plan,
-                      log: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps), sequence: s.sequence)
+                      log: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps,
+                                       lossFloor: TrialWorkload.lossFloor(job, store: store)),
+                      sequence: s.sequence)
     }
 
     private func createPods(_ run: inout JobRun, _ job: JSON) {

@@ -5,17 +5,20 @@ struct TrainingLog: Sendable {
     let totalSteps: Int
     let epochs: Int
     let seed: UInt64
+    /// Where the loss settles (a Katib trial's depends on its hyperparameters: TrialWorkload).
+    let lossFloor: Double
 
-    init(jobName: String, totalSteps: Int = 120, epochs: Int = 3) {
+    init(jobName: String, totalSteps: Int = 120, epochs: Int = 3, lossFloor: Double = 0.4) {
         self.totalSteps = totalSteps
         self.epochs = epochs
+        self.lossFloor = lossFloor
         self.seed = jobName.utf8.reduce(1469598103934665603) { ($0 ^ UInt64($1)) &* 1099511628211 }
     }
 
-    /// Loss decays from about 2.4 towards 0.4, with a little noise.
+    /// Loss decays from about 2.4 towards the floor (0.4), with a little noise.
     func loss(at step: Int) -> Double {
         let noise = Double((seed &+ UInt64(step) &* 2654435761) % 1000) / 1000.0 - 0.5
-        return 0.4 + 2.0 * exp(-Double(step) / Double(max(totalSteps, 1)) * 3.0) + noise * 0.05
+        return lossFloor + 2.0 * exp(-Double(step) / Double(max(totalSteps, 1)) * 3.0) + noise * 0.05
     }
 
     func learningRate(at step: Int) -> Double { 2e-5 * (1 - Double(step) / Double(max(totalSteps, 1)) * 0.9) }

@@ -1,0 +1,155 @@
+"""The optimizer plugin end to end: built binary, official MCP client, the
+embedded simulator (which runs Katib experiments: suggestions, trials as
+TrainJobs, metrics, currentOptimalTrial).
+
+- The Experiment the preview would POST equals the SDK 0.5.0's for the same
+  OptimizerClient.optimize call (Tests/Fixtures/sdk-reference/h_optimizer_optimize.json),
+  except the host's owner stamps; its trial TrainJob is made by run_custom_training.
+- An experiment runs: created (confirmed) → status with MCP progress → trials listed →
+  Succeeded with the best trial's parameters → deleted (confirmed), trials and jobs with it.
+- Invalid requests are refused before anything is sent, naming the field."""
+from mcp_client import run
+from trainer_support import first_difference, golden_post_body, sim_server, without_owner
+
+OPTIMIZER = ("libkfmcp-trainer.so", "libkfmcp-torchtune.so", "libkfmcp-optimizer.so", "libkfmcp-planning.so")
+EXPERIMENTS = "/apis/kubeflow.org/v1beta1/namespaces/default/experiments"
+NAME = "mabcdef01234"
+
+TRAIN_FN = '''def train_fn(learning_rate: float, epochs: int):
+    import torch.distributed as dist
+
+    dist.init_process_group(backend="nccl")
+    print(f"rank={dist.get_rank()} lr={learning_rate} epochs={epochs}")
+    dist.destroy_process_group()
+'''
+
+# The SDK call of h_optimizer_optimize, as tool arguments.
+GOLDEN_ARGS = {
+    "trial_template": {"tool": "run_custom_training", "arguments": {
+        "func": TRAIN_FN, "func_file": "golden_funcs.py", "func_args": {"epochs": 2},
+        "num_nodes": 1, "resources_per_node": {"gpu": 1}, "runtime": "torch-distributed"}},
+    "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-2]}},
+    "num_trials": 6, "parallel_trials": 2, "max_failed_trials": 2,
+    "objectives": [{"metric": "loss", "direction": "minimize"}, {"metric": "accuracy", "direction": "maximize"}],
+    "algorithm": "random", "algorithm_settings": {"random_state": 42},
+}
+
+
+def test_create_experiment_sends_the_sdks_experiment(tmp_path):
+    expected = golden_post_body("h_optimizer_optimize")
+
+    async def body():
+        async with sim_server(tmp_path, libraries=OPTIMIZER) as sim:
+            preview = await sim.preview("create_experiment", {**GOLDEN_ARGS, "name": NAME})
+            posts = [w for w in preview["would_send"] if w["method"] == "POST"]
+            assert [p["path"] for p in posts] == [EXPERIMENTS], preview["would_send"]  # the trial job is not created
+            assert posts[0]["status"] == 201
+            diff = first_difference(without_owner(posts[0]["body"]), expected)
+            assert diff is None, diff
+            assert (await sim.ok("list_experiments", {}))["count"] == 0
+    run(body)
+
+
+def test_experiment_runs_to_the_best_trial_and_is_deleted(tmp_path):
+    async def body():
+        async with sim_server(tmp_path, 400, libraries=OPTIMIZER) as sim:
+            args = {**GOLDEN_ARGS, "max_failed_trials": 1,
+                    "trial_template": {"tool": "run_custom_training", "arguments": {
+                        "func": TRAIN_FN, "func_args": {"epochs": 2}, "resources_per_node": {"gpu": 1}}}}
+            created = await sim.confirmed("create_experiment", args)
+            name = created["name"]
+            assert created["created"] is True and name.startswith("tune-train-fn-")
+
+            progress = []
+
+            async def on_progress(p, total, message):
+                progress.append((p, message))
+            status = await sim.ok("get_experiment_status", {"name": name, "wait": True, "timeout_seconds": 120},
+                                  progress_callback=on_progress)
+            assert status["phase"] == "Succeeded", status
+            assert status["trials"]["succeeded"] == 6 and status["trials"]["failed"] == 0
+            assert status["progress_bar"].startswith("[####################] 6/6")
+            assert progress and "trials done" in progress[-1][1]
+
+            trials = await sim.ok("get_experiment_trials", {"name": name})
+            assert trials["count"] == 6
+            assert all(t["phase"] == "Succeeded" for t in trials["trials"])
+            losses = {t["name"]: float(next(m["latest"] for m in t["metrics"] if m["name"] == "loss"))
+                      for t in trials["trials"]}
+            rates = {float(t["parameters"]["learning_rate"]) for t in trials["trials"]}
+            assert len(rates) == 6 and all(1e-5 <= r <= 1e-2 for r in rates)
+            best = status["best_trial"]
+            assert best["name"] == min(losses, key=losses.get)
+            assert 1e-5 <= float(best["parameters"]["learning_rate"]) <= 1e-2
+            # Each trial ran a TrainJob made from the template with its learning rate in the call.
+            job = await sim.ok("get_job_spec", {"job_id": best["name"]})
+            script = job["object"]["spec"]["trainer"]["command"][2]
+            assert f"train_fn(**{{'epochs': 2, 'learning_rate': '{best['parameters']['learning_rate']}'}})" in script
+
+            listed = await sim.ok("list_experiments", {})
+            assert [e["name"] for e in listed["experiments"]] == [name]
+
+            preview = await sim.preview("delete_experiment", {"name": name})
+            assert [w["method"] for w in preview["would_send"]] == ["DELETE"]
+            deleted = await sim.confirmed("delete_experiment", {"name": name})
+            assert deleted["deleted"] is True
+            assert (await sim.ok("list_experiments", {}))["count"] == 0
+
+            async def jobs_gone():
+                return (await sim.ok("list_training_jobs", {}))["count"] == 0
+            await sim.until("the trials' TrainJobs to be deleted", jobs_gone)
+            assert "not found" in (await sim.error("get_experiment_status", {"name": name})).lower()
+    run(body)
+
+
+def test_invalid_requests_are_refused_before_submission(tmp_path):
+    base = {"trial_template": {"tool": "run_custom_training", "arguments": {"func": TRAIN_FN}},
+            "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-2]}}}
+    cases = [
+        ({"search_space": {"learning_rate": {"loguniform": [0, 1e-2]}}}, "search_space.learning_rate"),
+        ({"search_space": {"batch_size": {"choice": []}}}, "search_space.batch_size"),
+        ({"search_space": {"lr": {"uniform": [0.3, 0.1]}}}, "search_space.lr"),
+        ({"search_space": {"x}; rm -rf /": {"uniform": [0, 1]}}}, "search_space"),
+        ({"num_trials": 2, "parallel_trials": 3}, "parallel_trials"),
+        ({"num_trials": 2, "max_failed_trials": 3}, "max_failed_trials"),
+        ({"algorithm": "grid"}, "search_space.learning_rate"),
+        ({"name": "Bad_Name"}, "name"),
+        ({"name": "a" * 41}, "name"),
+        ({"namespace": "../kube-system"}, "namespace"),
+        ({"objectives": [{"metric": "loss"}, {"metric": "loss", "direction": "maximize"}]}, "objectives"),
+        ({"trial_template": {"tool": "delete_job", "arguments": {}}}, "trial_template"),
+        ({"trial_template": {"tool": "run_container_job", "arguments": {"image": "ghcr.io/x/y:1"}}},
+         "search_space.learning_rate"),
+        ({"trial_template": {"tool": "run_custom_training", "arguments": {"func": TRAIN_FN, "name": "x"}}},
+         "trial_template.arguments.name"),
+    ]
+
+    async def body():
+        async with sim_server(tmp_path, libraries=OPTIMIZER) as sim:
+            mark = sim.log_mark()
+            for change, field in cases:
+                text = await sim.error("create_experiment", {**base, **change, "confirm": True})
+                assert field in text, (change, text)
+            writes = [(m, p) for m, p in sim.requests_since(mark) if m != "GET" and "selfsubject" not in p]
+            assert writes == [], writes
+            # A container trial gets its parameter where ${trialParameters.NAME} is written.
+            ok = await sim.ok("create_experiment", {
+                **base, "dry_run": True, "trial_template": {"tool": "run_container_job", "arguments": {
+                    "image": "ghcr.io/x/y:1", "args": ["--lr=${trialParameters.learning_rate}"]}}, "confirm": True})
+            assert ok["experiment"]["spec"]["trialTemplate"]["trialSpec"]["spec"]["trainer"]["args"] == [
+                "--lr=${trialParameters.learning_rate}"]
+    run(body)
+
+
+def test_suggested_search_space_is_accepted_as_is(tmp_path):
+    async def body():
+        async with sim_server(tmp_path, libraries=OPTIMIZER) as sim:
+            s = await sim.ok("suggest_hyperparameters", {"model": "Qwen/Qwen2.5-72B", "method": "qlora"})
+            assert s["params_billion"] > 70 and s["sources"]
+            assert s["search_space"]["learning_rate"]["loguniform"][1] < 5e-4  # halved for a large model
+            made = await sim.ok("create_experiment", {
+                "trial_template": {"tool": "run_custom_training", "arguments": {"func": TRAIN_FN}},
+                "search_space": s["search_space"], "objectives": s["objectives"], "algorithm": s["algorithm"],
+                "num_trials": s["num_trials"], "parallel_trials": s["parallel_trials"], "dry_run": True, "confirm": True})
+            assert {p["name"] for p in made["experiment"]["spec"]["parameters"]} == set(s["search_space"])
+    run(body)
