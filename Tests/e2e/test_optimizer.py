@@ -8,7 +8,10 @@ TrainJobs, metrics, currentOptimalTrial).
 - An experiment runs: created (confirmed) → status with MCP progress → trials listed →
   Succeeded with the best trial's parameters → deleted (confirmed), trials and jobs with it.
 - Invalid requests are refused before anything is sent, naming the field."""
-from mcp_client import run
+import json
+import subprocess
+
+from mcp_client import run, session
 from trainer_support import first_difference, golden_post_body, sim_server, without_owner
 
 OPTIMIZER = ("libkfmcp-trainer.so", "libkfmcp-torchtune.so", "libkfmcp-optimizer.so", "libkfmcp-planning.so")
@@ -153,3 +156,37 @@ def test_suggested_search_space_is_accepted_as_is(tmp_path):
                 "num_trials": s["num_trials"], "parallel_trials": s["parallel_trials"], "dry_run": True, "confirm": True})
             assert {p["name"] for p in made["experiment"]["spec"]["parameters"]} == set(s["search_space"])
     run(body)
+
+
+def test_personas_read_and_own_experiments(tmp_path, standalone_sim):
+    # An experiment made outside kubeflow-mcp (kubectl): a data scientist may read it, not delete it.
+    manifest = tmp_path / "experiment.yaml"
+    manifest.write_text("apiVersion: kubeflow.org/v1beta1\nkind: Experiment\n"
+                        "metadata: {name: someone-elses, namespace: default}\n"
+                        "spec:\n  maxTrialCount: 1\n  parallelTrialCount: 1\n"
+                        "  objective: {type: minimize, objectiveMetricName: loss}\n"
+                        "  algorithm: {algorithmName: random}\n"
+                        "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: '0.01', max: '0.1'}}]\n"
+                        "  trialTemplate:\n    primaryContainerName: node\n"
+                        "    trialParameters: [{name: lr, reference: lr}]\n"
+                        "    trialSpec:\n      apiVersion: trainer.kubeflow.org/v1alpha1\n      kind: TrainJob\n"
+                        "      spec:\n        runtimeRef: {name: torch-distributed}\n"
+                        "        trainer: {image: busybox, args: ['--lr=${trialParameters.lr}']}\n")
+    subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "create", "--validate=false",
+                    "-f", str(manifest)], check=True, capture_output=True)
+
+    async def body():
+        async with session("--kubeconfig", str(standalone_sim.kubeconfig), "--persona", "readonly") as s:
+            names = {t.name for t in (await s.list_tools()).tools}
+            assert {"get_experiment_status", "list_experiments", "get_experiment_trials",
+                    "suggest_hyperparameters"} <= names
+            assert not {"create_experiment", "delete_experiment"} & names
+        async with session("--kubeconfig", str(standalone_sim.kubeconfig), "--persona", "data-scientist") as s:
+            r = await s.call_tool("get_experiment_status", {"name": "someone-elses"})
+            assert not r.is_error, r.content[0].text
+            r = await s.call_tool("delete_experiment", {"name": "someone-elses", "confirm": True})
+            assert r.is_error and "not created through kubeflow-mcp" in r.content[0].text
+    run(body)
+    still = subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "get", "experiments.kubeflow.org",
+                            "someone-elses", "-o", "json"], check=True, capture_output=True, text=True)
+    assert json.loads(still.stdout)["metadata"]["name"] == "someone-elses"

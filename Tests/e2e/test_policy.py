@@ -13,8 +13,8 @@ from mcp_client import run, session
 
 # The KEP's persona table, as categories (monitoring goes with discovery).
 PERSONA_CATEGORIES = {
-    "readonly": {"discovery", "planning", "monitoring"},
-    "data-scientist": {"discovery", "planning", "monitoring", "training", "lifecycle"},
+    "readonly": {"discovery", "planning", "monitoring", "optimizer"},
+    "data-scientist": {"discovery", "planning", "monitoring", "training", "lifecycle", "optimizer"},
     "ml-engineer": {"discovery", "planning", "monitoring", "training", "lifecycle", "storage", "optimizer"},
     "platform-admin": None,  # everything
 }
