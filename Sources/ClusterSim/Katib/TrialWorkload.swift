@@ -24,7 +24,7 @@ enum TrialWorkload {
     static func penalty(_ name: String, _ v: Double) -> Double {
         guard v.isFinite else { return 0 }
         let n = name.lowercased()
-        if n == "lr" || n.contains("learning_rate"), v > 0 { return 0.12 * pow(log10(v) - log10(3e-4), 2) }
+        if n == "lr" || n.contains("learning_rate"), v > 0 { return 0.3 * pow(log10(v) - log10(3e-4), 2) }
         if n.contains("batch"), v > 0 { return 0.005 * pow(log2(v) - 4, 2) }
         if n.contains("rank"), v > 0 { return 0.008 * pow(log2(v) - 5, 2) }
         if n.contains("dropout") { return 0.5 * pow(v - 0.1, 2) }

@@ -3,13 +3,13 @@ import Foundation
 import HostCore
 import KFJSON
 
-/// Plays the KEP's three user stories through the MCP protocol against the
+/// Plays the KEP's three user stories and a tuning story through the MCP protocol against the
 /// embedded cluster simulator, printing each tool call, its result and the
 /// progress bar. The server is this same binary (`serve --sim`), spoken to over
 /// stdio exactly as Claude, Cursor or VS Code would.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Play the KEP's three user stories on the embedded cluster simulator.")
+        commandName: "demo", abstract: "Play the KEP's three user stories and a tuning story on the embedded cluster simulator.")
 
     @Option(help: "Simulated seconds per real second (higher: faster jobs).") var timeScale: Double = 60
     @Flag(help: "Show whole JSON results, not just their summaries.") var verbose = false
@@ -53,6 +53,18 @@ struct DemoCommand: ParsableCommand {
                                                           "resources_per_node": ["gpu": 4], "confirm": true])["job_id"]?.string ?? ""
             try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
             try demo.call("list_training_jobs", [:])
+        }
+        demo.story("Story 4 — data scientist: \"Tune the learning rate of my training function over 6 trials, 2 at a time\"") {
+            let args: JSON = [
+                "trial_template": ["tool": "run_custom_training",
+                                   "arguments": ["func": .string(Demo.trainingFunction), "resources_per_node": ["gpu": 1]]],
+                "search_space": ["learning_rate": ["loguniform": [1e-5, 1e-2]]],
+                "num_trials": 6, "parallel_trials": 2, "algorithm_settings": ["random_state": 42]]
+            try demo.call("create_experiment", args)  // a preview: the Experiment that would be created
+            let name = try demo.confirmed("create_experiment", args)["name"]?.string ?? ""
+            try demo.call("get_experiment_status", ["name": .string(name), "wait": true, "timeout_seconds": 600],
+                          progress: true)
+            try demo.call("get_experiment_trials", ["name": .string(name)])
         }
         if demo.failures > 0 { throw ExitCode(1) }
     }
@@ -117,6 +129,12 @@ final class Demo {
             .replacingOccurrences(of: "\n", with: "\n   "))
         if isError { throw DemoError("\(name) failed") }
         return structured
+    }
+
+    /// Call a tool the way a person who confirmed its preview would (the one place the demo says how).
+    @discardableResult
+    func confirmed(_ name: String, _ args: JSON) throws -> JSON {
+        try call(name, merging(args, ["confirm": true]))
     }
 
     static func bar(_ percent: Double) -> String {

@@ -97,9 +97,11 @@ struct ExperimentReport: Sendable {
     /// `[########------------] 2/6 trials done, 2 running`
     var progressBar: String {
         let filled = Int((fraction * 20).rounded(.down))
-        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "] "
-            + "\(succeeded + failed)/\(maxTrials) trials done, \(running) running"
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "] " + progressText
     }
+
+    /// `2/6 trials done, 2 running`: the MCP progress message (clients draw their own bar).
+    var progressText: String { "\(succeeded + failed)/\(maxTrials) trials done, \(running) running" }
 
     /// One line for people: phase, progress, best so far.
     var summary: String {

@@ -90,15 +90,15 @@ enum ExperimentTools {
             var waited = 0
             var last = ""
             while !report.isFinished && waited < timeoutMs && !call.isCancelled {
-                if report.progressBar != last {
-                    call.progress(report.fraction, "\(name): \(report.phase) \(report.progressBar)")
-                    last = report.progressBar
+                if report.progressText != last {
+                    call.progress(report.fraction, "\(name): \(report.phase), \(report.progressText)")
+                    last = report.progressText
                 }
                 sleepMilliseconds(250)
                 waited += 250
                 report = try engine.experiment(name, namespace: namespace, call)
             }
-            call.progress(report.fraction, "\(name): \(report.phase) \(report.progressBar)")
+            call.progress(report.fraction, "\(name): \(report.phase), \(report.progressText)")
         }
         return ToolOutput(report.json, text: report.summary)
     }
