@@ -3,13 +3,15 @@ embedded simulator (which runs Katib experiments: suggestions, trials as
 TrainJobs, metrics, currentOptimalTrial).
 
 - The Experiment the preview would POST equals the SDK 0.5.0's for the same
-  OptimizerClient.optimize call (Tests/Fixtures/sdk-reference/h_optimizer_optimize.json),
+  OptimizerClient.optimize call (Tests/Fixtures/sdk-reference/h_optimizer_*.json, i_optimizer_*.json),
   except the host's owner stamps; its trial TrainJob is made by run_custom_training.
 - An experiment runs: created (confirmed) → status with MCP progress → trials listed →
   Succeeded with the best trial's parameters → deleted (confirmed), trials and jobs with it.
 - Invalid requests are refused before anything is sent, naming the field."""
 import json
 import subprocess
+
+import pytest
 
 from mcp_client import run, session
 from trainer_support import first_difference, golden_post_body, sim_server, without_owner
@@ -38,12 +40,23 @@ GOLDEN_ARGS = {
 }
 
 
-def test_create_experiment_sends_the_sdks_experiment(tmp_path):
-    expected = golden_post_body("h_optimizer_optimize")
+# The SDK call of i_optimizer_grid_defaults (recorded from kubeflow==0.5.0 in-process):
+# defaults for objectives and trial counts, two choices walked by grid search.
+GRID_ARGS = {
+    "trial_template": {"tool": "run_custom_training", "arguments": {
+        "func": TRAIN_FN, "func_file": "golden_funcs.py", "num_nodes": 2, "resources_per_node": {"gpu": 2}}},
+    "search_space": {"learning_rate": {"choice": [0.001, 0.01]}, "epochs": {"choice": [1, 2, 3]}},
+    "algorithm": "grid",
+}
+
+
+@pytest.mark.parametrize("case,args", [("h_optimizer_optimize", GOLDEN_ARGS), ("i_optimizer_grid_defaults", GRID_ARGS)])
+def test_create_experiment_sends_the_sdks_experiment(case, args, tmp_path):
+    expected = golden_post_body(case)
 
     async def body():
         async with sim_server(tmp_path, libraries=OPTIMIZER) as sim:
-            preview = await sim.preview("create_experiment", {**GOLDEN_ARGS, "name": NAME})
+            preview = await sim.preview("create_experiment", {**args, "name": expected["metadata"]["name"]})
             posts = [w for w in preview["would_send"] if w["method"] == "POST"]
             assert [p["path"] for p in posts] == [EXPERIMENTS], preview["would_send"]  # the trial job is not created
             assert posts[0]["status"] == 201

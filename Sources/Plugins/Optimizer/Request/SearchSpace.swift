@@ -26,7 +26,8 @@ enum SearchSpace {
         "Hyperparameters to search, by name: {\"learning_rate\": {\"loguniform\": [1e-5, 1e-2]}, \"batch_size\": {\"choice\": [8, 16]}, \"lora_rank\": {\"int\": [4, 64]}, \"dropout\": {\"uniform\": [0, 0.3]}}; optional \"step\" for uniform/int (grid search needs it for uniform). suggest_hyperparameters proposes one.",
         values: ["type": "object"])
 
-    /// Parameters sorted by name (a JSON object carries no order; the SDK keeps the dict's).
+    /// Parameters sorted by name (a JSON object carries no order; the SDK keeps the
+    /// dict's, which TrialTemplate approximates with the function's signature).
     static func parse(_ value: JSON?) throws -> [SearchParameter] {
         guard let object = value?.object, !object.isEmpty else {
             throw ToolError("search_space must name at least one hyperparameter, e.g. {\"learning_rate\": {\"loguniform\": [1e-5, 1e-2]}}.",

@@ -15,9 +15,11 @@ enum TrialTemplate {
     ], required: ["tool"])
 
     /// The TrainJob `{apiVersion, kind, spec}` the training tool builds (no metadata:
-    /// Katib names each trial's job), with every parameter's placeholder in it.
+    /// Katib names each trial's job), with every parameter's placeholder in it; and the
+    /// parameters in the order the SDK would list them (a function's signature order:
+    /// JSON carries no order, and people write a search space in the order of the arguments).
     static func trainJob(_ call: ToolCall, _ template: JSON?, parameters: [SearchParameter],
-                         namespace: String) throws -> JSON {
+                         namespace: String) throws -> (job: JSON, parameters: [SearchParameter]) {
         guard let tool = template?["tool"]?.string, tools.contains(tool) else {
             throw ToolError("trial_template.tool must be one of \(tools.joined(separator: ", ")).", field: "trial_template.tool")
         }
@@ -55,26 +57,26 @@ enum TrialTemplate {
         let trialJob: JSON = ["apiVersion": job["apiVersion"] ?? "trainer.kubeflow.org/v1alpha1",
                               "kind": job["kind"] ?? "TrainJob", "spec": spec]
         try checkPlaceholders(trialJob, parameters, tool: tool)
-        return trialJob
+        let signature = answer["function_parameters"]?.array?.compactMap(\.string) ?? []
+        let position = { (name: String) in signature.firstIndex(of: name) ?? signature.count }
+        return (trialJob, parameters.sorted { (position($0.name), $0.name) < (position($1.name), $1.name) })
     }
 
     static func placeholder(_ name: String) -> String { "${trialParameters.\(name)}" }
 
     /// The SDK's `func_args[name] = "${trialParameters.name}"`: the caller's keys
-    /// first (in func_args_order, else sorted: JSON carries no order), then the
-    /// search parameters, the way the SDK's dict ends up.
+    /// first, then the search parameters (`func_args_last`), the way the SDK's dict
+    /// ends up; a parameter the caller also gave keeps the caller's place.
     static func addKeywordArguments(_ arguments: inout [String: JSON], _ parameters: [SearchParameter]) throws {
         guard arguments["func_args"] == nil || arguments["func_args"]?.isNull == true || arguments["func_args"]?.object != nil else {
             throw ToolError("trial_template.arguments.func_args must be an object of keyword arguments.",
                             field: "trial_template.arguments.func_args")
         }
         var funcArgs = arguments["func_args"]?.object ?? [:]
-        let givenOrder = arguments["func_args_order"]?.array?.compactMap(\.string) ?? funcArgs.keys.sorted()
+        let appended = parameters.map(\.name).filter { funcArgs[$0] == nil }
         for p in parameters { funcArgs[p.name] = .string(placeholder(p.name)) }
-        var order = givenOrder
-        for p in parameters where !order.contains(p.name) { order.append(p.name) }
         arguments["func_args"] = .object(funcArgs)
-        arguments["func_args_order"] = .array(order.map { .string($0) })
+        arguments["func_args_last"] = .array(appended.map { .string($0) })
     }
 
     /// Every search parameter must reach the trial, and every placeholder must name one.

@@ -35,7 +35,7 @@ enum ExperimentTools {
         ], required: ["search_space", "trial_template"])
     ) { call in
         let namespace = try Names.namespace(call)
-        let parameters = try SearchSpace.parse(call.arguments["search_space"])
+        var parameters = try SearchSpace.parse(call.arguments["search_space"])
         let objectives = try ExperimentRequest.objectives(call)
         let algorithm = try call.optionalString("algorithm") ?? "random"
         guard ExperimentRequest.algorithms.contains(algorithm) else {
@@ -46,8 +46,9 @@ enum ExperimentTools {
             throw ToolError("name \(name) is not a valid experiment name: lower-case letters, digits and '-', starting with a letter, at most 40 characters (Katib's limit).",
                             field: "name")
         }
-        let trialJob = try TrialTemplate.trainJob(call, call.arguments["trial_template"], parameters: parameters,
-                                                  namespace: namespace)
+        let trialJob: JSON
+        (trialJob, parameters) = try TrialTemplate.trainJob(call, call.arguments["trial_template"], parameters: parameters,
+                                                            namespace: namespace)
         let request = ExperimentRequest(
             name: name, namespace: namespace, trialJob: trialJob, parameters: parameters, objectives: objectives,
             algorithm: algorithm, algorithmSettings: try ExperimentRequest.algorithmSettings(call),

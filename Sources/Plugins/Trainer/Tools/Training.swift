@@ -64,7 +64,7 @@ enum TrainingTools {
             "func_name": Schema.string("Which function to run when func defines several."),
             "func_file": Schema.string("File name the script is written to in the container; default <func_name>.py."),
             "func_args": Schema.map("Keyword arguments for the function."),
-            "func_args_order": Schema.array("Order of the func_args keys in the generated call (JSON objects carry none); default: the function's signature order, other keys after.", items: ["type": "string"]),
+            "func_args_last": Schema.array("func_args keys to place after the others in the generated call (JSON objects carry no order; each group follows the function's signature), as the SDK's optimizer appends its search parameters.", items: ["type": "string"]),
             "packages_to_install": Schema.array("pip packages to install first.", items: ["type": "string"]),
             "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
             "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
@@ -77,8 +77,8 @@ enum TrainingTools {
         let options = try JobOptions(call)
         let function = try TrainingFunction.parse(try call.string("func"), name: try call.optionalString("func_name"))
         let funcFile = try call.optionalString("func_file") ?? "\(function.name).py"
-        let order = try call.stringList("func_args_order")
-        let args = try call.object("func_args").map { function.orderedArguments($0, order: order) }
+        let last = Set(try call.stringList("func_args_last") ?? [])
+        let args = try call.object("func_args").map { function.orderedArguments($0, last: last) }
         let resources = try call.resourcesPerNode()
         let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
         let runtime = try customRuntime(api, runtimeName)
@@ -97,6 +97,7 @@ enum TrainingTools {
         if !options.dryRun { try api.create(json) }
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
                               extra: ["runtime": .string(runtime.name), "function": .string(function.name),
+                                      "function_parameters": .array(function.parameters.map { .string($0) }),
                                       "notes": .array(notes.map { .string($0) })])
     }
 

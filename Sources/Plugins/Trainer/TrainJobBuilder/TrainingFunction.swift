@@ -88,12 +88,13 @@ struct TrainingFunction: Equatable, Sendable {
         return names
     }
 
-    /// func_args in the caller's `order` when given, else by the function's
-    /// signature; keys in neither after, sorted.
-    func orderedArguments(_ args: [String: JSON], order: [String]? = nil) -> [(String, JSON)] {
-        var seen = Set<String>()
-        let known = (order ?? parameters).filter { args[$0] != nil && seen.insert($0).inserted }
-        let rest = args.keys.filter { !seen.contains($0) }.sorted()
-        return (known + rest).map { ($0, args[$0]!) }
+    /// func_args ordered by the function's signature, unknown keys after, sorted;
+    /// the keys in `last` after all the others, ordered the same way.
+    func orderedArguments(_ args: [String: JSON], last: Set<String> = []) -> [(String, JSON)] {
+        func ordered(_ keys: Set<String>) -> [String] {
+            parameters.filter { keys.contains($0) } + keys.filter { !parameters.contains($0) }.sorted()
+        }
+        let keys = Set(args.keys)
+        return (ordered(keys.subtracting(last)) + ordered(keys.intersection(last))).map { ($0, args[$0]!) }
     }
 }
