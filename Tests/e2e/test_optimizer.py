@@ -146,6 +146,12 @@ def test_invalid_requests_are_refused_before_submission(tmp_path):
             for change, field in cases:
                 text = await sim.error("create_experiment", {**base, **change, "confirm": True})
                 assert field in text, (change, text)
+            for tool, args, field in [("get_experiment_status", {"name": "../../secrets/x"}, "name"),
+                                      ("get_experiment_trials", {"name": "x", "namespace": "Bad NS"}, "namespace"),
+                                      ("delete_experiment", {"name": "x?watch=true", "confirm": True}, "name"),
+                                      ("suggest_hyperparameters", {"method": "dora"}, "method")]:
+                text = await sim.error(tool, args)
+                assert field in text, (tool, text)
             writes = [(m, p) for m, p in sim.requests_since(mark) if m != "GET" and "selfsubject" not in p]
             assert writes == [], writes
             # A container trial gets its parameter where ${trialParameters.NAME} is written.
