@@ -209,3 +209,31 @@ def test_personas_read_and_own_experiments(tmp_path, standalone_sim):
     still = subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "get", "experiments.kubeflow.org",
                             "someone-elses", "-o", "json"], check=True, capture_output=True, text=True)
     assert json.loads(still.stdout)["metadata"]["name"] == "someone-elses"
+
+
+def test_fine_tune_trials_vary_its_numeric_arguments(tmp_path):
+    template = {"tool": "fine_tune", "arguments": {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca"}}
+
+    async def body():
+        async with sim_server(tmp_path, 400, libraries=OPTIMIZER) as sim:
+            made = await sim.ok("create_experiment", {
+                "trial_template": template, "dry_run": True, "confirm": True,
+                "search_space": {"lora_rank": {"choice": [8, 16]}, "lora_dropout": {"uniform": [0, 0.1]}}})
+            args = made["experiment"]["spec"]["trialTemplate"]["trialSpec"]["spec"]["trainer"]["args"]
+            assert "model.lora_rank=${trialParameters.lora_rank}" in args, args
+            assert "model.lora_dropout=${trialParameters.lora_dropout}" in args, args
+            # torchtune keeps its recipe's learning rate: the trial could not vary it.
+            text = await sim.error("create_experiment", {
+                "trial_template": template, "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-3]}}})
+            assert "search_space.learning_rate" in text
+            # And it runs: two trials, the rank substituted into each TrainJob.
+            created = await sim.confirmed("create_experiment", {
+                "trial_template": template, "search_space": {"lora_rank": {"choice": [8, 16]}},
+                "algorithm": "grid", "num_trials": 2, "parallel_trials": 2})
+            status = await sim.ok("get_experiment_status", {"name": created["name"], "wait": True, "timeout_seconds": 120})
+            assert status["phase"] == "Succeeded" and status["trials"]["succeeded"] == 2, status
+            trials = (await sim.ok("get_experiment_trials", {"name": created["name"]}))["trials"]
+            for t in trials:
+                spec = await sim.ok("get_job_spec", {"job_id": t["job_id"]})
+                assert f"model.lora_rank={t['parameters']['lora_rank']}" in spec["object"]["spec"]["trainer"]["args"]
+    run(body)

@@ -4,8 +4,10 @@ import PluginKit
 /// host's kfmcp.tools/1, with `dry_run`), never by a copy of its code.
 ///
 /// run_custom_training: as the SDK does, every search parameter becomes a keyword
-/// argument of the function, valued `${trialParameters.NAME}`. Any tool: a
-/// `${trialParameters.NAME}` written in a string argument is kept for Katib to replace.
+/// argument of the function, valued `${trialParameters.NAME}`. fine_tune: a search
+/// parameter named like one of its numeric arguments (learning_rate, lora_rank, ...)
+/// sets it (see `typedArguments`). Any tool: a `${trialParameters.NAME}` written in a
+/// string argument is kept for Katib to replace.
 enum TrialTemplate {
     static let tools = ["run_custom_training", "run_container_job", "fine_tune"]
 
@@ -37,8 +39,23 @@ enum TrialTemplate {
         }
         arguments["namespace"] = .string(namespace)
         arguments["dry_run"] = true
+        arguments["name"] = "trial"  // the same in every build, so builds compare; Katib names the real ones
         if tool == "run_custom_training" { try addKeywordArguments(&arguments, parameters) }
 
+        let typed = typedProbes(tool, arguments, parameters)
+        for probe in typed { arguments[probe.name] = probe.a }
+        var (trialJob, answer) = try build(call, tool, arguments)
+        trialJob = try placeTypedParameters(call, tool, arguments, built: trialJob, typed)
+        try checkPlaceholders(trialJob, parameters, tool: tool)
+        let signature = answer["function_parameters"]?.array?.compactMap(\.string) ?? []
+        let position = { (name: String) in signature.firstIndex(of: name) ?? signature.count }
+        return (trialJob, parameters.sorted { (position($0.name), $0.name) < (position($1.name), $1.name) })
+    }
+
+    static func placeholder(_ name: String) -> String { "${trialParameters.\(name)}" }
+
+    /// The tool's TrainJob (`apiVersion`, `kind`, `spec`) for `arguments`, and its whole answer.
+    static func build(_ call: ToolCall, _ tool: String, _ arguments: [String: JSON]) throws -> (JSON, JSON) {
         let answer: JSON?
         do {
             answer = try call.callTool(tool, .object(arguments))
@@ -54,15 +71,63 @@ enum TrialTemplate {
             throw ToolError("\(tool) did not return the TrainJob it would create; it needs a version of the Trainer plugin that answers dry_run with the TrainJob.",
                             field: "trial_template.tool")
         }
-        let trialJob: JSON = ["apiVersion": job["apiVersion"] ?? "trainer.kubeflow.org/v1alpha1",
-                              "kind": job["kind"] ?? "TrainJob", "spec": spec]
-        try checkPlaceholders(trialJob, parameters, tool: tool)
-        let signature = answer["function_parameters"]?.array?.compactMap(\.string) ?? []
-        let position = { (name: String) in signature.firstIndex(of: name) ?? signature.count }
-        return (trialJob, parameters.sorted { (position($0.name), $0.name) < (position($1.name), $1.name) })
+        return (["apiVersion": job["apiVersion"] ?? "trainer.kubeflow.org/v1alpha1", "kind": job["kind"] ?? "TrainJob",
+                 "spec": spec], answer)
     }
 
-    static func placeholder(_ name: String) -> String { "${trialParameters.\(name)}" }
+    // MARK: Typed arguments
+
+    /// Numeric arguments a search parameter of the same name sets. A placeholder cannot
+    /// pass their schema, so the TrainJob is built with two probe values and the place
+    /// where the value lands is found by comparing the two (the tool renders it; we do not guess how).
+    /// The value is a decimal prefix for the probe's digits: learning_rate probes 0.00037 and 0.00041.
+    static let typedArguments: [String: [String: String?]] = [
+        "fine_tune": ["learning_rate": "0.000", "lora_dropout": "0.0", "epochs": nil, "batch_size": nil,
+                      "lora_rank": nil, "lora_alpha": nil],
+    ]
+
+    struct Probe {
+        var name: String
+        var a: JSON
+        var b: JSON
+        /// How a number is written in the TrainJob (Python's str: 37, 0.00037).
+        static func text(_ v: JSON) -> String { PythonText.str(v) }
+    }
+
+    /// Distinct, unremarkable prime digits per parameter, so no probe value is found by accident.
+    static let primes = [37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97]
+
+    static func typedProbes(_ tool: String, _ arguments: [String: JSON], _ parameters: [SearchParameter]) -> [Probe] {
+        guard let table = typedArguments[tool] else { return [] }
+        let names = parameters.map(\.name).filter { table[$0] != nil && arguments[$0] == nil }
+        return names.prefix(primes.count / 2).enumerated().map { i, name in
+            let (a, b) = (primes[2 * i], primes[2 * i + 1])
+            guard let prefix = table[name] ?? nil else { return Probe(name: name, a: .int(a), b: .int(b)) }
+            return Probe(name: name, a: .double(Double(prefix + String(a))!), b: .double(Double(prefix + String(b))!))
+        }
+    }
+
+    /// Replaces each probe's value in the built job by its placeholder, after checking
+    /// that a build with the other probe value differs from it there and only there.
+    static func placeTypedParameters(_ call: ToolCall, _ tool: String, _ arguments: [String: JSON], built: JSON,
+                                     _ probes: [Probe]) throws -> JSON {
+        guard !probes.isEmpty else { return built }
+        let base = built.serialized()
+        var placed = base
+        for probe in probes {
+            var other = arguments
+            other[probe.name] = probe.b
+            let (job, _) = try build(call, tool, other)
+            let withA = base.replacingOccurrences(of: Probe.text(probe.a), with: placeholder(probe.name))
+            let withB = job.serialized().replacingOccurrences(of: Probe.text(probe.b), with: placeholder(probe.name))
+            guard withA == withB else {
+                throw ToolError("search_space.\(probe.name): \(tool) does not write \(probe.name) into the TrainJob as given (it derives other values from it), so a trial cannot vary it; leave it out of search_space or tune it in a string argument with \(placeholder(probe.name)).",
+                                field: "search_space.\(probe.name)")
+            }
+            placed = placed.replacingOccurrences(of: Probe.text(probe.a), with: placeholder(probe.name))
+        }
+        return try JSON.parse(placed)
+    }
 
     /// The SDK's `func_args[name] = "${trialParameters.name}"`: the caller's keys
     /// first, then the search parameters (`func_args_last`), the way the SDK's dict
