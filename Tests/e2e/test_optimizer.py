@@ -138,6 +138,8 @@ def test_invalid_requests_are_refused_before_submission(tmp_path):
          "search_space.learning_rate"),
         ({"trial_template": {"tool": "run_custom_training", "arguments": {"func": TRAIN_FN, "name": "x"}}},
          "trial_template.arguments.name"),
+        ({"trial_template": {"tool": "fine_tune", "arguments": {"model": "m/x", "dataset": "d/y", "hf_token": "hf_SECRET"}}},
+         "trial_template.arguments.hf_token"),
     ]
 
     async def body():

@@ -33,6 +33,13 @@ enum TrialTemplate {
             throw ToolError("trial_template.arguments.\(key) is set by create_experiment (Katib names each trial's TrainJob); remove it.",
                             field: "trial_template.arguments.\(key)")
         }
+        // The trial template only builds (dry_run): credentials given inline would never reach a Secret.
+        let inlineSecrets = ["hf_token"].filter { arguments[$0] != nil }
+            + ["model_options", "dataset_options"].filter { arguments[$0]?["secret_access_key"] != nil }
+        if let key = inlineSecrets.first {
+            throw ToolError("trial_template.arguments.\(key) carries a credential; store it in a Secret first (setup_hf_credentials, or an S3 Secret) and name it (hf_token_secret, credentials_secret): the trials only reference Secrets.",
+                            field: "trial_template.arguments.\(key)")
+        }
         if let ns = arguments["namespace"]?.string, ns != namespace {
             throw ToolError("trial_template.arguments.namespace (\(ns)) differs from the experiment's namespace \(namespace); trials run in the experiment's namespace, so leave it out.",
                             field: "trial_template.arguments.namespace")
