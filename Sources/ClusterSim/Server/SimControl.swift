@@ -9,7 +9,7 @@ import KFJSON
 ///
 ///     GET    /_sim/requests   {"items":[{"method","path","query","status"}]}  (path as sent, still encoded)
 ///     DELETE /_sim/requests   forget them
-///     POST   /_sim/faults     {"method":"GET","path":"/apis/.../trainjobs/x","status":403,"count":1}
+///     POST   /_sim/faults     {"method":"GET","path":"/apis/.../trainjobs/x","status":403,"count":1,"skip":0}
 ///                             {"method":"POST","path":"/apis/.../trainjobs","after":"drop"}  carry it out, then cut the answer
 ///     DELETE /_sim/faults
 final class SimControl: Sendable {
@@ -25,6 +25,8 @@ final class SimControl: Sendable {
         var status: Int?
         /// Serve the request (so a create is stored), then drop the connection mid-answer.
         var dropAfter: Bool
+        /// Let this many matching requests through first.
+        var skip: Int
         var count: Int
 
         func matches(_ method: String, _ path: String) -> Bool {
@@ -55,6 +57,10 @@ final class SimControl: Sendable {
         let method = request.method.rawValue, path = Self.rawPath(request)
         return faults.withLock { list -> AimedFault? in
             guard let i = list.firstIndex(where: { $0.matches(method, path) }) else { return nil }
+            if list[i].skip > 0 {
+                list[i].skip -= 1
+                return nil
+            }
             let fault = list[i]
             list[i].count -= 1
             if list[i].count <= 0 { list.remove(at: i) }
@@ -80,7 +86,8 @@ final class SimControl: Sendable {
                                                 message: "a fault needs method, path and status or \"after\": \"drop\""))
             }
             let fault = AimedFault(method: method.uppercased(), path: path, status: spec["status"]?.int,
-                                   dropAfter: spec["after"]?.string == "drop", count: spec["count"]?.int ?? 1)
+                                   dropAfter: spec["after"]?.string == "drop", skip: spec["skip"]?.int ?? 0,
+                                   count: spec["count"]?.int ?? 1)
             faults.withLock { $0.append(fault) }
             return Responses.json([:], status: 201)
         case ("DELETE", "/_sim/faults"):

@@ -82,7 +82,7 @@ enum MonitoringTools {
         description: "Watches a TrainJob until it is Complete or Failed, reporting progress as its status changes; stops at timeout_seconds or when cancelled.",
         category: "monitoring", risk: .readOnly, idempotent: true,
         input: Schema.object([
-            "job_id": Schema.string("TrainJob name."),
+            "job_id": Schema.name("TrainJob name.", for: .trainJobs),
             "namespace": Schema.namespace,
             "timeout_seconds": Schema.integer("Give up after this long.", minimum: 1, maximum: 86_400, default: 600),
         ], required: ["job_id"])
