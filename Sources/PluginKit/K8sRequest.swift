@@ -23,21 +23,6 @@ public enum K8sNameRule: Sendable {
             ? "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"
             : "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters"
     }
-
-    /// nil when `value` is a valid name; else what is wrong.
-    public func problem(_ value: String) -> String? {
-        if value.isEmpty { return "it is empty" }
-        let bytes = Array(value.utf8)
-        if bytes.count > maxLength { return "it has \(bytes.count) characters (at most \(maxLength))" }
-        func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
-        let parts = self == .label ? [bytes[...]] : bytes.split(separator: 0x2E, omittingEmptySubsequences: false)
-        for part in parts {
-            guard let first = part.first, let last = part.last, alnum(first), alnum(last),
-                part.allSatisfy({ alnum($0) || $0 == 0x2D })
-            else { return "it is not \(summary)" }
-        }
-        return nil
-    }
 }
 
 /// A kind of Kubernetes object: where it lives in the API and how it is named.

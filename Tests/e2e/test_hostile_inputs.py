@@ -20,7 +20,7 @@ HOSTILE = [
     "..", ".", "../../ml-team-prod/trainjobs/victim", "ml-team-dev/../ml-team-prod",
     "../../../../../../api/v1/namespaces/ml-team-prod/secrets/prod-secret",
     "%2e%2e", "%2e%2e%2fml-team-prod", "victim%2F", "victim%2f..", "seed-job#x", "x?dryRun=All", "x;y",
-    "victim/", "/victim", "", " ", "victim ", "\tvictim", "vict\nim", "a..b", "-victim",
+    "victim/", "/victim", "", " ", "victim ", "\tvictim", "vict\nim", "victim\n", "a..b", "-victim",
     "VICTIM", "vіctim",  # Cyrillic і
     "ｖｉｃｔｉｍ",  # full-width
     "victim\u200b",  # zero-width space

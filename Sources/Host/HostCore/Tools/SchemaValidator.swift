@@ -90,7 +90,7 @@ public enum SchemaValidator {
         if let s = value.string {
             if let min = o["minLength"]?.int, s.count < min { return "\(name(field)) must have at least \(min) characters" }
             if let max = o["maxLength"]?.int, s.count > max { return "\(name(field)) must have at most \(max) characters" }
-            if let pattern = o["pattern"]?.string, s.range(of: pattern, options: .regularExpression) == nil {
+            if let pattern = o["pattern"]?.string, !matches(s, pattern: pattern) {
                 let what = o["description"]?.string.map { " (\($0))" } ?? ""
                 return "\(name(field)) must match \(pattern)\(what)"
             }
@@ -144,6 +144,14 @@ public enum SchemaValidator {
     }
 
     private static func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : "\(parent).\(key)" }
+    /// JSON Schema patterns are ECMA-262: `$` ends the string. ICU's `$` also
+    /// matches before a final newline, so "name\n" would pass `^[a-z]+$`.
+    static func matches(_ s: String, pattern: String) -> Bool {
+        guard let range = s.range(of: pattern, options: .regularExpression) else { return false }
+        let anchoredAtEnd = pattern.hasSuffix("$") && !pattern.hasSuffix("\\$")
+        return !anchoredAtEnd || range.upperBound == s.endIndex
+    }
+
     private static func name(_ field: String) -> String { field.isEmpty ? "arguments" : "argument \(quote(field))" }
     private static func quote(_ s: String) -> String { "'\(s)'" }
     private static func fmt(_ d: Double) -> String { d.rounded() == d ? String(Int(d)) : String(d) }
