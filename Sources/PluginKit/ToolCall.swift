@@ -121,7 +121,6 @@ public struct ToolCall: @unchecked Sendable {
         let response = k8s(request)
         guard response.ok else {
             throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(request.method) \(request.path).",
-                            field: response.errorField,
                             details: ["status": .int(response.status), "reason": response.errorReason.map { .string($0) } ?? .null])
         }
         return response.body
@@ -195,8 +194,7 @@ public struct ToolCall: @unchecked Sendable {
                         body: JSON? = nil, contentType: String? = nil) throws -> JSON {
         let response = k8s(method, path, query: query, body: body, contentType: contentType)
         guard response.ok else {
-            throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(method) \(path).",
-                            field: response.errorField)
+            throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(method) \(path).")
         }
         return response.body
     }
