@@ -222,24 +222,33 @@ def test_ownership_that_cannot_be_read_blocks_the_change(tmp_path, sim, status):
     run(body)
 
 
-def test_a_create_whose_answer_is_lost_is_sent_once_and_read_back(tmp_path, sim):
+@pytest.mark.parametrize("fault, created", [
+    ({"after": "drop"}, True),                   # stored, then the connection cut mid-answer
+    ({"status": 500, "after": "serve"}, True),   # stored, then a 500
+    ({"status": 500}, False),                    # a 500 and nothing stored
+])
+def test_a_create_whose_outcome_is_unknown_is_sent_once_and_read_back(tmp_path, sim, fault, created):
     collection = f"{TRAINER}/namespaces/{ALLOWED}/trainjobs"
     audit = tmp_path / "audit.log"
 
     async def body():
         async with session("--kubeconfig", str(sim.kubeconfig), "--policy", str(policy_file(tmp_path)),
                            "--audit-log", str(audit)) as s:
-            sim.fault(method="POST", path=collection, after="drop")
+            sim.fault(method="POST", path=collection, **fault)
             r = await s.call_tool("run_container_job", {"image": "busybox:1.36", "name": "one-post",
                                                         "namespace": ALLOWED, "confirm": True})
-            assert not r.is_error, r.content[0].text
-            assert "Created TrainJob one-post" in r.content[0].text
+            text = r.content[0].text
+            if created:
+                assert not r.is_error, text
+                assert "Created TrainJob one-post" in text
+            else:
+                assert r.is_error and "does not exist, so trying again is safe" in text, text
     run(body)
     log = sim.requests()
     posts = [i for i, q in enumerate(log) if q["method"] == "POST" and q["path"] == collection]
     assert len(posts) == 1, log
-    # The answer was cut, so the tool read the job back by name to learn that it exists.
+    # The answer was lost or a 5xx, so the tool read the job back by name to learn whether it exists.
     assert (log[posts[0] + 1]["method"], log[posts[0] + 1]["path"]) == ("GET", f"{collection}/one-post"), log
-    assert sim.http("GET", f"{collection}/one-post")[0] == 200
+    assert sim.http("GET", f"{collection}/one-post")[0] == (200 if created else 404)
     line = [json.loads(l) for l in audit.read_text().splitlines() if '"run_container_job"' in l][-1]
     assert line["namespace"] == ALLOWED

@@ -11,6 +11,7 @@ import KFJSON
 ///     DELETE /_sim/requests   forget them
 ///     POST   /_sim/faults     {"method":"GET","path":"/apis/.../trainjobs/x","status":403,"count":1,"skip":0}
 ///                             {"method":"POST","path":"/apis/.../trainjobs","after":"drop"}  carry it out, then cut the answer
+///                             {"method":"POST","path":"...","status":500,"after":"serve"}  carry it out, then answer 500
 ///     DELETE /_sim/faults
 final class SimControl: Sendable {
     private let enabled = Locked(false)
@@ -25,6 +26,8 @@ final class SimControl: Sendable {
         var status: Int?
         /// Serve the request (so a create is stored), then drop the connection mid-answer.
         var dropAfter: Bool
+        /// Serve the request, then answer with `status` instead of its answer.
+        var statusAfterServing: Bool
         /// Let this many matching requests through first.
         var skip: Int
         var count: Int
@@ -83,10 +86,11 @@ final class SimControl: Sendable {
                 spec["status"]?.int != nil || spec["after"]?.string == "drop"
             else {
                 return Responses.error(APIError(code: 400, reason: "BadRequest",
-                                                message: "a fault needs method, path and status or \"after\": \"drop\""))
+                                                message: "a fault needs method, path and status (optionally \"after\": \"serve\") or \"after\": \"drop\""))
             }
             let fault = AimedFault(method: method.uppercased(), path: path, status: spec["status"]?.int,
-                                   dropAfter: spec["after"]?.string == "drop", skip: spec["skip"]?.int ?? 0,
+                                   dropAfter: spec["after"]?.string == "drop",
+                                   statusAfterServing: spec["after"]?.string == "serve", skip: spec["skip"]?.int ?? 0,
                                    count: spec["count"]?.int ?? 1)
             faults.withLock { $0.append(fault) }
             return Responses.json([:], status: 201)
@@ -105,13 +109,17 @@ extension APIHandler {
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         if let answer = await control.respond(to: request) { return answer }
         let fault = control.takeFault(for: request)
-        if let status = fault?.status {
-            control.record(request, status: status)
-            return Responses.error(APIError(code: status, reason: status == 403 ? "Forbidden" : "ServiceUnavailable",
-                                            message: "injected by the simulator's test control (HTTP \(status))"))
+        let injected = fault?.status.map { status in
+            Responses.error(APIError(code: status, reason: status == 403 ? "Forbidden" : "InternalError",
+                                     message: "injected by the simulator's test control (HTTP \(status))"))
+        }
+        if let injected, fault?.statusAfterServing != true {
+            control.record(request, status: injected.statusCode.code)
+            return injected
         }
         let response = await respond(request)
         control.record(request, status: response.statusCode.code)
-        return fault?.dropAfter == true ? Responses.dropped() : response
+        if fault?.dropAfter == true { return Responses.dropped() }
+        return injected ?? response
     }
 }
