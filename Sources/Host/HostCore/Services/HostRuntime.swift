@@ -136,7 +136,7 @@ public final class HostRuntime: @unchecked Sendable {
         if current.status == 404 { return current }
         guard current.status == 200 else {
             let why = current.errorMessage ?? "HTTP \(current.status)"
-            return .failure("Denied", "Could not read \(target.resource)/\(name) to check who owns it (\(why)); policy '\(policy.name)' lets you change only your own objects, so nothing was changed. Try again later.")
+            return .failure("Denied", "Could not read \(target.resource)/\(name) to check who owns it (\(why)); policy '\(policy.name)' lets you change only your own objects, so nothing was changed. Try again later, or ask for read access to it.")
         }
         let owner = current.body["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
         guard owner != identity else { return nil }
