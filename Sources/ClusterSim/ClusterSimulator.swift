@@ -135,6 +135,10 @@ public final class ClusterSimulator: Sendable {
 
     public func clearFaults() { handler.faults.clear() }
 
+    /// Serve /_sim/requests and /_sim/faults (see SimControl) for tests that
+    /// run the simulator in its own process.
+    public func enableTestControl() { handler.control.enable() }
+
     /// HTTP requests served so far (for benchmarks: "API requests made").
     public var requestCount: Int { handler.requestCount }
 

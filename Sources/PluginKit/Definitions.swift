@@ -130,8 +130,23 @@ public enum Schema {
         if let value { s["default"] = .string(value) }
         return s
     }
-    /// The `namespace` argument most Kubernetes tools take.
-    public static let namespace: JSON = string("Namespace; default the current context's namespace.")
+    /// The `namespace` argument most Kubernetes tools take (optional; a DNS-1123 label).
+    public static let namespace: JSON = name("Namespace; default the current context's namespace.", .label)
+
+    /// An argument naming a Kubernetes object of `resource`'s kind: the
+    /// pattern and length Kubernetes enforces for its names, so a hostile value
+    /// ("../x", "x?dryRun=All", "") is refused before the handler runs. Every
+    /// tool uses this (or `namespace`) for names; the host checks them again.
+    public static func name(_ description: String, for resource: K8sResource) -> JSON {
+        name(description, resource.names)
+    }
+
+    public static func name(_ description: String, _ rule: K8sNameRule, default value: String? = nil) -> JSON {
+        var s: JSON = ["type": "string", "description": .string("\(description) (\(rule.summary))"),
+                       "pattern": .string(rule.pattern), "minLength": 1, "maxLength": .int(rule.maxLength)]
+        if let value { s["default"] = .string(value) }
+        return s
+    }
 
     public static func integer(_ description: String, minimum: Int? = nil, maximum: Int? = nil, default value: Int? = nil) -> JSON {
         var s: JSON = ["type": "integer", "description": .string(description)]

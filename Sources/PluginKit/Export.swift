@@ -81,6 +81,12 @@ extension PluginDefinition {
     public func export(host: UnsafeRawPointer?) -> UnsafeRawPointer? {
         guard let host else { return nil }
         let typedHost = host.assumingMemoryBound(to: kfmcp_host_v1.self)
+        // A host older than ABI 1.0's struct, or of another major, cannot be
+        // served: every field we call must be inside the struct it gave us.
+        // Read struct_size alone first: nothing past it may be touched.
+        guard host.load(as: UInt32.self) >= UInt32(KFMCP_HOST_V1_0_SIZE),
+            Int(typedHost.pointee.abi_major) == Int(KFMCP_ABI_MAJOR)
+        else { return nil }
         if let existing = ExportedPlugin.current { return UnsafeRawPointer(existing.manifest) }
         let pluginHost = PluginHost(raw: typedHost)
         let exported = ExportedPlugin(definition: self, host: pluginHost)

@@ -15,6 +15,20 @@ public struct K8sResponse: Sendable {
     /// Denied, ...) and a sentence a person can act on.
     public var errorReason: String?
     public var errorMessage: String?
+    /// The request field the host refused (BadRequest), e.g. "name".
+    public var errorField: String?
+    /// Set by `k8sCreate` when the object was found after an uncertain answer.
+    public var note: String?
+
+    public init(status: Int, body: JSON = .null, errorReason: String? = nil, errorMessage: String? = nil,
+                errorField: String? = nil, note: String? = nil) {
+        self.status = status
+        self.body = body
+        self.errorReason = errorReason
+        self.errorMessage = errorMessage
+        self.errorField = errorField
+        self.note = note
+    }
 
     public var ok: Bool { (200..<300).contains(status) }
 }
@@ -22,6 +36,9 @@ public struct K8sResponse: Sendable {
 /// The host's services, as a plugin sees them. Valid for the process lifetime.
 public struct PluginHost: @unchecked Sendable {
     let raw: UnsafePointer<kfmcp_host_v1>
+
+    /// A 1.1 host takes structured Kubernetes requests; a 1.0 host only paths.
+    var speaksStructuredRequests: Bool { raw.pointee.abi_major == 1 && raw.pointee.abi_minor >= 1 }
 
     public func log(_ message: String, level: LogLevel = .info) {
         raw.pointee.log?(raw, level.rawValue, message)
@@ -75,36 +92,72 @@ public struct ToolCall: @unchecked Sendable {
         hostJSON { out in raw.pointee.call_context?(raw, call, &out) ?? KFMCP_ERR_INTERNAL } ?? [:]
     }
 
+    /// The host policy's namespace allowlist; nil when every namespace is allowed.
+    public var allowedNamespaces: [String]? { context()["allowed_namespaces"]?.array?.compactMap(\.string) }
+
+    /// Items of a cluster-wide view (see `K8sRequest.listEverywhere`), all
+    /// namespaces or each allowed one. Throws the first failure.
+    public func listEverywhere(_ r: K8sResource, query: [String: String] = [:]) throws -> [JSON] {
+        try K8sRequest.listEverywhere(r, allowedNamespaces: allowedNamespaces, query: query)
+            .flatMap { try k8sJSON($0)["items"]?.array ?? [] }
+    }
+
     /// The namespace the user's kubeconfig context points at ("default" if none).
     public var defaultNamespace: String { context()["namespace"]?.string ?? "default" }
 
-    /// One Kubernetes REST request. Never throws: read `status`/`errorMessage`.
-    public func k8s(_ method: String, _ path: String, query: [String: String] = [:],
-                    body: JSON? = nil, contentType: String? = nil, timeoutMs: Int? = nil) -> K8sResponse {
-        let request = Self.requestJSON(method, path, query, body, contentType, timeoutMs)
+    /// One Kubernetes request. Never throws: read `status`/`errorMessage`.
+    public func k8s(_ request: K8sRequest) -> K8sResponse {
+        let json = request.abiJSON(structured: host.speaksStructuredRequests).serialized()
         let answer = hostJSON { out in
-            raw.pointee.k8s_request?(raw, call, request, &out) ?? KFMCP_ERR_INTERNAL
+            raw.pointee.k8s_request?(raw, call, json, &out) ?? KFMCP_ERR_INTERNAL
         }
         return Self.response(answer)
     }
 
-    /// A Kubernetes request whose body must be 2xx JSON; otherwise throws a
-    /// ToolError carrying the host's sentence (e.g. "trainjobs \"x\" not found").
+    /// A request whose answer must be 2xx JSON; otherwise throws a ToolError
+    /// carrying the host's sentence (e.g. "trainjobs \"x\" not found").
     @discardableResult
-    public func k8sJSON(_ method: String, _ path: String, query: [String: String] = [:],
-                        body: JSON? = nil, contentType: String? = nil) throws -> JSON {
-        let response = k8s(method, path, query: query, body: body, contentType: contentType)
+    public func k8sJSON(_ request: K8sRequest) throws -> JSON {
+        let response = k8s(request)
         guard response.ok else {
-            throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(method) \(path).",
+            throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(request.method) \(request.path).",
                             details: ["status": .int(response.status), "reason": response.errorReason.map { .string($0) } ?? .null])
         }
         return response.body
     }
 
-    /// A streamed request (watch=true, log follow). `onLine` returns false to stop.
-    public func k8sStream(_ method: String, _ path: String, query: [String: String] = [:],
-                          onLine: (String) -> Bool) -> K8sResponse {
-        let request = Self.requestJSON(method, path, query, nil, nil, nil)
+    /// A create, sent once (the host never repeats a POST). When its answer is
+    /// lost (no HTTP answer, timeout) or is a 5xx, the object may exist anyway:
+    /// it is read back by name, and the response says plainly which it is —
+    /// `ok` with `note` set when it exists, else the failure with a sentence
+    /// saying whether trying again is safe.
+    public func k8sCreate(_ request: K8sRequest) -> K8sResponse {
+        var response = k8s(request)
+        let uncertain = (response.status == 0 && ["Timeout", "Unreachable", "ConnectionLost"].contains(response.errorReason ?? ""))
+            || (500...599).contains(response.status)
+        guard uncertain, let r = request.resource, let name = request.body?["metadata"]?["name"]?.string else {
+            return response
+        }
+        let what = "\(r.kind) \(name)" + (request.namespace.map { " in namespace \($0)" } ?? "")
+        let lost = response.errorMessage ?? "HTTP \(response.status)"
+        let readBack = k8s(.get(r, name, namespace: request.namespace))
+        if readBack.ok {
+            var created = readBack
+            created.status = 201
+            created.note = "The API server's answer to the create was lost (\(lost)); reading it back shows \(what) exists, so it was created."
+            return created
+        }
+        if readBack.status == 404 {
+            response.errorMessage = "\(lost) Reading \(what) back shows it does not exist, so trying again is safe."
+        } else {
+            response.errorMessage = "\(lost) Whether \(what) exists is unknown (reading it back failed: \(readBack.errorMessage ?? "HTTP \(readBack.status)")); look for it before trying again."
+        }
+        return response
+    }
+
+    /// A streamed request (watch, log follow). `onLine` returns false to stop.
+    public func k8sStream(_ request: K8sRequest, onLine: (String) -> Bool) -> K8sResponse {
+        let json = request.abiJSON(structured: host.speaksStructuredRequests).serialized()
         final class Box { let fn: (String) -> Bool; init(_ fn: @escaping (String) -> Bool) { self.fn = fn } }
         return withoutActuallyEscaping(onLine) { onLine in
             let box = Unmanaged.passRetained(Box(onLine))
@@ -115,10 +168,35 @@ public struct ToolCall: @unchecked Sendable {
                 return box.fn(String(cString: line)) ? 0 : 1
             }
             let answer = hostJSON { out in
-                raw.pointee.k8s_stream?(raw, call, request, trampoline, box.toOpaque(), &out) ?? KFMCP_ERR_INTERNAL
+                raw.pointee.k8s_stream?(raw, call, json, trampoline, box.toOpaque(), &out) ?? KFMCP_ERR_INTERNAL
             }
             return Self.response(answer)
         }
+    }
+
+    /// ABI 1.0 form: a raw path. The host accepts it only when it parses into
+    /// the same structure as a K8sRequest; prefer `k8s(_ request:)`.
+    @available(*, deprecated, message: "Build a K8sRequest: call.k8s(.get(.trainJobs, name, namespace: ns))")
+    public func k8s(_ method: String, _ path: String, query: [String: String] = [:],
+                    body: JSON? = nil, contentType: String? = nil, timeoutMs: Int? = nil) -> K8sResponse {
+        var request: JSON = ["method": .string(method), "path": .string(path)]
+        if !query.isEmpty { request["query"] = .object(query.mapValues { .string($0) }) }
+        if let body { request["body"] = body }
+        if let contentType { request["content_type"] = .string(contentType) }
+        if let timeoutMs { request["timeout_ms"] = .int(timeoutMs) }
+        let text = request.serialized()
+        return Self.response(hostJSON { out in raw.pointee.k8s_request?(raw, call, text, &out) ?? KFMCP_ERR_INTERNAL })
+    }
+
+    @available(*, deprecated, message: "Build a K8sRequest: call.k8sJSON(.list(.pods, namespace: ns))")
+    @discardableResult
+    public func k8sJSON(_ method: String, _ path: String, query: [String: String] = [:],
+                        body: JSON? = nil, contentType: String? = nil) throws -> JSON {
+        let response = k8s(method, path, query: query, body: body, contentType: contentType)
+        guard response.ok else {
+            throw ToolError(response.errorMessage ?? "Kubernetes answered HTTP \(response.status) for \(method) \(path).")
+        }
+        return response.body
     }
 
     /// Call a backend operation through the host (whichever plugin provides it).
@@ -169,16 +247,6 @@ public struct ToolCall: @unchecked Sendable {
         return try? JSON.parse(String(cString: out))
     }
 
-    private static func requestJSON(_ method: String, _ path: String, _ query: [String: String],
-                                     _ body: JSON?, _ contentType: String?, _ timeoutMs: Int?) -> String {
-        var request: JSON = ["method": .string(method), "path": .string(path)]
-        if !query.isEmpty { request["query"] = .object(query.mapValues { .string($0) }) }
-        if let body { request["body"] = body }
-        if let contentType { request["content_type"] = .string(contentType) }
-        if let timeoutMs { request["timeout_ms"] = .int(timeoutMs) }
-        return request.serialized()
-    }
-
     private static func response(_ answer: JSON?) -> K8sResponse {
         guard let answer else {
             return K8sResponse(status: 0, body: .null, errorReason: "Internal",
@@ -186,7 +254,8 @@ public struct ToolCall: @unchecked Sendable {
         }
         return K8sResponse(status: answer["status"]?.int ?? 0, body: answer["body"] ?? .null,
                            errorReason: answer["error"]?["reason"]?.string,
-                           errorMessage: answer["error"]?["message"]?.string)
+                           errorMessage: answer["error"]?["message"]?.string,
+                           errorField: answer["error"]?["field"]?.string)
     }
 }
 

@@ -15,7 +15,8 @@ static const kfmcp_host_v1 *g_host;
 
 static int32_t invoke(const char *tool, const char *json_in, kfmcp_call *call, char **json_out) {
     if (strcmp(tool, "k8s_probe") != 0) return KFMCP_ERR_UNKNOWN;
-    /* The arguments {"method","path","body"?} are already an ABI request. */
+    /* The arguments are forwarded untouched as the ABI request: the 1.0 form
+     * {"method","path","body"?} or the 1.1 structured one {"verb","resource",...}. */
     char *answer = NULL;
     if (g_host->k8s_request(g_host, call, json_in, &answer) != KFMCP_OK || answer == NULL) return KFMCP_ERR_INTERNAL;
     size_t n = strlen(answer) + 16;
@@ -35,9 +36,7 @@ static const kfmcp_tool_v1 tools[] = {{
     .title = "Kubernetes probe (test)",
     .description = "Sends one raw Kubernetes request through the host.",
     .category = "discovery",
-    .input_schema = "{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\"},"
-                    "\"path\":{\"type\":\"string\"},\"body\":{\"type\":\"object\"}},"
-                    "\"required\":[\"method\",\"path\"]}",
+    .input_schema = "{\"type\":\"object\"}",
 }};
 
 static const kfmcp_manifest_v1 manifest = {

@@ -49,9 +49,11 @@ import Testing
     }
 
     @Test func namespaceOfAPath() {
-        #expect(ClusterGuard.namespace(of: "/api/v1/namespaces/ml/pods") == "ml")
-        #expect(ClusterGuard.namespace(of: "/apis/trainer.kubeflow.org/v1alpha1/namespaces/dev/trainjobs/x") == "dev")
-        #expect(ClusterGuard.namespace(of: "/api/v1/namespaces") == nil)
-        #expect(ClusterGuard.namespace(of: "/api/v1/nodes") == nil)
+        func ns(_ path: String) -> String? { ClusterGuard.namespace(of: ClusterRequest(method: "GET", path: path)) }
+        #expect(ns("/api/v1/namespaces/ml/pods") == "ml")
+        #expect(ns("/apis/trainer.kubeflow.org/v1alpha1/namespaces/dev/trainjobs/x") == "dev")
+        #expect(ns("/api/v1/namespaces") == nil)
+        #expect(ns("/api/v1/namespaces/ml") == "ml")
+        #expect(ns("/api/v1/nodes") == nil)
     }
 }

@@ -167,6 +167,20 @@ import Testing
         #expect(server.count(throttled) == 1)
     }
 
+    /// A server that takes a POST and closes the connection without answering:
+    /// on a kept-alive connection libcurl would send the POST again by itself.
+    /// POSTs get a fresh connection, so exactly one arrives and the caller
+    /// learns the connection was lost after sending.
+    @Test func postIsSentOnceWhenTheConnectionDiesAfterIt() throws {
+        let client = try client()
+        _ = client.send(KubeRequest(path: "/echo"))  // leaves a kept-alive connection in the pool
+        let key = uniqueKey("vanish")
+        let response = client.send(KubeRequest(method: "POST", path: "/vanish/\(key)", body: Array("{}".utf8)))
+        #expect(response.status == 0)
+        #expect(response.error?.reason == "ConnectionLost")
+        #expect(server.count(key) == 1)
+    }
+
     // MARK: Transport failures
 
     @Test func timeout() throws {

@@ -6,26 +6,29 @@ import Testing
 struct FakeCluster: ClusterReader {
     var answers: [String: ClusterAnswer]
     var allowed = true
+    var allowedNamespaces: [String]? = nil
 
-    func get(_ path: String) -> ClusterAnswer { answers[path] ?? ClusterAnswer(status: 404, message: "not found") }
-    func post(_ path: String, body: JSON) -> ClusterAnswer {
-        guard path == KubePaths.accessReview,
-            body["spec"]?["resourceAttributes"]?["resource"]?.string == "trainjobs" else { return ClusterAnswer(status: 404) }
+    func send(_ request: K8sRequest) -> ClusterAnswer {
+        guard request.verb == "create" else {
+            return answers[request.path] ?? ClusterAnswer(status: 404, message: "not found")
+        }
+        guard request.resource == .selfSubjectAccessReviews,
+            request.body?["spec"]?["resourceAttributes"]?["resource"]?.string == "trainjobs" else { return ClusterAnswer(status: 404) }
         return ClusterAnswer(status: 201, body: ["status": ["allowed": .bool(allowed)]])
     }
 
     static func healthy() -> FakeCluster {
         FakeCluster(answers: [
-            KubePaths.trainerGroupVersion: ClusterAnswer(status: 200, body: ["kind": "APIResourceList"]),
-            KubePaths.trainerPublicConfigMap: ClusterAnswer(status: 200, body: ["data": ["kubeflow_trainer_version": "2.3.0"]]),
-            KubePaths.clusterTrainingRuntime("torchtune-llama3.2-1b"): ClusterAnswer(status: 200, body: [
+            KubeRequests.trainerAPI.path: ClusterAnswer(status: 200, body: ["kind": "APIResourceList"]),
+            KubeRequests.trainerPublicConfigMap.path: ClusterAnswer(status: 200, body: ["data": ["kubeflow_trainer_version": "2.3.0"]]),
+            KubeRequests.clusterTrainingRuntime("torchtune-llama3.2-1b").path: ClusterAnswer(status: 200, body: [
                 "metadata": ["name": "torchtune-llama3.2-1b", "labels": ["trainer.kubeflow.org/framework": "torchtune"]]]),
-            KubePaths.nodes: ClusterAnswer(status: 200, body: ["items": [node("gpu-1", "NVIDIA-A100-SXM4-80GB", 4)]]),
-            KubePaths.pods: ClusterAnswer(status: 200, body: ["items": []]),
-            KubePaths.resourceQuotas("team"): ClusterAnswer(status: 200, body: ["items": [[
+            KubeRequests.nodes.path: ClusterAnswer(status: 200, body: ["items": [node("gpu-1", "NVIDIA-A100-SXM4-80GB", 4)]]),
+            K8sRequest.list(.pods).path: ClusterAnswer(status: 200, body: ["items": []]),
+            KubeRequests.resourceQuotas("team").path: ClusterAnswer(status: 200, body: ["items": [[
                 "metadata": ["name": "gpu-quota"], "spec": ["hard": ["requests.nvidia.com/gpu": "8"]],
                 "status": ["used": ["requests.nvidia.com/gpu": "6"]]]]]),
-            KubePaths.secret("team", "hf-token"): ClusterAnswer(status: 200, body: [:]),
+            KubeRequests.secret("team", "hf-token").path: ClusterAnswer(status: 200, body: [:]),
         ])
     }
 }
@@ -44,7 +47,7 @@ private let request = Prerequisites.Request(model: "hf://meta-llama/Llama-3.2-1B
 
 @Test func missingTokenForGatedModelNamesTheFix() {
     var cluster = FakeCluster.healthy()
-    cluster.answers[KubePaths.secret("team", "hf-token")] = nil
+    cluster.answers[KubeRequests.secret("team", "hf-token").path] = nil
     let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
     #expect(!report.ready)
     #expect(report.actionsNeeded.contains { $0.contains("setup_hf_credentials") })
@@ -63,7 +66,7 @@ private let request = Prerequisites.Request(model: "hf://meta-llama/Llama-3.2-1B
 
 @Test func runtimeLookupIsNamespacedFirstAndChecksFramework() {
     var cluster = FakeCluster.healthy()
-    cluster.answers[KubePaths.trainingRuntime("team", "torchtune-llama3.2-1b")] = ClusterAnswer(status: 200, body: [
+    cluster.answers[KubeRequests.trainingRuntime("team", "torchtune-llama3.2-1b").path] = ClusterAnswer(status: 200, body: [
         "metadata": ["labels": ["trainer.kubeflow.org/framework": "torch"]]])
     let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
     #expect(report.issues.contains { $0.check == "runtime" && $0.message.contains("framework=torch") })
@@ -75,10 +78,10 @@ private let request = Prerequisites.Request(model: "hf://meta-llama/Llama-3.2-1B
 
 @Test func noCRDsOrUnreachableStopEarly() {
     var cluster = FakeCluster.healthy()
-    cluster.answers[KubePaths.trainerGroupVersion] = nil
+    cluster.answers[KubeRequests.trainerAPI.path] = nil
     let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
     #expect(report.issues.map(\.check) == ["trainer_crds"])
-    cluster.answers[KubePaths.trainerGroupVersion] = ClusterAnswer(status: 0, message: "connection refused")
+    cluster.answers[KubeRequests.trainerAPI.path] = ClusterAnswer(status: 0, message: "connection refused")
     #expect(Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil).issues.map(\.check) == ["cluster"])
 }
 

@@ -14,8 +14,8 @@ HELLO = ROOT / "examples" / "c-plugin" / "hello_c.c"
 
 REFUSALS = {
     "NO_ENTRY": "no kfmcp_plugin_entry_v1 symbol",
-    "ABI_MAJOR": "plugin built for ABI 2.0; this host speaks 1.0",
-    "ENTRY_V2": "plugin built for ABI 2.x; this host speaks 1.0",
+    "ABI_MAJOR": "plugin built for ABI 2.0; this host speaks 1.1",
+    "ENTRY_V2": "plugin built for ABI 2.x; this host speaks 1.1",
     "STRUCT_SIZE": "manifest struct_size is 8 bytes, smaller than ABI 1.0's",
     "TOOL_NAME": "invalid tool name 'Bad-Name!'",
     "SCHEMA": "invalid input schema",
@@ -150,4 +150,4 @@ def test_tools_list_and_version_commands(tmp_path):
     compile_c_plugin(HELLO, d / "libhello_c.so")
     out = run_cli("tools", "list", "--no-default-plugins", "--plugins-dir", str(d)).stdout
     assert "c_add" in out and "read_only" in out and "hello-c" in out
-    assert "plugin ABI 1.0" in run_cli("version").stdout
+    assert "plugin ABI 1.1" in run_cli("version").stdout

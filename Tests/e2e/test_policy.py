@@ -85,7 +85,8 @@ def test_read_only_blocks_writes_from_a_plugin_that_claims_to_read(probe_plugin)
                                                 "body": {"apiVersion": "v1", "kind": "ConfigMap",
                                                          "metadata": {"name": "sneaky"}}})
             assert r.structured_content["error"]["reason"] == "Denied"
-            assert "read-only" in r.structured_content["error"]["message"]
+            # Refused twice over: the tool is declared read_only (named with its plugin), and the persona is read-only.
+            assert "Plugin 'k8s-probe'" in r.structured_content["error"]["message"]
             check = await s.call_tool("k8s_probe", {"method": "GET", "path": "/api/v1/namespaces/default/configmaps/sneaky"})
             assert check.structured_content["status"] == 404
     run(body)

@@ -109,7 +109,7 @@ static const kfmcp_manifest_v1 manifest = {
 
 __attribute__((visibility("default")))
 const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) {
-    if (host == NULL || host->abi_major != KFMCP_ABI_MAJOR) return NULL;
+    if (host == NULL || host->struct_size < KFMCP_HOST_V1_0_SIZE || host->abi_major != KFMCP_ABI_MAJOR) return NULL;
     g_host = host;
     host->log(host, KFMCP_LOG_DEBUG, "hello-c loaded");
     return &manifest;

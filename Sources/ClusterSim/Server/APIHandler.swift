@@ -9,6 +9,8 @@ final class APIHandler: Sendable {
     let admission: Admission
     let authorizer: Authorizer
     let faults = FaultInjector()
+    /// Request log and aimed faults for tests in another process (SimControl.swift).
+    let control = SimControl()
     private let counter = Locked(0)
     let serverAddress = Locked("127.0.0.1:0")
     /// Client-certificate identities of the connections the TLS front door relays.
@@ -25,7 +27,8 @@ final class APIHandler: Sendable {
 
     func resetRequestCount() { counter.withLock { $0 = 0 } }
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+    /// One API request (`handle`, in SimControl.swift, wraps it).
+    func respond(_ request: HTTPRequest) async -> HTTPResponse {
         counter.withLock { $0 += 1 }
         switch faults.next() {
         case .tooManyRequests?: return Responses.error(.tooManyRequests)

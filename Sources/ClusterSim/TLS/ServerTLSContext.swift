@@ -42,6 +42,11 @@ final class ServerTLSContext: @unchecked Sendable {
             // PEER without FAIL_IF_NO_PEER_CERT: a certificate is optional (tokens
             // still work), but one that does not verify ends the handshake.
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+            // Session resumption with client verification needs a session id
+            // context, or OpenSSL refuses the resumed handshake. Clients resume
+            // whenever they open a second connection (kubeflow-mcp does for every POST).
+            let sessionContext = Array("kubeflow-sim".utf8)
+            _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
         }
     }
 

@@ -30,6 +30,8 @@ struct SimCommand: AsyncParsableCommand {
     var tlsKey: String?
     @Option(help: ArgumentHelp("Accept client certificates signed by this CA (PEM); implies --tls.", valueName: "FILE"))
     var clientCa: String?
+    @Flag(help: "Serve /_sim/requests (a log of every request) and /_sim/faults (aimed failures), for tests.")
+    var testControl = false
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
@@ -43,6 +45,7 @@ struct SimCommand: AsyncParsableCommand {
         let anonymous = anonymousUser ?? (servesTLS ? "none" : "admin")
         if seedValue.anonymousUser == nil && anonymous != "none" { seedValue.anonymousUser = anonymous }
         let simulator = try ClusterSimulator(seed: seedValue, timeScale: timeScale)
+        if testControl { simulator.enableTestControl() }
         let url: URL
         if servesTLS {
             // A generated certificate is only needed until the server has loaded it.

@@ -1,7 +1,7 @@
 /*
  * kfmcp_plugin.h — the whole contract between the kubeflow-mcp host and its plugins.
  *
- * ABI 1.0. A plugin is a shared library that exports exactly one symbol:
+ * ABI 1.1 (1.0 plus structured Kubernetes requests). A plugin is a shared library that exports exactly one symbol:
  *
  *     const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host);
  *
@@ -57,7 +57,22 @@ extern "C" {
 #endif
 
 #define KFMCP_ABI_MAJOR 1
-#define KFMCP_ABI_MINOR 0
+#define KFMCP_ABI_MINOR 1
+
+/*
+ * The sizes of the structs as ABI 1.0 defined them, frozen forever. A reader
+ * accepts any struct_size >= the 1.0 size and reads a field added later only
+ * when struct_size shows the writer had it (offsetof(field) + sizeof(field) <=
+ * struct_size). Never compare struct_size with sizeof(): the next appended
+ * field would make every older plugin or host look too small.
+ */
+enum {
+    KFMCP_HOST_V1_0_SIZE      = 8 + 17 * sizeof(void *),
+    KFMCP_TOOL_V1_0_SIZE      = 16 + 6 * sizeof(void *),
+    KFMCP_BACKEND_V1_0_SIZE   = 8 + 4 * sizeof(void *),
+    KFMCP_MANIFEST_V1_0_SIZE  = 16 + 14 * sizeof(void *),
+    KFMCP_TOOLS_EXT_V1_0_SIZE = 8 + 1 * sizeof(void *)
+};
 
 /* The one symbol a plugin exports. */
 #define KFMCP_ENTRY_SYMBOL "kfmcp_plugin_entry_v1"
@@ -118,20 +133,62 @@ struct kfmcp_host_v1 {
 
     /*
      * One Kubernetes REST request through the host's authenticated client.
-     * The host applies policy (namespace allowlist, read-only) and audit here.
+     * The host validates it, applies policy (namespace allowlist, read-only,
+     * own objects, the calling tool's declared risk), stamps the owner into
+     * created objects, records it for the audit and builds the URL itself.
      *
-     * request_json:
-     *   {"method":"GET|POST|PUT|PATCH|DELETE", "path":"/apis/...",
-     *    "query":{"labelSelector":"...", ...},           (optional)
+     * request_json, structured (ABI 1.1; the attributes of kube-apiserver's
+     * RequestInfo and of a SubjectAccessReview):
+     *   {"verb":"get|list|watch|create|update|patch|delete",
+     *    "group":"trainer.kubeflow.org",   ("" or absent: the core group, /api/v1)
+     *    "version":"v1alpha1",
+     *    "resource":"trainjobs",            (plural, lowercase)
+     *    "namespace":"team-a",              (absent: cluster-scoped or all namespaces)
+     *    "name":"my-job",                   (get/update/patch/delete: required;
+     *                                        list/watch/create: must be absent)
+     *    "subresource":"log",               (optional: log, status, scale, ...)
+     *    "query":{"labelSelector":"...", ...},           (optional; values are strings)
      *    "body":<any JSON>,                               (optional)
      *    "content_type":"application/merge-patch+json",   (optional)
      *    "accept":"application/json",                     (optional)
      *    "timeout_ms":30000}                              (optional)
+     * Names are checked again here whatever the plugin did: namespace a DNS-1123
+     * label; name a DNS-1123 subdomain, or a label for namespaces and trainjobs;
+     * group a subdomain; resource, version and subresource [a-z0-9]. The host
+     * percent-encodes every path segment and query value. "watch" adds
+     * watch=true itself. deletecollection is not offered.
+     *
+     * ABI 1.0 form, still accepted:
+     *   {"method":"GET|POST|PUT|PATCH|DELETE", "path":"/apis/...", ...same optional keys}
+     * The path must parse canonically into the structure above: no "." or ".."
+     * segment, no empty segment (so no trailing or doubled "/"), no '%', '?',
+     * '#' or other character outside [A-Za-z0-9._-], and the names must pass
+     * the checks above; otherwise the request is refused with a sentence naming
+     * the field. GET of a non-resource path (/version, /api, /apis,
+     * /apis/{group}, /apis/{group}/{version}) is allowed in this form only.
+     *
+     * Policy, evaluated on (verb, group, resource, namespace, name):
+     *   - a tool declared KFMCP_RISK_READ_ONLY may only get/list/watch and create
+     *     access/identity reviews (authorization.k8s.io, authentication.k8s.io);
+     *     anything else is refused naming the plugin;
+     *   - read-only policy: the same rule for every tool;
+     *   - namespace allowlist: the request's namespace must be listed; a request
+     *     with no namespace is allowed only for reviews, non-resource GETs and
+     *     reads of nodes, namespaces and clustertrainingruntimes (list the other
+     *     resources per allowed namespace, see call_context);
+     *   - own objects: update/patch/delete first GET the object; unless it was
+     *     created by the caller through kubeflow-mcp the change is refused, also
+     *     when that GET fails (fail-closed; a 404 is returned as the answer).
+     * A create (POST) is sent once, on a fresh connection: the host never
+     * repeats it. When its answer is lost (status 0, Timeout/Unreachable) or is
+     * a 5xx, the object may exist: GET it by name before saying it failed.
+     *
      * *response_json (host-allocated, release with host->free):
      *   {"status":200, "body":<JSON, or a string for text bodies>}
      *   or, when the request never got an HTTP answer or was refused:
-     *   {"status":0, "error":{"reason":"Unreachable|TLS|Denied|Timeout|...",
-     *                         "message":"a sentence a person can act on"}}
+     *   {"status":0, "error":{"reason":"Unreachable|TLS|Denied|BadRequest|Timeout|...",
+     *                         "message":"a sentence a person can act on",
+     *                         "field":"name"}}     (BadRequest: the request field at fault)
      *   For HTTP errors, "error" is also set, derived from the Status body.
      * Returns KFMCP_OK whenever *response_json was written.
      */
@@ -274,6 +331,20 @@ typedef struct kfmcp_manifest_v1 {
 
     void *reserved[4];           /* NULL */
 } kfmcp_manifest_v1;
+
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+/* Appending fields may only grow the structs. */
+#ifdef __cplusplus
+#define KFMCP_STATIC_ASSERT static_assert
+#else
+#define KFMCP_STATIC_ASSERT _Static_assert
+#endif
+KFMCP_STATIC_ASSERT(sizeof(kfmcp_host_v1) >= KFMCP_HOST_V1_0_SIZE, "kfmcp_host_v1 shrank below ABI 1.0");
+KFMCP_STATIC_ASSERT(sizeof(kfmcp_tool_v1) >= KFMCP_TOOL_V1_0_SIZE, "kfmcp_tool_v1 shrank below ABI 1.0");
+KFMCP_STATIC_ASSERT(sizeof(kfmcp_backend_v1) >= KFMCP_BACKEND_V1_0_SIZE, "kfmcp_backend_v1 shrank below ABI 1.0");
+KFMCP_STATIC_ASSERT(sizeof(kfmcp_manifest_v1) >= KFMCP_MANIFEST_V1_0_SIZE, "kfmcp_manifest_v1 shrank below ABI 1.0");
+KFMCP_STATIC_ASSERT(sizeof(kfmcp_tools_ext_v1) >= KFMCP_TOOLS_EXT_V1_0_SIZE, "kfmcp_tools_ext_v1 shrank below ABI 1.0");
+#endif
 
 /* The entry point's type, for hosts that look it up with dlsym. */
 typedef const kfmcp_manifest_v1 *(*kfmcp_plugin_entry_v1_fn)(const kfmcp_host_v1 *host);

@@ -62,8 +62,8 @@ public struct RuntimeChoice {
 /// `runtimes` in the request: namespaced ones win a name clash.
 public func listRuntimes(_ call: ToolCall, namespace: String?) throws -> [JSON] {
     let ns = namespace ?? call.defaultNamespace
-    let cluster = try call.k8sJSON("GET", "/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes")["items"]?.array ?? []
-    let local = call.k8s("GET", "/apis/trainer.kubeflow.org/v1alpha1/namespaces/\(ns)/trainingruntimes")
+    let cluster = try call.k8sJSON(.list(.clusterTrainingRuntimes))["items"]?.array ?? []
+    let local = call.k8s(.list(.trainingRuntimes, namespace: ns))
     let namespaced = local.ok ? local.body["items"]?.array ?? [] : []
     var seen = Set<String>()
     return (namespaced + cluster).filter { seen.insert(RuntimeChoice.name(of: $0) ?? "").inserted }

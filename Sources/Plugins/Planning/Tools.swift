@@ -53,8 +53,8 @@ enum PlanningTools {
         input: Schema.object([
             "model": Schema.string("Model URI (hf://org/name, s3://..., pvc://...)."),
             "dataset": Schema.string("Dataset URI (hf://org/name, s3://..., pvc://...)."),
-            "runtime": Schema.string("Training runtime name."),
-            "namespace": Schema.string("Namespace; default the current context's."),
+            "runtime": Schema.name("Training runtime name.", for: .trainingRuntimes),
+            "namespace": Schema.namespace,
             "resources": Schema.map("Resources per node, e.g. {\"gpu\": 2, \"memory\": \"64Gi\"} (alias resources_per_node)."),
             "resources_per_node": Schema.map("Same as resources."),
             "num_nodes": Schema.integer("Nodes.", minimum: 1, maximum: 1024, default: 1),
@@ -99,7 +99,7 @@ enum PlanningTools {
             perGPUBytes: perGPU, framework: framework, backendID: backendID,
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
-        let allowed = call.context()["allowed_namespaces"]?.array?.compactMap(\.string)
+        let allowed = call.allowedNamespaces
         let report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
         var result = report.json
         result["namespace"] = .string(namespace)
@@ -116,8 +116,8 @@ enum PlanningTools {
         input: Schema.object([
             "model": Schema.string("Model URI."),
             "dataset": Schema.string("Dataset URI."),
-            "runtime": Schema.string("Training runtime name."),
-            "namespace": Schema.string("Namespace."),
+            "runtime": Schema.name("Training runtime name.", for: .trainingRuntimes),
+            "namespace": Schema.namespace,
             "method": estimateInputProperties["method"]!,
             "backend": estimateInputProperties["backend"]!,
             "trainer_type": estimateInputProperties["trainer_type"]!,

@@ -124,6 +124,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             n = bump(parts[1])
             code = int(query.get("code", "500"))
             self.send_json(code, status(code, "InternalError", "etcd is unhappy (attempt %d)" % n))
+        elif route == "vanish":
+            # Read the request, count it, and close the connection without a byte of answer.
+            bump(parts[1])
+            self.close_connection = True
         elif route == "slow":
             time.sleep(float(query.get("seconds", "2")))
             self.send_json(200, {"ok": True})

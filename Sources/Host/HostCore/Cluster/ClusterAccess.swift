@@ -1,67 +1,34 @@
 import KFJSON
 
-/// One Kubernetes REST request, as a plugin asked for it through `k8s_request`.
-public struct ClusterRequest: Sendable {
-    public var method: String
-    public var path: String
-    public var query: [(String, String)]
-    public var body: JSON?
-    public var contentType: String?
-    public var accept: String?
-    public var timeoutMs: Int?
-
-    public init(method: String, path: String, query: [(String, String)] = [], body: JSON? = nil,
-                contentType: String? = nil, accept: String? = nil, timeoutMs: Int? = nil) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.body = body
-        self.contentType = contentType
-        self.accept = accept
-        self.timeoutMs = timeoutMs
-    }
-
-    /// Parse the ABI's request JSON. nil with a reason when it is not one.
-    public static func parse(_ json: JSON) -> (ClusterRequest?, String?) {
-        guard let method = json["method"]?.string?.uppercased(),
-            ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method)
-        else { return (nil, "request needs \"method\": GET, POST, PUT, PATCH or DELETE") }
-        guard let path = json["path"]?.string, path.hasPrefix("/") else {
-            return (nil, "request needs a \"path\" starting with /")
-        }
-        var query: [(String, String)] = []
-        for (k, v) in (json["query"]?.object ?? [:]).sorted(by: { $0.key < $1.key }) {
-            query.append((k, v.string ?? v.serialized()))
-        }
-        return (ClusterRequest(method: method, path: path, query: query, body: json["body"],
-                               contentType: json["content_type"]?.string, accept: json["accept"]?.string,
-                               timeoutMs: json["timeout_ms"]?.int), nil)
-    }
-}
-
 /// The answer handed back to the plugin (see k8s_request in the header).
 public struct ClusterAnswer: Sendable {
     public var status: Int
     public var body: JSON
     public var errorReason: String?
     public var errorMessage: String?
+    /// The request field a BadRequest refusal names.
+    public var errorField: String?
 
-    public init(status: Int, body: JSON = .null, errorReason: String? = nil, errorMessage: String? = nil) {
+    public init(status: Int, body: JSON = .null, errorReason: String? = nil, errorMessage: String? = nil,
+                errorField: String? = nil) {
         self.status = status
         self.body = body
         self.errorReason = errorReason
         self.errorMessage = errorMessage
+        self.errorField = errorField
     }
 
-    public static func failure(_ reason: String, _ message: String) -> ClusterAnswer {
-        ClusterAnswer(status: 0, errorReason: reason, errorMessage: message)
+    public static func failure(_ reason: String, _ message: String, field: String? = nil) -> ClusterAnswer {
+        ClusterAnswer(status: 0, errorReason: reason, errorMessage: message, errorField: field)
     }
 
     public var json: JSON {
         var o: [String: JSON] = ["status": .int(status)]
         if body != .null { o["body"] = body }
         if let errorReason {
-            o["error"] = ["reason": .string(errorReason), "message": .string(errorMessage ?? errorReason)]
+            var error: JSON = ["reason": .string(errorReason), "message": .string(errorMessage ?? errorReason)]
+            if let errorField { error["field"] = .string(errorField) }
+            o["error"] = error
         }
         return .object(o)
     }

@@ -25,7 +25,7 @@ public struct KubeClusterAccess: ClusterAccess {
         if r.body != nil && contentType == nil {
             contentType = r.method == "PATCH" ? "application/merge-patch+json" : "application/json"
         }
-        return KubeRequest(method: r.method, path: r.path, query: r.query,
+        return KubeRequest(method: r.method, path: r.path, query: r.effectiveQuery,
                            body: r.body.map { Array($0.serialized().utf8) },
                            contentType: contentType, accept: r.accept ?? "application/json", timeoutMs: r.timeoutMs)
     }

@@ -19,6 +19,8 @@ public final class ToolInvoker: Sendable {
     public typealias Elicit = @Sendable (_ message: String) async -> Bool?
 
     public static let confirmArgument = "confirm"
+    /// Where `run` hands the namespace the call actually wrote in to the audit.
+    static let actedNamespaceKey = "_acted_namespace"
 
     /// One tools/call; returns the MCP CallToolResult as JSON.
     public func call(name: String, arguments: JSON?,
@@ -101,6 +103,7 @@ public final class ToolInvoker: Sendable {
             return finish("error", Self.error(message), message: message)
         case .success(let answer):
             audit.jobID = answer["result"]?["job_id"]?.string ?? audit.jobID
+            audit.namespace = answer[Self.actedNamespaceKey]?.string ?? audit.namespace
             let isError = answer["error"] != nil
             return finish(Task.isCancelled ? "cancelled" : (isError ? "error" : "success"),
                           Self.result(from: answer, spec: spec),
@@ -134,6 +137,11 @@ public final class ToolInvoker: Sendable {
             }
         } onCancel: {
             state.cancel()
+        }
+        if case .success(var answer) = outcome, let acted = state.actedNamespace {
+            answer[Self.actedNamespaceKey] = .string(acted)  // for the audit line only
+            if dryRun { answer["requests"] = .array(state.recordedWrites) }
+            return .success(answer)
         }
         if dryRun, case .success(var answer) = outcome {
             answer["requests"] = .array(state.recordedWrites)

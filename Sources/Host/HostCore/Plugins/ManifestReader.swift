@@ -37,9 +37,10 @@ enum ManifestReader {
     static func string(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
 
     static func read(_ manifest: UnsafePointer<kfmcp_manifest_v1>, registry: PluginRegistry) -> Result<Read, Problem> {
-        // struct_size first: fields past it must not be read.
+        // struct_size first: fields past it must not be read. Compared with the
+        // frozen 1.0 size, never sizeof (which grows when a field is appended).
         let size = Int(manifest.pointee.struct_size)
-        let minimum = MemoryLayout<kfmcp_manifest_v1>.size
+        let minimum = Int(KFMCP_MANIFEST_V1_0_SIZE)
         guard size >= minimum else {
             return .failure(Problem(message: "manifest struct_size is \(size) bytes, smaller than ABI 1.0's \(minimum)"))
         }
@@ -65,8 +66,8 @@ enum ManifestReader {
         if m.tool_count > 0, let base = m.tools {
             // Elements may be larger in a later minor: step by the plugin's struct_size.
             let stride = Int(base.pointee.struct_size)
-            guard stride >= MemoryLayout<kfmcp_tool_v1>.size else {
-                return fail("plugin '\(id)': kfmcp_tool_v1 struct_size \(stride) is smaller than ABI 1.0's \(MemoryLayout<kfmcp_tool_v1>.size)")
+            guard stride >= Int(KFMCP_TOOL_V1_0_SIZE) else {
+                return fail("plugin '\(id)': kfmcp_tool_v1 struct_size \(stride) is smaller than ABI 1.0's \(KFMCP_TOOL_V1_0_SIZE)")
             }
             for i in 0..<Int(m.tool_count) {
                 let t = UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_tool_v1.self).pointee
@@ -87,7 +88,7 @@ enum ManifestReader {
         var backends: [BackendSpec] = []
         if m.backend_count > 0, let base = m.backends {
             let stride = Int(base.pointee.struct_size)
-            guard stride >= MemoryLayout<kfmcp_backend_v1>.size else {
+            guard stride >= Int(KFMCP_BACKEND_V1_0_SIZE) else {
                 return fail("plugin '\(id)': kfmcp_backend_v1 struct_size \(stride) is too small")
             }
             for i in 0..<Int(m.backend_count) {

@@ -5,35 +5,50 @@ import KFJSON
 /// here, so a plugin that builds its own path still cannot reach a namespace
 /// outside the allowlist or write in read-only mode.
 enum ClusterGuard {
-    /// The namespace a REST path addresses, if any:
-    /// /api/v1/namespaces/{ns}/… and /apis/{group}/{version}/namespaces/{ns}/…
-    static func namespace(of path: String) -> String? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard let i = parts.firstIndex(of: "namespaces"), i + 1 < parts.count else { return nil }
-        // /api/v1/namespaces/{ns} or deeper; not /api/v1/namespaces (the list).
-        let prefixOK = (parts.first == "api" && i == 2) || (parts.first == "apis" && i == 3)
-        return prefixOK ? String(parts[i + 1]) : nil
+    /// Access and identity reviews: POSTed, but reads in effect. Named by
+    /// (group, resource), never by a path prefix.
+    static let reviews: Set<String> = [
+        "authorization.k8s.io/selfsubjectaccessreviews", "authorization.k8s.io/selfsubjectrulesreviews",
+        "authentication.k8s.io/selfsubjectreviews",
+    ]
+
+    /// Reads that name no namespace yet reveal nothing namespaced: allowed
+    /// under a namespace allowlist. Anything else must name a namespace.
+    static let harmlessClusterWide: Set<String> = [
+        "/nodes", "/namespaces", "trainer.kubeflow.org/clustertrainingruntimes",
+    ]
+
+    static func isReview(_ request: ClusterRequest) -> Bool {
+        guard let r = request.resource else { return false }
+        return request.verb == "create" && r.namespace == nil && reviews.contains(r.groupResource)
     }
 
-    /// Reviews are reads in effect, though they are POSTed.
-    static func isReview(_ path: String) -> Bool {
-        path.hasPrefix("/apis/authorization.k8s.io/") || path.hasPrefix("/apis/authentication.k8s.io/")
-    }
+    static func isWrite(_ request: ClusterRequest) -> Bool { !request.isRead && !isReview(request) }
 
-    static func isWrite(_ request: ClusterRequest) -> Bool {
-        !["GET", "HEAD"].contains(request.method) && !isReview(request.path)
+    /// The namespace a request acts in: its namespace, or the namespace object itself.
+    static func namespace(of request: ClusterRequest) -> String? {
+        guard let r = request.resource else { return nil }
+        return r.namespace ?? (r.groupResource == "/namespaces" ? r.name : nil)
     }
 
     /// nil when allowed; else the sentence to return to the plugin.
-    static func denial(_ request: ClusterRequest, policy: Policy) -> String? {
-        if policy.readOnly && isWrite(request) {
-            return "Policy '\(policy.name)' is read-only: \(request.method) \(request.path) was not sent."
+    static func denial(_ request: ClusterRequest, policy: Policy, tool: ToolSpec?, pluginID: String) -> String? {
+        let write = isWrite(request)
+        if write, let tool, tool.risk == .readOnly {
+            return "Plugin '\(pluginID)' declares tool '\(tool.name)' read_only, yet it asked to \(request.summary); the host refused it. The plugin must declare the tool's real risk."
         }
-        if let ns = namespace(of: request.path), !policy.allowsNamespace(ns) {
-            let allowed = policy.namespaces?.joined(separator: ", ") ?? ""
-            return "Namespace '\(ns)' is not allowed by policy '\(policy.name)' (allowed: \(allowed)). Use one of those namespaces."
+        if policy.readOnly && write {
+            return "Policy '\(policy.name)' is read-only: \(request.summary) was not sent."
         }
-        return nil
+        guard let allowed = policy.namespaces else { return nil }
+        let list = allowed.joined(separator: ", ")
+        if let ns = namespace(of: request) {
+            return allowed.contains(ns) ? nil
+                : "Namespace '\(ns)' is not allowed by policy '\(policy.name)' (allowed: \(list)). Use one of those namespaces."
+        }
+        guard let r = request.resource, !isReview(request) else { return nil }  // non-resource GET or review
+        if request.isRead && harmlessClusterWide.contains(r.groupResource) { return nil }
+        return "Policy '\(policy.name)' allows only namespaces \(list): \(request.summary) names no namespace, so it was not sent. Ask per namespace."
     }
 
     // MARK: Ownership
@@ -64,13 +79,5 @@ enum ClusterGuard {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    /// The object path a mutating request acts on (subresources stripped).
-    static func objectPath(_ path: String) -> String {
-        for sub in ["/status", "/scale", "/log"] where path.hasSuffix(sub) {
-            return String(path.dropLast(sub.count))
-        }
-        return path
     }
 }

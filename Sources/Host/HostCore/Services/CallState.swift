@@ -19,6 +19,7 @@ public final class CallState: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
+    private var namespaces: [String] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
                 progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil) {
@@ -34,6 +35,14 @@ public final class CallState: @unchecked Sendable {
     public func cancel() { lock.withLock { cancelled = true } }
 
     func recordWrite(_ write: JSON) { lock.withLock { writes.append(write) } }
+
+    /// A namespace the call acted in, from the structured request (for the audit).
+    func recordNamespace(_ namespace: String) {
+        lock.withLock { if !namespaces.contains(namespace) { namespaces.append(namespace) } }
+        parent?.recordNamespace(namespace)
+    }
+    /// The namespaces this call acted in, comma-joined; nil when none.
+    var actedNamespace: String? { lock.withLock { namespaces.isEmpty ? nil : namespaces.joined(separator: ",") } }
     var recordedWrites: [JSON] { lock.withLock { writes } }
 
     /// Borrow an opaque pointer for the duration of `body`.

@@ -78,29 +78,35 @@ public final class HostRuntime: @unchecked Sendable {
     public var identity: String {
         if let known = lock.withLock({ _identity }) { return known }
         let review = cluster.send(ClusterRequest(
-            method: "POST", path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            verb: "create", resource: ResourceRef(group: "authentication.k8s.io", version: "v1", resource: "selfsubjectreviews"),
             body: ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"], timeoutMs: 5000))
         let name = review.body["status"]?["userInfo"]?["username"]?.string ?? cluster.identity
         lock.withLock { _identity = name }
         return name
     }
 
-    /// A plugin's Kubernetes request: policy, ownership and dry-run applied here,
-    /// whichever plugin asks.
+    /// A plugin's Kubernetes request: parsed into structure (names checked),
+    /// then policy, ownership and dry-run applied here, whichever plugin asks.
     func k8sRequest(_ json: JSON, call: CallState, stream onLine: ((String) -> Bool)? = nil) -> ClusterAnswer {
-        let (parsed, problem) = ClusterRequest.parse(json)
-        guard var request = parsed else { return .failure("BadRequest", problem ?? "invalid request") }
-        if let denial = ClusterGuard.denial(request, policy: policy) {
-            log.info("denied \(call.pluginID) \(request.method) \(request.path): \(denial)", source: "policy")
+        var request: ClusterRequest
+        switch ClusterRequestParser.parse(json) {
+        case .success(let parsed): request = parsed
+        case .failure(let refusal):
+            log.info("refused \(call.pluginID) request: \(refusal.message)", source: "policy")
+            return .failure("BadRequest", "Refused request field \"\(refusal.field)\": \(refusal.message).", field: refusal.field)
+        }
+        if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID) {
+            log.info("denied \(call.pluginID) \(request.summary): \(denial)", source: "policy")
             return .failure("Denied", denial)
         }
         let isWrite = ClusterGuard.isWrite(request)
-        if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.method != "POST",
+        if let ns = ClusterGuard.namespace(of: request) { call.recordNamespace(ns) }
+        if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.verb != "create",
             let refusal = ownershipRefusal(request)
         {
-            return .failure("Denied", refusal)
+            return refusal
         }
-        if request.method == "POST" && !ClusterGuard.isReview(request.path) {
+        if request.verb == "create" && !ClusterGuard.isReview(request) {
             request.body = ClusterGuard.stampOwner(request.body, identity: identity)
         }
         if call.dryRun && isWrite {
@@ -120,16 +126,22 @@ public final class HostRuntime: @unchecked Sendable {
         return answer
     }
 
-    /// Under own-objects-only policy: refuse to change an object someone else created.
-    private func ownershipRefusal(_ request: ClusterRequest) -> String? {
-        let path = ClusterGuard.objectPath(request.path)
-        let current = cluster.send(ClusterRequest(method: "GET", path: path))
-        guard current.status == 200 else { return nil }  // let the real request report 404 etc.
+    /// Under own-objects-only policy: change only objects the caller created.
+    /// Fail-closed: when the object cannot be read, nothing is changed (a 404
+    /// is handed back as the answer, the change never sent).
+    private func ownershipRefusal(_ request: ClusterRequest) -> ClusterAnswer? {
+        guard let target = request.resource?.object else { return .failure("Denied", "Only objects have owners.") }
+        let current = cluster.send(ClusterRequest(verb: "get", resource: target))
+        let name = target.name ?? "?"
+        if current.status == 404 { return current }
+        guard current.status == 200 else {
+            let why = current.errorMessage ?? "HTTP \(current.status)"
+            return .failure("Denied", "Could not read \(target.resource)/\(name) to check who owns it (\(why)); policy '\(policy.name)' lets you change only your own objects, so nothing was changed. Try again later, or ask for read access to it.")
+        }
         let owner = current.body["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
         guard owner != identity else { return nil }
-        let name = current.body["metadata"]?["name"]?.string ?? path
         let who = owner.map { "was created by \($0)" } ?? "was not created through kubeflow-mcp"
-        return "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin."
+        return .failure("Denied", "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin.")
     }
 
     func callBackend(id: String, op: String, input: JSON, call: CallState) -> JSON {

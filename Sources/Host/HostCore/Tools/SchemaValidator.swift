@@ -1,8 +1,9 @@
+import Foundation
 import KFJSON
 
 /// The JSON Schema subset tools use: type, properties, required,
 /// additionalProperties, items, enum, minimum/maximum, minLength/maxLength,
-/// minItems/maxItems, anyOf/oneOf. Two jobs:
+/// pattern, minItems/maxItems, anyOf/oneOf. Two jobs:
 ///  - `checkSchema`: is a plugin's declared schema well formed? (else the plugin is refused)
 ///  - `validate`: do a call's arguments satisfy it? (else `isError` naming the field)
 public enum SchemaValidator {
@@ -42,6 +43,11 @@ public enum SchemaValidator {
         if let items = o["items"], let e = checkSchema(items, path: "\(path)/items") { return e }
         if let ap = o["additionalProperties"], let e = checkSchema(ap, path: "\(path)/additionalProperties") { return e }
         if let en = o["enum"], en.array == nil { return "\(path)/enum must be an array" }
+        if let p = o["pattern"] {
+            guard let text = p.string, (try? NSRegularExpression(pattern: text)) != nil else {
+                return "\(path)/pattern must be a regular expression"
+            }
+        }
         for key in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] {
             if let v = o[key], v.double == nil { return "\(path)/\(key) must be a number" }
         }
@@ -84,6 +90,10 @@ public enum SchemaValidator {
         if let s = value.string {
             if let min = o["minLength"]?.int, s.count < min { return "\(name(field)) must have at least \(min) characters" }
             if let max = o["maxLength"]?.int, s.count > max { return "\(name(field)) must have at most \(max) characters" }
+            if let pattern = o["pattern"]?.string, !matches(s, pattern: pattern) {
+                let what = o["description"]?.string.map { " (\($0))" } ?? ""
+                return "\(name(field)) must match \(pattern)\(what)"
+            }
         }
         if let a = value.array {
             if let min = o["minItems"]?.int, a.count < min { return "\(name(field)) must have at least \(min) items" }
@@ -134,6 +144,14 @@ public enum SchemaValidator {
     }
 
     private static func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : "\(parent).\(key)" }
+    /// JSON Schema patterns are ECMA-262: `$` ends the string. ICU's `$` also
+    /// matches before a final newline, so "name\n" would pass `^[a-z]+$`.
+    static func matches(_ s: String, pattern: String) -> Bool {
+        guard let range = s.range(of: pattern, options: .regularExpression) else { return false }
+        let anchoredAtEnd = pattern.hasSuffix("$") && !pattern.hasSuffix("\\$")
+        return !anchoredAtEnd || range.upperBound == s.endIndex
+    }
+
     private static func name(_ field: String) -> String { field.isEmpty ? "arguments" : "argument \(quote(field))" }
     private static func quote(_ s: String) -> String { "'\(s)'" }
     private static func fmt(_ d: Double) -> String { d.rounded() == d ? String(Int(d)) : String(d) }

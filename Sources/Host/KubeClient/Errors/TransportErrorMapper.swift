@@ -27,11 +27,22 @@ enum TransportErrorMapper {
             if outcome.failedAroundTLSHandshake || detail.contains("SSL") || detail.contains("alert") {
                 return tls(detail, verification: false, context)
             }
+            if code != CURLE_SEND_ERROR { return connectionLost(detail, context) }
             return unreachable(detail, context)
+        case CURLE_PARTIAL_FILE:
+            return connectionLost(detail, context)
         default:
             return KubeError(reason: "Unreachable", message:
                 "\(context.request) to the API server at \(context.server) failed: \(detail).")
         }
+    }
+
+    /// The request went out and the answer did not come back: a write may
+    /// have been carried out. The client never repeats it by itself.
+    private static func connectionLost(_ detail: String, _ context: ErrorContext) -> KubeError {
+        KubeError(reason: "ConnectionLost", message:
+            "The connection to the API server at \(context.server) was lost after \(context.request) was sent (\(detail)); "
+            + "the server may have carried it out.")
     }
 
     private static func unreachable(_ detail: String, _ context: ErrorContext) -> KubeError {

@@ -16,6 +16,10 @@ struct TransferSetup {
     var proxy: String?
     /// CURLOPT_CONNECT_TO entry for tls-server-name.
     var connectTo: String?
+
+    /// Only requests that are safe to send twice may ride a kept-alive
+    /// connection (see `perform`): POST and PATCH get a connection of their own.
+    var mayReuseConnection: Bool { !["POST", "PATCH"].contains(method) }
 }
 
 /// What came back, before any interpretation.
@@ -58,6 +62,13 @@ enum CurlTransfer {
         options.set(CURLOPT_TIMEOUT_MS, setup.timeoutMs)
         options.set(CURLOPT_CONNECTTIMEOUT_MS, setup.connectTimeoutMs)
         applyMethod(setup, options)
+        if !setup.mayReuseConnection {
+            // libcurl silently re-sends a request whose reused connection turns
+            // out to be dead; for a POST the server may already have acted on
+            // the first copy. A request on a fresh connection is never re-sent.
+            options.set(CURLOPT_FRESH_CONNECT, 1)
+            options.set(CURLOPT_FORBID_REUSE, 1)
+        }
         applyTLS(setup, options)
         if let basic = setup.basic {
             options.set(CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC

@@ -107,7 +107,7 @@ public struct Prerequisites: Sendable {
         pass("namespace_policy", allowedNamespaces == nil ? "All namespaces allowed." : "Namespace \(r.namespace) is allowed.")
 
         // The Trainer API: without it nothing else matters.
-        let api = cluster.get(KubePaths.trainerGroupVersion)
+        let api = cluster.send(KubeRequests.trainerAPI)
         if api.unreachable {
             fail("cluster", "The cluster did not answer: \(api.message ?? "no response").",
                  fix: "Check the kubeconfig context and that the API server is reachable (get_cluster_info).")
@@ -124,7 +124,7 @@ public struct Prerequisites: Sendable {
         } else {
             pass("trainer_crds", "trainer.kubeflow.org/v1alpha1 is served.")
         }
-        let version = cluster.get(KubePaths.trainerPublicConfigMap)
+        let version = cluster.send(KubeRequests.trainerPublicConfigMap)
         if let v = version.body["data"]?["kubeflow_trainer_version"]?.string, version.ok {
             report.trainerVersion = v
             pass("trainer_version", "Kubeflow Trainer \(v).")
@@ -157,10 +157,10 @@ public struct Prerequisites: Sendable {
     private func checkRuntime(_ r: Request, pass: Pass, skip: Pass, fail: Fail) {
         guard let name = r.runtime else { return skip("runtime", "No runtime given.") }
         // Namespaced first, then cluster-wide, as the SDK's get_runtime.
-        var answer = cluster.get(KubePaths.trainingRuntime(r.namespace, name))
+        var answer = cluster.send(KubeRequests.trainingRuntime(r.namespace, name))
         var kind = "TrainingRuntime"
         if answer.notFound || answer.forbidden {
-            answer = cluster.get(KubePaths.clusterTrainingRuntime(name))
+            answer = cluster.send(KubeRequests.clusterTrainingRuntime(name))
             kind = "ClusterTrainingRuntime"
         }
         guard answer.ok else {
@@ -202,7 +202,7 @@ public struct Prerequisites: Sendable {
 
     private func checkQuota(_ r: Request, pass: Pass, skip: Pass, fail: Fail) {
         let need = r.numNodes * (r.gpusPerNode ?? 1)
-        let answer = cluster.get(KubePaths.resourceQuotas(r.namespace))
+        let answer = cluster.send(KubeRequests.resourceQuotas(r.namespace))
         guard answer.ok else {
             return fail("gpu_quota", "Could not read ResourceQuotas in \(r.namespace) (\(answer.message ?? "HTTP \(answer.status)")).",
                         "Ask an admin about the namespace's GPU quota.", true)
@@ -229,7 +229,7 @@ public struct Prerequisites: Sendable {
             "spec": ["resourceAttributes": ["namespace": .string(r.namespace), "verb": "create",
                                             "group": "trainer.kubeflow.org", "resource": "trainjobs"]],
         ]
-        let answer = cluster.post(KubePaths.accessReview, body: review)
+        let answer = cluster.send(KubeRequests.accessReview(review))
         guard answer.ok else {
             return fail("permissions", "Could not ask the cluster whether you may create TrainJobs (\(answer.message ?? "HTTP \(answer.status)")).",
                         "Check with `kubectl auth can-i create trainjobs.trainer.kubeflow.org -n \(r.namespace)`.", true)
@@ -251,7 +251,7 @@ public struct Prerequisites: Sendable {
                         "If the model is gated, call setup_hf_credentials to create the \(Self.hfTokenSecret) Secret.", true)
         }
         guard spec.gated else { return pass("hf_token", "\(spec.id) is not gated; no token needed.") }
-        let answer = cluster.get(KubePaths.secret(r.namespace, Self.hfTokenSecret))
+        let answer = cluster.send(KubeRequests.secret(r.namespace, Self.hfTokenSecret))
         if answer.ok {
             pass("hf_token", "Secret \(Self.hfTokenSecret) exists in \(r.namespace) for gated model \(spec.id).")
         } else if answer.notFound {

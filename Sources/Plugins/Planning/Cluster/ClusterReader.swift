@@ -22,35 +22,35 @@ public struct ClusterAnswer: Sendable {
 /// How the checks read the cluster. The plugin passes the host's client
 /// (`call.k8s`); tests pass canned answers. Checks never reach the cluster otherwise.
 public protocol ClusterReader: Sendable {
-    func get(_ path: String) -> ClusterAnswer
-    func post(_ path: String, body: JSON) -> ClusterAnswer
+    func send(_ request: K8sRequest) -> ClusterAnswer
+    /// The host policy's namespace allowlist (nil: all), for cluster-wide views.
+    var allowedNamespaces: [String]? { get }
 }
 
 /// The cluster through the host, for one tool call.
 struct HostClusterReader: ClusterReader {
     let call: ToolCall
+    let allowedNamespaces: [String]?
 
-    func get(_ path: String) -> ClusterAnswer { answer(call.k8s("GET", path)) }
+    init(call: ToolCall) {
+        self.call = call
+        allowedNamespaces = call.allowedNamespaces
+    }
 
-    func post(_ path: String, body: JSON) -> ClusterAnswer { answer(call.k8s("POST", path, body: body)) }
-
-    private func answer(_ r: K8sResponse) -> ClusterAnswer {
-        ClusterAnswer(status: r.status, body: r.body, message: r.errorMessage)
+    func send(_ request: K8sRequest) -> ClusterAnswer {
+        let r = call.k8s(request)
+        return ClusterAnswer(status: r.status, body: r.body, message: r.errorMessage)
     }
 }
 
-/// API paths the checks read.
-enum KubePaths {
-    static let trainerGroupVersion = "/apis/trainer.kubeflow.org/v1alpha1"
-    static let trainerPublicConfigMap = "/api/v1/namespaces/kubeflow-system/configmaps/kubeflow-trainer-public"
-    static let nodes = "/api/v1/nodes"
-    static let pods = "/api/v1/pods"
-    static let accessReview = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-    static func trainingRuntime(_ ns: String, _ name: String) -> String {
-        "\(trainerGroupVersion)/namespaces/\(ns)/trainingruntimes/\(name)"
-    }
-    static func clusterTrainingRuntime(_ name: String) -> String { "\(trainerGroupVersion)/clustertrainingruntimes/\(name)" }
-    static func resourceQuotas(_ ns: String) -> String { "/api/v1/namespaces/\(ns)/resourcequotas" }
-    static func secret(_ ns: String, _ name: String) -> String { "/api/v1/namespaces/\(ns)/secrets/\(name)" }
-    static func namespacedPods(_ ns: String) -> String { "/api/v1/namespaces/\(ns)/pods" }
+/// The requests the checks send.
+enum KubeRequests {
+    static let trainerAPI = K8sRequest.nonResource("/apis/trainer.kubeflow.org/v1alpha1")
+    static let trainerPublicConfigMap = K8sRequest.get(.configMaps, "kubeflow-trainer-public", namespace: "kubeflow-system")
+    static let nodes = K8sRequest.list(.nodes)
+    static func trainingRuntime(_ ns: String, _ name: String) -> K8sRequest { .get(.trainingRuntimes, name, namespace: ns) }
+    static func clusterTrainingRuntime(_ name: String) -> K8sRequest { .get(.clusterTrainingRuntimes, name) }
+    static func resourceQuotas(_ ns: String) -> K8sRequest { .list(.resourceQuotas, namespace: ns) }
+    static func secret(_ ns: String, _ name: String) -> K8sRequest { .get(.secrets, name, namespace: ns) }
+    static func accessReview(_ body: JSON) -> K8sRequest { .create(.selfSubjectAccessReviews, body: body) }
 }

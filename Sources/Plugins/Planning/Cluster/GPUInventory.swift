@@ -90,15 +90,24 @@ public struct GPUInventory: Sendable, Equatable {
 }
 
 extension GPUInventory {
-    /// Reads nodes (required) and pods (all namespaces; optional: a user may not list them).
+    /// Reads nodes (required) and pods (optional: a user may not list them),
+    /// in all namespaces or, under a namespace allowlist, in each allowed one
+    /// (pods elsewhere are then not subtracted: the host will not list them).
     static func read(_ cluster: ClusterReader) -> (inventory: GPUInventory?, problem: String?) {
-        let nodes = cluster.get(KubePaths.nodes)
+        let nodes = cluster.send(KubeRequests.nodes)
         guard nodes.ok else {
             return (nil, "Could not list nodes (\(nodes.message ?? "HTTP \(nodes.status)")).")
         }
-        let pods = cluster.get(KubePaths.pods)
-        let inventory = GPUInventory(nodes: nodes.body["items"]?.array ?? [],
-                                     pods: pods.ok ? pods.body["items"]?.array ?? [] : nil)
-        return (inventory, pods.ok ? nil : "Could not list pods in all namespaces (\(pods.message ?? "HTTP \(pods.status)")); GPUs in use by running pods are not subtracted.")
+        var pods: [JSON] = []
+        for request in K8sRequest.listEverywhere(.pods, allowedNamespaces: cluster.allowedNamespaces) {
+            let answer = cluster.send(request)
+            guard answer.ok else {
+                let inventory = GPUInventory(nodes: nodes.body["items"]?.array ?? [], pods: nil)
+                let scope = request.namespace.map { "namespace \($0)" } ?? "all namespaces"
+                return (inventory, "Could not list pods in \(scope) (\(answer.message ?? "HTTP \(answer.status)")); GPUs in use by running pods are not subtracted.")
+            }
+            pods += answer.body["items"]?.array ?? []
+        }
+        return (GPUInventory(nodes: nodes.body["items"]?.array ?? [], pods: pods), nil)
     }
 }

@@ -6,6 +6,11 @@ struct TrainerAPI {
     let call: ToolCall
     let namespace: String
 
+    /// The Trainer API group's discovery document (are the CRDs installed?).
+    static let discovery = K8sRequest.nonResource("/apis/trainer.kubeflow.org/v1alpha1")
+    /// Where Trainer publishes its version.
+    static let publicConfigMap = K8sRequest.get(.configMaps, "kubeflow-trainer-public", namespace: "kubeflow-system")
+
     init(_ call: ToolCall) throws {
         self.call = call
         self.namespace = try call.optionalString("namespace") ?? call.defaultNamespace
@@ -23,10 +28,10 @@ struct TrainerAPI {
     }
 
     func runtimeObject(_ name: String, field: String = "runtime") throws -> JSON {
-        let namespaced = call.k8s("GET", KubePaths.trainingRuntime(namespace, name))
+        let namespaced = call.k8s(.get(.trainingRuntimes, name, namespace: namespace))
         if namespaced.ok { return namespaced.body }
         guard namespaced.status == 404 else { throw Self.failure(namespaced, doing: "read TrainingRuntime \(name)") }
-        let cluster = call.k8s("GET", KubePaths.clusterTrainingRuntime(name))
+        let cluster = call.k8s(.get(.clusterTrainingRuntimes, name))
         if cluster.ok { return cluster.body }
         if cluster.status == 404 {
             throw ToolError("Runtime \(name) was found neither as a TrainingRuntime in namespace \(namespace) nor as a ClusterTrainingRuntime; call list_training_runtimes to see the available ones.",
@@ -37,15 +42,15 @@ struct TrainerAPI {
 
     /// The SDK's list_runtimes (namespaced wins, unlabelled skipped).
     func runtimes() throws -> [RuntimeInfo] {
-        let cluster = try call.k8sJSON("GET", KubePaths.clusterTrainingRuntimes)
-        let namespaced = call.k8s("GET", KubePaths.trainingRuntimes(namespace))
+        let cluster = try call.k8sJSON(.list(.clusterTrainingRuntimes))
+        let namespaced = call.k8s(.list(.trainingRuntimes, namespace: namespace))
         // A user may lack rights on namespaced runtimes; cluster ones still count.
         let local = namespaced.ok ? namespaced.body["items"]?.array ?? [] : []
         return RuntimeInfo.merge(namespaced: local, cluster: cluster["items"]?.array ?? [])
     }
 
     func trainJob(_ name: String) throws -> JSON {
-        let r = call.k8s("GET", KubePaths.trainJob(namespace, name))
+        let r = call.k8s(.get(.trainJobs, name, namespace: namespace))
         if r.ok { return r.body }
         if r.status == 404 {
             throw ToolError("TrainJob \(name) does not exist in namespace \(namespace); call list_training_jobs to see the jobs there.",
@@ -56,7 +61,7 @@ struct TrainerAPI {
 
     /// Pods of one job, with the SDK's selector.
     func pods(ofJob name: String) throws -> [JSON] {
-        try call.k8sJSON("GET", KubePaths.pods(namespace), query: ["labelSelector": JobSteps.podSelector(job: name)])["items"]?
+        try call.k8sJSON(.list(.pods, namespace: namespace, query: ["labelSelector": JobSteps.podSelector(job: name)]))["items"]?
             .array ?? []
     }
 
@@ -73,11 +78,13 @@ struct TrainerAPI {
                           sdkStatus: JobStatus.sdkStatus(trainJob: job, steps: steps, numNodes: nodes))
     }
 
-    /// Creates the TrainJob; on a conflict or a rejection, says why.
+    /// Creates the TrainJob (one POST; an uncertain answer is settled by
+    /// reading the job back); on a conflict or a rejection, says why.
     @discardableResult
     func create(_ body: JSON) throws -> JSON {
         let name = body["metadata"]?["name"]?.string ?? "?"
-        let r = call.k8s("POST", KubePaths.trainJobs(namespace), body: body)
+        let r = call.k8sCreate(.create(.trainJobs, namespace: namespace, body: body))
+        if let note = r.note { call.log(note, level: .warning) }
         if r.ok { return r.body }
         if r.status == 409 {
             throw ToolError("A TrainJob named \(name) already exists in namespace \(namespace); choose another name or delete it first.",

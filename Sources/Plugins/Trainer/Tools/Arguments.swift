@@ -90,7 +90,7 @@ struct JobOptions {
     }
 
     static let schema: [String: JSON] = [
-        "name": Schema.string("TrainJob name; default <prefix>-<model or function>-<5 random characters>."),
+        "name": Schema.name("TrainJob name; default <prefix>-<model or function>-<5 random characters>.", for: .trainJobs),
         "namespace": Schema.namespace,
         "labels": Schema.map("Labels for the TrainJob.", values: ["type": "string"]),
         "annotations": Schema.map("Annotations for the TrainJob.", values: ["type": "string"]),

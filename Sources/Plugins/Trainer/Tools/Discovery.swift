@@ -17,16 +17,16 @@ enum DiscoveryTools {
         category: "discovery", risk: .readOnly, idempotent: true, input: Schema.object([:])
     ) { call in
         let context = call.context()
-        let version = call.k8s("GET", "/version")
+        let version = call.k8s(.nonResource("/version"))
         var result: JSON = ["reachable": .bool(version.ok || version.status != 0),
                             "namespace": context["namespace"] ?? .null, "user": context["user"] ?? .null]
         if version.ok { result["server_version"] = version.body["gitVersion"] ?? .null }
         else if version.status == 0 { result["error"] = .string(version.errorMessage ?? "The API server did not answer.") }
-        let crds = call.k8s("GET", KubePaths.trainerAPI)
+        let crds = call.k8s(TrainerAPI.discovery)
         let resources = (crds.body["resources"]?.array ?? []).compactMap { $0["name"]?.string }.filter { !$0.contains("/") }
         result["trainer_installed"] = .bool(crds.ok && resources.contains("trainjobs"))
         result["trainer_resources"] = .array(resources.sorted().map { .string($0) })
-        let configMap = call.k8s("GET", KubePaths.trainerConfigMap)
+        let configMap = call.k8s(TrainerAPI.publicConfigMap)
         result["trainer_version"] = configMap.ok ? configMap.body["data"]?["kubeflow_trainer_version"] ?? .null : .null
         let text = version.ok
             ? "Kubernetes \(result["server_version"]?.string ?? "?"); Trainer \(result["trainer_installed"]?.bool == true ? "installed (\(result["trainer_version"]?.string ?? "version unknown"))" : "not installed"); namespace \(context["namespace"]?.string ?? "default")."
@@ -38,12 +38,12 @@ enum DiscoveryTools {
 
     static let getClusterResources = ToolDefinition(
         name: "get_cluster_resources", title: "GPU capacity",
-        description: "Per node: GPU model, GPUs in capacity, allocatable, requested by running/pending pods, and free; plus totals. Two API requests however large the cluster.",
+        description: "Per node: GPU model, GPUs in capacity, allocatable, requested by running/pending pods, and free; plus totals. Two API requests however large the cluster (under a namespace allowlist: pods of the allowed namespaces only).",
         category: "discovery", risk: .readOnly, idempotent: true, input: Schema.object([:])
     ) { call in
-        let nodes = try call.k8sJSON("GET", KubePaths.nodes)["items"]?.array ?? []
-        let pods = try call.k8sJSON("GET", KubePaths.allPods,
-                                    query: ["fieldSelector": "status.phase!=Succeeded,status.phase!=Failed"])["items"]?.array ?? []
+        let nodes = try call.k8sJSON(.list(.nodes))["items"]?.array ?? []
+        // All namespaces, or each one a namespace allowlist permits.
+        let pods = try call.listEverywhere(.pods, query: ["fieldSelector": "status.phase!=Succeeded,status.phase!=Failed"])
         let report = GPUReport(nodes: nodes, pods: pods)
         return ToolOutput(report.json, text: report.summary)
     }
@@ -57,7 +57,7 @@ enum DiscoveryTools {
         input: Schema.object([
             "namespace": Schema.namespace,
             "status": Schema.string("Only jobs with this status.", enum: ["Created", "Running", "Suspended", "Complete", "Failed"]),
-            "runtime": Schema.string("Only jobs using this runtime."),
+            "runtime": Schema.name("Only jobs using this runtime.", for: .trainingRuntimes),
             "label": Schema.string("Label selector, e.g. team=nlp."),
             "limit": Schema.integer("Page size.", minimum: 1, maximum: 500),
             "continue": Schema.string("Token from the previous page."),
@@ -68,11 +68,11 @@ enum DiscoveryTools {
         if let label = try call.optionalString("label") { query["labelSelector"] = label }
         if let limit = try call.positiveInt("limit") { query["limit"] = String(limit) }
         if let token = try call.optionalString("continue") { query["continue"] = token }
-        let list = try call.k8sJSON("GET", KubePaths.trainJobs(api.namespace), query: query)
+        let list = try call.k8sJSON(.list(.trainJobs, namespace: api.namespace, query: query))
         let jobs = list["items"]?.array ?? []
         // One pods request for all jobs, grouped by the JobSet name label.
-        let pods = jobs.isEmpty ? [] : try call.k8sJSON("GET", KubePaths.pods(api.namespace),
-                                                         query: ["labelSelector": JobSteps.jobsetNameLabel])["items"]?.array ?? []
+        let pods = jobs.isEmpty ? [] : try call.k8sJSON(.list(.pods, namespace: api.namespace,
+                                                               query: ["labelSelector": JobSteps.jobsetNameLabel]))["items"]?.array ?? []
         // Runtimes only when a job's node count must come from its runtime (constant: two more requests at most).
         let needRuntimes = jobs.contains { $0["spec"]?["trainer"]?["numNodes"]?.int == nil }
         let runtimes = needRuntimes ? ((try? api.runtimes()) ?? []) : []
@@ -134,7 +134,7 @@ enum DiscoveryTools {
         name: "get_runtime_spec", title: "Runtime manifest",
         description: "The full runtime object (namespaced TrainingRuntime first, else ClusterTrainingRuntime) as JSON and YAML.",
         category: "discovery", risk: .readOnly, idempotent: true,
-        input: Schema.object(["name": Schema.string("Runtime name."),
+        input: Schema.object(["name": Schema.name("Runtime name.", for: .trainingRuntimes),
                               "namespace": Schema.namespace],
                              required: ["name"])
     ) { call in

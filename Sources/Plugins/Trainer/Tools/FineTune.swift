@@ -181,7 +181,7 @@ struct FineTune {
             try api.create(json)
         } catch {
             // Per-job S3 Secrets are ours alone: do not leave them behind.
-            for (secretName, _) in secrets { _ = call.k8s("DELETE", KubePaths.secret(api.namespace, secretName)) }
+            for (secretName, _) in secrets { _ = call.k8s(.delete(.secrets, secretName, namespace: api.namespace)) }
             throw error
         }
         return creationOutput(json, namespace: api.namespace, dryRun: false, extra: extra)

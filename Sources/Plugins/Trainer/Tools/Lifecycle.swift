@@ -5,7 +5,7 @@ enum LifecycleTools {
     static var all: [ToolDefinition] { [deleteJob, suspendJob, resumeJob] }
 
     static let jobInput = Schema.object([
-        "job_id": Schema.string("TrainJob name."),
+        "job_id": Schema.name("TrainJob name.", for: .trainJobs),
         "namespace": Schema.namespace,
     ], required: ["job_id"])
 
@@ -16,7 +16,7 @@ enum LifecycleTools {
     ) { call in
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")
-        let r = call.k8s("DELETE", KubePaths.trainJob(api.namespace, job))
+        let r = call.k8s(.delete(.trainJobs, job, namespace: api.namespace))
         if r.status == 404 {
             throw ToolError("TrainJob \(job) does not exist in namespace \(api.namespace); call list_training_jobs to see the jobs there.",
                             field: "job_id")
@@ -49,8 +49,8 @@ enum LifecycleTools {
         if suspend && JobStatus.terminal.contains(status) {
             throw ToolError("TrainJob \(job) is already \(status); there is nothing to suspend.", field: "job_id")
         }
-        let r = call.k8s("PATCH", KubePaths.trainJob(api.namespace, job), body: suspendPatch(suspend),
-                         contentType: "application/merge-patch+json")
+        let r = call.k8s(.patch(.trainJobs, job, namespace: api.namespace, body: suspendPatch(suspend),
+                                contentType: "application/merge-patch+json"))
         guard r.ok else { throw TrainerAPI.failure(r, doing: "\(suspend ? "suspend" : "resume") TrainJob \(job)") }
         return ToolOutput(["job_id": .string(job), "namespace": .string(api.namespace), "suspended": .bool(suspend)],
                           text: suspend ? "Suspended TrainJob \(job); its pods are stopping." : "Resumed TrainJob \(job).")

@@ -11,7 +11,7 @@ enum MonitoringTools {
         description: "Logs of one step of a TrainJob (node-0 by default; also node-N, dataset-initializer, model-initializer). Tokens that look like credentials are masked.",
         category: "monitoring", risk: .readOnly, idempotent: true,
         input: Schema.object([
-            "job_id": Schema.string("TrainJob name."),
+            "job_id": Schema.name("TrainJob name.", for: .trainJobs),
             "namespace": Schema.namespace,
             "step": Schema.string("Step name.", default: "node-0"),
             "container": Schema.string("Container; default the step name without its index."),
@@ -38,7 +38,7 @@ enum MonitoringTools {
         var query = ["container": container, "limitBytes": String(maxBytes)]
         query["tailLines"] = String(try call.positiveInt("tail_lines") ?? 200)
         if let since = try call.positiveInt("since_seconds") { query["sinceSeconds"] = String(since) }
-        let r = call.k8s("GET", KubePaths.podLog(api.namespace, found.podName), query: query)
+        let r = call.k8s(.get(.pods, found.podName, namespace: api.namespace, subresource: "log", query: query))
         guard r.ok else { throw TrainerAPI.failure(r, doing: "read logs of pod \(found.podName)") }
         let text = r.body.string ?? (r.body.isNull ? "" : r.body.serialized())
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { LogRedaction.redact(String($0)) }
@@ -66,7 +66,7 @@ enum MonitoringTools {
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")
         let details = try api.jobDetails(job)
-        let events = try call.k8sJSON("GET", KubePaths.events(api.namespace))["items"]?.array ?? []
+        let events = try call.k8sJSON(.list(.events, namespace: api.namespace))["items"]?.array ?? []
         let podNames = Set(details.pods.compactMap { $0["metadata"]?["name"]?.string })
         let kept = JobEvents.filter(events, job: job, podNames: podNames)
         return ToolOutput(["job_id": .string(job), "events": .array(kept), "count": .int(kept.count)],
@@ -82,7 +82,7 @@ enum MonitoringTools {
         description: "Watches a TrainJob until it is Complete or Failed, reporting progress as its status changes; stops at timeout_seconds or when cancelled.",
         category: "monitoring", risk: .readOnly, idempotent: true,
         input: Schema.object([
-            "job_id": Schema.string("TrainJob name."),
+            "job_id": Schema.name("TrainJob name.", for: .trainJobs),
             "namespace": Schema.namespace,
             "timeout_seconds": Schema.integer("Give up after this long.", minimum: 1, maximum: 86_400, default: 600),
         ], required: ["job_id"])
@@ -102,8 +102,8 @@ enum MonitoringTools {
         if let ts = details.object["status"]?["trainerStatus"] { progress = TrainingProgress.fromTrainerStatus(ts) }
         let node0 = details.steps.first { $0.name == "node-0" }
         if progress == nil, let node0, node0.status != "Pending" {
-            let r = call.k8s("GET", KubePaths.podLog(api.namespace, node0.podName),
-                             query: ["container": "node", "tailLines": "500"])
+            let r = call.k8s(.get(.pods, node0.podName, namespace: api.namespace, subresource: "log",
+                                  query: ["container": "node", "tailLines": "500"]))
             if r.ok, let text = r.body.string {
                 progress = TrainingProgress.fromLogs(text.split(separator: "\n").map(String.init))
                 if var p = progress, p.etaSeconds == nil, let percent = p.percent, percent > 0, percent < 100,
@@ -155,10 +155,10 @@ struct JobWaiter {
             let remaining = timeout - (currentTime() - start)
             if remaining <= 0 { break }
             if call.isCancelled { cancelled = true; break }
-            let query = ["watch": "true", "fieldSelector": "metadata.name=\(job)",
+            let query = ["fieldSelector": "metadata.name=\(job)",
                          "resourceVersion": object["metadata"]?["resourceVersion"]?.string ?? "0",
                          "timeoutSeconds": String(min(remaining, 30))]
-            let r = call.k8sStream("GET", KubePaths.trainJobs(api.namespace), query: query) { line in
+            let r = call.k8sStream(.watch(.trainJobs, namespace: api.namespace, query: query)) { line in
                 if call.isCancelled { cancelled = true; return false }
                 guard let event = try? JSON.parse(line), let changed = event["object"],
                       changed["metadata"]?["name"]?.string == job else { return true }

@@ -22,14 +22,14 @@ enum SecretStore {
     /// Returns true when it was created. Messages never contain the values.
     @discardableResult
     static func upsert(_ call: ToolCall, namespace: String, name: String, data: [String: String]) throws -> Bool {
-        let created = call.k8s("POST", KubePaths.secrets(namespace), body: manifest(name: name, data: data))
+        let created = call.k8sCreate(.create(.secrets, namespace: namespace, body: manifest(name: name, data: data)))
         if created.ok { return true }
         guard created.status == 409 else {
             throw TrainerAPI.failure(created, doing: "create Secret \(name) in \(namespace)")
         }
         let patch: JSON = ["stringData": .object(data.mapValues { .string($0) })]
-        let updated = call.k8s("PATCH", KubePaths.secret(namespace, name), body: patch,
-                               contentType: "application/merge-patch+json")
+        let updated = call.k8s(.patch(.secrets, name, namespace: namespace, body: patch,
+                                      contentType: "application/merge-patch+json"))
         guard updated.ok else { throw TrainerAPI.failure(updated, doing: "update Secret \(name) in \(namespace)") }
         return false
     }
@@ -44,8 +44,8 @@ enum StorageTools {
         category: "storage", risk: .mutating, idempotent: true, openWorld: false,
         input: Schema.object([
             "token": Schema.string("The HuggingFace access token (hf_...)."),
-            "namespace": Schema.string("Namespace of the Secret; default the current context's namespace."),
-            "secret_name": Schema.string("Name of the Secret.", default: "hf-token"),
+            "namespace": Schema.namespace,
+            "secret_name": Schema.name("Name of the Secret.", K8sResource.secrets.names, default: "hf-token"),
         ], required: ["token"])
     ) { call in
         let token = try call.string("token")
@@ -67,7 +67,7 @@ enum StorageTools {
         category: "runtimes", risk: .mutating,
         input: Schema.object([
             "manifest": Schema.map("The runtime object: apiVersion trainer.kubeflow.org/v1alpha1, kind ClusterTrainingRuntime or TrainingRuntime, metadata, spec."),
-            "namespace": Schema.string("Namespace for a TrainingRuntime; default the current context's namespace."),
+            "namespace": Schema.namespace,
         ], required: ["manifest"])
     ) { call in
         guard let manifest = try call.object("manifest").map(JSON.object) else {
@@ -93,8 +93,9 @@ enum StorageTools {
                             field: "manifest")
         }
         let namespace = try call.optionalString("namespace") ?? call.defaultNamespace
-        let path = kind == "ClusterTrainingRuntime" ? KubePaths.clusterTrainingRuntimes : KubePaths.trainingRuntimes(namespace)
-        let r = call.k8s("POST", path, body: manifest)
+        let r = call.k8sCreate(kind == "ClusterTrainingRuntime"
+            ? .create(.clusterTrainingRuntimes, body: manifest)
+            : .create(.trainingRuntimes, namespace: namespace, body: manifest))
         if r.status == 409 {
             throw ToolError("\(kind) \(name) already exists; delete it first or choose another name.", field: "manifest")
         }
@@ -109,9 +110,9 @@ enum StorageTools {
         description: "Deletes a ClusterTrainingRuntime (scope cluster) or TrainingRuntime (scope namespace). Refuses while TrainJobs still reference it, listing them, unless force is true.",
         category: "runtimes", risk: .destructive,
         input: Schema.object([
-            "name": Schema.string("Runtime name."),
+            "name": Schema.name("Runtime name.", for: .trainingRuntimes),
             "scope": Schema.string("Which kind to delete.", enum: ["cluster", "namespace"], default: "cluster"),
-            "namespace": Schema.string("Namespace of a TrainingRuntime; default the current context's namespace."),
+            "namespace": Schema.namespace,
             "force": Schema.boolean("Delete even if TrainJobs still use it.", default: false),
         ], required: ["name"])
     ) { call in
@@ -123,8 +124,10 @@ enum StorageTools {
         let namespace = try call.optionalString("namespace") ?? call.defaultNamespace
         let kind = scope == "cluster" ? "ClusterTrainingRuntime" : "TrainingRuntime"
         // Jobs anywhere may use a cluster runtime; only the namespace's jobs a namespaced one.
-        let jobsPath = scope == "cluster" ? KubePaths.allTrainJobs : KubePaths.trainJobs(namespace)
-        let jobs = try call.k8sJSON("GET", jobsPath)["items"]?.array ?? []
+        // (Under a namespace allowlist: the allowed namespaces' jobs.)
+        let jobs = scope == "cluster"
+            ? try call.listEverywhere(.trainJobs)
+            : try call.k8sJSON(.list(.trainJobs, namespace: namespace))["items"]?.array ?? []
         let users = jobs.filter {
             $0["spec"]?["runtimeRef"]?["name"]?.string == name
                 && ($0["spec"]?["runtimeRef"]?["kind"]?.string ?? "ClusterTrainingRuntime") == kind
@@ -134,8 +137,9 @@ enum StorageTools {
             throw ToolError("\(kind) \(name) is still used by \(users.count) TrainJob(s): \(users.joined(separator: ", ")). Delete them first, or pass force=true.",
                             field: "force", details: ["jobs": .array(users.map { .string($0) })])
         }
-        let path = scope == "cluster" ? KubePaths.clusterTrainingRuntime(name) : KubePaths.trainingRuntime(namespace, name)
-        let r = call.k8s("DELETE", path)
+        let r = call.k8s(scope == "cluster"
+            ? .delete(.clusterTrainingRuntimes, name)
+            : .delete(.trainingRuntimes, name, namespace: namespace))
         if r.status == 404 {
             throw ToolError("\(kind) \(name) does not exist; call list_training_runtimes to see the runtimes.", field: "name")
         }

@@ -44,8 +44,8 @@ enum TrainingTools {
             "train_on_input": Schema.boolean("Train on the prompt too."),
             "new_system_prompt": Schema.string("System prompt to prepend."),
             "column_map": Schema.map("Rename dataset columns, e.g. {\"input\": \"question\", \"output\": \"answer\"}.", values: ["type": "string"]),
-            "runtime": Schema.string("Runtime to use; default: the backend picks one that fits the model."),
-            "hf_token_secret": Schema.string("Secret holding a HuggingFace token under key \"token\" (see setup_hf_credentials)."),
+            "runtime": Schema.name("Runtime to use; default: the backend picks one that fits the model.", for: .trainingRuntimes),
+            "hf_token_secret": Schema.name("Secret holding a HuggingFace token under key \"token\" (see setup_hf_credentials).", for: .secrets),
             "hf_token": Schema.string("A HuggingFace token; stored in the Secret hf_token_secret (default hf-token), never in the TrainJob."),
             "model_options": sourceOptionsSchema,
             "dataset_options": sourceOptionsSchema,
@@ -69,7 +69,7 @@ enum TrainingTools {
             "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
             "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
             "image": Schema.string("Override the runtime's trainer image."),
-            "runtime": Schema.string("Runtime.", default: "torch-distributed"),
+            "runtime": Schema.name("Runtime.", K8sResource.trainingRuntimes.names, default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
         required: ["func"])
     ) { call in
@@ -112,7 +112,7 @@ enum TrainingTools {
             "command": Schema.array("Override the image's entrypoint.", items: ["type": "string"]),
             "args": Schema.array("Arguments.", items: ["type": "string"]),
             "env": Schema.map("Environment variables.", values: ["type": "string"]),
-            "runtime": Schema.string("Runtime.", default: "torch-distributed"),
+            "runtime": Schema.name("Runtime.", K8sResource.trainingRuntimes.names, default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
         required: ["image"])
     ) { call in

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Kubernetes' naming rules (apimachinery validation), checked by the host on
+/// every structured request whatever the plugin's schema said.
+enum KubeNames {
+    /// Kinds whose names are DNS-1123 labels; every other kind: subdomain.
+    static let labelNamedResources: Set<String> = ["/namespaces", "/services", "trainer.kubeflow.org/trainjobs"]
+
+    private static func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+
+    /// nil when valid; else what is wrong.
+    static func labelProblem(_ s: String, max: Int = 63) -> String? {
+        let b = Array(s.utf8)
+        if b.isEmpty { return "is empty" }
+        if b.count > max { return "has \(b.count) characters (at most \(max))" }
+        guard alnum(b.first!), alnum(b.last!), b.allSatisfy({ alnum($0) || $0 == 0x2D }) else {
+            return "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)"
+        }
+        return nil
+    }
+
+    static func subdomainProblem(_ s: String) -> String? {
+        let b = Array(s.utf8)
+        if b.isEmpty { return "is empty" }
+        if b.count > 253 { return "has \(b.count) characters (at most 253)" }
+        for part in b.split(separator: 0x2E, omittingEmptySubsequences: false) {
+            guard let first = part.first, let last = part.last, alnum(first), alnum(last),
+                part.allSatisfy({ alnum($0) || $0 == 0x2D })
+            else {
+                return "is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)"
+            }
+        }
+        return nil
+    }
+
+    static func nameProblem(_ s: String, groupResource: String) -> String? {
+        labelNamedResources.contains(groupResource) ? labelProblem(s) : subdomainProblem(s)
+    }
+
+    /// resource, subresource: lowercase letters and digits, starting with a letter.
+    static func identifierProblem(_ s: String) -> String? {
+        let b = Array(s.utf8)
+        guard let first = b.first, first >= 0x61 && first <= 0x7A, b.count <= 63, b.allSatisfy(alnum) else {
+            return "must be lowercase letters and digits, starting with a letter"
+        }
+        return nil
+    }
+
+    /// v1, v1alpha1, v2beta3.
+    static func versionProblem(_ s: String) -> String? {
+        let ok = s.range(of: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$", options: .regularExpression) != nil
+        return ok ? nil : "is not an API version like v1 or v1alpha1"
+    }
+}
