@@ -16,38 +16,38 @@ struct KatibEngine: OptimizationEngine {
     }
 
     func create(_ object: JSON, namespace: String, _ call: ToolCall) throws {
-        try send(call, "POST", resource: "experiments", namespace: namespace, body: object)
+        try send(call, .create(Self.experimentResource, namespace: namespace, body: object))
     }
 
     func experiment(_ name: String, namespace: String, _ call: ToolCall) throws -> ExperimentReport {
-        KatibStatus.experiment(try send(call, "GET", resource: "experiments", namespace: namespace, name: name))
+        KatibStatus.experiment(try send(call, .get(Self.experimentResource, name, namespace: namespace)))
     }
 
     func experiments(namespace: String, _ call: ToolCall) throws -> [ExperimentReport] {
-        let list = try send(call, "GET", resource: "experiments", namespace: namespace)
+        let list = try send(call, .list(Self.experimentResource, namespace: namespace))
         return (list["items"]?.array ?? []).map(KatibStatus.experiment)
     }
 
     func trials(_ name: String, namespace: String, _ call: ToolCall) throws -> [TrialReport] {
-        let list = try send(call, "GET", resource: "trials", namespace: namespace,
-                            query: ["labelSelector": "\(Self.experimentLabel)=\(name)"])
+        let list = try send(call, .list(Self.trialResource, namespace: namespace,
+                                         query: ["labelSelector": "\(Self.experimentLabel)=\(name)"]))
         return (list["items"]?.array ?? []).map(KatibStatus.trial)
             .sorted { ($0.phaseRank, $0.name) < ($1.phaseRank, $1.name) }
     }
 
     func delete(_ name: String, namespace: String, _ call: ToolCall) throws {
-        try send(call, "DELETE", resource: "experiments", namespace: namespace, name: name,
-                 body: ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"])
+        var request = K8sRequest.delete(Self.experimentResource, name, namespace: namespace)
+        request.body = ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"]
+        try send(call, request)
     }
 
-    /// The one place this plugin talks to the cluster (structured: resource, namespace, name).
+    static let experimentResource = K8sResource(group: group, version: version, resource: "experiments", kind: "Experiment",
+                                         names: .label)
+    static let trialResource = K8sResource(group: group, version: version, resource: "trials", kind: "Trial")
+
+    /// The one place this plugin talks to the cluster.
     @discardableResult
-    private func send(_ call: ToolCall, _ method: String, resource: String, namespace: String, name: String? = nil,
-                      query: [String: String] = [:], body: JSON? = nil) throws -> JSON {
-        var path = "/apis/\(Self.group)/\(Self.version)/namespaces/\(namespace)/\(resource)"
-        if let name { path += "/\(name)" }
-        return try call.k8sJSON(method, path, query: query, body: body)
-    }
+    private func send(_ call: ToolCall, _ request: K8sRequest) throws -> JSON { try call.k8sJSON(request) }
 }
 
 extension TrialReport {

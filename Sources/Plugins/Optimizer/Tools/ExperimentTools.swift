@@ -9,7 +9,7 @@ enum ExperimentTools {
 
     static var all: [ToolDefinition] { [createExperiment, getExperimentStatus, listExperiments, getExperimentTrials, deleteExperiment] }
 
-    static let nameArgument = Schema.string("The experiment's name.")
+    static let nameArgument = Schema.name("The experiment's name.", for: KatibEngine.experimentResource)
 
     // MARK: create_experiment
 
@@ -29,7 +29,7 @@ enum ExperimentTools {
             "num_trials": Schema.integer("Trials to run in all.", minimum: 1, default: ExperimentRequest.defaultTrials),
             "parallel_trials": Schema.integer("Trials running at once.", minimum: 1, default: 1),
             "max_failed_trials": Schema.integer("Stop the experiment after this many failed trials.", minimum: 0),
-            "name": Schema.string("Experiment name (at most 40 characters); default tune-<function or model>-<5 random characters>."),
+            "name": Schema.name("Experiment name (at most 40 characters); default tune-<function or model>-<5 random characters>.", for: KatibEngine.experimentResource),
             "namespace": Schema.namespace,
             "dry_run": Schema.boolean("Build, check and return the Experiment without creating it.", default: false),
         ], required: ["search_space", "trial_template"])
