@@ -10,3 +10,6 @@ _Static_assert(offsetof(kfmcp_host_v1, struct_size) == 0, "struct_size first");
 
 /* One symbol so the object file is not empty. */
 const unsigned kfmcp_abi_major_built = KFMCP_ABI_MAJOR;
+
+/* ABI 1.1's first appended manifest field sits right after the 1.0 struct. */
+_Static_assert(offsetof(kfmcp_manifest_v1, instructions) == KFMCP_MANIFEST_V1_0_SIZE, "instructions appended after 1.0");

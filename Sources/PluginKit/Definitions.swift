@@ -13,9 +13,13 @@ public enum Risk: UInt32, Sendable {
 public struct ToolOutput: Sendable {
     public var result: JSON
     public var text: String?
-    public init(_ result: JSON, text: String? = nil) {
+    /// During a preview (dry run) of a tool that needs confirmation: what the
+    /// real call would do, in one line the person confirms (ABI 1.1 "summary").
+    public var summary: String?
+    public init(_ result: JSON, text: String? = nil, summary: String? = nil) {
         self.result = result
         self.text = text
+        self.summary = summary
     }
 }
 
@@ -96,11 +100,18 @@ public struct PluginDefinition: Sendable {
     public var description: String
     public var tools: [ToolDefinition]
     public var backends: [BackendDefinition]
+    /// Text for the model about these tools (order, first steps); the host
+    /// joins every plugin's into MCP `instructions` (ABI 1.1).
+    public var instructions: String?
+    /// Cluster-scoped "group/resource" the tools read without a namespace
+    /// (manifest cluster_scoped_reads): allowed under namespace allowlists.
+    public var clusterScopedReads: [String]
     public var onLoad: (@Sendable (PluginHost) -> Void)?
     public var onShutdown: (@Sendable () -> Void)?
 
     public init(id: String, version: String, description: String,
                 tools: [ToolDefinition], backends: [BackendDefinition] = [],
+                instructions: String? = nil, clusterScopedReads: [String] = [],
                 onLoad: (@Sendable (PluginHost) -> Void)? = nil,
                 onShutdown: (@Sendable () -> Void)? = nil) {
         self.id = id
@@ -108,6 +119,8 @@ public struct PluginDefinition: Sendable {
         self.description = description
         self.tools = tools
         self.backends = backends
+        self.instructions = instructions
+        self.clusterScopedReads = clusterScopedReads
         self.onLoad = onLoad
         self.onShutdown = onShutdown
     }

@@ -64,9 +64,18 @@ final class ExportedPlugin: @unchecked Sendable {
             backend_count: UInt32(d.backends.count), backends: UnsafePointer(backends),
             invoke: exportedInvoke, backend_invoke: d.backends.isEmpty ? nil : exportedBackendInvoke,
             free_result: exportedFree, shutdown: exportedShutdown,
-            reserved: (nil, nil, nil, nil)))
+            reserved: (nil, nil, nil, nil),
+            instructions: cString(d.instructions),
+            cluster_scoped_reads: cString(JSON.array(clusterScopedReads(d).map { .string($0) }).serialized())))
         return m
     }
+}
+
+/// What the plugin declares plus the cluster-scoped, non-core kinds of
+/// PluginKit's own catalog (K8sResource), which any tool may list.
+private func clusterScopedReads(_ d: PluginDefinition) -> [String] {
+    let catalog = [K8sResource.clusterTrainingRuntimes].map { "\($0.group)/\($0.resource)" }
+    return catalog + d.clusterScopedReads.filter { !catalog.contains($0) }
 }
 
 #if compiler(>=6.3)
@@ -131,6 +140,7 @@ private let exportedInvoke: @convention(c) (
         let output = try definition.handler(toolCall)
         var answer: JSON = ["result": output.result]
         if let text = output.text { answer["text"] = .string(text) }
+        if let summary = output.summary { answer["summary"] = .string(summary) }
         return answer
     }
 }

@@ -199,13 +199,23 @@ public struct ToolCall: @unchecked Sendable {
         return response.body
     }
 
-    /// Call a backend operation through the host (whichever plugin provides it).
-    /// Throws ToolError when the backend is unknown or the operation failed.
+    /// Call a provider operation through the host (whichever plugin provides
+    /// it; a fine-tuning backend is one kind of provider). Throws ToolError
+    /// when no plugin provides `id` (naming the loaded ones) or the operation failed.
     public func callBackend(_ id: String, _ op: String, _ input: JSON) throws -> JSON {
+        var rc = KFMCP_ERR_INTERNAL
         let answer = hostJSON { out in
-            raw.pointee.call_backend?(raw, call, id, op, input.serialized(), &out) ?? KFMCP_ERR_INTERNAL
+            rc = raw.pointee.call_backend?(raw, call, id, op, input.serialized(), &out) ?? KFMCP_ERR_INTERNAL
+            return rc
         }
-        guard let answer else { throw ToolError("The host could not call backend \(id).") }
+        guard let answer else {
+            if rc == KFMCP_ERR_UNKNOWN {
+                let loaded = listBackends().compactMap { $0["id"]?.string }
+                throw ToolError("No loaded plugin provides '\(id)'; loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")).",
+                                field: "backend")
+            }
+            throw ToolError("The host could not call \(id) (code \(rc)).")
+        }
         if let error = answer["error"] {
             throw ToolError(error["message"]?.string ?? "backend \(id) failed", field: error["field"]?.string,
                             details: error["details"])
@@ -231,9 +241,13 @@ public struct ToolCall: @unchecked Sendable {
         return answer["result"] ?? .null
     }
 
-    /// The loaded backends: [{id,title,version,plugin,capabilities}].
-    public func listBackends() -> [JSON] {
-        hostJSON { out in raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL }?.array ?? []
+    /// The loaded providers: [{id,kind,title,version,plugin,capabilities}].
+    /// `kind` keeps those of one kind; an ABI 1.0 host's entries have no
+    /// "kind" and are all fine-tuning backends.
+    public func listBackends(kind: String? = nil) -> [JSON] {
+        let all = hostJSON { out in raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL }?.array ?? []
+        guard let kind else { return all }
+        return all.filter { ($0["kind"]?.string ?? KFMCP_PROVIDER_FINETUNE_BACKEND) == kind }
     }
 
     // MARK: Plumbing

@@ -63,12 +63,19 @@ import Testing
         func denial(_ method: String, _ path: String, risk: ToolRisk = .destructive, _ p: Policy? = nil) -> String? {
             let spec = ToolSpec(name: "t", title: "t", description: "", category: "c", risk: risk, idempotent: false,
                                 openWorld: false, inputSchema: ["type": "object"], outputSchema: nil, pluginID: "p")
-            return ClusterGuard.denial(ClusterRequest(method: method, path: path), policy: p ?? policy, tool: spec, pluginID: "p")
+            return ClusterGuard.denial(ClusterRequest(method: method, path: path), policy: p ?? policy, tool: spec, pluginID: "p",
+                                       clusterReads: ["trainer.kubeflow.org/clustertrainingruntimes"])
         }
         #expect(denial("GET", "/api/v1/namespaces/dev/pods") == nil)
         #expect(denial("GET", "/api/v1/namespaces/prod/secrets") != nil)
         #expect(denial("GET", "/api/v1/secrets") != nil)  // all namespaces under an allowlist
         #expect(denial("GET", "/api/v1/nodes") == nil)
+        // Cluster-scoped reads plugins may declare: never core or k8s.io kinds.
+        #expect(ClusterGuard.isDeclarableClusterRead("trainer.kubeflow.org/clustertrainingruntimes"))
+        #expect(!ClusterGuard.isDeclarableClusterRead("/secrets"))
+        #expect(!ClusterGuard.isDeclarableClusterRead("apps/deployments"))
+        #expect(!ClusterGuard.isDeclarableClusterRead("rbac.authorization.k8s.io/clusterroles"))
+        #expect(!ClusterGuard.isDeclarableClusterRead("a.b/x/y"))
         #expect(denial("GET", "/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes") == nil)
         #expect(denial("GET", "/api/v1/namespaces/prod") != nil)
         #expect(denial("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") == nil)

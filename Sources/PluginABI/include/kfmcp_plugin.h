@@ -1,9 +1,11 @@
 /*
  * kfmcp_plugin.h — the whole contract between the kubeflow-mcp host and its plugins.
  *
- * ABI 1.1 (1.0 plus structured Kubernetes requests). A plugin is a shared library that exports exactly one symbol:
+ * ABI 1.1 (1.0 plus structured Kubernetes requests, manifest instructions and
+ * tool-provided confirmation summaries). A plugin is a shared library that
+ * exports exactly one symbol, declared below so the compiler checks it:
  *
- *     const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host);
+ *     KFMCP_EXPORT const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host);
  *
  * The host dlopen()s the library with RTLD_NOW | RTLD_LOCAL, looks the symbol up,
  * calls it once, validates the manifest it returns, and serves the tools it lists.
@@ -14,11 +16,65 @@
  *   - Pure C, no bool, no bitfields, no enums in structs (their size is the
  *     compiler's choice); explicit padding so `-Wall -Wpadded` is clean.
  *   - Every struct begins with `uint32_t struct_size`. Fields are only ever
- *     appended; a reader checks struct_size before touching a newer field.
- *     Reserved slots must be zero/NULL.
+ *     appended; a reader checks struct_size before touching a newer field
+ *     (KFMCP_HAS_FIELD below). Reserved slots must be zero/NULL.
  *   - Compatible additions bump KFMCP_ABI_MINOR; anything else bumps
  *     KFMCP_ABI_MAJOR and renames the entry symbol. The host refuses a manifest
  *     whose abi_major differs from its own, naming both versions.
+ *   - A plugin checks the host the same way in its entry: host->struct_size at
+ *     least KFMCP_HOST_V1_0_SIZE and host->abi_major == KFMCP_ABI_MAJOR, else
+ *     it returns NULL (the host then names the plugin and the reason).
+ *
+ * WHEN A FUNCTION MAY BE CALLED — every function pointer carries tags:
+ *   [entry]      during kfmcp_plugin_entry_v1 (which runs once, alone).
+ *   [call]       while a tool or backend call is in flight, i.e. between the
+ *                start and the return of the invoke()/backend_invoke() whose
+ *                kfmcp_call you pass. A service that takes a kfmcp_call returns
+ *                KFMCP_ERR_NO_CALL for a NULL one.
+ *   [any thread] from any thread, also threads the plugin started itself, and
+ *                concurrently with other calls (the host locks what it shares).
+ *   [once]       exactly once, alone, on one thread (entry and shutdown).
+ * A function without [entry] must not be called during entry; one without
+ * [any thread] only on the thread the host called the plugin on.
+ *
+ * RETURN CODES — one rule for every host service:
+ *   KFMCP_OK means the service wrote its answer to *out (host-allocated,
+ *   release with host->free). An answer can itself say "no" with a sentence a
+ *   person can act on: a policy refusal, an HTTP error, a backend's or tool's
+ *   own error are answers ({"error":{...}} or {"status":0,"error":{...}}),
+ *   never codes, because the sentence must reach the user. Read the answer.
+ *   A non-zero code means the request could not be made at all and *out is
+ *   NULL (nothing to free):
+ *     KFMCP_ERR_NO_CALL   the kfmcp_call is NULL (a [call] service outside a call);
+ *     KFMCP_ERR_BAD_INPUT a required argument is NULL, or JSON text is not JSON;
+ *     KFMCP_ERR_UNKNOWN   no loaded tool or provider has that name/id;
+ *     KFMCP_ERR_INTERNAL  anything else (e.g. out is NULL).
+ *   KFMCP_ERR_DENIED is never returned by the host: refusals are answers.
+ *   The plugin's invoke()/backend_invoke() follow the same rule in the other
+ *   direction: KFMCP_OK with a result or a tool error, non-zero only for a
+ *   protocol failure (unknown tool, unparsable json_in).
+ *
+ * WHAT THE HOST DOES AROUND invoke() — read before writing a tool:
+ *   - Arguments reach invoke() only after the host checked the tool is visible
+ *     under the policy and validated them against input_schema.
+ *   - `confirm` is reserved: unless a tool declares a `confirm` property
+ *     itself, the host adds it to the listed schema of tools that need a
+ *     person's confirmation and removes it before invoke(); a tool never sees it.
+ *   - Tools declared KFMCP_RISK_EXPENSIVE or KFMCP_RISK_DESTRUCTIVE (and any
+ *     tool the policy says needs confirmation) are invoked TWICE with the same
+ *     arguments: first as a preview, where call_context says "dry_run":true and
+ *     every writing Kubernetes request is sent with dryRun=All (validated by
+ *     the API server, never stored, recorded for the person to see); then, only
+ *     after a person confirmed (MCP elicitation, or `confirm:true` on a second
+ *     client call), for real. Do the same thing both times: do not create
+ *     anything outside host services during the preview. The preview's
+ *     optional "summary" (see invoke) is the line the person is shown.
+ *   - Every create (POST) of an object is stamped by the host with the owner
+ *     annotation "kubeflow-mcp.kubeflow.org/owner" and the label
+ *     "kubeflow-mcp.kubeflow.org/owner-hash"; under own-objects policies only
+ *     objects carrying the caller's stamp can be changed or deleted. Do not
+ *     set these keys yourself; they are overwritten.
+ *   - Results are redacted (secrets) and audited by the host.
  *
  * MEMORY OWNERSHIP — whoever allocates, frees; nobody calls the other side's free():
  *   - Strings passed *into* a callback (json_in, tool names, messages) are
@@ -34,12 +90,9 @@
  *     A kfmcp_call pointer is valid only during the invoke()/backend_invoke() it
  *     was passed to; never keep it.
  *
- * THREADING:
- *   - kfmcp_plugin_entry_v1() and shutdown() run once each, alone, on one thread.
- *   - invoke() and backend_invoke() may run concurrently on many threads; each call
- *     runs on a thread the host dedicates to it, so blocking there is allowed.
- *   - Host services are thread-safe. During entry only log() and plugin_config()
- *     may be called (there is no call yet); every other service needs a call.
+ * THREADING: see the tags. invoke() and backend_invoke() may run concurrently
+ * on many threads; each call runs on a thread the host dedicates to it, so
+ * blocking there is allowed.
  *
  * LIFETIME: the host never dlclose()s a plugin (unloading a Swift or Rust runtime
  * and touching its types later crashes). At exit it calls shutdown() once.
@@ -50,6 +103,7 @@
 #ifndef KFMCP_PLUGIN_H
 #define KFMCP_PLUGIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -99,7 +153,18 @@ enum {
 #define KFMCP_ERR_BAD_INPUT 2  /* json_in is not the JSON this function takes          */
 #define KFMCP_ERR_INTERNAL  3  /* anything else; *json_out may hold {"error":{...}}    */
 #define KFMCP_ERR_NO_CALL   4  /* a host service used outside a call                   */
-#define KFMCP_ERR_DENIED    5  /* the host's policy refused the request                */
+#define KFMCP_ERR_DENIED    5  /* reserved: never returned; refusals are answers        */
+
+/* Export and visibility of the entry point. */
+#if defined(_WIN32)
+#define KFMCP_EXPORT __declspec(dllexport)
+#else
+#define KFMCP_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Did the writer of *PTR (a TYPE) have FIELD? Read an appended field only then. */
+#define KFMCP_HAS_FIELD(PTR, TYPE, FIELD) \
+    ((size_t)(PTR)->struct_size >= offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
 
 /* An in-flight tool call. Opaque; owned by the host; valid during one invoke. */
 typedef struct kfmcp_call kfmcp_call;
@@ -117,21 +182,25 @@ struct kfmcp_host_v1 {
     const char *host_version;  /* e.g. "0.1.0"; static                        */
     void *host_data;           /* the host's own; plugins must not touch it   */
 
-    /* A line on the host's log (stderr, and MCP notifications/message when the
-     * client asked for them). Allowed during entry. `message` is borrowed.
+    /* [entry] [call] [any thread]
+     * A line on the host's log (stderr, and MCP notifications/message when the
+     * client asked for them). `message` is borrowed.
      * The host redacts secrets before writing. */
     void (*log)(const kfmcp_host_v1 *host, uint32_t level, const char *message);
 
-    /* Report progress of `call`: fraction in [0,1], or negative when unknown.
+    /* [call] [any thread]
+     * Report progress of `call`: fraction in [0,1], or negative when unknown.
      * Becomes an MCP notifications/progress if the client sent a progressToken. */
     void (*progress)(const kfmcp_host_v1 *host, kfmcp_call *call,
                      double fraction, const char *message);
 
-    /* Non-zero once the client cancelled `call` (MCP notifications/cancelled) or
+    /* [call] [any thread]
+     * Non-zero once the client cancelled `call` (MCP notifications/cancelled) or
      * the host is shutting down. Long operations poll it and return early. */
     int32_t (*is_cancelled)(const kfmcp_host_v1 *host, kfmcp_call *call);
 
     /*
+     * [call] [any thread]
      * One Kubernetes REST request through the host's authenticated client.
      * The host validates it, applies policy (namespace allowlist, read-only,
      * own objects, the calling tool's declared risk), stamps the owner into
@@ -190,17 +259,21 @@ struct kfmcp_host_v1 {
      *                         "message":"a sentence a person can act on",
      *                         "field":"name"}}     (BadRequest: the request field at fault)
      *   For HTTP errors, "error" is also set, derived from the Status body.
-     * Returns KFMCP_OK whenever *response_json was written.
+     * Returns KFMCP_OK whenever *response_json was written (also for refusals
+     * and HTTP errors); KFMCP_ERR_NO_CALL for a NULL call, KFMCP_ERR_BAD_INPUT
+     * when request_json is NULL or not JSON (then *response_json is NULL).
      */
     int32_t (*k8s_request)(const kfmcp_host_v1 *host, kfmcp_call *call,
                            const char *request_json, char **response_json);
 
     /*
+     * [call] [any thread]
      * A streamed Kubernetes request (watch=true, pods/log?follow=true). Same
      * request_json as k8s_request. on_line is called on the calling thread for
      * each line of the body (a watch event, or a log line), borrowed; returning
      * non-zero from on_line stops the stream. When the stream ends the host
      * writes the same response shape as k8s_request, without "body".
+     * Return codes as k8s_request; KFMCP_ERR_BAD_INPUT also for a NULL on_line.
      */
     int32_t (*k8s_stream)(const kfmcp_host_v1 *host, kfmcp_call *call,
                           const char *request_json,
@@ -208,36 +281,49 @@ struct kfmcp_host_v1 {
                           void *user_data, char **response_json);
 
     /*
-     * Call an operation of a fine-tuning backend, whichever plugin provides it.
+     * [call] [any thread]
+     * Call an operation of a provider (see PROVIDERS below; a fine-tuning
+     * backend is one kind), whichever plugin provides it.
      * backend_id: e.g. "torchtune"; op: e.g. "build_trainer", "estimate".
-     * *json_out is host-allocated (release with host->free) and holds the
-     * backend's answer, or {"error":{"message":...}} when there is no such
-     * backend (the message lists the loaded ones). Returns KFMCP_OK when
-     * *json_out was written.
+     * json_in: the operation's input object (borrowed).
+     * Returns KFMCP_OK with *json_out (host-allocated, release with host->free)
+     * holding the provider's answer, {"result":…} or {"error":{"message":…}};
+     * KFMCP_ERR_UNKNOWN when no loaded plugin provides backend_id (list them
+     * with list_backends to tell the user), KFMCP_ERR_NO_CALL for a NULL call,
+     * KFMCP_ERR_BAD_INPUT when json_in is not JSON. An operation the provider
+     * does not know is an answer: {"error":{"message":"... does not know ..."}}.
      */
     int32_t (*call_backend)(const kfmcp_host_v1 *host, kfmcp_call *call,
                             const char *backend_id, const char *op,
                             const char *json_in, char **json_out);
 
-    /* The loaded backends as a JSON array of
-     * {"id","title","version","plugin","capabilities":{...}}; host-allocated. */
+    /* [entry] [call] [any thread]
+     * The loaded providers as a JSON array of
+     * {"id","kind","title","version","plugin","capabilities":{...}};
+     * host-allocated. During entry it lists only the plugins loaded so far. */
     int32_t (*list_backends)(const kfmcp_host_v1 *host, char **json_out);
 
-    /* This plugin's settings from its plugins.d YAML entry, as a JSON object
-     * ({} when none); host-allocated. Allowed during entry. */
+    /* [entry] [call] [any thread]
+     * This plugin's settings from its plugins.d YAML entry, as a JSON object
+     * ({} when none); host-allocated. */
     int32_t (*plugin_config)(const kfmcp_host_v1 *host, char **json_out);
 
-    /* Facts about the call's context, host-allocated JSON:
+    /* [call] [any thread]
+     * Facts about the call's context, host-allocated JSON:
      * {"namespace":"<default namespace>", "user":"<identity>",
      *  "persona":"<name or null>", "allowed_namespaces":[...] or null,
-     *  "read_only":false, "tool":"<tool name>"} */
+     *  "read_only":false, "tool":"<tool name>",
+     *  "dry_run":false}   (true during the preview run of a tool that needs
+     *                      confirmation; see WHAT THE HOST DOES above) */
     int32_t (*call_context)(const kfmcp_host_v1 *host, kfmcp_call *call,
                             char **json_out);
 
-    /* Release a buffer a host service allocated. NULL is allowed. */
+    /* [entry] [call] [any thread]
+     * Release a buffer a host service allocated. NULL is allowed. */
     void (*free)(const kfmcp_host_v1 *host, void *ptr);
 
-    /* Growth without an ABI break: look up an extension by id with its version
+    /* [entry] [call] [any thread]
+     * Growth without an ABI break: look up an extension by id with its version
      * in it, e.g. "kfmcp.secrets/1". NULL when the host lacks it. */
     const void *(*get_extension)(const kfmcp_host_v1 *host, const char *id);
 
@@ -247,12 +333,14 @@ struct kfmcp_host_v1 {
 /* ---- Extensions (host->get_extension) ------------------------------------- */
 
 /*
- * "kfmcp.tools/1": call another plugin's tool from inside a call, e.g. a
+ * "kfmcp.tools/1": call_tool is [call] [any thread].
+ * Call another plugin's tool from inside a call, e.g. a
  * training tool running the planner's check_prerequisites before it creates
  * anything. The host validates the arguments and applies policy as for a
  * client's call (no confirmation step: the outer call owns that).
  * *json_out is host-allocated (host->free): {"result":…} or {"error":{…}}.
- * Returns KFMCP_ERR_UNKNOWN when no loaded tool has that name.
+ * The inner call inherits the outer call's dry_run.
+ * Returns KFMCP_ERR_UNKNOWN when no loaded tool has that name (*json_out NULL).
  */
 #define KFMCP_EXT_TOOLS "kfmcp.tools/1"
 
@@ -278,14 +366,31 @@ typedef struct kfmcp_tool_v1 {
     const char *output_schema;   /* JSON Schema of "result", or NULL             */
 } kfmcp_tool_v1;
 
-/* One fine-tuning backend (torchtune, trl, unsloth, third-party ones). */
+/*
+ * PROVIDERS. A kfmcp_backend_v1 entry declares a provider: a named service
+ * other plugins call through call_backend(id, op, json) without knowing which
+ * plugin implements it. Its kind is capabilities_json's "kind", an id with a
+ * version, e.g. "kfmcp.provider/finetune-backend/1" (the default when "kind"
+ * is absent, so every ABI 1.0 backend is a fine-tuning backend); another kind
+ * (an optimizer algorithm, a storage provider) needs no new ABI field. The
+ * host only routes: it checks ids are unique and never reads the operations.
+ * Callers pick providers of the kind they speak from list_backends.
+ *
+ * The fine-tuning backend contract (kind "kfmcp.provider/finetune-backend/1":
+ * operations "build_trainer" and "estimate", every field, type and
+ * nullability) is in docs/finetune-backend.md beside this header's project.
+ */
+#define KFMCP_PROVIDER_FINETUNE_BACKEND "kfmcp.provider/finetune-backend/1"
+
+/* One provider, e.g. a fine-tuning backend (torchtune, trl, unsloth, third-party ones). */
 typedef struct kfmcp_backend_v1 {
     uint32_t struct_size;           /* sizeof(kfmcp_backend_v1)                  */
     uint32_t reserved0;             /* 0                                         */
     const char *id;                 /* [a-z][a-z0-9_-]*, unique across plugins   */
     const char *title;
     const char *version;
-    /* JSON object: {"methods":["lora","qlora","full"], "model_families":[...],
+    /* JSON object: {"kind":"kfmcp.provider/finetune-backend/1" (optional),
+     * for a fine-tuning backend: "methods":["lora","qlora","full"], "model_families":[...],
      * "multi_node":true, "memory_factor":1.0,
      * "runtime_selector":{"framework":"torchtune", "fallback_runtime":...,
      *                     "image":...}} */
@@ -307,9 +412,14 @@ typedef struct kfmcp_manifest_v1 {
     const kfmcp_backend_v1 *backends;
 
     /*
+     * [call] [any thread]
      * Run one tool. tool and json_in (the validated arguments object) are
      * borrowed. On KFMCP_OK, *json_out is plugin-allocated JSON, one of:
-     *   {"result":<any JSON>, "text":"optional one-line summary"}
+     *   {"result":<any JSON>, "text":"optional one-line summary",
+     *    "summary":"optional: during a preview (dry_run), what the real call
+     *               would do, in a line a person confirms, e.g. \"2 nodes ×
+     *               8 GPUs for job x\" (ABI 1.1; the host shows it under the
+     *               list of Kubernetes writes the preview recorded)"}
      *   {"error":{"message":"a sentence naming the field/object and the fix",
      *             "field":"optional argument name"}}
      * A non-zero return is a protocol failure (unknown tool, unparsable input).
@@ -317,19 +427,35 @@ typedef struct kfmcp_manifest_v1 {
     int32_t (*invoke)(const char *tool, const char *json_in,
                       kfmcp_call *call, char **json_out);
 
-    /* Run a backend operation ("build_trainer", "estimate", ...). Same rules as
-     * invoke. NULL when backend_count is 0. */
+    /* [call] [any thread]
+     * Run a provider operation ("build_trainer", "estimate", ...). Same rules as
+     * invoke: an unknown backend_id is KFMCP_ERR_UNKNOWN, an unknown op an
+     * answer {"error":{"message":...}}. NULL when backend_count is 0. */
     int32_t (*backend_invoke)(const char *backend_id, const char *op,
                               const char *json_in, kfmcp_call *call,
                               char **json_out);
 
-    /* Release a *json_out this plugin wrote. */
+    /* [any thread] Release a *json_out this plugin wrote. */
     void (*free_result)(char *json_out);
 
-    /* Called once at host exit, alone. May be NULL. */
+    /* [once] Called at host exit, alone. May be NULL. */
     void (*shutdown)(void);
 
     void *reserved[4];           /* NULL */
+
+    /* ---- ABI 1.1 (read only when KFMCP_HAS_FIELD) ---- */
+    /* Text for the model about this plugin's tools (which to call first, in
+     * what order), or NULL. The host joins every plugin's instructions into
+     * the MCP initialize result's "instructions", in load order. */
+    const char *instructions;
+    /* JSON array of "group/resource" naming cluster-scoped resources this
+     * plugin's tools read without a namespace, e.g.
+     * ["example.org/clusterwidgets"], or NULL. Under a namespace allowlist
+     * the host refuses requests that name no namespace (they could read every
+     * namespace) except reviews, nodes, namespaces and these, read-only. Only
+     * groups with a '.' outside k8s.io are accepted: a plugin cannot open a
+     * core resource. The host's domain knowledge comes from plugins this way. */
+    const char *cluster_scoped_reads;
 } kfmcp_manifest_v1;
 
 #if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
@@ -348,6 +474,18 @@ KFMCP_STATIC_ASSERT(sizeof(kfmcp_tools_ext_v1) >= KFMCP_TOOLS_EXT_V1_0_SIZE, "kf
 
 /* The entry point's type, for hosts that look it up with dlsym. */
 typedef const kfmcp_manifest_v1 *(*kfmcp_plugin_entry_v1_fn)(const kfmcp_host_v1 *host);
+
+/*
+ * [entry] [once] The one symbol a plugin exports. Define it with KFMCP_EXPORT
+ * so the compiler checks it against this prototype:
+ *     KFMCP_EXPORT const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) { ... }
+ * Return NULL to refuse the host (too old, other major). Define
+ * KFMCP_NO_ENTRY_PROTOTYPE before including this header in a host, or in a
+ * language whose importer would clash with its own definition of the symbol.
+ */
+#ifndef KFMCP_NO_ENTRY_PROTOTYPE
+KFMCP_EXPORT const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host);
+#endif
 
 #ifdef __cplusplus
 }

@@ -11,20 +11,19 @@ public final class MCPServer: @unchecked Sendable {
     private let notificationLevel = NotificationLevel()
     private let clientCanElicit = Flag()
 
-    public static let instructions = """
-        Kubeflow MCP server: train and fine-tune models on Kubeflow Trainer (TrainJobs).
-        Fine-tuning: get_cluster_resources → estimate_resources(model, method) → fine_tune(model, dataset, …) → get_training_progress(job_id).
-        Custom training: get_cluster_resources → run_custom_training(func, func_args, …) → get_training_logs(job_id).
-        Container training: run_container_job(image, …) → wait_for_completion(job_id).
-        Tools return data and actions; they do not decide for you.
-        """
+    /// The plugins' instructions (ABI 1.1 manifest field), in load order,
+    /// under one host line.
+    static func instructions(_ registry: PluginRegistry) -> String {
+        (["Tools return data and actions; they do not decide for you."]
+            + registry.plugins.compactMap(\.instructions)).joined(separator: "\n")
+    }
 
     public init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
         self.runtime = runtime
         self.transport = transport
         self.server = Server(
             name: "kubeflow-mcp", version: KubeflowMCPVersion.current,
-            instructions: MCPServer.instructions,
+            instructions: MCPServer.instructions(runtime.registry),
             capabilities: .init(logging: .init(), tools: .init(listChanged: false)))
     }
 

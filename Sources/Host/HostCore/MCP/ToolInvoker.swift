@@ -161,12 +161,15 @@ public final class ToolInvoker: Sendable {
         switch preview {
         case .failure(let f): return ["preview": true, "tool": .string(tool), "note": .string("the dry run failed: \(f.message)")]
         case .success(let answer):
-            return ["preview": true, "tool": .string(tool), "would_send": answer["requests"] ?? [],
-                    "result_of_dry_run": answer["result"] ?? .null]
+            var json: JSON = ["preview": true, "tool": .string(tool), "would_send": answer["requests"] ?? [],
+                              "result_of_dry_run": answer["result"] ?? .null]
+            if let summary = answer["summary"]?.string { json["summary"] = .string(summary) }  // the plugin's words
+            return json
         }
     }
 
-    /// A short summary for the user: what would be created or deleted, and GPUs.
+    /// A short summary for the user: what would be created or deleted, then
+    /// the plugin's own summary of its preview (the host knows no domain).
     static func confirmationMessage(tool: String, preview: JSON) -> String {
         var lines = ["\(tool) wants to:"]
         for write in preview["would_send"]?.array ?? [] {
@@ -174,15 +177,10 @@ public final class ToolInvoker: Sendable {
             let path = write["path"]?.string ?? "?"
             let name = write["body"]?["metadata"]?["name"]?.string.map { " \($0)" } ?? ""
             let verb = ["POST": "create", "DELETE": "delete", "PATCH": "change", "PUT": "replace"][method] ?? method
-            var line = "- \(verb) \(path)" + (method == "POST" ? name : "")
-            if let trainer = write["body"]?["spec"]?["trainer"] {
-                let nodes = trainer["numNodes"]?.int ?? 1
-                let gpus = trainer["resourcesPerNode"]?["limits"]?["nvidia.com/gpu"]?.double
-                if let gpus { line += " (\(nodes) node(s) × \(Int(gpus)) GPU)" }
-            }
-            lines.append(line)
+            lines.append("- \(verb) \(path)" + (method == "POST" ? name : ""))
         }
         if lines.count == 1 { lines.append("- (no Kubernetes change was recorded by the dry run)") }
+        if let summary = preview["summary"]?.string { lines.append(summary) }
         lines.append("Proceed?")
         return Redactor.redact(lines.joined(separator: "\n"))
     }

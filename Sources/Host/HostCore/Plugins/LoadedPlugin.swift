@@ -2,31 +2,49 @@ import Foundation
 import KFJSON
 import PluginABI
 
-/// A plugin the host accepted: its manifest, the host struct it was given, and
-/// the tools and backends copied out of the manifest.
+/// The manifest's functions, read once field by field (see ABIStruct).
+struct PluginFunctions: @unchecked Sendable {
+    typealias Invoke = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, OpaquePointer?,
+                                       UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+    typealias BackendInvoke = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+                                              OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+    var invoke: Invoke?
+    var backendInvoke: BackendInvoke?
+    var freeResult: (@convention(c) (UnsafeMutablePointer<CChar>?) -> Void)?
+    var shutdown: (@convention(c) () -> Void)?
+}
+
+/// A plugin the host accepted: its functions, the host struct it was given,
+/// and the tools and backends copied out of the manifest.
 public final class LoadedPlugin: @unchecked Sendable {
     public let id: String
     public let path: String
     public let tools: [ToolSpec]
     public let backends: [BackendSpec]
-    let manifest: UnsafePointer<kfmcp_manifest_v1>
+    /// ABI 1.1 manifest instructions for the model, when the plugin has some.
+    public let instructions: String?
+    /// ABI 1.1: cluster-scoped "group/resource" its tools read (checked).
+    public let clusterScopedReads: [String]
+    let functions: PluginFunctions
     /// Lives until the process exits (the plugin may keep it; we never unload).
     let host: UnsafeMutablePointer<kfmcp_host_v1>
 
     init(id: String, path: String, tools: [ToolSpec], backends: [BackendSpec],
-         manifest: UnsafePointer<kfmcp_manifest_v1>, host: UnsafeMutablePointer<kfmcp_host_v1>) {
+         instructions: String?, clusterScopedReads: [String], functions: PluginFunctions, host: UnsafeMutablePointer<kfmcp_host_v1>) {
         self.id = id
         self.path = path
         self.tools = tools
         self.backends = backends
-        self.manifest = manifest
+        self.instructions = instructions
+        self.clusterScopedReads = clusterScopedReads
+        self.functions = functions
         self.host = host
     }
 
     /// Run one tool on the calling thread. Returns the plugin's answer JSON
     /// ({"result":…} or {"error":…}), or a protocol failure sentence.
     func invoke(tool: String, arguments: JSON, call: CallState) -> Result<JSON, PluginCallFailure> {
-        guard let invoke = manifest.pointee.invoke else { return .failure(.init("has no invoke function")) }
+        guard let invoke = functions.invoke else { return .failure(.init("has no invoke function")) }
         return call.withPointer { callPointer in
             var out: UnsafeMutablePointer<CChar>?
             let rc = invoke(tool, arguments.serialized(), callPointer, &out)
@@ -35,7 +53,7 @@ public final class LoadedPlugin: @unchecked Sendable {
     }
 
     func invokeBackend(id backendID: String, op: String, input: JSON, call: CallState) -> Result<JSON, PluginCallFailure> {
-        guard let invoke = manifest.pointee.backend_invoke else { return .failure(.init("has no backend_invoke function")) }
+        guard let invoke = functions.backendInvoke else { return .failure(.init("has no backend_invoke function")) }
         return call.withPointer { callPointer in
             var out: UnsafeMutablePointer<CChar>?
             let rc = invoke(backendID, op, input.serialized(), callPointer, &out)
@@ -47,7 +65,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         var text: String?
         if let out {
             text = String(cString: out)
-            manifest.pointee.free_result?(out)
+            functions.freeResult?(out)
         }
         let parsed = text.flatMap { try? JSON.parse($0) }
         switch rc {
@@ -64,7 +82,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         }
     }
 
-    func shutdown() { manifest.pointee.shutdown?() }
+    func shutdown() { functions.shutdown?() }
 }
 
 public struct PluginCallFailure: Error, Sendable {

@@ -12,6 +12,10 @@ enum ManifestReader {
         var abi: String
         var tools: [ToolSpec]
         var backends: [BackendSpec]
+        /// ABI 1.1: text for the model, joined into MCP `instructions`.
+        var instructions: String?
+        var clusterScopedReads: [String]
+        var functions: PluginFunctions
     }
 
     struct Problem: Error {
@@ -39,12 +43,11 @@ enum ManifestReader {
     static func read(_ manifest: UnsafePointer<kfmcp_manifest_v1>, registry: PluginRegistry) -> Result<Read, Problem> {
         // struct_size first: fields past it must not be read. Compared with the
         // frozen 1.0 size, never sizeof (which grows when a field is appended).
-        let size = Int(manifest.pointee.struct_size)
+        let m = ABIStruct(manifest)
         let minimum = Int(KFMCP_MANIFEST_V1_0_SIZE)
-        guard size >= minimum else {
-            return .failure(Problem(message: "manifest struct_size is \(size) bytes, smaller than ABI 1.0's \(minimum)"))
+        guard m.size >= minimum else {
+            return .failure(Problem(message: "manifest struct_size is \(m.size) bytes, smaller than ABI 1.0's \(minimum)"))
         }
-        let m = manifest.pointee
         guard Int(m.abi_major) == Int(KFMCP_ABI_MAJOR) else {
             return .failure(Problem(message: "plugin built for ABI \(m.abi_major).\(m.abi_minor); this host speaks \(KFMCP_ABI_MAJOR).\(KFMCP_ABI_MINOR)",
                                     pluginID: string(m.plugin_id)))
@@ -56,7 +59,9 @@ enum ManifestReader {
         if let other = registry.plugins.first(where: { $0.id == id }) {
             return fail("plugin id '\(id)' is already loaded from \(other.path)")
         }
-        guard m.invoke != nil, m.free_result != nil else { return fail("plugin '\(id)' has no invoke or free_result function") }
+        let functions = PluginFunctions(invoke: m.invoke, backendInvoke: m.backend_invoke,
+                                        freeResult: m.free_result, shutdown: m.shutdown)
+        guard functions.invoke != nil, functions.freeResult != nil else { return fail("plugin '\(id)' has no invoke or free_result function") }
         if m.tool_count > 0 && m.tools == nil { return fail("plugin '\(id)' declares \(m.tool_count) tools but no tool array") }
         if m.backend_count > 0 && (m.backends == nil || m.backend_invoke == nil) {
             return fail("plugin '\(id)' declares backends but no backend array or backend_invoke")
@@ -65,12 +70,12 @@ enum ManifestReader {
         var tools: [ToolSpec] = []
         if m.tool_count > 0, let base = m.tools {
             // Elements may be larger in a later minor: step by the plugin's struct_size.
-            let stride = Int(base.pointee.struct_size)
+            let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
             guard stride >= Int(KFMCP_TOOL_V1_0_SIZE) else {
                 return fail("plugin '\(id)': kfmcp_tool_v1 struct_size \(stride) is smaller than ABI 1.0's \(KFMCP_TOOL_V1_0_SIZE)")
             }
             for i in 0..<Int(m.tool_count) {
-                let t = UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_tool_v1.self).pointee
+                let t = ABIStruct(UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_tool_v1.self))
                 switch tool(t, index: i, pluginID: id) {
                 case .failure(let p): return .failure(p)
                 case .success(let spec):
@@ -87,17 +92,20 @@ enum ManifestReader {
 
         var backends: [BackendSpec] = []
         if m.backend_count > 0, let base = m.backends {
-            let stride = Int(base.pointee.struct_size)
+            let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
             guard stride >= Int(KFMCP_BACKEND_V1_0_SIZE) else {
                 return fail("plugin '\(id)': kfmcp_backend_v1 struct_size \(stride) is too small")
             }
             for i in 0..<Int(m.backend_count) {
-                let b = UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_backend_v1.self).pointee
+                let b = ABIStruct(UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_backend_v1.self))
                 guard let bid = string(b.id), isID(bid) else {
                     return fail("plugin '\(id)': backend #\(i) has an invalid id (want [a-z][a-z0-9_-]*)")
                 }
                 guard let capsText = string(b.capabilities_json), let caps = try? JSON.parse(capsText), caps.object != nil else {
                     return fail("plugin '\(id)': backend '\(bid)' capabilities_json is not a JSON object")
+                }
+                if let kind = caps["kind"], kind.string.map(isProviderKind) != true {
+                    return fail("plugin '\(id)': provider '\(bid)' has kind \(kind.serialized()); want a string like \"\(BackendSpec.defaultKind)\"")
                 }
                 if backends.contains(where: { $0.id == bid }) { return fail("plugin '\(id)' declares backend '\(bid)' twice") }
                 if let existing = registry.backends[bid] {
@@ -108,11 +116,27 @@ enum ManifestReader {
             }
         }
 
+        var clusterReads: [String] = []
+        if let text = m.appended(\.cluster_scoped_reads).flatMap(string) {
+            guard let list = (try? JSON.parse(text))?.array?.compactMap(\.string),
+                list.allSatisfy(ClusterGuard.isDeclarableClusterRead)
+            else {
+                return fail("plugin '\(id)': cluster_scoped_reads must be a JSON array of \"group/resource\" strings whose group has a '.' and is not a k8s.io group")
+            }
+            clusterReads = list
+        }
+
         return .success(Read(id: id, version: string(m.plugin_version) ?? "0", builtWith: string(m.built_with) ?? "unknown",
-                             abi: "\(m.abi_major).\(m.abi_minor)", tools: tools, backends: backends))
+                             abi: "\(m.abi_major).\(m.abi_minor)", tools: tools, backends: backends,
+                             instructions: m.appended(\.instructions).flatMap(string), clusterScopedReads: clusterReads, functions: functions))
     }
 
-    private static func tool(_ t: kfmcp_tool_v1, index: Int, pluginID id: String) -> Result<ToolSpec, Problem> {
+    /// "kfmcp.provider/<name>/<version>": printable ASCII without spaces, bounded.
+    static func isProviderKind(_ s: String) -> Bool {
+        s.utf8.count <= 128 && s.split(separator: "/").count >= 2 && s.utf8.allSatisfy { $0 > 32 && $0 < 127 }
+    }
+
+    private static func tool(_ t: ABIStruct<kfmcp_tool_v1>, index: Int, pluginID id: String) -> Result<ToolSpec, Problem> {
         func fail(_ message: String) -> Result<ToolSpec, Problem> { .failure(Problem(message: message, pluginID: id)) }
         guard let name = string(t.name) else { return fail("plugin '\(id)': tool #\(index) has no name") }
         guard isToolName(name) else {

@@ -147,7 +147,8 @@ public struct PluginLoader {
             record.tools = read.tools.map(\.name)
             record.backends = read.backends.map(\.id)
             let plugin = LoadedPlugin(id: read.id, path: candidate.path, tools: read.tools, backends: read.backends,
-                                      manifest: manifest, host: host)
+                                      instructions: read.instructions,
+                                      clusterScopedReads: read.clusterScopedReads, functions: read.functions, host: host)
             runtime.registry.add(plugin: plugin, record: record)
             log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path): \(read.tools.count) tools, \(read.backends.count) backends",
                      source: "loader")

@@ -6,6 +6,8 @@ import KFJSON
 /// read-only, so concurrent calls read it without locks.
 public final class PluginRegistry: @unchecked Sendable {
     public private(set) var plugins: [LoadedPlugin] = []
+    /// Cluster-scoped resources plugins declared they read (manifest field).
+    public private(set) var clusterScopedReads: Set<String> = []
     public private(set) var records: [PluginRecord] = []
     public private(set) var tools: [String: (spec: ToolSpec, plugin: LoadedPlugin)] = [:]
     public private(set) var backends: [String: (spec: BackendSpec, plugin: LoadedPlugin)] = [:]
@@ -25,6 +27,7 @@ public final class PluginRegistry: @unchecked Sendable {
             toolOrder.append(tool.name)
         }
         for backend in plugin.backends { backends[backend.id] = (backend, plugin) }
+        clusterScopedReads.formUnion(plugin.clusterScopedReads)
     }
 
     public var orderedTools: [ToolSpec] { toolOrder.compactMap { tools[$0]?.spec } }

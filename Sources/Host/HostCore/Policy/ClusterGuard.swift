@@ -13,10 +13,21 @@ enum ClusterGuard {
     ]
 
     /// Reads that name no namespace yet reveal nothing namespaced: allowed
-    /// under a namespace allowlist. Anything else must name a namespace.
-    static let harmlessClusterWide: Set<String> = [
-        "/nodes", "/namespaces", "trainer.kubeflow.org/clustertrainingruntimes",
-    ]
+    /// under a namespace allowlist. Anything else must name a namespace,
+    /// except the cluster-scoped resources plugins declare (manifest
+    /// `cluster_scoped_reads`, checked by `isDeclarableClusterRead`).
+    static let harmlessClusterWide: Set<String> = ["/nodes", "/namespaces"]
+
+    /// "group/resource" a plugin may declare as a cluster-scoped read: a
+    /// group with a '.' outside k8s.io (never a core or built-in resource).
+    static func isDeclarableClusterRead(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, KubeNames.subdomainProblem(String(parts[0])) == nil, parts[0].contains("."),
+            !parts[0].hasSuffix("k8s.io"), !parts[1].isEmpty,
+            parts[1].utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) })
+        else { return false }
+        return true
+    }
 
     static func isReview(_ request: ClusterRequest) -> Bool {
         guard let r = request.resource else { return false }
@@ -32,7 +43,8 @@ enum ClusterGuard {
     }
 
     /// nil when allowed; else the sentence to return to the plugin.
-    static func denial(_ request: ClusterRequest, policy: Policy, tool: ToolSpec?, pluginID: String) -> String? {
+    static func denial(_ request: ClusterRequest, policy: Policy, tool: ToolSpec?, pluginID: String,
+                       clusterReads: Set<String> = []) -> String? {
         let write = isWrite(request)
         if write, let tool, tool.risk == .readOnly {
             return "Plugin '\(pluginID)' declares tool '\(tool.name)' read_only, yet it asked to \(request.summary); the host refused it. The plugin must declare the tool's real risk."
@@ -47,7 +59,9 @@ enum ClusterGuard {
                 : "Namespace '\(ns)' is not allowed by policy '\(policy.name)' (allowed: \(list)). Use one of those namespaces."
         }
         guard let r = request.resource, !isReview(request) else { return nil }  // non-resource GET or review
-        if request.isRead && harmlessClusterWide.contains(r.groupResource) { return nil }
+        if request.isRead && (harmlessClusterWide.contains(r.groupResource) || clusterReads.contains(r.groupResource)) {
+            return nil
+        }
         return "Policy '\(policy.name)' allows only namespaces \(list): \(request.summary) names no namespace, so it was not sent. Ask per namespace."
     }
 

@@ -95,7 +95,8 @@ public final class HostRuntime: @unchecked Sendable {
             log.info("refused \(call.pluginID) request: \(refusal.message)", source: "policy")
             return .failure("BadRequest", "Refused request field \"\(refusal.field)\": \(refusal.message).", field: refusal.field)
         }
-        if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID) {
+        if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID,
+                                             clusterReads: registry.clusterScopedReads) {
             log.info("denied \(call.pluginID) \(request.summary): \(denial)", source: "policy")
             return .failure("Denied", denial)
         }
@@ -144,16 +145,14 @@ public final class HostRuntime: @unchecked Sendable {
         return .failure("Denied", "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin.")
     }
 
-    func callBackend(id: String, op: String, input: JSON, call: CallState) -> JSON {
-        guard let entry = registry.backends[id] else {
-            let loaded = registry.orderedBackends.map(\.id)
-            let list = loaded.isEmpty ? "none are loaded" : "loaded backends: \(loaded.joined(separator: ", "))"
-            return ["error": ["message": .string("Unknown fine-tuning backend '\(id)'; \(list)."), "field": "backend"]]
-        }
+    /// A provider operation; nil when no loaded plugin provides `id` (the
+    /// caller knows what kind of provider it wanted and says so).
+    func callBackend(id: String, op: String, input: JSON, call: CallState) -> JSON? {
+        guard let entry = registry.backends[id] else { return nil }
         switch entry.plugin.invokeBackend(id: id, op: op, input: input, call: call) {
         case .success(let answer): return answer
         case .failure(let failure):
-            return ["error": ["message": .string("Backend '\(id)' (plugin \(entry.plugin.id)) \(failure.message).")]]
+            return ["error": ["message": .string("Provider '\(id)' (plugin \(entry.plugin.id)) \(failure.message).")]]
         }
     }
 

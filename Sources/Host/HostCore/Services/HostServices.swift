@@ -45,10 +45,19 @@ enum HostServices {
         return Unmanaged<PluginContext>.fromOpaque(data).takeUnretainedValue()
     }
 
+    /// The header's one rule: KFMCP_OK exactly when the answer was written;
+    /// any other code leaves *out NULL. Refusals and errors with a sentence
+    /// for a person are answers, never codes.
     static func write(_ json: JSON, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-        guard let out else { return KFMCP_ERR_BAD_INPUT }
+        guard let out else { return KFMCP_ERR_INTERNAL }
         out.pointee = strdup(json.serialized())
         return KFMCP_OK
+    }
+
+    /// A service that could not run: nothing written, the code says why.
+    static func fail(_ code: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        out?.pointee = nil
+        return code
     }
 
     static func parse(_ text: UnsafePointer<CChar>?) -> JSON? {
@@ -80,13 +89,9 @@ private let isCancelledService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, O
 private let k8sRequestService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, requestJSON, out in
-    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
-    guard let state = CallState.from(call) else {
-        return HostServices.write(ClusterAnswer.failure("NoCall", "k8s_request is only available during a call").json, to: out)
-    }
-    guard let request = HostServices.parse(requestJSON) else {
-        return HostServices.write(ClusterAnswer.failure("BadRequest", "request_json is not valid JSON").json, to: out)
-    }
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
     return HostServices.write(ctx.runtime.k8sRequest(request, call: state).json, to: out)
 }
 
@@ -95,13 +100,9 @@ private let k8sStreamService: @convention(c) (
     (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32)?, UnsafeMutableRawPointer?,
     UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, requestJSON, onLine, userData, out in
-    guard let ctx = HostServices.context(host), let onLine else { return KFMCP_ERR_INTERNAL }
-    guard let state = CallState.from(call) else {
-        return HostServices.write(ClusterAnswer.failure("NoCall", "k8s_stream is only available during a call").json, to: out)
-    }
-    guard let request = HostServices.parse(requestJSON) else {
-        return HostServices.write(ClusterAnswer.failure("BadRequest", "request_json is not valid JSON").json, to: out)
-    }
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let onLine, let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
     let answer = ctx.runtime.k8sRequest(request, call: state) { line in
         if state.isCancelled { return false }
         return line.withCString { onLine(userData, $0) } == 0
@@ -113,32 +114,33 @@ private let callBackendService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
     UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, backendID, op, input, out in
-    guard let ctx = HostServices.context(host), let backendID, let op else { return KFMCP_ERR_INTERNAL }
-    guard let state = CallState.from(call) else { return KFMCP_ERR_NO_CALL }
-    guard let json = HostServices.parse(input) else { return KFMCP_ERR_BAD_INPUT }
-    let answer = ctx.runtime.callBackend(id: String(cString: backendID), op: String(cString: op), input: json, call: state)
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let backendID, let op, let json = HostServices.parse(input) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
+    guard let answer = ctx.runtime.callBackend(id: String(cString: backendID), op: String(cString: op), input: json, call: state)
+    else { return HostServices.fail(KFMCP_ERR_UNKNOWN, out) }
     return HostServices.write(answer, to: out)
 }
 
 private let listBackendsService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, out in
-    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     return HostServices.write(ctx.runtime.backendsJSON(), to: out)
 }
 
 private let pluginConfigService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, out in
-    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     return HostServices.write(ctx.config, to: out)
 }
 
 private let callContextService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, out in
-    guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
-    guard let state = CallState.from(call) else { return KFMCP_ERR_NO_CALL }
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     return HostServices.write(ctx.runtime.callContext(for: state), to: out)
 }
 
@@ -164,11 +166,11 @@ private let callToolService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
     UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, tool, input, out in
-    guard let ctx = HostServices.context(host), let tool else { return KFMCP_ERR_INTERNAL }
-    guard let state = CallState.from(call) else { return KFMCP_ERR_NO_CALL }
-    guard let json = HostServices.parse(input) else { return KFMCP_ERR_BAD_INPUT }
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let tool, let json = HostServices.parse(input) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
     guard let answer = ctx.runtime.callTool(String(cString: tool), arguments: json, from: state) else {
-        return KFMCP_ERR_UNKNOWN
+        return HostServices.fail(KFMCP_ERR_UNKNOWN, out)
     }
     return HostServices.write(answer, to: out)
 }

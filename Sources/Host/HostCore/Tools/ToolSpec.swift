@@ -59,8 +59,13 @@ public struct BackendSpec: Sendable {
     public var capabilities: JSON
     public var pluginID: String
 
+    /// The kind of provider: capabilities' "kind", else the kind every ABI 1.0
+    /// backend is (see PROVIDERS in the header). The host only routes by id.
+    public static let defaultKind = KFMCP_PROVIDER_FINETUNE_BACKEND
+    public var kind: String { capabilities["kind"]?.string ?? Self.defaultKind }
+
     public var json: JSON {
-        ["id": .string(id), "title": .string(title), "version": .string(version),
+        ["id": .string(id), "kind": .string(kind), "title": .string(title), "version": .string(version),
          "plugin": .string(pluginID), "capabilities": capabilities]
     }
 }

@@ -113,5 +113,14 @@ func creationOutput(_ body: JSON, namespace: String, dryRun: Bool, extra: JSON =
     if dryRun { result["trainjob"] = body }
     let text = dryRun ? "Dry run: TrainJob \(name) was built, not created."
         : "Created TrainJob \(name) in \(namespace). Follow it with get_training_progress or wait_for_completion."
-    return ToolOutput(result, text: text)
+    return ToolOutput(result, text: text, summary: dryRunSummary(body))
+}
+
+/// The line a person confirms before a TrainJob is created (the host shows it).
+private func dryRunSummary(_ body: JSON) -> String {
+    let trainer = body["spec"]?["trainer"]
+    let nodes = trainer?["numNodes"]?.int ?? 1
+    let gpus = trainer?["resourcesPerNode"]?["limits"]?["nvidia.com/gpu"]?.double ?? 0
+    let name = body["metadata"]?["name"]?.string ?? ""
+    return gpus > 0 ? "TrainJob \(name): \(nodes) node(s) × \(Int(gpus)) GPU" : "TrainJob \(name): \(nodes) node(s), no GPU"
 }
