@@ -84,10 +84,10 @@ __attribute__((unused)) static const kfmcp_manifest_v1 manifest = {
 #if defined(BROKEN_NO_ENTRY)
 __attribute__((visibility("default"))) int kfmcp_something_else(void) { return 0; }
 #elif defined(BROKEN_ENTRY_V2)
-__attribute__((visibility("default")))
+KFMCP_EXPORT
 const void *kfmcp_plugin_entry_v2(const void *host) { (void)host; return &manifest; }
 #else
-__attribute__((visibility("default")))
+KFMCP_EXPORT
 const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) {
     (void)host;
 #ifdef BROKEN_NULL_ENTRY

@@ -53,7 +53,7 @@ static const kfmcp_manifest_v1 manifest = {
     .free_result = free_result,
 };
 
-__attribute__((visibility("default")))
+KFMCP_EXPORT
 const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) {
     g_host = host;
     return &manifest;

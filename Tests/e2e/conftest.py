@@ -22,10 +22,11 @@ HEADER_DIR = ROOT / "Sources" / "PluginABI" / "include"
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def compile_c_plugin(source: Path, output: Path, *defines: str) -> Path:
+def compile_c_plugin(source: Path, output: Path, *defines: str, header_dir: Path = HEADER_DIR,
+                     libs: tuple = ()) -> Path:
     """Build a C plugin against the ABI header, as a third party would."""
-    cmd = ["cc", "-shared", "-fPIC", "-Wall", "-Werror", "-I", str(HEADER_DIR),
-           *[f"-D{d}" for d in defines], str(source), "-o", str(output)]
+    cmd = ["cc", "-shared", "-fPIC", "-Wall", "-Werror", "-I", str(header_dir),
+           *[f"-D{d}" for d in defines], str(source), "-o", str(output), *libs]
     subprocess.run(cmd, check=True)
     output.chmod(0o755)
     return output

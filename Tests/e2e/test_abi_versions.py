@@ -1,7 +1,7 @@
 """ABI 1.1 is additive: structs only grow, readers compare struct_size with the
 frozen 1.0 sizes (never with their own sizeof), so plugins built against a
 later minor, with fields appended, still load (issue #17's versioning trap)."""
-from conftest import ROOT, compile_c_plugin, plugin_dir, plugins_list
+from conftest import HEADER_DIR, ROOT, compile_c_plugin, plugin_dir, plugins_list
 from mcp_client import run, session
 
 
@@ -20,3 +20,43 @@ def test_a_plugin_with_appended_fields_loads_and_serves(tmp_path):
             assert r.structured_content == {"tool": 2}
     run(body)
 
+
+
+PROBE_CODES = {  # the header's one return-code rule, as a plugin sees it
+    "k8s_no_call": (4, True), "k8s_bad_json": (2, True), "backend_no_call": (4, True),
+    "backend_unknown": (1, True), "context_no_call": (4, True), "context": (0, False),
+    "tool_unknown": (1, True), "list": (0, False),
+}
+
+
+def _probe(tmp_path, header_dir):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "services_probe.c", d / "libprobe.so", header_dir=header_dir)
+    listed, stderr = plugins_list(d)
+    probe = [p for p in listed if p.get("id") == "services-probe"]
+    assert probe and probe[0]["status"] == "loaded", (listed, stderr)
+    out = {}
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(d)) as s:
+            r = await s.call_tool("services_probe", {})
+            assert not r.is_error, r
+            out["result"] = r.structured_content
+            out["instructions"] = s.init_result.instructions or ""
+    run(body)
+    for name, (rc, out_null) in PROBE_CODES.items():
+        assert out["result"][name] == {"rc": rc, "out_null": out_null}, (name, out["result"])
+    assert out["result"]["context_has_dry_run"] is True
+    return probe[0], out["instructions"]
+
+
+def test_a_plugin_built_against_the_frozen_1_0_header_loads_and_gets_the_same_codes(tmp_path):
+    record, instructions = _probe(tmp_path, ROOT / "Tests" / "CPlugins" / "abi-1.0")
+    assert record["abi"] == "1.0"
+    assert "services_probe" not in instructions  # a 1.0 manifest has no instructions field
+
+
+def test_a_1_1_plugin_gets_the_return_code_rule_and_its_instructions_reach_the_client(tmp_path):
+    record, instructions = _probe(tmp_path, HEADER_DIR)
+    assert record["abi"] == "1.1"
+    assert "services_probe: call it to see the host's return codes." in instructions

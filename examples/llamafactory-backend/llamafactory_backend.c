@@ -550,7 +550,7 @@ static const kfmcp_manifest_v1 manifest = {
     .shutdown = NULL,
 };
 
-__attribute__((visibility("default")))
+KFMCP_EXPORT
 const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) {
     if (host == NULL || host->struct_size < KFMCP_HOST_V1_0_SIZE || host->abi_major != KFMCP_ABI_MAJOR) return NULL;
     host->log(host, KFMCP_LOG_DEBUG, "llamafactory backend loaded");

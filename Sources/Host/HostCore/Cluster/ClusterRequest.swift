@@ -107,7 +107,7 @@ public struct ClusterRequest: Sendable {
         verb == "watch" && !query.contains(where: { $0.0 == "watch" }) ? query + [("watch", "true")] : query
     }
 
-    /// For messages and logs: "delete trainjobs/x in ml-team-dev".
+    /// For messages and logs: "delete widgets/x in team-a".
     public var summary: String {
         guard let r = resource else { return "GET \(path)" }
         var text = "\(verb) \(r.resource)" + (r.name.map { "/\($0)" } ?? "") + (r.subresource.map { "/\($0)" } ?? "")

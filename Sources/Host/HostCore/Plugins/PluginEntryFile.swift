@@ -4,7 +4,7 @@ import Yams
 
 /// A plugins.d YAML entry: names a library and gives it settings.
 ///
-///     library: libkfmcp-trainer.so   # absolute, relative to this file, or a file name
+///     library: libkfmcp-example.so   # absolute, relative to this file, or a file name
 ///     enabled: true                  # false: never load that library, wherever it is found
 ///     config:                        # handed to the plugin by host->plugin_config()
 ///       default_runtime: torch-distributed

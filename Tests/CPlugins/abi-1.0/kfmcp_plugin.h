@@ -1,0 +1,285 @@
+/*
+ * kfmcp_plugin.h — the whole contract between the kubeflow-mcp host and its plugins.
+ *
+ * ABI 1.0. A plugin is a shared library that exports exactly one symbol:
+ *
+ *     const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host);
+ *
+ * The host dlopen()s the library with RTLD_NOW | RTLD_LOCAL, looks the symbol up,
+ * calls it once, validates the manifest it returns, and serves the tools it lists.
+ * The major version is part of the symbol's name, so a future v2 entry can live
+ * beside this one in the same library.
+ *
+ * Design (after CLAP, SQLite loadable extensions, PostgreSQL's magic block):
+ *   - Pure C, no bool, no bitfields, no enums in structs (their size is the
+ *     compiler's choice); explicit padding so `-Wall -Wpadded` is clean.
+ *   - Every struct begins with `uint32_t struct_size`. Fields are only ever
+ *     appended; a reader checks struct_size before touching a newer field.
+ *     Reserved slots must be zero/NULL.
+ *   - Compatible additions bump KFMCP_ABI_MINOR; anything else bumps
+ *     KFMCP_ABI_MAJOR and renames the entry symbol. The host refuses a manifest
+ *     whose abi_major differs from its own, naming both versions.
+ *
+ * MEMORY OWNERSHIP — whoever allocates, frees; nobody calls the other side's free():
+ *   - Strings passed *into* a callback (json_in, tool names, messages) are
+ *     borrowed: valid only until that callback returns. Copy what you keep.
+ *   - `*json_out` written by invoke()/backend_invoke() is allocated by the plugin
+ *     and released by the host through manifest->free_result().
+ *   - `*response_json` / `*json_out` written by a host service is allocated by the
+ *     host and released by the plugin through host->free().
+ *   - The manifest and everything it points to is owned by the plugin and must stay
+ *     valid and unchanged until shutdown() returns.
+ *   - The kfmcp_host_v1 struct is owned by the host and stays valid until the
+ *     plugin's shutdown() returns: a plugin may keep the pointer it got at entry.
+ *     A kfmcp_call pointer is valid only during the invoke()/backend_invoke() it
+ *     was passed to; never keep it.
+ *
+ * THREADING:
+ *   - kfmcp_plugin_entry_v1() and shutdown() run once each, alone, on one thread.
+ *   - invoke() and backend_invoke() may run concurrently on many threads; each call
+ *     runs on a thread the host dedicates to it, so blocking there is allowed.
+ *   - Host services are thread-safe. During entry only log() and plugin_config()
+ *     may be called (there is no call yet); every other service needs a call.
+ *
+ * LIFETIME: the host never dlclose()s a plugin (unloading a Swift or Rust runtime
+ * and touching its types later crashes). At exit it calls shutdown() once.
+ *
+ * JSON everywhere: every payload that crosses the boundary is UTF-8 JSON text,
+ * NUL-terminated. The shapes are documented beside each function.
+ */
+#ifndef KFMCP_PLUGIN_H
+#define KFMCP_PLUGIN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KFMCP_ABI_MAJOR 1
+#define KFMCP_ABI_MINOR 0
+
+/* The one symbol a plugin exports. */
+#define KFMCP_ENTRY_SYMBOL "kfmcp_plugin_entry_v1"
+
+/* ---- Risk: a closed set; every tool declares exactly one. ------------------ */
+#define KFMCP_RISK_READ_ONLY   1u /* reads only: discovery, planning, monitoring  */
+#define KFMCP_RISK_MUTATING    2u /* changes state, cheaply reversible (suspend)  */
+#define KFMCP_RISK_EXPENSIVE   3u /* consumes GPUs or money (creates a TrainJob)  */
+#define KFMCP_RISK_DESTRUCTIVE 4u /* deletes or overwrites (delete_job)           */
+
+/* ---- Tool flags (bit set). MCP annotations are derived from risk + flags. --- */
+#define KFMCP_TOOL_IDEMPOTENT  (1u << 0) /* same arguments twice = no extra effect */
+#define KFMCP_TOOL_OPEN_WORLD  (1u << 1) /* talks to systems outside the cluster   */
+
+/* ---- Log levels for host->log. --------------------------------------------- */
+#define KFMCP_LOG_DEBUG   0u
+#define KFMCP_LOG_INFO    1u
+#define KFMCP_LOG_WARNING 2u
+#define KFMCP_LOG_ERROR   3u
+
+/* ---- Return codes of invoke / backend_invoke / host services. -------------- */
+#define KFMCP_OK            0  /* *json_out holds a result (which may be a tool error) */
+#define KFMCP_ERR_UNKNOWN   1  /* unknown tool, backend or operation                  */
+#define KFMCP_ERR_BAD_INPUT 2  /* json_in is not the JSON this function takes          */
+#define KFMCP_ERR_INTERNAL  3  /* anything else; *json_out may hold {"error":{...}}    */
+#define KFMCP_ERR_NO_CALL   4  /* a host service used outside a call                   */
+#define KFMCP_ERR_DENIED    5  /* the host's policy refused the request                */
+
+/* An in-flight tool call. Opaque; owned by the host; valid during one invoke. */
+typedef struct kfmcp_call kfmcp_call;
+
+typedef struct kfmcp_host_v1 kfmcp_host_v1;
+
+/*
+ * Host services. One struct per loaded plugin (so the host knows who is calling);
+ * valid until the plugin's shutdown() returns.
+ */
+struct kfmcp_host_v1 {
+    uint32_t struct_size;      /* sizeof(kfmcp_host_v1) as the host built it */
+    uint16_t abi_major;        /* the host's KFMCP_ABI_MAJOR                  */
+    uint16_t abi_minor;        /* the host's KFMCP_ABI_MINOR                  */
+    const char *host_version;  /* e.g. "0.1.0"; static                        */
+    void *host_data;           /* the host's own; plugins must not touch it   */
+
+    /* A line on the host's log (stderr, and MCP notifications/message when the
+     * client asked for them). Allowed during entry. `message` is borrowed.
+     * The host redacts secrets before writing. */
+    void (*log)(const kfmcp_host_v1 *host, uint32_t level, const char *message);
+
+    /* Report progress of `call`: fraction in [0,1], or negative when unknown.
+     * Becomes an MCP notifications/progress if the client sent a progressToken. */
+    void (*progress)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                     double fraction, const char *message);
+
+    /* Non-zero once the client cancelled `call` (MCP notifications/cancelled) or
+     * the host is shutting down. Long operations poll it and return early. */
+    int32_t (*is_cancelled)(const kfmcp_host_v1 *host, kfmcp_call *call);
+
+    /*
+     * One Kubernetes REST request through the host's authenticated client.
+     * The host applies policy (namespace allowlist, read-only) and audit here.
+     *
+     * request_json:
+     *   {"method":"GET|POST|PUT|PATCH|DELETE", "path":"/apis/...",
+     *    "query":{"labelSelector":"...", ...},           (optional)
+     *    "body":<any JSON>,                               (optional)
+     *    "content_type":"application/merge-patch+json",   (optional)
+     *    "accept":"application/json",                     (optional)
+     *    "timeout_ms":30000}                              (optional)
+     * *response_json (host-allocated, release with host->free):
+     *   {"status":200, "body":<JSON, or a string for text bodies>}
+     *   or, when the request never got an HTTP answer or was refused:
+     *   {"status":0, "error":{"reason":"Unreachable|TLS|Denied|Timeout|...",
+     *                         "message":"a sentence a person can act on"}}
+     *   For HTTP errors, "error" is also set, derived from the Status body.
+     * Returns KFMCP_OK whenever *response_json was written.
+     */
+    int32_t (*k8s_request)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                           const char *request_json, char **response_json);
+
+    /*
+     * A streamed Kubernetes request (watch=true, pods/log?follow=true). Same
+     * request_json as k8s_request. on_line is called on the calling thread for
+     * each line of the body (a watch event, or a log line), borrowed; returning
+     * non-zero from on_line stops the stream. When the stream ends the host
+     * writes the same response shape as k8s_request, without "body".
+     */
+    int32_t (*k8s_stream)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                          const char *request_json,
+                          int32_t (*on_line)(void *user_data, const char *line),
+                          void *user_data, char **response_json);
+
+    /*
+     * Call an operation of a fine-tuning backend, whichever plugin provides it.
+     * backend_id: e.g. "torchtune"; op: e.g. "build_trainer", "estimate".
+     * *json_out is host-allocated (release with host->free) and holds the
+     * backend's answer, or {"error":{"message":...}} when there is no such
+     * backend (the message lists the loaded ones). Returns KFMCP_OK when
+     * *json_out was written.
+     */
+    int32_t (*call_backend)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                            const char *backend_id, const char *op,
+                            const char *json_in, char **json_out);
+
+    /* The loaded backends as a JSON array of
+     * {"id","title","version","plugin","capabilities":{...}}; host-allocated. */
+    int32_t (*list_backends)(const kfmcp_host_v1 *host, char **json_out);
+
+    /* This plugin's settings from its plugins.d YAML entry, as a JSON object
+     * ({} when none); host-allocated. Allowed during entry. */
+    int32_t (*plugin_config)(const kfmcp_host_v1 *host, char **json_out);
+
+    /* Facts about the call's context, host-allocated JSON:
+     * {"namespace":"<default namespace>", "user":"<identity>",
+     *  "persona":"<name or null>", "allowed_namespaces":[...] or null,
+     *  "read_only":false, "tool":"<tool name>"} */
+    int32_t (*call_context)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                            char **json_out);
+
+    /* Release a buffer a host service allocated. NULL is allowed. */
+    void (*free)(const kfmcp_host_v1 *host, void *ptr);
+
+    /* Growth without an ABI break: look up an extension by id with its version
+     * in it, e.g. "kfmcp.secrets/1". NULL when the host lacks it. */
+    const void *(*get_extension)(const kfmcp_host_v1 *host, const char *id);
+
+    void *reserved[4]; /* NULL */
+};
+
+/* ---- Extensions (host->get_extension) ------------------------------------- */
+
+/*
+ * "kfmcp.tools/1": call another plugin's tool from inside a call, e.g. a
+ * training tool running the planner's check_prerequisites before it creates
+ * anything. The host validates the arguments and applies policy as for a
+ * client's call (no confirmation step: the outer call owns that).
+ * *json_out is host-allocated (host->free): {"result":…} or {"error":{…}}.
+ * Returns KFMCP_ERR_UNKNOWN when no loaded tool has that name.
+ */
+#define KFMCP_EXT_TOOLS "kfmcp.tools/1"
+
+typedef struct kfmcp_tools_ext_v1 {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    int32_t (*call_tool)(const kfmcp_host_v1 *host, kfmcp_call *call,
+                         const char *tool, const char *json_in, char **json_out);
+} kfmcp_tools_ext_v1;
+
+/* One tool. Strings are static UTF-8 owned by the plugin. */
+typedef struct kfmcp_tool_v1 {
+    uint32_t struct_size;        /* sizeof(kfmcp_tool_v1)                        */
+    uint32_t risk;               /* KFMCP_RISK_*; 0 (unset) is refused            */
+    uint32_t flags;              /* KFMCP_TOOL_* bits                             */
+    uint32_t reserved0;          /* 0                                            */
+    const char *name;            /* [a-z][a-z0-9_]{0,63}, unique across plugins  */
+    const char *title;           /* short human title                            */
+    const char *description;     /* what it does, for the model                  */
+    const char *category;        /* discovery, planning, training, monitoring,   */
+                                 /* lifecycle, storage, runtimes, optimizer, ... */
+    const char *input_schema;    /* JSON Schema (type object), required          */
+    const char *output_schema;   /* JSON Schema of "result", or NULL             */
+} kfmcp_tool_v1;
+
+/* One fine-tuning backend (torchtune, trl, unsloth, third-party ones). */
+typedef struct kfmcp_backend_v1 {
+    uint32_t struct_size;           /* sizeof(kfmcp_backend_v1)                  */
+    uint32_t reserved0;             /* 0                                         */
+    const char *id;                 /* [a-z][a-z0-9_-]*, unique across plugins   */
+    const char *title;
+    const char *version;
+    /* JSON object: {"methods":["lora","qlora","full"], "model_families":[...],
+     * "multi_node":true, "memory_factor":1.0,
+     * "runtime_selector":{"framework":"torchtune", "fallback_runtime":...,
+     *                     "image":...}} */
+    const char *capabilities_json;
+} kfmcp_backend_v1;
+
+typedef struct kfmcp_manifest_v1 {
+    uint32_t struct_size;        /* sizeof(kfmcp_manifest_v1)                    */
+    uint16_t abi_major;          /* KFMCP_ABI_MAJOR the plugin was built with    */
+    uint16_t abi_minor;          /* KFMCP_ABI_MINOR the plugin was built with    */
+    const char *plugin_id;       /* [a-z][a-z0-9_-]*                             */
+    const char *plugin_version;  /* semver of the plugin                         */
+    const char *built_with;      /* toolchain, e.g. "swift 6.3.1", "cc 12.2"     */
+    const char *description;
+
+    const kfmcp_tool_v1 *tools;
+    uint32_t tool_count;
+    uint32_t backend_count;
+    const kfmcp_backend_v1 *backends;
+
+    /*
+     * Run one tool. tool and json_in (the validated arguments object) are
+     * borrowed. On KFMCP_OK, *json_out is plugin-allocated JSON, one of:
+     *   {"result":<any JSON>, "text":"optional one-line summary"}
+     *   {"error":{"message":"a sentence naming the field/object and the fix",
+     *             "field":"optional argument name"}}
+     * A non-zero return is a protocol failure (unknown tool, unparsable input).
+     */
+    int32_t (*invoke)(const char *tool, const char *json_in,
+                      kfmcp_call *call, char **json_out);
+
+    /* Run a backend operation ("build_trainer", "estimate", ...). Same rules as
+     * invoke. NULL when backend_count is 0. */
+    int32_t (*backend_invoke)(const char *backend_id, const char *op,
+                              const char *json_in, kfmcp_call *call,
+                              char **json_out);
+
+    /* Release a *json_out this plugin wrote. */
+    void (*free_result)(char *json_out);
+
+    /* Called once at host exit, alone. May be NULL. */
+    void (*shutdown)(void);
+
+    void *reserved[4];           /* NULL */
+} kfmcp_manifest_v1;
+
+/* The entry point's type, for hosts that look it up with dlsym. */
+typedef const kfmcp_manifest_v1 *(*kfmcp_plugin_entry_v1_fn)(const kfmcp_host_v1 *host);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KFMCP_PLUGIN_H */

@@ -1,0 +1,22 @@
+"""The host knows no Kubeflow domain (issue #17): tools, instructions,
+confirmation summaries, providers and cluster-scoped kinds all come from
+plugins. Only the project's own name ("kubeflow-mcp", also in its annotation
+domain kubeflow-mcp.kubeflow.org) may appear in HostCore."""
+import re
+
+from conftest import ROOT
+
+HOST_CORE = ROOT / "Sources" / "Host" / "HostCore"
+DOMAIN_WORDS = re.compile(r"trainjob|torchtune|fine_tune|nvidia|trainer", re.IGNORECASE)
+PROJECT_NAME = re.compile(r"kubeflow-mcp(\.kubeflow\.org)?|KubeflowMCP", re.IGNORECASE)
+
+
+def test_host_core_names_no_kubeflow_domain_word():
+    hits = []
+    for path in sorted(HOST_CORE.rglob("*")):
+        if not path.is_file():
+            continue
+        for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if DOMAIN_WORDS.search(line) or "kubeflow" in PROJECT_NAME.sub("", line).lower():
+                hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not hits, "HostCore must stay domain-free; move these to a plugin:\n" + "\n".join(hits)
