@@ -130,6 +130,10 @@ def test_confirmation_by_flag_previews_first(tmp_path):
             assert not preview.is_error and preview.structured_content["preview"] is True
             sent = preview.structured_content["would_send"]
             assert sent[0]["method"] == "POST" and sent[0]["body"]["kind"] == "TrainJob"
+            # The line a person confirms is the plugin's (the host knows no GPUs).
+            summary = preview.structured_content["summary"]
+            assert summary.startswith("TrainJob ") and "1 node(s) × 1 GPU" in summary
+            assert summary in preview.content[0].text
             assert (await s.call_tool("list_training_jobs", {})).structured_content["count"] == 0
             done = await s.call_tool("run_container_job", {**args, "confirm": True})
             assert not done.is_error and done.structured_content["job_id"]
