@@ -37,7 +37,8 @@ struct PluginsCommand: ParsableCommand {
 
 struct ToolsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tools", abstract: "Inspect tools.", subcommands: [List.self], defaultSubcommand: List.self)
+        commandName: "tools", abstract: "Inspect and run tools.", subcommands: [List.self, ToolCallCommand.self],
+        defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The tools an MCP client would be offered.")
