@@ -2,7 +2,7 @@
  * A third-party fine-tuning backend for kubeflow-mcp, in plain C: LLaMA-Factory.
  *
  *   cc -shared -fPIC -Wall -Werror -I Sources/PluginABI/include \
- *      examples/llamafactory-backend/llamafactory_backend.c -o plugins.d/libllamafactory_backend.so
+ *      examples/llamafactory-backend/llamafactory_backend.c -lcjson -o plugins.d/libllamafactory_backend.so
  *
  * Drop the library into a plugins directory and `fine_tune` accepts
  * backend="llamafactory"; no other plugin changes. The backend answers two
@@ -15,11 +15,13 @@
  *   estimate       a rough GPU memory estimate.
  *
  * The request and answer of build_trainer are the same for every backend; see
- * README.md beside this file. JSON is read with a few small helpers below (the
- * host hands us compact, valid JSON) and written with a growing string buffer.
+ * docs/finetune-backend.md. JSON is read and written with Debian's cJSON
+ * (libcjson-dev); the generated shell script and YAML, which are text, are
+ * built in a growing string buffer.
  */
 #include "kfmcp_plugin.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -79,17 +81,13 @@ static void buf_printf(buffer *b, const char *format, ...) {
     free(big);
 }
 
-/* A JSON string literal. */
+/* A JSON string literal (cJSON does the escaping). */
 static void buf_json_string(buffer *b, const char *s) {
-    buf_puts(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') { char esc[2] = {'\\', (char)c}; buf_add(b, esc, 2); }
-        else if (c == '\n') buf_puts(b, "\\n");
-        else if (c < 0x20) buf_printf(b, "\\u%04x", c);
-        else buf_add(b, (const char *)&c, 1);
-    }
-    buf_puts(b, "\"");
+    cJSON *str = cJSON_CreateString(s);
+    char *text = str ? cJSON_PrintUnformatted(str) : NULL;
+    if (text) buf_puts(b, text); else b->failed = 1;
+    cJSON_free(text);
+    cJSON_Delete(str);
 }
 
 /* A single-quoted YAML scalar: the only escape is '' for '. Control characters
@@ -122,107 +120,37 @@ static void buf_shell_word(buffer *b, const char *s) {
 }
 
 /* ------------------------------------------------------------------------- */
-/* Reading JSON: pointers into the request text, no tree.                    */
+/* Reading the request (a cJSON tree; a JSON null reads as absent).          */
 
-static const char *skip_ws(const char *p) {
-    while (p && isspace((unsigned char)*p)) p++;
-    return p;
+static const cJSON *get(const cJSON *obj, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNull(v) ? NULL : v;
 }
 
-/* The character after the JSON value starting at p, or NULL if malformed. */
-static const char *skip_value(const char *p) {
-    p = skip_ws(p);
-    if (!p || !*p) return NULL;
-    if (*p == '"') {
-        for (p++; *p && *p != '"'; p++)
-            if (*p == '\\' && !*++p) return NULL;
-        return *p ? p + 1 : NULL;
-    }
-    if (*p == '{' || *p == '[') {
-        char close = *p == '{' ? '}' : ']';
-        p = skip_ws(p + 1);
-        if (*p == close) return p + 1;
-        for (;;) {
-            if (close == '}') { /* "key": */
-                p = skip_value(p);
-                p = skip_ws(p);
-                if (!p || *p != ':') return NULL;
-                p++;
-            }
-            p = skip_ws(skip_value(p));
-            if (!p) return NULL;
-            if (*p == close) return p + 1;
-            if (*p != ',') return NULL;
-            p++;
-        }
-    }
-    while (*p && !strchr(",}] \t\r\n", *p)) p++; /* number, true, false, null */
-    return p;
-}
-
-/* The value of the object member whose "key" starts at member, or NULL. */
-static const char *member_value(const char *member) {
-    const char *p = skip_ws(skip_value(member));
-    return p && *p == ':' ? skip_ws(p + 1) : NULL;
-}
-
-/* The value of `key` in the object at obj, or NULL when absent (or null). */
-static const char *get(const char *obj, const char *key) {
-    const char *p = skip_ws(obj);
-    if (!p || *p != '{') return NULL;
-    p = skip_ws(p + 1);
-    size_t key_len = strlen(key);
-    while (p && *p == '"') {
-        const char *name = p + 1;
-        const char *value = member_value(p);
-        if (!value) return NULL;
-        const char *name_end = strchr(name, '"'); /* our keys have no escapes */
-        if ((size_t)(name_end - name) == key_len && strncmp(name, key, key_len) == 0)
-            return strncmp(value, "null", 4) == 0 ? NULL : value;
-        p = skip_ws(skip_value(value));
-        if (!p || *p != ',') return NULL;
-        p = skip_ws(p + 1);
-    }
-    return NULL;
-}
-
-/* Copy the JSON string at v into out (simple escapes decoded). 0 if v is no string. */
-static int string_at(const char *v, char *out, size_t size) {
-    if (!v || *v != '"' || size == 0) return 0;
-    size_t n = 0;
-    for (v++; *v && *v != '"'; v++) {
-        char c = *v;
-        if (c == '\\') {
-            c = *++v;
-            if (c == 'n') c = '\n';
-            else if (c == 't') c = '\t';
-            else if (c == 'u') { c = '?'; v += 4; } /* not expected in our fields */
-        }
-        if (n + 1 < size) out[n++] = c;
-    }
-    out[n] = '\0';
+/* Copy the string `key` into out. 0 when absent or not a string. */
+static int get_string(const cJSON *obj, const char *key, char *out, size_t size) {
+    const cJSON *v = get(obj, key);
+    if (!cJSON_IsString(v) || size == 0) return 0;
+    snprintf(out, size, "%s", v->valuestring);
     return 1;
 }
 
-static int get_string(const char *obj, const char *key, char *out, size_t size) {
-    return string_at(get(obj, key), out, size);
-}
-
-static int get_number(const char *obj, const char *key, double *out) {
-    const char *v = get(obj, key);
-    if (!v || !(*v == '-' || isdigit((unsigned char)*v))) return 0;
-    *out = strtod(v, NULL);
+static int get_number(const cJSON *obj, const char *key, double *out) {
+    const cJSON *v = get(obj, key);
+    if (!cJSON_IsNumber(v)) return 0;
+    *out = v->valuedouble;
     return 1;
-}
-
-/* The JSON text of a value, for copying it as is (resources_per_node). */
-static void buf_raw_value(buffer *b, const char *v) {
-    const char *end = skip_value(v);
-    if (end) buf_add(b, v, (size_t)(end - v));
 }
 
 /* ------------------------------------------------------------------------- */
 /* Answers.                                                                  */
+
+/* Print and free an answer object; NULL when memory ran out. */
+static char *print_answer(cJSON *answer) {
+    char *text = answer ? cJSON_PrintUnformatted(answer) : NULL;
+    cJSON_Delete(answer);
+    return text;
+}
 
 static char *error_answer(const char *field, const char *format, ...) __attribute__((format(printf, 2, 3)));
 static char *error_answer(const char *field, const char *format, ...) {
@@ -231,32 +159,27 @@ static char *error_answer(const char *field, const char *format, ...) {
     va_start(args, format);
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
-    buffer b = {0};
-    buf_puts(&b, "{\"error\":{\"message\":");
-    buf_json_string(&b, message);
-    if (field) { buf_puts(&b, ",\"field\":"); buf_json_string(&b, field); }
-    buf_puts(&b, "}}");
-    return b.failed ? (free(b.data), NULL) : b.data;
+    cJSON *answer = cJSON_CreateObject();
+    cJSON *error = cJSON_AddObjectToObject(answer, "error");
+    cJSON_AddStringToObject(error, "message", message);
+    if (field) cJSON_AddStringToObject(error, "field", field);
+    return print_answer(answer);
 }
 
 /* backend_options keys this backend understands; anything else is refused. */
 static const char *const known_options[] = {"template", "cutoff_len", "gradient_accumulation_steps", "lora_target", NULL};
 
-static char *check_backend_options(const char *options) {
+static char *check_backend_options(const cJSON *options) {
     if (!options) return NULL;
-    if (*options != '{') return error_answer("backend_options", "backend_options must be an object.");
-    const char *p = skip_ws(options + 1);
-    while (p && *p == '"') {
-        char key[128];
-        string_at(p, key, sizeof key);
+    if (!cJSON_IsObject(options)) return error_answer("backend_options", "backend_options must be an object.");
+    const cJSON *option;
+    cJSON_ArrayForEach(option, options) {
         int known = 0;
-        for (int i = 0; known_options[i]; i++) known |= strcmp(key, known_options[i]) == 0;
+        for (int i = 0; known_options[i]; i++) known |= strcmp(option->string, known_options[i]) == 0;
         if (!known)
             return error_answer("backend_options",
-                                "backend_options.%s is not an option of the llamafactory backend; it accepts: "
-                                "template, cutoff_len, gradient_accumulation_steps, lora_target.", key);
-        p = skip_ws(skip_value(member_value(p)));
-        if (p && *p == ',') p = skip_ws(p + 1);
+                                "backend_options.%.100s is not an option of the llamafactory backend; it accepts: "
+                                "template, cutoff_len, gradient_accumulation_steps, lora_target.", option->string);
     }
     return NULL;
 }
@@ -287,11 +210,10 @@ static void split_hf_uri(const char *uri, char *repo, size_t repo_size, char *su
 }
 
 /* A runtime from the request's list: the backend's own framework, else the fallback. */
-static const char *pick_runtime(const char *runtimes, const char *wanted, int *is_fallback) {
-    const char *fallback = NULL;
-    if (!runtimes || *runtimes != '[') return NULL;
-    const char *p = skip_ws(runtimes + 1);
-    while (p && *p == '{') {
+static const cJSON *pick_runtime(const cJSON *runtimes, const char *wanted, int *is_fallback) {
+    const cJSON *fallback = NULL, *p;
+    if (!cJSON_IsArray(runtimes)) return NULL;
+    cJSON_ArrayForEach(p, runtimes) {
         char name[256] = "", framework[128] = "";
         get_string(p, "name", name, sizeof name);
         get_string(p, "framework", framework, sizeof framework);
@@ -302,15 +224,13 @@ static const char *pick_runtime(const char *runtimes, const char *wanted, int *i
             return p;
         }
         if (!wanted && generic) fallback = p;
-        p = skip_ws(skip_value(p));
-        if (p && *p == ',') p = skip_ws(p + 1);
     }
     *is_fallback = fallback != NULL;
     return fallback;
 }
 
 /* The YAML config, LLaMA-Factory's own keys (see its examples/train_lora configs). */
-static void write_config(buffer *y, const char *request, const char *options, const char *model) {
+static void write_config(buffer *y, const cJSON *request, const cJSON *options, const char *model) {
     char peft[16] = "lora", text[256];
     double v;
     get_string(request, "peft_method", peft, sizeof peft);
@@ -352,7 +272,7 @@ static void write_config(buffer *y, const char *request, const char *options, co
 
 /* The bash script: resolve model and dataset, write both files, train. Every
  * heredoc is quoted (<<'KFMCP_EOF'), so the shell expands nothing inside. */
-static void write_script(buffer *s, const char *request, const char *options,
+static void write_script(buffer *s, const cJSON *request, const cJSON *options,
                          const char *model_repo, const char *dataset_repo, const char *dataset_sub) {
     char local_dataset[600];
     snprintf(local_dataset, sizeof local_dataset, "/workspace/dataset%s%s", *dataset_sub ? "/" : "", dataset_sub);
@@ -388,7 +308,7 @@ static void write_script(buffer *s, const char *request, const char *options,
     buf_puts(s, "exec llamafactory-cli train " CONFIG_PATH "\n");
 }
 
-static char *build_trainer(const char *request) {
+static char *build_trainer(const cJSON *request) {
     char model[512], dataset[512], source[16] = "", peft[16] = "lora", wanted[256];
     if (!get_string(request, "model", model, sizeof model))
         return error_answer("model", "build_trainer needs model (a storage URI).");
@@ -397,16 +317,16 @@ static char *build_trainer(const char *request) {
     get_string(request, "peft_method", peft, sizeof peft);
     if (strcmp(peft, "lora") && strcmp(peft, "qlora") && strcmp(peft, "none") && strcmp(peft, "full"))
         return error_answer("peft_method", "peft_method must be lora, qlora or none; got %s.", peft);
-    const char *options = get(request, "backend_options");
+    const cJSON *options = get(request, "backend_options");
     char *refused = check_backend_options(options);
     if (refused) return refused;
 
     int has_wanted = get_string(request, "runtime", wanted, sizeof wanted);
     int is_fallback = 0;
-    const char *runtimes = get(request, "runtimes");
+    const cJSON *runtimes = get(request, "runtimes");
     if (!runtimes)
         return error_answer("runtimes", "The llamafactory backend needs the runtimes list in the request (fine_tune sends it).");
-    const char *runtime = pick_runtime(runtimes, has_wanted ? wanted : NULL, &is_fallback);
+    const cJSON *runtime = pick_runtime(runtimes, has_wanted ? wanted : NULL, &is_fallback);
     if (!runtime)
         return error_answer("runtime", has_wanted
             ? "Runtime %s is not a llamafactory runtime and not " FALLBACK_RUNTIME "; the llamafactory backend runs on one of those."
@@ -427,27 +347,29 @@ static char *build_trainer(const char *request) {
     buffer script = {0};
     write_script(&script, request, options, model_repo, dataset_repo, dataset_sub);
 
-    buffer b = {0};
-    buf_puts(&b, "{\"result\":{\"runtime\":");
-    buf_json_string(&b, runtime_name);
-    buf_puts(&b, ",\"runtime_kind\":");
-    buf_json_string(&b, runtime_kind);
-    buf_puts(&b, ",\"trainer\":{\"command\":[\"bash\",\"-c\",");
-    buf_json_string(&b, script.data ? script.data : "");
-    buf_puts(&b, "]");
+    cJSON *answer = cJSON_CreateObject();
+    cJSON *result = cJSON_AddObjectToObject(answer, "result");
+    cJSON_AddStringToObject(result, "runtime", runtime_name);
+    cJSON_AddStringToObject(result, "runtime_kind", runtime_kind);
+    cJSON *trainer = cJSON_AddObjectToObject(result, "trainer");
+    const char *command[] = {"bash", "-c", script.data ? script.data : ""};
+    cJSON_AddItemToObject(trainer, "command", cJSON_CreateStringArray(command, 3));
     double nodes;
-    if (get_number(request, "num_nodes", &nodes) && nodes >= 1) buf_printf(&b, ",\"numNodes\":%d", (int)nodes);
-    const char *resources = get(request, "resources_per_node");
-    if (resources && *resources == '{') { buf_puts(&b, ",\"resourcesPerNode\":"); buf_raw_value(&b, resources); }
-    if (is_fallback) buf_puts(&b, ",\"image\":\"" IMAGE "\"");
-    buf_puts(&b, "},\"notes\":[\"Runs llamafactory-cli train with a generated LLaMA-Factory config (" CONFIG_PATH ").\"");
+    if (get_number(request, "num_nodes", &nodes) && nodes >= 1) cJSON_AddNumberToObject(trainer, "numNodes", (int)nodes);
+    const cJSON *resources = get(request, "resources_per_node");
+    if (cJSON_IsObject(resources)) cJSON_AddItemToObject(trainer, "resourcesPerNode", cJSON_Duplicate(resources, 1));
+    if (is_fallback) cJSON_AddStringToObject(trainer, "image", IMAGE);
+    cJSON *notes = cJSON_AddArrayToObject(result, "notes");
+    cJSON_AddItemToArray(notes, cJSON_CreateString(
+        "Runs llamafactory-cli train with a generated LLaMA-Factory config (" CONFIG_PATH ")."));
     if (is_fallback)
-        buf_puts(&b, ",\"No runtime labelled trainer.kubeflow.org/framework=" FRAMEWORK ": the job runs on " FALLBACK_RUNTIME
-                     " with image " IMAGE "; it downloads the model and dataset from the Hugging Face Hub.\"");
-    buf_puts(&b, "]}}");
-    b.failed |= script.failed;
+        cJSON_AddItemToArray(notes, cJSON_CreateString(
+            "No runtime labelled trainer.kubeflow.org/framework=" FRAMEWORK ": the job runs on " FALLBACK_RUNTIME
+            " with image " IMAGE "; it downloads the model and dataset from the Hugging Face Hub."));
+    int failed = script.failed;
     free(script.data);
-    return b.failed ? (free(b.data), NULL) : b.data;
+    if (failed) { cJSON_Delete(answer); return NULL; }
+    return print_answer(answer);
 }
 
 /* "Qwen/Qwen2.5-7B-Instruct" → 7, "SmolLM-360M" → 0.36 (billions); 0 if unknown. */
@@ -466,7 +388,7 @@ static double parameter_billions(const char *model) {
     return found;
 }
 
-static char *estimate(const char *request) {
+static char *estimate(const cJSON *request) {
     char model[512], peft[16] = "lora";
     if (!get_string(request, "model", model, sizeof model)) return error_answer("model", "estimate needs model.");
     get_string(request, "peft_method", peft, sizeof peft);
@@ -481,16 +403,22 @@ static char *estimate(const char *request) {
     double gradients = 2 * trained, optimizer = 8 * trained, activations = 0.25 * 2 * p * batch / 4;
     double total = (weights + gradients + optimizer + activations) * 1.1;
     int gpus = (int)ceil(total / (gpu_memory * 0.9));
-    buffer b = {0};
-    buf_puts(&b, "{\"result\":{\"model\":");
-    buf_json_string(&b, model);
-    buf_printf(&b, ",\"params_billion\":%g,\"peft_method\":", p);
-    buf_json_string(&b, peft);
-    buf_printf(&b, ",\"memory_gb\":{\"weights\":%.1f,\"gradients\":%.1f,\"optimizer\":%.1f,\"activations\":%.1f,"
-                   "\"total\":%.1f},\"gpu_memory_gb\":%.1f,\"recommended_gpus\":%d,\"memory_factor\":1.0,"
-                   "\"method\":\"rough first-order model\"}}",
-               weights, gradients, optimizer, activations, total, gpu_memory, gpus < 1 ? 1 : gpus);
-    return b.failed ? (free(b.data), NULL) : b.data;
+    cJSON *answer = cJSON_CreateObject();
+    cJSON *result = cJSON_AddObjectToObject(answer, "result");
+    cJSON_AddStringToObject(result, "model", model);
+    cJSON_AddNumberToObject(result, "params_billion", p);
+    cJSON_AddStringToObject(result, "peft_method", peft);
+    cJSON *memory = cJSON_AddObjectToObject(result, "memory_gb");
+    cJSON_AddNumberToObject(memory, "weights", round(weights * 10) / 10);
+    cJSON_AddNumberToObject(memory, "gradients", round(gradients * 10) / 10);
+    cJSON_AddNumberToObject(memory, "optimizer", round(optimizer * 10) / 10);
+    cJSON_AddNumberToObject(memory, "activations", round(activations * 10) / 10);
+    cJSON_AddNumberToObject(memory, "total", round(total * 10) / 10);
+    cJSON_AddNumberToObject(result, "gpu_memory_gb", gpu_memory);
+    cJSON_AddNumberToObject(result, "recommended_gpus", gpus < 1 ? 1 : gpus);
+    cJSON_AddNumberToObject(result, "memory_factor", 1.0);
+    cJSON_AddStringToObject(result, "method", "rough first-order model");
+    return print_answer(answer);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -500,10 +428,12 @@ static int32_t backend_invoke(const char *backend_id, const char *op, const char
                               kfmcp_call *call, char **json_out) {
     (void)call; /* no host services needed: everything comes in the request */
     if (strcmp(backend_id, BACKEND_ID) != 0) return KFMCP_ERR_UNKNOWN;
-    if (skip_value(json_in) == NULL) return KFMCP_ERR_BAD_INPUT;
-    if (strcmp(op, "build_trainer") == 0) *json_out = build_trainer(json_in);
-    else if (strcmp(op, "estimate") == 0) *json_out = estimate(json_in);
-    else return KFMCP_ERR_UNKNOWN;
+    int build = strcmp(op, "build_trainer") == 0;
+    if (!build && strcmp(op, "estimate") != 0) return KFMCP_ERR_UNKNOWN;
+    cJSON *request = cJSON_Parse(json_in);
+    if (!cJSON_IsObject(request)) { cJSON_Delete(request); return KFMCP_ERR_BAD_INPUT; }
+    *json_out = build ? build_trainer(request) : estimate(request);
+    cJSON_Delete(request);
     return *json_out ? KFMCP_OK : KFMCP_ERR_INTERNAL;
 }
 
@@ -513,7 +443,7 @@ static int32_t invoke(const char *tool, const char *json_in, kfmcp_call *call, c
     return KFMCP_ERR_UNKNOWN;
 }
 
-static void free_result(char *json_out) { free(json_out); }
+static void free_result(char *json_out) { cJSON_free(json_out); }
 
 static const kfmcp_backend_v1 backends[] = {{
     .struct_size = sizeof(kfmcp_backend_v1),

@@ -429,8 +429,9 @@ typedef struct kfmcp_manifest_v1 {
 
     /* [call] [any thread]
      * Run a provider operation ("build_trainer", "estimate", ...). Same rules as
-     * invoke: an unknown backend_id is KFMCP_ERR_UNKNOWN, an unknown op an
-     * answer {"error":{"message":...}}. NULL when backend_count is 0. */
+     * invoke: KFMCP_ERR_UNKNOWN for a backend_id or op this plugin does not
+     * provide (the host turns an unknown op into an {"error"} answer for the
+     * caller). NULL when backend_count is 0. */
     int32_t (*backend_invoke)(const char *backend_id, const char *op,
                               const char *json_in, kfmcp_call *call,
                               char **json_out);
