@@ -1,0 +1,51 @@
+"""What a plugin author starts from builds and works through MCP: the Rust
+example crate (zero dependencies, offline), the out-of-tree Swift package that
+depends on PluginKit by path, and `kubeflow-mcp plugin new` skeletons. Tests
+needing a toolchain that is absent are skipped (cargo is optional in CI)."""
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BUILD, ROOT, plugin_dir, plugins_list
+from mcp_client import run, session
+
+RUST_EXAMPLE = ROOT / "examples" / "rust-plugin"
+RUST_TARGET = ROOT / ".build" / "rust"  # shared by the runs: cargo rebuilds only what changed
+needs_cargo = pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+
+
+def cargo(*args, cwd=RUST_EXAMPLE):
+    subprocess.run(["cargo", *args, "--offline", "--quiet", "--target-dir", str(RUST_TARGET)], cwd=cwd, check=True)
+
+
+@pytest.fixture(scope="module")
+def rust_plugin_dir(tmp_path_factory):
+    cargo("build")
+    d = plugin_dir(tmp_path_factory.mktemp("rust"))
+    shutil.copy(RUST_TARGET / "debug" / "libkfmcp_rust_example.so", d / "libkfmcp_rust_example.so")
+    return d
+
+
+@needs_cargo
+def test_the_rust_example_loads_and_its_tools_run_through_mcp(rust_plugin_dir):
+    listed, stderr = plugins_list(rust_plugin_dir)
+    rust = [p for p in listed if p.get("id") == "rust-example"]
+    assert rust and rust[0]["status"] == "loaded" and rust[0]["abi"] == "1.1", (listed, stderr)
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(rust_plugin_dir), "--sim") as s:
+            assert "rust_whoami shows who" in (s.init_result.instructions or "")
+            counted = await s.call_tool("rust_word_count", {"text": "one two\nthree"})
+            assert not counted.is_error and counted.structured_content == {"words": 3, "lines": 2, "characters": 13}
+            who = await s.call_tool("rust_whoami", {})
+            assert not who.is_error and who.structured_content["tool"] == "rust_whoami"
+            assert who.structured_content["dry_run"] is False
+            refused = await s.call_tool("rust_word_count", {"text": 3})  # the host validates first
+            assert refused.is_error and "text" in refused.content[0].text
+    run(body)
+
+
+@needs_cargo
+def test_the_rust_example_passes_its_own_tests():
+    cargo("test")
