@@ -48,6 +48,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "kubeflow-mcp", targets: ["kubeflow-mcp"]),
+        // For out-of-tree Swift plugins: `.product(name: "PluginKit", package: "kubeflow-mcp")`
+        // (examples/swift-plugin). PluginABI and KFJSON come with it.
+        .library(name: "PluginKit", targets: ["PluginKit"]),
     ] + pluginProducts,
     dependencies: [
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),

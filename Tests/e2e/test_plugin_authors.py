@@ -49,3 +49,40 @@ def test_the_rust_example_loads_and_its_tools_run_through_mcp(rust_plugin_dir):
 @needs_cargo
 def test_the_rust_example_passes_its_own_tests():
     cargo("test")
+
+
+SWIFT_EXAMPLE = ROOT / "examples" / "swift-plugin"
+SWIFT_SCRATCH = ROOT / ".build" / "swift-example"  # kept between runs: the package builds once
+
+
+def swift_package(package, *args, scratch=SWIFT_SCRATCH):
+    """`swift build|test` of an out-of-tree package, pinned to the versions the
+    repository resolved (so no new download is needed)."""
+    resolved = ROOT / "Package.resolved"
+    if resolved.exists():
+        shutil.copy(resolved, package / "Package.resolved")
+    subprocess.run(["swift", *args, "--package-path", str(package), "--scratch-path", str(scratch)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def swift_plugin_dir(tmp_path_factory):
+    swift_package(SWIFT_EXAMPLE, "build", "--build-tests")
+    d = plugin_dir(tmp_path_factory.mktemp("swift"))
+    shutil.copy(SWIFT_SCRATCH / "debug" / "libkfmcp-swift-example.so", d / "libkfmcp-swift-example.so")
+    return d
+
+
+def test_the_out_of_tree_swift_example_loads_and_runs_through_mcp(swift_plugin_dir):
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(swift_plugin_dir), "--sim") as s:
+            assert "swift_example_greet greets" in (s.init_result.instructions or "")
+            hello = await s.call_tool("swift_example_greet", {"name": "Ada"})
+            assert not hello.is_error and hello.structured_content == {"greeting": "Hello, Ada!", "namespace": "default"}
+            empty = await s.call_tool("swift_example_greet", {"name": " "})
+            assert empty.is_error and "name is empty" in empty.content[0].text
+    run(body)
+
+
+def test_the_out_of_tree_swift_example_passes_its_own_tests(swift_plugin_dir):
+    swift_package(SWIFT_EXAMPLE, "test", "--skip-build")
