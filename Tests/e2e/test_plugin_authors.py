@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT, plugin_dir, plugins_list
+from conftest import ROOT, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
 
 RUST_EXAMPLE = ROOT / "examples" / "rust-plugin"
@@ -86,3 +86,57 @@ def test_the_out_of_tree_swift_example_loads_and_runs_through_mcp(swift_plugin_d
 
 def test_the_out_of_tree_swift_example_passes_its_own_tests(swift_plugin_dir):
     swift_package(SWIFT_EXAMPLE, "test", "--skip-build")
+
+
+def plugin_new(tmp_path, lang):
+    out = run_cli("plugin", "new", f"my-{lang}-tools", "--lang", lang, "--output", str(tmp_path / lang),
+                  "--repo", str(ROOT))
+    assert f"my_{lang}_tools_hello" in out.stdout
+    return tmp_path / lang
+
+
+async def greet_through_mcp(plugins, tool):
+    async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim") as s:
+        hello = await s.call_tool(tool, {"name": "Ada"})
+        assert not hello.is_error and hello.structured_content == {"greeting": "Hello, Ada!"}, hello
+        empty = await s.call_tool(tool, {"name": ""})
+        assert empty.is_error and "name is empty" in empty.content[0].text
+
+
+def serve_one(tmp_path, library):
+    d = plugin_dir(tmp_path, "served")
+    shutil.copy(library, d / library.name)
+    return d
+
+
+def test_plugin_new_c_builds_passes_its_test_and_serves(tmp_path):
+    sk = plugin_new(tmp_path, "c")
+    subprocess.run(["make", "-s", "-C", str(sk), "test"], check=True, stdout=subprocess.DEVNULL)
+    run(lambda: greet_through_mcp(serve_one(tmp_path, sk / "libkfmcp-my-c-tools.so"), "my_c_tools_hello"))
+
+
+@needs_cargo
+def test_plugin_new_rust_builds_passes_its_test_and_serves(tmp_path):
+    sk = plugin_new(tmp_path, "rust")
+    cargo("test", cwd=sk)
+    cargo("build", cwd=sk)
+    library = RUST_TARGET / "debug" / "libkfmcp_my_rust_tools.so"
+    run(lambda: greet_through_mcp(serve_one(tmp_path, library), "my_rust_tools_hello"))
+
+
+def test_plugin_new_swift_builds_passes_its_test_and_serves(tmp_path):
+    sk = plugin_new(tmp_path, "swift")
+    scratch = ROOT / ".build" / "swift-skeleton"  # kept between runs, like the example's
+    swift_package(sk, "build", "--build-tests", scratch=scratch)
+    swift_package(sk, "test", "--skip-build", scratch=scratch)
+    run(lambda: greet_through_mcp(serve_one(tmp_path, scratch / "debug" / "libkfmcp-my-swift-tools.so"),
+                                  "my_swift_tools_hello"))
+
+
+def test_plugin_new_refuses_a_bad_name_and_an_existing_directory(tmp_path):
+    bad = run_cli("plugin", "new", "Bad_Name", "--lang", "c", "--output", str(tmp_path / "x"), check=False)
+    assert bad.returncode != 0 and "NAME must be" in bad.stderr and not (tmp_path / "x").exists()
+    (tmp_path / "taken").mkdir()
+    taken = run_cli("plugin", "new", "ok", "--lang", "c", "--output", str(tmp_path / "taken"), "--repo", str(ROOT),
+                    check=False)
+    assert taken.returncode != 0 and "already exists" in taken.stderr

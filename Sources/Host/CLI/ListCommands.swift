@@ -5,7 +5,8 @@ import KFJSON
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "Inspect plugins.", subcommands: [List.self], defaultSubcommand: List.self)
+        commandName: "plugins", abstract: "Inspect plugins, or start a new one (`plugin new`).",
+        subcommands: [List.self, PluginNewCommand.self], defaultSubcommand: List.self, aliases: ["plugin"])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

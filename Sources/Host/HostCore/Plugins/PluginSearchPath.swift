@@ -44,7 +44,7 @@ public struct PluginSearchPath: Sendable {
 
     /// The checkout this executable was built in: the nearest ancestor holding
     /// both Package.swift and plugins.d/.
-    static func checkoutRoot(startingAt directory: String) -> String? {
+    public static func checkoutRoot(startingAt directory: String) -> String? {
         var dir = URL(fileURLWithPath: directory).standardizedFileURL
         for _ in 0..<6 {
             let fm = FileManager.default
