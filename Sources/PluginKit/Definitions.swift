@@ -1,4 +1,5 @@
 @_exported import KFJSON
+import PluginABI
 
 /// How much harm a tool can do. The host derives MCP annotations and policy from it.
 public enum Risk: UInt32, Sendable {
@@ -21,6 +22,12 @@ public struct ToolOutput: Sendable {
         self.text = text
         self.summary = summary
     }
+}
+
+/// Provider kinds (kfmcp_plugin.h, PROVIDERS): a backend entry's
+/// `capabilities["kind"]`; absent means a fine-tuning backend.
+public enum ProviderKind {
+    public static let fineTuneBackend = KFMCP_PROVIDER_FINETUNE_BACKEND
 }
 
 /// A failure a person can act on. Throw it from a handler: the client gets

@@ -210,7 +210,7 @@ public struct ToolCall: @unchecked Sendable {
         }
         guard let answer else {
             if rc == KFMCP_ERR_UNKNOWN {
-                let loaded = listBackends().compactMap { $0["id"]?.string }
+                let loaded = listProviders().compactMap { $0["id"]?.string }
                 throw ToolError("No loaded plugin provides '\(id)'; loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")).",
                                 field: "backend")
             }
@@ -241,13 +241,15 @@ public struct ToolCall: @unchecked Sendable {
         return answer["result"] ?? .null
     }
 
-    /// The loaded providers: [{id,kind,title,version,plugin,capabilities}].
-    /// `kind` keeps those of one kind; an ABI 1.0 host's entries have no
-    /// "kind" and are all fine-tuning backends.
-    public func listBackends(kind: String? = nil) -> [JSON] {
+    /// The loaded fine-tuning backends: [{id,kind,title,version,plugin,capabilities}].
+    public func listBackends() -> [JSON] { listProviders(kind: ProviderKind.fineTuneBackend) }
+
+    /// The loaded providers of one kind (nil: every kind). An ABI 1.0 host's
+    /// entries have no "kind" and are all fine-tuning backends.
+    public func listProviders(kind: String? = nil) -> [JSON] {
         let all = hostJSON { out in raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL }?.array ?? []
         guard let kind else { return all }
-        return all.filter { ($0["kind"]?.string ?? KFMCP_PROVIDER_FINETUNE_BACKEND) == kind }
+        return all.filter { ($0["kind"]?.string ?? ProviderKind.fineTuneBackend) == kind }
     }
 
     // MARK: Plumbing

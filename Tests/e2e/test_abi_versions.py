@@ -60,3 +60,27 @@ def test_a_1_1_plugin_gets_the_return_code_rule_and_its_instructions_reach_the_c
     record, instructions = _probe(tmp_path, HEADER_DIR)
     assert record["abi"] == "1.1"
     assert "services_probe: call it to see the host's return codes." in instructions
+
+
+def test_providers_of_another_kind_are_routed_but_not_fine_tuning_backends(tmp_path):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_plugin.c", d / "libprovider.so")
+    listed, stderr = plugins_list(d)
+    provider = [p for p in listed if p.get("id") == "example-provider"]
+    assert provider and provider[0]["status"] == "loaded" and provider[0]["backends"] == ["example-store"], stderr
+
+    async def body():
+        async with session("--plugins-dir", str(d), "--sim") as s:
+            r = await s.call_tool("list_fine_tune_backends", {})
+            ids = {b["id"] for b in r.structured_content["backends"]}
+            assert "torchtune" in ids and "example-store" not in ids
+    run(body)
+
+
+def test_a_provider_kind_that_is_not_a_string_is_refused(tmp_path):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_plugin.c", d / "libprovider.so", 'KIND="42"')
+    listed, _ = plugins_list(d)
+    provider = [p for p in listed if p.get("id") == "example-provider"]
+    assert provider and provider[0]["status"] == "refused"
+    assert "provider 'example-store' has kind 42" in provider[0]["reason"]
