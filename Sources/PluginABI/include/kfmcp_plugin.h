@@ -23,14 +23,15 @@
  *     whose abi_major differs from its own, naming both versions.
  *   - A plugin checks the host the same way in its entry: host->struct_size at
  *     least KFMCP_HOST_V1_0_SIZE and host->abi_major == KFMCP_ABI_MAJOR, else
- *     it returns NULL (the host then names the plugin and the reason).
+ *     it returns NULL (the host then refuses the plugin, saying its entry
+ *     declined this host).
  *
  * WHEN A FUNCTION MAY BE CALLED — every function pointer carries tags:
  *   [entry]      during kfmcp_plugin_entry_v1 (which runs once, alone).
  *   [call]       while a tool or backend call is in flight, i.e. between the
  *                start and the return of the invoke()/backend_invoke() whose
- *                kfmcp_call you pass. A service that takes a kfmcp_call returns
- *                KFMCP_ERR_NO_CALL for a NULL one.
+ *                kfmcp_call you pass. A service that takes a kfmcp_call and
+ *                returns a code returns KFMCP_ERR_NO_CALL for a NULL one.
  *   [any thread] from any thread, also threads the plugin started itself, and
  *                concurrently with other calls (the host locks what it shares).
  *   [once]       exactly once, alone, on one thread (entry and shutdown).
