@@ -20,3 +20,17 @@ def test_host_core_names_no_kubeflow_domain_word():
             if DOMAIN_WORDS.search(line) or "kubeflow" in PROJECT_NAME.sub("", line).lower():
                 hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not hits, "HostCore must stay domain-free; move these to a plugin:\n" + "\n".join(hits)
+
+
+def test_mcp_instructions_come_from_the_loaded_plugins():
+    from mcp_client import run, session
+    seen = {}
+
+    async def body():
+        async with session("--sim") as s:
+            seen["all"] = s.init_result.instructions or ""
+        async with session("--sim", "--no-default-plugins") as s:
+            seen["none"] = s.init_result.instructions or ""
+    run(body)
+    assert "fine_tune(model, dataset" in seen["all"]  # the Trainer plugin's manifest instructions
+    assert "fine_tune" not in seen["none"] and "Tools return data and actions" in seen["none"]
