@@ -22,9 +22,10 @@ HEADER_DIR = ROOT / "Sources" / "PluginABI" / "include"
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def compile_c_plugin(source: Path, output: Path, *defines: str, header_dir: Path = HEADER_DIR,
-                     libs: tuple = ()) -> Path:
-    """Build a C plugin against the ABI header, as a third party would."""
+def compile_c_plugin(source: Path, output: Path, *defines: str, header_dir: Path = HEADER_DIR) -> Path:
+    """Build a C plugin against the ABI header, as a third party would (with
+    Debian's cJSON when the source uses it)."""
+    libs = ["-lcjson"] if "<cjson/cJSON.h>" in source.read_text() else []
     cmd = ["cc", "-shared", "-fPIC", "-Wall", "-Werror", "-I", str(header_dir),
            *[f"-D{d}" for d in defines], str(source), "-o", str(output), *libs]
     subprocess.run(cmd, check=True)

@@ -23,7 +23,7 @@ ALL_BACKENDS = {"torchtune", "trl", "unsloth", "llamafactory"}
 async def backends_server(tmp_path: Path):
     """serve --sim with the default plugins and a plugins dir holding the C backend."""
     plugins = plugin_dir(tmp_path)
-    compile_c_plugin(LLAMAFACTORY, plugins / "libllamafactory_backend.so", libs=("-lcjson",))
+    compile_c_plugin(LLAMAFACTORY, plugins / "libllamafactory_backend.so")
     errlog = tmp_path / "server-stderr.log"
     args = ["serve", "--sim", "--sim-time-scale", str(FAST), "--plugins-dir", str(plugins),
             "--audit-log", str(tmp_path / "audit.log"), "--log-level", "debug"]

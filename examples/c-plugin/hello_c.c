@@ -2,15 +2,17 @@
  * A kubeflow-mcp plugin in plain C: the whole contract is kfmcp_plugin.h.
  *
  *   cc -shared -fPIC -Wall -I Sources/PluginABI/include \
- *      examples/c-plugin/hello_c.c -o plugins.d/libhello_c.so
+ *      examples/c-plugin/hello_c.c -lcjson -o plugins.d/libhello_c.so
  *
  * It serves two tools:
  *   c_add      adds two numbers (declares an output schema → structuredContent);
  *   c_context  shows host services: asks the host for the call's context and
  *              logs a line through the host.
+ * JSON is read and written with Debian's cJSON (apt install libcjson-dev).
  */
 #include "kfmcp_plugin.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,50 +20,51 @@
 /* The host struct lives until shutdown() returns, so keeping it is allowed. */
 static const kfmcp_host_v1 *g_host;
 
-/* Find "key": in a compact JSON object and parse the number after it. The host
- * validated the arguments against our schema, so both numbers are present. */
-static double number_field(const char *json, const char *key) {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    const char *at = strstr(json, pattern);
-    return at ? strtod(at + strlen(pattern), NULL) : 0.0;
+/* Print and free an answer object (allocated by cJSON, freed in free_result). */
+static int32_t answer(cJSON *object, char **json_out) {
+    *json_out = object ? cJSON_PrintUnformatted(object) : NULL;
+    cJSON_Delete(object);
+    return *json_out ? KFMCP_OK : KFMCP_ERR_INTERNAL;
 }
 
-static char *copy(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *out = malloc(n);
-    if (out) memcpy(out, s, n);
-    return out;
+static int32_t add(const cJSON *args, char **json_out) {
+    /* The host validated the arguments against our schema: both are numbers. */
+    double a = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(args, "a"));
+    double b = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(args, "b"));
+    char text[128];
+    snprintf(text, sizeof text, "%.17g + %.17g = %.17g", a, b, a + b);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "result"), "sum", a + b);
+    cJSON_AddStringToObject(out, "text", text);
+    return answer(out, json_out);
 }
 
+static int32_t context(kfmcp_call *call, char **json_out) {
+    char *context = NULL; /* host-allocated: released with host->free */
+    cJSON *out = cJSON_CreateObject();
+    if (g_host->call_context(g_host, call, &context) != KFMCP_OK || context == NULL) {
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(out, "error"), "message", "the host gave no call context");
+        return answer(out, json_out);
+    }
+    g_host->log(g_host, KFMCP_LOG_INFO, "c_context called");
+    cJSON_AddItemToObject(out, "result", cJSON_Parse(context));
+    g_host->free(g_host, context);
+    return answer(out, json_out);
+}
+
+/* [call] [any thread] */
 static int32_t invoke(const char *tool, const char *json_in, kfmcp_call *call, char **json_out) {
-    char buffer[512];
-    if (strcmp(tool, "c_add") == 0) {
-        double a = number_field(json_in, "a"), b = number_field(json_in, "b");
-        snprintf(buffer, sizeof buffer, "{\"result\":{\"sum\":%.17g},\"text\":\"%.17g + %.17g = %.17g\"}",
-                 a + b, a, b, a + b);
-        *json_out = copy(buffer);
-        return KFMCP_OK;
-    }
-    if (strcmp(tool, "c_context") == 0) {
-        char *context = NULL; /* host-allocated: released with host->free */
-        if (g_host->call_context(g_host, call, &context) != KFMCP_OK || context == NULL) {
-            *json_out = copy("{\"error\":{\"message\":\"the host gave no call context\"}}");
-            return KFMCP_OK;
-        }
-        g_host->log(g_host, KFMCP_LOG_INFO, "c_context called");
-        size_t n = strlen(context) + 32;
-        char *out = malloc(n);
-        if (out) snprintf(out, n, "{\"result\":%s}", context);
-        g_host->free(g_host, context);
-        *json_out = out;
-        return out ? KFMCP_OK : KFMCP_ERR_INTERNAL;
-    }
-    return KFMCP_ERR_UNKNOWN;
+    if (strcmp(tool, "c_context") == 0) return context(call, json_out);
+    if (strcmp(tool, "c_add") != 0) return KFMCP_ERR_UNKNOWN;
+    cJSON *args = cJSON_Parse(json_in);
+    if (!cJSON_IsObject(args)) { cJSON_Delete(args); return KFMCP_ERR_BAD_INPUT; }
+    int32_t rc = add(args, json_out);
+    cJSON_Delete(args);
+    return rc;
 }
 
-/* Everything we hand out was malloc'd by us, so we free it. */
-static void free_result(char *json_out) { free(json_out); }
+/* Everything we hand out was printed by cJSON, so cJSON frees it. */
+static void free_result(char *json_out) { cJSON_free(json_out); }
 
 static const kfmcp_tool_v1 tools[] = {
     {
