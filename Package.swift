@@ -60,7 +60,10 @@ let package = Package(
     ],
     targets: [
         // The whole host/plugin contract: one C header.
-        .target(name: "PluginABI", path: "Sources/PluginABI",
+        .target(name: "PluginABI", path: "Sources/PluginABI"),
+        // The header compiled with -Wall -Wpadded -Werror and its layout pinned. Apart from
+        // PluginABI because a package depended on by URL may not carry unsafe flags.
+        .target(name: "PluginABICheck", dependencies: ["PluginABI"], path: "Sources/PluginABICheck", publicHeadersPath: ".",
                 cSettings: [.unsafeFlags(["-Wall", "-Wpadded", "-Werror"])]),
         // JSON value type shared by the host and Swift plugins (ordered numbers: 4 vs 4.0).
         .target(name: "KFJSON", path: "Sources/KFJSON"),
@@ -75,7 +78,7 @@ let package = Package(
         .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/KubeClient"),
         .target(name: "HostCore",
-                dependencies: ["PluginABI", "KFJSON", "KubeClient",
+                dependencies: ["PluginABI", "PluginABICheck", "KFJSON", "KubeClient",
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/HostCore"),
