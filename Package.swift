@@ -75,17 +75,30 @@ let package = Package(
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/HostCore"),
+        // MCP Streamable HTTP on FlyingFox (`serve --http`): apart from HostCore, so
+        // stdio serving does not link an HTTP server.
+        .target(name: "HTTPTransport",
+                dependencies: ["HostCore", "HTTPServing", .product(name: "MCP", package: "swift-sdk"),
+                               .product(name: "FlyingFox", package: "FlyingFox")],
+                path: "Sources/Host/HTTPTransport"),
         .executableTarget(name: "kubeflow-mcp",
-                          dependencies: ["HostCore", "KubeClient", "ClusterSim",
+                          dependencies: ["HostCore", "HTTPTransport", "KubeClient", "ClusterSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/Host/CLI"),
+
+        // What the simulator and `serve --http` share on top of FlyingFox:
+        // streamed bodies, TCP_NODELAY.
+        .target(name: "HTTPServing",
+                dependencies: [.product(name: "FlyingFox", package: "FlyingFox"),
+                               .product(name: "FlyingSocks", package: "FlyingFox")],
+                path: "Sources/HTTPServing"),
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         // OpenSSL (libssl-dev) is its TLS front door: FlyingFox serves plain HTTP only.
         .systemLibrary(name: "COpenSSL", path: "Sources/ClusterSim/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "COpenSSL", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",

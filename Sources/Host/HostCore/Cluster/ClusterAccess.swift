@@ -1,4 +1,5 @@
 import KFJSON
+import KubeClient
 
 /// One Kubernetes REST request, as a plugin asked for it through `k8s_request`.
 public struct ClusterRequest: Sendable {
@@ -9,6 +10,8 @@ public struct ClusterRequest: Sendable {
     public var contentType: String?
     public var accept: String?
     public var timeoutMs: Int?
+    /// Set by the host only (never from a plugin's JSON): whom the request acts for.
+    public var impersonate: Impersonation?
 
     public init(method: String, path: String, query: [(String, String)] = [], body: JSON? = nil,
                 contentType: String? = nil, accept: String? = nil, timeoutMs: Int? = nil) {

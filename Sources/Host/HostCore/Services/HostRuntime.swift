@@ -63,11 +63,11 @@ public final class HostRuntime: @unchecked Sendable {
 
     func callContext(for call: CallState) -> JSON {
         [
-            "namespace": .string(cluster.defaultNamespace),
-            "user": .string(identity),
-            "persona": .string(policy.name),
-            "allowed_namespaces": policy.namespaces.map { .array($0.map { .string($0) }) } ?? .null,
-            "read_only": .bool(policy.readOnly),
+            "namespace": .string(cluster(of: call).defaultNamespace),
+            "user": .string(identity(of: call)),
+            "persona": .string(policy(of: call).name),
+            "allowed_namespaces": policy(of: call).namespaces.map { .array($0.map { .string($0) }) } ?? .null,
+            "read_only": .bool(policy(of: call).readOnly),
             "tool": .string(call.tool),
             "dry_run": .bool(call.dryRun),
         ]
@@ -90,23 +90,25 @@ public final class HostRuntime: @unchecked Sendable {
     func k8sRequest(_ json: JSON, call: CallState, stream onLine: ((String) -> Bool)? = nil) -> ClusterAnswer {
         let (parsed, problem) = ClusterRequest.parse(json)
         guard var request = parsed else { return .failure("BadRequest", problem ?? "invalid request") }
+        let policy = policy(of: call)
         if let denial = ClusterGuard.denial(request, policy: policy) {
             log.info("denied \(call.pluginID) \(request.method) \(request.path): \(denial)", source: "policy")
             return .failure("Denied", denial)
         }
         let isWrite = ClusterGuard.isWrite(request)
         if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.method != "POST",
-            let refusal = ownershipRefusal(request)
+            let refusal = ownershipRefusal(request, call: call)
         {
             return .failure("Denied", refusal)
         }
         if request.method == "POST" && !ClusterGuard.isReview(request.path) {
-            request.body = ClusterGuard.stampOwner(request.body, identity: identity)
+            request.body = ClusterGuard.stampOwner(request.body, identity: identity(of: call))
         }
         if call.dryRun && isWrite {
             request.query.append(("dryRun", "All"))
         }
         let started = Date()
+        let cluster = cluster(of: call)
         let answer = onLine.map { cluster.stream(request, onLine: $0) } ?? cluster.send(request)
         if call.dryRun && isWrite {
             var write: JSON = ["method": .string(request.method), "path": .string(request.path),
@@ -121,9 +123,10 @@ public final class HostRuntime: @unchecked Sendable {
     }
 
     /// Under own-objects-only policy: refuse to change an object someone else created.
-    private func ownershipRefusal(_ request: ClusterRequest) -> String? {
+    private func ownershipRefusal(_ request: ClusterRequest, call: CallState) -> String? {
         let path = ClusterGuard.objectPath(request.path)
-        let current = cluster.send(ClusterRequest(method: "GET", path: path))
+        let identity = identity(of: call), policy = policy(of: call)
+        let current = cluster(of: call).send(ClusterRequest(method: "GET", path: path))
         guard current.status == 200 else { return nil }  // let the real request report 404 etc.
         let owner = current.body["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
         guard owner != identity else { return nil }
@@ -151,6 +154,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// argument validation as for a client's call, on the caller's thread.
     func callTool(_ name: String, arguments: JSON, from outer: CallState) -> JSON? {
         guard let entry = registry.tools[name] else { return nil }
+        let policy = policy(of: outer)
         guard policy.allows(entry.spec) else {
             return ["error": ["message": .string(policy.refusal(for: entry.spec))]]
         }
