@@ -17,6 +17,11 @@ actor HTTPSessionTransport: DispatchingTransport {
     init() {
         writer = LineWriter(sink: { [streams] in streams.deliver($0) })
         (incoming, incomingContinuation) = AsyncThrowingStream<Data, Swift.Error>.makeStream()
+        streams.onAbandon = { [weak self] id in
+            let cancel: JSON = ["jsonrpc": "2.0", "method": "notifications/cancelled",
+                                "params": ["requestId": id, "reason": "the client closed the request's stream"]]
+            self?.notify(cancel, raw: Data(cancel.serialized().utf8))
+        }
     }
 
     nonisolated func route(_ taker: @escaping @Sendable (JSON) -> Bool) { router.set(taker) }

@@ -32,11 +32,20 @@ final class SessionStreams: @unchecked Sendable {
     private var closed = false
     static let standaloneName = "get"
     static let historyLimit = 1000
+    /// Called with a request's id when the client drops its POST stream before
+    /// the response: the client abandoned the call (the official client cancels
+    /// over HTTP by aborting the POST), so it is cancelled.
+    var onAbandon: (@Sendable (JSON) -> Void)?
 
     /// A POST stream for a request; the request's response will end it.
     func open(request message: JSON) -> Stream {
         let key = message["id"]?.serialized() ?? "null"
         let (stream, continuation) = Stream.makeStream()
+        if let id = message["id"], let onAbandon {
+            continuation.onTermination = { reason in
+                if case .cancelled = reason { onAbandon(id) }
+            }
+        }
         lock.withLock {
             if closed { continuation.finish(); return }
             requests[key] = continuation
