@@ -141,3 +141,31 @@ def test_loopback_only_without_auth_and_health(tmp_path, binary):
         # DNS rebinding: a foreign Origin is refused.
         status, _, _ = post(server.url, INIT, {"Origin": "http://evil.example"})
         assert status == 403
+
+
+def test_fastmcp_client(tmp_path):
+    """A second client library: fastmcp's Streamable HTTP client, with a bearer token and elicitation."""
+    fastmcp = pytest.importorskip("fastmcp")
+    from fastmcp.client.transports import StreamableHttpTransport
+
+    asked = []
+
+    async def confirm(message, response_type, params, context):
+        asked.append(message)
+        return {"confirm": True}
+
+    with http_server(tmp_path, "--auth", "kubernetes") as server:
+        async def body():
+            transport = StreamableHttpTransport(server.url, auth=ALICE)
+            async with fastmcp.Client(transport, elicitation_handler=confirm) as client:
+                names = [t.name for t in await client.list_tools()]
+                assert "run_container_job" in names
+                created = await client.call_tool("run_container_job", {"image": "ghcr.io/myorg/trainer:v1",
+                                                                      "namespace": "ml-team-dev"})
+                assert created.structured_content["job_id"]
+                listed = await client.call_tool("list_training_jobs", {"namespace": "ml-team-dev"})
+                assert listed.structured_content["count"] == 1
+        run(body)
+        assert asked
+        assert any(e["user"] == "alice" and e["tool"] == "run_container_job" and e["result"] == "success"
+                   for e in server.audit_entries())
