@@ -73,7 +73,7 @@ enum ResourceCatalog {
     static let all: [ResourceType] = [
         namespaces, nodes, pods, events, secrets, configMaps, pvcs, resourceQuotas,
         accessReviews, subjectReviews, tokenReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
-    ]
+    ] + deploymentKinds
 
     /// Types that are real stored objects (the review APIs are computed per request).
     static let stored: [ResourceType] = all.filter { $0.verbs.contains("get") }
