@@ -82,27 +82,26 @@ let package = Package(
                                .product(name: "FlyingFox", package: "FlyingFox")],
                 path: "Sources/Host/HTTPTransport"),
         .executableTarget(name: "kubeflow-mcp",
-                          dependencies: ["HostCore", "HTTPTransport", "KubeClient", "ClusterSim",
+                          dependencies: ["HostCore", "HTTPTransport", "HTTPServing", "KubeClient", "ClusterSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/Host/CLI"),
 
         // What the simulator and `serve --http` share on top of FlyingFox:
-        // streamed bodies, TCP_NODELAY.
+        // streamed bodies, TCP_NODELAY, and the TLS front door (OpenSSL, libssl-dev:
+        // FlyingFox serves plain HTTP only).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "HTTPServing",
-                dependencies: [.product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox")],
                 path: "Sources/HTTPServing"),
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
-        // OpenSSL (libssl-dev) is its TLS front door: FlyingFox serves plain HTTP only.
-        .systemLibrary(name: "COpenSSL", path: "Sources/ClusterSim/COpenSSL", pkgConfig: "openssl",
-                       providers: [.apt(["libssl-dev"])]),
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "COpenSSL", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
-                exclude: ["COpenSSL"],
                 resources: [.copy("Resources")]),
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).

@@ -169,3 +169,29 @@ def test_fastmcp_client(tmp_path):
         assert asked
         assert any(e["user"] == "alice" and e["tool"] == "run_container_job" and e["result"] == "success"
                    for e in server.audit_entries())
+
+
+def test_https_with_tls_cert_and_key(tmp_path):
+    import ssl
+    import subprocess
+
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    key, cert = tmp_path / "tls.key", tmp_path / "tls.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "1", "-subj", "/CN=kubeflow-mcp", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    with http_server(tmp_path, "--tls-cert", str(cert), "--tls-key", str(key)) as server:
+        assert server.url.startswith("https://127.0.0.1:")
+
+        async def body():
+            context = ssl.create_default_context(cafile=str(cert))
+            async with httpx2.AsyncClient(verify=context, timeout=30) as client:
+                async with streamable_http_client(server.url, http_client=client) as (read, write):
+                    async with ClientSession(read, write) as s:
+                        await s.initialize()
+                        r = await s.call_tool("get_cluster_resources", {})
+                        assert not r.is_error and "GPUs free" in r.content[0].text
+        run(body)

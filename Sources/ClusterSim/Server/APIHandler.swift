@@ -1,5 +1,6 @@
 import FlyingFox
 import Foundation
+import HTTPServing
 import KFJSON
 
 /// Answers every HTTP request: faults first, then authentication, discovery, and resources.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPServing
 import HTTPTransport
 import HostCore
 
@@ -20,6 +21,12 @@ struct HTTPServeOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("A browser Origin allowed to call when bound beyond loopback (repeatable).", valueName: "ORIGIN"))
     var allowOrigin: [String] = []
+
+    @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM; with --tls-key).", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The certificate's private key (PEM).", valueName: "FILE"))
+    var tlsKey: String?
 
     @Option(help: "Most sessions open at once.")
     var maxSessions = 100
@@ -78,11 +85,21 @@ struct HTTPServeOptions: ParsableArguments {
         let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
                                        userPolicies: policies, limits: limits,
                                        origins: loopback ? .loopback : .only(allowOrigin))
-        let server = try MCPHTTPServer(endpoint: endpoint, host: host, port: port)
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both (PEM files) or neither")
+        }
+        if tlsCert != nil && host.contains(":") {
+            throw ValidationError("--tls-cert: HTTPS listens on IPv4 addresses only; use e.g. 0.0.0.0:8443")
+        }
+        let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }
+        let server: MCPHTTPServer
+        do { server = try MCPHTTPServer(endpoint: endpoint, host: host, port: port, tls: tls) } catch {
+            throw ValidationError("--http \(address ?? ""): \(error)")
+        }
         let serving = Task { try await server.run() }
         let actualPort = try await server.waitUntilListening()
         let shown = host.contains(":") ? "[\(host)]" : host
-        FileHandle.standardError.write(Data("kubeflow-mcp: serving MCP at http://\(shown):\(actualPort)/mcp (auth: \(auth ?? "none, loopback only"))\n".utf8))
+        FileHandle.standardError.write(Data("kubeflow-mcp: serving MCP at \(tls == nil ? "http" : "https")://\(shown):\(actualPort)/mcp (auth: \(auth ?? "none, loopback only"))\n".utf8))
         let stop = { Task { await server.stop() } }
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)

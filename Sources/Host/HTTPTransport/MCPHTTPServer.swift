@@ -7,15 +7,27 @@ import MCP
 
 /// `serve --http`: FlyingFox carries HTTP; the MCP endpoint (HostCore) does the
 /// protocol. Routes: /mcp (Streamable HTTP), /healthz (alive), /readyz (plugins
-/// loaded and the API server answers).
+/// loaded and the API server answers). With TLS, the shared TLS front door
+/// (OpenSSL) listens on host:port and relays to FlyingFox on loopback.
 public final class MCPHTTPServer: Sendable {
     let endpoint: MCPHTTPEndpoint
     let server: FlyingFox.HTTPServer
+    let tls: ServerTLSContext?
+    let host: String
+    let port: UInt16
+    private let frontDoor = Locked<TLSFrontDoor?>(nil)
 
-    /// `host` is an IPv4 or IPv6 literal; 0 picks a free port.
-    public init(endpoint: MCPHTTPEndpoint, host: String, port: UInt16) throws {
+    /// `host` is an IPv4 or IPv6 literal (IPv4 with TLS); 0 picks a free port.
+    public init(endpoint: MCPHTTPEndpoint, host: String, port: UInt16, tls: TLSOptions? = nil) throws {
         self.endpoint = endpoint
+        self.tls = try tls.map(ServerTLSContext.init)
+        self.host = host
+        self.port = port
         let handler = ClosureHTTPHandler { [endpoint] request in await MCPHTTPServer.route(request, endpoint: endpoint) }
+        if tls != nil {
+            server = Self.server(at: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), handler: handler)
+            return
+        }
         server = host.contains(":")
             ? Self.server(at: try sockaddr_in6.inet6(ip6: host, port: port), handler: handler)
             : Self.server(at: try sockaddr_in.inet(ip4: host, port: port), handler: handler)
@@ -38,15 +50,23 @@ public final class MCPHTTPServer: Sendable {
         try await server.run()
     }
 
+    /// The port clients connect to (the TLS front door's when there is one).
     public func waitUntilListening() async throws -> UInt16 {
         try await server.waitUntilListening(timeout: 10)
+        let plain: UInt16
         switch await server.listeningAddress {
-        case .ip4(_, let port)?, .ip6(_, let port)?: return port
-        default: return 0
+        case .ip4(_, let port)?, .ip6(_, let port)?: plain = port
+        default: plain = 0
         }
+        guard let tls else { return plain }
+        let door = try TLSFrontDoor(tls: tls, host: host, port: port, upstreamPort: plain)
+        frontDoor.withLock { $0 = door }
+        door.start()
+        return door.port
     }
 
     public func stop() async {
+        frontDoor.withLock { $0 }?.stop()
         await endpoint.closeAll()
         await server.stop(timeout: 1)
     }
