@@ -106,7 +106,7 @@ let package = Package(
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).
         .target(name: "TestSupport", dependencies: ["KFJSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON"],
+        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostCoreTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
                     path: "Tests/KubeClientTests"),

@@ -17,11 +17,13 @@ actor HTTPSessionTransport: DispatchingTransport {
     init() {
         writer = LineWriter(sink: { [streams] in streams.deliver($0) })
         (incoming, incomingContinuation) = AsyncThrowingStream<Data, Swift.Error>.makeStream()
-        streams.onAbandon = { [weak self] id in
-            let cancel: JSON = ["jsonrpc": "2.0", "method": "notifications/cancelled",
-                                "params": ["requestId": id, "reason": "the client closed the request's stream"]]
-            self?.notify(cancel, raw: Data(cancel.serialized().utf8))
-        }
+        streams.onAbandon = { [weak self] id in self?.cancel(id, reason: "the client closed the request's stream") }
+    }
+
+    private nonisolated func cancel(_ id: JSON, reason: String) {
+        let cancel: JSON = ["jsonrpc": "2.0", "method": "notifications/cancelled",
+                            "params": ["requestId": id, "reason": .string(reason)]]
+        notify(cancel, raw: Data(cancel.serialized().utf8))
     }
 
     nonisolated func route(_ taker: @escaping @Sendable (JSON) -> Bool) { router.set(taker) }
@@ -55,7 +57,9 @@ actor HTTPSessionTransport: DispatchingTransport {
         incomingContinuation.yield(raw)
     }
 
+    /// The session ended (DELETE, idle expiry, shutdown): its running calls are cancelled.
     nonisolated func close() {
+        for id in streams.runningCallIDs { cancel(id, reason: "the session ended") }
         streams.closeAll()
         incomingContinuation.finish()
     }

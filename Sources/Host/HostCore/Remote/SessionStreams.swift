@@ -60,6 +60,9 @@ final class SessionStreams: @unchecked Sendable {
     /// tools/call requests still running.
     var runningCalls: Int { lock.withLock { calls.count } }
 
+    /// Their ids, to cancel them when the session ends.
+    var runningCallIDs: [JSON] { lock.withLock { calls.compactMap { try? JSON.parse($0) } } }
+
     /// Whether any request is still unanswered (an idle session has none).
     var isBusy: Bool { lock.withLock { !requests.isEmpty } }
 
