@@ -45,6 +45,7 @@ import Testing
         #expect(await endpoint.handle(Self.post(list, token: "b", session: session)).statusCode == 404)
         #expect(await endpoint.handle(Self.post(Self.initialize, token: "b")).statusCode == 503)
         #expect(await endpoint.handle(Self.post(list, token: "a")).statusCode == 400)  // no session id
+        #expect(await endpoint.handle(Self.post(Self.initialize, token: "a", session: session)).statusCode == 400)
         let batch = Data("[\(String(decoding: list, as: UTF8.self))]".utf8)
         #expect(await endpoint.handle(Self.post(batch, token: "a", session: session)).statusCode == 400)
         let rebinding = HTTPRequest(method: "POST", headers: ["Origin": "http://evil.example", "Authorization": "Bearer a"],

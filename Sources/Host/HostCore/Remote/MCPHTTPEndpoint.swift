@@ -104,8 +104,11 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let initializing = message["method"]?.string == "initialize"
         if let refusal = validate(request, method: "POST", initializing: initializing) { return refusal }
 
+        if initializing && sessionID != nil {
+            return .error(statusCode: 400, .invalidRequest("Bad Request: initialize opens a new session; send it without Mcp-Session-Id"))
+        }
         let session: Session
-        if initializing && sessionID == nil {
+        if initializing {
             switch await open(for: user) {
             case .success(let s): session = s
             case .failure(let refusal): return refusal.response
