@@ -38,7 +38,8 @@ import Testing
         #expect(try await Self.drain(call).first?.contains("elicitation/create") == true)
         streams.deliver(Data(#"{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"a"}}"#.utf8))
         streams.deliver(Data(#"{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"b"}}"#.utf8))
-        // Resuming after event 3 replays event 4 only (events 1–2 were the call's).
+        // Resuming after event 3 replays event 4 only; the call's events (1–2) are not kept.
+        #expect(streams.openStandalone(resumingAfter: "1") == nil)
         let resumed = try #require(streams.openStandalone(resumingAfter: "3"))
         #expect(streams.openStandalone(resumingAfter: "999") == nil)
         streams.closeAll()

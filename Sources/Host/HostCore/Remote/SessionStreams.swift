@@ -8,14 +8,14 @@ import KFJSON
 ///  - anything else the server starts (elicitation, log messages), to the newest
 ///    open tools/call stream — a tool's question belongs to a running call —
 ///    else to the GET stream.
-/// Every event gets an id and is kept (bounded), so a client that lost a stream
-/// can resume it with GET and `Last-Event-ID`.
+/// Every event gets an id; the GET stream's are kept (the last 256), so a client
+/// that lost it can resume with GET and `Last-Event-ID`. A request's stream is
+/// not kept: a client that drops it abandons the call (it is cancelled).
 final class SessionStreams: @unchecked Sendable {
     typealias Stream = AsyncThrowingStream<Data, Swift.Error>
 
     private struct Event {
         let id: Int
-        let stream: String
         let data: Data
     }
 
@@ -31,7 +31,7 @@ final class SessionStreams: @unchecked Sendable {
     private var nextEvent = 1
     private var closed = false
     static let standaloneName = "get"
-    static let historyLimit = 1000
+    static let historyLimit = 256
     /// Called with a request's id when the client drops its POST stream before
     /// the response: the client abandoned the call (the official client cancels
     /// over HTTP by aborting the POST), so it is cancelled.
@@ -67,8 +67,7 @@ final class SessionStreams: @unchecked Sendable {
     var isBusy: Bool { lock.withLock { !requests.isEmpty } }
 
     /// The GET stream: new, or resumed after `lastEventID` (replaying what
-    /// followed it on the stream it belonged to). nil: a GET stream is open
-    /// already, or the event id is unknown.
+    /// followed it). nil: a GET stream is open already, or the event id is unknown.
     func openStandalone(resumingAfter lastEventID: String?) -> Stream? {
         let (stream, continuation) = Stream.makeStream()
         let ok = lock.withLock { () -> Bool in
@@ -79,18 +78,9 @@ final class SessionStreams: @unchecked Sendable {
                 return true
             }
             guard let id = Int(lastEventID), let index = history.firstIndex(where: { $0.id == id }) else { return false }
-            let name = history[index].stream
-            for event in history[(index + 1)...] where event.stream == name {
-                continuation.yield(Self.format(event))
-            }
-            if name == Self.standaloneName {
-                standalone?.finish()
-                standalone = continuation
-            } else if requests[name] != nil {
-                requests[name] = continuation
-            } else {
-                continuation.finish()  // that request was answered; all of it was replayed
-            }
+            for event in history[(index + 1)...] { continuation.yield(Self.format(event)) }
+            standalone?.finish()
+            standalone = continuation
             return true
         }
         return ok ? stream : nil
@@ -144,12 +134,15 @@ final class SessionStreams: @unchecked Sendable {
 
     /// Under the lock.
     private func emit(_ data: Data, to stream: String) {
-        let event = Event(id: nextEvent, stream: stream, data: data)
+        let event = Event(id: nextEvent, data: data)
         nextEvent += 1
+        guard stream == Self.standaloneName else {
+            requests[stream]?.yield(Self.format(event))
+            return
+        }
         history.append(event)
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
-        let continuation = stream == Self.standaloneName ? standalone : requests[stream]
-        continuation?.yield(Self.format(event))
+        standalone?.yield(Self.format(event))
     }
 
     /// One SSE event; a JSON text has no raw newline, but each line gets `data:` anyway.
