@@ -53,6 +53,32 @@ struct HTTPServeOptions: ParsableArguments {
 
     static func isLoopback(_ host: String) -> Bool { host.hasPrefix("127.") || host == "::1" }
 
+    /// Wrong flags stop before plugins load or a cluster is contacted.
+    func validate() throws {
+        guard address != nil else {
+            if auth != nil || tlsCert != nil || !userPolicy.isEmpty {
+                throw ValidationError("--auth, --tls-cert and --user-policy apply to --http HOST:PORT only")
+            }
+            return
+        }
+        if let auth, auth != "kubernetes" && !(auth.hasPrefix("tokens:") && auth.count > 7) {
+            throw ValidationError("--auth must be 'kubernetes' or 'tokens:FILE' (got '\(auth)')")
+        }
+        let (host, _) = try parsedAddress()
+        guard auth != nil || Self.isLoopback(host) else {
+            throw ValidationError("--http \(host): without --auth only a loopback address (127.0.0.1, ::1) may be bound; add --auth kubernetes or --auth tokens:FILE")
+        }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both (PEM files) or neither")
+        }
+        if tlsCert != nil && host.contains(":") {
+            throw ValidationError("--tls-cert: HTTPS listens on IPv4 addresses only; use e.g. 0.0.0.0:8443")
+        }
+        guard maxSessions > 0, maxCallsPerSession > 0, maxRequestBytes > 0, idleTimeout > 0 else {
+            throw ValidationError("--max-sessions, --max-calls-per-session, --max-request-bytes and --idle-timeout must be positive")
+        }
+    }
+
     func authenticator(runtime: HostRuntime) throws -> any Authenticator {
         switch auth {
         case nil: return LocalOnlyAuthenticator()
@@ -68,11 +94,9 @@ struct HTTPServeOptions: ParsableArguments {
 
     /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
     func serve(runtime: HostRuntime) async throws {
+        try validate()
         let (host, port) = try parsedAddress()
         let loopback = Self.isLoopback(host)
-        guard auth != nil || loopback else {
-            throw ValidationError("--http \(host): without --auth only a loopback address (127.0.0.1, ::1) may be bound; add --auth kubernetes or --auth tokens:FILE")
-        }
         let policies: UserPolicies
         do { policies = try UserPolicies.parse(userPolicy, tools: runtime.registry.orderedTools) } catch {
             throw ValidationError(error.message)
@@ -85,12 +109,6 @@ struct HTTPServeOptions: ParsableArguments {
         let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
                                        userPolicies: policies, limits: limits,
                                        origins: loopback ? .loopback : .only(allowOrigin))
-        guard (tlsCert == nil) == (tlsKey == nil) else {
-            throw ValidationError("--tls-cert and --tls-key go together: give both (PEM files) or neither")
-        }
-        if tlsCert != nil && host.contains(":") {
-            throw ValidationError("--tls-cert: HTTPS listens on IPv4 addresses only; use e.g. 0.0.0.0:8443")
-        }
         let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }
         let server: MCPHTTPServer
         do { server = try MCPHTTPServer(endpoint: endpoint, host: host, port: port, tls: tls) } catch {
