@@ -9,7 +9,7 @@ import anyio
 import pytest
 from mcp import types
 
-from conftest import BUILD, plugin_dir
+from conftest import BUILD, ROOT, compile_c_plugin, plugin_dir
 from http_support import ADMIN, ALICE, BOB, http_server, http_session
 from mcp_client import run
 
@@ -32,6 +32,7 @@ def sample_only(tmp_path):
     d = plugin_dir(tmp_path)
     shutil.copy(BUILD / "libkfmcp-sample.so", d / "libkfmcp-sample.so")
     (d / "sample.yaml").write_text("library: libkfmcp-sample.so\nenabled: true\n")
+    compile_c_plugin(ROOT / "examples" / "c-plugin" / "hello_c.c", d / "libhello_c.so")
     return ["--no-default-plugins", "--plugins-dir", str(d)]
 
 
@@ -69,6 +70,30 @@ def test_progress_and_cancellation_over_http(tmp_path, sample_only):
                 break
             anyio.run(anyio.sleep, 0.1)
         assert "sample_countdown cancelled at step" in server.stderr()
+
+
+def test_log_lines_of_a_sessions_own_calls_reach_it(tmp_path, sample_only):
+    with http_server(tmp_path, *sample_only) as server:
+        async def body():
+            logs, quiet = [], []
+
+            async def on_log(params):
+                logs.append(params)
+
+            async def on_other(params):
+                quiet.append(params)
+
+            async with http_session(server.url, None, logging_callback=on_log) as s, \
+                    http_session(server.url, None, logging_callback=on_other) as other:
+                await s.set_logging_level("info")
+                await other.set_logging_level("info")
+                await s.call_tool("c_context", {})
+                with anyio.fail_after(10):
+                    while not any("c_context called" in str(p.data) for p in logs):
+                        await anyio.sleep(0.01)
+                await other.call_tool("sample_echo", {"text": "x"})
+            assert not any("c_context called" in str(p.data) for p in quiet)
+        run(body)
 
 
 def test_users_act_with_their_own_rbac_and_are_audited(tmp_path):

@@ -108,13 +108,14 @@ public final class MCPServer: @unchecked Sendable {
     /// Once a client sets a level with logging/setLevel, log lines at or above it
     /// are also sent as notifications/message.
     private func installLogForwarding() {
-        let writer = transport.writer
-        let level = notificationLevel
-        runtime.log.setSink { lvl, source, message in
-            guard let minimum = level.get(), lvl >= minimum else { return }
-            writer.write(["jsonrpc": "2.0", "method": "notifications/message",
-                          "params": ["level": .string(lvl.name), "logger": .string(source), "data": .string(message)]] as JSON)
-        }
+        runtime.log.setSink { [self] in notifyLog($0, $1, $2) }
+    }
+
+    /// A log line as notifications/message, when the client asked for its level.
+    func notifyLog(_ lvl: LogLevel, _ source: String, _ message: String) {
+        guard let minimum = notificationLevel.get(), lvl >= minimum else { return }
+        transport.writer.write(["jsonrpc": "2.0", "method": "notifications/message",
+                                "params": ["level": .string(lvl.name), "logger": .string(source), "data": .string(message)]] as JSON)
     }
 
     /// A tool as MCP lists it: annotations from risk and flags, and our

@@ -138,7 +138,7 @@ public final class ToolInvoker: Sendable {
                               caller: caller)
         let outcome = await withTaskCancellationHandler {
             await Self.onOwnThread { [runtime] in
-                runtime.tracking { plugin.invoke(tool: spec.name, arguments: args, call: state) }
+                runtime.tracking { Log.withThreadSink(state.caller?.log) { plugin.invoke(tool: spec.name, arguments: args, call: state) } }
             }
         } onCancel: {
             state.cancel()

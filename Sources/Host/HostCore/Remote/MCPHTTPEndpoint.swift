@@ -147,9 +147,13 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let cluster: any ClusterAccess = user.impersonate
             ? ImpersonatingCluster(base: runtime.cluster, who: .init(user: user.name, groups: user.groups))
             : runtime.cluster
-        let caller = authenticator.isOpen ? nil : Caller(user: user.name, groups: user.groups, policy: policy, cluster: cluster)
+        // The session's server is made after its caller; log lines reach it through this (weak) link.
+        let logTarget = LogTarget()
+        let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, policy: policy,
+                            cluster: cluster, log: { logTarget.server?.notifyLog($0, $1, $2) })
         let transport = HTTPSessionTransport()
         let server = MCPServer(runtime: runtime, transport: transport, caller: caller)
+        logTarget.server = server
         let session = Session(id: UUID().uuidString.lowercased(), user: user, transport: transport, server: server)
         let admitted = lock.withLock { () -> Bool in
             guard sessions.count < limits.maxSessions else { return false }
@@ -165,7 +169,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             lock.withLock { _ = sessions.removeValue(forKey: session.id) }
             return .failure(Refusal(response: .error(statusCode: 500, .internalError("Could not start the session: \(error)"))))
         }
-        runtime.log.info("session \(session.id) opened for \(user.name) (policy \(caller?.policy.name ?? runtime.policy.name))", source: "http")
+        runtime.log.info("session \(session.id) opened for \(user.name) (policy \(policy.name))", source: "http")
         return .success(session)
     }
 
@@ -245,5 +249,15 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             return (false, "the API server does not answer: \(answer.errorMessage ?? "HTTP \(answer.status)")")
         }
         return (true, "ok: \(runtime.registry.orderedTools.count) tools, API server reachable")
+    }
+}
+
+/// The session's server, for its calls' log lines; weak, as the server holds the caller that holds this.
+private final class LogTarget: @unchecked Sendable {
+    private let lock = NSLock()
+    private weak var _server: MCPServer?
+    var server: MCPServer? {
+        get { lock.withLock { _server } }
+        set { lock.withLock { _server = newValue } }
     }
 }

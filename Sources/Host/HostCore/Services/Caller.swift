@@ -3,16 +3,21 @@
 /// to an authenticated user: their name goes in the audit and owner stamps,
 /// their policy decides, and their cluster view impersonates them.
 public struct Caller: Sendable {
-    public let user: String
+    /// nil: the server's own identity (HTTP without --auth, on loopback).
+    public let user: String?
     public let groups: [String]
     public let policy: Policy
     public let cluster: any ClusterAccess
+    /// Where the log lines of this caller's calls go (their session's notifications/message).
+    public let log: (@Sendable (LogLevel, String, String) -> Void)?
 
-    public init(user: String, groups: [String], policy: Policy, cluster: any ClusterAccess) {
+    public init(user: String?, groups: [String], policy: Policy, cluster: any ClusterAccess,
+                log: (@Sendable (LogLevel, String, String) -> Void)? = nil) {
         self.user = user
         self.groups = groups
         self.policy = policy
         self.cluster = cluster
+        self.log = log
     }
 }
 
