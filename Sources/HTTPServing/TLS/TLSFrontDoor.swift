@@ -34,7 +34,7 @@ public final class TLSFrontDoor: Sendable {
 
     public func start() {
         let thread = Thread { [self] in acceptLoop() }
-        thread.name = "kfsim-tls-accept"
+        thread.name = "kf-tls-accept"
         thread.start()
     }
 
@@ -63,7 +63,7 @@ public final class TLSFrontDoor: Sendable {
                     close(client)
                 }
             }
-            thread.name = "kfsim-tls-relay"
+            thread.name = "kf-tls-relay"
             thread.start()
         }
         close(listener)
