@@ -76,26 +76,38 @@ let package = Package(
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/HostCore"),
+        // MCP Streamable HTTP on FlyingFox (`serve --http`): apart from HostCore, so
+        // stdio serving does not link an HTTP server.
+        .target(name: "HTTPTransport",
+                dependencies: ["HostCore", "HTTPServing", .product(name: "MCP", package: "swift-sdk"),
+                               .product(name: "FlyingFox", package: "FlyingFox")],
+                path: "Sources/Host/HTTPTransport"),
         .executableTarget(name: "kubeflow-mcp",
-                          dependencies: ["HostCore", "KubeClient", "ClusterSim",
+                          dependencies: ["HostCore", "HTTPTransport", "HTTPServing", "KubeClient", "ClusterSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/Host/CLI"),
 
-        // The Kubernetes API simulator: embedded default cluster and test cluster.
-        // OpenSSL (libssl-dev) is its TLS front door: FlyingFox serves plain HTTP only.
-        .systemLibrary(name: "COpenSSL", path: "Sources/ClusterSim/COpenSSL", pkgConfig: "openssl",
+        // What the simulator and `serve --http` share on top of FlyingFox:
+        // streamed bodies, TCP_NODELAY, and the TLS front door (OpenSSL, libssl-dev:
+        // FlyingFox serves plain HTTP only).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        .target(name: "HTTPServing",
+                dependencies: ["COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
+                               .product(name: "FlyingSocks", package: "FlyingFox")],
+                path: "Sources/HTTPServing"),
+
+        // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
-                exclude: ["COpenSSL"],
                 resources: [.copy("Resources")]),
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).
         .target(name: "TestSupport", dependencies: ["KFJSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON"],
+        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostCoreTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
                     path: "Tests/KubeClientTests"),

@@ -55,6 +55,9 @@ enum ResourceCatalog {
     static let subjectReviews = ResourceType(group: "authentication.k8s.io", version: "v1",
                                              plural: "selfsubjectreviews", singular: "selfsubjectreview",
                                              kind: "SelfSubjectReview", namespaced: false, verbs: ["create"])
+    static let tokenReviews = ResourceType(group: "authentication.k8s.io", version: "v1",
+                                           plural: "tokenreviews", singular: "tokenreview",
+                                           kind: "TokenReview", namespaced: false, verbs: ["create"])
     static let trainJobs = ResourceType(group: trainerGroup, version: "v1alpha1", plural: "trainjobs",
                                         singular: "trainjob", kind: "TrainJob", namespaced: true, hasStatus: true)
     static let trainingRuntimes = ResourceType(group: trainerGroup, version: "v1alpha1", plural: "trainingruntimes",
@@ -69,9 +72,9 @@ enum ResourceCatalog {
 
     static let all: [ResourceType] = [
         namespaces, nodes, pods, events, secrets, configMaps, pvcs, resourceQuotas,
-        accessReviews, subjectReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
+        accessReviews, subjectReviews, tokenReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
         KatibResources.trials, KatibResources.suggestions,
-    ]
+    ] + deploymentKinds
 
     /// Types that are real stored objects (the review APIs are computed per request).
     static let stored: [ResourceType] = all.filter { $0.verbs.contains("get") }

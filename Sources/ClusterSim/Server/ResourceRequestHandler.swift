@@ -23,6 +23,10 @@ struct ResourceRequestHandler {
             if type == ResourceCatalog.subjectReviews { return Responses.json(api.authorizer.whoAmI(user), status: 201) }
             return Responses.json(api.authorizer.review(try parseBody(), user: user), status: 201)
         }
+        if type == ResourceCatalog.tokenReviews {
+            guard method == "POST", target.name == nil else { throw APIError.methodNotAllowed() }
+            return Responses.json(try api.authorizer.tokenReview(try parseBody(), reviewer: user), status: 201)
+        }
         let verb = try self.verb()
         let attributes = RequestAttributes(verb: verb, type: type, subresource: target.subresource,
                                            namespace: namespace, name: target.name)

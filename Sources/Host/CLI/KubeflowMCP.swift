@@ -57,10 +57,11 @@ struct CommonOptions: ParsableArguments {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve MCP over stdio (what an MCP client launches).")
+        abstract: "Serve MCP over stdio (what an MCP client launches), or Streamable HTTP with --http.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup(title: "Streamable HTTP") var http: HTTPServeOptions
 
     @Option(name: .long, help: ArgumentHelp("Append one JSON line per tool call here (default: ~/.local/state/kubeflow-mcp/audit.log).", valueName: "FILE"))
     var auditLog: String?
@@ -75,8 +76,11 @@ struct Serve: AsyncParsableCommand {
         do { runtime.audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")
         }
-        let server = MCPServer(runtime: runtime)
-        try await server.run()
+        if http.address != nil {
+            try await http.serve(runtime: runtime)
+        } else {
+            try await MCPServer(runtime: runtime).run()
+        }
         runtime.shutdown()
         if let simulator = connection.simulator { await simulator.stop() }
     }

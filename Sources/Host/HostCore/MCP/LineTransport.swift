@@ -132,9 +132,20 @@ final class Router: @unchecked Sendable {
 final class LineWriter: @unchecked Sendable {
     private let fd: Int32
     private let lock = NSLock()
-    init(fd: Int32) { self.fd = fd }
+    /// Where messages go instead of the fd (an HTTP session routes each to its stream).
+    private let sink: (@Sendable (Data) -> Void)?
+    init(fd: Int32) {
+        self.fd = fd
+        self.sink = nil
+    }
+
+    init(sink: @escaping @Sendable (Data) -> Void) {
+        self.fd = -1
+        self.sink = sink
+    }
 
     func write(_ data: Data) {
+        if let sink { return lock.withLock { sink(data) } }
         var message = data
         if message.last != 0x0A { message.append(0x0A) }
         lock.withLock {

@@ -2,12 +2,24 @@ import Foundation
 import KFJSON
 import MCP
 
+/// A transport whose tools/list and tools/call the ToolDispatcher answers
+/// itself (stdio's LineTransport, one Streamable HTTP session).
+protocol DispatchingTransport: Transport {
+    nonisolated var writer: LineWriter { get }
+    nonisolated func route(_ taker: @escaping @Sendable (JSON) -> Bool)
+    nonisolated func settle(_ id: JSON)
+}
+
+extension LineTransport: DispatchingTransport {}
+
 /// The MCP face of the host: serves the tools of every loaded plugin over a
-/// LineTransport with the official Swift SDK's Server.
+/// LineTransport (stdio) or one HTTP session with the official Swift SDK's Server.
 public final class MCPServer: @unchecked Sendable {
     let runtime: HostRuntime
     private let server: Server
-    private let transport: LineTransport
+    private let transport: any DispatchingTransport
+    /// The session's user over HTTP; nil over stdio.
+    private let caller: Caller?
     private let notificationLevel = NotificationLevel()
     private let clientCanElicit = Flag()
 
@@ -19,9 +31,14 @@ public final class MCPServer: @unchecked Sendable {
         Tools return data and actions; they do not decide for you.
         """
 
-    public init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
+    public convenience init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
+        self.init(runtime: runtime, transport: transport, caller: nil)
+    }
+
+    init(runtime: HostRuntime, transport: any DispatchingTransport, caller: Caller?) {
         self.runtime = runtime
         self.transport = transport
+        self.caller = caller
         self.server = Server(
             name: "kubeflow-mcp", version: KubeflowMCPVersion.current,
             instructions: MCPServer.instructions,
@@ -30,14 +47,21 @@ public final class MCPServer: @unchecked Sendable {
 
     /// Serve until stdin closes and every request read has been answered.
     public func run() async throws {
-        await registerHandlers()
         installLogForwarding()
+        try await start()
+        await (transport as? LineTransport)?.waitUntilDrained()
+        await server.stop()
+    }
+
+    /// Handlers registered, the SDK's Server reading the transport.
+    func start() async throws {
+        await registerHandlers()
         try await server.start(transport: transport) { [clientCanElicit] _, capabilities in
             clientCanElicit.set(capabilities.elicitation != nil)
         }
-        await transport.waitUntilDrained()
-        await server.stop()
     }
+
+    func stop() async { await server.stop() }
 
     // MARK: Handlers
 
@@ -56,7 +80,7 @@ public final class MCPServer: @unchecked Sendable {
             return answer.action == .accept && answer.content?["confirm"] == .bool(true)
         }
         let dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicit,
-                                        settle: transport.settle)
+                                        settle: transport.settle, caller: caller)
         transport.route { dispatcher.take($0) }
         await server.withMethodHandler(SetLoggingLevel.self) { [notificationLevel] params in
             notificationLevel.set(LogLevel(name: params.level.rawValue))
@@ -84,13 +108,14 @@ public final class MCPServer: @unchecked Sendable {
     /// Once a client sets a level with logging/setLevel, log lines at or above it
     /// are also sent as notifications/message.
     private func installLogForwarding() {
-        let writer = transport.writer
-        let level = notificationLevel
-        runtime.log.setSink { lvl, source, message in
-            guard let minimum = level.get(), lvl >= minimum else { return }
-            writer.write(["jsonrpc": "2.0", "method": "notifications/message",
-                          "params": ["level": .string(lvl.name), "logger": .string(source), "data": .string(message)]] as JSON)
-        }
+        runtime.log.setSink { [self] in notifyLog($0, $1, $2) }
+    }
+
+    /// A log line as notifications/message, when the client asked for its level.
+    func notifyLog(_ lvl: LogLevel, _ source: String, _ message: String) {
+        guard let minimum = notificationLevel.get(), lvl >= minimum else { return }
+        transport.writer.write(["jsonrpc": "2.0", "method": "notifications/message",
+                                "params": ["level": .string(lvl.name), "logger": .string(source), "data": .string(message)]] as JSON)
     }
 
     /// A tool as MCP lists it: annotations from risk and flags, and our

@@ -20,9 +20,10 @@ final class ToolDispatcher: @unchecked Sendable {
     /// The serialized tools/list result (the policy is fixed once serving).
     private var listing: String?
 
-    init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, settle: @escaping @Sendable (JSON) -> Void) {
+    init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, settle: @escaping @Sendable (JSON) -> Void,
+         caller: Caller? = nil) {
         self.runtime = runtime
-        self.invoker = ToolInvoker(runtime: runtime)
+        self.invoker = ToolInvoker(runtime: runtime, caller: caller)
         self.writer = writer
         self.elicit = elicit
         self.settle = settle
@@ -87,7 +88,7 @@ final class ToolDispatcher: @unchecked Sendable {
     private func toolsList() -> String {
         lock.withLock {
             if let listing { return listing }
-            let tools = runtime.registry.orderedTools.filter(runtime.policy.allows).map { spec in
+            let tools = runtime.registry.orderedTools.filter(invoker.policy.allows).map { spec in
                 MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec))
             }
             let built = (["tools": .array(tools)] as JSON).serialized()

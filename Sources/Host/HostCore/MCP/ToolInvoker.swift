@@ -11,8 +11,15 @@ import KFJSON
 ///  6. redact secrets from the result; 7. one audit line, whatever happened.
 public final class ToolInvoker: Sendable {
     let runtime: HostRuntime
+    /// The session's user over HTTP; nil over stdio (the server's own identity and policy).
+    let caller: Caller?
 
-    public init(runtime: HostRuntime) { self.runtime = runtime }
+    public init(runtime: HostRuntime, caller: Caller? = nil) {
+        self.runtime = runtime
+        self.caller = caller
+    }
+
+    var policy: Policy { caller?.policy ?? runtime.policy }
 
     /// Asks the user a yes/no question through the client (MCP elicitation).
     /// nil when the client cannot be asked; else whether the user accepted.
@@ -27,8 +34,8 @@ public final class ToolInvoker: Sendable {
                      progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> JSON {
         let started = Date()
         var args = arguments ?? [:]
-        var audit = AuditLog.Entry(tool: name, user: runtime.identity, namespace: nil, parameters: args,
-                                   result: "error", jobID: nil, durationMs: 0, persona: runtime.policy.name,
+        var audit = AuditLog.Entry(tool: name, user: caller?.user ?? runtime.identity, namespace: nil, parameters: args,
+                                   result: "error", jobID: nil, durationMs: 0, persona: policy.name,
                                    plugin: nil, message: nil)
         defer {
             audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
@@ -40,9 +47,9 @@ public final class ToolInvoker: Sendable {
             return result
         }
 
-        guard let entry = runtime.registry.tools[name], runtime.policy.allows(entry.spec) else {
+        guard let entry = runtime.registry.tools[name], policy.allows(entry.spec) else {
             if let entry = runtime.registry.tools[name] {
-                let refusal = runtime.policy.refusal(for: entry.spec)
+                let refusal = policy.refusal(for: entry.spec)
                 audit.plugin = entry.plugin.id
                 return finish("refused", Self.error(refusal), message: refusal)
             }
@@ -51,10 +58,10 @@ public final class ToolInvoker: Sendable {
         }
         let spec = entry.spec
         audit.plugin = entry.plugin.id
-        audit.namespace = args["namespace"]?.string ?? runtime.cluster.defaultNamespace
+        audit.namespace = args["namespace"]?.string ?? (caller?.cluster ?? runtime.cluster).defaultNamespace
         audit.jobID = args["job_id"]?.string
 
-        let needsConfirmation = runtime.policy.needsConfirmation(spec)
+        let needsConfirmation = policy.needsConfirmation(spec)
         var confirmed = false
         // `confirm` belongs to the host unless the tool declares it itself; a
         // confirm sent to a tool that needs none is harmless and dropped.
@@ -113,12 +120,12 @@ public final class ToolInvoker: Sendable {
 
     /// Tools the policy lets this user see, in load order.
     public func visibleTools() -> [String] {
-        runtime.registry.orderedTools.filter(runtime.policy.allows).map(\.name)
+        runtime.registry.orderedTools.filter(policy.allows).map(\.name)
     }
 
     /// The schema a client sees: tools that need confirmation accept `confirm`.
     public func listedSchema(_ spec: ToolSpec) -> JSON {
-        guard runtime.policy.needsConfirmation(spec), var props = spec.inputSchema["properties"]?.object else {
+        guard policy.needsConfirmation(spec), var props = spec.inputSchema["properties"]?.object else {
             return spec.inputSchema
         }
         props[Self.confirmArgument] = ["type": "boolean",
@@ -130,10 +137,11 @@ public final class ToolInvoker: Sendable {
 
     private func run(_ plugin: LoadedPlugin, spec: ToolSpec, args: JSON, dryRun: Bool,
                      progress: (@Sendable (Double, String) -> Void)?) async -> Result<JSON, PluginCallFailure> {
-        let state = CallState(tool: spec.name, pluginID: plugin.id, spec: spec, dryRun: dryRun, progressSink: progress)
+        let state = CallState(tool: spec.name, pluginID: plugin.id, spec: spec, dryRun: dryRun, progressSink: progress,
+                              caller: caller)
         let outcome = await withTaskCancellationHandler {
             await Self.onOwnThread { [runtime] in
-                runtime.tracking { plugin.invoke(tool: spec.name, arguments: args, call: state) }
+                runtime.tracking { Log.withThreadSink(state.caller?.log) { plugin.invoke(tool: spec.name, arguments: args, call: state) } }
             }
         } onCancel: {
             state.cancel()

@@ -16,14 +16,19 @@ public final class CallState: @unchecked Sendable {
     /// The call this one runs inside (a tool calling another tool); cancelling
     /// the outer call cancels this one.
     let parent: CallState?
+    /// The session's user (HTTP); nil: the server's own identity and policy.
+    private let ownCaller: Caller?
+    var caller: Caller? { ownCaller ?? parent?.caller }
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
     private var namespaces: [String] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
-                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil) {
+                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
+                caller: Caller? = nil) {
         self.parent = parent
+        self.ownCaller = caller
         self.tool = tool
         self.pluginID = pluginID
         self.spec = spec

@@ -63,11 +63,11 @@ public final class HostRuntime: @unchecked Sendable {
 
     func callContext(for call: CallState) -> JSON {
         [
-            "namespace": .string(cluster.defaultNamespace),
-            "user": .string(identity),
-            "persona": .string(policy.name),
-            "allowed_namespaces": policy.namespaces.map { .array($0.map { .string($0) }) } ?? .null,
-            "read_only": .bool(policy.readOnly),
+            "namespace": .string(cluster(of: call).defaultNamespace),
+            "user": .string(identity(of: call)),
+            "persona": .string(policy(of: call).name),
+            "allowed_namespaces": policy(of: call).namespaces.map { .array($0.map { .string($0) }) } ?? .null,
+            "read_only": .bool(policy(of: call).readOnly),
             "tool": .string(call.tool),
             "dry_run": .bool(call.dryRun),
         ]
@@ -95,6 +95,7 @@ public final class HostRuntime: @unchecked Sendable {
             log.info("refused \(call.pluginID) request: \(refusal.message)", source: "policy")
             return .failure("BadRequest", "Refused request field \"\(refusal.field)\": \(refusal.message).", field: refusal.field)
         }
+        let policy = policy(of: call)
         if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID) {
             log.info("denied \(call.pluginID) \(request.summary): \(denial)", source: "policy")
             return .failure("Denied", denial)
@@ -102,17 +103,18 @@ public final class HostRuntime: @unchecked Sendable {
         let isWrite = ClusterGuard.isWrite(request)
         if let ns = ClusterGuard.namespace(of: request) { call.recordNamespace(ns) }
         if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.verb != "create",
-            let refusal = ownershipRefusal(request)
+            let refusal = ownershipRefusal(request, call: call)
         {
             return refusal
         }
         if request.verb == "create" && !ClusterGuard.isReview(request) {
-            request.body = ClusterGuard.stampOwner(request.body, identity: identity)
+            request.body = ClusterGuard.stampOwner(request.body, identity: identity(of: call))
         }
         if call.dryRun && isWrite {
             request.query.append(("dryRun", "All"))
         }
         let started = Date()
+        let cluster = cluster(of: call)
         let answer = onLine.map { cluster.stream(request, onLine: $0) } ?? cluster.send(request)
         if call.dryRun && isWrite {
             var write: JSON = ["method": .string(request.method), "path": .string(request.path),
@@ -129,9 +131,10 @@ public final class HostRuntime: @unchecked Sendable {
     /// Under own-objects-only policy: change only objects the caller created.
     /// Fail-closed: when the object cannot be read, nothing is changed (a 404
     /// is handed back as the answer, the change never sent).
-    private func ownershipRefusal(_ request: ClusterRequest) -> ClusterAnswer? {
+    private func ownershipRefusal(_ request: ClusterRequest, call: CallState) -> ClusterAnswer? {
+        let identity = identity(of: call), policy = policy(of: call)
         guard let target = request.resource?.object else { return .failure("Denied", "Only objects have owners.") }
-        let current = cluster.send(ClusterRequest(verb: "get", resource: target))
+        let current = cluster(of: call).send(ClusterRequest(verb: "get", resource: target))
         let name = target.name ?? "?"
         if current.status == 404 { return current }
         guard current.status == 200 else {
@@ -163,6 +166,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// argument validation as for a client's call, on the caller's thread.
     func callTool(_ name: String, arguments: JSON, from outer: CallState) -> JSON? {
         guard let entry = registry.tools[name] else { return nil }
+        let policy = policy(of: outer)
         guard policy.allows(entry.spec) else {
             return ["error": ["message": .string(policy.refusal(for: entry.spec))]]
         }
