@@ -65,8 +65,26 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Append one JSON line per tool call here (default: ~/.local/state/kubeflow-mcp/audit.log).", valueName: "FILE"))
     var auditLog: String?
 
+    @Option(name: .long, help: ArgumentHelp("Deadline of a tools/call without its own timeout_seconds (default 300).", valueName: "SECONDS"))
+    var callTimeout: Int = 300
+
+    @Option(name: .long, help: ArgumentHelp("After stdin closes, wait this long for running calls, then answer them with an error and exit (default 10).", valueName: "SECONDS"))
+    var exitGrace: Double = 10
+
+    @Option(name: .long, help: ArgumentHelp("Longest request line accepted (default 4 MiB, or $KFMCP_MAX_LINE_BYTES).", valueName: "BYTES"))
+    var maxLineBytes: Int?
+
+    func validate() throws {
+        guard callTimeout > 0 else { throw ValidationError("--call-timeout must be a positive number of seconds") }
+        guard exitGrace >= 0 else { throw ValidationError("--exit-grace must be zero or more seconds") }
+        if let maxLineBytes, maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
+    }
+
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away must not kill us mid-write
+        // Before any plugin loads: nothing printed to fd 1 can reach the client.
+        let protocolFD = ProtocolStdout.claim()
+        if let maxLineBytes { LineTransport.maxLineBytes = maxLineBytes }
         let runtime = try common.startHost()
         let connection = try cluster.connect()
         runtime.cluster = connection.access
@@ -75,10 +93,15 @@ struct Serve: AsyncParsableCommand {
         do { runtime.audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")
         }
-        let server = MCPServer(runtime: runtime)
-        try await server.run()
-        runtime.shutdown()
-        if let simulator = connection.simulator { await simulator.stop() }
+        var limits = ServerLimits()
+        limits.callTimeout = .seconds(callTimeout)
+        limits.exitGrace = .milliseconds(Int64(exitGrace * 1000))
+        let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD), limits: limits)
+        let cutShort = try await server.run()
+        // Calls cut short at exit may never return: do not wait for them again.
+        runtime.shutdown(grace: cutShort > 0 ? 0.2 : 10)
+        // The embedded simulator dies with the process; stopping it politely costs a second.
+        withExtendedLifetime(connection) {}
     }
 }
 

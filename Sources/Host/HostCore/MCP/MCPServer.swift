@@ -10,6 +10,8 @@ public final class MCPServer: @unchecked Sendable {
     private let transport: LineTransport
     private let notificationLevel = NotificationLevel()
     private let clientCanElicit = Flag()
+    private let limits: ServerLimits
+    private var dispatcher: ToolDispatcher?
 
     public static let instructions = """
         Kubeflow MCP server: train and fine-tune models on Kubeflow Trainer (TrainJobs).
@@ -19,24 +21,39 @@ public final class MCPServer: @unchecked Sendable {
         Tools return data and actions; they do not decide for you.
         """
 
-    public init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
+    public init(runtime: HostRuntime, transport: LineTransport = LineTransport(), limits: ServerLimits = .init()) {
         self.runtime = runtime
         self.transport = transport
+        self.limits = limits
         self.server = Server(
             name: "kubeflow-mcp", version: KubeflowMCPVersion.current,
             instructions: MCPServer.instructions,
             capabilities: .init(logging: .init(), tools: .init(listChanged: false)))
     }
 
-    /// Serve until stdin closes and every request read has been answered.
-    public func run() async throws {
+    /// Serve until stdin closes and every request read has been answered, or
+    /// `limits.exitGrace` after EOF: calls still running then are answered with
+    /// an error. Returns how many were cut short (exit stays 0: the client left).
+    @discardableResult
+    public func run() async throws -> Int {
         await registerHandlers()
         installLogForwarding()
         try await server.start(transport: transport) { [clientCanElicit] _, capabilities in
             clientCanElicit.set(capabilities.elicitation != nil)
         }
-        await transport.waitUntilDrained()
+        let unanswered = await transport.waitUntilDrained(grace: limits.exitGrace)
+        if !unanswered.isEmpty {
+            let seconds = limits.exitGrace.components.seconds
+            dispatcher?.abandonAll(reason: "was still running \(seconds) s after the client closed its input; the server is exiting.")
+            // Requests the SDK was running (none normally) are answered too.
+            for id in transport.unanswered() {
+                transport.writer.write(MessageScreen.errorReply(id: id, code: -32603, "The server is exiting: the client closed its input \(seconds) s ago."))
+                transport.settle(id)
+            }
+            runtime.log.warning("\(unanswered.count) request(s) still running \(seconds) s after EOF were answered with an error", source: "server")
+        }
         await server.stop()
+        return unanswered.count
     }
 
     // MARK: Handlers
@@ -55,8 +72,9 @@ public final class MCPServer: @unchecked Sendable {
             }
             return answer.action == .accept && answer.content?["confirm"] == .bool(true)
         }
-        let dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicit,
+        let dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicit, limits: limits,
                                         settle: transport.settle)
+        self.dispatcher = dispatcher
         transport.route { dispatcher.take($0) }
         await server.withMethodHandler(SetLoggingLevel.self) { [notificationLevel] params in
             notificationLevel.set(LogLevel(name: params.level.rawValue))
