@@ -9,7 +9,7 @@ struct KubeflowMCP: AsyncParsableCommand {
         abstract: "MCP server for Kubeflow Trainer: tools loaded from plugins.",
         version: KubeflowMCPVersion.current,
         subcommands: [Serve.self, PluginsCommand.self, ToolsCommand.self, PolicyCommand.self, DoctorCommand.self, DemoCommand.self,
-                      SimCommand.self, VersionCommand.self],
+                      SimCommand.self, VersionCommand.self, PluginHostCommand.self],
         defaultSubcommand: Serve.self)
 }
 
