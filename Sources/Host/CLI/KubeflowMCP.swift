@@ -89,6 +89,7 @@ struct Serve: AsyncParsableCommand {
         let connection = try cluster.connect()
         runtime.cluster = connection.access
         Log.shared.info("cluster: \(connection.access.summary)")
+        Thread.detachNewThread { _ = runtime.identity }  // looked up while the client starts, not on its first call
         let path = auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
         do { runtime.audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")

@@ -87,7 +87,11 @@ final class ToolDispatcher: @unchecked Sendable {
         let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
         let entry = runtime.registry.tools[name]
         let deadline = limits.deadline(for: entry?.spec, arguments: params["arguments"])
-        let work = Task { [invoker, elicit] in
+        let work = Task { [invoker, elicit, runtime] in
+            // The first calls look up who we are (a blocking API request): on a
+            // tool thread, never on Swift's cooperative pool, which an embedded
+            // simulator needs to answer that very request.
+            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { runtime.identity } }
             let result = await invoker.call(name: name, arguments: params["arguments"], progress: progress, elicit: elicit)
             if let mine = claim(key) {
                 mine.timer?.cancel()

@@ -239,7 +239,9 @@ enum FileTrust {
         let real = realPath(path)
         if let p = check(real, what: "file", allowSticky: false) { return p }
         var seen = Set<String>()
-        for start in [real, (path as NSString).standardizingPath] {
+        // The path as found, not normalized (Foundation's normalizing resolves symlinks).
+        let asFound = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        for start in [real, asFound] {
             var dir = (start as NSString).deletingLastPathComponent
             while seen.insert(dir).inserted {
                 if let p = check(dir, what: "directory", allowSticky: true) { return p }

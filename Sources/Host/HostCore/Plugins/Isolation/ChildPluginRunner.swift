@@ -91,8 +91,9 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
 
     /// Called with the lock held.
     private func noteCrash() {
+        // The first crash restarts at once; crashes in a row wait 0.25 s, 0.5 s, … up to 30 s.
         crashesInARow += 1
-        let delay = min(0.25 * pow(2, Double(crashesInARow - 1)), 30)
+        let delay = crashesInARow == 1 ? 0 : min(0.25 * pow(2, Double(crashesInARow - 2)), 30)
         nextStart = Date().addingTimeInterval(delay)
     }
 
