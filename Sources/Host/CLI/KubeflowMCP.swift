@@ -43,7 +43,7 @@ struct CommonOptions: ParsableArguments {
         var options = HostOptions()
         options.pluginDirs = pluginsDir
         options.defaultPluginDirs = !noDefaultPlugins
-        let runtime = Host.start(options)
+        let runtime = ProtocolStdout.silenced { Host.start(options) }
         do {
             runtime.policy = try Host.policy(persona: persona, file: policy, environment: options.environment,
                                              tools: runtime.registry.orderedTools)

@@ -18,4 +18,21 @@ public enum ProtocolStdout {
         dup2(STDERR_FILENO, STDOUT_FILENO)
         return fd
     }
+
+    /// Run `body` (plugin loading) with fd 1 pointing at stderr, then put it
+    /// back: what an entry function prints cannot corrupt a command's output
+    /// (`plugins list --json`).
+    public static func silenced<T>(_ body: () throws -> T) rethrows -> T {
+        fflush(nil)
+        let saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+        if saved >= 0 { dup2(STDERR_FILENO, STDOUT_FILENO) }
+        defer {
+            fflush(nil)
+            if saved >= 0 {
+                dup2(saved, STDOUT_FILENO)
+                close(saved)
+            }
+        }
+        return try body()
+    }
 }
