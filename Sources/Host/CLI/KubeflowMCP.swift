@@ -71,20 +71,19 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("After stdin closes, wait this long for running calls, then answer them with an error and exit (default 10).", valueName: "SECONDS"))
     var exitGrace: Double = 10
 
-    @Option(name: .long, help: ArgumentHelp("Longest request line accepted (default 4 MiB, or $KFMCP_MAX_LINE_BYTES).", valueName: "BYTES"))
-    var maxLineBytes: Int?
+    @Option(name: .long, help: ArgumentHelp("Longest request line accepted; longer ones are answered with an error, never buffered (default 4 MiB).", valueName: "BYTES"))
+    var maxLineBytes: Int = LineTransport.defaultMaxLineBytes
 
     func validate() throws {
         guard callTimeout > 0 else { throw ValidationError("--call-timeout must be a positive number of seconds") }
         guard exitGrace >= 0 else { throw ValidationError("--exit-grace must be zero or more seconds") }
-        if let maxLineBytes, maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
+        if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
     }
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away must not kill us mid-write
         // Before any plugin loads: nothing printed to fd 1 can reach the client.
         let protocolFD = ProtocolStdout.claim()
-        if let maxLineBytes { LineTransport.maxLineBytes = maxLineBytes }
         let runtime = try common.startHost()
         let connection = try cluster.connect()
         runtime.cluster = connection.access
@@ -97,7 +96,8 @@ struct Serve: AsyncParsableCommand {
         var limits = ServerLimits()
         limits.callTimeout = .seconds(callTimeout)
         limits.exitGrace = .milliseconds(Int64(exitGrace * 1000))
-        let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD), limits: limits)
+        let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD, maxLineBytes: maxLineBytes),
+                               limits: limits)
         let cutShort = try await server.run()
         // Calls cut short at exit may never return: do not wait for them again.
         runtime.shutdown(grace: cutShort > 0 ? 0.2 : 10)

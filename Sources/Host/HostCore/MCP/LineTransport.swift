@@ -13,9 +13,12 @@ import Glibc
 /// 10 ms whenever no data is there, which adds ~10 ms to every call. Here a
 /// reader thread blocks in read(2) and hands each line over at once.
 ///
-/// It also does three things the server loop cannot:
+/// It also does what the server loop cannot:
 ///  - a line that is not JSON gets a JSON-RPC parse error (id null) at once,
-///    and reading goes on;
+///    and reading goes on; every parsed message passes the MessageScreen
+///    (ids, batches, requests before initialize) before anyone acts on it;
+///  - a line longer than `maxLineBytes` is answered and skipped as it streams
+///    in, so memory stays bounded whatever the client sends;
 ///  - every message is written whole under one lock, so concurrent responses
 ///    and notifications never interleave;
 ///  - it tracks requests in flight, so that on EOF the host can wait until each
@@ -23,6 +26,7 @@ import Glibc
 public actor LineTransport: Transport {
     public nonisolated let logger: Logger
     private let input: Int32
+    private let maxLineBytes: Int
     nonisolated let writer: LineWriter
     private nonisolated let inFlight = InFlightRequests()
     private nonisolated let router = Router()
@@ -30,8 +34,9 @@ public actor LineTransport: Transport {
     private var continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation?
     private var stream: AsyncThrowingStream<Data, Swift.Error>?
 
-    public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
+    public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, maxLineBytes: Int = defaultMaxLineBytes) {
         self.input = input
+        self.maxLineBytes = maxLineBytes
         self.writer = LineWriter(fd: output)
         self.logger = Logger(label: "kubeflow-mcp.transport", factory: { _ in SwiftLogNoOpLogHandler() })
         var c: AsyncThrowingStream<Data, Swift.Error>.Continuation!
@@ -56,8 +61,9 @@ public actor LineTransport: Transport {
         let inFlight = self.inFlight
         let router = self.router
         let screen = self.screen
+        let limit = maxLineBytes
         let thread = Thread {
-            LineTransport.readLoop(fd: fd, writer: writer, inFlight: inFlight, router: router, screen: screen,
+            LineTransport.readLoop(fd: fd, limit: limit, writer: writer, inFlight: inFlight, router: router, screen: screen,
                                    continuation: continuation)
         }
         thread.name = "mcp-stdin"
@@ -84,17 +90,13 @@ public actor LineTransport: Transport {
 
     // MARK: Reading
 
-    /// Lines longer than this are answered with an error and skipped, never
-    /// buffered whole (`KFMCP_MAX_LINE_BYTES`, default 4 MiB).
+    /// Lines longer than `maxLineBytes` are answered with an error and skipped,
+    /// never buffered whole.
     public static let defaultMaxLineBytes = 4 << 20
-    nonisolated(unsafe) public static var maxLineBytes: Int = {
-        ProcessInfo.processInfo.environment["KFMCP_MAX_LINE_BYTES"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? defaultMaxLineBytes
-    }()
 
-    private static func readLoop(fd: Int32, writer: LineWriter, inFlight: InFlightRequests, router: Router,
+    private static func readLoop(fd: Int32, limit: Int, writer: LineWriter, inFlight: InFlightRequests, router: Router,
                                  screen: MessageScreen,
                                  continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
-        let limit = maxLineBytes
         var pending = [UInt8]()
         var scanned = 0        // bytes of `pending` known to hold no newline
         var skipping = false   // inside an over-long line: drop bytes up to its newline
@@ -123,7 +125,7 @@ public actor LineTransport: Transport {
                 // Answer now; the rest of the line is read and dropped as it comes.
                 writer.write(MessageScreen.errorReply(
                     id: .null, code: -32600,
-                    "Invalid request: a line longer than \(limit) bytes was dropped (the limit is KFMCP_MAX_LINE_BYTES)"))
+                    "Invalid request: a line longer than \(limit) bytes was dropped (the server's --max-line-bytes)"))
                 pending = []
                 scanned = 0
                 skipping = true

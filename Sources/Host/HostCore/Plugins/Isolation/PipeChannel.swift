@@ -13,6 +13,7 @@ final class PipeChannel: @unchecked Sendable {
     let fd: Int32
     private let writeLock = NSLock()
     private var pending = [UInt8]()
+    private var scanned = 0  // bytes of `pending` known to hold no newline
     private var buffer = [UInt8](repeating: 0, count: 65536)
 
     init(fd: Int32) { self.fd = fd }
@@ -40,15 +41,19 @@ final class PipeChannel: @unchecked Sendable {
     /// which only a broken peer sends: treated as the end).
     func receive() -> JSON? {
         while true {
-            if let newline = pending.firstIndex(of: 0x0A) {
+            if let newline = pending[scanned...].firstIndex(of: 0x0A) {
                 let line = pending[..<newline]
-                defer { pending.removeFirst(newline + 1) }
+                defer {
+                    pending.removeFirst(newline + 1)
+                    scanned = 0
+                }
                 guard let message = try? JSON.parse(utf8: line), message.object != nil else { return nil }
                 return message
             }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return nil }
+            scanned = pending.count
             pending.append(contentsOf: buffer[0..<n])
         }
     }
