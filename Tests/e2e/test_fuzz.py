@@ -90,6 +90,14 @@ def test_fuzzed_lines_never_stop_the_server(tmp_path):
     threading.Thread(target=read_stdout, daemon=True).start()
     rng = random.Random(20261202)
 
+    try:
+        fuzz(proc, rng, lines, bad)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def fuzz(proc, rng, lines, bad):
     def send(chunk: bytes):
         proc.stdin.write(chunk)
         proc.stdin.flush()

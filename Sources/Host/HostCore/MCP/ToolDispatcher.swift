@@ -82,7 +82,11 @@ final class ToolDispatcher: @unchecked Sendable {
             running[key] = Running(id: id, tool: name)
             return false
         }
-        if duplicate { return fail(id: id, code: -32600, "Invalid request: id \(key) is already in use by a running call") }
+        if duplicate {
+            // Not settled: the id still belongs to the running call.
+            writer.write(MessageScreen.errorReply(id: id, code: -32600, "Invalid request: id \(key) is already in use by a running call"))
+            return
+        }
 
         let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
         let entry = runtime.registry.tools[name]
