@@ -114,8 +114,12 @@ public actor LineTransport: Transport {
             pending.append(contentsOf: chunk)
             var start = 0
             while let newline = pending[(start + scanned)...].firstIndex(of: 0x0A) {
-                handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, router: router,
-                       screen: screen, continuation: continuation)
+                if newline - start > limit {  // whole in one read, still too long: the same answer
+                    writer.write(tooLong(limit))
+                } else {
+                    handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, router: router,
+                           screen: screen, continuation: continuation)
+                }
                 start = newline + 1
                 scanned = 0
             }
@@ -123,9 +127,7 @@ public actor LineTransport: Transport {
             scanned = pending.count
             if pending.count > limit {
                 // Answer now; the rest of the line is read and dropped as it comes.
-                writer.write(MessageScreen.errorReply(
-                    id: .null, code: -32600,
-                    "Invalid request: a line longer than \(limit) bytes was dropped (the server's --max-line-bytes)"))
+                writer.write(tooLong(limit))
                 pending = []
                 scanned = 0
                 skipping = true
@@ -137,6 +139,11 @@ public actor LineTransport: Transport {
         }
         inFlight.markEOF()
         continuation.finish()
+    }
+
+    private static func tooLong(_ limit: Int) -> JSON {
+        MessageScreen.errorReply(id: .null, code: -32600,
+                                 "Invalid request: a line longer than \(limit) bytes was dropped (the server's --max-line-bytes)")
     }
 
     private static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests, router: Router,
