@@ -128,10 +128,9 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
             return nextCall
         }
         let slot = CallSlot(state: call, what: what)
-        child.add(id, slot)
         var m = message
         m["call"] = .int(id)
-        guard child.channel.send(.object(m)) else {
+        guard child.add(id, slot), child.channel.send(.object(m)) else {
             child.remove(id)
             return .failure(.init("could not be reached for \(what) (its process is gone)"))
         }
@@ -273,7 +272,8 @@ private final class Child: @unchecked Sendable {
     private var slots: [Int: CallSlot] = [:]
     private var streams: [String: StreamRelay] = [:]
     private var loaded: Result<RawManifest, ManifestReader.Problem>?
-    private(set) var isDead = false
+    private var dead = false
+    var isDead: Bool { lock.withLock { dead } }
 
     private init(pid: pid_t, fd: Int32, runner: ChildPluginRunner) {
         self.pid = pid
@@ -332,7 +332,14 @@ private final class Child: @unchecked Sendable {
         }
     }
 
-    func add(_ id: Int, _ slot: CallSlot) { lock.withLock { slots[id] = slot } }
+    /// False when the process already died (its calls were failed without this one).
+    func add(_ id: Int, _ slot: CallSlot) -> Bool {
+        lock.withLock {
+            guard !dead else { return false }
+            slots[id] = slot
+            return true
+        }
+    }
     func remove(_ id: Int) { _ = lock.withLock { slots.removeValue(forKey: id) } }
     func slot(_ id: Int) -> CallSlot? { lock.withLock { slots[id] } }
     func addStream(_ re: JSON, _ relay: StreamRelay) { lock.withLock { streams[re.serialized()] = relay } }
@@ -390,7 +397,7 @@ private final class Child: @unchecked Sendable {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let how = Self.describe(status)
         let (running, wasLoaded) = lock.withLock { () -> ([CallSlot], Bool) in
-            isDead = true
+            dead = true
             defer { slots.removeAll() }
             return (Array(slots.values), loaded != nil)
         }
