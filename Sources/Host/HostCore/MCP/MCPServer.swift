@@ -22,6 +22,8 @@ public final class MCPServer: @unchecked Sendable {
     private let caller: Caller?
     private let notificationLevel = NotificationLevel()
     private let clientCanElicit = Flag()
+    private let limits: ServerLimits
+    private var dispatcher: ToolDispatcher?
 
     public static let instructions = """
         Kubeflow MCP server: train and fine-tune models on Kubeflow Trainer (TrainJobs).
@@ -31,26 +33,33 @@ public final class MCPServer: @unchecked Sendable {
         Tools return data and actions; they do not decide for you.
         """
 
-    public convenience init(runtime: HostRuntime, transport: LineTransport = LineTransport()) {
-        self.init(runtime: runtime, transport: transport, caller: nil)
+    public convenience init(runtime: HostRuntime, transport: LineTransport = LineTransport(),
+                            limits: ServerLimits = .init()) {
+        self.init(runtime: runtime, transport: transport, caller: nil, limits: limits)
     }
 
-    init(runtime: HostRuntime, transport: any DispatchingTransport, caller: Caller?) {
+    init(runtime: HostRuntime, transport: any DispatchingTransport, caller: Caller?, limits: ServerLimits = .init()) {
         self.runtime = runtime
         self.transport = transport
         self.caller = caller
+        self.limits = limits
         self.server = Server(
             name: "kubeflow-mcp", version: KubeflowMCPVersion.current,
             instructions: MCPServer.instructions,
             capabilities: .init(logging: .init(), tools: .init(listChanged: false)))
     }
 
-    /// Serve until stdin closes and every request read has been answered.
-    public func run() async throws {
+    /// Serve stdio until stdin closes and every request read has been answered,
+    /// or `limits.exitGrace` after EOF: calls still running then are answered
+    /// with an error. Returns how many were cut short (exit stays 0: the client left).
+    @discardableResult
+    public func run() async throws -> Int {
         installLogForwarding()
         try await start()
-        await (transport as? LineTransport)?.waitUntilDrained()
+        var cutShort = 0
+        if let lines = transport as? LineTransport { cutShort = await drain(lines) }
         await server.stop()
+        return cutShort
     }
 
     /// Handlers registered, the SDK's Server reading the transport.
@@ -59,6 +68,22 @@ public final class MCPServer: @unchecked Sendable {
         try await server.start(transport: transport) { [clientCanElicit] _, capabilities in
             clientCanElicit.set(capabilities.elicitation != nil)
         }
+    }
+
+    /// After EOF on stdio: wait for the calls in flight, answer the stragglers.
+    private func drain(_ lines: LineTransport) async -> Int {
+        let unanswered = await lines.waitUntilDrained(grace: limits.exitGrace)
+        if !unanswered.isEmpty {
+            let seconds = limits.exitGrace.components.seconds
+            dispatcher?.abandonAll(reason: "was still running \(seconds) s after the client closed its input; the server is exiting.")
+            // Requests the SDK was running (none normally) are answered too.
+            for id in lines.unanswered() {
+                lines.writer.write(MessageScreen.errorReply(id: id, code: -32603, "The server is exiting: the client closed its input \(seconds) s ago."))
+                lines.settle(id)
+            }
+            runtime.log.warning("\(unanswered.count) request(s) still running \(seconds) s after EOF were answered with an error", source: "server")
+        }
+        return unanswered.count
     }
 
     func stop() async { await server.stop() }
@@ -79,8 +104,9 @@ public final class MCPServer: @unchecked Sendable {
             }
             return answer.action == .accept && answer.content?["confirm"] == .bool(true)
         }
-        let dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicit,
+        let dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicit, limits: limits,
                                         settle: transport.settle, caller: caller)
+        self.dispatcher = dispatcher
         transport.route { dispatcher.take($0) }
         await server.withMethodHandler(SetLoggingLevel.self) { [notificationLevel] params in
             notificationLevel.set(LogLevel(name: params.level.rawValue))

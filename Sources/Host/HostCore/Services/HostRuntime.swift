@@ -73,6 +73,9 @@ public final class HostRuntime: @unchecked Sendable {
         ]
     }
 
+    /// The identity once looked up; nil before (then `identity` blocks on the API server).
+    public var knownIdentity: String? { lock.withLock { _identity } }
+
     /// Who the API server says we are (SelfSubjectReview), else the kubeconfig
     /// user. Asked once.
     public var identity: String {
