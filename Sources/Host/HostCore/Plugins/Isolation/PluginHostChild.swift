@@ -21,7 +21,7 @@ import Glibc
 ///                   {"op":"reply","re":R,"rc":0,"out":"<json>"|null}   {"op":"line","re":R,"line":L}
 ///   child → parent  {"op":"loaded","manifest":{…}} | {"op":"refused","reason":S}
 ///                   {"op":"done","call":N,"rc":0,"out":"<json>"|null}
-///                   {"op":"log","level":L,"message":M}   {"op":"progress","call":N,"fraction":F,"message":M}
+///                   {"op":"log","level":L,"message":M[,"call":N]}   {"op":"progress","call":N,"fraction":F,"message":M}
 ///                   {"op":"service","re":R,"call":N,"name":S,…arguments}   {"op":"stop_stream","re":R}
 public enum PluginHostChild {
     public static let socketFD: Int32 = 3
@@ -62,6 +62,8 @@ public enum PluginHostChild {
                 let call = ChildCall(id: callID)
                 host.register(call)
                 let thread = Thread {
+                    // Log lines from this thread belong to this call (the parent routes them to its session).
+                    Thread.current.threadDictionary[childCallKey] = callID
                     let input = message["input"]?.string ?? "{}"
                     var rc = KFMCP_ERR_BAD_INPUT
                     var out: String?
@@ -224,8 +226,12 @@ final class ServiceSlot: @unchecked Sendable {
 
 private func text(_ p: UnsafePointer<CChar>?) -> JSON { p.map { .string(String(cString: $0)) } ?? .null }
 
+private let childCallKey = "kfmcp.child-call"
+
 private let childLog: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UInt32, UnsafePointer<CChar>?) -> Void = { _, level, message in
-    ChildHost.current?.channel.send(["op": "log", "level": .int(Int(level)), "message": text(message)])
+    var line: JSON = ["op": "log", "level": .int(Int(level)), "message": text(message)]
+    if let call = Thread.current.threadDictionary[childCallKey] as? Int { line["call"] = .int(call) }
+    ChildHost.current?.channel.send(line)
 }
 
 private let childProgress: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, Double, UnsafePointer<CChar>?) -> Void = {
