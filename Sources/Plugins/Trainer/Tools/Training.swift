@@ -61,6 +61,7 @@ enum TrainingTools {
         category: "training", risk: .expensive,
         input: Schema.object([
             "func": Schema.string("Python source of the training function (def train(...): ...), imports inside it."),
+            "script_code": Schema.string("KEP-936 name for func (give one of the two)."),
             "func_name": Schema.string("Which function to run when func defines several."),
             "func_file": Schema.string("File name the script is written to in the container; default <func_name>.py."),
             "func_args": Schema.map("Keyword arguments for the function."),
@@ -69,12 +70,12 @@ enum TrainingTools {
             "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
             "image": Schema.string("Override the runtime's trainer image."),
             "runtime": Schema.string("Runtime.", default: "torch-distributed"),
-        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
-        required: ["func"])
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a }
+         .merging(InitializerArguments.schema) { a, _ in a })
     ) { call in
         let api = try TrainerAPI(call)
         let options = try JobOptions(call)
-        let function = try TrainingFunction.parse(try call.string("func"), name: try call.optionalString("func_name"))
+        let function = try TrainingFunction.parse(try functionSource(call), name: try call.optionalString("func_name"))
         let funcFile = try call.optionalString("func_file") ?? "\(function.name).py"
         let args = try call.object("func_args").map(function.orderedArguments)
         let resources = try call.resourcesPerNode()
@@ -87,12 +88,15 @@ enum TrainingTools {
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: command, image: try call.optionalString("image"),
                                            env: try call.stringMap("env"))
-        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "train", from: function.name),
-                                runtime: runtime.ref, trainer: trainer.build())
+        let name = options.name ?? JobName.make(prefix: "train", from: function.name)
+        let initializers = try InitializerArguments(call, jobName: name)
+        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
+        initializers.apply(to: &body)
         let json = body.build()
-        let notes = try call.preflight(trainerType: "custom", runtime: runtime.name, namespace: api.namespace)
-        if !options.dryRun { try api.create(json) }
+        let notes = try call.preflight(trainerType: "custom", runtime: runtime.name, namespace: api.namespace,
+                                       model: try call.optionalString("model"), dataset: try call.optionalString("dataset"))
+        if !options.dryRun { try initializers.create(json, api: api, call: call) }
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
                               extra: ["runtime": .string(runtime.name), "function": .string(function.name),
                                       "notes": .array(notes.map { .string($0) })])
@@ -102,36 +106,51 @@ enum TrainingTools {
 
     static let runContainerJob = ToolDefinition(
         name: "run_container_job", title: "Run a training container",
-        description: "Runs a pre-built training image on the cluster (CustomTrainerContainer). Returns job_id.",
+        description: "Runs a pre-built training image on the cluster (CustomTrainerContainer); without image, runs the runtime's own trainer (the SDK's train(runtime=...)). Returns job_id.",
         category: "training", risk: .expensive,
         input: Schema.object([
-            "image": Schema.string("Container image, e.g. ghcr.io/myorg/trainer:v1."),
+            "image": Schema.string("Container image, e.g. ghcr.io/myorg/trainer:v1; leave out to run the runtime's own trainer."),
             "command": Schema.array("Override the image's entrypoint.", items: ["type": "string"]),
             "args": Schema.array("Arguments.", items: ["type": "string"]),
             "env": Schema.map("Environment variables.", values: ["type": "string"]),
             "runtime": Schema.string("Runtime.", default: "torch-distributed"),
-        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
-        required: ["image"])
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a }
+         .merging(InitializerArguments.schema) { a, _ in a })
     ) { call in
         let api = try TrainerAPI(call)
         let options = try JobOptions(call)
-        let image = try call.string("image")
-        guard !image.isEmpty, !image.contains(" ") else {
+        let image = try call.optionalString("image")
+        if let image, image.isEmpty || image.contains(where: \.isWhitespace) {
             throw ToolError("image must be a container image reference such as ghcr.io/myorg/trainer:v1.", field: "image")
         }
         let resources = try call.resourcesPerNode()
-        let runtime = try customRuntime(api, try call.optionalString("runtime") ?? "torch-distributed")
+        let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
+        // With no image the runtime's own trainer runs, built-in ones included (no trainer section is sent).
+        let runtime = image == nil ? try api.runtime(runtimeName).info : try customRuntime(api, runtimeName)
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: try call.stringList("command"), args: try call.stringList("args"),
                                            image: image, env: try call.stringMap("env"))
-        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "job", from: image),
-                                runtime: runtime.ref, trainer: trainer.build())
+        let name = options.name ?? JobName.make(prefix: "job", from: image ?? runtime.name)
+        let initializers = try InitializerArguments(call, jobName: name)
+        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
+        initializers.apply(to: &body)
         let json = body.build()
-        let notes = try call.preflight(trainerType: "container", runtime: runtime.name, namespace: api.namespace)
-        if !options.dryRun { try api.create(json) }
+        let notes = try call.preflight(trainerType: image == nil && runtime.trainerType == "BuiltinTrainer" ? "builtin" : "container", runtime: runtime.name,
+                                       namespace: api.namespace, model: try call.optionalString("model"),
+                                       dataset: try call.optionalString("dataset"))
+        if !options.dryRun { try initializers.create(json, api: api, call: call) }
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
                               extra: ["runtime": .string(runtime.name), "notes": .array(notes.map { .string($0) })])
+    }
+
+    /// `func`, or its KEP-936 name `script_code`.
+    static func functionSource(_ call: ToolCall) throws -> String {
+        switch (try call.optionalString("func"), try call.optionalString("script_code")) {
+        case (let f?, nil), (nil, let f?): return f
+        case (_?, _?): throw ToolError("Give the training function once: func or script_code (its KEP-936 name), not both.", field: "func")
+        case (nil, nil): throw ToolError("func is required: the Python source of the training function (script_code is accepted too).", field: "func")
+        }
     }
 
     /// The SDK refuses a CustomTrainer on a BuiltinTrainer (torchtune) runtime.
