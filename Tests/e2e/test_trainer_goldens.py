@@ -67,7 +67,7 @@ def case_e(expected):
         dataset_env, {"ACCESS_KEY_ID": (secret, "ACCESS_KEY_ID"), "SECRET_ACCESS_KEY": (secret, "SECRET_ACCESS_KEY")})
     return "fine_tune", {
         "model": "s3://my-bucket/models/llama-3.2-1b", "dataset": "s3://my-bucket/datasets/alpaca",
-        "runtime": "torchtune-llama3.2-1b", "epochs": 1, "peft_method": "none",
+        "runtime": "torchtune-llama3.2-1b", "epochs": 1, "batch_size": None, "peft_method": "none",
         "model_options": {"endpoint": "https://minio.example.com", "role_arn": "arn:aws:iam::123456789012:role/trainer"},
         "dataset_options": {"endpoint": "https://minio.example.com", "access_key_id": "AKIAEXAMPLE",
                             "secret_access_key": "secretEXAMPLE", "region": "us-east-1"},
@@ -110,6 +110,28 @@ def case_d3(expected):
     }, []
 
 
+def case_e2(expected):
+    return "run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed",
+        "model": "s3://my-bucket/models/llama-3.2-1b",
+        "model_options": {"endpoint": "https://minio.example.com", "region": "us-east-1"},
+    }, []
+
+
+def case_f(expected):
+    return "run_container_job", {"runtime": "torch-distributed"}, []
+
+
+def case_i(expected):
+    return "fine_tune", {
+        "model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca/data/train-00000-of-00001.parquet",
+        "runtime": "torchtune-qwen2.5-1.5b", "peft_method": "full", "epochs": 2, "batch_size": None,
+        "loss": "CEWithChunkedOutputLoss", "dataset_format": "parquet", "dataset_split": "train[:90%]",
+        "train_on_input": True, "new_system_prompt": "You are a helpful assistant.",
+        "column_map": {"input": "question", "output": "answer"},
+    }, []
+
+
 CASES = {
     "a_builtin_torchtune_lora": case_a,
     "b_builtin_torchtune_full_2nodes": case_b,
@@ -119,6 +141,9 @@ CASES = {
     "d2_container_pod_options": case_d2,
     "d2_container_pod_options#without_secret_env": case_d2_without_secret_env,
     "d3_container_volumes": case_d3,
+    "e2_s3_model_container": case_e2,
+    "f_runtime_only": case_f,
+    "i_torchtune_instruct_dataset": case_i,
 }
 
 # Cases whose tool arguments arrive with another issue: xfail while the tool refuses them.
