@@ -8,6 +8,7 @@ enum PlanningTools {
     static let estimateInputProperties: [String: JSON] = [
         "model": Schema.string("Hugging Face model id: hf://org/name, org/name or a close variant (case, -Instruct/-it/-Chat, without org)."),
         "method": Schema.string("Fine-tuning method (default lora; full for custom/container trainers).", enum: FineTuneMethod.allCases.map(\.rawValue)),
+        "peft_method": KEPAliases.peftMethod,
         "backend": Schema.string("Fine-tuning backend id from list_backends; its declared memory_factor is applied."),
         "trainer_type": Schema.string("builtin (fine_tune), custom (run_custom_training) or container (run_container_job).",
                                       enum: EstimateInput.TrainerType.allCases.map(\.rawValue), default: "builtin"),
@@ -31,7 +32,7 @@ enum PlanningTools {
             "check_cluster": Schema.boolean("Compare with the cluster's free GPUs.", default: true),
         ]) { a, _ in a })
     ) { call in
-        let input = try EstimateInput(arguments: call.arguments, backends: call.listBackends())
+        let input = try EstimateInput(arguments: try KEPAliases.apply(call.arguments), backends: call.listBackends())
         var inventory: GPUInventory?
         var notes = input.assumptions
         if try call.optionalBool("check_cluster") ?? true {
@@ -59,6 +60,7 @@ enum PlanningTools {
             "resources_per_node": Schema.map("Same as resources."),
             "num_nodes": Schema.integer("Nodes.", minimum: 1, maximum: 1024, default: 1),
             "method": estimateInputProperties["method"]!,
+            "peft_method": KEPAliases.peftMethod,
             "backend": estimateInputProperties["backend"]!,
             "trainer_type": estimateInputProperties["trainer_type"]!,
             "params_billion": estimateInputProperties["params_billion"]!,
@@ -66,7 +68,7 @@ enum PlanningTools {
             "seq_len": estimateInputProperties["seq_len"]!,
         ])
     ) { call in
-        let a = call.arguments
+        let a = try KEPAliases.apply(call.arguments)
         let backends = call.listBackends()
         let namespace = try call.optionalString("namespace") ?? call.defaultNamespace
         var resourceIssues: [ConfigIssue] = []
@@ -134,7 +136,7 @@ enum PlanningTools {
             "lora_target_modules": estimateInputProperties["lora_target_modules"]!,
         ], additionalProperties: true)
     ) { call in
-        let report = ConfigValidation.validate(call.arguments, backends: call.listBackends())
+        let report = ConfigValidation.validate(try KEPAliases.apply(call.arguments), backends: call.listBackends())
         let text = report.valid ? "Valid\(report.warnings.isEmpty ? "." : " with \(report.warnings.count) warning(s).")" :
             "Invalid:\n" + report.errors.map { "- \($0.field): \($0.message)" }.joined(separator: "\n")
         return ToolOutput(report.json, text: text)

@@ -1,0 +1,169 @@
+"""Jobs a real cluster needs (issue 13), end to end through the built server on
+the simulator with every default plugin plus the third-party C backend: the
+KEP's story 1 verbatim, GPU requests on every backend, full fine-tuning on
+every backend that declares it, pod options and their hostile inputs, the
+one method vocabulary, the KEP defaults and runtime fit."""
+import pytest
+
+from mcp_client import run
+from test_backends import backends_server
+
+STORY_1 = {"model": "Qwen/Qwen2.5-7B-Instruct", "dataset": "tatsu-lab/alpaca", "peft_method": "lora"}
+SMALL = {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca"}
+
+
+def gpus(spec: dict) -> float:
+    return spec["trainer"].get("resourcesPerNode", {}).get("limits", {}).get("nvidia.com/gpu", 0)
+
+
+def test_kep_story_1_verbatim_reaches_complete(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            await sim.ok("get_cluster_resources", {})
+            estimate = await sim.ok("estimate_resources", {"model": STORY_1["model"], "peft_method": "lora"})
+            assert estimate  # the KEP's argument name is accepted
+            created = await sim.create("fine_tune", STORY_1)
+            # torchtune has no runtime for a 7B Qwen: another backend ran it, and the answer says which.
+            assert created["backend"] != "torchtune"
+            assert any(f"used backend {created['backend']}" in n for n in created["notes"]), created["notes"]
+            assert created["defaults_applied"] == {"epochs": 3, "batch_size": 4, "lora_rank": 16, "lora_alpha": 32}
+            spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
+            assert gpus(spec) >= 1
+            await sim.wait_status(created["job_id"], "Complete")
+    run(body)
+
+
+@pytest.mark.parametrize("backend", ["trl", "unsloth"])
+def test_generic_runtime_backends_request_gpus(backend, tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            created = await sim.create("fine_tune", {**SMALL, "backend": backend})
+            assert created["runtime"] == "torch-distributed"  # a runtime that asks for no GPU itself
+            spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
+            assert gpus(spec) == 1
+            assert any("GPU(s) per node" in n for n in created["notes"])
+            await sim.wait_status(created["job_id"], "Complete")
+            # A GPU count the call gives wins.
+            again = await sim.create("fine_tune", {**SMALL, "backend": backend, "gpus_per_node": 1, "name": "given"})
+            assert not any("GPU(s) per node" in n for n in again["notes"])
+    run(body)
+
+
+def test_full_fine_tune_on_every_backend_that_declares_it(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            listed = (await sim.ok("list_fine_tune_backends", {}))["backends"]
+            full = [b["id"] for b in listed if "full" in b["capabilities"].get("methods", [])]
+            assert {"torchtune", "trl", "llamafactory"} <= set(full)
+            jobs = []
+            for backend in full:
+                created = await sim.create("fine_tune", {**SMALL, "backend": backend, "peft_method": "full",
+                                                         "name": f"full-{backend}"})
+                assert created["peft_method"] == "full"
+                assert "lora_rank" not in created["defaults_applied"]
+                jobs.append(created["job_id"])
+            for job in jobs:
+                await sim.wait_status(job, "Complete")
+            # none is an alias of full; unsloth, which declares no full, says so.
+            alias = await sim.create("fine_tune", {**SMALL, "backend": "torchtune", "peft_method": "none", "name": "alias"})
+            assert alias["peft_method"] == "full"
+            text = await sim.error("fine_tune", {**SMALL, "backend": "unsloth", "peft_method": "full"})
+            assert "full" in text
+    run(body)
+
+
+def test_runtime_must_fit_the_model(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            text = await sim.error("fine_tune", {**STORY_1, "runtime": "torchtune-qwen2.5-1.5b"})
+            assert "runtime" in text and "another model" in text
+            text = await sim.error("fine_tune", {**STORY_1, "backend": "torchtune"})
+            assert "No torchtune runtime fits" in text and "backend" in text
+    run(body)
+
+
+def test_defaults_are_echoed_and_null_keeps_the_recipe(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            preview = await sim.preview("fine_tune", {**SMALL, "backend": "torchtune"})
+            result = preview["result_of_dry_run"]
+            assert result["defaults_applied"] == {"epochs": 3, "batch_size": 4, "lora_rank": 16, "lora_alpha": 32}
+            args = preview["would_send"][0]["body"]["spec"]["trainer"]["args"]
+            assert "epochs=3" in args and "batch_size=4" in args and "model.lora_rank=16" in args
+            kept = await sim.preview("fine_tune", {**SMALL, "backend": "torchtune", "epochs": None, "lora_rank": 8})
+            result = kept["result_of_dry_run"]
+            assert result["defaults_applied"] == {"batch_size": 4, "lora_alpha": 32}
+            args = kept["would_send"][0]["body"]["spec"]["trainer"]["args"]
+            assert not any(a.startswith("epochs=") for a in args) and "model.lora_rank=8" in args
+            text = await sim.error("fine_tune", {**SMALL, "backend": "torchtune", "loss": "NoSuchLoss"})
+            assert "loss" in text and "CEWithChunkedOutputLoss" in text
+    run(body)
+
+
+POD_HOSTILE = [
+    ({"tolerations": [{"key": "gpu", "operator": "Maybe"}]}, "tolerations[0].operator"),
+    ({"tolerations": [{"operator": "Equal", "value": "x"}]}, "tolerations[0]"),
+    ({"tolerations": [{"key": "gpu", "operator": "Exists", "effect": "Sometimes"}]}, "tolerations[0].effect"),
+    ({"tolerations": [{"key": "gpu", "tolerationSeconds": 5}]}, "NoExecute"),
+    ({"tolerations": [{"key": "gpu", "color": "red"}]}, "tolerations[0].color"),
+    ({"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}, "hostPath"),
+    ({"volumes": [{"name": "a", "emptyDir": {}, "persistentVolumeClaim": {"claimName": "x"}}]}, "exactly one source"),
+    ({"volumes": [{"name": "Bad_Name", "emptyDir": {}}]}, "volumes[0].name"),
+    ({"volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": "../etc"}}]}, "claimName"),
+    ({"volume_mounts": [{"name": "v", "mountPath": "relative"}]}, "mountPath"),
+    ({"volume_mounts": [{"name": "v", "mountPath": "/m", "subPath": "../../etc"}]}, "subPath"),
+    ({"volumes": [{"name": "a", "emptyDir": {}}], "volume_mounts": [{"name": "b", "mountPath": "/m"}]}, "no volume b"),
+    ({"node_selector": {"bad key!": "x"}}, "node_selector"),
+    ({"node_selector": {"pool": "a b"}}, "label value"),
+    ({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "k", "operator": "Near", "values": ["v"]}]}]}}}}, "operator"),
+    ({"affinity": {"gpuAffinity": {}}}, "affinity.gpuAffinity"),
+    ({"service_account_name": "Admin;rm"}, "service_account_name"),
+    ({"image_pull_secrets": [{"name": "ok", "extra": 1}]}, "image_pull_secrets[0].extra"),
+]
+
+
+def test_pod_options_refuse_hostile_shapes_naming_the_field(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            for extra, needle in POD_HOSTILE:
+                for tool, args in (("run_container_job", {"image": "ghcr.io/myorg/trainer:v1"}),
+                                   ("fine_tune", {**SMALL, "backend": "torchtune"})):
+                    text = await sim.error(tool, {**args, **extra})
+                    assert needle in text, (tool, extra, text)
+            # Valid options reach the cluster on all three tools, as one runtime patch.
+            options = {"node_selector": {"pool": "gpu"}, "service_account_name": "trainer-sa",
+                       "volumes": [{"name": "ckpt", "persistentVolumeClaim": {"claimName": "ckpt-pvc"}}],
+                       "volume_mounts": [{"name": "ckpt", "mountPath": "/mnt/ckpt"}]}
+            calls = [("run_container_job", {"image": "ghcr.io/myorg/trainer:v1"}),
+                     ("run_custom_training", {"script_code": "def train():\n    print('hi')\n"}),
+                     ("fine_tune", {**SMALL, "backend": "torchtune"})]
+            for i, (tool, args) in enumerate(calls):
+                created = await sim.create(tool, {**args, **options, "name": f"pod-{i}"})
+                spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
+                [patch] = spec["runtimePatches"]
+                assert patch["manager"] == "kubeflow-mcp.kubeflow.org/kubeflow-mcp"
+                [job] = patch["trainingRuntimeSpec"]["template"]["spec"]["replicatedJobs"]
+                pod = job["template"]["spec"]["template"]["spec"]
+                assert job["name"] == "node" and pod["serviceAccountName"] == "trainer-sa"
+                assert pod["containers"] == [{"name": "node", "volumeMounts": options["volume_mounts"]}]
+    run(body)
+
+
+def test_initializers_on_custom_and_container_jobs(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            created = await sim.create("run_custom_training", {
+                "func": "def train():\n    print('hi')\n", "model": "Qwen/Qwen2.5-1.5B-Instruct",
+                "dataset": "s3://bucket/data", "dataset_options": {"access_key_id": "AKIA1", "secret_access_key": "s3cr3t"},
+                "name": "with-init"})
+            spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
+            assert spec["initializer"]["model"]["storageUri"] == "hf://Qwen/Qwen2.5-1.5B-Instruct"
+            env = {e["name"]: e for e in spec["initializer"]["dataset"]["env"]}
+            assert env["SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "with-init-dataset-s3"
+            assert "s3cr3t" not in repr(created) + repr(spec)
+            text = await sim.error("run_container_job", {"image": "x/y:1", "model_options": {"region": "eu"}})
+            assert "model" in text
+            text = await sim.error("run_custom_training", {"func": "def f():\n    pass\n", "script_code": "def g():\n    pass\n"})
+            assert "script_code" in text
+    run(body)
