@@ -167,3 +167,51 @@ def test_initializers_on_custom_and_container_jobs(tmp_path):
             text = await sim.error("run_custom_training", {"func": "def f():\n    pass\n", "script_code": "def g():\n    pass\n"})
             assert "script_code" in text
     run(body)
+
+
+def test_checkpoints_are_listed_with_their_volume_and_a_job_resumes_from_one(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            pvc = {"volumes": [{"name": "out", "persistentVolumeClaim": {"claimName": "ckpt-pvc"}}],
+                   "volume_mounts": [{"name": "out", "mountPath": "/workspace/output"}]}
+            job = (await sim.create("run_container_job", {"image": "ghcr.io/myorg/trainer:v1", "name": "ckpt", **pvc}))["job_id"]
+            await sim.wait_status(job, "Complete")
+            listed = await sim.ok("list_checkpoints", {"job_id": job})
+            assert listed["count"] >= 1, listed
+            last = listed["checkpoints"][-1]
+            assert last["path"] == "/workspace/output"
+            assert last["storage"].get("claim_name") == "ckpt-pvc" and last["storage"]["persistent"] is True, listed
+            progress = await sim.ok("get_training_progress", {"job_id": job})
+            assert progress["progress"]["percent"] == 100
+
+            # Resume: the backend gets the path; one that cannot resume says so; a hostile path is refused.
+            preview = await sim.preview("fine_tune", {**SMALL, "backend": "torchtune", "resume_from_checkpoint": last["path"], **pvc})
+            args = preview["would_send"][0]["body"]["spec"]["trainer"]["args"]
+            assert "resume_from_checkpoint=True" in args and "checkpointer.checkpoint_dir=/workspace/output" in args
+            trl = await sim.preview("fine_tune", {**SMALL, "backend": "trl", "resume_from_checkpoint": last["path"]})
+            assert "--resume_from_checkpoint /workspace/output" in trl["would_send"][0]["body"]["spec"]["trainer"]["command"][2]
+            text = await sim.error("fine_tune", {**SMALL, "backend": "unsloth", "resume_from_checkpoint": last["path"]})
+            assert "resume_from_checkpoint" in text
+            for bad in ["relative/ckpt", "/a/../../etc", "/x; rm -rf /", "/x$(id)"]:
+                text = await sim.error("fine_tune", {**SMALL, "backend": "torchtune", "resume_from_checkpoint": bad})
+                assert "resume_from_checkpoint" in text
+            custom = await sim.preview("run_custom_training", {"func": "def train():\n    pass\n",
+                                                               "resume_from_checkpoint": "/workspace/output"})
+            env = custom["would_send"][0]["body"]["spec"]["trainer"]["env"]
+            assert {"name": "RESUME_FROM_CHECKPOINT", "value": "/workspace/output"} in env
+    run(body)
+
+
+def test_progress_has_epoch_step_loss_throughput_and_eta(tmp_path):
+    async def body():
+        from trainer_support import SLOW, sim_server
+        async with sim_server(tmp_path, SLOW) as sim:
+            job = (await sim.create("run_container_job", {"image": "ghcr.io/myorg/trainer:v1"}))["job_id"]
+
+            async def probe():
+                p = (await sim.ok("get_training_progress", {"job_id": job})).get("progress", {})
+                return p if {"epoch", "step", "loss", "throughput", "eta_seconds"} <= set(p) else None
+            p = await sim.until("full progress", probe)
+            assert p["source"] == "trainerStatus" and p["throughput_unit"] == "tokens/s"
+            await sim.call("delete_job", {"job_id": job, "confirm": True})
+    run(body)

@@ -22,6 +22,8 @@ import PluginKit
 ///      "train_on_input": false, "new_system_prompt": "...",
 ///      "column_map": {"input": "question"},
 ///      "runtime": "torchtune-llama3.2-1b",      the user's choice: must be used
+///      "resume_from_checkpoint": "/mnt/ckpt/epoch_0",   only to backends whose
+///          capabilities say "resume": true; an absolute path, already checked
 ///      "runtimes": [{"name", "kind", "framework", "pretrained_model",
 ///                    "num_nodes", "device", "device_count", ...}]}
 ///          the runtimes the caller can see; when absent, the backend lists them

@@ -20,6 +20,10 @@ enum TorchTuneArgs {
         let peft = r["peft_method"]?.string ?? "lora"
         if peft == "lora" || peft == "qlora" { args += loraArgs(r, qlora: peft == "qlora") }
         args += instructDatasetArgs(r)
+        // Not an SDK field (the SDK cannot resume): torchtune's own config keys, after the SDK's args.
+        if let resume = r["resume_from_checkpoint"]?.string {
+            args += ["resume_from_checkpoint=True", "checkpointer.checkpoint_dir=\(resume)"]
+        }
         return args
     }
 

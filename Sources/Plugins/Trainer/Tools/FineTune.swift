@@ -83,7 +83,7 @@ enum BuildTrainerRequest {
                               "lora_rank", "lora_alpha", "lora_dropout", "lora_attn_modules", "apply_lora_to_mlp",
                               "apply_lora_to_output", "use_dora", "dataset_format", "dataset_split", "train_on_input",
                               "new_system_prompt", "column_map", "runtime", "learning_rate", "output_dir",
-                              "backend_options"]
+                              "backend_options", "resume_from_checkpoint"]
 
     static func make(arguments: JSON, model: InitializerSource, dataset: InitializerSource,
                      resourcesPerNode: JSON?, runtimes: [RuntimeInfo]) -> JSON {
@@ -123,7 +123,10 @@ struct FineTune {
             throw ToolError("Give the method once: peft_method or method (its alias).", field: "method")
         }
         let peft = try FineTuneMethod.parse(try call.optionalString("peft_method") ?? call.optionalString("method"))
-        let (arguments, defaultsApplied) = FineTuneDefaults.apply(to: call.arguments, method: peft)
+        let filled = FineTuneDefaults.apply(to: call.arguments, method: peft)
+        var arguments = filled.arguments
+        let defaultsApplied = filled.applied
+        arguments["resume_from_checkpoint"] = try ResumeArgument.read(call).map { .string($0) }
         for field in ["epochs", "batch_size", "num_nodes", "lora_rank", "lora_alpha"] { _ = try call.positiveInt(field) }
         _ = try call.object("backend_options")  // the backend validates its keys
         let resources = try call.resourcesPerNode()
@@ -152,6 +155,10 @@ struct FineTune {
         let (backendID, answer, switchNote) = try buildTrainer(request, method: peft,
                                                                canSwitch: runtimeNamed == nil && call.arguments["backend"] == nil)
         let selector = try runtimeSelector(backendID)
+        if arguments["resume_from_checkpoint"] != nil, capabilities(backendID)?["resume"]?.bool != true {
+            throw ToolError("Backend \(backendID) cannot resume from a checkpoint; use a backend whose capabilities say resume (see list_fine_tune_backends), e.g. torchtune or trl.",
+                            field: "resume_from_checkpoint")
+        }
         guard let trainer = answer["trainer"], trainer.object != nil, let runtimeName = answer["runtime"]?.string else {
             throw ToolError("Backend \(backendID) answered build_trainer without a trainer section and a runtime name; it does not follow the build_trainer contract.")
         }

@@ -44,6 +44,7 @@ enum TrainingTools {
             "dataset_split": Schema.string("Dataset split, e.g. train[:10%]."),
             "train_on_input": Schema.boolean("Train on the prompt too."),
             "new_system_prompt": Schema.string("System prompt to prepend."),
+            "resume_from_checkpoint": ResumeArgument.schema,
             "column_map": Schema.map("Rename dataset columns, e.g. {\"input\": \"question\", \"output\": \"answer\"}.", values: ["type": "string"]),
             "runtime": Schema.string("Runtime to use; default: the backend picks one that fits the model."),
             "hf_token_secret": Schema.string("Secret holding a HuggingFace token under key \"token\" (see setup_hf_credentials)."),
@@ -67,6 +68,7 @@ enum TrainingTools {
             "func_file": Schema.string("File name the script is written to in the container; default <func_name>.py."),
             "func_args": Schema.map("Keyword arguments for the function."),
             "packages_to_install": Schema.array("pip packages to install first.", items: ["type": "string"]),
+            "resume_from_checkpoint": Schema.string("A checkpoint path in the container, handed to the function as env RESUME_FROM_CHECKPOINT (see list_checkpoints); mount its PVC with volumes/volume_mounts."),
             "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
             "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
             "image": Schema.string("Override the runtime's trainer image."),
@@ -86,9 +88,12 @@ enum TrainingTools {
             entrypoint: runtime.entrypoint, function: function, arguments: args, funcFile: funcFile,
             packages: try call.stringList("packages_to_install") ?? [],
             pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs)
+        var env = try call.stringMap("env")
+        if let resume = try ResumeArgument.read(call), !env.contains(where: { $0.0 == "RESUME_FROM_CHECKPOINT" }) {
+            env.append(("RESUME_FROM_CHECKPOINT", resume))
+        }
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
-                                           command: command, image: try call.optionalString("image"),
-                                           env: try call.stringMap("env"))
+                                           command: command, image: try call.optionalString("image"), env: env)
         let name = options.name ?? JobName.make(prefix: "train", from: function.name)
         let initializers = try InitializerArguments(call, jobName: name)
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
