@@ -20,7 +20,10 @@ extension PodOptions {
 
     init(_ call: ToolCall) throws {
         let a = call.arguments
-        func given(_ key: String) -> JSON? { a[key].flatMap { $0.isNull ? nil : $0 } }
+        func given(_ key: String) -> JSON? {
+            guard let v = a[key], !v.isNull else { return nil }
+            return v
+        }
         if let v = given("volumes") { volumes = try PodSpecShapes.volumes(v) }
         if let v = given("volume_mounts") { volumeMounts = try PodSpecShapes.volumeMounts(v) }
         if let v = given("node_selector") { nodeSelector = try PodSpecShapes.nodeSelector(v) }
