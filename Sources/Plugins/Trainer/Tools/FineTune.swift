@@ -156,7 +156,8 @@ struct FineTune {
                                                                canSwitch: runtimeNamed == nil && call.arguments["backend"] == nil)
         let selector = try runtimeSelector(backendID)
         if arguments["resume_from_checkpoint"] != nil, capabilities(backendID)?["resume"]?.bool != true {
-            throw ToolError("Backend \(backendID) cannot resume from a checkpoint; use a backend whose capabilities say resume (see list_fine_tune_backends), e.g. torchtune or trl.",
+            let able = call.listBackends().filter { $0["capabilities"]?["resume"]?.bool == true }.compactMap { $0["id"]?.string }
+            throw ToolError("Backend \(backendID) cannot resume from a checkpoint; backends that can: \(able.isEmpty ? "none loaded" : able.joined(separator: ", ")).",
                             field: "resume_from_checkpoint")
         }
         guard let trainer = answer["trainer"], trainer.object != nil, let runtimeName = answer["runtime"]?.string else {
