@@ -213,5 +213,18 @@ def test_progress_has_epoch_step_loss_throughput_and_eta(tmp_path):
                 return p if {"epoch", "step", "loss", "throughput", "eta_seconds"} <= set(p) else None
             p = await sim.until("full progress", probe)
             assert p["source"] == "trainerStatus" and p["throughput_unit"] == "tokens/s"
-            await sim.call("delete_job", {"job_id": job, "confirm": True})
+            await sim.create("delete_job", {"job_id": job})
+    run(body)
+
+
+def test_prerequisites_agree_with_fine_tune_on_runtime_fit(tmp_path):
+    async def body():
+        async with backends_server(tmp_path) as sim:
+            misfit = await sim.ok("check_prerequisites", {**STORY_1, "runtime": "torchtune-qwen2.5-1.5b"})
+            assert misfit["ready"] is False
+            assert any(i["check"] == "runtime_fit" for i in misfit["issues"]), misfit["issues"]
+            fits = await sim.ok("check_prerequisites", {**SMALL, "runtime": "torchtune-qwen2.5-1.5b"})
+            assert not any(i["check"] == "runtime_fit" for i in fits["issues"])
+            missing = await sim.ok("check_prerequisites", {**SMALL, "runtime": "no-such-runtime"})
+            assert missing["ready"] is False and any(i["check"] == "runtime" for i in missing["issues"])
     run(body)

@@ -102,7 +102,13 @@ enum PlanningTools {
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
         let allowed = call.context()["allowed_namespaces"]?.array?.compactMap(\.string)
-        let report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
+        var report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
+        if request.trainerType == .builtin, let misfit = RuntimeFit.issue(
+            call, model: request.model, dataset: request.dataset, runtime: request.runtime,
+            method: a["method"]?.string, backendID: backendID, namespace: namespace, backends: backends) {
+            report.issues.append(misfit)
+            report.checks.append((misfit.check, "failed", misfit.message))
+        }
         var result = report.json
         result["namespace"] = .string(namespace)
         if let perGPU { result["gpu_memory_gb_per_gpu"] = .double(rounded(gib(perGPU), 2)) }

@@ -103,8 +103,9 @@ enum RuntimeChoice {
     /// not the runtime's is refused here. (s3:// paths name no model; they pass.)
     static func checkFits(_ runtime: JSON, model: String) throws {
         guard !model.hasPrefix("s3://"), !fits(runtime, model: model) else { return }
-        let runtimeModel = pretrainedModel(of: runtime).map { " (\(normalizedURI($0)))" } ?? ""
-        throw ToolError("Runtime \(name(of: runtime) ?? "?") is built for another model\(runtimeModel); it cannot fine-tune \(normalizedURI(model)). Leave runtime out to pick the runtime for this model, or choose another backend (see list_fine_tune_backends).",
+        func shown(_ uri: String) -> String { uri.hasPrefix("hf://") ? String(uri.dropFirst(5)) : uri }
+        let runtimeModel = pretrainedModel(of: runtime).map { " (\(shown($0)))" } ?? ""
+        throw ToolError("Runtime \(name(of: runtime) ?? "?") is built for another model\(runtimeModel); it cannot fine-tune \(shown(model)). Leave runtime out to pick the runtime for this model, or choose another backend (see list_fine_tune_backends).",
                         field: "runtime")
     }
 

@@ -250,7 +250,7 @@ struct FineTune {
             }.compactMap { $0["id"]?.string }
             for other in others {
                 guard let answer = try? call.callBackend(other, "build_trainer", request) else { continue }
-                return (other, answer, "Backend \(first) cannot run this model (\(error.message)) fine_tune used backend \(other) instead; pass backend to choose.")
+                return (other, answer, "fine_tune used backend \(other): backend \(first) cannot run this model. \(error.message) Pass backend to choose another.")
             }
             throw ToolError("\(error.message)\(others.isEmpty ? "" : " No other backend (\(others.joined(separator: ", "))) could build it either.")",
                             field: error.field)
