@@ -19,6 +19,12 @@ import PluginKit
         #expect(spec["containers"]?[0]?["env"]?[0]?["valueFrom"]?["secretKeyRef"]?["name"] == "wandb")
     }
 
+    @Test func secretEnvGoesToTheContainerPatchAsTheSDKPutsIt() {
+        let env: [EnvVar] = [.value("LOG_LEVEL", "info"), .secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
+        let (trainer, container) = PodOptions.splitEnv(env)
+        #expect(trainer.map(\.name) == ["LOG_LEVEL"] && container.map(\.name) == ["WANDB_API_KEY"])
+    }
+
     @Test(arguments: [
         (JSON.array([["key": "k", "operator": "Maybe"]]), "tolerations[0].operator"),
         (JSON.array([["operator": "Equal"]]), "Exists"),

@@ -24,6 +24,13 @@ struct PodOptions: Equatable, Sendable {
     /// The replicated job and container the SDK's users patch: the training nodes.
     static let nodeJob = "node"
 
+    /// Where the SDK puts each env var: plain values in `trainer.env` (its env
+    /// dict), values read from a Secret in the node container's patch (golden d2).
+    static func splitEnv(_ env: [EnvVar]) -> (trainer: [EnvVar], container: [EnvVar]) {
+        (env.filter { if case .value = $0.source { true } else { false } },
+         env.filter { if case .secret = $0.source { true } else { false } })
+    }
+
     var isEmpty: Bool {
         volumes.isEmpty && volumeMounts.isEmpty && nodeSelector.isEmpty && tolerations.isEmpty && affinity == nil
             && serviceAccountName == nil && imagePullSecrets.isEmpty && containerEnv.isEmpty
