@@ -227,4 +227,8 @@ def test_prerequisites_agree_with_fine_tune_on_runtime_fit(tmp_path):
             assert not any(i["check"] == "runtime_fit" for i in fits["issues"])
             missing = await sim.ok("check_prerequisites", {**SMALL, "runtime": "no-such-runtime"})
             assert missing["ready"] is False and any(i["check"] == "runtime" for i in missing["issues"])
+            for args in ({**STORY_1, "runtime": "torchtune-qwen2.5-1.5b"}, {**SMALL, "runtime": "no-such-runtime"}):
+                report = await sim.ok("validate_config", args)
+                assert report["valid"] is False and any(e["field"] == "runtime" for e in report["errors"]), report
+            assert (await sim.ok("validate_config", {**SMALL, "runtime": "torchtune-qwen2.5-1.5b"}))["valid"] is True
     run(body)

@@ -119,7 +119,7 @@ enum PlanningTools {
 
     static let validateConfig = ToolDefinition(
         name: "validate_config", title: "Validate a training config",
-        description: "Checks a training setup without the cluster: model/dataset URI schemes (hf://, s3://, pvc://), LoRA ranges, resource keys and quantities, sizes, and what the Kubeflow Trainer admission webhook would reject though the SDK lets it through (declared by each backend, e.g. several nodes on a single-node runtime, LoRA across nodes). Returns valid, errors and warnings.",
+        description: "Checks a training setup (offline, except that a named runtime is checked to exist and fit the model by the backend that would run it): model/dataset URI schemes (hf://, s3://, pvc://), LoRA ranges, resource keys and quantities, sizes, and what the Kubeflow Trainer admission webhook would reject though the SDK lets it through (declared by each backend, e.g. several nodes on a single-node runtime, LoRA across nodes). Returns valid, errors and warnings.",
         category: category, risk: .readOnly, idempotent: true,
         input: Schema.object([
             "model": Schema.string("Model URI."),
@@ -142,7 +142,16 @@ enum PlanningTools {
             "lora_target_modules": estimateInputProperties["lora_target_modules"]!,
         ], additionalProperties: true)
     ) { call in
-        let report = ConfigValidation.validate(try KEPAliases.apply(call.arguments), backends: call.listBackends())
+        let a = try KEPAliases.apply(call.arguments)
+        let backends = call.listBackends()
+        var report = ConfigValidation.validate(a, backends: backends)
+        // A named runtime must exist and fit the model, as fine_tune will find (the backend says).
+        if (a["trainer_type"]?.string ?? "builtin") == "builtin", let misfit = RuntimeFit.issue(
+            call, model: a["model"]?.string, dataset: a["dataset"]?.string, runtime: a["runtime"]?.string,
+            method: a["method"]?.string, backendID: a["backend"]?.string,
+            namespace: a["namespace"]?.string ?? call.defaultNamespace, backends: backends) {
+            report.errors.append(.error("runtime", misfit.message))
+        }
         let text = report.valid ? "Valid\(report.warnings.isEmpty ? "." : " with \(report.warnings.count) warning(s).")" :
             "Invalid:\n" + report.errors.map { "- \($0.field): \($0.message)" }.joined(separator: "\n")
         return ToolOutput(report.json, text: text)
