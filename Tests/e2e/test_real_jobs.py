@@ -162,6 +162,11 @@ def test_initializers_on_custom_and_container_jobs(tmp_path):
             env = {e["name"]: e for e in spec["initializer"]["dataset"]["env"]}
             assert env["SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "with-init-dataset-s3"
             assert "s3cr3t" not in repr(created) + repr(spec)
+            for bad in ({"model": "file:///etc/passwd"}, {"dataset": "s3://"}, {"model": "hf://"},
+                        {"model": "org/m", "hf_token_secret": "../x"}, {"model": "org/m", "model_options": {"color": "red"}},
+                        {"model": "org/m", "model_options": {"endpoint": "https://x"}}):
+                text = await sim.error("run_container_job", {"image": "x/y:1", **bad})
+                assert any(k in text for k in bad), (bad, text)
             text = await sim.error("run_container_job", {"image": "x/y:1", "model_options": {"region": "eu"}})
             assert "model" in text
             text = await sim.error("run_custom_training", {"func": "def f():\n    pass\n", "script_code": "def g():\n    pass\n"})

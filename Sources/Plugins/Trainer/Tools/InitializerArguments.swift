@@ -23,6 +23,9 @@ struct InitializerArguments {
             if let s = try SourceOptions(try call.object("model_options"), field: "model_options")
                 .apply(to: &source, jobName: jobName, field: "model_options") { secrets.append(s) }
             if let tokenSecret = try call.optionalString("hf_token_secret") {
+                guard (try? PodSpecShapes.serviceAccountName(tokenSecret, field: "hf_token_secret")) != nil else {
+                    throw ToolError("hf_token_secret must be a Secret name (lower-case letters, digits, '-' and '.').", field: "hf_token_secret")
+                }
                 guard source.kind == .huggingFace else {
                     throw ToolError("hf_token_secret applies to HuggingFace models; the model is an s3:// URI.", field: "hf_token_secret")
                 }
