@@ -43,6 +43,12 @@ def test_generic_runtime_backends_request_gpus(backend, tmp_path):
             assert gpus(spec) == 1
             assert any("GPU(s) per node" in n for n in created["notes"])
             await sim.wait_status(created["job_id"], "Complete")
+            # The scheduler put the training pod on a GPU node (the simulator sends GPU-less pods to the CPU node).
+            gpu_nodes = {n["name"] for n in (await sim.ok("get_cluster_resources", {}))["nodes"] if n["capacity"] > 0}
+            events = (await sim.ok("get_job_events", {"job_id": created["job_id"]}))["events"]
+            placed = [e["message"].rsplit(" to ", 1)[1] for e in events
+                      if e["reason"] == "Scheduled" and "-node-" in e["involved_object_name"]]
+            assert placed and set(placed) <= gpu_nodes, (placed, gpu_nodes)
             # A GPU count the call gives wins.
             again = await sim.create("fine_tune", {**SMALL, "backend": backend, "gpus_per_node": 1, "name": "given"})
             assert not any("GPU(s) per node" in n for n in again["notes"])
