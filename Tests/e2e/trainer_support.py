@@ -76,6 +76,11 @@ class SimServer:
         assert r.is_error, f"{tool} should have failed: {r.content[0].text[:500]}"
         return r.content[0].text
 
+    async def create(self, tool: str, args: dict, **kw) -> dict:
+        """Calls a tool that needs confirmation, confirmed: the one place the
+        tests say how a person confirms (so it changes here only)."""
+        return await self.ok(tool, {**args, "confirm": True}, **kw)
+
     async def preview(self, tool: str, args: dict) -> dict:
         """The confirmation preview, parsed from the text content: it is the
         server's own serialization, where 4.0 stays 4.0 (structured_content
@@ -177,6 +182,17 @@ def golden_gets(case: str) -> list[str]:
 
 def secret_env(name: str, secret: str, key: str) -> dict:
     return {"name": name, "valueFrom": {"secretKeyRef": {"key": key, "name": secret}}}
+
+
+OUR_MANAGER = "kubeflow-mcp.kubeflow.org/kubeflow-mcp"
+
+
+def with_our_manager(body: dict) -> dict:
+    """The SDK keys its runtime patches by its own manager id; ours by ours."""
+    for patch in body["spec"].get("runtimePatches", []):
+        assert patch["manager"] == "trainer.kubeflow.org/kubeflow-sdk"
+        patch["manager"] = OUR_MANAGER
+    return body
 
 
 def replace_env_with_secret(env: list, refs: dict) -> list:

@@ -8,6 +8,7 @@ enum PlanningTools {
     static let estimateInputProperties: [String: JSON] = [
         "model": Schema.string("Hugging Face model id: hf://org/name, org/name or a close variant (case, -Instruct/-it/-Chat, without org)."),
         "method": Schema.string("Fine-tuning method (default lora; full for custom/container trainers).", enum: FineTuneMethod.allCases.map(\.rawValue)),
+        "peft_method": KEPAliases.peftMethod,
         "backend": Schema.string("Fine-tuning backend id from list_backends; its declared memory_factor is applied."),
         "trainer_type": Schema.string("builtin (fine_tune), custom (run_custom_training) or container (run_container_job).",
                                       enum: EstimateInput.TrainerType.allCases.map(\.rawValue), default: "builtin"),
@@ -31,7 +32,7 @@ enum PlanningTools {
             "check_cluster": Schema.boolean("Compare with the cluster's free GPUs.", default: true),
         ]) { a, _ in a })
     ) { call in
-        let input = try EstimateInput(arguments: call.arguments, backends: call.listBackends())
+        let input = try EstimateInput(arguments: try KEPAliases.apply(call.arguments), backends: call.listBackends())
         var inventory: GPUInventory?
         var notes = input.assumptions
         if try call.optionalBool("check_cluster") ?? true {
@@ -59,6 +60,7 @@ enum PlanningTools {
             "resources_per_node": Schema.map("Same as resources."),
             "num_nodes": Schema.integer("Nodes.", minimum: 1, maximum: 1024, default: 1),
             "method": estimateInputProperties["method"]!,
+            "peft_method": KEPAliases.peftMethod,
             "backend": estimateInputProperties["backend"]!,
             "trainer_type": estimateInputProperties["trainer_type"]!,
             "params_billion": estimateInputProperties["params_billion"]!,
@@ -66,7 +68,7 @@ enum PlanningTools {
             "seq_len": estimateInputProperties["seq_len"]!,
         ])
     ) { call in
-        let a = call.arguments
+        let a = try KEPAliases.apply(call.arguments)
         let backends = call.listBackends()
         let namespace = try call.optionalString("namespace") ?? call.defaultNamespace
         var resourceIssues: [ConfigIssue] = []
@@ -100,7 +102,13 @@ enum PlanningTools {
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
         let allowed = call.allowedNamespaces
-        let report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
+        var report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
+        if request.trainerType == .builtin, let misfit = RuntimeFit.issue(
+            call, model: request.model, dataset: request.dataset, runtime: request.runtime,
+            method: a["method"]?.string, backendID: backendID, namespace: namespace, backends: backends) {
+            report.issues.append(misfit)
+            report.checks.append((misfit.check, "failed", misfit.message))
+        }
         var result = report.json
         result["namespace"] = .string(namespace)
         if let perGPU { result["gpu_memory_gb_per_gpu"] = .double(rounded(gib(perGPU), 2)) }
@@ -111,7 +119,7 @@ enum PlanningTools {
 
     static let validateConfig = ToolDefinition(
         name: "validate_config", title: "Validate a training config",
-        description: "Checks a training setup without the cluster: model/dataset URI schemes (hf://, s3://, pvc://), LoRA ranges, resource keys and quantities, sizes, and what the Kubeflow Trainer admission webhook would reject though the SDK lets it through (declared by each backend, e.g. several nodes on a single-node runtime, LoRA across nodes). Returns valid, errors and warnings.",
+        description: "Checks a training setup (offline, except that a named runtime is checked to exist and fit the model by the backend that would run it): model/dataset URI schemes (hf://, s3://, pvc://), LoRA ranges, resource keys and quantities, sizes, and what the Kubeflow Trainer admission webhook would reject though the SDK lets it through (declared by each backend, e.g. several nodes on a single-node runtime, LoRA across nodes). Returns valid, errors and warnings.",
         category: category, risk: .readOnly, idempotent: true,
         input: Schema.object([
             "model": Schema.string("Model URI."),
@@ -134,7 +142,16 @@ enum PlanningTools {
             "lora_target_modules": estimateInputProperties["lora_target_modules"]!,
         ], additionalProperties: true)
     ) { call in
-        let report = ConfigValidation.validate(call.arguments, backends: call.listBackends())
+        let a = try KEPAliases.apply(call.arguments)
+        let backends = call.listBackends()
+        var report = ConfigValidation.validate(a, backends: backends)
+        // A named runtime must exist and fit the model, as fine_tune will find (the backend says).
+        if (a["trainer_type"]?.string ?? "builtin") == "builtin", let misfit = RuntimeFit.issue(
+            call, model: a["model"]?.string, dataset: a["dataset"]?.string, runtime: a["runtime"]?.string,
+            method: a["method"]?.string, backendID: a["backend"]?.string,
+            namespace: a["namespace"]?.string ?? call.defaultNamespace, backends: backends) {
+            report.errors.append(.error("runtime", misfit.message))
+        }
         let text = report.valid ? "Valid\(report.warnings.isEmpty ? "." : " with \(report.warnings.count) warning(s).")" :
             "Invalid:\n" + report.errors.map { "- \($0.field): \($0.message)" }.joined(separator: "\n")
         return ToolOutput(report.json, text: text)

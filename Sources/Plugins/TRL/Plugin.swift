@@ -16,6 +16,8 @@ let trlBackend = BackendDefinition(
         "model_families": ["llama", "qwen2", "qwen2_5", "qwen3", "gemma", "gemma2", "gemma3", "mistral", "phi3", "smollm"],
         "trainer_types": .array(TRLTrainerType.allCases.map { .string($0.rawValue) }),
         "multi_node": true,
+        // build_trainer takes resume_from_checkpoint (a path in the container).
+        "resume": true,
         "memory_factor": 1.0,
         // accelerate's default multi-GPU mode is DDP: every GPU holds the whole model.
         "shards_parameters": false,

@@ -9,6 +9,8 @@ let torchtuneBackend = BackendDefinition(
         "methods": ["lora", "qlora", "full"],
         "model_families": ["llama3", "llama3_1", "llama3_2", "llama3_3", "qwen2", "qwen2_5", "gemma", "gemma2", "mistral", "phi3"],
         "multi_node": true,
+        // build_trainer takes resume_from_checkpoint (a checkpoint directory in the container).
+        "resume": true,
         "memory_factor": 1.0,
         // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
         "default": true,

@@ -18,6 +18,8 @@ struct TrainJobBody: Sendable {
     var labels: [String: String] = [:]
     var annotations: [String: String] = [:]
     var activeDeadlineSeconds: Int?
+    /// `spec.runtimePatches` (see PodOptions).
+    var runtimePatches: [JSON] = []
 
     static let apiVersion = "trainer.kubeflow.org/v1alpha1"
 
@@ -37,6 +39,7 @@ struct TrainJobBody: Sendable {
             spec["initializer"] = initializer
         }
         if let activeDeadlineSeconds { spec["activeDeadlineSeconds"] = .int(activeDeadlineSeconds) }
+        if !runtimePatches.isEmpty { spec["runtimePatches"] = .array(runtimePatches) }
         return ["apiVersion": .string(Self.apiVersion), "kind": "TrainJob", "metadata": metadata, "spec": spec]
     }
 }
