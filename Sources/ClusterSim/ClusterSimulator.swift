@@ -46,7 +46,8 @@ public final class ClusterSimulator: Sendable {
         handler = APIHandler(store: store, logs: logs, admission: try Admission.loadBundled(),
                              authorizer: Authorizer(users: seed.users,
                                                     anonymous: seed.users.first { $0.name == seed.anonymousUser }))
-        controller = TrainJobController(store: store, logs: logs, timeScale: timeScale)
+        controller = TrainJobController(store: store, logs: logs, timeScale: timeScale,
+                                        privateRegistries: seed.privateRegistries)
         for (type, object) in try SeedObjects.all(seed) {
             var obj = object
             if type.namespaced && obj.namespace.isEmpty { obj.set("default", at: ["metadata", "namespace"]) }

@@ -63,6 +63,7 @@ struct ResourceRequestHandler {
     }
 
     private func parseBody() throws(APIError) -> JSON {
+        if contentType.contains("protobuf") { return try ProtobufBody.decode(body) }
         do { return try JSON.parse(utf8: body) } catch {
             throw APIError.badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml: \(error)")
         }

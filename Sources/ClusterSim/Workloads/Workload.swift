@@ -1,0 +1,142 @@
+import Foundation
+import KFJSON
+
+/// What a TrainJob's trainer container runs, read from its structured spec, and how the
+/// simulated run ends.
+///
+/// Success is never guessed from the command text. A run fails only when:
+/// - the documented test hook asks for it: env `KFMCP_SIM_FAIL` on the trainer (from the
+///   TrainJob, the runtime or a runtime patch): `1`/`true` fails at 40% of the steps, a
+///   number N > 1 fails at step N, `start` fails before the first step; or
+/// - the real frameworks would fail: a torchtune runtime asked for several nodes for a model
+///   torchtune ships no multi-node config for (Trainer v2.3.0 admits it, `tune run` then
+///   finds no `<model>_full_multinode` config).
+/// The kind of workload only shapes the logs (torchtune, TRL, Unsloth, torchrun, a
+/// custom function's prints).
+struct Workload: Sendable {
+    enum Kind: Sendable, Equatable {
+        case torchtune(recipe: String, config: String)
+        case trl
+        case unsloth
+        case customFunction(prints: [String])
+        case torchrun
+        case mpi
+        case container
+    }
+
+    static let failHook = "KFMCP_SIM_FAIL"
+
+    let kind: Kind
+    /// Packages the SDK's pip preamble installs before the user's code runs.
+    let packages: [String]
+    /// What the test hook asked for (raw, lower-cased; empty when not set).
+    private let failHook: String
+    let startFailure: [String]?
+
+    init(trainJob: JSON, runtime: JSON, numNodes: Int, trainer: JSON) {
+        let command = (trainer["command"]?.array ?? []).compactMap(\.string)
+        let args = (trainer["args"]?.array ?? []).compactMap(\.string)
+        let script = (command + args).joined(separator: " ")
+        let framework = runtime["metadata"]?["labels"]?["trainer.kubeflow.org/framework"]?.string ?? ""
+        let runtimeName = runtime["metadata"]?["name"]?.string ?? ""
+
+        if command == ["tune", "run"] || (command.isEmpty && framework == "torchtune") {
+            let model = TorchTuneRecipe.modelKey(runtime: runtimeName)
+            let gpus = JobPlan.gpuCount(trainer["resources"])
+            let (recipe, config) = TorchTuneRecipe.pick(model: model, numNodes: numNodes, gpus: gpus, args: args)
+            kind = .torchtune(recipe: recipe, config: config)
+            startFailure = TorchTuneRecipe.shipsConfig(config) ? nil : [
+                "Traceback (most recent call last):",
+                "  File \"/usr/local/bin/tune\", line 8, in <module>",
+                "    sys.exit(main())",
+                "  File \"/usr/local/lib/python3.11/site-packages/torchtune/_cli/run.py\", line 206, in _run_cmd",
+                "    self._run_single_device(args, is_builtin=is_builtin)",
+                "ValueError: Invalid config: \(config) is not a known torchtune config. Use `tune ls` to see the configs "
+                    + "shipped with torchtune.",
+            ]
+        } else {
+            startFailure = nil
+            if script.contains("read -r -d '' SCRIPT") {
+                kind = .customFunction(prints: Workload.printedStrings(script))
+            } else if framework == "unsloth" || script.lowercased().contains("unsloth") {
+                kind = .unsloth
+            } else if framework == "trl" || script.contains("trl ") || script.contains("from trl") {
+                kind = .trl
+            } else if command.first == "mpirun" || runtime["spec"]?["mlPolicy"]?["mpi"] != nil {
+                kind = .mpi
+            } else if script.contains("torchrun") || runtime["spec"]?["mlPolicy"]?["torch"] != nil {
+                kind = .torchrun
+            } else {
+                kind = .container
+            }
+        }
+        packages = Workload.packageList(script)
+
+        let env = (trainer["env"]?.array ?? []).filter { $0["name"]?.string == Workload.failHook }
+        failHook = (env.last?["value"]?.string ?? "").lowercased()
+    }
+
+    /// nil: runs to the end. 0: fails before the first step. N: fails at step N of `total`.
+    func failStep(total: Int) -> Int? {
+        if startFailure != nil { return 0 }
+        switch failHook {
+        case "", "0", "false": return nil
+        case "start": return 0
+        case "1", "true", "yes": return max(1, total * 4 / 10)
+        default: return Int(failHook).map { min(max($0, 1), total) }
+        }
+    }
+
+    /// The string literals a custom function passes to `print(...)`, in order (f-strings as written).
+    static func printedStrings(_ script: String) -> [String] {
+        var out: [String] = []
+        var rest = script[...]
+        while let r = rest.range(of: "print(") {
+            rest = rest[r.upperBound...]
+            var s = rest.drop { $0 == " " }
+            if s.first == "f" { s = s.dropFirst() }
+            guard let quote = s.first, quote == "\"" || quote == "'" else { continue }
+            let body = s.dropFirst().prefix { $0 != quote && $0 != "\n" }
+            if !body.isEmpty { out.append(String(body)) }
+        }
+        return out
+    }
+
+    /// `PACKAGES=(a 'b[c]')` from the SDK's pip preamble.
+    static func packageList(_ script: String) -> [String] {
+        guard let r = script.range(of: "PACKAGES=(") else { return [] }
+        let inside = script[r.upperBound...].prefix { $0 != ")" }
+        return inside.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }
+    }
+}
+
+/// How the Trainer v2.3.0 torch plugin picks a torchtune recipe and config for a job.
+enum TorchTuneRecipe {
+    /// Configs torchtune ships for the models of the built-in runtimes.
+    static let multiNodeModels: Set<String> = ["llama3_3/70B"]
+
+    /// `torchtune-llama3.2-1b` → `llama3_2/1B` (the webhook's reading of the runtime name).
+    static func modelKey(runtime: String) -> String {
+        let fields = runtime.split(separator: "-", omittingEmptySubsequences: false)
+        guard fields.count == 3 else { return "" }
+        return fields[1].replacingOccurrences(of: ".", with: "_") + "/" + fields[2].uppercased()
+    }
+
+    static func pick(model: String, numNodes: Int, gpus: Int, args: [String]) -> (String, String) {
+        let lora = args.contains { $0.contains("lora_attn_modules") }
+        let qlora = args.contains { $0.contains("quantize_base=True") } && !args.contains { $0.contains("use_dora=True") }
+        if numNodes == 1 && gpus == 1 {
+            if qlora { return ("lora_finetune_single_device", model + "_qlora_single_device") }
+            if lora { return ("lora_finetune_single_device", model + "_lora_single_device") }
+            return ("full_finetune_single_device", model + "_full_single_device")
+        }
+        if numNodes == 1 && qlora { return ("lora_finetune_distributed", model + "_qlora") }
+        if numNodes == 1 && lora { return ("lora_finetune_distributed", model + "_lora") }
+        return ("full_finetune_distributed", model + (numNodes > 1 ? "_full_multinode" : "_full"))
+    }
+
+    static func shipsConfig(_ config: String) -> Bool {
+        guard config.hasSuffix("_full_multinode") else { return true }
+        return multiNodeModels.contains(String(config.dropLast("_full_multinode".count)))
+    }
+}
