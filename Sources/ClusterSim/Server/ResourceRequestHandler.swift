@@ -11,6 +11,8 @@ struct ResourceRequestHandler {
     let body: Data
     let contentType: String
     let user: SimUser
+    /// The Accept header: `as=Table` asks for server-side printing (kubectl get).
+    var accept = ""
 
     private var type: ResourceType { target.type }
     private var store: ObjectStore { api.store }
@@ -37,6 +39,9 @@ struct ResourceRequestHandler {
         switch (verb, target.subresource) {
         case ("get", "log"): return try PodLogs(api: api, namespace: target.namespace ?? "", pod: target.name ?? "",
                                                 query: query).respond()
+        case ("get", _) where TableOutput.wanted(accept: accept):
+            let object = try existing().object
+            return Responses.json(TableOutput.table(type, [object], resourceVersion: object.resourceVersion))
         case ("get", _): return Responses.json(try existing().text)
         case ("list", _): return try list()
         case ("watch", _): return try watch()
@@ -103,6 +108,9 @@ struct ResourceRequestHandler {
             let token = Data(items.last!.key.utf8).base64EncodedString()
             metadata = "\"continue\":\"\(token)\",\"remainingItemCount\":\(remaining)," + metadata
         }
+        if TableOutput.wanted(accept: accept) {
+            return Responses.json(TableOutput.table(type, items.map(\.object), resourceVersion: String(revision)))
+        }
         var text = "{\"apiVersion\":\"\(type.groupVersion)\",\"items\":["
         text.reserveCapacity(items.reduce(256) { $0 + $1.text.utf8.count + 1 })
         for (i, item) in items.enumerated() {
@@ -167,6 +175,7 @@ struct ResourceRequestHandler {
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
         let admitted = try api.admission.admit(type, object, old: nil)
+        if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
         if isDryRun { return Responses.json(admitted, status: 201) }
         return Responses.json(try store.create(type, admitted).text, status: 201)
     }
