@@ -28,8 +28,8 @@ struct FirstPartyPlugin {
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer"),
-    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit"]),
-    FirstPartyPlugin(folder: "Planning"),
+    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "TrainerRules"]),
+    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules"]),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
 ]
@@ -62,6 +62,9 @@ let package = Package(
         .target(name: "KFJSON", path: "Sources/KFJSON"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
+        // Kubeflow Trainer v2.3.0's torchtune rules (recipe/config choice, webhook checks): one
+        // place read by the simulator and, through the TorchTune backend, by the planner.
+        .target(name: "TrainerRules", dependencies: ["KFJSON"], path: "Sources/TrainerRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
 
@@ -85,7 +88,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/ClusterSim/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "TrainerRules", "COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
@@ -106,7 +109,8 @@ let package = Package(
                     path: "Tests/TrainerTests"),
         .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
-        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
+        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit", "TrainerRules"],
+                    path: "Tests/PlanningTests"),
         .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),
     ] + pluginTargets

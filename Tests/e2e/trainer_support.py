@@ -68,6 +68,11 @@ class SimServer:
         assert r.is_error, f"{tool} should have failed: {r.content[0].text[:500]}"
         return r.content[0].text
 
+    async def submit(self, tool: str, args: dict) -> dict:
+        """Run a mutating tool with the person's confirmation: the one place tests give it,
+        so a change in how confirmation works changes here only."""
+        return await self.ok(tool, {**args, "confirm": True})
+
     async def preview(self, tool: str, args: dict) -> dict:
         """The confirmation preview, parsed from the text content: it is the
         server's own serialization, where 4.0 stays 4.0 (structured_content
@@ -99,10 +104,13 @@ class SimServer:
 
 
 @asynccontextmanager
-async def sim_server(tmp_path: Path, time_scale: float = FAST, *extra: str, **session_kwargs):
+async def sim_server(tmp_path: Path, time_scale: float = FAST, *extra: str, kubeconfig: Path | None = None,
+                     **session_kwargs):
+    """A server on the embedded simulator, or on the cluster of `kubeconfig` (e.g. a standalone sim)."""
     plugins = trainer_plugins(tmp_path)
     errlog = tmp_path / "server-stderr.log"
-    args = ["serve", "--sim", "--sim-time-scale", str(time_scale), "--no-default-plugins",
+    cluster = ["--kubeconfig", str(kubeconfig)] if kubeconfig else ["--sim", "--sim-time-scale", str(time_scale)]
+    args = ["serve", *cluster, "--no-default-plugins",
             "--plugins-dir", str(plugins), "--audit-log", str(tmp_path / "audit.log"),
             "--log-level", "debug", *extra]
     params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))

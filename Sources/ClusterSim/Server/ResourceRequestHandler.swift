@@ -176,6 +176,7 @@ struct ResourceRequestHandler {
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
         let admitted = try api.admission.admit(type, object, old: nil)
         if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
+        if type == ResourceCatalog.trainJobs { try TrainJobWebhook.check(admitted, store: store) }
         if isDryRun { return Responses.json(admitted, status: 201) }
         return Responses.json(try store.create(type, admitted).text, status: 201)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KFJSON
+import TrainerRules
 
 /// What a TrainJob's trainer container runs, read from its structured spec, and how the
 /// simulated run ends.
@@ -8,9 +9,9 @@ import KFJSON
 /// - the documented test hook asks for it: env `KFMCP_SIM_FAIL` on the trainer (from the
 ///   TrainJob, the runtime or a runtime patch): `1`/`true` fails at 40% of the steps, a
 ///   number N > 1 fails at step N, `start` fails before the first step; or
-/// - the real frameworks would fail: a torchtune runtime asked for several nodes for a model
-///   torchtune ships no multi-node config for (Trainer v2.3.0 admits it, `tune run` then
-///   finds no `<model>_full_multinode` config).
+/// - the real frameworks would fail: Trainer v2.3.0 picks a torchtune config that torchtune
+///   does not ship (e.g. several nodes for llama3_2/1B: `llama3_2/1B_full_multinode`); see
+///   TrainerRules, which the planner reads too.
 /// The kind of workload only shapes the logs (torchtune, TRL, Unsloth, torchrun, a
 /// custom function's prints).
 struct Workload: Sendable {
@@ -41,18 +42,21 @@ struct Workload: Sendable {
         let runtimeName = runtime["metadata"]?["name"]?.string ?? ""
 
         if command == ["tune", "run"] || (command.isEmpty && framework == "torchtune") {
-            let model = TorchTuneRecipe.modelKey(runtime: runtimeName)
+            let model = TorchTuneConfigs.modelKey(runtime: runtimeName) ?? ""
             let gpus = JobPlan.gpuCount(trainer["resources"])
-            let (recipe, config) = TorchTuneRecipe.pick(model: model, numNodes: numNodes, gpus: gpus, args: args)
+            let method = TorchTuneConfigs.method(args: args)
+            let (recipe, config) = TorchTuneConfigs.recipeAndConfig(model: model, numNodes: numNodes, gpus: gpus,
+                                                                    method: method)
             kind = .torchtune(recipe: recipe, config: config)
-            startFailure = TorchTuneRecipe.shipsConfig(config) ? nil : [
+            let fails = TorchTuneConfigs.startFailure(runtime: runtimeName, numNodes: numNodes, gpus: gpus, method: method)
+            startFailure = fails == nil ? nil : [
                 "Traceback (most recent call last):",
                 "  File \"/usr/local/bin/tune\", line 8, in <module>",
                 "    sys.exit(main())",
                 "  File \"/usr/local/lib/python3.11/site-packages/torchtune/_cli/run.py\", line 206, in _run_cmd",
                 "    self._run_single_device(args, is_builtin=is_builtin)",
-                "ValueError: Invalid config: \(config) is not a known torchtune config. Use `tune ls` to see the configs "
-                    + "shipped with torchtune.",
+                "ValueError: Invalid config: \(config) is not a known torchtune config (\(fails ?? "")). Use `tune ls` "
+                    + "to see the configs shipped with torchtune.",
             ]
         } else {
             startFailure = nil
@@ -107,36 +111,5 @@ struct Workload: Sendable {
         guard let r = script.range(of: "PACKAGES=(") else { return [] }
         let inside = script[r.upperBound...].prefix { $0 != ")" }
         return inside.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }
-    }
-}
-
-/// How the Trainer v2.3.0 torch plugin picks a torchtune recipe and config for a job.
-enum TorchTuneRecipe {
-    /// Configs torchtune ships for the models of the built-in runtimes.
-    static let multiNodeModels: Set<String> = ["llama3_3/70B"]
-
-    /// `torchtune-llama3.2-1b` → `llama3_2/1B` (the webhook's reading of the runtime name).
-    static func modelKey(runtime: String) -> String {
-        let fields = runtime.split(separator: "-", omittingEmptySubsequences: false)
-        guard fields.count == 3 else { return "" }
-        return fields[1].replacingOccurrences(of: ".", with: "_") + "/" + fields[2].uppercased()
-    }
-
-    static func pick(model: String, numNodes: Int, gpus: Int, args: [String]) -> (String, String) {
-        let lora = args.contains { $0.contains("lora_attn_modules") }
-        let qlora = args.contains { $0.contains("quantize_base=True") } && !args.contains { $0.contains("use_dora=True") }
-        if numNodes == 1 && gpus == 1 {
-            if qlora { return ("lora_finetune_single_device", model + "_qlora_single_device") }
-            if lora { return ("lora_finetune_single_device", model + "_lora_single_device") }
-            return ("full_finetune_single_device", model + "_full_single_device")
-        }
-        if numNodes == 1 && qlora { return ("lora_finetune_distributed", model + "_qlora") }
-        if numNodes == 1 && lora { return ("lora_finetune_distributed", model + "_lora") }
-        return ("full_finetune_distributed", model + (numNodes > 1 ? "_full_multinode" : "_full"))
-    }
-
-    static func shipsConfig(_ config: String) -> Bool {
-        guard config.hasSuffix("_full_multinode") else { return true }
-        return multiNodeModels.contains(String(config.dropLast("_full_multinode".count)))
     }
 }
