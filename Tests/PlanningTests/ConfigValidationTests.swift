@@ -10,8 +10,8 @@ let webhookBackend: JSON = [
         "methods": ["lora", "qlora", "full"],
         "runtime_selector": ["framework": "torchtune"],
         "admission_rules": [
-            "supported_models": .array(TorchTuneConfigs.supportedModels.map(JSON.string)),
-            "shipped_configs": .array(TorchTuneConfigs.shipped.sorted().map(JSON.string)),
+            "supported_models": .array(BuiltinTrainerRules.supportedModels.map(JSON.string)),
+            "shipped_configs": .array(BuiltinTrainerRules.shipped.sorted().map(JSON.string)),
         ],
     ],
 ]

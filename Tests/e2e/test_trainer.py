@@ -154,23 +154,27 @@ def test_job_pending_for_lack_of_gpus(tmp_path):
             big = (await sim.ok("run_container_job", {"image": CONTAINER, "num_nodes": 3, "gpus_per_node": 8,
                                                       "name": "big", "confirm": True}))["job_id"]
 
+            # The default scheduler places pod by pod: one of big's pods takes the H100 node,
+            # the other two stay unschedulable; the job waits with all three Pending.
             async def pending_steps():
                 steps = (await sim.job(big))["steps"]
-                return steps if len(steps) == 3 and all(s["status"] == "Pending" for s in steps) else None
+                unscheduled = [s for s in steps if s.get("reason") == "Unschedulable"]
+                return steps if len(steps) == 3 and all(s["status"] == "Pending" for s in steps) \
+                    and len(unscheduled) == 2 else None
             await sim.until("big's pods pending", pending_steps)
             assert (await sim.job(big))["status"] == "Created"
 
             gpus = await sim.ok("get_cluster_resources", {})
             assert gpus["totals"]["capacity"] == 16
-            assert gpus["totals"]["in_use"] == 8
-            assert gpus["totals"]["free"] == 8
-            assert gpus["totals"]["pending_unscheduled"] == 24
+            assert gpus["totals"]["in_use"] == 16
+            assert gpus["totals"]["free"] == 0
+            assert gpus["totals"]["pending_unscheduled"] == 16
             busy = {n["name"]: n["in_use"] for n in gpus["nodes"]}
-            assert busy["gpu-a100-node-1"] == 4 and busy["gpu-a100-node-2"] == 4
+            assert busy["gpu-a100-node-1"] == 4 and busy["gpu-a100-node-2"] == 4 and busy["gpu-h100-node-1"] == 8
 
             events = await sim.ok("get_job_events", {"job_id": big})
             scheduling = [e for e in events["events"] if e["reason"] == "FailedScheduling"]
-            assert len(scheduling) == 3
+            assert len(scheduling) == 2
             assert all("Insufficient nvidia.com/gpu" in e["message"] for e in scheduling)
             assert all(e["involved_object_name"].startswith("big") for e in events["events"])
             logs = await sim.error("get_training_logs", {"job_id": big})

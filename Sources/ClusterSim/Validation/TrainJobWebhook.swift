@@ -13,7 +13,7 @@ enum TrainJobWebhook {
             ? store.get(ResourceCatalog.trainingRuntimes, namespace: trainJob.namespace, name: runtimeName)
             : store.get(ResourceCatalog.clusterTrainingRuntimes, namespace: nil, name: runtimeName)
         guard let runtime else { return }
-        let errors = TorchTuneConfigs.webhookErrors(trainJob: trainJob, runtime: runtime.object)
+        let errors = BuiltinTrainerRules.webhookErrors(trainJob: trainJob, runtime: runtime.object)
         guard !errors.isEmpty else { return }
         var invalid = APIError.invalid(ResourceCatalog.trainJobs, trainJob.name,
                                        errors.map { FieldError.invalid($0.field, $0.value, $0.detail) })

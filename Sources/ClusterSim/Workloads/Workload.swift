@@ -42,13 +42,13 @@ struct Workload: Sendable {
         let runtimeName = runtime["metadata"]?["name"]?.string ?? ""
 
         if command == ["tune", "run"] || (command.isEmpty && framework == "torchtune") {
-            let model = TorchTuneConfigs.modelKey(runtime: runtimeName) ?? ""
+            let model = BuiltinTrainerRules.modelKey(runtime: runtimeName) ?? ""
             let gpus = JobPlan.gpuCount(trainer["resources"])
-            let method = TorchTuneConfigs.method(args: args)
-            let (recipe, config) = TorchTuneConfigs.recipeAndConfig(model: model, numNodes: numNodes, gpus: gpus,
+            let method = BuiltinTrainerRules.method(args: args)
+            let (recipe, config) = BuiltinTrainerRules.recipeAndConfig(model: model, numNodes: numNodes, gpus: gpus,
                                                                     method: method)
             kind = .torchtune(recipe: recipe, config: config)
-            let fails = TorchTuneConfigs.startFailure(runtime: runtimeName, numNodes: numNodes, gpus: gpus, method: method)
+            let fails = BuiltinTrainerRules.startFailure(runtime: runtimeName, numNodes: numNodes, gpus: gpus, method: method)
             startFailure = fails == nil ? nil : [
                 "Traceback (most recent call last):",
                 "  File \"/usr/local/bin/tune\", line 8, in <module>",

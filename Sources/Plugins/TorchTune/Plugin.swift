@@ -19,8 +19,8 @@ let torchtuneBackend = BackendDefinition(
         // shipped fails. The planner's validate_config reads it; the values come from
         // TrainerRules, the one place the simulator reads too.
         "admission_rules": [
-            "supported_models": .array(TorchTuneConfigs.supportedModels.map(JSON.string)),
-            "shipped_configs": .array(TorchTuneConfigs.shipped.sorted().map(JSON.string)),
+            "supported_models": .array(BuiltinTrainerRules.supportedModels.map(JSON.string)),
+            "shipped_configs": .array(BuiltinTrainerRules.shipped.sorted().map(JSON.string)),
         ],
     ],
     operations: [

@@ -27,7 +27,7 @@ public struct AdmissionRules: Sendable, Equatable {
 
     /// The model key for a runtime name (`…-llama3.2-1b` → `llama3_2/1B`), or nil when
     /// the name does not have three dash-separated parts.
-    public static func modelKey(runtime: String) -> String? { TorchTuneConfigs.modelKey(runtime: runtime) }
+    public static func modelKey(runtime: String) -> String? { BuiltinTrainerRules.modelKey(runtime: runtime) }
 
     /// The errors (the job would fail) and warnings for this job on `runtime`.
     /// `gpusPerNode` nil means the runtime's default (2 for the built-in torchtune runtimes).
@@ -37,23 +37,23 @@ public struct AdmissionRules: Sendable, Equatable {
             return [.error("runtime", "Kubeflow Trainer cannot fine-tune on runtime \(runtime): its model \(key.isEmpty ? "(none)" : key) is not one the built-in trainer supports (\(supported.joined(separator: ", "))).")]
         }
         guard let shipped = shippedConfigs else { return [] }
-        let m: TorchTuneConfigs.Method = method == .qlora ? .qlora : method == .lora ? .lora : .full
-        let (_, config) = TorchTuneConfigs.recipeAndConfig(model: key, numNodes: numNodes, gpus: gpusPerNode ?? 2, method: m)
-        let singleGPU = TorchTuneConfigs.recipeAndConfig(model: key, numNodes: 1, gpus: 1, method: m).1
+        let m: BuiltinTrainerRules.Method = method == .qlora ? .qlora : method == .lora ? .lora : .full
+        let (_, config) = BuiltinTrainerRules.recipeAndConfig(model: key, numNodes: numNodes, gpus: gpusPerNode ?? 2, method: m)
+        let singleGPU = BuiltinTrainerRules.recipeAndConfig(model: key, numNodes: 1, gpus: 1, method: m).1
         let admitted = "Kubeflow Trainer v2.3.0 admits the TrainJob and the trainer fails at start"
         var issues: [ConfigIssue] = []
         if numNodes > 1 && m != .full && shipped.contains(config) {
-            issues.append(.warning("num_nodes", "With num_nodes \(numNodes) Kubeflow Trainer runs \(config) (full fine-tuning): torchtune has no LoRA recipe across nodes, so the LoRA settings are dropped. Use num_nodes 1 for LoRA."))
+            issues.append(.warning("num_nodes", "With num_nodes \(numNodes) Kubeflow Trainer runs \(config) (full fine-tuning): the built-in trainer has no LoRA recipe across nodes, so the LoRA settings are dropped. Use num_nodes 1 for LoRA."))
         }
         guard !shipped.contains(config) else { return issues }
         if numNodes > 1 {
-            issues.append(.error("num_nodes", "torchtune ships no \(config) config: on runtime \(runtime) num_nodes must be 1 for model \(key) (\(admitted)). Use num_nodes 1 with more GPUs per node."))
+            issues.append(.error("num_nodes", "The built-in trainer ships no \(config) config: on runtime \(runtime) num_nodes must be 1 for model \(key) (\(admitted)). Use num_nodes 1 with more GPUs per node."))
         } else if shipped.contains(singleGPU) && gpusPerNode == nil {
-            issues.append(.warning("resources_per_node", "\(m.rawValue.uppercased()) for model \(key) runs only on 1 GPU (torchtune ships \(singleGPU), not \(config)); the runtime's default GPU count applies when resources_per_node is not set. Set resources_per_node {\"gpu\": 1}."))
+            issues.append(.warning("resources_per_node", "\(m.rawValue.uppercased()) for model \(key) runs only on 1 GPU (the built-in trainer ships \(singleGPU), not \(config)); the runtime's default GPU count applies when resources_per_node is not set. Set resources_per_node {\"gpu\": 1}."))
         } else if shipped.contains(singleGPU) {
-            issues.append(.error("resources_per_node", "torchtune ships no \(config) config: \(m.rawValue.uppercased()) for model \(key) must run on 1 GPU, not \(gpusPerNode ?? 2) (\(admitted)). Set resources_per_node {\"gpu\": 1}."))
+            issues.append(.error("resources_per_node", "The built-in trainer ships no \(config) config: \(m.rawValue.uppercased()) for model \(key) must run on 1 GPU, not \(gpusPerNode ?? 2) (\(admitted)). Set resources_per_node {\"gpu\": 1}."))
         } else {
-            issues.append(.error("method", "torchtune ships no \(config) config: \(m.rawValue.uppercased()) is not available for model \(key) on runtime \(runtime) (\(admitted)). Use method lora."))
+            issues.append(.error("method", "The built-in trainer ships no \(config) config: \(m.rawValue.uppercased()) is not available for model \(key) on runtime \(runtime) (\(admitted)). Use method lora."))
         }
         return issues
     }

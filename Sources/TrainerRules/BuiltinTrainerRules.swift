@@ -1,8 +1,8 @@
 import Foundation
 import KFJSON
 
-/// What Kubeflow Trainer v2.3.0 and torchtune do with a TrainJob on a built-in torchtune
-/// runtime: the one place the simulator (admission and workload) and the planner
+/// What Kubeflow Trainer v2.3.0 and its built-in trainer (torchtune) do with a TrainJob on a
+/// built-in torchtune runtime: the one place the simulator (admission and workload) and the planner
 /// (`validate_config`, through the TorchTune backend's `admission_rules`) read.
 ///
 /// Read from the Trainer v2.3.0 sources (pkg/runtime/framework/plugins/torch):
@@ -11,7 +11,7 @@ import KFJSON
 /// - Its webhook check (`validateTorchTune`) runs only when `spec.trainer.numProcPerNode`
 ///   is set (`Torch.Validate` returns early otherwise). The SDK and our tools never set it,
 ///   so such jobs are admitted, and a config torchtune does not ship fails at start.
-public enum TorchTuneConfigs {
+public enum BuiltinTrainerRules {
     /// Models of the built-in runtimes (constants.TorchTuneSupportedPretrainedModels).
     public static let supportedModels = ["llama3_2/1B", "llama3_2/3B", "llama3_3/70B", "qwen2_5/1.5B"]
 
