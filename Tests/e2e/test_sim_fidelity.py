@@ -126,6 +126,13 @@ def test_failures_a_real_cluster_gives_seen_through_kubectl(sim):
     pod = json.loads(kubectl(sim, "get", "pods", "-l", "jobset.sigs.k8s.io/jobset-name=no-node", "-o", "json").stdout)
     assert pod["items"][0]["spec"]["nodeSelector"] == {"nvidia.com/gpu.product": "TPU-v5"}  # the patch is applied
 
+    # With a pull secret for the private registry (kubectl sends it as protobuf), the image pulls.
+    kubectl(sim, "create", "secret", "docker-registry", "internal-pull", "--docker-server=registry.internal.example.com",
+            "--docker-username=u", "--docker-password=p")
+    pulls = FAILING["private"] + node_patch("imagePullSecrets: [{name: internal-pull}]")
+    kubectl(sim, "create", "-f", "-", stdin=TRAINJOB.format(name="private-ok", extra=pulls))
+    wait_for("private-ok to complete", lambda: "Complete" in kubectl(sim, "get", "trainjob", "private-ok").stdout)
+
     # A service account created later: a fresh job using it runs.
     kubectl(sim, "create", "serviceaccount", "trainer-sa")
     kubectl(sim, "create", "-f", "-", stdin=TRAINJOB.format(name="with-sa", extra=FAILING["no-sa"]))

@@ -14,6 +14,7 @@ struct JobRun: Sendable {
 
     struct PodSlot: Sendable {
         let name: String
+        let uid: String
         let replicatedJob: String
         let index: Int
         let container: String

@@ -201,7 +201,7 @@ final class TrainJobController: Sendable {
             for index in 0..<rj.count {
                 let pod = PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index)
                 guard let created = try? store.create(ResourceCatalog.pods, pod) else { continue }
-                run.pods.append(.init(name: created.object.name, replicatedJob: rj.name, index: index,
+                run.pods.append(.init(name: created.object.name, uid: created.object.uid, replicatedJob: rj.name, index: index,
                                       container: rj.container["name"]?.string ?? rj.name, gpus: rj.gpus,
                                       isInitializer: rj.isInitializer, spec: pod["spec"] ?? [:]))
                 events.record(jobInvolved(run, rj.name), reason: "SuccessfulCreate",
@@ -488,8 +488,10 @@ final class TrainJobController: Sendable {
               uid: run.uid)
     }
 
+    /// Pod events carry the pod's own uid: `kubectl describe pod` selects events by it.
     private func podInvolved(_ run: JobRun, _ pod: String) -> EventRecorder.Involved {
-        .init(kind: "Pod", apiVersion: "v1", name: pod, namespace: run.namespace, uid: run.uid)
+        .init(kind: "Pod", apiVersion: "v1", name: pod, namespace: run.namespace,
+              uid: run.pods.first { $0.name == pod }?.uid ?? run.uid)
     }
 
     private static func isFinished(_ job: JSON) -> Bool {
