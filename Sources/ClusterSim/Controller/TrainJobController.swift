@@ -251,7 +251,18 @@ final class TrainJobController: Sendable {
             events.record(podInvolved(run, run.pods[i].name), reason: "FailedScheduling", message: message,
                           warning: true, component: "default-scheduler")
         }
-        guard unplaced.isEmpty else { return }
+        guard unplaced.isEmpty else {
+            // No gang: the kubelet starts what was placed, and torchrun there waits for its peers.
+            let fresh = run.pods.indices.filter { run.pods[$0].node != nil && run.pods[$0].phase == "Pending" }
+            guard !run.plan.gangScheduled, !run.pods.contains(where: \.isInitializer), !fresh.isEmpty,
+                  startContainers(&run, where: { $0.node != nil }) else { return }
+            for i in fresh {
+                logs.append(namespace: run.namespace, pod: run.pods[i].name, container: run.pods[i].container,
+                            "[rank\(run.pods[i].index)]: waiting for all \(run.plan.numNodes) nodes to join the rendezvous "
+                                + "at \(run.name)-node-0-0.\(run.name):29400")
+            }
+            return
+        }
         run.firstStarted = run.firstStarted ?? now
         if run.pods.contains(where: \.isInitializer) {
             guard startContainers(&run, where: { $0.isInitializer }) else { return }
@@ -275,7 +286,7 @@ final class TrainJobController: Sendable {
     /// job goes no further. Returns whether all started.
     private func startContainers(_ run: inout JobRun, where chosen: (JobRun.PodSlot) -> Bool) -> Bool {
         var blocked = false
-        for i in run.pods.indices where chosen(run.pods[i]) {
+        for i in run.pods.indices where chosen(run.pods[i]) && run.pods[i].phase == "Pending" {
             guard let pod = store.get(ResourceCatalog.pods, namespace: run.namespace, name: run.pods[i].name)?.object,
                   let problem = kubelet.problem(pod) else { continue }
             blocked = true
@@ -306,7 +317,9 @@ final class TrainJobController: Sendable {
             updateStatus(run)
             return false
         }
-        for i in run.pods.indices where chosen(run.pods[i]) { setPhase(&run, i, exitCode: nil) }
+        for i in run.pods.indices where chosen(run.pods[i]) && run.pods[i].phase == "Pending" {
+            setPhase(&run, i, exitCode: nil)
+        }
         return true
     }
 
