@@ -20,6 +20,8 @@ struct JobPlan: Sendable {
     let workload: Workload
     /// All pods or none (PodGroup policy, JobSet exclusive placement); otherwise pod by pod.
     let gangScheduled: Bool
+    /// JobSet `volumeClaimPolicies` templates: one PVC `<template>-<job>` each, mounted by name.
+    let claimTemplates: [String]
 
     var initializers: [ReplicatedJob] { replicatedJobs.filter(\.isInitializer) }
     var trainers: [ReplicatedJob] { replicatedJobs.filter { !$0.isInitializer } }
@@ -69,6 +71,8 @@ struct JobPlan: Sendable {
                             trainer: jobs.first { !$0.isInitializer }?.container ?? [:])
         let exclusive = runtimeSpec["template"]?["metadata"]?["annotations"]?["alpha.jobset.sigs.k8s.io/exclusive-topology"]
         gangScheduled = runtimeSpec["podGroupPolicy"] != nil || exclusive != nil
+        claimTemplates = (runtimeSpec["template"]?["spec"]?["volumeClaimPolicies"]?.array ?? [])
+            .flatMap { $0["templates"]?.array ?? [] }.compactMap { $0["metadata"]?["name"]?.string }
     }
 
     private static func applyTrainerOverrides(_ base: JSON, _ trainer: JSON?) -> JSON {

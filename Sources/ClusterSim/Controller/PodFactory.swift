@@ -57,6 +57,11 @@ enum PodFactory {
         let main = containers.firstIndex { $0["name"] == container["name"] } ?? 0
         if containers.isEmpty { containers = [container] } else { containers[main] = container }
         spec["containers"] = .array(containers)
+        var volumes = spec["volumes"]?.array ?? []
+        for claim in plan.claimTemplates where !volumes.contains(where: { $0["name"]?.string == claim }) {
+            volumes.append(["name": .string(claim), "persistentVolumeClaim": ["claimName": .string("\(claim)-\(jobName)")]])
+        }
+        if !volumes.isEmpty { spec["volumes"] = .array(volumes) }
         spec["restartPolicy"] = spec["restartPolicy"] ?? "Never"
         spec["schedulerName"] = spec["schedulerName"] ?? "default-scheduler"
         spec["hostname"] = .string("\(childJob)-\(index)")

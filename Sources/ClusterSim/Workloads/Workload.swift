@@ -41,7 +41,7 @@ struct Workload: Sendable {
         let framework = runtime["metadata"]?["labels"]?["trainer.kubeflow.org/framework"]?.string ?? ""
         let runtimeName = runtime["metadata"]?["name"]?.string ?? ""
 
-        if command == ["tune", "run"] || (command.isEmpty && framework == "torchtune") {
+        if Array(command.prefix(2)) == ["tune", "run"] || framework == "torchtune" {
             let model = BuiltinTrainerRules.modelKey(runtime: runtimeName) ?? ""
             let gpus = JobPlan.gpuCount(trainer["resources"])
             let method = BuiltinTrainerRules.method(args: args)

@@ -68,8 +68,10 @@ struct WorkloadLog: Sendable {
         case .torchtune:
             // torchtune's tqdm description: "<epoch>|<global step>|Loss: <loss>"
             let percent = step * 100 / max(totalSteps, 1)
-            return "\(numbers.epoch(at: step))|\(step)|Loss: \(String(format: "%.4f", loss)): \(percent)%| "
-                + "\(step)/\(totalSteps) [\(Self.clock(step)) <\(Self.clock(totalSteps - step)), 1.00s/it]"
+            let bar = String(repeating: "█", count: percent / 10).padding(toLength: 10, withPad: " ", startingAt: 0)
+            return "\(numbers.epoch(at: step))|\(step)|Loss: \(String(format: "%.4f", loss)): "
+                + String(format: "%3d", percent) + "%|\(bar)| \(step)/\(totalSteps) "
+                + "[\(Self.clock(step))<\(Self.clock(totalSteps - step)),  1.00s/it]"
         case .trl, .unsloth:
             let epoch = Double(step) / Double(max(totalSteps, 1)) * Double(numbers.epochs)
             return "{'loss': \(String(format: "%.4f", loss)), 'grad_norm': "
