@@ -16,7 +16,7 @@ enum TableOutput {
     }
 
     static func table(_ type: ResourceType, _ objects: [JSON], resourceVersion: String, now: Date = Date()) -> JSON {
-        let cols = columns(type, now: now)
+        let cols = columns(type, ages: Ages(now: now))
         return [
             "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": ["resourceVersion": .string(resourceVersion)],
             "columnDefinitions": .array(cols.map { c in
@@ -31,9 +31,9 @@ enum TableOutput {
         ]
     }
 
-    private static func columns(_ type: ResourceType, now: Date) -> [Column] {
+    private static func columns(_ type: ResourceType, ages: Ages) -> [Column] {
         let name = Column(name: "Name", format: "name") { .string($0.name) }
-        let age = Column(name: "Age") { .string(Self.age($0["metadata"]?["creationTimestamp"]?.string, now: now)) }
+        let age = Column(name: "Age") { .string(ages.since($0["metadata"]?["creationTimestamp"]?.string)) }
         switch type {
         case ResourceCatalog.pods:
             return [name,
@@ -53,7 +53,7 @@ enum TableOutput {
         case ResourceCatalog.namespaces:
             return [name, Column(name: "Status") { $0["status"]?["phase"] ?? "Active" }, age]
         case ResourceCatalog.events:
-            return [Column(name: "Last Seen") { .string(Self.age($0["lastTimestamp"]?.string, now: now)) },
+            return [Column(name: "Last Seen") { .string(ages.since($0["lastTimestamp"]?.string)) },
                     Column(name: "Type") { $0["type"] ?? "" },
                     Column(name: "Reason") { $0["reason"] ?? "" },
                     Column(name: "Object") { e in
@@ -79,13 +79,20 @@ enum TableOutput {
         return reason
     }
 
-    /// kubectl's short durations: 45s, 12m, 3h, 2d.
-    static func age(_ timestamp: String?, now: Date) -> String {
-        guard let timestamp, let date = ISO8601DateFormatter().date(from: timestamp) else { return "<unknown>" }
-        let s = max(0, Int(now.timeIntervalSince(date)))
-        if s < 120 { return "\(s)s" }
-        if s < 7200 { return "\(s / 60)m" }
-        if s < 172_800 { return "\(s / 3600)h" }
-        return "\(s / 86400)d"
+    /// kubectl's short durations (45s, 12m, 3h, 2d), one date parser per table.
+    final class Ages {
+        let now: Date
+        private let parser = ISO8601DateFormatter()
+
+        init(now: Date) { self.now = now }
+
+        func since(_ timestamp: String?) -> String {
+            guard let timestamp, let date = parser.date(from: timestamp) else { return "<unknown>" }
+            let s = max(0, Int(now.timeIntervalSince(date)))
+            if s < 120 { return "\(s)s" }
+            if s < 7200 { return "\(s / 60)m" }
+            if s < 172_800 { return "\(s / 3600)h" }
+            return "\(s / 86400)d"
+        }
     }
 }
