@@ -68,12 +68,20 @@ public enum BuiltinTrainerRules {
         return why
     }
 
-    /// v2.3.0 `validateTorchTune`, applied only when `numProcPerNode` is set (see above):
+    /// v2.3.0 `Torch.Validate`, which runs only when `numProcPerNode` is set (see above): the
+    /// reserved torchrun env names, or for `tune run` the `validateTorchTune` checks.
     /// (field, value, detail) per error, for a 422 like the webhook's.
     public static func webhookErrors(trainJob: JSON, runtime: JSON) -> [(field: String, value: JSON, detail: String)] {
         guard let trainer = trainJob["spec"]?["trainer"], trainer["numProcPerNode"] != nil,
-              runtime["spec"]?["mlPolicy"]?["torch"] != nil,
-              (trainer["command"]?.array ?? []).compactMap(\.string) == ["tune", "run"] else { return [] }
+              runtime["spec"]?["mlPolicy"]?["torch"] != nil else { return [] }
+        guard (trainer["command"]?.array ?? []).compactMap(\.string) == ["tune", "run"] else {
+            // torchrun's own variables are the controller's to set.
+            let reserved: Set = ["PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"]
+            let set = Set((trainer["env"]?.array ?? []).compactMap { $0["name"]?.string }).intersection(reserved)
+            guard !set.isEmpty else { return [] }
+            return [("spec.trainer.env", trainer["env"] ?? .null,
+                     "must not have reserved envs, invalid envs configured: [\(set.sorted().joined(separator: " "))]")]
+        }
         let name = trainJob["spec"]?["runtimeRef"]?["name"]?.string ?? ""
         let model = modelKey(runtime: name) ?? ""
         var errors: [(String, JSON, String)] = []

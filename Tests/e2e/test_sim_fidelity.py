@@ -220,3 +220,12 @@ def test_planner_and_simulator_agree_on_torchtune_nodes(sim, tmp_path):
     refused = kubectl(sim, "create", "-f", "-", stdin=json.dumps(job), check=False)
     assert refused.returncode != 0
     assert "spec.trainer.numNodes: Invalid value: 2: must be 1 for llama3_2/1B model" in refused.stderr
+
+
+def test_webhook_reserves_torchrun_env_when_num_proc_per_node_is_set(sim):
+    body = TRAINJOB.format(name="pet", extra="  trainer:\n    numProcPerNode: 2\n    env: [{name: PET_NNODES, value: '3'}]\n")
+    refused = kubectl(sim, "create", "-f", "-", stdin=body, check=False)
+    assert "must not have reserved envs, invalid envs configured: [PET_NNODES]" in refused.stderr
+    # Without numProcPerNode, Torch.Validate returns early in v2.3.0: the same env is admitted.
+    admitted = kubectl(sim, "create", "-f", "-", stdin=body.replace("    numProcPerNode: 2\n", ""))
+    assert "trainjob.trainer.kubeflow.org/pet created" in admitted.stdout
