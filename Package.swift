@@ -28,8 +28,8 @@ struct FirstPartyPlugin {
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer"),
-    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit"]),
-    FirstPartyPlugin(folder: "Planning"),
+    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "TrainerRules"]),
+    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules"]),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Optimizer"),
@@ -63,6 +63,9 @@ let package = Package(
         .target(name: "KFJSON", path: "Sources/KFJSON"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
+        // Kubeflow Trainer v2.3.0's torchtune rules (recipe/config choice, webhook checks): one
+        // place read by the simulator and, through the TorchTune backend, by the planner.
+        .target(name: "TrainerRules", dependencies: ["KFJSON"], path: "Sources/TrainerRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
 
@@ -99,7 +102,7 @@ let package = Package(
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "TrainerRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
@@ -119,7 +122,8 @@ let package = Package(
                     path: "Tests/TrainerTests"),
         .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
-        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
+        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit", "TrainerRules"],
+                    path: "Tests/PlanningTests"),
         .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
         .testTarget(name: "OptimizerTests", dependencies: ["TestSupport", "OptimizerPlugin", "PluginKit"], path: "Tests/OptimizerTests"),
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),

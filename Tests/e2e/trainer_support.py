@@ -113,10 +113,12 @@ class SimServer:
 
 @asynccontextmanager
 async def sim_server(tmp_path: Path, time_scale: float = FAST, *extra: str, libraries=TRAINER_PLUGINS,
-                     **session_kwargs):
+                     kubeconfig: Path | None = None, **session_kwargs):
+    """A server on the embedded simulator, or on the cluster of `kubeconfig` (e.g. a standalone sim)."""
     plugins = trainer_plugins(tmp_path, libraries)
     errlog = tmp_path / "server-stderr.log"
-    args = ["serve", "--sim", "--sim-time-scale", str(time_scale), "--no-default-plugins",
+    cluster = ["--kubeconfig", str(kubeconfig)] if kubeconfig else ["--sim", "--sim-time-scale", str(time_scale)]
+    args = ["serve", *cluster, "--no-default-plugins",
             "--plugins-dir", str(plugins), "--audit-log", str(tmp_path / "audit.log"),
             "--log-level", "debug", *extra]
     params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))

@@ -1,9 +1,7 @@
-/// The kinds `deploy/kubernetes` is made of, stored like any object (no
+/// The kinds `deploy/kubernetes` is made of (ServiceAccounts are in ResourceCatalog), stored like any object (no
 /// controller runs them), so `kubectl apply --dry-run=server -f deploy/…`
 /// against the simulator checks the manifests.
 extension ResourceCatalog {
-    static let serviceAccounts = ResourceType(group: "", version: "v1", plural: "serviceaccounts", singular: "serviceaccount",
-                                              kind: "ServiceAccount", namespaced: true, shortNames: ["sa"])
     static let services = ResourceType(group: "", version: "v1", plural: "services", singular: "service", kind: "Service",
                                        namespaced: true, shortNames: ["svc"], hasStatus: true)
     static let deployments = ResourceType(group: "apps", version: "v1", plural: "deployments", singular: "deployment",
@@ -17,5 +15,5 @@ extension ResourceCatalog {
                                               singular: "networkpolicy", kind: "NetworkPolicy", namespaced: true,
                                               shortNames: ["netpol"])
 
-    static let deploymentKinds = [serviceAccounts, services, deployments, clusterRoles, clusterRoleBindings, networkPolicies]
+    static let deploymentKinds = [services, deployments, clusterRoles, clusterRoleBindings, networkPolicies]
 }

@@ -41,6 +41,9 @@ enum ResourceCatalog {
                                      namespaced: true, shortNames: ["ev"])
     static let secrets = ResourceType(group: "", version: "v1", plural: "secrets", singular: "secret", kind: "Secret",
                                       namespaced: true)
+    static let serviceAccounts = ResourceType(group: "", version: "v1", plural: "serviceaccounts",
+                                              singular: "serviceaccount", kind: "ServiceAccount", namespaced: true,
+                                              shortNames: ["sa"])
     static let configMaps = ResourceType(group: "", version: "v1", plural: "configmaps", singular: "configmap",
                                          kind: "ConfigMap", namespaced: true, shortNames: ["cm"])
     static let pvcs = ResourceType(group: "", version: "v1", plural: "persistentvolumeclaims",
@@ -71,7 +74,7 @@ enum ResourceCatalog {
                                           hasStatus: true)
 
     static let all: [ResourceType] = [
-        namespaces, nodes, pods, events, secrets, configMaps, pvcs, resourceQuotas,
+        namespaces, nodes, pods, events, secrets, serviceAccounts, configMaps, pvcs, resourceQuotas,
         accessReviews, subjectReviews, tokenReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
         KatibResources.trials, KatibResources.suggestions,
     ] + deploymentKinds

@@ -54,6 +54,9 @@ final class APIHandler: Sendable {
         } catch {
             return Responses.error(error)
         }
+        if request.path.hasPrefix("/openapi/") {
+            return OpenAPIDocuments.document(path: request.path).map { Responses.json($0) } ?? Responses.error(.pathNotFound())
+        }
         switch path {
         case .coreVersions: return Responses.json(Discovery.coreVersions(serverAddress: serverAddress.withLock { $0 }))
         case .groupList: return Responses.json(Discovery.groupList)
@@ -70,7 +73,8 @@ final class APIHandler: Sendable {
                 return try await ResourceRequestHandler(api: self, target: target, method: request.method.rawValue,
                                                         query: query, body: body,
                                                         contentType: request.headers[.contentType] ?? "",
-                                                        user: user).respond()
+                                                        user: user,
+                                                        accept: request.headers[HTTPHeader("Accept")] ?? "").respond()
             } catch let error as APIError {
                 return Responses.error(error)
             } catch {

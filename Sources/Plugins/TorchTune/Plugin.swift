@@ -1,5 +1,6 @@
 import BackendKit
 import PluginKit
+import TrainerRules
 
 /// The torchtune fine-tuning backend: turns a fine_tune request into the
 /// Kubeflow SDK's BuiltinTrainer(TorchTuneConfig) trainer section.
@@ -15,14 +16,13 @@ let torchtuneBackend = BackendDefinition(
         // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
         "default": true,
         "runtime_selector": ["framework": "torchtune"],
-        // What the Kubeflow Trainer v2.3.0 webhook (torchtune.go:validateTorchTune)
-        // refuses and the SDK lets through; the planner's validate_config reads it.
+        // Which torchtune configs exist for the built-in runtimes' models: a job whose
+        // recipe/config (picked by Trainer v2.3.0 from nodes, GPUs and LoRA args) is not
+        // shipped fails. The planner's validate_config reads it; the values come from
+        // TrainerRules, the one place the simulator reads too.
         "admission_rules": [
-            "supported_models": ["llama3_2/1B", "llama3_2/3B", "llama3_3/70B", "qwen2_5/1.5B"],
-            "multi_node_models": ["llama3_3/70B"],
-            "lora_multi_node": false,
-            "qlora_unsupported_models": ["qwen2_5/1.5B"],
-            "qlora_single_gpu_models": ["llama3_2/1B", "llama3_2/3B"],
+            "supported_models": .array(BuiltinTrainerRules.supportedModels.map(JSON.string)),
+            "shipped_configs": .array(BuiltinTrainerRules.shipped.sorted().map(JSON.string)),
         ],
     ],
     operations: [
