@@ -63,7 +63,7 @@ public struct EstimateInput: Sendable {
         }
 
         let batch = try Self.positive(a, "batch_size") ?? 1
-        let seq = try Self.positive(a, "seq_len") ?? 2048
+        let seq = try Self.positive(a, "max_seq_len") ?? Self.positive(a, "seq_len") ?? 2048
         let nodes = try Self.positive(a, "num_nodes")
         let perNode = try Self.positive(a, "gpus_per_node")
         if batch > 4096 { throw ToolError("batch_size \(batch) is beyond any GPU; use at most 4096.", field: "batch_size") }
@@ -73,7 +73,12 @@ public struct EstimateInput: Sendable {
         if seq > model.maxContext {
             notes.append("seq_len \(seq) is beyond \(model.id)'s context of \(model.maxContext) tokens.")
         }
-        let checkpointing = try Self.bool(a, "gradient_checkpointing") ?? true
+        var overrides = ProfileOverrides()
+        overrides.optimizer = try Self.enumValue(a, "optimizer", MemoryProfile.Optimizer.self)
+        overrides.activationCheckpointing = try Self.bool(a, "activation_checkpointing") ?? Self.bool(a, "gradient_checkpointing")
+        overrides.activationOffloading = try Self.bool(a, "activation_offloading")
+        overrides.cpuOffload = try Self.bool(a, "cpu_offload")
+        overrides.packed = try Self.bool(a, "packed")
 
         var lora = LoRASettings.default
         if let rank = try Self.positive(a, "lora_rank") { lora.rank = rank }
@@ -95,21 +100,21 @@ public struct EstimateInput: Sendable {
             if let methods = backend.methods, !methods.contains(method.rawValue) {
                 throw ToolError("Backend \(id) supports \(methods.joined(separator: ", ")), not \(method.rawValue).", field: "method")
             }
-            notes.append("Backend \(id): memory_factor \(backend.memoryFactor)\(backend.shardsParameters ? "" : ", no parameter sharding")\(backend.offloadsActivationCheckpoints ? ", activation checkpoints offloaded to CPU" : "").")
+            notes.append("Backend \(id): its declared memory profile (loss \(backend.memory.loss.rawValue), \(backend.memory.optimizer.rawValue)\(backend.memory.optimizerInBackward ? " in the backward pass" : ""), activation checkpointing \(backend.memory.activationCheckpointing ? "on" : "off")\(backend.memory.activationOffloading ? " with offloading" : ""), \(backend.memory.sharding.rawValue) on several GPUs), memory_factor \(backend.memoryFactor).")
         } else {
             backend = .generic
-            notes.append("No backend given: a plain PyTorch profile (memory_factor 1.0, FSDP on several GPUs).")
+            notes.append("No backend given: a Hugging Face Trainer + PEFT profile (full-vocabulary fp32 loss, AdamW, fp32 adapters, activation checkpointing, FSDP on several GPUs).")
         }
 
         if trainerType != .builtin && paramsHint == nil && modelName != nil && registry.find(modelName!) != nil {
             notes.append("\(trainerType.rawValue) trainer: the estimate assumes the code trains \(model.id) the standard way (AdamW); your code may use more.")
         }
         if a["batch_size"] == nil { notes.append("batch_size not given: 1 per GPU.") }
-        if a["seq_len"] == nil { notes.append("seq_len not given: 2048 tokens.") }
+        if a["seq_len"] == nil && a["max_seq_len"] == nil { notes.append("max_seq_len not given: 2048 tokens.") }
 
         self.request = MemoryRequest(method: method, precision: precision, batchSize: batch, seqLen: seq,
                                      numNodes: nodes ?? 1, gpusPerNode: perNode ?? 1,
-                                     gradientCheckpointing: checkpointing, lora: lora)
+                                     lora: lora, overrides: overrides)
         self.explicitLayout = nodes != nil || perNode != nil
         self.assumptions = notes
     }
