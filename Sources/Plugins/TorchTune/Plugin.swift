@@ -10,6 +10,12 @@ let torchtuneBackend = BackendDefinition(
         "model_families": ["llama3", "llama3_1", "llama3_2", "llama3_3", "qwen2", "qwen2_5", "gemma", "gemma2", "mistral", "phi3"],
         "multi_node": true,
         "memory_factor": 1.0,
+        // How torchtune's distributed recipes (the ones Kubeflow Trainer runs)
+        // spend GPU memory; read by estimate_resources (MemoryProfile).
+        "memory_profile": [
+            "loss": "chunked", "activation_checkpointing": true, "activation_offloading": false,
+            "optimizer": "adamw", "adapter_dtype": "bf16", "sharding": "fsdp", "cpu_offload": false, "packed": false,
+        ],
         // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
         "default": true,
         "runtime_selector": ["framework": "torchtune"],
