@@ -14,7 +14,8 @@ public struct EstimateInput: Sendable {
         case builtin, custom, container
     }
 
-    public init(arguments a: JSON, backends: [JSON], registry: ModelRegistry = .shared) throws {
+    /// - hub: where models outside the registry are looked up (nil: registry only).
+    public init(arguments a: JSON, backends: [JSON], registry: ModelRegistry = .shared, hub: HubConfig? = nil) throws {
         var notes: [String] = []
         let trainerType = try Self.enumValue(a, "trainer_type", TrainerType.self) ?? .builtin
         let modelName = try Self.string(a, "model")
@@ -23,9 +24,26 @@ public struct EstimateInput: Sendable {
             throw ToolError("params_billion must be between 0 and 5000 (billions of parameters).", field: "params_billion")
         }
 
-        // The model: registry first, then the user's size hint, then (custom
-        // code and containers only) a conservative default.
-        if let modelName, let match = registry.find(modelName) {
+        // The model: registry first, then the Hub's config.json (cached, or
+        // fetched when no size hint was given), then the user's size hint, then
+        // (custom code and containers only) a conservative default.
+        var hubProblem: String?
+        let fromHub: ModelSpec?
+        if let modelName, let hub, registry.find(modelName) == nil {
+            switch hub.lookup(modelName, fetch: paramsHint == nil) {
+            case .found(let spec, let cached):
+                fromHub = spec
+                notes.append("\(spec.id) is not in the registry: architecture from its Hugging Face config.json (\(cached ? "cached" : "fetched from \(hub.baseURL)")), \(spec.paramsBillion)B parameters.")
+            case .unavailable(let reason):
+                fromHub = nil
+                hubProblem = reason
+            }
+        } else {
+            fromHub = nil
+        }
+        if let fromHub {
+            model = fromHub
+        } else if let modelName, let match = registry.find(modelName) {
             model = match.model
             if match.matchedBy == "closest" || match.matchedBy == "name" {
                 notes.append("Model \(modelName) read as \(match.model.id) (same architecture).")
@@ -40,6 +58,10 @@ public struct EstimateInput: Sendable {
             model = ModelSpec.fromSize(Self.defaultCustomBillions, name: "custom model")
             notes.append("No model or params_billion given for a \(trainerType.rawValue) trainer: assumed a \(Self.defaultCustomBillions)B-parameter model. Pass params_billion for a real figure.")
         } else if let modelName {
+            if let hubProblem {
+                throw ToolError("Model \(modelName) is not in the planner's registry of \(registry.models.count) models and its config.json could not be read (\(hubProblem)). Pass params_billion (the parameter count in billions, e.g. 7.6) to estimate it from its size; see the registry with list_model_registry.",
+                                field: "model")
+            }
             _ = try registry.lookup(modelName)  // throws the error asking for params_billion
             throw ToolError("Unknown model \(modelName).", field: "model")
         } else {
