@@ -29,7 +29,8 @@ public struct EstimateInput: Sendable {
         // (custom code and containers only) a conservative default.
         var hubProblem: String?
         let fromHub: ModelSpec?
-        if let modelName, let hub, registry.find(modelName) == nil {
+        let registered = modelName.flatMap(registry.find)
+        if let modelName, let hub, registered == nil {
             switch hub.lookup(modelName, fetch: paramsHint == nil) {
             case .found(let spec, let cached):
                 fromHub = spec
@@ -43,7 +44,7 @@ public struct EstimateInput: Sendable {
         }
         if let fromHub {
             model = fromHub
-        } else if let modelName, let match = registry.find(modelName) {
+        } else if let modelName, let match = registered {
             model = match.model
             if match.matchedBy == "closest" || match.matchedBy == "name" {
                 notes.append("Model \(modelName) read as \(match.model.id) (same architecture).")
@@ -128,7 +129,7 @@ public struct EstimateInput: Sendable {
             notes.append("No backend given: a Hugging Face Trainer + PEFT profile (full-vocabulary fp32 loss, AdamW, fp32 adapters, activation checkpointing, FSDP on several GPUs).")
         }
 
-        if trainerType != .builtin && paramsHint == nil && modelName != nil && registry.find(modelName!) != nil {
+        if trainerType != .builtin && paramsHint == nil && registered != nil {
             notes.append("\(trainerType.rawValue) trainer: the estimate assumes the code trains \(model.id) the standard way (AdamW); your code may use more.")
         }
         if a["batch_size"] == nil { notes.append("batch_size not given: 1 per GPU.") }

@@ -123,9 +123,12 @@ public enum MemoryModel {
     static let lowFactor = 0.85
     static let highFactor = 1.2
 
-    public static func estimate(model: ModelSpec, request r: MemoryRequest, backend: BackendProfile) -> MemoryEstimate {
+    /// - explain: write the assumptions (the layout search only needs the figures).
+    public static func estimate(model: ModelSpec, request r: MemoryRequest, backend: BackendProfile,
+                                explain: Bool = true) -> MemoryEstimate {
         let profile = r.overrides.applied(to: backend.memory)
         var notes: [String] = []
+        func note(_ text: @autoclosure () -> String) { if explain { notes.append(text()) } }
         var b = MemoryBreakdown()
         let p = model.parameters
         let linear = min(model.linearParameters, p)
@@ -141,20 +144,20 @@ public enum MemoryModel {
         case (.qlora, .int8), (.lora, .int8):
             linearBytes = 1
             b.weights = linear * linearBytes + other * otherBytes
-            notes.append("Frozen base weights: linear layers 8-bit, embeddings and norms \(otherBytes == 4 ? "fp32" : "16-bit").")
+            note("Frozen base weights: linear layers 8-bit, embeddings and norms \(otherBytes == 4 ? "fp32" : "16-bit").")
         case (.qlora, _), (.lora, .nf4):
             linearBytes = nf4BytesPerParameter
             // One layer's weights dequantized to 16-bit while it runs.
             b.weights = linear * linearBytes + other * otherBytes + model.linearParametersPerLayer * 2
-            notes.append("Frozen base weights: linear layers 4-bit NF4 (one layer dequantized at a time), embeddings, output head and norms \(otherBytes == 4 ? "fp32 (k-bit training upcast)" : "16-bit").")
+            note("Frozen base weights: linear layers 4-bit NF4 (one layer dequantized at a time), embeddings, output head and norms \(otherBytes == 4 ? "fp32 (k-bit training upcast)" : "16-bit").")
         case (_, .fp32):
             linearBytes = 4
             b.weights = p * 4
-            notes.append("Weights in fp32 (4 bytes per parameter).")
+            note("Weights in fp32 (4 bytes per parameter).")
         default:
             linearBytes = 2
             b.weights = p * 2
-            notes.append("Weights in \(r.precision == .fp16 ? "fp16" : "bf16") (2 bytes per parameter).")
+            note("Weights in \(r.precision == .fp16 ? "fp16" : "bf16") (2 bytes per parameter).")
         }
 
         // Gradients and optimizer states of what is trained.
@@ -166,13 +169,13 @@ public enum MemoryModel {
             if profile.optimizerInBackward {
                 // Each gradient is applied and freed as soon as it is computed.
                 b.gradients = max(model.linearParametersPerLayer, Double(model.vocabSize * model.hiddenSize)) * weightBytes
-                notes.append("Optimizer step in the backward pass: gradients never all held at once.")
+                note("Optimizer step in the backward pass: gradients never all held at once.")
             } else {
                 b.gradients = p * weightBytes
             }
             let master = profile.masterWeightsFP32 || r.precision == .fp16
             b.optimizer = p * stateBytes(profile, weightBytes: weightBytes) + (master && r.precision != .fp32 ? p * 4 : 0)
-            notes.append(optimizerNote(profile, weightBytes: weightBytes, master: master))
+            note(optimizerNote(profile, weightBytes: weightBytes, master: master))
             if profile.optimizer == .pagedAdamw8bit { pagedStates = b.optimizer }
         } else {
             trainable = r.lora.parameters(for: model)
@@ -181,7 +184,7 @@ public enum MemoryModel {
             b.gradients = trainable * a
             b.optimizer = trainable * stateBytes(profile, weightBytes: a)
             let modules = r.lora.modules.map(\.rawValue).joined(separator: ", ")
-            notes.append("LoRA rank \(r.lora.rank) on \(modules): \(formatCount(trainable)) trainable parameters in \(a == 4 ? "fp32" : "16-bit"); gradients and \(profile.optimizer.rawValue) states for those only.")
+            note("LoRA rank \(r.lora.rank) on \(modules): \(formatCount(trainable)) trainable parameters in \(a == 4 ? "fp32" : "16-bit"); gradients and \(profile.optimizer.rawValue) states for those only.")
         }
 
         let gathered = gatheredLayers * model.linearParametersPerLayer * linearBytes
@@ -192,18 +195,18 @@ public enum MemoryModel {
             b.optimizer = profile.cpuOffload ? 0 : b.optimizer / n
             b.adapters /= n
             pagedStates /= n
-            notes.append("\(profile.sharding == .zero3 ? "ZeRO-3" : "FSDP") across \(r.totalGPUs) GPUs (\(r.numNodes) node(s) × \(r.gpusPerNode)): weights, gradients and optimizer states sharded; 2 layers gathered at a time\(profile.cpuOffload ? "; the shards live in CPU memory (CPU offload)" : "").")
+            note("\(profile.sharding == .zero3 ? "ZeRO-3" : "FSDP") across \(r.totalGPUs) GPUs (\(r.numNodes) node(s) × \(r.gpusPerNode)): weights, gradients and optimizer states sharded; 2 layers gathered at a time\(profile.cpuOffload ? "; the shards live in CPU memory (CPU offload)" : "").")
         } else if multiGPU && profile.sharding == .zero2 {
             b.gradients /= n
             b.optimizer = profile.cpuOffload ? 0 : b.optimizer / n
             pagedStates /= n
-            notes.append("ZeRO-2 across \(r.totalGPUs) GPUs: gradients and optimizer states sharded, weights replicated.")
+            note("ZeRO-2 across \(r.totalGPUs) GPUs: gradients and optimizer states sharded, weights replicated.")
         } else {
             if profile.cpuOffload && r.method == .full {
                 b.optimizer = 0
-                notes.append("Optimizer states in CPU memory (CPU offload).")
+                note("Optimizer states in CPU memory (CPU offload).")
             }
-            if multiGPU { notes.append("Every one of the \(r.totalGPUs) GPUs holds the whole model (data parallel, no parameter sharding).") }
+            if multiGPU { note("Every one of the \(r.totalGPUs) GPUs holds the whole model (data parallel, no parameter sharding).") }
         }
 
         // Activations for one micro-batch, and the logits.
@@ -216,27 +219,27 @@ public enum MemoryModel {
             let saved = profile.activationOffloading
                 ? 0 : tokens * checkpointBytesPerHidden * hidden * Double(model.layers) * scale
             b.activations = saved + layerWorkingSet * backend.memoryFactor
-            notes.append(profile.activationOffloading
+            note(profile.activationOffloading
                 ? "Activation checkpointing with the checkpoints offloaded to CPU memory."
                 : "Activation checkpointing: each layer keeps its input; one layer is recomputed at a time.")
         } else {
             b.activations = layerWorkingSet * Double(model.layers) * backend.memoryFactor
-            notes.append("No activation checkpointing: every layer keeps its activations.")
+            note("No activation checkpointing: every layer keeps its activations.")
         }
         if backend.memoryFactor != 1 {
-            notes.append("Layer working memory × \(backend.memoryFactor) (memory_factor of backend \(backend.id ?? "?"): its kernels or compilation).")
+            note("Layer working memory × \(backend.memoryFactor) (memory_factor of backend \(backend.id ?? "?"): its kernels or compilation).")
         }
         b.logits = tokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
-        notes.append("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded to the longest sequence; shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
+        note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded to the longest sequence; shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
 
         let live = b.total
         b.overhead = profile.cudaContextGB * 1e9 + live * profile.allocatorReserve
-        notes.append("CUDA context \(profile.cudaContextGB) GB and allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))% of live memory.")
+        note("CUDA context \(profile.cudaContextGB) GB and allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))% of live memory.")
 
         var low = b.total * lowFactor
         if pagedStates > 0 {
             low = max(low - pagedStates, b.weights)
-            notes.append("Paged 8-bit AdamW: its states move to CPU memory when the GPU is full (the low end of the range).")
+            note("Paged 8-bit AdamW: its states move to CPU memory when the GPU is full (the low end of the range).")
         }
         return MemoryEstimate(perGPU: b, lowBytes: low, highBytes: b.total * highFactor, gpus: r.totalGPUs,
                               trainableParameters: trainable, profile: profile, assumptions: notes)

@@ -50,12 +50,21 @@ public struct ResourcePlan: Sendable {
     {
         let estimate = MemoryModel.estimate(model: model, request: request, backend: backend)
 
+        // The estimate on each layout tried, computed once for every GPU type.
+        var byCount: [Int: MemoryEstimate] = [:]
+        func estimateOn(_ count: Int) -> MemoryEstimate {
+            if explicitLayout && count == request.totalGPUs { return estimate }
+            if let known = byCount[count] { return known }
+            let layout = layoutFor(count)
+            let e = MemoryModel.estimate(model: model, request: request.on(nodes: layout.nodes, gpusPerNode: layout.perNode),
+                                         backend: backend, explain: false)
+            byCount[count] = e
+            return e
+        }
         // The fewest GPUs of a type that hold the high end of the range.
         func fewest(_ gpu: GPUType) -> Fit? {
             for count in counts {
-                let layout = layoutFor(count)
-                let e = explicitLayout && count == request.totalGPUs
-                    ? estimate : MemoryModel.estimate(model: model, request: request.on(nodes: layout.nodes, gpusPerNode: layout.perNode), backend: backend)
+                let e = estimateOn(count)
                 if GPUCatalog.fits(e.highBytes, on: gpu) {
                     return Fit(gpu: gpu, count: count, perGPUBytes: e.perGPUBytes, highBytes: e.highBytes)
                 }

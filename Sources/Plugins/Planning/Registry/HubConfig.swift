@@ -33,7 +33,16 @@ public struct HubConfig: Sendable {
         self.offline = offline
     }
 
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> HubConfig {
+    /// From the process environment (read per call: four getenv calls, not the whole environment).
+    public static func fromEnvironment() -> HubConfig {
+        var env: [String: String] = [:]
+        for key in ["KFMCP_HF_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "HF_HUB_OFFLINE", "HF_ENDPOINT"] {
+            if let value = getenv(key) { env[key] = String(cString: value) }
+        }
+        return fromEnvironment(env)
+    }
+
+    public static func fromEnvironment(_ env: [String: String]) -> HubConfig {
         let cache = env["KFMCP_HF_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 + "/kubeflow-mcp/hf-configs" }
             ?? env["HOME"].map { $0 + "/.cache/kubeflow-mcp/hf-configs" }
