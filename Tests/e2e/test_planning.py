@@ -84,10 +84,10 @@ def test_estimate_and_validate():
             assert set(e["breakdown"]) >= {"weights", "gradients", "optimizer", "adapters", "activations", "logits", "overhead"}
             assert e["feasible"] is True and e["fits_on"]
             rng = e["gpu_memory_gb_range"]
-            assert rng["low"] < rng["estimate"] < rng["high"] and len(e["dominant_terms"]) == 3
+            assert rng["low"] < e["gpu_memory_gb_per_gpu"] < rng["high"] and len(e["dominant_terms"]) == 3
             # The recommendation holds the high end, on a GPU type the cluster has.
-            fit = next(f for f in e["fits_on"] if f["gpu_type"] == e["recommended_gpu_type"])
-            assert fit["gpu_memory_gb_high"] <= fit["memory_gb"]
+            assert e["fits_on"][e["recommended_gpu_type"]] == e["recommended_gpus"] == 1
+            assert e["gpu_memory_gb_high_by_count"]["1"] <= 0.95 * 80
             assert {t["gpu_product"] for t in e["by_node_type"]} == {"NVIDIA-A100-SXM4-80GB", "NVIDIA-H100-80GB-HBM3"}
             assert e["recommended_gpu_type"] == "A100-80GB"  # not the H100 for a job that fits either
             # The backend's memory profile and the user's settings change the answer.
@@ -98,7 +98,7 @@ def test_estimate_and_validate():
                                                             "activation_offloading": True, "check_cluster": False})
             assert tt.structured_content["memory_profile"]["loss"] == "chunked"
             assert lean.structured_content["memory_profile"]["optimizer"] == "paged_adamw_8bit"
-            assert lean.structured_content["max_seq_len"] == 4096
+            assert lean.structured_content["seq_len"] == 4096
             assert lean.structured_content["breakdown"]["optimizer"] < tt.structured_content["breakdown"]["optimizer"]
             for bad in ({"optimizer": "lion"}, {"max_seq_len": 0}, {"packed": "yes"}, {"cpu_offload": 1}):
                 r = await s.call_tool("estimate_resources", {"model": "Qwen/Qwen2.5-7B", **bad})

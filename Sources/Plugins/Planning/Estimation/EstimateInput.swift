@@ -126,7 +126,7 @@ public struct EstimateInput: Sendable {
             notes.append("Backend \(id): its declared memory profile (loss \(backend.memory.loss.rawValue), \(backend.memory.optimizer.rawValue)\(backend.memory.optimizerInBackward ? " in the backward pass" : ""), activation checkpointing \(backend.memory.activationCheckpointing ? "on" : "off")\(backend.memory.activationOffloading ? " with offloading" : ""), \(backend.memory.sharding.rawValue) on several GPUs), memory_factor \(backend.memoryFactor).")
         } else {
             backend = .generic
-            notes.append("No backend given: a Hugging Face Trainer + PEFT profile (full-vocabulary fp32 loss, AdamW, fp32 adapters, activation checkpointing, FSDP on several GPUs).")
+            notes.append("No backend given: the Hugging Face Trainer + PEFT profile.")
         }
 
         if trainerType != .builtin && paramsHint == nil && registered != nil {

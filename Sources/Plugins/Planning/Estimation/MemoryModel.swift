@@ -183,8 +183,7 @@ public enum MemoryModel {
             b.adapters = trainable * a
             b.gradients = trainable * a
             b.optimizer = trainable * stateBytes(profile, weightBytes: a)
-            let modules = r.lora.modules.map(\.rawValue).joined(separator: ", ")
-            note("LoRA rank \(r.lora.rank) on \(modules): \(formatCount(trainable)) trainable parameters in \(a == 4 ? "fp32" : "16-bit"); gradients and \(profile.optimizer.rawValue) states for those only.")
+            note("LoRA rank \(r.lora.rank): \(formatCount(trainable)) trainable \(a == 4 ? "fp32" : "16-bit") parameters with their gradients and \(profile.optimizer.rawValue) states.")
         }
 
         let gathered = gatheredLayers * model.linearParametersPerLayer * linearBytes
@@ -221,7 +220,7 @@ public enum MemoryModel {
             b.activations = saved + layerWorkingSet * backend.memoryFactor
             note(profile.activationOffloading
                 ? "Activation checkpointing with the checkpoints offloaded to CPU memory."
-                : "Activation checkpointing: each layer keeps its input; one layer is recomputed at a time.")
+                : "Activation checkpointing: each layer keeps its input.")
         } else {
             b.activations = layerWorkingSet * Double(model.layers) * backend.memoryFactor
             note("No activation checkpointing: every layer keeps its activations.")
@@ -230,11 +229,11 @@ public enum MemoryModel {
             note("Layer working memory × \(backend.memoryFactor) (memory_factor of backend \(backend.id ?? "?"): its kernels or compilation).")
         }
         b.logits = tokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
-        note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded to the longest sequence; shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
+        note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded: shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
 
         let live = b.total
         b.overhead = profile.cudaContextGB * 1e9 + live * profile.allocatorReserve
-        note("CUDA context \(profile.cudaContextGB) GB and allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))% of live memory.")
+        note("CUDA context \(profile.cudaContextGB) GB, allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))%.")
 
         var low = b.total * lowFactor
         if pagedStates > 0 {
@@ -247,9 +246,9 @@ public enum MemoryModel {
 
     static func lossText(_ loss: MemoryProfile.Loss) -> String {
         switch loss {
-        case .fused: return "fused loss (logits never held whole)"
-        case .chunked: return "chunked loss (16-bit logits, upcast a chunk at a time)"
-        case .full: return "full-vocabulary loss (logits upcast to fp32 with a softmax copy)"
+        case .fused: return "fused loss (no whole logits)"
+        case .chunked: return "chunked loss (16-bit logits)"
+        case .full: return "full loss (fp32 logits and softmax copy)"
         }
     }
 

@@ -125,7 +125,7 @@ public struct ResourcePlan: Sendable {
         if recommended == nil { recommended = fitsOn.min(by: preferred) }
 
         var assumptions = extraAssumptions + estimate.assumptions
-        assumptions.append("GPU memory in GiB (2^30 bytes); a GPU counts as fitting when the high end of the range is at most \(Int(GPUCatalog.usableFraction * 100))% of its memory.")
+        assumptions.append("GB are GiB; a GPU fits when the high end is at most \(Int(GPUCatalog.usableFraction * 100))% of its memory.")
         return ResourcePlan(model: model, request: request, estimate: estimate, fitsOn: fitsOn, byNodeType: byNodeType,
                             recommended: recommended, feasible: feasible, feasibility: feasibility, assumptions: assumptions)
     }
@@ -142,32 +142,33 @@ public struct ResourcePlan: Sendable {
         return free.isEmpty ? "none" : free.joined(separator: ", ")
     }
 
+    /// The answer. Kept compact: every byte of a tool result is scanned for
+    /// secrets and written to the audit log by the host.
     public var json: JSON {
         let b = estimate.perGPU
-        func gb(_ x: Double) -> JSON { .double(rounded(gib(x), 2)) }
-        func fitJSON(_ f: Fit) -> JSON {
-            ["gpu_type": .string(f.gpu.name), "memory_gb": .double(f.gpu.memoryGiB), "count": .int(f.count),
-             "gpu_memory_gb_per_gpu": gb(f.perGPUBytes), "gpu_memory_gb_high": gb(f.highBytes)]
-        }
+        func gb(_ x: Double) -> JSON { .double(rounded(gib(x), 1)) }
         let total = max(b.total, 1)
+        // Per-GPU memory depends on the layout only; each type's fewest count is enough.
+        var highByCount: [String: JSON] = [:]
+        for f in fitsOn { highByCount[String(f.count)] = gb(f.highBytes) }
         var o: JSON = [
-            "model": model.json,
+            "model": ["id": .string(model.id), "params_billion": .double(model.paramsBillion), "num_layers": .int(model.layers),
+                      "hidden_size": .int(model.hiddenSize), "vocab_size": .int(model.vocabSize), "source": .string(model.source)],
             "method": .string(request.method.rawValue),
             "precision": .string(request.precision.rawValue),
-            "batch_size": .int(request.batchSize), "seq_len": .int(request.seqLen), "max_seq_len": .int(request.seqLen),
+            "batch_size": .int(request.batchSize), "seq_len": .int(request.seqLen),
             "num_nodes": .int(request.numNodes), "gpus_per_node": .int(request.gpusPerNode),
-            "gradient_checkpointing": .bool(estimate.profile.activationCheckpointing),
             "memory_profile": estimate.profile.json,
             "trainable_parameters": .int(Int(estimate.trainableParameters)),
             "gpu_memory_gb_per_gpu": gb(b.total),
-            "gpu_memory_gb_range": ["low": gb(estimate.lowBytes), "estimate": gb(b.total), "high": gb(estimate.highBytes)],
+            "gpu_memory_gb_range": ["low": gb(estimate.lowBytes), "high": gb(estimate.highBytes)],
             "total_gpu_memory_gb": gb(estimate.totalBytes),
             "breakdown": ["weights": gb(b.weights), "gradients": gb(b.gradients), "optimizer": gb(b.optimizer),
                           "adapters": gb(b.adapters), "activations": gb(b.activations), "logits": gb(b.logits),
                           "overhead": gb(b.overhead)],
-            "dominant_terms": .array(b.terms.prefix(3).map { ["term": .string($0.name), "gb": gb($0.bytes),
-                                                              "share": .double(rounded($0.bytes / total, 2))] }),
-            "fits_on": .array(fitsOn.map(fitJSON)),
+            "dominant_terms": .array(b.terms.prefix(3).map { .string("\($0.name) \(rounded(gib($0.bytes), 1)) GB (\(Int(($0.bytes / total * 100).rounded()))%)") }),
+            "fits_on": .object(Dictionary(uniqueKeysWithValues: fitsOn.map { ($0.gpu.name, JSON.int($0.count)) })),
+            "gpu_memory_gb_high_by_count": .object(highByCount),
             "recommended_gpus": recommended.map { .int($0.count) } ?? .null,
             "recommended_gpu_type": recommended.map { .string($0.gpu.name) } ?? .null,
             "feasible": feasible.map { .bool($0) } ?? .null,
@@ -176,11 +177,8 @@ public struct ResourcePlan: Sendable {
         ]
         if !byNodeType.isEmpty {
             o["by_node_type"] = .array(byNodeType.map { t in
-                var row: JSON = ["gpu_product": .string(t.product), "free": .int(t.free), "available_now": .bool(t.availableNow)]
-                if let f = t.fit, case .object(let fields) = fitJSON(f) {
-                    for (k, v) in fields { row[k] = v }
-                } else { row["fits"] = false }
-                return row
+                ["gpu_product": .string(t.product), "gpu_type": t.fit.map { .string($0.gpu.name) } ?? .null,
+                 "count": t.fit.map { .int($0.count) } ?? .null, "free": .int(t.free), "available_now": .bool(t.availableNow)]
             })
         }
         if request.method != .full {
