@@ -84,15 +84,18 @@ public struct MemoryProfile: Sendable, Equatable {
     /// Whether weights (and with them gradients and optimizer states) are split across GPUs.
     public var shardsParameters: Bool { sharding == .fsdp || sharding == .zero3 }
 
+    /// The settings that shaped an estimate; rarely set ones only when set
+    /// (the CUDA context and allocator reserve are in the assumptions).
     public var json: JSON {
         var o: JSON = [
             "loss": .string(loss.rawValue), "activation_checkpointing": .bool(activationCheckpointing),
             "activation_offloading": .bool(activationOffloading), "optimizer": .string(optimizer.rawValue),
-            "optimizer_in_backward": .bool(optimizerInBackward), "master_weights_fp32": .bool(masterWeightsFP32),
-            "adapter_dtype": .string(adapterDType.rawValue), "kbit_upcast": .bool(kbitUpcast),
-            "sharding": .string(sharding.rawValue), "cpu_offload": .bool(cpuOffload), "packed": .bool(packed),
-            "allocator_reserve": .double(allocatorReserve), "cuda_context_gb": .double(cudaContextGB),
+            "adapter_dtype": .string(adapterDType.rawValue), "sharding": .string(sharding.rawValue),
+            "cpu_offload": .bool(cpuOffload), "packed": .bool(packed),
         ]
+        if optimizerInBackward { o["optimizer_in_backward"] = true }
+        if masterWeightsFP32 { o["master_weights_fp32"] = true }
+        if kbitUpcast { o["kbit_upcast"] = true }
         if let d = optimizerStateDType { o["optimizer_state_dtype"] = .string(d.rawValue) }
         if let b = logitBytes { o["logit_bytes"] = .double(b) }
         return o

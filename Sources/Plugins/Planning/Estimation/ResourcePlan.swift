@@ -183,7 +183,8 @@ public struct ResourcePlan: Sendable {
         }
         if request.method != .full {
             o["lora_rank"] = .int(request.lora.rank)
-            o["lora_target_modules"] = .array(request.lora.modules.map { .string($0.rawValue) })
+            o["lora_target_modules"] = Set(request.lora.modules) == Set(LoRAModule.all)
+                ? ["all-linear"] : .array(request.lora.modules.map { .string($0.rawValue) })
         }
         return o
     }
