@@ -91,7 +91,8 @@ enum PlanningTools {
         estimateArgs["num_nodes"] = .int(numNodes)
         estimateArgs["gpus_per_node"] = .int(gpus ?? 1)
         let input = try? EstimateInput(arguments: estimateArgs, backends: backends)
-        let perGPU = input.map { MemoryModel.estimate(model: $0.model, request: $0.request, backend: $0.backend).perGPUBytes }
+        let estimate = input.map { MemoryModel.estimate(model: $0.model, request: $0.request, backend: $0.backend, explain: false) }
+        let perGPU = estimate?.perGPUBytes
         var framework: String?
         var fallbackRuntime: String?
         let backendID = try call.optionalString("backend")
@@ -103,7 +104,8 @@ enum PlanningTools {
         let request = Prerequisites.Request(
             model: try call.optionalString("model"), dataset: try call.optionalString("dataset"),
             runtime: try call.optionalString("runtime"), namespace: namespace, numNodes: numNodes, gpusPerNode: gpus,
-            perGPUBytes: perGPU, framework: framework, backendID: backendID,
+            // GPUs are judged on the high end of the range, as estimate_resources recommends them.
+            perGPUBytes: estimate?.highBytes, framework: framework, backendID: backendID,
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
         let allowed = call.context()["allowed_namespaces"]?.array?.compactMap(\.string)
