@@ -29,7 +29,9 @@ let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer"),
     FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "TrainerRules"]),
-    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules"]),
+    // libcurl: the planner reads config.json of models outside its registry from the Hugging Face Hub
+    // (outside the cluster, so not through the host's Kubernetes client); the host has loaded it already.
+    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules", "CCurl"]),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Optimizer"),

@@ -288,7 +288,21 @@ typedef struct kfmcp_backend_v1 {
     /* JSON object: {"methods":["lora","qlora","full"], "model_families":[...],
      * "multi_node":true, "memory_factor":1.0,
      * "runtime_selector":{"framework":"torchtune", "fallback_runtime":...,
-     *                     "image":...}} */
+     *                     "image":...},
+     * "memory_profile":{...}}   (optional, added in 1.x; read by the planner)
+     * memory_profile: how the trainer spends GPU memory, every key optional:
+     *   "loss": "fused" | "chunked" | "full" (fp32 logits + softmax copy),
+     *   "logit_bytes": number (per token and vocabulary entry, overrides loss),
+     *   "activation_checkpointing": bool, "activation_offloading": bool,
+     *   "optimizer": "adamw" | "adamw_8bit" | "paged_adamw_8bit" | "sgd",
+     *   "optimizer_state_dtype": "fp32" | "bf16", "optimizer_in_backward": bool,
+     *   "master_weights_fp32": bool, "adapter_dtype": "fp32" | "bf16",
+     *   "kbit_upcast": bool (QLoRA keeps embeddings/head/norms in fp32),
+     *   "sharding": "fsdp" | "zero3" | "zero2" | "ddp", "cpu_offload": bool,
+     *   "packed": bool, "allocator_reserve": fraction, "cuda_context_gb": number.
+     * Unknown keys are ignored; the older "shards_parameters":false and
+     * "offloads_activation_checkpoints":true still mean sharding "ddp" and
+     * activation_offloading true. */
     const char *capabilities_json;
 } kfmcp_backend_v1;
 

@@ -9,15 +9,22 @@ enum PlanningTools {
         "model": Schema.string("Hugging Face model id: hf://org/name, org/name or a close variant (case, -Instruct/-it/-Chat, without org)."),
         "method": Schema.string("Fine-tuning method (default lora; full for custom/container trainers).", enum: FineTuneMethod.allCases.map(\.rawValue)),
         "peft_method": KEPAliases.peftMethod,
-        "backend": Schema.string("Fine-tuning backend id from list_backends; its declared memory_factor is applied."),
+        "backend": Schema.string("Fine-tuning backend id from list_backends; its declared memory profile (loss, optimizer, checkpointing, sharding, ...) is used."),
         "trainer_type": Schema.string("builtin (fine_tune), custom (run_custom_training) or container (run_container_job).",
                                       enum: EstimateInput.TrainerType.allCases.map(\.rawValue), default: "builtin"),
         "batch_size": Schema.integer("Micro-batch per GPU.", minimum: 1, maximum: 4096, default: 1),
-        "seq_len": Schema.integer("Tokens per sequence.", minimum: 1, default: 2048),
+        "seq_len": Schema.integer("Tokens per sequence (same as max_seq_len).", minimum: 1, default: 2048),
+        "max_seq_len": Schema.integer("Longest sequence in tokens: packed batches are always this long, padded ones at most.", minimum: 1, maximum: 10_000_000),
+        "optimizer": Schema.string("Optimizer, over the backend's default (paged 8-bit AdamW keeps its states in CPU memory when the GPU is full).",
+                                   enum: MemoryProfile.Optimizer.allCases.map(\.rawValue)),
+        "activation_checkpointing": Schema.boolean("Recompute each layer's activations in the backward pass (default: the backend's; gradient_checkpointing is the same)."),
+        "activation_offloading": Schema.boolean("Keep checkpointed activations in CPU memory (default: the backend's)."),
+        "cpu_offload": Schema.boolean("FSDP/ZeRO CPU offload: sharded weights, gradients and optimizer states in CPU memory (default: the backend's)."),
+        "packed": Schema.boolean("Sequences packed to max_seq_len (default: the backend's)."),
         "precision": Schema.string("Weight precision (QLoRA: compute dtype; the base is 4-bit NF4).", enum: Precision.allCases.map(\.rawValue), default: "bf16"),
         "num_nodes": Schema.integer("Nodes.", minimum: 1, maximum: 1024),
         "gpus_per_node": Schema.integer("GPUs per node.", minimum: 1, maximum: 64),
-        "gradient_checkpointing": Schema.boolean("Recompute activations in the backward pass.", default: true),
+        "gradient_checkpointing": Schema.boolean("Same as activation_checkpointing."),
         "lora_rank": Schema.integer("LoRA rank.", minimum: 1, maximum: 1024, default: 16),
         "lora_target_modules": Schema.array("LoRA target modules (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj or all-linear); default all linear.",
                                             items: Schema.string("Module name.")),
@@ -26,13 +33,14 @@ enum PlanningTools {
 
     static let estimateResources = ToolDefinition(
         name: "estimate_resources", title: "Estimate GPU memory",
-        description: "Estimates GPU memory for fine-tuning a model (LoRA, QLoRA or full) from its architecture: per-GPU and total GB, a breakdown (weights, gradients, optimizer, adapters, activations, overhead), the GPU types and counts it fits on, a recommendation, and whether the cluster's free GPUs can run it now. Offline except for reading nodes and pods for feasibility (check_cluster=false skips that).",
-        category: category, risk: .readOnly, idempotent: true,
+        description: "Estimates peak GPU memory for fine-tuning a model (LoRA, QLoRA or full) from its architecture and the memory profile of the backend that will run it: per-GPU GB with a low/high range, a breakdown (weights, gradients, optimizer, adapters, activations, logits, overhead), the dominant terms, assumptions, the GPU types and counts that hold the high end, the smallest fitting GPU per node type the cluster has, and whether its free GPUs can run it now. Models outside the registry are read from their Hugging Face Hub config.json (cached on disk). Reads nodes and pods for feasibility (check_cluster=false skips that).",
+        category: category, risk: .readOnly, idempotent: true, openWorld: true,
         input: Schema.object(estimateInputProperties.merging([
             "check_cluster": Schema.boolean("Compare with the cluster's free GPUs.", default: true),
         ]) { a, _ in a })
     ) { call in
-        let input = try EstimateInput(arguments: try KEPAliases.apply(call.arguments), backends: call.listBackends())
+        let input = try EstimateInput(arguments: try KEPAliases.apply(call.arguments), backends: call.listBackends(),
+                                      hub: .fromEnvironment())
         var inventory: GPUInventory?
         var notes = input.assumptions
         if try call.optionalBool("check_cluster") ?? true {
@@ -86,7 +94,8 @@ enum PlanningTools {
         estimateArgs["num_nodes"] = .int(numNodes)
         estimateArgs["gpus_per_node"] = .int(gpus ?? 1)
         let input = try? EstimateInput(arguments: estimateArgs, backends: backends)
-        let perGPU = input.map { MemoryModel.estimate(model: $0.model, request: $0.request, backend: $0.backend).perGPUBytes }
+        let estimate = input.map { MemoryModel.estimate(model: $0.model, request: $0.request, backend: $0.backend, explain: false) }
+        let perGPU = estimate?.perGPUBytes
         var framework: String?
         var fallbackRuntime: String?
         let backendID = try call.optionalString("backend")
@@ -98,7 +107,8 @@ enum PlanningTools {
         let request = Prerequisites.Request(
             model: try call.optionalString("model"), dataset: try call.optionalString("dataset"),
             runtime: try call.optionalString("runtime"), namespace: namespace, numNodes: numNodes, gpusPerNode: gpus,
-            perGPUBytes: perGPU, framework: framework, backendID: backendID,
+            // GPUs are judged on the high end of the range, as estimate_resources recommends them.
+            perGPUBytes: estimate?.highBytes, framework: framework, backendID: backendID,
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
         let allowed = call.allowedNamespaces

@@ -13,6 +13,12 @@ let torchtuneBackend = BackendDefinition(
         // build_trainer takes resume_from_checkpoint (a checkpoint directory in the container).
         "resume": true,
         "memory_factor": 1.0,
+        // How torchtune's distributed recipes (the ones Kubeflow Trainer runs)
+        // spend GPU memory; read by estimate_resources (MemoryProfile).
+        "memory_profile": [
+            "loss": "chunked", "activation_checkpointing": true, "activation_offloading": false,
+            "optimizer": "adamw", "adapter_dtype": "bf16", "sharding": "fsdp", "cpu_offload": false, "packed": false,
+        ],
         // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
         "default": true,
         "runtime_selector": ["framework": "torchtune"],
