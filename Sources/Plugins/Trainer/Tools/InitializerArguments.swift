@@ -14,7 +14,7 @@ struct InitializerArguments {
         "dataset": Schema.string("Dataset to download before training with the dataset initializer (to /workspace/dataset): HuggingFace dataset or s3:// URI."),
         "model_options": TrainingTools.sourceOptionsSchema,
         "dataset_options": TrainingTools.sourceOptionsSchema,
-        "hf_token_secret": Schema.string("Secret holding a HuggingFace token under key \"token\" for a gated HuggingFace model (see setup_hf_credentials)."),
+        "hf_token_secret": Schema.name("Secret holding a HuggingFace token under key \"token\" for a gated HuggingFace model (see setup_hf_credentials).", for: .secrets),
     ]
 
     init(_ call: ToolCall, jobName: String) throws {

@@ -13,7 +13,7 @@ extension PodOptions {
         "tolerations": Schema.array("Tolerations, e.g. [{\"key\": \"nvidia.com/gpu\", \"operator\": \"Exists\", \"effect\": \"NoSchedule\"}]; operator Exists or Equal.",
                                     items: ["type": "object"]),
         "affinity": Schema.map("Pod affinity (nodeAffinity, podAffinity, podAntiAffinity), Kubernetes form."),
-        "service_account_name": Schema.string("Service account the training pods run as."),
+        "service_account_name": Schema.name("Service account the training pods run as.", .subdomain),
         "image_pull_secrets": Schema.array("Secrets for pulling private images: names, or [{\"name\": ...}].",
                                            items: ["type": ["string", "object"]]),
     ]
