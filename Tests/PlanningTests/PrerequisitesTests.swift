@@ -25,7 +25,7 @@ struct FakeCluster: ClusterReader {
             KubePaths.resourceQuotas("team"): ClusterAnswer(status: 200, body: ["items": [[
                 "metadata": ["name": "gpu-quota"], "spec": ["hard": ["requests.nvidia.com/gpu": "8"]],
                 "status": ["used": ["requests.nvidia.com/gpu": "6"]]]]]),
-            KubePaths.secret("team", "hf-token"): ClusterAnswer(status: 200, body: [:]),
+            KubePaths.secret("team", "hf-token"): ClusterAnswer(status: 200, body: ["data": ["token": "aGZf"]]),
         ])
     }
 }

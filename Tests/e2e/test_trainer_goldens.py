@@ -114,7 +114,8 @@ def test_tool_sends_the_sdk_body(case, tmp_path):
             jobs = await sim.ok("list_training_jobs", {})
             assert jobs["count"] == 0
 
-            done = await sim.call(tool, {**args, "confirm": True})
+            # Confirmed with the preview's token: exactly the previewed job is created.
+            done = await sim.call(tool, {**args, "confirm": preview["confirmation_token"]})
             assert not done.is_error, done.content[0].text
             assert done.structured_content["job_id"] == NAME
             spec = await sim.ok("get_job_spec", {"job_id": NAME})

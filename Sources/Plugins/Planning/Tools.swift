@@ -64,6 +64,7 @@ enum PlanningTools {
             "params_billion": estimateInputProperties["params_billion"]!,
             "batch_size": estimateInputProperties["batch_size"]!,
             "seq_len": estimateInputProperties["seq_len"]!,
+            "hf_token_secret": Schema.string("The Secret the model's Hugging Face token is to come from; it must exist and hold key \"token\"."),
         ])
     ) { call in
         let a = call.arguments
@@ -93,12 +94,13 @@ enum PlanningTools {
             fallbackRuntime = backends.first { $0["id"]?.string == backendID }?["capabilities"]?["runtime_selector"]?["fallback_runtime"]?.string
         }
 
-        let request = Prerequisites.Request(
+        var request = Prerequisites.Request(
             model: try call.optionalString("model"), dataset: try call.optionalString("dataset"),
             runtime: try call.optionalString("runtime"), namespace: namespace, numNodes: numNodes, gpusPerNode: gpus,
             perGPUBytes: perGPU, framework: framework, backendID: backendID,
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
+        request.hfTokenSecret = try call.optionalString("hf_token_secret")
         let allowed = call.context()["allowed_namespaces"]?.array?.compactMap(\.string)
         let report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
         var result = report.json

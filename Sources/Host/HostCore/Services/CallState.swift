@@ -16,13 +16,19 @@ public final class CallState: @unchecked Sendable {
     /// The call this one runs inside (a tool calling another tool); cancelling
     /// the outer call cancels this one.
     let parent: CallState?
+    /// Fixed by the host for one plan: the same in a preview's dry run and in
+    /// the run that carries out the confirmed plan, so names a plugin derives
+    /// from it are the previewed names (call_context "plan_seed").
+    let planSeed: String
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
-                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil) {
+                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
+                planSeed: String? = nil) {
         self.parent = parent
+        self.planSeed = planSeed ?? parent?.planSeed ?? ConfirmationBook.randomHex(bytes: 8)
         self.tool = tool
         self.pluginID = pluginID
         self.spec = spec
@@ -33,7 +39,11 @@ public final class CallState: @unchecked Sendable {
     public var isCancelled: Bool { lock.withLock { cancelled } || (parent?.isCancelled ?? false) }
     public func cancel() { lock.withLock { cancelled = true } }
 
-    func recordWrite(_ write: JSON) { lock.withLock { writes.append(write) } }
+    /// A nested call's writes belong to the outer call's preview.
+    func recordWrite(_ write: JSON) {
+        if let parent { return parent.recordWrite(write) }
+        lock.withLock { writes.append(write) }
+    }
     var recordedWrites: [JSON] { lock.withLock { writes } }
 
     /// Borrow an opaque pointer for the duration of `body`.

@@ -66,7 +66,7 @@ enum TrainingTools {
             "func_args": Schema.map("Keyword arguments for the function."),
             "packages_to_install": Schema.array("pip packages to install first.", items: ["type": "string"]),
             "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
-            "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
+            "env": EnvArgument.schema("Environment variables of the training nodes."),
             "image": Schema.string("Override the runtime's trainer image."),
             "runtime": Schema.string("Runtime.", default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
@@ -86,8 +86,8 @@ enum TrainingTools {
             pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs)
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: command, image: try call.optionalString("image"),
-                                           env: try call.stringMap("env"))
-        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "train", from: function.name),
+                                           env: try EnvArgument.parse(call.arguments["env"], field: "env"))
+        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "train", from: function.name, call: call),
                                 runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         let json = body.build()
@@ -108,7 +108,7 @@ enum TrainingTools {
             "image": Schema.string("Container image, e.g. ghcr.io/myorg/trainer:v1."),
             "command": Schema.array("Override the image's entrypoint.", items: ["type": "string"]),
             "args": Schema.array("Arguments.", items: ["type": "string"]),
-            "env": Schema.map("Environment variables.", values: ["type": "string"]),
+            "env": EnvArgument.schema("Environment variables."),
             "runtime": Schema.string("Runtime.", default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
         required: ["image"])
@@ -123,8 +123,8 @@ enum TrainingTools {
         let runtime = try customRuntime(api, try call.optionalString("runtime") ?? "torch-distributed")
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: try call.stringList("command"), args: try call.stringList("args"),
-                                           image: image, env: try call.stringMap("env"))
-        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "job", from: image),
+                                           image: image, env: try EnvArgument.parse(call.arguments["env"], field: "env"))
+        var body = TrainJobBody(name: options.name ?? JobName.make(prefix: "job", from: image, call: call),
                                 runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         let json = body.build()

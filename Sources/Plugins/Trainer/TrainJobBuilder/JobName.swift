@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// Readable TrainJob names: `<prefix>-<slug>-<5 random [a-z0-9]>`, e.g.
 /// `ft-qwen2-5-7b-x7k2q`. The SDK uses 12 random characters; people read ours.
@@ -24,6 +25,14 @@ enum JobName {
         return make(prefix: prefix, from: text, using: &rng)
     }
 
+    /// The name for this call: derived from the host's plan seed, so the name a
+    /// confirmation preview shows is the name the confirmed call creates.
+    static func make(prefix: String, from text: String, call: ToolCall) -> String {
+        guard let seed = call.planSeed else { return make(prefix: prefix, from: text) }
+        var rng = SeededGenerator(seed: seed + "/" + prefix + "/" + text)
+        return make(prefix: prefix, from: text, using: &rng)
+    }
+
     /// `Qwen/Qwen2.5-7B-Instruct` → `qwen2-5-7b`; `ghcr.io/org/trainer:v1` → `trainer-v1`.
     static func slug(_ text: String) -> String {
         var last = Substring(text)
@@ -40,5 +49,25 @@ enum JobName {
         guard let first = name.first, first.isLetter, first.isLowercase, name.count <= 63,
               let lastChar = name.last, lastChar != "-" else { return false }
         return name.allSatisfy { ($0.isLowercase && $0.isLetter && $0.isASCII) || ($0.isNumber && $0.isASCII) || $0 == "-" }
+    }
+}
+
+/// A deterministic generator (SplitMix64 over an FNV-1a hash of the seed text):
+/// the same seed gives the same names in the preview and in the real run.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: String) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in seed.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        state = hash
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }
