@@ -81,6 +81,8 @@ def test_torchtune_still_uses_its_builtin_runtime(tmp_path):
 def test_trl_sft_runs_on_torch_distributed_with_the_trl_image(tmp_path):
     async def body():
         async with backends_server(tmp_path) as sim:
+            # A named token Secret must exist (pre-flight checks it).
+            await sim.ok("setup_hf_credentials", {"token": "hf_" + "t" * 34})
             created, spec = await created_trainer(sim, {
                 "backend": "trl", "peft_method": "qlora", "epochs": 2, "batch_size": 4, "learning_rate": 2e-5,
                 "lora_rank": 8, "lora_alpha": 16, "num_nodes": 2, "gpus_per_node": 2,

@@ -248,12 +248,20 @@ def test_setup_hf_credentials_never_echoes_the_token(tmp_path):
     async def body():
         async with sim_server(tmp_path, FAST) as sim:
             texts = []
-            for expected_created in (True, False):
-                r = await sim.call("setup_hf_credentials", {"token": token})
+            # Created once; an existing token is replaced only with overwrite, confirmed.
+            for args, expected_created in (({}, True), ({"overwrite": True}, False)):
+                if args:
+                    first = await sim.call("setup_hf_credentials", {"token": token, **args})
+                    texts += [c.text for c in first.content]
+                    assert first.structured_content["preview"] is True, first.content[0].text
+                r = await sim.call("setup_hf_credentials", {"token": token, **args}, confirm=True)
                 assert not r.is_error, r.content[0].text
                 assert r.structured_content == {"secret_name": "hf-token", "namespace": "default", "key": "token",
                                                 "created": expected_created}
                 texts += [c.text for c in r.content] + [json.dumps(r.structured_content)]
+                if expected_created:
+                    refused = await sim.error("setup_hf_credentials", {"token": token})
+                    assert "already holds a token" in refused and "overwrite" in refused
 
             # fine_tune uses it by reference only.
             preview = await sim.preview("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct",
