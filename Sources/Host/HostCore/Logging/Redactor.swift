@@ -42,8 +42,11 @@ public enum Redactor {
              template: "$1\(mask)@"),
         // Kubernetes env pairs {"name": "DB_PASSWORD", "value": "…"} as JSON or YAML text.
         Rule(mayMatch: { _, l in l.contains("value") && l.contains("name") && hasSecretWord(l) },
-             regex: try! NSRegularExpression(pattern: #"(?i)(name"?\s*[:=]\s*"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)[A-Za-z0-9_.\-]*"?\s*,?\s*-?\s*"?value"?\s*[:=]\s*"?)[^"\s,}]+"#),
+             regex: try! NSRegularExpression(pattern: #"(?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)[A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)[^"\\\s,}]+"#),
              template: "$1\(mask)"),
+        // A Secret's data written out as JSON text (an error quoting an object).
+        Rule(mayMatch: { t, _ in t.contains("Secret") && t.contains("ata") },
+             regex: try! NSRegularExpression(pattern: #"((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}"#), template: "$1{\(mask)}"),
         // name: value / name=value for secret-like names (kubeconfig, env dumps,
         // CLI flags); not hf_token_secret= or credentials_secret=, which name a Secret.
         Rule(mayMatch: { _, l in hasSecretAssignment(l) },
@@ -125,7 +128,11 @@ public enum Redactor {
                 }
             }
             return .object(out)
-        case .array(let a): return .array(a.map(scrub))
+        case .array(let a):
+            // Lines of a log as an array: a key block spans elements, so read them as one stream.
+            guard a.contains(where: { $0.string?.contains("PRIVATE KEY-----") == true }) else { return .array(a.map(scrub)) }
+            let stream = StreamRedactor()
+            return .array(a.map { if case .string(let s) = $0 { return .string(stream.redact(s)) } else { return scrub($0) } })
         case .string(let s): return .string(redact(s))
         default: return json
         }
@@ -173,8 +180,7 @@ public final class StreamRedactor: @unchecked Sendable {
         }
         if let begin = text.range(of: "-----BEGIN "), text.range(of: "PRIVATE KEY-----", range: begin.upperBound..<text.endIndex) != nil {
             // Opened here; closed here too only if an END follows the BEGIN.
-            let rest = text[begin.upperBound...]
-            insideKey = !(rest.contains("-----END ") && rest.hasSuffix("KEY-----") || rest.range(of: "-----END ") != nil)
+            insideKey = text[begin.upperBound...].range(of: "-----END ") == nil
         }
         return Redactor.redact(text)
     }

@@ -209,9 +209,8 @@ struct FineTune {
     private func defaultTokenForGatedModel(_ model: InitializerSource) -> SecretKeyRef? {
         guard model.kind == .huggingFace else { return nil }
         let repository = model.storageUri.replacingOccurrences(of: "hf://", with: "")
-        guard let registry = try? call.callTool("list_model_registry", ["filter": .string(repository)]),
-              let entry = registry["models"]?.array?.first(where: { $0["id"]?.string?.lowercased() == repository.lowercased() }),
-              entry["gated"]?.bool == true else { return nil }
+        guard let registry = try? call.callTool("list_model_registry", ["model": .string(repository)]),
+              registry["models"]?[0]?["gated"]?.bool == true else { return nil }
         let secret = call.k8s("GET", KubePaths.secret(api.namespace, SecretStore.defaultHFSecret))
         guard secret.ok, secret.body["data"]?[SecretStore.hfTokenKey] != nil else { return nil }
         return SecretKeyRef(name: SecretStore.defaultHFSecret, key: SecretStore.hfTokenKey)
