@@ -10,6 +10,7 @@ import json
 import anyio
 import mcp_types as types
 
+from conftest import run_cli
 from mcp_client import run, session
 
 JOB = {"image": "ghcr.io/myorg/trainer:v1", "resources_per_node": {"gpu": 1}}
@@ -167,3 +168,15 @@ def test_nested_calls_are_audited(tmp_path):
     nested = [e for e in entries if e.get("caller") == "run_container_job"]
     assert {e["tool"] for e in nested} >= {"validate_config", "check_prerequisites"}, entries
     assert [e["result"] for e in entries if e["tool"] == "run_container_job"] == ["preview"]
+
+
+def test_skip_confirmation_still_serves_automation(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("policy:\n  persona: platform-admin\n  skip_confirmation: [run_container_job]\n")
+    assert "skip_confirmation [run_container_job]" in run_cli("policy", "check", str(policy)).stdout
+
+    async def body():
+        async with session("--sim", "--policy", str(policy)) as s:
+            r = await s.call_tool("run_container_job", JOB)
+            assert not r.is_error and r.structured_content["created"] is True, r.content[0].text
+    run(body)
