@@ -214,7 +214,12 @@ typedef struct kfmcp_tools_ext_v1 {
                          const char *tool, const char *json_in, char **json_out);
 } kfmcp_tools_ext_v1;
 
-/* One tool. Strings are static UTF-8 owned by the plugin. */
+/* One tool. Strings are static UTF-8 owned by the plugin.
+ * Confirmation is the host's: risk expensive/destructive tools are previewed
+ * (a dry run) and run only once the user confirmed. A property of input_schema
+ * marked "x-kfmcp-confirm": true (e.g. an "overwrite" flag) makes a call that
+ * sets it need confirmation too. "confirm" is reserved for the host unless the
+ * schema declares it. */
 typedef struct kfmcp_tool_v1 {
     uint32_t struct_size;        /* sizeof(kfmcp_tool_v1)                        */
     uint32_t risk;               /* KFMCP_RISK_*; 0 (unset) is refused            */

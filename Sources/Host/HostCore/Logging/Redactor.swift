@@ -54,18 +54,18 @@ public enum Redactor {
              template: "$1\(mask)"),
     ]
 
-    private static let secretWords = ["token", "secret", "password", "passwd", "key", "client-certificate-data"]
+    private static let secretWords: [[UInt8]] = ["token", "secret", "password", "passwd", "key", "client-certificate-data"]
+        .map { Array($0.utf8) }
 
     /// Does a secret-like word stand right before ':' or '=' ("token: x", "password=x")?
     /// A scan of the bytes, so "2048 tokens" never reaches the regex.
     static func hasSecretAssignment(_ lower: String) -> Bool {
         let bytes = Array(lower.utf8)
-        for word in secretWords {
-            let w = Array(word.utf8)
+        for w in secretWords {
             guard bytes.count > w.count else { continue }
             var i = 0
             while i + w.count <= bytes.count {
-                if bytes[i] == w[0] && Array(bytes[i..<(i + w.count)]) == w {
+                if bytes[i] == w[0] && bytes[i..<(i + w.count)].elementsEqual(w) {
                     var j = i + w.count
                     while j < bytes.count && (bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: " ")) { j += 1 }
                     if j < bytes.count && (bytes[j] == UInt8(ascii: ":") || bytes[j] == UInt8(ascii: "=")) { return true }
