@@ -41,7 +41,7 @@ public final class AuditLog: @unchecked Sendable {
         public var user: String
         public var namespace: String?
         public var parameters: JSON
-        public var result: String  // success, error, refused, preview, declined, cancelled
+        public var result: String  // success, error, refused, preview, declined, cancelled, dry_run
         public var jobID: String?
         public var durationMs: Int
         public var persona: String

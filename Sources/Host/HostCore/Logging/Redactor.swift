@@ -117,8 +117,8 @@ public enum Redactor {
             var out: [String: JSON] = [:]
             out.reserveCapacity(o.count)
             for (k, v) in o {
-                // A key can hold a secret only if long enough to (hf_…, AKIA…, password=…).
-                let key = k.utf8.count >= 12 ? redact(k) : k
+                // A key can hold a secret only if long enough to (hf_…, AKIA…, token=abcd).
+                let key = k.utf8.count >= 8 ? redact(k) : k
                 if secretObject && (k == "data" || k == "stringData") {
                     out[key] = maskedValues(v)
                 } else if envPair && k == "value" || isSecretName(k) && v.object == nil && v.array == nil {
