@@ -115,7 +115,7 @@ def test_users_act_with_their_own_rbac_and_are_audited(tmp_path):
             async with http_session(server.url, BOB) as s:
                 listed = await s.call_tool("list_training_jobs", {"namespace": "default"})
                 assert not listed.is_error, listed.content[0].text
-                create = await s.call_tool("run_container_job", {"image": "ghcr.io/myorg/trainer:v1", "confirm": True})
+                create = await s.call_tool("run_container_job", {"image": "ghcr.io/myorg/trainer:v1"})
                 # The pre-flight's SelfSubjectAccessReview ran as bob: the cluster says no.
                 assert create.is_error and "may not create TrainJobs" in create.content[0].text
 

@@ -2,7 +2,7 @@
 MCP client and the simulator: each prerequisite failure, estimates, validation."""
 import pytest
 
-from mcp_client import run, session
+from mcp_client import confirmed_call, run, session
 
 QWEN = "Qwen/Qwen2.5-1.5B-Instruct"
 
@@ -42,8 +42,8 @@ def test_no_gpus_free_and_quota_exhausted():
     async def body():
         async with session("--sim") as s:
             # Take every GPU of the cluster (4 + 4 + 8) with one job.
-            r = await s.call_tool("run_container_job", {"image": "busybox", "num_nodes": 4,
-                                                        "resources_per_node": {"gpu": 4}, "confirm": True})
+            r = await confirmed_call(s, "run_container_job", {"image": "busybox", "num_nodes": 4,
+                                                        "resources_per_node": {"gpu": 4}})
             assert not r.is_error, r.content[0].text
             for _ in range(200):
                 res = await s.call_tool("get_cluster_resources", {})
@@ -121,22 +121,21 @@ def test_estimate_and_validate():
 def test_training_tools_run_the_preflight_and_create_nothing_on_failure():
     async def body():
         async with session("--sim") as s:
-            gated = await s.call_tool("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct",
-                                                    "dataset": "tatsu-lab/alpaca", "confirm": True})
+            gated = await confirmed_call(s, "fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct",
+                                                    "dataset": "tatsu-lab/alpaca"})
             assert gated.is_error
             text = gated.content[0].text
             assert "Pre-flight checks failed; nothing was created" in text and "setup_hf_credentials" in text
-            multi = await s.call_tool("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca",
-                                                    "num_nodes": 2, "hf_token": "hf_" + "y" * 34, "confirm": True})
+            multi = await confirmed_call(s, "fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca",
+                                                    "num_nodes": 2, "hf_token": "hf_" + "y" * 34})
             assert multi.is_error and "num_nodes" in multi.content[0].text
             assert (await s.call_tool("list_training_jobs", {})).structured_content["count"] == 0
             # A token given with the call satisfies the gated-model check.
-            ok = await s.call_tool("fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca",
-                                                 "hf_token": "hf_" + "y" * 34, "confirm": True})
+            ok = await confirmed_call(s, "fine_tune", {"model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca",
+                                                 "hf_token": "hf_" + "y" * 34})
             assert not ok.is_error, ok.content[0].text
             # Not enough free GPUs is not fatal: the job is created and waits.
-            big = await s.call_tool("run_container_job", {"image": "busybox", "num_nodes": 3, "gpus_per_node": 8,
-                                                          "confirm": True})
+            big = await confirmed_call(s, "run_container_job", {"image": "busybox", "num_nodes": 3, "gpus_per_node": 8})
             assert not big.is_error and any("Pending" in n for n in big.structured_content["notes"])
     run(body)
 

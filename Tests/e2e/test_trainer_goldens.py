@@ -150,7 +150,7 @@ CASES = {
 # d2: once env values may be {"secret", "key"} (issue #11), the run_container_job/run_custom_training
 # handlers put the Secret-fed ones in the node container's patch, as the SDK does:
 #     let (plain, fromSecrets) = PodOptions.splitEnv(env); options.pod.containerEnv = fromSecrets
-PENDING = {"d2_container_pod_options": "env values read from a Secret ({\"secret\", \"key\"}) come with issue #11"}
+PENDING: dict[str, str] = {}
 
 
 def test_comparison_is_type_strict():
@@ -191,8 +191,10 @@ def test_tool_sends_the_sdk_body(case, tmp_path):
             jobs = await sim.ok("list_training_jobs", {})
             assert jobs["count"] == 0
 
-            done = await sim.create(tool, args)
-            assert done["job_id"] == NAME
+            # Confirmed with the preview's token: exactly the previewed job is created.
+            done = await sim.call(tool, {**args, "confirm": preview["confirmation_token"]})
+            assert not done.is_error, done.content[0].text
+            assert done.structured_content["job_id"] == NAME
             spec = await sim.ok("get_job_spec", {"job_id": NAME})
             assert spec["object"]["spec"]["runtimeRef"]["name"] == expected["spec"]["runtimeRef"]["name"]
             assert spec["object"]["spec"].get("trainer", {}).get("numNodes") == expected["spec"].get("trainer", {}).get("numNodes")

@@ -12,6 +12,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from conftest import BINARY, BUILD, ROOT, plugin_dir
+from mcp_client import confirmed_call
 
 GOLDENS = ROOT / "Tests" / "Fixtures" / "sdk-reference"
 OWNER_ANNOTATION = "kubeflow-mcp.kubeflow.org/owner"
@@ -58,28 +59,26 @@ class SimServer:
             out.append((words[1], words[2]))
         return out
 
-    async def call(self, tool: str, args: dict, **kw):
+    async def call(self, tool: str, args: dict, confirm: bool = False, **kw):
+        """One call; confirm=True previews and confirms with the preview's token."""
+        if confirm:
+            return await confirmed_call(self.session, tool, args, **kw)
         return await self.session.call_tool(tool, args, **kw)
 
-    async def ok(self, tool: str, args: dict, **kw) -> dict:
-        r = await self.call(tool, args, **kw)
+    async def ok(self, tool: str, args: dict, confirm: bool = False, **kw) -> dict:
+        r = await self.call(tool, args, confirm, **kw)
         assert not r.is_error, f"{tool} failed: {r.content[0].text}"
         return r.structured_content
 
-    async def confirmed(self, tool: str, args: dict, **kw) -> dict:
-        """Run an expensive or destructive tool as a person who confirmed it would:
-        the one place tests say how confirmation is given."""
-        return await self.ok(tool, {**args, "confirm": True}, **kw)
-
-    async def error(self, tool: str, args: dict) -> str:
-        r = await self.call(tool, args)
+    async def error(self, tool: str, args: dict, confirm: bool = False) -> str:
+        r = await self.call(tool, args, confirm)
         assert r.is_error, f"{tool} should have failed: {r.content[0].text[:500]}"
         return r.content[0].text
 
     async def create(self, tool: str, args: dict, **kw) -> dict:
         """Calls a tool that needs confirmation, confirmed: the one place the
         tests say how a person confirms (so it changes here only)."""
-        return await self.ok(tool, {**args, "confirm": True}, **kw)
+        return await self.ok(tool, args, confirm=True, **kw)
 
     async def preview(self, tool: str, args: dict) -> dict:
         """The confirmation preview, parsed from the text content: it is the

@@ -230,7 +230,13 @@ struct kfmcp_host_v1 {
     /* Facts about the call's context, host-allocated JSON:
      * {"namespace":"<default namespace>", "user":"<identity>",
      *  "persona":"<name or null>", "allowed_namespaces":[...] or null,
-     *  "read_only":false, "tool":"<tool name>"} */
+     *  "read_only":false, "tool":"<tool name>", "dry_run":false,
+     *  "plan_seed":"<hex>"}
+     * plan_seed is fixed by the host for one plan: a confirmation preview (a
+     * dry run) and the run that carries out the confirmed plan see the same
+     * value, and a tool called from a call sees its caller's. Derive every
+     * generated name from it (not from a random source), so the names the
+     * user confirmed are the names created. Absent from older hosts. */
     int32_t (*call_context)(const kfmcp_host_v1 *host, kfmcp_call *call,
                             char **json_out);
 
@@ -249,8 +255,10 @@ struct kfmcp_host_v1 {
 /*
  * "kfmcp.tools/1": call another plugin's tool from inside a call, e.g. a
  * training tool running the planner's check_prerequisites before it creates
- * anything. The host validates the arguments and applies policy as for a
- * client's call (no confirmation step: the outer call owns that).
+ * anything. The call goes through the client pipeline: validation, policy,
+ * redaction of the answer and an audit line (with "caller"). No confirmation
+ * step: the outer call owns that, so a tool that needs confirmation may be
+ * called only from a call that itself needed it (or in its dry run).
  * *json_out is host-allocated (host->free): {"result":…} or {"error":{…}}.
  * Returns KFMCP_ERR_UNKNOWN when no loaded tool has that name.
  */
@@ -263,7 +271,12 @@ typedef struct kfmcp_tools_ext_v1 {
                          const char *tool, const char *json_in, char **json_out);
 } kfmcp_tools_ext_v1;
 
-/* One tool. Strings are static UTF-8 owned by the plugin. */
+/* One tool. Strings are static UTF-8 owned by the plugin.
+ * Confirmation is the host's: risk expensive/destructive tools are previewed
+ * (a dry run) and run only once the user confirmed. A property of input_schema
+ * marked "x-kfmcp-confirm": true (e.g. an "overwrite" flag) makes a call that
+ * sets it need confirmation too. "confirm" is reserved for the host unless the
+ * schema declares it. */
 typedef struct kfmcp_tool_v1 {
     uint32_t struct_size;        /* sizeof(kfmcp_tool_v1)                        */
     uint32_t risk;               /* KFMCP_RISK_*; 0 (unset) is refused            */

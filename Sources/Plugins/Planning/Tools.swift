@@ -74,6 +74,7 @@ enum PlanningTools {
             "params_billion": estimateInputProperties["params_billion"]!,
             "batch_size": estimateInputProperties["batch_size"]!,
             "seq_len": estimateInputProperties["seq_len"]!,
+            "hf_token_secret": Schema.name("The Secret the model's Hugging Face token is to come from; it must exist and hold key \"token\".", for: .secrets),
         ])
     ) { call in
         let a = try KEPAliases.apply(call.arguments)
@@ -104,13 +105,14 @@ enum PlanningTools {
             fallbackRuntime = backends.first { $0["id"]?.string == backendID }?["capabilities"]?["runtime_selector"]?["fallback_runtime"]?.string
         }
 
-        let request = Prerequisites.Request(
+        var request = Prerequisites.Request(
             model: try call.optionalString("model"), dataset: try call.optionalString("dataset"),
             runtime: try call.optionalString("runtime"), namespace: namespace, numNodes: numNodes, gpusPerNode: gpus,
             // GPUs are judged on the high end of the range, as estimate_resources recommends them.
             perGPUBytes: estimate?.highBytes, framework: framework, backendID: backendID,
             trainerType: EstimateInput.TrainerType(rawValue: (try call.optionalString("trainer_type") ?? "builtin").lowercased()) ?? .builtin,
             builtinFrameworks: backends.compactMap { BackendProfile(backend: $0).framework }, fallbackRuntime: fallbackRuntime)
+        request.hfTokenSecret = try call.optionalString("hf_token_secret")
         let allowed = call.allowedNamespaces
         var report = Prerequisites(cluster: HostClusterReader(call: call)).run(request, allowedNamespaces: allowed)
         if request.trainerType == .builtin, let misfit = RuntimeFit.issue(
@@ -171,10 +173,14 @@ enum PlanningTools {
         name: "list_model_registry", title: "List known models",
         description: "The models the planner knows (architecture figures from each model's Hugging Face config.json), optionally filtered by a name fragment.",
         category: category, risk: .readOnly, idempotent: true,
-        input: Schema.object(["filter": Schema.string("Case-insensitive name fragment, e.g. qwen or 8b.")])
+        input: Schema.object(["filter": Schema.string("Case-insensitive name fragment, e.g. qwen or 8b."),
+                              "model": Schema.string("A model repo (org/name): the one entry it resolves to, variants such as -Instruct included (none when unknown).")])
     ) { call in
         let filter = try call.optionalString("filter")?.lowercased()
-        let models = ModelRegistry.shared.models.filter { filter == nil || $0.id.lowercased().contains(filter!) }
+        var models = ModelRegistry.shared.models.filter { filter == nil || $0.id.lowercased().contains(filter!) }
+        if let model = try call.optionalString("model") {
+            models = ModelRegistry.shared.find(model).map { [$0.model] } ?? []
+        }
         return ToolOutput(["models": .array(models.map(\.json)), "count": .int(models.count)],
                           text: models.map { "\($0.id) (\($0.paramsBillion)B\($0.gated ? ", gated" : ""))" }.joined(separator: "\n"))
     }

@@ -99,8 +99,10 @@ public final class MCPServer: @unchecked Sendable {
                 title: "Confirm", description: message,
                 properties: ["confirm": .object(["type": "boolean", "title": "Proceed", "default": false])],
                 required: ["confirm"])
+            // A client that can be asked but whose answer failed has not confirmed
+            // (no fallback to a token the model would see).
             guard let answer = try? await server.requestElicitation(message: message, requestedSchema: schema) else {
-                return nil
+                return false
             }
             return answer.action == .accept && answer.content?["confirm"] == .bool(true)
         }

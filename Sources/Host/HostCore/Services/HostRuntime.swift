@@ -17,6 +17,8 @@ public final class HostRuntime: @unchecked Sendable {
     public var policy: Policy = .unrestricted
     /// Where every tools/call is recorded (nil: nowhere).
     public var audit: AuditLog?
+    /// Confirmation tokens handed to clients that cannot ask the person.
+    public let confirmations = ConfirmationBook.fromEnvironment()
     private var _identity: String?
 
     public init(log: Log = .shared) { self.log = log }
@@ -70,6 +72,7 @@ public final class HostRuntime: @unchecked Sendable {
             "read_only": .bool(policy(of: call).readOnly),
             "tool": .string(call.tool),
             "dry_run": .bool(call.dryRun),
+            "plan_seed": .string(call.planSeed),
         ]
     }
 
@@ -165,22 +168,10 @@ public final class HostRuntime: @unchecked Sendable {
 
     func backendsJSON() -> JSON { .array(registry.orderedBackends.map(\.json)) }
 
-    /// A tool called by another tool (extension kfmcp.tools/1): policy and
-    /// argument validation as for a client's call, on the caller's thread.
+    /// A tool called by another tool (extension kfmcp.tools/1): the client
+    /// pipeline's policy, validation, audit and redaction (ToolInvoker), on the
+    /// caller's thread. nil when no loaded tool has that name.
     func callTool(_ name: String, arguments: JSON, from outer: CallState) -> JSON? {
-        guard let entry = registry.tools[name] else { return nil }
-        let policy = policy(of: outer)
-        guard policy.allows(entry.spec) else {
-            return ["error": ["message": .string(policy.refusal(for: entry.spec))]]
-        }
-        if let problem = SchemaValidator.validate(arguments, against: entry.spec.inputSchema) {
-            return ["error": ["message": .string("Invalid arguments for \(name): \(problem).")]]
-        }
-        let inner = CallState(tool: name, pluginID: entry.plugin.id, spec: entry.spec, dryRun: outer.dryRun,
-                              parent: outer)
-        switch entry.plugin.invoke(tool: name, arguments: arguments, call: inner) {
-        case .success(let answer): return answer
-        case .failure(let failure): return ["error": ["message": .string("Plugin '\(entry.plugin.id)' \(failure.message).")]]
-        }
+        ToolInvoker(runtime: self, caller: outer.caller).nested(name: name, arguments: arguments, from: outer)
     }
 }

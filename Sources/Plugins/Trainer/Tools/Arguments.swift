@@ -62,11 +62,12 @@ extension ToolCall {
     /// The planner's pre-flight for a job about to be created (see Preflight).
     func preflight(trainerType: String, runtime: String, namespace: String, model: String? = nil,
                    dataset: String? = nil, method: String? = nil, backend: String? = nil,
-                   skip: Set<String> = []) throws -> [String] {
+                   hfTokenSecret: String? = nil, skip: Set<String> = []) throws -> [String] {
         let resources = try userResources()
-        let request = Preflight.request(trainerType: trainerType, model: model, dataset: dataset, runtime: runtime,
+        var request = Preflight.request(trainerType: trainerType, model: model, dataset: dataset, runtime: runtime,
                                         namespace: namespace, resources: resources.isEmpty ? nil : .object(resources),
                                         numNodes: try positiveInt("num_nodes"), method: method, backend: backend)
+        if let hfTokenSecret { request["hf_token_secret"] = .string(hfTokenSecret) }
         return try Preflight.run(self, request, skip: skip)
     }
 }

@@ -130,7 +130,7 @@ struct FineTune {
         for field in ["epochs", "batch_size", "num_nodes", "lora_rank", "lora_alpha"] { _ = try call.positiveInt(field) }
         _ = try call.object("backend_options")  // the backend validates its keys
         let resources = try call.resourcesPerNode()
-        let name = options.name ?? JobName.make(prefix: "ft", from: modelText)
+        let name = options.name ?? JobName.make(prefix: "ft", from: modelText, call: call)
 
         var secrets: [(String, [String: String])] = []
         if let s = try SourceOptions(try call.object("model_options"), field: "model_options")
@@ -141,6 +141,8 @@ struct FineTune {
         if let tokenSecret = try hfTokenSecret(model: model) {
             model.accessToken = SecretKeyRef(name: tokenSecret.name, key: SecretStore.hfTokenKey)
             if let token = tokenSecret.token { sharedSecret = (tokenSecret.name, [SecretStore.hfTokenKey: token]) }
+        } else if let ref = defaultTokenForGatedModel(model) {
+            model.accessToken = ref
         }
 
         let runtimeNamed = try call.optionalString("runtime")
@@ -185,6 +187,7 @@ struct FineTune {
         let preflightNotes = try call.preflight(
             trainerType: "builtin", runtime: runtime.name, namespace: api.namespace, model: modelText,
             dataset: try call.string("dataset"), method: peft, backend: backendID,
+            hfTokenSecret: tokenComesWithCall ? nil : try call.optionalString("hf_token_secret"),
             skip: tokenComesWithCall ? ["hf_token"] : [])
         let ownNotes = [switchNote, gpuNote].compactMap { $0 }.map { JSON.string($0) }
         var extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID), "peft_method": .string(peft),
@@ -219,7 +222,20 @@ struct FineTune {
                             field: token != nil ? "hf_token" : "hf_token_secret")
         }
         if let token, token.isEmpty { throw ToolError("hf_token is empty.", field: "hf_token") }
-        return (secretName ?? "hf-token", token)
+        return (secretName ?? SecretStore.defaultHFSecret, token)
+    }
+
+    /// A gated model with no token named: the default Secret's token, when that
+    /// Secret exists and holds it (else pre-flight names the fix). Gatedness
+    /// comes from the planner's registry; without a planner nothing is wired.
+    private func defaultTokenForGatedModel(_ model: InitializerSource) -> SecretKeyRef? {
+        guard model.kind == .huggingFace else { return nil }
+        let repository = model.storageUri.replacingOccurrences(of: "hf://", with: "")
+        guard let registry = try? call.callTool("list_model_registry", ["model": .string(repository)]),
+              registry["models"]?[0]?["gated"]?.bool == true else { return nil }
+        let secret = call.k8s("GET", KubePaths.secret(api.namespace, SecretStore.defaultHFSecret))
+        guard secret.ok, secret.body["data"]?[SecretStore.hfTokenKey] != nil else { return nil }
+        return SecretKeyRef(name: SecretStore.defaultHFSecret, key: SecretStore.hfTokenKey)
     }
 
     /// The backend used when the call names none: the one whose capabilities

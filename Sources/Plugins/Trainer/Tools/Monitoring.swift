@@ -41,7 +41,8 @@ enum MonitoringTools {
         let r = call.k8s(.get(.pods, found.podName, namespace: api.namespace, subresource: "log", query: query))
         guard r.ok else { throw TrainerAPI.failure(r, doing: "read logs of pod \(found.podName)") }
         let text = r.body.string ?? (r.body.isNull ? "" : r.body.serialized())
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { LogRedaction.redact(String($0)) }
+        // Credentials are masked by the host, which redacts every result (a key block spread over lines too).
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let trimmed = lines.last == "" ? Array(lines.dropLast()) : lines
         return ToolOutput(["job_id": .string(job), "step": .string(step), "pod": .string(found.podName),
                            "container": .string(container), "lines": .array(trimmed.map { .string($0) }),

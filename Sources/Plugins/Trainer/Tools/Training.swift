@@ -71,14 +71,14 @@ enum TrainingTools {
             "packages_to_install": Schema.array("pip packages to install first.", items: ["type": "string"]),
             "resume_from_checkpoint": Schema.string("A checkpoint path in the container, handed to the function as env RESUME_FROM_CHECKPOINT (see list_checkpoints); mount its PVC with volumes/volume_mounts."),
             "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
-            "env": Schema.map("Environment variables of the training nodes.", values: ["type": "string"]),
+            "env": EnvArgument.schema("Environment variables of the training nodes."),
             "image": Schema.string("Override the runtime's trainer image."),
             "runtime": Schema.name("Runtime.", K8sResource.trainingRuntimes.names, default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a }
          .merging(InitializerArguments.schema) { a, _ in a })
     ) { call in
         let api = try TrainerAPI(call)
-        let options = try JobOptions(call)
+        var options = try JobOptions(call)
         let function = try TrainingFunction.parse(try functionSource(call), name: try call.optionalString("func_name"))
         let funcFile = try call.optionalString("func_file") ?? "\(function.name).py"
         let last = Set(try call.stringList("func_args_last") ?? [])
@@ -90,13 +90,16 @@ enum TrainingTools {
             entrypoint: runtime.entrypoint, function: function, arguments: args, funcFile: funcFile,
             packages: try call.stringList("packages_to_install") ?? [],
             pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs)
-        var env = try call.stringMap("env")
-        if let resume = try ResumeArgument.read(call), !env.contains(where: { $0.0 == "RESUME_FROM_CHECKPOINT" }) {
-            env.append(("RESUME_FROM_CHECKPOINT", resume))
+        var envVars = try EnvArgument.parse(call.arguments["env"], field: "env")
+        if let resume = try ResumeArgument.read(call), !envVars.contains(where: { $0.name == "RESUME_FROM_CHECKPOINT" }) {
+            envVars.append(.value("RESUME_FROM_CHECKPOINT", resume))
         }
+        // Plain values go to the trainer; Secret-fed ones to the node container's patch, as the SDK's RuntimePatch does.
+        let env = PodOptions.splitEnv(envVars)
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
-                                           command: command, image: try call.optionalString("image"), env: env)
-        let name = options.name ?? JobName.make(prefix: "train", from: function.name)
+                                           command: command, image: try call.optionalString("image"), env: env.trainer)
+        let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
+        options.pod.containerEnv = env.container
         let initializers = try InitializerArguments(call, jobName: name)
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
@@ -121,13 +124,13 @@ enum TrainingTools {
             "image": Schema.string("Container image, e.g. ghcr.io/myorg/trainer:v1; leave out to run the runtime's own trainer."),
             "command": Schema.array("Override the image's entrypoint.", items: ["type": "string"]),
             "args": Schema.array("Arguments.", items: ["type": "string"]),
-            "env": Schema.map("Environment variables.", values: ["type": "string"]),
+            "env": EnvArgument.schema("Environment variables."),
             "runtime": Schema.name("Runtime.", K8sResource.trainingRuntimes.names, default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a }
          .merging(InitializerArguments.schema) { a, _ in a })
     ) { call in
         let api = try TrainerAPI(call)
-        let options = try JobOptions(call)
+        var options = try JobOptions(call)
         let image = try call.optionalString("image")
         if let image, image.isEmpty || image.contains(where: \.isWhitespace) {
             throw ToolError("image must be a container image reference such as ghcr.io/myorg/trainer:v1.", field: "image")
@@ -136,10 +139,12 @@ enum TrainingTools {
         let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
         // With no image the runtime's own trainer runs, built-in ones included (no trainer section is sent).
         let runtime = image == nil ? try api.runtime(runtimeName).info : try customRuntime(api, runtimeName)
+        let env = PodOptions.splitEnv(try EnvArgument.parse(call.arguments["env"], field: "env"))
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: try call.stringList("command"), args: try call.stringList("args"),
-                                           image: image, env: try call.stringMap("env"))
-        let name = options.name ?? JobName.make(prefix: "job", from: image ?? runtime.name)
+                                           image: image, env: env.trainer)
+        let name = options.name ?? JobName.make(prefix: "job", from: image ?? runtime.name, call: call)
+        options.pod.containerEnv = env.container
         let initializers = try InitializerArguments(call, jobName: name)
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)

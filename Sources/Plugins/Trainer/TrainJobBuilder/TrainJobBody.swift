@@ -52,7 +52,7 @@ struct CustomTrainerSection: Sendable {
     var command: [String]?
     var args: [String]?
     var image: String?
-    var env: [(String, String)] = []
+    var env: [EnvVar] = []
 
     func build() -> JSON {
         var trainer: JSON = [:]
@@ -61,7 +61,7 @@ struct CustomTrainerSection: Sendable {
         if let command { trainer["command"] = .array(command.map { .string($0) }) }
         if let args { trainer["args"] = .array(args.map { .string($0) }) }
         if let image { trainer["image"] = .string(image) }
-        if !env.isEmpty { trainer["env"] = EnvVar.list(env) }
+        if !env.isEmpty { trainer["env"] = .array(env.map(\.json)) }
         return trainer
     }
 }
