@@ -120,7 +120,7 @@ enum DiscoveryTools {
         }
         if details.steps.isEmpty && !["Complete", "Failed"].contains(details.status) {
             let jobName = job["metadata"]?["name"]?.string ?? ""
-            let events = (try? call.k8sJSON("GET", KubePaths.events(api.namespace)))?["items"]?.array ?? []
+            let events = (try? call.k8sJSON(.list(.events, namespace: api.namespace)))?["items"]?.array ?? []
             problems += JobEvents.filter(events, job: jobName, podNames: [])
                 .filter { $0["type"]?.string == "Warning" && $0["involved_object_kind"]?.string == "Job" }
                 .map { ["step": $0["involved_object_name"] ?? "", "reason": $0["reason"] ?? "", "message": $0["message"] ?? ""] }

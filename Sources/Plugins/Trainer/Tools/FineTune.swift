@@ -233,7 +233,7 @@ struct FineTune {
         let repository = model.storageUri.replacingOccurrences(of: "hf://", with: "")
         guard let registry = try? call.callTool("list_model_registry", ["model": .string(repository)]),
               registry["models"]?[0]?["gated"]?.bool == true else { return nil }
-        let secret = call.k8s("GET", KubePaths.secret(api.namespace, SecretStore.defaultHFSecret))
+        let secret = call.k8s(.get(.secrets, SecretStore.defaultHFSecret, namespace: api.namespace))
         guard secret.ok, secret.body["data"]?[SecretStore.hfTokenKey] != nil else { return nil }
         return SecretKeyRef(name: SecretStore.defaultHFSecret, key: SecretStore.hfTokenKey)
     }

@@ -65,7 +65,7 @@ enum StorageTools {
         guard JobName.isValid(name) || name.split(separator: ".").allSatisfy({ JobName.isValid(String($0)) }) else {
             throw ToolError("secret_name \(name) is not a valid Secret name: lower-case letters, digits, '-' and '.'.", field: "secret_name")
         }
-        let existing = call.k8s("GET", KubePaths.secret(namespace, name))
+        let existing = call.k8s(.get(.secrets, name, namespace: namespace))
         if existing.ok, existing.body["data"]?[SecretStore.hfTokenKey] != nil, try call.optionalBool("overwrite") != true {
             throw ToolError("Secret \(namespace)/\(name) already holds a token; nothing was changed. Use it as it is (hf_token_secret \"\(name)\"), choose another secret_name, or pass overwrite: true to replace it (the user is asked to confirm).",
                             field: "overwrite")
