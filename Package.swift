@@ -28,8 +28,10 @@ struct FirstPartyPlugin {
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer"),
-    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit"]),
-    FirstPartyPlugin(folder: "Planning"),
+    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "TrainerRules"]),
+    // libcurl: the planner reads config.json of models outside its registry from the Hugging Face Hub
+    // (outside the cluster, so not through the host's Kubernetes client); the host has loaded it already.
+    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules", "CCurl"]),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Optimizer"),
@@ -69,6 +71,9 @@ let package = Package(
         .target(name: "KFJSON", path: "Sources/KFJSON"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
+        // Kubeflow Trainer v2.3.0's torchtune rules (recipe/config choice, webhook checks): one
+        // place read by the simulator and, through the TorchTune backend, by the planner.
+        .target(name: "TrainerRules", dependencies: ["KFJSON"], path: "Sources/TrainerRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
 
@@ -82,26 +87,38 @@ let package = Package(
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/HostCore"),
+        // MCP Streamable HTTP on FlyingFox (`serve --http`): apart from HostCore, so
+        // stdio serving does not link an HTTP server.
+        .target(name: "HTTPTransport",
+                dependencies: ["HostCore", "HTTPServing", .product(name: "MCP", package: "swift-sdk"),
+                               .product(name: "FlyingFox", package: "FlyingFox")],
+                path: "Sources/Host/HTTPTransport"),
         .executableTarget(name: "kubeflow-mcp",
-                          dependencies: ["HostCore", "KubeClient", "ClusterSim",
+                          dependencies: ["HostCore", "HTTPTransport", "HTTPServing", "KubeClient", "ClusterSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/Host/CLI"),
 
-        // The Kubernetes API simulator: embedded default cluster and test cluster.
-        // OpenSSL (libssl-dev) is its TLS front door: FlyingFox serves plain HTTP only.
-        .systemLibrary(name: "COpenSSL", path: "Sources/ClusterSim/COpenSSL", pkgConfig: "openssl",
+        // What the simulator and `serve --http` share on top of FlyingFox:
+        // streamed bodies, TCP_NODELAY, and the TLS front door (OpenSSL, libssl-dev:
+        // FlyingFox serves plain HTTP only).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        .target(name: "HTTPServing",
+                dependencies: ["COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
+                               .product(name: "FlyingSocks", package: "FlyingFox")],
+                path: "Sources/HTTPServing"),
+
+        // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "COpenSSL", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "TrainerRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
-                exclude: ["COpenSSL"],
                 resources: [.copy("Resources")]),
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).
         .target(name: "TestSupport", dependencies: ["KFJSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON"],
+        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostCoreTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
                     path: "Tests/KubeClientTests"),
@@ -113,7 +130,8 @@ let package = Package(
                     path: "Tests/TrainerTests"),
         .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
-        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit"], path: "Tests/PlanningTests"),
+        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit", "TrainerRules"],
+                    path: "Tests/PlanningTests"),
         .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
         .testTarget(name: "OptimizerTests", dependencies: ["TestSupport", "OptimizerPlugin", "PluginKit"], path: "Tests/OptimizerTests"),
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),

@@ -1,4 +1,5 @@
 import FlyingFox
+import HTTPServing
 import FlyingSocks
 import Foundation
 import KFJSON
@@ -47,7 +48,8 @@ public final class ClusterSimulator: Sendable {
         handler = APIHandler(store: store, logs: logs, admission: try Admission.loadBundled(),
                              authorizer: Authorizer(users: seed.users,
                                                     anonymous: seed.users.first { $0.name == seed.anonymousUser }))
-        controller = TrainJobController(store: store, logs: logs, timeScale: timeScale)
+        controller = TrainJobController(store: store, logs: logs, timeScale: timeScale,
+                                        privateRegistries: seed.privateRegistries)
         let admission = handler.admission
         katib = KatibController(store: store) { type, object in try admission.admit(type, object, old: nil) }
         for (type, object) in try SeedObjects.all(seed) {

@@ -102,6 +102,11 @@ public struct ToolCall: @unchecked Sendable {
             .flatMap { try k8sJSON($0)["items"]?.array ?? [] }
     }
 
+    /// The host's seed for this plan: identical in a confirmation preview's dry
+    /// run and in the confirmed run, so derive generated names from it (nil
+    /// from a host that predates it: then names are random).
+    public var planSeed: String? { context()["plan_seed"]?.string }
+
     /// The namespace the user's kubeconfig context points at ("default" if none).
     public var defaultNamespace: String { context()["namespace"]?.string ?? "default" }
 

@@ -62,7 +62,7 @@ import Testing
 
     @Test func failingJobGetsFailedCondition() async throws {
         try await withSimulator(timeScale: 300) { _, client in
-            _ = try await client.send("POST", trainJobs, body: trainJob("boom", env: ["FAIL": "1"]))
+            _ = try await client.send("POST", trainJobs, body: trainJob("boom", env: ["KFMCP_SIM_FAIL": "1"]))
             #expect(try await eventually { conditionTypes(try await client.get(trainJobs + "/boom").json) == ["Failed"] })
             let pod = try await pods(client, job: "boom")[0]
             #expect(pod["status"]?["phase"] == "Failed")

@@ -9,7 +9,7 @@ import Testing
     private let trials = "/apis/kubeflow.org/v1beta1/namespaces/ml-team-dev/trials"
 
     private func experiment(_ name: String, algorithm: JSON, parameters: JSON, maxTrials: Int, parallel: Int,
-                            maxFailed: Int? = nil, args: [String]) -> JSON {
+                            maxFailed: Int? = nil, args: [String], failing: Bool = false) -> JSON {
         var spec: JSON = [
             "algorithm": algorithm, "maxTrialCount": .int(maxTrials), "parallelTrialCount": .int(parallel),
             "objective": ["type": "minimize", "objectiveMetricName": "loss"],
@@ -19,7 +19,11 @@ import Testing
                 "trialParameters": .array((parameters.array ?? []).map { ["name": $0["name"]!, "reference": $0["name"]!] }),
                 "trialSpec": ["apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
                               "spec": ["runtimeRef": ["kind": "ClusterTrainingRuntime", "name": "torch-distributed"],
-                                       "trainer": ["image": "busybox", "args": .array(args.map { .string($0) })]]],
+                                       "trainer": failing
+                                           // The simulator's documented failure hook, never the command's text.
+                                           ? ["image": "busybox", "args": .array(args.map { .string($0) }),
+                                              "env": [["name": "KFMCP_SIM_FAIL", "value": "1"]]]
+                                           : ["image": "busybox", "args": .array(args.map { .string($0) })]]],
             ],
         ]
         if let maxFailed { spec["maxFailedTrialCount"] = .int(maxFailed) }
@@ -76,7 +80,7 @@ import Testing
                 #expect(try await client.send("POST", experiments, body: body).status == 201)
             }
             let failing = experiment("failing", algorithm: seeded, parameters: params, maxTrials: 5, parallel: 1,
-                                     maxFailed: 1, args: ["--lr=${trialParameters.lr}", "FAIL=1"])
+                                     maxFailed: 1, args: ["--lr=${trialParameters.lr}"], failing: true)
             #expect(try await client.send("POST", experiments, body: failing).status == 201)
             for name in ["one", "two", "failing"] {
                 #expect(try await eventually(30) { try await finished(client, name) != nil })

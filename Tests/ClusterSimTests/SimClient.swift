@@ -17,8 +17,9 @@ struct SimClient {
     }
 
     func send(_ method: String, _ path: String, body: JSON? = nil, contentType: String = "application/json",
-              token: String? = nil) async throws -> Reply {
+              token: String? = nil, headers: [(String, String)] = []) async throws -> Reply {
         var request = URLRequest(url: URL(string: base.absoluteString + path)!)
+        for (name, value) in headers { request.addValue(value, forHTTPHeaderField: name) }
         request.httpMethod = method
         request.timeoutInterval = 30
         if let t = token ?? self.token { request.setValue("Bearer \(t)", forHTTPHeaderField: "Authorization") }

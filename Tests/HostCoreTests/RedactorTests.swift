@@ -32,4 +32,38 @@ import Testing
         #expect(clean["secretKeyRef"]?["key"] == .string("token"))
         #expect(clean["note"] == .string("ok"))
     }
+
+    @Test func masksURIPasswordsEnvPairsAndSecretData() {
+        #expect(Redactor.redact("s3://minio:pw-s3cr3t@bucket/x") == "s3://minio:[REDACTED]@bucket/x")
+        #expect(!Redactor.redact("env:\n- name: DB_PASSWORD\n  value: hunter22\n").contains("hunter22"))
+        #expect(!Redactor.redact(#"{"name":"API_TOKEN","value":"abc123xyz"}"#).contains("abc123xyz"))
+        #expect(!Redactor.redact(#"{"yaml": "env:\n- name: DB_PASSWORD\n  value: hunter22\n"}"#).contains("hunter22"))
+        #expect(!Redactor.redact(#"failed: {"kind": "Secret", "data": {"k": "c2VjcmV0"}}"#).contains("c2VjcmV0"))
+        let clean = Redactor.scrub(["env": [["name": "DB_PASSWORD", "value": "hunter22"], ["name": "LEVEL", "value": "1"]],
+                                    "secret": ["kind": "Secret", "data": ["k": "c2VjcmV0"]],
+                                    "item": ["type": "Opaque", "stringData": ["k": "plain"]],
+                                    "hf_abcdefghijklmnopqrstuvwxyz123456": 1])
+        #expect(clean["env"]?[0]?["value"] == .string(Redactor.mask))
+        #expect(clean["env"]?[1]?["value"] == "1")
+        #expect(clean["secret"]?["data"]?["k"] == .string(Redactor.mask))
+        #expect(clean["item"]?["stringData"]?["k"] == .string(Redactor.mask))
+        #expect(!clean.serialized().contains("hf_abcdefghij"))
+    }
+
+    @Test func secretReferencesStayReadable() {
+        let text = #"pass hf_token_secret="team-hf" or credentials_secret: s3-creds"#
+        #expect(Redactor.redact(text) == text)
+    }
+
+    @Test func keyBlocksAreMaskedWholeAcrossLines() {
+        let stream = StreamRedactor()
+        let lines = ["start", "-----BEGIN PRIVATE KEY-----", "MIIEvQIBADANBgkq", "AAAAB3NzaC1yc2E", "-----END PRIVATE KEY-----", "after"]
+        let out = lines.map(stream.redact)
+        #expect(out.first == "start" && out.last == "after")
+        #expect(!out.joined().contains("MIIEvQ") && !out.joined().contains("AAAAB3"))
+        let array = Redactor.scrub(.array(lines.map { .string($0) }))
+        #expect(!array.serialized().contains("MIIEvQ"))
+        #expect(!Redactor.redact("-----BEGIN EC PRIVATE KEY-----\nMIIEvQIBADANBgkq").contains("MIIEvQ"))
+        #expect(!Redactor.redact("MIIEvQIBADANBgkqAAAA\n-----END EC PRIVATE KEY-----").contains("MIIEvQ"))
+    }
 }

@@ -36,8 +36,8 @@ private func perGPU(_ m: ModelSpec, _ r: MemoryRequest, _ b: BackendProfile = .g
     let small = try model("Qwen/Qwen2.5-1.5B")
     #expect(perGPU(small, MemoryRequest(gradientCheckpointing: true)) < perGPU(small, MemoryRequest(gradientCheckpointing: false)))
     let lean = BackendProfile(backend: ["id": "lean", "capabilities": ["memory_factor": 0.5]])
-    let e = MemoryModel.estimate(model: small, request: MemoryRequest(batchSize: 8), backend: lean)
-    let g = MemoryModel.estimate(model: small, request: MemoryRequest(batchSize: 8), backend: .generic)
+    let e = MemoryModel.estimate(model: small, request: MemoryRequest(batchSize: 8, gradientCheckpointing: false), backend: lean)
+    let g = MemoryModel.estimate(model: small, request: MemoryRequest(batchSize: 8, gradientCheckpointing: false), backend: .generic)
     #expect(abs(e.perGPU.activations * 2 - g.perGPU.activations) < 1)
     #expect(e.assumptions.contains { $0.contains("memory_factor") })
 }
@@ -95,7 +95,10 @@ private func perGPU(_ m: ModelSpec, _ r: MemoryRequest, _ b: BackendProfile = .g
                                  explicitLayout: false, inventory: inventory)
     #expect(plan.feasible == true)
     #expect(plan.recommended?.gpu.name == "A100-80GB")
-    #expect(plan.fitsOn.contains { $0.gpu.name == "L4" && $0.count == 1 })
+    #expect(plan.fitsOn.contains { $0.gpu.name == "L40S" && $0.count == 1 })
+    // Every fit holds the high end of the range, never only the point estimate.
+    for fit in plan.fitsOn { #expect(gib(fit.highBytes) <= fit.gpu.memoryGiB * GPUCatalog.usableFraction) }
+    #expect(plan.estimate.lowBytes < plan.estimate.perGPUBytes && plan.estimate.perGPUBytes < plan.estimate.highBytes)
     let json = plan.json
     #expect(json["breakdown"]?["weights"]?.double != nil)
     #expect(json["recommended_gpus"]?.int == 1)
@@ -120,4 +123,54 @@ func node(_ name: String, _ product: String, _ gpus: Int) -> JSON {
 ])
 func gpuProductLabels(_ label: String, _ name: String) {
     #expect(GPUCatalog.type(forProduct: label)?.name == name)
+}
+
+@Test func smallJobsGetSmallGPUsPerNodeType() throws {
+    // A ~4 GB job on a cluster with A100s, H100s and T4s: the T4, never the H100.
+    let m = try model("Qwen/Qwen2.5-0.5B")
+    let nodes: [JSON] = [node("a100-1", "NVIDIA-A100-SXM4-80GB", 4), node("h100-1", "NVIDIA-H100-80GB-HBM3", 8),
+                         node("t4-1", "Tesla-T4", 2)]
+    let plan = ResourcePlan.make(model: m, request: MemoryRequest(method: .qlora, seqLen: 1024), backend: .generic,
+                                 explicitLayout: false, inventory: GPUInventory(nodes: nodes, pods: []))
+    #expect(plan.recommended?.gpu.name == "T4")
+    #expect(plan.byNodeType.count == 3)
+    #expect(plan.byNodeType.allSatisfy { $0.fit?.count == 1 && $0.availableNow })
+    // Without T4s, the A100 before the H100 of the same size.
+    let big = ResourcePlan.make(model: m, request: MemoryRequest(method: .qlora, seqLen: 1024), backend: .generic,
+                                explicitLayout: false, inventory: GPUInventory(nodes: Array(nodes.prefix(2)), pods: []))
+    #expect(big.recommended?.gpu.name == "A100-80GB")
+    // Offline: the smallest catalog GPU that holds the high end.
+    let offline = ResourcePlan.make(model: m, request: MemoryRequest(method: .qlora, seqLen: 1024), backend: .generic,
+                                    explicitLayout: false, inventory: nil)
+    #expect(offline.recommended?.gpu.name == "T4")
+    #expect(offline.json["gpu_memory_gb_range"]?["high"]?.double != nil)
+    #expect(offline.json["dominant_terms"]?.array?.count == 3)
+}
+
+@Test func profileAndUserSettingsChangeTheEstimate() throws {
+    let m = try model("meta-llama/Llama-3.1-8B")
+    let torchtune = BackendProfile(backend: ["capabilities": ["memory_profile": ["loss": "chunked", "optimizer": "paged_adamw_8bit",
+                                                                                  "optimizer_in_backward": true]]])
+    let full = MemoryRequest(method: .full)
+    let lean = MemoryModel.estimate(model: m, request: full, backend: torchtune)
+    let plain = MemoryModel.estimate(model: m, request: full, backend: .generic)
+    #expect(lean.perGPU.logits < plain.perGPU.logits)
+    #expect(lean.perGPU.gradients < plain.perGPU.gradients / 10)
+    #expect(lean.perGPU.optimizer == m.parameters * 2)
+    #expect(lean.lowBytes < lean.perGPUBytes - m.parameters)  // paged states may leave the GPU
+    // The user's settings win over the backend's.
+    var adamw = full
+    adamw.overrides.optimizer = .adamw
+    #expect(MemoryModel.estimate(model: m, request: adamw, backend: torchtune).perGPU.optimizer == m.parameters * 4)
+    var offload = MemoryRequest(method: .full, gpusPerNode: 8)
+    let sharded = MemoryModel.estimate(model: m, request: offload, backend: torchtune).perGPUBytes
+    offload.overrides.cpuOffload = true
+    #expect(MemoryModel.estimate(model: m, request: offload, backend: torchtune).perGPUBytes < sharded)
+    var offloaded = MemoryRequest(method: .lora, seqLen: 8192)
+    let kept = MemoryModel.estimate(model: m, request: offloaded, backend: torchtune).perGPU.activations
+    offloaded.overrides.activationOffloading = true
+    #expect(MemoryModel.estimate(model: m, request: offloaded, backend: torchtune).perGPU.activations < kept)
+    // Older capability keys still count.
+    #expect(BackendProfile(backend: ["shards_parameters": false]).memory.sharding == .ddp)
+    #expect(BackendProfile(backend: ["offloads_activation_checkpoints": true]).memory.activationOffloading)
 }

@@ -28,7 +28,7 @@ struct FakeCluster: ClusterReader {
             KubeRequests.resourceQuotas("team").path: ClusterAnswer(status: 200, body: ["items": [[
                 "metadata": ["name": "gpu-quota"], "spec": ["hard": ["requests.nvidia.com/gpu": "8"]],
                 "status": ["used": ["requests.nvidia.com/gpu": "6"]]]]]),
-            KubeRequests.secret("team", "hf-token").path: ClusterAnswer(status: 200, body: [:]),
+            KubeRequests.secret("team", "hf-token").path: ClusterAnswer(status: 200, body: ["data": ["token": "aGZf"]]),
         ])
     }
 }

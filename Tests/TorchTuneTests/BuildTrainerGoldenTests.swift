@@ -77,6 +77,24 @@ import PluginKit
         #expect(throws: ToolError.self) { try trainer(["model": "hf://x/y", "runtime": "torch-distributed"]) }
     }
 
+    @Test func runtimeMustFitTheModel() throws {
+        let error = #expect(throws: ToolError.self) {
+            try trainer(["model": "hf://Qwen/Qwen2.5-7B-Instruct", "runtime": "torchtune-qwen2.5-1.5b"])
+        }
+        #expect(error?.field == "runtime")
+        // s3:// paths name no model: the user's runtime stands.
+        #expect(try trainer(["model": "s3://b/m", "runtime": "torchtune-qwen2.5-1.5b"])["runtime"] == "torchtune-qwen2.5-1.5b")
+    }
+
+    @Test func lossShortNamesMapAsTheSDKsEnum() throws {
+        #expect(try TorchTuneArgs.build(["loss": "CEWithChunkedOutputLoss", "peft_method": "full"])
+                == ["loss=torchtune.modules.loss.CEWithChunkedOutputLoss"])
+        #expect(try TorchTuneArgs.build(["loss": "my.pkg.Loss", "peft_method": "full"]) == ["loss=my.pkg.Loss"])
+        #expect(throws: ToolError.self) { try TorchTuneArgs.build(["loss": "NoSuchLoss"]) }
+        #expect(try TorchTuneArgs.build(["peft_method": "full", "resume_from_checkpoint": "/mnt/c"])
+                == ["resume_from_checkpoint=True", "checkpointer.checkpoint_dir=/mnt/c"])
+    }
+
     @Test func estimate() throws {
         #expect(Estimate.parameterBillions("Qwen/Qwen2.5-7B-Instruct") == 7)
         #expect(Estimate.parameterBillions("HuggingFaceTB/SmolLM-360M") == 0.36)

@@ -54,7 +54,7 @@ import KFJSON
             entrypoint: .torchrun, function: function, arguments: args, funcFile: "golden_funcs.py",
             packages: ["transformers>=4.40", "datasets[audio]"], pipIndexURLs: CustomTrainerCommand.defaultPipIndexURLs)
         let trainer = CustomTrainerSection(numNodes: 2, resourcesPerNode: try ResourcesPerNode.build(["nvidia.com/gpu": 4]),
-                                           command: command, env: [("NCCL_DEBUG", "INFO")])
+                                           command: command, env: [.value("NCCL_DEBUG", "INFO")])
         let body = TrainJobBody(name: "mabcdef01234",
                                 runtime: RuntimeRef(kind: "ClusterTrainingRuntime", name: "torch-distributed"),
                                 trainer: trainer.build()).build()

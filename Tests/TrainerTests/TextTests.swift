@@ -69,7 +69,7 @@ import PluginKit
     }
 
     @Test func jobNames() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededGenerator(seed: "7")
         let name = JobName.make(prefix: "ft", from: "Qwen/Qwen2.5-7B-Instruct", using: &rng)
         #expect(name.hasPrefix("ft-qwen2-5-7b-"))
         #expect(name.count == "ft-qwen2-5-7b-".count + 5)
@@ -108,18 +108,5 @@ import PluginKit
         #expect(KubeTime.seconds("1970-01-02T00:00:00Z") == 86400)
         #expect(KubeTime.seconds("2026-09-01T10:00:00+00:00") == KubeTime.seconds("2026-09-01T10:00:00Z"))
         #expect(KubeTime.age(90) == "90s")
-    }
-}
-
-/// A seeded generator so name tests are repeatable.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -24,6 +24,19 @@ async def session(*args: str, env=None, errlog=None, **session_kwargs):
                 yield s
 
 
+async def confirmed_call(s: ClientSession, tool: str, args: dict, **kw):
+    """Call a tool that needs confirmation the way a client without elicitation
+    does once the user agreed: the first call returns the preview and its
+    one-time `confirmation_token` (structuredContent); the second call, with the
+    same arguments plus "confirm": <token>, acts. A tool that needs no
+    confirmation (or an error) answers the first call; that answer is returned."""
+    first = await s.call_tool(tool, args)
+    token = (first.structured_content or {}).get("confirmation_token")
+    if first.is_error or not token:
+        return first
+    return await s.call_tool(tool, {**args, "confirm": token}, **kw)
+
+
 def run(fn):
     """Run an async test body."""
     return anyio.run(fn)

@@ -37,7 +37,7 @@ async def backends_server(tmp_path: Path):
 
 async def created_trainer(sim: SimServer, args: dict) -> tuple[dict, dict]:
     """fine_tune, then read the TrainJob back from the cluster: (result, spec)."""
-    created = await sim.ok("fine_tune", {"model": MODEL, "dataset": DATASET, "confirm": True, **args})
+    created = await sim.ok("fine_tune", {"model": MODEL, "dataset": DATASET, **args}, confirm=True)
     assert created["created"] is True
     spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
     return created, spec
@@ -81,6 +81,9 @@ def test_torchtune_still_uses_its_builtin_runtime(tmp_path):
 def test_trl_sft_runs_on_torch_distributed_with_the_trl_image(tmp_path):
     async def body():
         async with backends_server(tmp_path) as sim:
+            # The job reads the Hub token from Secret hf-token: without it a real cluster (and the
+            # simulator) leaves the pods in CreateContainerConfigError; pre-flight checks it too.
+            await sim.ok("setup_hf_credentials", {"token": "hf_" + "t" * 34})
             created, spec = await created_trainer(sim, {
                 "backend": "trl", "peft_method": "qlora", "epochs": 2, "batch_size": 4, "learning_rate": 2e-5,
                 "lora_rank": 8, "lora_alpha": 16, "num_nodes": 2, "gpus_per_node": 2,
@@ -109,8 +112,8 @@ def test_trl_dpo_and_unknown_backend_options(tmp_path):
             _, spec = await created_trainer(sim, {"backend": "trl", "peft_method": "lora",
                                                   "backend_options": {"trainer_type": "dpo", "beta": 0.1}})
             assert "exec trl dpo" in script_of(spec["trainer"]) and "--beta 0.1" in script_of(spec["trainer"])
-            text = await sim.error("fine_tune", {"model": MODEL, "dataset": DATASET, "backend": "trl", "confirm": True,
-                                                 "backend_options": {"trainer_typ": "dpo"}})
+            text = await sim.error("fine_tune", {"model": MODEL, "dataset": DATASET, "backend": "trl",
+                                                 "backend_options": {"trainer_typ": "dpo"}}, confirm=True)
             assert "trainer_typ" in text and "trainer_type" in text
     run(body)
 
@@ -134,7 +137,7 @@ def test_unsloth_refuses_two_nodes(tmp_path):
     async def body():
         async with backends_server(tmp_path) as sim:
             text = await sim.error("fine_tune", {"model": MODEL, "dataset": DATASET, "backend": "unsloth",
-                                                 "num_nodes": 2, "confirm": True})
+                                                 "num_nodes": 2}, confirm=True)
             assert "single node" in text and "num_nodes" in text
             assert (await sim.ok("list_training_jobs", {})).get("jobs", []) == []
     run(body)
@@ -154,7 +157,7 @@ def test_c_llamafactory_backend_builds_a_valid_trainjob(tmp_path):
                              "exec llamafactory-cli train /workspace/config.yaml"):
                 assert expected in script, expected
             text = await sim.error("fine_tune", {"model": MODEL, "dataset": DATASET, "backend": "llamafactory",
-                                                 "backend_options": {"cutoff": 1}, "confirm": True})
+                                                 "backend_options": {"cutoff": 1}}, confirm=True)
             assert "backend_options.cutoff is not an option" in text
     run(body)
 
@@ -162,8 +165,7 @@ def test_c_llamafactory_backend_builds_a_valid_trainjob(tmp_path):
 def test_unknown_backend_lists_the_loaded_ones(tmp_path):
     async def body():
         async with backends_server(tmp_path) as sim:
-            text = await sim.error("fine_tune", {"model": MODEL, "dataset": DATASET, "backend": "axolotl",
-                                                 "confirm": True})
+            text = await sim.error("fine_tune", {"model": MODEL, "dataset": DATASET, "backend": "axolotl"}, confirm=True)
             assert "axolotl" in text
             for backend_id in ALL_BACKENDS:
                 assert backend_id in text, text
@@ -179,7 +181,7 @@ def test_no_backend_is_named_in_the_dispatching_code():
     from conftest import ROOT
     files = [ROOT / "Sources/Plugins/Trainer/Tools" / f
              for f in ("FineTune.swift", "BackendRuntimeSelector.swift", "Backends.swift", "Training.swift",
-                       "Preflight.swift")]
+                       "Preflight.swift", "FineTuneDefaults.swift", "CheckpointTools.swift")]
     files += list((ROOT / "Sources/Plugins/Planning").rglob("*.swift"))
     names = re.compile(r"torchtune|unsloth|llamafactory|\btrl\b", re.IGNORECASE)
     offending = []

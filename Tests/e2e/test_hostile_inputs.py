@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from conftest import StandaloneSim, run_cli
-from mcp_client import run, session
+from mcp_client import confirmed_call, run, session
 
 ALLOWED = "ml-team-dev"
 OTHER = "ml-team-prod"
@@ -128,7 +128,7 @@ def test_every_name_argument_refuses_every_hostile_value(tmp_path, sim):
                 for k in required:
                     base.setdefault(k, "seed-job")  # other required names: valid
                 for value in HOSTILE:
-                    r = await s.call_tool(tool, {**base, arg: value, "confirm": True})
+                    r = await s.call_tool(tool, {**base, arg: value})
                     text = r.content[0].text
                     if not r.is_error or f"'{arg}'" not in text:
                         failures.append((tool, arg, value, text[:200]))
@@ -209,7 +209,8 @@ def test_ownership_that_cannot_be_read_blocks_the_change(tmp_path, sim, status):
             for tool, skip in (("delete_job", 0), ("resume_job", 1)):
                 # (The host retries a GET after a 5xx: the fault lasts through the retries.)
                 sim.fault(method="GET", path=job, status=status, skip=skip, count=5)
-                r = await s.call_tool(tool, {"job_id": "seed-job", "namespace": ALLOWED, "confirm": True})
+                # The preview's dry run is refused already: nothing to confirm.
+                r = await s.call_tool(tool, {"job_id": "seed-job", "namespace": ALLOWED})
                 sim.http("DELETE", "/_sim/faults")
                 assert r.is_error, r.content[0].text
                 assert "nothing was changed" in r.content[0].text, r.content[0].text
@@ -217,7 +218,7 @@ def test_ownership_that_cannot_be_read_blocks_the_change(tmp_path, sim, status):
             assert writes == []
             assert sim.http("GET", job)[0] == 200
             # Readable again: the owner (admin) may delete it.
-            r = await s.call_tool("delete_job", {"job_id": "seed-job", "namespace": ALLOWED, "confirm": True})
+            r = await confirmed_call(s, "delete_job", {"job_id": "seed-job", "namespace": ALLOWED})
             assert not r.is_error, r.content[0].text
     run(body)
 
@@ -234,9 +235,10 @@ def test_a_create_whose_outcome_is_unknown_is_sent_once_and_read_back(tmp_path, 
     async def body():
         async with session("--kubeconfig", str(sim.kubeconfig), "--policy", str(policy_file(tmp_path)),
                            "--audit-log", str(audit)) as s:
-            sim.fault(method="POST", path=collection, **fault)
-            r = await s.call_tool("run_container_job", {"image": "busybox:1.36", "name": "one-post",
-                                                        "namespace": ALLOWED, "confirm": True})
+            # Past the two dry runs (the preview's, and the confirmation's check of the plan): the real POST.
+            sim.fault(method="POST", path=collection, skip=2, **fault)
+            r = await confirmed_call(s, "run_container_job", {"image": "busybox:1.36", "name": "one-post",
+                                                              "namespace": ALLOWED})
             text = r.content[0].text
             if created:
                 assert not r.is_error, text
@@ -245,7 +247,8 @@ def test_a_create_whose_outcome_is_unknown_is_sent_once_and_read_back(tmp_path, 
                 assert r.is_error and "does not exist, so trying again is safe" in text, text
     run(body)
     log = sim.requests()
-    posts = [i for i, q in enumerate(log) if q["method"] == "POST" and q["path"] == collection]
+    posts = [i for i, q in enumerate(log)
+             if q["method"] == "POST" and q["path"] == collection and "dryRun" not in q["query"]]
     assert len(posts) == 1, log
     # The answer was lost or a 5xx, so the tool read the job back by name to learn whether it exists.
     assert (log[posts[0] + 1]["method"], log[posts[0] + 1]["path"]) == ("GET", f"{collection}/one-post"), log

@@ -191,3 +191,31 @@ def test_many_concurrent_calls_each_get_their_answer(sample_and_c_plugins):
                     tg.start_soon(one, i)
             assert results == {i: i + 1000 for i in range(100)}
     run(body)
+
+
+def test_protocol_rules_hold_before_and_after_initialize(sample_and_c_plugins):
+    server = RawServer("--max-line-bytes", "4096", *dirs(sample_and_c_plugins))
+    server.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    early = server.read()
+    assert early["id"] == 1 and early["error"]["code"] == -32600 and "initialize" in early["error"]["message"]
+    server.send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    assert server.read() == {"jsonrpc": "2.0", "id": 2, "result": {}}
+    server.initialize()
+    for bad_id in ["1.5", "true", "null", '{"a":1}', "9223372036854775808", "1e2"]:
+        server.send('{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"sample_echo","arguments":{"text":"x"}}}' % bad_id)
+        reply = server.read()
+        assert reply["id"] is None and reply["error"]["code"] == -32600, (bad_id, reply)
+    server.send('[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","id":4,"method":"ping"}]')
+    batch = server.read()
+    assert batch["id"] is None and batch["error"]["code"] == -32600 and "batch" in batch["error"]["message"]
+    server.send('{"jsonrpc":"2.0","id":5,"method":5}')
+    assert server.read()["error"]["code"] == -32600
+    server.send('{"jsonrpc":"2.0","id":6,"method":"ping","params":{"pad":"' + "x" * 20000 + '"}}')
+    long_line = server.read()
+    assert long_line["id"] is None and "longer than 4096 bytes" in long_line["error"]["message"]
+    server.send({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                 "params": {"name": "sample_echo", "arguments": {"text": "after all that"}}})
+    response, before = server.read_until_id(7)
+    assert response["result"]["structuredContent"]["text"] == "after all that" and before == []
+    messages, stderr, code = server.close(timeout=30)
+    assert code == 0 and messages == [], stderr

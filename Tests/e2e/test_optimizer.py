@@ -72,7 +72,7 @@ def test_experiment_runs_to_the_best_trial_and_is_deleted(tmp_path):
             args = {**GOLDEN_ARGS, "max_failed_trials": 1,
                     "trial_template": {"tool": "run_custom_training", "arguments": {
                         "func": TRAIN_FN, "func_args": {"epochs": 2}, "resources_per_node": {"gpu": 1}}}}
-            created = await sim.confirmed("create_experiment", args)
+            created = await sim.create("create_experiment", args)
             name = created["name"]
             assert created["created"] is True and name.startswith("tune-train-fn-")
 
@@ -107,7 +107,7 @@ def test_experiment_runs_to_the_best_trial_and_is_deleted(tmp_path):
 
             preview = await sim.preview("delete_experiment", {"name": name})
             assert [w["method"] for w in preview["would_send"]] == ["DELETE"]
-            deleted = await sim.confirmed("delete_experiment", {"name": name})
+            deleted = await sim.create("delete_experiment", {"name": name})
             assert deleted["deleted"] is True
             assert (await sim.ok("list_experiments", {}))["count"] == 0
 
@@ -146,11 +146,11 @@ def test_invalid_requests_are_refused_before_submission(tmp_path):
         async with sim_server(tmp_path, libraries=OPTIMIZER) as sim:
             mark = sim.log_mark()
             for change, field in cases:
-                text = await sim.error("create_experiment", {**base, **change, "confirm": True})
+                text = await sim.error("create_experiment", {**base, **change})
                 assert field in text, (change, text)
             for tool, args, field in [("get_experiment_status", {"name": "../../secrets/x"}, "name"),
                                       ("get_experiment_trials", {"name": "x", "namespace": "Bad NS"}, "namespace"),
-                                      ("delete_experiment", {"name": "x?watch=true", "confirm": True}, "name"),
+                                      ("delete_experiment", {"name": "x?watch=true"}, "name"),
                                       ("suggest_hyperparameters", {"method": "dora"}, "method")]:
                 text = await sim.error(tool, args)
                 assert field in text, (tool, text)
@@ -159,7 +159,7 @@ def test_invalid_requests_are_refused_before_submission(tmp_path):
             # A container trial gets its parameter where ${trialParameters.NAME} is written.
             ok = await sim.ok("create_experiment", {
                 **base, "dry_run": True, "trial_template": {"tool": "run_container_job", "arguments": {
-                    "image": "ghcr.io/x/y:1", "args": ["--lr=${trialParameters.learning_rate}"]}}, "confirm": True})
+                    "image": "ghcr.io/x/y:1", "args": ["--lr=${trialParameters.learning_rate}"]}}})
             assert ok["experiment"]["spec"]["trialTemplate"]["trialSpec"]["spec"]["trainer"]["args"] == [
                 "--lr=${trialParameters.learning_rate}"]
     run(body)
@@ -205,7 +205,7 @@ def test_personas_read_and_own_experiments(tmp_path, standalone_sim):
         async with session("--kubeconfig", str(standalone_sim.kubeconfig), "--persona", "data-scientist") as s:
             r = await s.call_tool("get_experiment_status", {"name": "someone-elses"})
             assert not r.is_error, r.content[0].text
-            r = await s.call_tool("delete_experiment", {"name": "someone-elses", "confirm": True})
+            r = await s.call_tool("delete_experiment", {"name": "someone-elses"})
             assert r.is_error and "not created through kubeflow-mcp" in r.content[0].text
     run(body)
     still = subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "get", "experiments.kubeflow.org",
@@ -229,7 +229,7 @@ def test_fine_tune_trials_vary_its_numeric_arguments(tmp_path):
                 "trial_template": template, "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-3]}}})
             assert "search_space.learning_rate" in text
             # And it runs: two trials, the rank substituted into each TrainJob.
-            created = await sim.confirmed("create_experiment", {
+            created = await sim.create("create_experiment", {
                 "trial_template": template, "search_space": {"lora_rank": {"choice": [8, 16]}},
                 "algorithm": "grid", "num_trials": 2, "parallel_trials": 2})
             status = await sim.ok("get_experiment_status", {"name": created["name"], "wait": True, "timeout_seconds": 120})

@@ -9,7 +9,7 @@ import mcp_types as types
 import pytest
 
 from conftest import BINARY, run_cli
-from mcp_client import run, session
+from mcp_client import confirmed_call, run, session
 
 # The KEP's persona table, as categories (monitoring goes with discovery).
 PERSONA_CATEGORIES = {
@@ -135,7 +135,7 @@ def test_confirmation_by_flag_previews_first(tmp_path):
             assert summary.startswith("TrainJob ") and "1 node(s) × 1 GPU" in summary
             assert summary in preview.content[0].text
             assert (await s.call_tool("list_training_jobs", {})).structured_content["count"] == 0
-            done = await s.call_tool("run_container_job", {**args, "confirm": True})
+            done = await confirmed_call(s, "run_container_job", {**args})
             assert not done.is_error and done.structured_content["job_id"]
             assert (await s.call_tool("list_training_jobs", {})).structured_content["count"] == 1
     run(body)
@@ -177,7 +177,7 @@ def test_data_scientist_may_change_only_own_jobs(tmp_path, standalone_sim):
         async with session("--kubeconfig", str(standalone_sim.kubeconfig), "--persona", "data-scientist") as s:
             r = await s.call_tool("suspend_job", {"job_id": "someone-elses"})
             assert r.is_error and "not created through kubeflow-mcp" in r.content[0].text
-            mine = await s.call_tool("run_container_job", {"image": "busybox", "confirm": True})
+            mine = await confirmed_call(s, "run_container_job", {"image": "busybox"})
             job = mine.structured_content["job_id"]
             r = await s.call_tool("suspend_job", {"job_id": job})
             assert not r.is_error, r.content[0].text
@@ -219,10 +219,10 @@ def test_planted_secrets_never_leave(tmp_path, standalone_sim):
         async with session("--kubeconfig", str(standalone_sim.kubeconfig), "--audit-log", str(audit),
                            "--log-level", "debug", errlog=stderr_file) as s:
             outputs = []
-            r = await s.call_tool("setup_hf_credentials", {"token": token, "confirm": True})
+            r = await confirmed_call(s, "setup_hf_credentials", {"token": token})
             outputs.append(r)
             # A token in an image tag shows up in the container's log line "Image …".
-            job = await s.call_tool("run_container_job", {"image": f"ghcr.io/org/trainer:{token}", "confirm": True})
+            job = await confirmed_call(s, "run_container_job", {"image": f"ghcr.io/org/trainer:{token}"})
             outputs.append(job)
             job_id = job.structured_content["job_id"]
             r = await s.call_tool("wait_for_completion", {"job_id": job_id, "timeout_seconds": 120})

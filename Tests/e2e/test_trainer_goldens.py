@@ -13,7 +13,7 @@ import pytest
 
 from mcp_client import run
 from trainer_support import (TRAINJOBS, first_difference, golden_gets, golden_post_body, replace_env_with_secret,
-                             sim_server, without_owner)
+                             sim_server, with_our_manager, without_owner)
 
 NAME = "mabcdef01234"
 
@@ -67,11 +67,69 @@ def case_e(expected):
         dataset_env, {"ACCESS_KEY_ID": (secret, "ACCESS_KEY_ID"), "SECRET_ACCESS_KEY": (secret, "SECRET_ACCESS_KEY")})
     return "fine_tune", {
         "model": "s3://my-bucket/models/llama-3.2-1b", "dataset": "s3://my-bucket/datasets/alpaca",
-        "runtime": "torchtune-llama3.2-1b", "epochs": 1, "peft_method": "none",
+        "runtime": "torchtune-llama3.2-1b", "epochs": 1, "batch_size": None, "peft_method": "none",
         "model_options": {"endpoint": "https://minio.example.com", "role_arn": "arn:aws:iam::123456789012:role/trainer"},
         "dataset_options": {"endpoint": "https://minio.example.com", "access_key_id": "AKIAEXAMPLE",
                             "secret_access_key": "secretEXAMPLE", "region": "us-east-1"},
     }, ["secretEXAMPLE"]
+
+
+POD_OPTIONS = {
+    "service_account_name": "trainer-sa",
+    "node_selector": {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"},
+    "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+}
+
+
+def case_d2(expected):
+    return "run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed", "resources_per_node": {"gpu": 4},
+        "env": {"LOG_LEVEL": "info", "WANDB_API_KEY": {"secret": "wandb", "key": "api-key"}}, **POD_OPTIONS,
+    }, []
+
+
+def case_d2_without_secret_env(expected):
+    """d2 minus its Secret-fed env var: the RuntimePatch then has no container patch."""
+    pod = expected["spec"]["runtimePatches"][0]["trainingRuntimeSpec"]["template"]["spec"]["replicatedJobs"][0]
+    del pod["template"]["spec"]["template"]["spec"]["containers"]
+    return "run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed", "resources_per_node": {"gpu": 4},
+        "env": {"LOG_LEVEL": "info"}, **POD_OPTIONS,
+    }, []
+
+
+def case_d3(expected):
+    return "run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed", "num_nodes": 2,
+        "volumes": [{"name": "checkpoints", "persistentVolumeClaim": {"claimName": "ckpt-pvc"}}],
+        "volume_mounts": [{"name": "checkpoints", "mountPath": "/mnt/checkpoints"}],
+        "image_pull_secrets": ["regcred"],
+        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": "nvidia.com/gpu.product", "operator": "In",
+                                   "values": ["NVIDIA-H100-80GB-HBM3"]}]}]}}},
+    }, []
+
+
+def case_e2(expected):
+    return "run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed",
+        "model": "s3://my-bucket/models/llama-3.2-1b",
+        "model_options": {"endpoint": "https://minio.example.com", "region": "us-east-1"},
+    }, []
+
+
+def case_f(expected):
+    return "run_container_job", {"runtime": "torch-distributed"}, []
+
+
+def case_i(expected):
+    return "fine_tune", {
+        "model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca/data/train-00000-of-00001.parquet",
+        "runtime": "torchtune-qwen2.5-1.5b", "peft_method": "full", "epochs": 2, "batch_size": None,
+        "loss": "CEWithChunkedOutputLoss", "dataset_format": "parquet", "dataset_split": "train[:90%]",
+        "train_on_input": True, "new_system_prompt": "You are a helpful assistant.",
+        "column_map": {"input": "question", "output": "answer"},
+    }, []
 
 
 CASES = {
@@ -80,7 +138,19 @@ CASES = {
     "c_custom_trainer_func": case_c,
     "d_custom_trainer_container": case_d,
     "e_s3_initializers": case_e,
+    "d2_container_pod_options": case_d2,
+    "d2_container_pod_options#without_secret_env": case_d2_without_secret_env,
+    "d3_container_volumes": case_d3,
+    "e2_s3_model_container": case_e2,
+    "f_runtime_only": case_f,
+    "i_torchtune_instruct_dataset": case_i,
 }
+
+# Cases whose tool arguments arrive with another issue: xfail while the tool refuses them.
+# d2: once env values may be {"secret", "key"} (issue #11), the run_container_job/run_custom_training
+# handlers put the Secret-fed ones in the node container's patch, as the SDK does:
+#     let (plain, fromSecrets) = PodOptions.splitEnv(env); options.pod.containerEnv = fromSecrets
+PENDING: dict[str, str] = {}
 
 
 def test_comparison_is_type_strict():
@@ -91,13 +161,20 @@ def test_comparison_is_type_strict():
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_tool_sends_the_sdk_body(case, tmp_path):
-    expected = golden_post_body(case)
+    expected = with_our_manager(golden_post_body(case.split("#")[0]))
     tool, args, secrets = CASES[case](expected)
     args = {**args, "name": NAME}
-    sdk_gets = [p.replace("/namespaces/team-a/", "/namespaces/default/") for p in golden_gets(case)]
+    sdk_gets = [p.replace("/namespaces/team-a/", "/namespaces/default/") for p in golden_gets(case.split("#")[0])]
+
+    refused = []
 
     async def body():
         async with sim_server(tmp_path) as sim:
+            if case in PENDING:
+                r = await sim.call(tool, args)
+                if r.is_error:
+                    refused.append(r.content[0].text[:200])
+                    return
             mark = sim.log_mark()
             preview = await sim.preview(tool, args)
             # The SDK's reads, in its order, and no other reads of runtimes or jobs.
@@ -114,16 +191,19 @@ def test_tool_sends_the_sdk_body(case, tmp_path):
             jobs = await sim.ok("list_training_jobs", {})
             assert jobs["count"] == 0
 
-            done = await sim.call(tool, {**args, "confirm": True})
+            # Confirmed with the preview's token: exactly the previewed job is created.
+            done = await sim.call(tool, {**args, "confirm": preview["confirmation_token"]})
             assert not done.is_error, done.content[0].text
             assert done.structured_content["job_id"] == NAME
             spec = await sim.ok("get_job_spec", {"job_id": NAME})
             assert spec["object"]["spec"]["runtimeRef"]["name"] == expected["spec"]["runtimeRef"]["name"]
-            assert spec["object"]["spec"]["trainer"].get("numNodes") == expected["spec"]["trainer"].get("numNodes")
+            assert spec["object"]["spec"].get("trainer", {}).get("numNodes") == expected["spec"].get("trainer", {}).get("numNodes")
             assert spec["object"]["spec"].get("initializer", {}).keys() == expected["spec"].get("initializer", {}).keys()
 
             # Credentials never leave the server in a result.
-            for text in [c.text for c in done.content] + [repr(preview), repr(spec)]:
+            for text in [repr(done), repr(preview), repr(spec)]:
                 for s in secrets:
                     assert s not in text
     run(body)
+    if refused:  # outside the task group, where pytest's outcome exceptions belong
+        pytest.xfail(f"{PENDING[case]}: {refused[0]}")

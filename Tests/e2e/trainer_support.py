@@ -12,6 +12,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from conftest import BINARY, BUILD, ROOT, plugin_dir
+from mcp_client import confirmed_call
 
 GOLDENS = ROOT / "Tests" / "Fixtures" / "sdk-reference"
 OWNER_ANNOTATION = "kubeflow-mcp.kubeflow.org/owner"
@@ -58,23 +59,26 @@ class SimServer:
             out.append((words[1], words[2]))
         return out
 
-    async def call(self, tool: str, args: dict, **kw):
+    async def call(self, tool: str, args: dict, confirm: bool = False, **kw):
+        """One call; confirm=True previews and confirms with the preview's token."""
+        if confirm:
+            return await confirmed_call(self.session, tool, args, **kw)
         return await self.session.call_tool(tool, args, **kw)
 
-    async def ok(self, tool: str, args: dict, **kw) -> dict:
-        r = await self.call(tool, args, **kw)
+    async def ok(self, tool: str, args: dict, confirm: bool = False, **kw) -> dict:
+        r = await self.call(tool, args, confirm, **kw)
         assert not r.is_error, f"{tool} failed: {r.content[0].text}"
         return r.structured_content
 
-    async def confirmed(self, tool: str, args: dict, **kw) -> dict:
-        """Run an expensive or destructive tool as a person who confirmed it would:
-        the one place tests say how confirmation is given."""
-        return await self.ok(tool, {**args, "confirm": True}, **kw)
-
-    async def error(self, tool: str, args: dict) -> str:
-        r = await self.call(tool, args)
+    async def error(self, tool: str, args: dict, confirm: bool = False) -> str:
+        r = await self.call(tool, args, confirm)
         assert r.is_error, f"{tool} should have failed: {r.content[0].text[:500]}"
         return r.content[0].text
+
+    async def create(self, tool: str, args: dict, **kw) -> dict:
+        """Calls a tool that needs confirmation, confirmed: the one place the
+        tests say how a person confirms (so it changes here only)."""
+        return await self.ok(tool, args, confirm=True, **kw)
 
     async def preview(self, tool: str, args: dict) -> dict:
         """The confirmation preview, parsed from the text content: it is the
@@ -108,10 +112,12 @@ class SimServer:
 
 @asynccontextmanager
 async def sim_server(tmp_path: Path, time_scale: float = FAST, *extra: str, libraries=TRAINER_PLUGINS,
-                     **session_kwargs):
+                     kubeconfig: Path | None = None, **session_kwargs):
+    """A server on the embedded simulator, or on the cluster of `kubeconfig` (e.g. a standalone sim)."""
     plugins = trainer_plugins(tmp_path, libraries)
     errlog = tmp_path / "server-stderr.log"
-    args = ["serve", "--sim", "--sim-time-scale", str(time_scale), "--no-default-plugins",
+    cluster = ["--kubeconfig", str(kubeconfig)] if kubeconfig else ["--sim", "--sim-time-scale", str(time_scale)]
+    args = ["serve", *cluster, "--no-default-plugins",
             "--plugins-dir", str(plugins), "--audit-log", str(tmp_path / "audit.log"),
             "--log-level", "debug", *extra]
     params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))
@@ -177,6 +183,17 @@ def golden_gets(case: str) -> list[str]:
 
 def secret_env(name: str, secret: str, key: str) -> dict:
     return {"name": name, "valueFrom": {"secretKeyRef": {"key": key, "name": secret}}}
+
+
+OUR_MANAGER = "kubeflow-mcp.kubeflow.org/kubeflow-mcp"
+
+
+def with_our_manager(body: dict) -> dict:
+    """The SDK keys its runtime patches by its own manager id; ours by ours."""
+    for patch in body["spec"].get("runtimePatches", []):
+        assert patch["manager"] == "trainer.kubeflow.org/kubeflow-sdk"
+        patch["manager"] = OUR_MANAGER
+    return body
 
 
 def replace_env_with_secret(env: list, refs: dict) -> list:

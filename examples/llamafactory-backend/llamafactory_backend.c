@@ -454,6 +454,9 @@ static const kfmcp_backend_v1 backends[] = {{
         "{\"methods\":[\"lora\",\"qlora\",\"full\"],"
         "\"model_families\":[\"llama\",\"qwen\",\"qwen3\",\"gemma\",\"mistral\",\"phi\"],"
         "\"multi_node\":true,\"memory_factor\":1.0,"
+        /* LLaMA-Factory trains with the Hugging Face Trainer and PEFT. */
+        "\"memory_profile\":{\"loss\":\"full\",\"activation_checkpointing\":true,\"optimizer\":\"adamw\","
+        "\"adapter_dtype\":\"fp32\",\"kbit_upcast\":true,\"sharding\":\"ddp\",\"packed\":false},"
         "\"backend_options\":{\"template\":{\"description\":\"LLaMA-Factory chat template; default guessed from the model name.\"},"
         "\"cutoff_len\":{\"description\":\"Maximum sequence length in tokens; default 2048.\"},"
         "\"gradient_accumulation_steps\":{\"description\":\"Default 8.\"},"

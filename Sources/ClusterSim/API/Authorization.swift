@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServing
 import KFJSON
 
 /// What one request wants to do, in RBAC terms.

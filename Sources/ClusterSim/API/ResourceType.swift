@@ -41,6 +41,9 @@ enum ResourceCatalog {
                                      namespaced: true, shortNames: ["ev"])
     static let secrets = ResourceType(group: "", version: "v1", plural: "secrets", singular: "secret", kind: "Secret",
                                       namespaced: true)
+    static let serviceAccounts = ResourceType(group: "", version: "v1", plural: "serviceaccounts",
+                                              singular: "serviceaccount", kind: "ServiceAccount", namespaced: true,
+                                              shortNames: ["sa"])
     static let configMaps = ResourceType(group: "", version: "v1", plural: "configmaps", singular: "configmap",
                                          kind: "ConfigMap", namespaced: true, shortNames: ["cm"])
     static let pvcs = ResourceType(group: "", version: "v1", plural: "persistentvolumeclaims",
@@ -55,6 +58,9 @@ enum ResourceCatalog {
     static let subjectReviews = ResourceType(group: "authentication.k8s.io", version: "v1",
                                              plural: "selfsubjectreviews", singular: "selfsubjectreview",
                                              kind: "SelfSubjectReview", namespaced: false, verbs: ["create"])
+    static let tokenReviews = ResourceType(group: "authentication.k8s.io", version: "v1",
+                                           plural: "tokenreviews", singular: "tokenreview",
+                                           kind: "TokenReview", namespaced: false, verbs: ["create"])
     static let trainJobs = ResourceType(group: trainerGroup, version: "v1alpha1", plural: "trainjobs",
                                         singular: "trainjob", kind: "TrainJob", namespaced: true, hasStatus: true)
     static let trainingRuntimes = ResourceType(group: trainerGroup, version: "v1alpha1", plural: "trainingruntimes",
@@ -68,10 +74,10 @@ enum ResourceCatalog {
                                           hasStatus: true)
 
     static let all: [ResourceType] = [
-        namespaces, nodes, pods, events, secrets, configMaps, pvcs, resourceQuotas,
-        accessReviews, subjectReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
+        namespaces, nodes, pods, events, secrets, serviceAccounts, configMaps, pvcs, resourceQuotas,
+        accessReviews, subjectReviews, tokenReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
         KatibResources.trials, KatibResources.suggestions,
-    ]
+    ] + deploymentKinds
 
     /// Types that are real stored objects (the review APIs are computed per request).
     static let stored: [ResourceType] = all.filter { $0.verbs.contains("get") }

@@ -82,6 +82,13 @@ struct APIError: Error, Sendable {
         APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
     }
 
+    /// What kube-apiserver answers for a media type a resource does not speak (as for custom
+    /// resources and protobuf); client-go then retries in JSON.
+    static let protobufUnsupported = APIError(
+        code: 415, reason: "UnsupportedMediaType",
+        message: "the body of the request was in an unknown format - accepted media types include: application/json, "
+            + "application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json")
+
     static let tooManyRequests = APIError(code: 429, reason: "TooManyRequests",
                                           message: "Too many requests, please try again later.",
                                           details: ["retryAfterSeconds": 1])

@@ -6,7 +6,8 @@ struct JobPlan: Sendable {
     struct ReplicatedJob: Sendable {
         let name: String          // dataset-initializer, model-initializer, launcher, node
         let ancestorStep: String? // trainer.kubeflow.org/trainjob-ancestor-step
-        let container: JSON       // the pod's only container, overrides applied
+        let container: JSON       // the pod's main container, overrides and patches applied
+        let podTemplate: JSON     // the runtime's pod template with runtime patches, main container included
         let count: Int
         let gpus: Int
         var isInitializer: Bool { name.hasSuffix("-initializer") }
@@ -15,7 +16,12 @@ struct JobPlan: Sendable {
     let replicatedJobs: [ReplicatedJob]
     let numNodes: Int
     let gpusPerNode: Int
-    let willFail: Bool
+    /// What the workload does when it runs (see `Workload`).
+    let workload: Workload
+    /// All pods or none (PodGroup policy, JobSet exclusive placement); otherwise pod by pod.
+    let gangScheduled: Bool
+    /// JobSet `volumeClaimPolicies` templates: one PVC `<template>-<job>` each, mounted by name.
+    let claimTemplates: [String]
 
     var initializers: [ReplicatedJob] { replicatedJobs.filter(\.isInitializer) }
     var trainers: [ReplicatedJob] { replicatedJobs.filter { !$0.isInitializer } }
@@ -32,9 +38,13 @@ struct JobPlan: Sendable {
 
         var jobs: [ReplicatedJob] = []
         var trainerGPUs = 0
+        let patches = spec["runtimePatches"]?.array ?? []
         for rj in runtimeSpec["template"]?["spec"]?["replicatedJobs"]?.array ?? [] {
-            guard let name = rj["name"]?.string,
-                  var container = rj["template"]?["spec"]?["template"]?["spec"]?["containers"]?[0] else { continue }
+            var podTemplate = PodTemplate.resolve(runtimeReplicatedJob: rj, patches: patches)
+            let containers = podTemplate["spec"]?["containers"]?.array ?? []
+            let mainIndex = containers.firstIndex { $0["name"]?.string == "node" } ?? 0
+            guard let name = rj["name"]?.string, mainIndex < containers.count else { continue }
+            var container = containers[mainIndex]
             let step = rj["template"]?["metadata"]?["labels"]?["trainer.kubeflow.org/trainjob-ancestor-step"]?.string
             if step == "trainer" || name == "node" {
                 container = JobPlan.applyTrainerOverrides(container, trainer)
@@ -42,18 +52,27 @@ struct JobPlan: Sendable {
                 let key = name == "dataset-initializer" ? "dataset" : "model"
                 container = JobPlan.applyInitializerOverrides(container, spec["initializer"]?[key])
             }
+            var allContainers = containers
+            allContainers[mainIndex] = container
+            podTemplate.set(.array(allContainers), at: ["spec", "containers"])
             let gpus = JobPlan.gpuCount(container["resources"])
             var count = 1
             if name == "node" { count = hasLauncher && launcherIsNode ? max(0, numNodes - 1) : numNodes }
             if step == "trainer" || name == "node" { trainerGPUs = max(trainerGPUs, gpus) }
             if count > 0 {
-                jobs.append(ReplicatedJob(name: name, ancestorStep: step, container: container, count: count, gpus: gpus))
+                jobs.append(ReplicatedJob(name: name, ancestorStep: step, container: container, podTemplate: podTemplate,
+                                          count: count, gpus: gpus))
             }
         }
         guard !jobs.isEmpty else { return nil }
         replicatedJobs = jobs
         gpusPerNode = trainerGPUs
-        willFail = JobPlan.asksToFail(trainer)
+        workload = Workload(trainJob: trainJob, runtime: runtime, numNodes: numNodes,
+                            trainer: jobs.first { !$0.isInitializer }?.container ?? [:])
+        let exclusive = runtimeSpec["template"]?["metadata"]?["annotations"]?["alpha.jobset.sigs.k8s.io/exclusive-topology"]
+        gangScheduled = runtimeSpec["podGroupPolicy"] != nil || exclusive != nil
+        claimTemplates = (runtimeSpec["template"]?["spec"]?["volumeClaimPolicies"]?.array ?? [])
+            .flatMap { $0["templates"]?.array ?? [] }.compactMap { $0["metadata"]?["name"]?.string }
     }
 
     private static func applyTrainerOverrides(_ base: JSON, _ trainer: JSON?) -> JSON {
@@ -82,14 +101,5 @@ struct JobPlan: Sendable {
         if let d = value?.double { return Int(d.rounded(.up)) }
         if let s = value?.string, let n = Int(s) { return n }
         return 0
-    }
-
-    /// A job fails on purpose when its env has FAIL=1, or its command mentions `exit 1` / `FAIL=1`.
-    private static func asksToFail(_ trainer: JSON?) -> Bool {
-        guard let trainer else { return false }
-        let env = trainer["env"]?.array ?? []
-        if env.contains(where: { $0["name"]?.string == "FAIL" && ($0["value"]?.string ?? "") != "0" }) { return true }
-        let words = ((trainer["command"]?.array ?? []) + (trainer["args"]?.array ?? [])).compactMap(\.string)
-        return words.contains { $0.contains("exit 1") || $0.contains("FAIL=1") }
     }
 }

@@ -7,17 +7,21 @@ struct JobRun: Sendable {
         case waiting       // pods Pending: not enough free GPUs yet
         case initializing  // dataset/model initializers running
         case training      // node pods running
+        case blocked       // a container cannot start (CreateContainerConfigError, ImagePullBackOff)
         case succeeded
         case failed
     }
 
     struct PodSlot: Sendable {
         let name: String
+        let uid: String
         let replicatedJob: String
         let index: Int
         let container: String
         let gpus: Int
         let isInitializer: Bool
+        /// The pod's spec as created (what the scheduler and the kubelet look at).
+        let spec: JSON
         var phase = "Pending"
         var node: String?
     }
@@ -26,7 +30,7 @@ struct JobRun: Sendable {
     let namespace: String
     let name: String
     let plan: JobPlan
-    let log: TrainingLog
+    let log: WorkloadLog
     /// Arrival order: waiting jobs are admitted first come, first served.
     let sequence: Int
     var pods: [PodSlot] = []
@@ -35,7 +39,9 @@ struct JobRun: Sendable {
     var firstStarted: Date?
     var lastStep = 0
     var suspended = false
-    var warnedUnschedulable = false
+    /// Pods already told FailedScheduling (the scheduler says it once per attempt; we say it once).
+    var warnedUnschedulable: Set<String> = []
+    var warnedMissingServiceAccount = false
 
     var isFinished: Bool { stage == .succeeded || stage == .failed }
     var rankZero: PodSlot? { pods.first { !$0.isInitializer } }

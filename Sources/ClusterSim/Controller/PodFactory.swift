@@ -34,6 +34,10 @@ enum PodFactory {
             "batch.kubernetes.io/controller-uid": .string(job.uid),
         ]
         if let step = replicated.ancestorStep { labels["trainer.kubeflow.org/trainjob-ancestor-step"] = .string(step) }
+        let template = replicated.podTemplate
+        for (key, value) in template["metadata"]?["labels"]?.object ?? [:] where labels[key] == nil { labels[key] = value }
+        var annotations = template["metadata"]?["annotations"]?.object ?? [:]
+        annotations["batch.kubernetes.io/job-completion-index"] = .string(String(index))
         var container = replicated.container
         if !replicated.isInitializer {
             var env = container["env"]?.array ?? []
@@ -47,37 +51,37 @@ enum PodFactory {
             container["env"] = .array(env)
         }
         container["resources"] = quantitiesAsStrings(container["resources"] ?? [:])
+        // The runtime's pod spec (with runtime patches) around the main container.
+        var spec = template["spec"] ?? [:]
+        var containers = spec["containers"]?.array ?? []
+        let main = containers.firstIndex { $0["name"] == container["name"] } ?? 0
+        if containers.isEmpty { containers = [container] } else { containers[main] = container }
+        spec["containers"] = .array(containers)
+        var volumes = spec["volumes"]?.array ?? []
+        for claim in plan.claimTemplates where !volumes.contains(where: { $0["name"]?.string == claim }) {
+            volumes.append(["name": .string(claim), "persistentVolumeClaim": ["claimName": .string("\(claim)-\(jobName)")]])
+        }
+        if !volumes.isEmpty { spec["volumes"] = .array(volumes) }
+        spec["restartPolicy"] = spec["restartPolicy"] ?? "Never"
+        spec["schedulerName"] = spec["schedulerName"] ?? "default-scheduler"
+        spec["hostname"] = .string("\(childJob)-\(index)")
+        spec["subdomain"] = .string(jobName)
+        spec["serviceAccountName"] = spec["serviceAccountName"] ?? "default"
+        spec["terminationGracePeriodSeconds"] = spec["terminationGracePeriodSeconds"] ?? 30
         return [
             "apiVersion": "v1", "kind": "Pod",
             "metadata": [
                 "name": .string("\(childJob)-\(index)-\(RandomName.suffix())"),
                 "namespace": .string(job.namespace),
                 "labels": .object(labels),
-                "annotations": ["batch.kubernetes.io/job-completion-index": .string(String(index))],
+                "annotations": .object(annotations),
                 "ownerReferences": [["apiVersion": "batch/v1", "kind": "Job", "name": .string(childJob),
                                      "uid": .string(RandomName.uid()), "controller": true,
                                      "blockOwnerDeletion": true]],
             ],
-            "spec": [
-                "containers": [container], "restartPolicy": "Never", "schedulerName": "default-scheduler",
-                "hostname": .string("\(childJob)-\(index)"), "subdomain": .string(jobName),
-                "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
-            ],
+            "spec": spec,
             "status": ["phase": "Pending", "qosClass": "BestEffort"],
         ]
-    }
-
-    static func unschedulable(_ pod: JSON, nodes: Int) -> JSON {
-        var p = pod
-        p["status"] = [
-            "phase": "Pending", "qosClass": "BestEffort",
-            "conditions": [["type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                            "lastTransitionTime": .string(Timestamp.now()),
-                            "message": .string("0/\(nodes) nodes are available: \(nodes) Insufficient nvidia.com/gpu. "
-                                + "preemption: 0/\(nodes) nodes are available: \(nodes) No preemption victims found "
-                                + "for incoming pod.")]],
-        ]
-        return p
     }
 
     /// Scheduled on a node, container not started yet (waiting on initializers).
@@ -134,4 +138,39 @@ enum PodFactory {
     }
 
     private static func hostIP(_ node: String) -> String { "10.0.0.\(abs(node.hashValue) % 200 + 10)" }
+}
+
+extension PodFactory {
+    /// Scheduled, but a container cannot start: Waiting with `reason` (CreateContainerConfigError,
+    /// ErrImagePull/ImagePullBackOff), as `kubectl get pod` shows it in STATUS.
+    static func waiting(_ pod: JSON, container: String, reason: String, message: String) -> JSON {
+        var p = pod
+        let now = Timestamp.now()
+        var status = pod["status"] ?? [:]
+        status["phase"] = "Pending"
+        status["conditions"] = .array([("PodReadyToStartContainers", "True"), ("Initialized", "True"),
+                                       ("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")].map {
+            ["type": .string($0.0), "status": .string($0.1), "lastTransitionTime": .string(now)]
+        })
+        status["containerStatuses"] = .array((pod["spec"]?["containers"]?.array ?? []).map { c in
+            let state: JSON = c["name"]?.string == container
+                ? ["waiting": ["reason": .string(reason), "message": .string(message)]]
+                : ["waiting": ["reason": "PodInitializing"]]
+            return ["name": c["name"] ?? "", "image": c["image"] ?? "", "imageID": "", "ready": false,
+                    "started": false, "restartCount": 0, "state": state]
+        })
+        p["status"] = status
+        return p
+    }
+
+    /// Pending and unschedulable, with the scheduler's reason in the PodScheduled condition.
+    static func unschedulable(_ pod: JSON, message: String) -> JSON {
+        var p = pod
+        p["status"] = [
+            "phase": "Pending", "qosClass": "BestEffort",
+            "conditions": [["type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "lastTransitionTime": .string(Timestamp.now()), "message": .string(message)]],
+        ]
+        return p
+    }
 }

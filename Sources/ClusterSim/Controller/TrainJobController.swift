@@ -29,15 +29,18 @@ final class TrainJobController: Sendable {
     private let store: ObjectStore
     private let logs: LogStore
     private let events: EventRecorder
+    private let kubelet: Kubelet
     private let timeScale: Double
     private let timing: Timing
     private let state = Locked(State())
     private let tasks = Locked([Task<Void, Never>]())
 
-    init(store: ObjectStore, logs: LogStore, timeScale: Double, timing: Timing = Timing()) {
+    init(store: ObjectStore, logs: LogStore, timeScale: Double, timing: Timing = Timing(),
+         privateRegistries: [String] = []) {
         self.store = store
         self.logs = logs
         self.events = EventRecorder(store: store)
+        self.kubelet = Kubelet(store: store, privateRegistries: privateRegistries)
         self.timeScale = max(timeScale, 0.001)
         self.timing = timing
     }
@@ -145,7 +148,7 @@ final class TrainJobController: Sendable {
                 startTrainers(&run, now: now)
             }
         case .training: train(&run, &s, now: now)
-        case .succeeded, .failed: break
+        case .blocked, .succeeded, .failed: break
         }
     }
 
@@ -171,19 +174,37 @@ final class TrainJobController: Sendable {
                             namespace: job.namespace, uid: RandomName.uid()),
                       reason: "SuccessfulCreate", message: "Created JobSet \(job.name)", component: "trainjob-controller")
         return JobRun(uid: job.uid, namespace: job.namespace, name: job.name, plan: plan,
-                      log: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps,
-                                       lossFloor: TrialWorkload.lossFloor(job, store: store)),
+                      log: WorkloadLog(workload: plan.workload,
+                                       numbers: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps,
+                                                            lossFloor: TrialWorkload.lossFloor(job, store: store))),
                       sequence: s.sequence)
     }
 
+    /// The Job controllers create the pods, unless a pod's service account does not exist:
+    /// then no pod is created and each Job says why (FailedCreate), as on a real cluster.
     private func createPods(_ run: inout JobRun, _ job: JSON) {
+        let missing = run.plan.replicatedJobs.compactMap { rj in
+            kubelet.missingServiceAccount(rj.podTemplate["spec"] ?? [:], namespace: run.namespace).map { (rj, $0) }
+        }
+        if !missing.isEmpty {
+            if !run.warnedMissingServiceAccount {
+                run.warnedMissingServiceAccount = true
+                for (rj, account) in missing {
+                    events.record(jobInvolved(run, rj.name), reason: "FailedCreate",
+                                  message: "Error creating: pods \"\(run.name)-\(rj.name)-0-0-\" is forbidden: error "
+                                      + "looking up service account \(run.namespace)/\(account): serviceaccount "
+                                      + "\"\(account)\" not found", warning: true, component: "job-controller")
+                }
+            }
+            return
+        }
         for rj in run.plan.replicatedJobs {
             for index in 0..<rj.count {
                 let pod = PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index)
                 guard let created = try? store.create(ResourceCatalog.pods, pod) else { continue }
-                run.pods.append(.init(name: created.object.name, replicatedJob: rj.name, index: index,
+                run.pods.append(.init(name: created.object.name, uid: created.object.uid, replicatedJob: rj.name, index: index,
                                       container: rj.container["name"]?.string ?? rj.name, gpus: rj.gpus,
-                                      isInitializer: rj.isInitializer))
+                                      isInitializer: rj.isInitializer, spec: pod["spec"] ?? [:]))
                 events.record(jobInvolved(run, rj.name), reason: "SuccessfulCreate",
                               message: "Created pod: \(created.object.name)", component: "job-controller")
             }
@@ -191,32 +212,62 @@ final class TrainJobController: Sendable {
         updateStatus(run)
     }
 
-    /// Gang-schedules all pods when the GPUs are free; otherwise leaves them Pending.
+    /// Schedules pod by pod like the default scheduler (all or none when the runtime asks for
+    /// gang scheduling); pods that fit nowhere stay Pending with a FailedScheduling event naming why.
+    /// The job starts once every pod has a node.
     private func admit(_ run: inout JobRun, _ s: inout State, now: Date) {
-        guard let placement = s.allocator.reserve(run.pods.map(\.gpus), for: run.uid) else {
-            if !run.warnedUnschedulable {
-                run.warnedUnschedulable = true
-                let nodeCount = s.allocator.nodes.count
-                for pod in run.pods {
-                    updatePod(run, pod.name) { PodFactory.unschedulable($0, nodes: nodeCount) }
-                    events.record(podInvolved(run, pod.name), reason: "FailedScheduling",
-                                  message: "0/\(nodeCount) nodes are available: \(nodeCount) Insufficient nvidia.com/gpu.",
-                                  warning: true, component: "default-scheduler")
-                }
+        guard !run.pods.isEmpty else { return }
+        let nodes = store.list(ResourceCatalog.nodes, namespace: nil).items.map { NodeFit.Node($0.object) }
+        let waiting = run.pods.indices.filter { run.pods[$0].node == nil }
+        let requests = waiting.map { i in
+            GPUAllocator.Request(gpus: run.pods[i].gpus, allowed: Set(nodes.filter {
+                NodeFit.reason(podSpec: run.pods[i].spec, node: $0) == nil }.map(\.name)))
+        }
+        var placed: [Int: String] = [:]
+        if run.plan.gangScheduled {
+            if let nodesFor = s.allocator.reserveAll(requests, for: run.uid) {
+                for (k, i) in waiting.enumerated() { placed[i] = nodesFor[k] }
+            }
+        } else {
+            for (k, i) in waiting.enumerated() {
+                if let node = s.allocator.reserveOne(requests[k], for: run.uid) { placed[i] = node }
+            }
+        }
+        for (i, node) in placed.sorted(by: { $0.key < $1.key }) {
+            run.pods[i].node = node
+            updatePod(run, run.pods[i].name) { PodFactory.scheduled($0, node: node) }
+            events.record(podInvolved(run, run.pods[i].name), reason: "Scheduled",
+                          message: "Successfully assigned \(run.namespace)/\(run.pods[i].name) to \(node)",
+                          component: "default-scheduler")
+        }
+        let unplaced = run.pods.indices.filter { run.pods[$0].node == nil }
+        for i in unplaced where !run.warnedUnschedulable.contains(run.pods[i].name) {
+            run.warnedUnschedulable.insert(run.pods[i].name)
+            let reasons = nodes.map { node in
+                NodeFit.reason(podSpec: run.pods[i].spec, node: node)
+                    ?? (s.allocator.free(node.name) < run.pods[i].gpus ? NodeFit.insufficientGPU : "node(s) were held for a gang")
+            }
+            let message = NodeFit.failedSchedulingMessage(reasons)
+            updatePod(run, run.pods[i].name) { PodFactory.unschedulable($0, message: message) }
+            events.record(podInvolved(run, run.pods[i].name), reason: "FailedScheduling", message: message,
+                          warning: true, component: "default-scheduler")
+        }
+        guard unplaced.isEmpty else {
+            // No gang: the kubelet starts what was placed, and torchrun there waits for its peers.
+            let fresh = run.pods.indices.filter { run.pods[$0].node != nil && run.pods[$0].phase == "Pending" }
+            guard !run.plan.gangScheduled, !run.pods.contains(where: \.isInitializer), !fresh.isEmpty,
+                  startContainers(&run, where: { $0.node != nil }) else { return }
+            for i in fresh {
+                logs.append(namespace: run.namespace, pod: run.pods[i].name, container: run.pods[i].container,
+                            "[rank\(run.pods[i].index)]: waiting for all \(run.plan.numNodes) nodes to join the rendezvous "
+                                + "at \(run.name)-node-0-0.\(run.name):29400")
             }
             return
         }
-        for i in run.pods.indices {
-            run.pods[i].node = placement[i]
-            updatePod(run, run.pods[i].name) { PodFactory.scheduled($0, node: placement[i]) }
-            events.record(podInvolved(run, run.pods[i].name), reason: "Scheduled",
-                          message: "Successfully assigned \(run.namespace)/\(run.pods[i].name) to \(placement[i])",
-                          component: "default-scheduler")
-        }
         run.firstStarted = run.firstStarted ?? now
         if run.pods.contains(where: \.isInitializer) {
+            guard startContainers(&run, where: { $0.isInitializer }) else { return }
             for i in run.pods.indices where run.pods[i].isInitializer {
-                setPhase(&run, i, exitCode: nil)
                 let env = run.plan.replicatedJobs.first { $0.name == run.pods[i].replicatedJob }?.container["env"]?.array
                 let uri = env?.first { $0["name"]?.string == "STORAGE_URI" }?["value"]?.string
                 for line in TrainingLog.initializerLines(run.pods[i].replicatedJob, storageUri: uri) {
@@ -231,9 +282,51 @@ final class TrainJobController: Sendable {
         }
     }
 
-    private func startTrainers(_ run: inout JobRun, now: Date) {
-        for i in run.pods.indices where !run.pods[i].isInitializer {
+    /// The kubelet starts the chosen pods' containers, unless one cannot start: then that pod
+    /// waits (CreateContainerConfigError / ImagePullBackOff, with the kubelet's events) and the
+    /// job goes no further. Returns whether all started.
+    private func startContainers(_ run: inout JobRun, where chosen: (JobRun.PodSlot) -> Bool) -> Bool {
+        var blocked = false
+        for i in run.pods.indices where chosen(run.pods[i]) && run.pods[i].phase == "Pending" {
+            guard let pod = store.get(ResourceCatalog.pods, namespace: run.namespace, name: run.pods[i].name)?.object,
+                  let problem = kubelet.problem(pod) else { continue }
+            blocked = true
+            let involved = podInvolved(run, run.pods[i].name)
+            switch problem {
+            case .configError(let container, let message):
+                updatePod(run, run.pods[i].name) {
+                    PodFactory.waiting($0, container: container, reason: "CreateContainerConfigError", message: message)
+                }
+                events.record(involved, reason: "Failed", message: "Error: \(message)", warning: true, component: "kubelet")
+            case .imagePull(let container, let image, let message):
+                updatePod(run, run.pods[i].name) {
+                    PodFactory.waiting($0, container: container, reason: "ImagePullBackOff",
+                                       message: "Back-off pulling image \"\(image)\": ErrImagePull: \(message)")
+                }
+                events.record(involved, reason: "Pulling", message: "Pulling image \"\(image)\"", component: "kubelet")
+                events.record(involved, reason: "Failed", message: "Failed to pull image \"\(image)\": \(message)",
+                              warning: true, component: "kubelet")
+                events.record(involved, reason: "Failed", message: "Error: ErrImagePull", warning: true, component: "kubelet")
+                events.record(involved, reason: "BackOff", message: "Back-off pulling image \"\(image)\"",
+                              component: "kubelet")
+                events.record(involved, reason: "Failed", message: "Error: ImagePullBackOff", warning: true,
+                              component: "kubelet")
+            }
+        }
+        if blocked {
+            run.stage = .blocked
+            updateStatus(run)
+            return false
+        }
+        for i in run.pods.indices where chosen(run.pods[i]) && run.pods[i].phase == "Pending" {
             setPhase(&run, i, exitCode: nil)
+        }
+        return true
+    }
+
+    private func startTrainers(_ run: inout JobRun, now: Date) {
+        guard startContainers(&run, where: { !$0.isInitializer }) else { return }
+        for i in run.pods.indices where !run.pods[i].isInitializer {
             let image = run.plan.replicatedJobs.first { $0.name == run.pods[i].replicatedJob }?.container["image"]?.string
             for line in run.log.startLines(numNodes: run.plan.numNodes, gpus: run.plan.gpusPerNode,
                                            rank: run.pods[i].index, image: image ?? "") {
@@ -249,12 +342,12 @@ final class TrainJobController: Sendable {
     private func train(_ run: inout JobRun, _ s: inout State, now: Date) {
         let total = run.log.totalSteps
         let reached = min(total, Int(simSeconds(since: run.stageStarted, now: now) / timing.stepSeconds))
-        let failAt = run.plan.willFail ? max(1, total * 4 / 10) : Int.max
+        let failAt = run.plan.workload.failStep(total: total) ?? Int.max
         let target = min(reached, failAt)
-        guard target > run.lastStep else { return }
+        guard target > run.lastStep || failAt == 0 else { return }
         let every = max(1, timing.statusEverySteps)
         var crossed = false
-        for step in (run.lastStep + 1)...target where step % every == 0 || step == total {
+        for step in (run.lastStep + 1)..<(target + 1) where step % every == 0 || step == total {
             for pod in run.pods where !pod.isInitializer && (pod.index == 0 || step % (every * 4) == 0) {
                 logs.append(namespace: run.namespace, pod: pod.name, container: pod.container,
                             (pod.index == 0 ? "" : "[rank\(pod.index)] ") + run.log.stepLine(step))
@@ -316,7 +409,7 @@ final class TrainJobController: Sendable {
         run.pods = []
         run.stage = .waiting
         run.lastStep = 0
-        run.warnedUnschedulable = false
+        run.warnedUnschedulable = []
         run.suspended = true
         updateStatus(run)
         setCondition(run, type: "Suspended", status: "True", reason: "Suspended", message: "TrainJob is suspended")
@@ -370,9 +463,9 @@ final class TrainJobController: Sendable {
                 j.set([
                     "progressPercentage": .int(percent),
                     "estimatedRemainingSeconds": .int(Int(Double(total - step) * stepSeconds)),
-                    "metrics": [["name": "loss", "value": .string(String(format: "%.4f", run.log.loss(at: max(step, 1))))],
+                    "metrics": [["name": "loss", "value": .string(String(format: "%.4f", run.log.numbers.loss(at: max(step, 1))))],
                                 ["name": "learning_rate",
-                                 "value": .string(TrainingLog.scientific(run.log.learningRate(at: step)))],
+                                 "value": .string(TrainingLog.scientific(run.log.numbers.learningRate(at: step)))],
                                 ["name": "step", "value": .string("\(step)/\(total)")]],
                     "lastUpdatedTime": .string(now),
                 ], at: ["status", "trainerStatus"])
@@ -409,8 +502,10 @@ final class TrainJobController: Sendable {
               uid: run.uid)
     }
 
+    /// Pod events carry the pod's own uid: `kubectl describe pod` selects events by it.
     private func podInvolved(_ run: JobRun, _ pod: String) -> EventRecorder.Involved {
-        .init(kind: "Pod", apiVersion: "v1", name: pod, namespace: run.namespace, uid: run.uid)
+        .init(kind: "Pod", apiVersion: "v1", name: pod, namespace: run.namespace,
+              uid: run.pods.first { $0.name == pod }?.uid ?? run.uid)
     }
 
     private static func isFinished(_ job: JSON) -> Bool {

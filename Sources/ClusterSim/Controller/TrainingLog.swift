@@ -1,6 +1,7 @@
 import Foundation
 
-/// Realistic log lines for the simulated containers, deterministic per job so reruns match.
+/// The numbers behind a simulated run's logs and status (loss, learning rate, throughput),
+/// deterministic per job so reruns match; `WorkloadLog` shapes them like each framework.
 struct TrainingLog: Sendable {
     let totalSteps: Int
     let epochs: Int
@@ -32,29 +33,6 @@ struct TrainingLog: Sendable {
         "step \(step)/\(totalSteps) | epoch \(epoch(at: step))/\(epochs) | loss "
             + String(format: "%.3f", loss(at: step)) + " | lr " + Self.scientific(learningRate(at: step))
             + " | tokens/s \(tokensPerSecond(at: step))"
-    }
-
-    func startLines(numNodes: Int, gpus: Int, rank: Int, image: String) -> [String] {
-        [
-            "[rank\(rank)] Initializing process group: backend=nccl world_size=\(numNodes * max(gpus, 1)) "
-                + "nnodes=\(numNodes) nproc_per_node=\(max(gpus, 1))",
-            "[rank\(rank)] Image \(image)",
-            "Loading model and tokenizer from /workspace/model",
-            "Loaded dataset: 52002 examples, \(totalSteps) steps over \(epochs) epochs",
-        ]
-    }
-
-    func endLines() -> [String] {
-        ["Training complete: final loss \(String(format: "%.3f", loss(at: totalSteps)))",
-         "Saved checkpoint to /workspace/output"]
-    }
-
-    func failureLines(at step: Int) -> [String] {
-        ["Traceback (most recent call last):",
-         "  File \"/workspace/train.py\", line 88, in <module>",
-         "    loss.backward()",
-         "RuntimeError: training failed at step \(step): FAIL=1 was requested",
-         "ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1)"]
     }
 
     static func initializerLines(_ kind: String, storageUri: String?) -> [String] {

@@ -5,6 +5,7 @@ enum SeedObjects {
     static func all(_ seed: SimSeed) throws -> [(ResourceType, JSON)] {
         var objects: [(ResourceType, JSON)] = []
         for ns in seed.namespaces { objects.append((ResourceCatalog.namespaces, namespace(ns))) }
+        for ns in seed.namespaces { objects.append((ResourceCatalog.serviceAccounts, defaultServiceAccount(ns))) }
         for (i, n) in seed.nodes.enumerated() { objects.append((ResourceCatalog.nodes, node(n, index: i))) }
         objects.append((ResourceCatalog.configMaps, [
             "apiVersion": "v1", "kind": "ConfigMap",
@@ -38,6 +39,11 @@ enum SeedObjects {
          "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"]]
     }
 
+    /// Every namespace has the `default` service account (the token controller makes it).
+    static func defaultServiceAccount(_ namespace: String) -> JSON {
+        ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default", "namespace": .string(namespace)]]
+    }
+
     static func node(_ n: SimSeed.Node, index: Int) -> JSON {
         var labels: [String: JSON] = [
             "kubernetes.io/hostname": .string(n.name), "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
@@ -56,7 +62,8 @@ enum SeedObjects {
         return [
             "apiVersion": "v1", "kind": "Node",
             "metadata": ["name": .string(n.name), "labels": .object(labels)],
-            "spec": ["podCIDR": .string("10.244.\(index).0/24")],
+            "spec": n.taints.isEmpty ? ["podCIDR": .string("10.244.\(index).0/24")]
+                : ["podCIDR": .string("10.244.\(index).0/24"), "taints": .array(n.taints)],
             "status": [
                 "capacity": .object(resources), "allocatable": .object(resources),
                 "addresses": [["type": "InternalIP", "address": .string("10.0.0.\(index + 10)")],

@@ -11,11 +11,13 @@ public struct SimSeed: Sendable {
         public var cpu: String
         public var memory: String
         public var instanceType: String?
+        /// Node taints as in `spec.taints` ({key, value, effect}).
+        public var taints: [JSON]
 
         public init(name: String, gpus: Int, gpuProduct: String? = nil, cpu: String = "32", memory: String = "128Gi",
-                    instanceType: String? = nil) {
+                    instanceType: String? = nil, taints: [JSON] = []) {
             self.name = name; self.gpus = gpus; self.gpuProduct = gpuProduct
-            self.cpu = cpu; self.memory = memory; self.instanceType = instanceType
+            self.cpu = cpu; self.memory = memory; self.instanceType = instanceType; self.taints = taints
         }
     }
 
@@ -30,6 +32,8 @@ public struct SimSeed: Sendable {
     /// kubectl never sends a bearer token over plain HTTP, so set this (e.g. "admin")
     /// to use kubectl against the simulator until it serves TLS.
     public var anonymousUser: String?
+    /// Registries whose images need an image pull secret naming them (else ImagePullBackOff).
+    public var privateRegistries: [String]
 
     public struct SeedError: Error, CustomStringConvertible {
         public let description: String
@@ -57,12 +61,14 @@ public struct SimSeed: Sendable {
         builtinRuntimes = doc["builtinRuntimes"]?.bool ?? base?.builtinRuntimes ?? true
         objects = doc["objects"]?.array ?? base?.objects ?? []
         anonymousUser = doc["anonymousUser"]?.string ?? base?.anonymousUser
+        privateRegistries = doc["privateRegistries"]?.array?.compactMap(\.string) ?? base?.privateRegistries ?? []
         if let list = doc["nodes"]?.array {
             nodes = try list.map { n in
                 guard let name = n["name"]?.string else { throw SeedError(description: "seed: every node needs a name") }
                 return Node(name: name, gpus: n["gpus"]?.int ?? 0, gpuProduct: n["gpuProduct"]?.string,
                             cpu: n["cpu"]?.string ?? n["cpu"]?.int.map(String.init) ?? "32",
-                            memory: n["memory"]?.string ?? "128Gi", instanceType: n["instanceType"]?.string)
+                            memory: n["memory"]?.string ?? "128Gi", instanceType: n["instanceType"]?.string,
+                            taints: n["taints"]?.array ?? [])
             }
         } else {
             nodes = base?.nodes ?? []

@@ -1,5 +1,6 @@
 import FlyingFox
 import Foundation
+import HTTPServing
 import KFJSON
 
 /// Answers every HTTP request: faults first, then authentication, discovery, and resources.
@@ -45,7 +46,17 @@ final class APIHandler: Sendable {
         case .health: return Responses.text("ok")
         default: break
         }
-        guard let user = authenticate(request) else { return Responses.error(.unauthorized) }
+        guard let authenticated = authenticate(request) else { return Responses.error(.unauthorized) }
+        let user: SimUser
+        do {
+            user = try authorizer.acting(as: authenticated, impersonateUser: request.headers[HTTPHeader("Impersonate-User")],
+                                         groups: request.headers.values(for: HTTPHeader("Impersonate-Group")))
+        } catch {
+            return Responses.error(error)
+        }
+        if request.path.hasPrefix("/openapi/") {
+            return OpenAPIDocuments.document(path: request.path).map { Responses.json($0) } ?? Responses.error(.pathNotFound())
+        }
         switch path {
         case .coreVersions: return Responses.json(Discovery.coreVersions(serverAddress: serverAddress.withLock { $0 }))
         case .groupList: return Responses.json(Discovery.groupList)
@@ -62,7 +73,8 @@ final class APIHandler: Sendable {
                 return try await ResourceRequestHandler(api: self, target: target, method: request.method.rawValue,
                                                         query: query, body: body,
                                                         contentType: request.headers[.contentType] ?? "",
-                                                        user: user).respond()
+                                                        user: user,
+                                                        accept: request.headers[HTTPHeader("Accept")] ?? "").respond()
             } catch let error as APIError {
                 return Responses.error(error)
             } catch {

@@ -11,6 +11,8 @@ struct ResourceRequestHandler {
     let body: Data
     let contentType: String
     let user: SimUser
+    /// The Accept header: `as=Table` asks for server-side printing (kubectl get).
+    var accept = ""
 
     private var type: ResourceType { target.type }
     private var store: ObjectStore { api.store }
@@ -22,6 +24,10 @@ struct ResourceRequestHandler {
             guard method == "POST", target.name == nil else { throw APIError.methodNotAllowed() }
             if type == ResourceCatalog.subjectReviews { return Responses.json(api.authorizer.whoAmI(user), status: 201) }
             return Responses.json(api.authorizer.review(try parseBody(), user: user), status: 201)
+        }
+        if type == ResourceCatalog.tokenReviews {
+            guard method == "POST", target.name == nil else { throw APIError.methodNotAllowed() }
+            return Responses.json(try api.authorizer.tokenReview(try parseBody(), reviewer: user), status: 201)
         }
         let verb = try self.verb()
         let attributes = RequestAttributes(verb: verb, type: type, subresource: target.subresource,
@@ -37,6 +43,9 @@ struct ResourceRequestHandler {
         switch (verb, target.subresource) {
         case ("get", "log"): return try PodLogs(api: api, namespace: target.namespace ?? "", pod: target.name ?? "",
                                                 query: query).respond()
+        case ("get", _) where TableOutput.wanted(accept: accept):
+            let object = try existing().object
+            return Responses.json(TableOutput.table(type, [object], resourceVersion: object.resourceVersion))
         case ("get", _): return Responses.json(try existing().text)
         case ("list", _): return try list()
         case ("watch", _): return try watch()
@@ -63,6 +72,7 @@ struct ResourceRequestHandler {
     }
 
     private func parseBody() throws(APIError) -> JSON {
+        if contentType.contains("protobuf") { return try ProtobufBody.decode(body) }
         do { return try JSON.parse(utf8: body) } catch {
             throw APIError.badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml: \(error)")
         }
@@ -101,6 +111,9 @@ struct ResourceRequestHandler {
             items = Array(items.prefix(limit))
             let token = Data(items.last!.key.utf8).base64EncodedString()
             metadata = "\"continue\":\"\(token)\",\"remainingItemCount\":\(remaining)," + metadata
+        }
+        if TableOutput.wanted(accept: accept) {
+            return Responses.json(TableOutput.table(type, items.map(\.object), resourceVersion: String(revision)))
         }
         var text = "{\"apiVersion\":\"\(type.groupVersion)\",\"items\":["
         text.reserveCapacity(items.reduce(256) { $0 + $1.text.utf8.count + 1 })
@@ -166,6 +179,8 @@ struct ResourceRequestHandler {
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
         let admitted = try api.admission.admit(type, object, old: nil)
+        if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
+        if type == ResourceCatalog.trainJobs { try TrainJobWebhook.check(admitted, store: store) }
         if isDryRun { return Responses.json(admitted, status: 201) }
         return Responses.json(try store.create(type, admitted).text, status: 201)
     }

@@ -1,4 +1,5 @@
 import FlyingFox
+import HTTPServing
 import Foundation
 import KFJSON
 

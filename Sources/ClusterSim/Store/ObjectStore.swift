@@ -20,10 +20,16 @@ final class ObjectStore: Sendable {
         var nextWatcherID = 0
         /// Recent events, so a watch from a recent resourceVersion replays what it missed.
         var history: [WatchEvent] = []
+        /// Events for watchers, in revision order, handed over by `deliver()` once the
+        /// lock is released: yielding under the lock deadlocks with a watch being
+        /// cancelled (its onTermination needs the lock while the stream holds its own).
+        var outbox: [(AsyncStream<WatchEvent>.Continuation, WatchEvent)] = []
     }
 
     private static let historyLimit = 2000
     private let state = Locked(State())
+    /// Held while the outbox is handed over, so events reach each watcher in order.
+    private let delivery = NSLock()
 
     // MARK: Reads
 
@@ -54,7 +60,8 @@ final class ObjectStore: Sendable {
     /// and turns `generateName` into a name.
     @discardableResult
     func create(_ type: ResourceType, _ object: JSON) throws(APIError) -> StoredObject {
-        try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
+        defer { deliver() }
+        return try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
             var obj = object
             if obj.name.isEmpty, let prefix = obj["metadata"]?["generateName"]?.string {
                 var candidate = prefix + RandomName.suffix()
@@ -83,7 +90,8 @@ final class ObjectStore: Sendable {
     /// `dryRun`: validate and compute the result, keep nothing (`?dryRun=All`).
     func update(_ type: ResourceType, namespace: String?, name: String, dryRun: Bool = false,
                 _ transform: (JSON) throws(APIError) -> JSON) throws(APIError) -> StoredObject {
-        try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
+        defer { deliver() }
+        return try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
             let key = StoredObject.key(namespace: type.namespaced ? namespace : nil, name: name)
             guard let current = s.buckets[type.storeKey]?[key] else { throw APIError.notFound(type, name) }
             var obj = try transform(current.object)
@@ -107,7 +115,8 @@ final class ObjectStore: Sendable {
 
     @discardableResult
     func delete(_ type: ResourceType, namespace: String?, name: String, dryRun: Bool = false) throws(APIError) -> StoredObject {
-        try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
+        defer { deliver() }
+        return try state.withLock { (s: inout State) throws(APIError) -> StoredObject in
             let key = StoredObject.key(namespace: type.namespaced ? namespace : nil, name: name)
             if dryRun {
                 guard let current = s.buckets[type.storeKey]?[key] else { throw APIError.notFound(type, name) }
@@ -172,12 +181,23 @@ final class ObjectStore: Sendable {
         for c in continuations { c.finish() }
     }
 
+    /// Hands the outbox to the watchers, outside the store's lock.
+    private func deliver() {
+        delivery.lock()
+        defer { delivery.unlock() }
+        let pending = state.withLock { s -> [(AsyncStream<WatchEvent>.Continuation, WatchEvent)] in
+            defer { s.outbox.removeAll() }
+            return s.outbox
+        }
+        for (continuation, event) in pending { continuation.yield(event) }
+    }
+
     private static func publish(_ event: WatchEvent, in s: inout State) {
         s.history.append(event)
         if s.history.count > historyLimit { s.history.removeFirst(s.history.count - historyLimit) }
         for watcher in s.watchers.values where watcher.storeKey == event.storeKey {
             if let ns = watcher.namespace, event.object.object.namespace != ns { continue }
-            watcher.continuation.yield(event)
+            s.outbox.append((watcher.continuation, event))
         }
     }
 }

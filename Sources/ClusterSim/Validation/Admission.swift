@@ -25,13 +25,14 @@ struct Admission: Sendable {
         var errors: [FieldError] = []
         if name.isEmpty {
             errors.append(.required("metadata.name", "name or generateName is required"))
-        } else if !Admission.isDNSSubdomain(name) && type.kind != "Event" {
+        } else if !Admission.isDNSSubdomain(name) && type.kind != "Event" && type != ResourceCatalog.namespaces {
             errors.append(.invalid("metadata.name", .string(name),
                                    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
                                        + "'-' or '.', and must start and end with an alphanumeric character (e.g. "
                                        + "'example.com', regex used for validation is "
                                        + "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"))
         }
+        errors += MetadataValidation.errors(object, type: type)
         var result = object
         if let validator = validators[type.storeKey] {
             let (validated, schemaErrors) = validator.validate(object, old: old)

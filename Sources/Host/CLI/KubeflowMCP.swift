@@ -9,7 +9,7 @@ struct KubeflowMCP: AsyncParsableCommand {
         abstract: "MCP server for Kubeflow Trainer: tools loaded from plugins.",
         version: KubeflowMCPVersion.current,
         subcommands: [Serve.self, PluginsCommand.self, ToolsCommand.self, PolicyCommand.self, DoctorCommand.self, DemoCommand.self,
-                      SimCommand.self, VersionCommand.self],
+                      SimCommand.self, VersionCommand.self, PluginHostCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -43,7 +43,7 @@ struct CommonOptions: ParsableArguments {
         var options = HostOptions()
         options.pluginDirs = pluginsDir
         options.defaultPluginDirs = !noDefaultPlugins
-        let runtime = Host.start(options)
+        let runtime = ProtocolStdout.silenced { Host.start(options) }
         do {
             runtime.policy = try Host.policy(persona: persona, file: policy, environment: options.environment,
                                              tools: runtime.registry.orderedTools)
@@ -57,28 +57,58 @@ struct CommonOptions: ParsableArguments {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve MCP over stdio (what an MCP client launches).")
+        abstract: "Serve MCP over stdio (what an MCP client launches), or Streamable HTTP with --http.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup(title: "Streamable HTTP") var http: HTTPServeOptions
 
     @Option(name: .long, help: ArgumentHelp("Append one JSON line per tool call here (default: ~/.local/state/kubeflow-mcp/audit.log).", valueName: "FILE"))
     var auditLog: String?
 
+    @Option(name: .long, help: ArgumentHelp("Deadline of a tools/call without its own timeout_seconds (default 300).", valueName: "SECONDS"))
+    var callTimeout: Int = 300
+
+    @Option(name: .long, help: ArgumentHelp("After stdin closes, wait this long for running calls, then answer them with an error and exit (default 10).", valueName: "SECONDS"))
+    var exitGrace: Double = 10
+
+    @Option(name: .long, help: ArgumentHelp("Longest request line accepted; longer ones are answered with an error, never buffered (default 4 MiB).", valueName: "BYTES"))
+    var maxLineBytes: Int = LineTransport.defaultMaxLineBytes
+
+    func validate() throws {
+        guard callTimeout > 0 else { throw ValidationError("--call-timeout must be a positive number of seconds") }
+        guard exitGrace >= 0 else { throw ValidationError("--exit-grace must be zero or more seconds") }
+        if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
+    }
+
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away must not kill us mid-write
+        // Before any plugin loads: nothing printed to fd 1 can reach the client.
+        let protocolFD = ProtocolStdout.claim()
         let runtime = try common.startHost()
         let connection = try cluster.connect()
         runtime.cluster = connection.access
         Log.shared.info("cluster: \(connection.access.summary)")
+        Thread.detachNewThread { _ = runtime.identity }  // looked up while the client starts, not on its first call
         let path = auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
         do { runtime.audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")
         }
-        let server = MCPServer(runtime: runtime)
-        try await server.run()
-        runtime.shutdown()
-        if let simulator = connection.simulator { await simulator.stop() }
+        if http.address != nil {
+            try await http.serve(runtime: runtime)
+            runtime.shutdown()
+            return
+        }
+        var limits = ServerLimits()
+        limits.callTimeout = .seconds(callTimeout)
+        limits.exitGrace = .milliseconds(Int64(exitGrace * 1000))
+        let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD, maxLineBytes: maxLineBytes),
+                               limits: limits)
+        let cutShort = try await server.run()
+        // Calls cut short at exit may never return: do not wait for them again.
+        runtime.shutdown(grace: cutShort > 0 ? 0.2 : 10)
+        // The embedded simulator dies with the process; stopping it politely costs a second.
+        withExtendedLifetime(connection) {}
     }
 }
 

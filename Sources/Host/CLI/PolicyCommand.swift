@@ -20,6 +20,7 @@ struct PolicyCommand: ParsableCommand {
             let p = runtime.policy
             print("policy \(p.name): OK")
             print("namespaces: \(p.namespaces?.joined(separator: ", ") ?? "all")  read_only: \(p.readOnly)")
+            print(PolicyCommand.confirmationLine(p))
             for tool in runtime.registry.orderedTools where p.allows(tool) {
                 var notes: [String] = []
                 if p.needsConfirmation(tool) { notes.append("confirm") }
@@ -39,6 +40,15 @@ struct PolicyCommand: ParsableCommand {
                 throw ValidationError("unknown persona '\(persona)'; built-in: \(BuiltinPersonas.names.joined(separator: ", "))")
             }
             print(text)
+            if let policy = try? PolicyFile.persona(persona) { print("# " + PolicyCommand.confirmationLine(policy)) }
         }
+    }
+
+    /// Which tools the user is asked about, and which the policy waives (skip_confirmation).
+    static func confirmationLine(_ p: Policy) -> String {
+        func list(_ patterns: [ToolPattern]) -> String {
+            patterns.isEmpty ? "none" : patterns.map(\.description).joined(separator: ", ")
+        }
+        return "confirmation: require_confirmation [\(list(p.requireConfirmation))]  skip_confirmation [\(list(p.skipConfirmation))]"
     }
 }

@@ -24,7 +24,7 @@ public enum Host {
         let searchPath = PluginSearchPath(explicit: options.pluginDirs, environment: options.environment,
                                           executablePath: options.executablePath,
                                           defaults: options.defaultPluginDirs)
-        PluginLoader(runtime: runtime, searchPath: searchPath).loadAll()
+        PluginLoader(runtime: runtime, searchPath: searchPath, executablePath: options.executablePath).loadAll()
         return runtime
     }
 }

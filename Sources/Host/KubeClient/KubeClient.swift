@@ -109,6 +109,11 @@ public final class KubeClient: Sendable {
         if let token = credentials.bearerToken {
             headers.append("Authorization: Bearer " + token)
         }
+        if let who = request.impersonate {
+            // Names come from the TokenReview, never from a client; no header may carry a line break.
+            headers.append("Impersonate-User: " + Self.headerSafe(who.user))
+            headers += who.groups.map { "Impersonate-Group: " + Self.headerSafe($0) }
+        }
         let connectTimeout = timeoutMs > 0 ? min(timeoutMs, Self.maxConnectTimeoutMs) : Self.maxConnectTimeoutMs
         return TransferSetup(
             method: request.method,
@@ -116,6 +121,10 @@ public final class KubeClient: Sendable {
             headers: headers, body: request.body, timeoutMs: timeoutMs, connectTimeoutMs: connectTimeout,
             tls: config.tls, clientCertificate: credentials.clientCertificate, basic: credentials.basic,
             proxy: config.proxyURL, connectTo: connectTo)
+    }
+
+    private static func headerSafe(_ value: String) -> String {
+        String(value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })
     }
 
     private func errorContext(for request: KubeRequest) -> ErrorContext {

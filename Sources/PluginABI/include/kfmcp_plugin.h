@@ -314,8 +314,14 @@ struct kfmcp_host_v1 {
      * {"namespace":"<default namespace>", "user":"<identity>",
      *  "persona":"<name or null>", "allowed_namespaces":[...] or null,
      *  "read_only":false, "tool":"<tool name>",
-     *  "dry_run":false}   (true during the preview run of a tool that needs
-     *                      confirmation; see WHAT THE HOST DOES above) */
+     *  "dry_run":false,   (true during the preview run of a tool that needs
+     *                      confirmation; see WHAT THE HOST DOES above)
+     *  "plan_seed":"<hex>"}
+     * plan_seed is fixed by the host for one plan: a confirmation preview (a
+     * dry run) and the run that carries out the confirmed plan see the same
+     * value, and a tool called from a call sees its caller's. Derive every
+     * generated name from it (not from a random source), so the names the
+     * user confirmed are the names created. Absent from older hosts. */
     int32_t (*call_context)(const kfmcp_host_v1 *host, kfmcp_call *call,
                             char **json_out);
 
@@ -337,8 +343,10 @@ struct kfmcp_host_v1 {
  * "kfmcp.tools/1": call_tool is [call] [any thread].
  * Call another plugin's tool from inside a call, e.g. a
  * training tool running the planner's check_prerequisites before it creates
- * anything. The host validates the arguments and applies policy as for a
- * client's call (no confirmation step: the outer call owns that).
+ * anything. The call goes through the client pipeline: validation, policy,
+ * redaction of the answer and an audit line (with "caller"). No confirmation
+ * step: the outer call owns that, so a tool that needs confirmation may be
+ * called only from a call that itself needed it (or in its dry run).
  * *json_out is host-allocated (host->free): {"result":…} or {"error":{…}}.
  * The inner call inherits the outer call's dry_run.
  * Returns KFMCP_ERR_UNKNOWN when no loaded tool has that name (*json_out NULL).
@@ -352,7 +360,12 @@ typedef struct kfmcp_tools_ext_v1 {
                          const char *tool, const char *json_in, char **json_out);
 } kfmcp_tools_ext_v1;
 
-/* One tool. Strings are static UTF-8 owned by the plugin. */
+/* One tool. Strings are static UTF-8 owned by the plugin.
+ * Confirmation is the host's: risk expensive/destructive tools are previewed
+ * (a dry run) and run only once the user confirmed. A property of input_schema
+ * marked "x-kfmcp-confirm": true (e.g. an "overwrite" flag) makes a call that
+ * sets it need confirmation too. "confirm" is reserved for the host unless the
+ * schema declares it. */
 typedef struct kfmcp_tool_v1 {
     uint32_t struct_size;        /* sizeof(kfmcp_tool_v1)                        */
     uint32_t risk;               /* KFMCP_RISK_*; 0 (unset) is refused            */
@@ -394,7 +407,21 @@ typedef struct kfmcp_backend_v1 {
      * for a fine-tuning backend: "methods":["lora","qlora","full"], "model_families":[...],
      * "multi_node":true, "memory_factor":1.0,
      * "runtime_selector":{"framework":"torchtune", "fallback_runtime":...,
-     *                     "image":...}} */
+     *                     "image":...},
+     * "memory_profile":{...}}   (optional, added in 1.x; read by the planner)
+     * memory_profile: how the trainer spends GPU memory, every key optional:
+     *   "loss": "fused" | "chunked" | "full" (fp32 logits + softmax copy),
+     *   "logit_bytes": number (per token and vocabulary entry, overrides loss),
+     *   "activation_checkpointing": bool, "activation_offloading": bool,
+     *   "optimizer": "adamw" | "adamw_8bit" | "paged_adamw_8bit" | "sgd",
+     *   "optimizer_state_dtype": "fp32" | "bf16", "optimizer_in_backward": bool,
+     *   "master_weights_fp32": bool, "adapter_dtype": "fp32" | "bf16",
+     *   "kbit_upcast": bool (QLoRA keeps embeddings/head/norms in fp32),
+     *   "sharding": "fsdp" | "zero3" | "zero2" | "ddp", "cpu_offload": bool,
+     *   "packed": bool, "allocator_reserve": fraction, "cuda_context_gb": number.
+     * Unknown keys are ignored; the older "shards_parameters":false and
+     * "offloads_activation_checkpoints":true still mean sharding "ddp" and
+     * activation_offloading true. */
     const char *capabilities_json;
 } kfmcp_backend_v1;
 

@@ -14,7 +14,7 @@ enum BuildTrainer {
         let sources = try TrainingSources(request)
         let peft = request["peft_method"]?.string ?? "lora"
         guard ["lora", "qlora", "none", "full"].contains(peft) else {
-            throw ToolError("peft_method must be lora, qlora or none; got \(peft).", field: "peft_method")
+            throw ToolError("peft_method must be lora, qlora or full (none means full); got \(peft).", field: "peft_method")
         }
         let options = try TRLOptions(request["backend_options"])
         let runtimes = try request["runtimes"]?.array ?? listRuntimes()
@@ -41,7 +41,7 @@ enum BuildTrainer {
         if options.trainerType == .dpo {
             notes.append("DPO needs a preference dataset with prompt, chosen and rejected columns.")
         }
-        if (r["num_nodes"]?.int ?? 1) > 1 && options.accelerateConfig == nil && (r["peft_method"]?.string ?? "lora") == "none" {
+        if (r["num_nodes"]?.int ?? 1) > 1 && options.accelerateConfig == nil && !["lora", "qlora"].contains(r["peft_method"]?.string ?? "lora") {
             notes.append("Full fine-tuning on several nodes replicates the model on every GPU (DDP); set backend_options.accelerate_config to zero3 or fsdp2 to shard it.")
         }
         return notes

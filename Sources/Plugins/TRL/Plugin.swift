@@ -16,9 +16,17 @@ let trlBackend = BackendDefinition(
         "model_families": ["llama", "qwen2", "qwen2_5", "qwen3", "gemma", "gemma2", "gemma3", "mistral", "phi3", "smollm"],
         "trainer_types": .array(TRLTrainerType.allCases.map { .string($0.rawValue) }),
         "multi_node": true,
+        // build_trainer takes resume_from_checkpoint (a path in the container).
+        "resume": true,
         "memory_factor": 1.0,
         // accelerate's default multi-GPU mode is DDP: every GPU holds the whole model.
         "shards_parameters": false,
+        // Hugging Face Trainer + PEFT: full-vocabulary loss in fp32, fp32
+        // adapters, QLoRA through prepare_model_for_kbit_training; read by estimate_resources.
+        "memory_profile": [
+            "loss": "full", "activation_checkpointing": true, "optimizer": "adamw", "adapter_dtype": "fp32",
+            "kbit_upcast": true, "sharding": "ddp", "packed": false,
+        ],
         "backend_options": TRLOptions.schema,
         "runtime_selector": trlSelector.capabilities,
     ],

@@ -30,6 +30,7 @@ enum TRLCommand {
         if let b = r["batch_size"]?.int, b > 0 { args += ["--per_device_train_batch_size", String(b)] }
         if let lr = r["learning_rate"]?.double { args += ["--learning_rate", number(lr)] }
         if r["dtype"]?.string == "bf16" { args.append("--bf16") }
+        if let resume = r["resume_from_checkpoint"]?.string { args += ["--resume_from_checkpoint", resume] }
         let peft = r["peft_method"]?.string ?? "lora"
         if peft == "lora" || peft == "qlora" {
             args.append("--use_peft")

@@ -10,7 +10,7 @@ import PluginKit
 ///      "model_source": "huggingface" | "s3",
 ///      "dataset": "hf://tatsu-lab/alpaca/data",
 ///      "dataset_source": "huggingface" | "s3",
-///      "peft_method": "lora" | "qlora" | "none",
+///      "peft_method": "lora" | "qlora" | "full",   fine_tune sends "none" as "full"
 ///      "epochs": 3, "batch_size": 4, "dtype": "bf16" | "fp32", "loss": "...",
 ///      "num_nodes": 2,
 ///      "resources_per_node": {"requests": {...}, "limits": {...}},   already in
@@ -22,6 +22,8 @@ import PluginKit
 ///      "train_on_input": false, "new_system_prompt": "...",
 ///      "column_map": {"input": "question"},
 ///      "runtime": "torchtune-llama3.2-1b",      the user's choice: must be used
+///      "resume_from_checkpoint": "/mnt/ckpt/epoch_0",   only to backends whose
+///          capabilities say "resume": true; an absolute path, already checked
 ///      "runtimes": [{"name", "kind", "framework", "pretrained_model",
 ///                    "num_nodes", "device", "device_count", ...}]}
 ///          the runtimes the caller can see; when absent, the backend lists them
@@ -43,7 +45,7 @@ enum BuildTrainer {
         }
         let peft = request["peft_method"]?.string ?? "lora"
         guard ["lora", "qlora", "none", "full"].contains(peft) else {
-            throw ToolError("peft_method must be lora, qlora or none; got \(peft).", field: "peft_method")
+            throw ToolError("peft_method must be lora, qlora or full (none means full); got \(peft).", field: "peft_method")
         }
         let runtimes = try request["runtimes"]?.array ?? listRuntimes()
         let runtime = try RuntimeChoice.pick(request: request, runtimes: runtimes)
@@ -84,21 +86,33 @@ enum RuntimeChoice {
                     ? "Runtime \(wanted) is a \(framework(of: other!) ?? "custom") runtime; the torchtune backend needs one labelled trainer.kubeflow.org/framework=torchtune (\(names(torchtune)))."
                     : "Runtime \(wanted) does not exist; torchtune runtimes: \(names(torchtune)).", field: "runtime")
             }
+            try checkFits(r, model: request["model"]?.string ?? "")
             return r
         }
         let model = request["model"]?.string ?? ""
         if let exact = torchtune.first(where: { normalizedURI(pretrainedModel(of: $0) ?? "") == normalizedURI(model) }) {
             return exact
         }
-        let modelKey = alnum(modelName(model))
-        if let byName = torchtune.first(where: {
-            let key = alnum((name(of: $0) ?? "").replacingPrefix("torchtune-"))
-            return !key.isEmpty && modelKey.contains(key)
-        }) {
-            return byName
-        }
-        throw ToolError("No torchtune runtime fits model \(model); available: \(names(torchtune)). Pass runtime=<name>, or create one for this model with create_training_runtime.",
+        if let byName = torchtune.first(where: { fits($0, model: model) }) { return byName }
+        throw ToolError("No torchtune runtime fits model \(model); available: \(names(torchtune)) (Kubeflow Trainer's built-in torchtune trainer runs only those models). Use another backend (see list_fine_tune_backends), e.g. backend trl.",
                         field: "runtime")
+    }
+
+    /// A torchtune runtime runs the one model its recipe config names: another
+    /// model's weights on it fail inside the pod, so a HuggingFace model that is
+    /// not the runtime's is refused here. (s3:// paths name no model; they pass.)
+    static func checkFits(_ runtime: JSON, model: String) throws {
+        guard !model.hasPrefix("s3://"), !fits(runtime, model: model) else { return }
+        func shown(_ uri: String) -> String { uri.hasPrefix("hf://") ? String(uri.dropFirst(5)) : uri }
+        let runtimeModel = pretrainedModel(of: runtime).map { " (\(shown($0)))" } ?? ""
+        throw ToolError("Runtime \(name(of: runtime) ?? "?") is built for another model\(runtimeModel); it cannot fine-tune \(shown(model)). Leave runtime out to pick the runtime for this model, or choose another backend (see list_fine_tune_backends).",
+                        field: "runtime")
+    }
+
+    static func fits(_ runtime: JSON, model: String) -> Bool {
+        if normalizedURI(pretrainedModel(of: runtime) ?? "") == normalizedURI(model) { return true }
+        let key = alnum((name(of: runtime) ?? "").replacingPrefix("torchtune-"))
+        return !key.isEmpty && alnum(modelName(model)).contains(key)
     }
 
     static func name(of r: JSON) -> String? { r["name"]?.string ?? r["metadata"]?["name"]?.string }

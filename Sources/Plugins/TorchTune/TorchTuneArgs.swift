@@ -13,13 +13,17 @@ enum TorchTuneArgs {
         if let dtype = r["dtype"]?.string { args.append("dtype=\(dtype)") }
         if let b = positive(r["batch_size"]) { args.append("batch_size=\(b)") }
         if let e = positive(r["epochs"]) { args.append("epochs=\(e)") }
-        if let loss = r["loss"]?.string, !loss.isEmpty { args.append("loss=\(loss)") }
+        if let loss = r["loss"]?.string, !loss.isEmpty { args.append("loss=\(try Self.loss(loss))") }
         if r["dataset_source"]?.string == "huggingface", let uri = r["dataset"]?.string {
             args.append(datasetArg(uri))
         }
         let peft = r["peft_method"]?.string ?? "lora"
         if peft == "lora" || peft == "qlora" { args += loraArgs(r, qlora: peft == "qlora") }
         args += instructDatasetArgs(r)
+        // Not an SDK field (the SDK cannot resume): torchtune's own config keys, after the SDK's args.
+        if let resume = r["resume_from_checkpoint"]?.string {
+            args += ["resume_from_checkpoint=True", "checkpointer.checkpoint_dir=\(resume)"]
+        }
         return args
     }
 
@@ -87,5 +91,19 @@ enum TorchTuneArgs {
 
     private static func pyString(_ s: String) -> String {
         s.contains("'") && !s.contains("\"") ? "\"\(s)\"" : "'\(s)'"
+    }
+
+    /// The SDK's Loss enum: a short name stands for its torchtune class path
+    /// (types.py: Loss.CEWithChunkedOutputLoss = "torchtune.modules.loss.CEWithChunkedOutputLoss").
+    /// A dotted class path is passed as given.
+    static let losses = ["CEWithChunkedOutputLoss": "torchtune.modules.loss.CEWithChunkedOutputLoss"]
+
+    static func loss(_ text: String) throws -> String {
+        if text.contains(".") { return text }
+        guard let path = losses[text] else {
+            throw ToolError("loss \(text) is not one of the SDK's losses (\(losses.keys.sorted().joined(separator: ", "))); give a short name or a full class path such as torchtune.modules.loss.CEWithChunkedOutputLoss.",
+                            field: "loss")
+        }
+        return path
     }
 }

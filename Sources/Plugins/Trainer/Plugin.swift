@@ -9,7 +9,7 @@ public let trainerPluginDefinition = PluginDefinition(
     version: "0.1.0",
     description: "Kubeflow Trainer v2 (TrainJob) tools: create jobs as the Kubeflow SDK 0.5.0 does, watch and manage them.",
     tools: DiscoveryTools.all + TrainingTools.all + MonitoringTools.all + LifecycleTools.all + StorageTools.all
-        + BackendTools.all,
+        + BackendTools.all + CheckpointTools.all,
     instructions: """
         Kubeflow Trainer: train and fine-tune models as TrainJobs.
         Fine-tuning: get_cluster_resources → estimate_resources(model, method) → fine_tune(model, dataset, …) → get_training_progress(job_id).

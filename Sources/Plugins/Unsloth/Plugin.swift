@@ -17,6 +17,11 @@ let unslothCapabilities: JSON = [
     "memory_factor": .double(unslothMemoryFactor),
     "offloads_activation_checkpoints": true,
     "shards_parameters": false,
+    // Unsloth's fused loss, offloaded checkpoints and 8-bit AdamW; read by estimate_resources.
+    "memory_profile": [
+        "loss": "fused", "activation_checkpointing": true, "activation_offloading": true,
+        "optimizer": "adamw_8bit", "adapter_dtype": "bf16", "sharding": "ddp", "packed": false,
+    ],
     "backend_options": UnslothOptions.schema,
     "runtime_selector": unslothSelector.capabilities,
 ]

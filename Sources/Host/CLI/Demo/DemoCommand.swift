@@ -33,8 +33,7 @@ struct DemoCommand: ParsableCommand {
                 try demo.call("estimate_resources", ["model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora"])
             }
             let args: JSON = ["model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca", "peft_method": "lora"]
-            try demo.call("fine_tune", args)  // a preview: expensive tools need confirmation
-            let job = try demo.call("fine_tune", merging(args, ["confirm": true]))["job_id"]?.string ?? ""
+            let job = try demo.confirmed("fine_tune", args)["job_id"]?.string ?? ""
             try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
             try demo.call("get_training_progress", ["job_id": .string(job)])
             try demo.call("get_training_logs", ["job_id": .string(job), "tail_lines": 4])
@@ -43,14 +42,14 @@ struct DemoCommand: ParsableCommand {
             try demo.call("get_cluster_resources", [:])
             let args: JSON = [
                 "func": .string(Demo.trainingFunction), "func_args": ["learning_rate": "0.01"],
-                "num_nodes": 2, "resources_per_node": ["gpu": 4], "confirm": true]
-            let job = try demo.call("run_custom_training", args)["job_id"]?.string ?? ""
+                "num_nodes": 2, "resources_per_node": ["gpu": 4]]
+            let job = try demo.confirmed("run_custom_training", args)["job_id"]?.string ?? ""
             try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
             try demo.call("get_training_logs", ["job_id": .string(job), "tail_lines": 3])
         }
         demo.story("Story 3 — DevOps: \"Run my custom trainer image ghcr.io/myorg/trainer:v1 with 4 GPUs\"") {
-            let job = try demo.call("run_container_job", ["image": "ghcr.io/myorg/trainer:v1",
-                                                          "resources_per_node": ["gpu": 4], "confirm": true])["job_id"]?.string ?? ""
+            let job = try demo.confirmed("run_container_job", ["image": "ghcr.io/myorg/trainer:v1",
+                                                               "resources_per_node": ["gpu": 4]])["job_id"]?.string ?? ""
             try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
             try demo.call("list_training_jobs", [:])
         }
@@ -131,10 +130,14 @@ final class Demo {
         return structured
     }
 
-    /// Call a tool the way a person who confirmed its preview would (the one place the demo says how).
+    /// An expensive tool as a client without elicitation runs it: the preview
+    /// (what would be created, and a one-time confirmation_token), then the same
+    /// call with "confirm": <token> once the user agreed (here: the demo agrees).
     @discardableResult
-    func confirmed(_ name: String, _ args: JSON) throws -> JSON {
-        try call(name, merging(args, ["confirm": true]))
+    func confirmed(_ name: String, _ args: JSON, progress: Bool = false) throws -> JSON {
+        let preview = try call(name, args)
+        guard let token = preview["confirmation_token"]?.string else { return preview }
+        return try call(name, merging(args, ["confirm": .string(token)]), progress: progress)
     }
 
     static func bar(_ percent: Double) -> String {

@@ -41,28 +41,34 @@ public final class AuditLog: @unchecked Sendable {
         public var user: String
         public var namespace: String?
         public var parameters: JSON
-        public var result: String  // success, error, refused, preview, declined, cancelled
+        public var result: String  // success, error, refused, preview, declined, cancelled, dry_run
         public var jobID: String?
         public var durationMs: Int
         public var persona: String
         public var plugin: String?
         public var message: String?
+        /// The tool whose call made this one (a tool calling a tool), if any.
+        public var caller: String? = nil
     }
 
     public func record(_ entry: Entry) {
+        // Every field may carry what a caller typed (a tool name, a job id, a
+        // parameter name), so every field is redacted, names included.
+        func text(_ s: String?) -> JSON { s.map { .string(Redactor.redact($0)) } ?? .null }
         var line: JSON = [
             "timestamp": .string(Self.timestamp()),
-            "tool": .string(entry.tool),
-            "user": .string(entry.user),
-            "namespace": entry.namespace.map { .string($0) } ?? .null,
+            "tool": text(entry.tool),
+            "user": text(entry.user),
+            "namespace": text(entry.namespace),
             "parameters": Redactor.scrub(entry.parameters),
             "result": .string(entry.result),
-            "job_id": entry.jobID.map { .string($0) } ?? .null,
+            "job_id": text(entry.jobID),
             "duration_ms": .int(entry.durationMs),
-            "persona": .string(entry.persona),
-            "plugin": entry.plugin.map { .string($0) } ?? .null,
+            "persona": text(entry.persona),
+            "plugin": text(entry.plugin),
         ]
-        if let message = entry.message { line["message"] = .string(Redactor.redact(message)) }
+        if let message = entry.message { line["message"] = text(message) }
+        if let caller = entry.caller { line["caller"] = text(caller) }
         var bytes = Array(line.serialized().utf8)
         bytes.append(0x0A)
         lock.withLock {

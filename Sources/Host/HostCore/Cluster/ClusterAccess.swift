@@ -1,4 +1,5 @@
 import KFJSON
+import KubeClient
 
 /// The answer handed back to the plugin (see k8s_request in the header).
 public struct ClusterAnswer: Sendable {

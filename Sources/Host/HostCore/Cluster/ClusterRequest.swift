@@ -1,5 +1,6 @@
 import Foundation
 import KFJSON
+import KubeClient
 
 /// What a request acts on, as kube-apiserver's RequestInfo names it. Every
 /// field has passed `KubeNames` before a value of this type exists.
@@ -48,6 +49,8 @@ public struct ClusterRequest: Sendable {
     public var contentType: String?
     public var accept: String?
     public var timeoutMs: Int?
+    /// Set by the host only (never from a plugin's JSON): whom the request acts for.
+    public var impersonate: Impersonation?
 
     public init(verb: String, resource: ResourceRef?, nonResourcePath: String? = nil, query: [(String, String)] = [],
                 body: JSON? = nil, contentType: String? = nil, accept: String? = nil, timeoutMs: Int? = nil) {

@@ -46,6 +46,25 @@ public final class Log: @unchecked Sendable {
             lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
         }
         sink?(level, source, clean)
+        (Thread.current.threadDictionary[Self.threadSinkKey] as? ThreadSink)?.sink(level, source, clean)
+    }
+
+    /// Lines logged on this thread while `body` runs (a tool call: the host's
+    /// lines and its plugin's) also go to `sink` — an HTTP session's
+    /// notifications/message, which must carry its own calls' lines only.
+    static func withThreadSink<T>(_ sink: (@Sendable (LogLevel, String, String) -> Void)?, _ body: () -> T) -> T {
+        guard let sink else { return body() }
+        let dictionary = Thread.current.threadDictionary
+        let outer = dictionary[threadSinkKey]
+        dictionary[threadSinkKey] = ThreadSink(sink: sink)
+        defer { dictionary[threadSinkKey] = outer }
+        return body()
+    }
+
+    private static let threadSinkKey = "kubeflow-mcp.log-sink"
+    private final class ThreadSink: NSObject {
+        let sink: @Sendable (LogLevel, String, String) -> Void
+        init(sink: @escaping @Sendable (LogLevel, String, String) -> Void) { self.sink = sink }
     }
 
     public func debug(_ m: String, source: String = "host") { log(.debug, m, source: source) }

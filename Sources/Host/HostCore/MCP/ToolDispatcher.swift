@@ -8,23 +8,38 @@ import KFJSON
 /// result, decodes it into a Value and encodes it again with JSONEncoder —
 /// measured 31 ms for our 35 KB tools/list and ~0.4 ms per small tools/call,
 /// the whole latency budget. Here the result is serialized once (KFJSON).
+///
+/// Every call is answered exactly once: by its result, by its deadline, or by
+/// `abandonAll` at exit — whichever removes its entry from `running` first.
+/// Transport-independent: it writes through `writer` and reports answered ids
+/// through `settle`.
 final class ToolDispatcher: @unchecked Sendable {
     let runtime: HostRuntime
     let invoker: ToolInvoker
     let writer: LineWriter
     let elicit: ToolInvoker.Elicit?
+    let limits: ServerLimits
     /// Settles a request id in the transport's in-flight set once answered.
     let settle: @Sendable (JSON) -> Void
     private let lock = NSLock()
-    private var running: [String: Task<Void, Never>] = [:]
+    private var running: [String: Running] = [:]
     /// The serialized tools/list result (the policy is fixed once serving).
     private var listing: String?
 
-    init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, settle: @escaping @Sendable (JSON) -> Void) {
+    private struct Running {
+        var id: JSON
+        var tool: String
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+    }
+
+    init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, limits: ServerLimits = .init(),
+         settle: @escaping @Sendable (JSON) -> Void, caller: Caller? = nil) {
         self.runtime = runtime
-        self.invoker = ToolInvoker(runtime: runtime)
+        self.invoker = ToolInvoker(runtime: runtime, caller: caller)
         self.writer = writer
         self.elicit = elicit
+        self.limits = limits
         self.settle = settle
     }
 
@@ -42,9 +57,11 @@ final class ToolDispatcher: @unchecked Sendable {
             call(id: id, params: message["params"] ?? [:])
             return true
         case "notifications/cancelled":
-            if let id = message["params"]?["requestId"] {
-                let task = lock.withLock { running.removeValue(forKey: id.serialized()) }
-                task?.cancel()
+            if let id = message["params"]?["requestId"], let entry = claim(id.serialized()) {
+                // A cancelled request gets no response (MCP cancellation).
+                entry.timer?.cancel()
+                entry.work?.cancel()
+                settle(id)
             }
             return false  // the SDK sees it too, for requests it runs
         default:
@@ -59,18 +76,69 @@ final class ToolDispatcher: @unchecked Sendable {
         if let arguments = params["arguments"], arguments.object == nil, arguments != .null {
             return fail(id: id, code: -32602, "tools/call params.arguments must be an object")
         }
-        let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
         let key = id.serialized()
-        // Registered under the lock before the task can finish, so a fast call
-        // always finds (and removes) its own entry.
-        lock.withLock {
-            running[key] = Task { [invoker, elicit] in
-                let result = await invoker.call(name: name, arguments: params["arguments"], progress: progress, elicit: elicit)
-                lock.withLock { _ = running.removeValue(forKey: key) }
-                // A cancelled request gets no response (MCP cancellation).
-                if Task.isCancelled { settle(id) } else { respond(id: id, result: result) }
+        let duplicate = lock.withLock { () -> Bool in
+            if running[key] != nil { return true }
+            running[key] = Running(id: id, tool: name)
+            return false
+        }
+        if duplicate {
+            // Not settled: the id still belongs to the running call.
+            writer.write(MessageScreen.errorReply(id: id, code: -32600, "Invalid request: id \(key) is already in use by a running call"))
+            return
+        }
+
+        let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
+        let entry = runtime.registry.tools[name]
+        let deadline = limits.deadline(for: entry?.spec, arguments: params["arguments"])
+        let work = Task { [invoker, elicit, runtime] in
+            // The first calls look up who we are (a blocking API request): on a
+            // tool thread, never on Swift's cooperative pool, which an embedded
+            // simulator needs to answer that very request.
+            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { runtime.identity } }
+            let result = await invoker.call(name: name, arguments: params["arguments"], progress: progress, elicit: elicit)
+            if let mine = claim(key) {
+                mine.timer?.cancel()
+                respond(id: id, result: result)
             }
         }
+        let timer = Task { [weak self] in
+            do { try await Task.sleep(for: deadline) } catch { return }
+            guard let self, let mine = claim(key) else { return }
+            mine.work?.cancel()  // the plugin sees is_cancelled; an out-of-process one is stopped
+            let plugin = entry.map { " of plugin '\($0.plugin.id)'" } ?? ""
+            let seconds = deadline.components.seconds
+            runtime.log.warning("\(name)\(plugin) passed its \(seconds) s deadline; answered with an error", source: "dispatch")
+            respond(id: id, result: ToolInvoker.error(
+                "Tool '\(name)'\(plugin) did not finish within its \(seconds) s deadline and was cancelled. "
+                    + "Try again with a smaller request, or a shorter timeout_seconds where the tool takes one."))
+        }
+        let finished = lock.withLock { () -> Bool in
+            guard running[key] != nil else { return true }
+            running[key]?.work = work
+            running[key]?.timer = timer
+            return false
+        }
+        if finished { timer.cancel() }  // answered before it was registered
+    }
+
+    /// At exit: answer every call still running with an error, and cancel it.
+    func abandonAll(reason: String) {
+        let entries = lock.withLock { () -> [Running] in
+            defer { running.removeAll() }
+            return Array(running.values)
+        }
+        for entry in entries {
+            entry.timer?.cancel()
+            entry.work?.cancel()
+            let plugin = runtime.registry.tools[entry.tool].map { " of plugin '\($0.plugin.id)'" } ?? ""
+            respond(id: entry.id, result: ToolInvoker.error("Tool '\(entry.tool)'\(plugin) \(reason)"))
+        }
+    }
+
+    /// Removes and returns a call's entry: whoever gets it answers the call.
+    private func claim(_ key: String) -> Running? {
+        lock.withLock { running.removeValue(forKey: key) }
     }
 
     private func respond(id: JSON, result: JSON) {
@@ -79,7 +147,7 @@ final class ToolDispatcher: @unchecked Sendable {
     }
 
     private func fail(id: JSON, code: Int, _ message: String) {
-        writer.write(["jsonrpc": "2.0", "id": id, "error": ["code": .int(code), "message": .string(message)]] as JSON)
+        writer.write(MessageScreen.errorReply(id: id, code: code, message))
         settle(id)
     }
 
@@ -87,7 +155,7 @@ final class ToolDispatcher: @unchecked Sendable {
     private func toolsList() -> String {
         lock.withLock {
             if let listing { return listing }
-            let tools = runtime.registry.orderedTools.filter(runtime.policy.allows).map { spec in
+            let tools = runtime.registry.orderedTools.filter(invoker.policy.allows).map { spec in
                 MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec))
             }
             let built = (["tools": .array(tools)] as JSON).serialized()

@@ -2,8 +2,9 @@ import Foundation
 import KFJSON
 import PluginABI
 
-/// Reads and checks a plugin's manifest. Anything wrong refuses the whole
-/// plugin with a sentence that names the plugin, the tool and the problem.
+/// Checks a plugin's manifest. Anything wrong refuses the whole plugin with a
+/// sentence that names the plugin, the tool and the problem — except a name
+/// clash, which refuses only the clashing tool or backend.
 enum ManifestReader {
     struct Read {
         var id: String
@@ -15,7 +16,8 @@ enum ManifestReader {
         /// ABI 1.1: text for the model, joined into MCP `instructions`.
         var instructions: String?
         var clusterScopedReads: [String]
-        var functions: PluginFunctions
+        /// Tools and backends refused for a name clash, one sentence each.
+        var refused: [String] = []
     }
 
     struct Problem: Error {
@@ -40,84 +42,56 @@ enum ManifestReader {
 
     static func string(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
 
-    static func read(_ manifest: UnsafePointer<kfmcp_manifest_v1>, registry: PluginRegistry) -> Result<Read, Problem> {
-        // struct_size first: fields past it must not be read. Compared with the
-        // frozen 1.0 size, never sizeof (which grows when a field is appended).
-        let m = ABIStruct(manifest)
-        let minimum = Int(KFMCP_MANIFEST_V1_0_SIZE)
-        guard m.size >= minimum else {
-            return .failure(Problem(message: "manifest struct_size is \(m.size) bytes, smaller than ABI 1.0's \(minimum)"))
-        }
-        guard Int(m.abi_major) == Int(KFMCP_ABI_MAJOR) else {
-            return .failure(Problem(message: "plugin built for ABI \(m.abi_major).\(m.abi_minor); this host speaks \(KFMCP_ABI_MAJOR).\(KFMCP_ABI_MINOR)",
-                                    pluginID: string(m.plugin_id)))
-        }
-        guard let id = string(m.plugin_id), isID(id) else {
-            return .failure(Problem(message: "plugin_id \(string(m.plugin_id).map { "'\($0)'" } ?? "NULL") is not [a-z][a-z0-9_-]*"))
+    /// Judge a copied manifest against what is loaded already. A tool or
+    /// backend whose name an earlier plugin declared is refused alone (listed
+    /// in `refused`, both plugins named): the first to declare a name keeps it.
+    /// Anything else wrong refuses the whole plugin.
+    static func check(_ m: RawManifest, registry: PluginRegistry) -> Result<Read, Problem> {
+        guard let id = m.pluginID, isID(id) else {
+            return .failure(Problem(message: "plugin_id \(m.pluginID.map { "'\($0)'" } ?? "NULL") is not [a-z][a-z0-9_-]*"))
         }
         func fail(_ message: String) -> Result<Read, Problem> { .failure(Problem(message: message, pluginID: id)) }
         if let other = registry.plugins.first(where: { $0.id == id }) {
             return fail("plugin id '\(id)' is already loaded from \(other.path)")
         }
-        let functions = PluginFunctions(invoke: m.invoke, backendInvoke: m.backend_invoke,
-                                        freeResult: m.free_result, shutdown: m.shutdown)
-        guard functions.invoke != nil, functions.freeResult != nil else { return fail("plugin '\(id)' has no invoke or free_result function") }
-        if m.tool_count > 0 && m.tools == nil { return fail("plugin '\(id)' declares \(m.tool_count) tools but no tool array") }
-        if m.backend_count > 0 && (m.backends == nil || m.backend_invoke == nil) {
-            return fail("plugin '\(id)' declares backends but no backend array or backend_invoke")
-        }
-
         var tools: [ToolSpec] = []
-        if m.tool_count > 0, let base = m.tools {
-            // Elements may be larger in a later minor: step by the plugin's struct_size.
-            let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
-            guard stride >= Int(KFMCP_TOOL_V1_0_SIZE) else {
-                return fail("plugin '\(id)': kfmcp_tool_v1 struct_size \(stride) is smaller than ABI 1.0's \(KFMCP_TOOL_V1_0_SIZE)")
-            }
-            for i in 0..<Int(m.tool_count) {
-                let t = ABIStruct(UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_tool_v1.self))
-                switch tool(t, index: i, pluginID: id) {
-                case .failure(let p): return .failure(p)
-                case .success(let spec):
-                    if tools.contains(where: { $0.name == spec.name }) {
-                        return fail("plugin '\(id)' declares tool '\(spec.name)' twice")
-                    }
-                    if let existing = registry.tools[spec.name] {
-                        return fail("duplicate tool name '\(spec.name)': plugin '\(id)' and plugin '\(existing.plugin.id)' (\(existing.plugin.path)) both declare it")
-                    }
-                    tools.append(spec)
+        var refused: [String] = []
+        for (i, t) in m.tools.enumerated() {
+            switch tool(t, index: i, pluginID: id) {
+            case .failure(let p): return .failure(p)
+            case .success(let spec):
+                if tools.contains(where: { $0.name == spec.name }) {
+                    return fail("plugin '\(id)' declares tool '\(spec.name)' twice")
                 }
+                if let existing = registry.tools[spec.name] {
+                    refused.append("duplicate tool name '\(spec.name)': plugin '\(existing.plugin.id)' (\(existing.plugin.path)) declared it first; plugin '\(id)' does not get it")
+                    continue
+                }
+                tools.append(spec)
             }
         }
-
         var backends: [BackendSpec] = []
-        if m.backend_count > 0, let base = m.backends {
-            let stride = Int(UnsafeRawPointer(base).load(as: UInt32.self))
-            guard stride >= Int(KFMCP_BACKEND_V1_0_SIZE) else {
-                return fail("plugin '\(id)': kfmcp_backend_v1 struct_size \(stride) is too small")
+        for (i, b) in m.backends.enumerated() {
+            guard let bid = b.id, isID(bid) else {
+                return fail("plugin '\(id)': backend #\(i) has an invalid id (want [a-z][a-z0-9_-]*)")
             }
-            for i in 0..<Int(m.backend_count) {
-                let b = ABIStruct(UnsafeRawPointer(base).advanced(by: i * stride).assumingMemoryBound(to: kfmcp_backend_v1.self))
-                guard let bid = string(b.id), isID(bid) else {
-                    return fail("plugin '\(id)': backend #\(i) has an invalid id (want [a-z][a-z0-9_-]*)")
-                }
-                guard let capsText = string(b.capabilities_json), let caps = try? JSON.parse(capsText), caps.object != nil else {
-                    return fail("plugin '\(id)': backend '\(bid)' capabilities_json is not a JSON object")
-                }
-                if let kind = caps["kind"], kind.string.map(isProviderKind) != true {
-                    return fail("plugin '\(id)': provider '\(bid)' has kind \(kind.serialized()); want a string like \"\(BackendSpec.defaultKind)\"")
-                }
-                if backends.contains(where: { $0.id == bid }) { return fail("plugin '\(id)' declares backend '\(bid)' twice") }
-                if let existing = registry.backends[bid] {
-                    return fail("duplicate backend id '\(bid)': plugin '\(id)' and plugin '\(existing.plugin.id)' both declare it")
-                }
-                backends.append(BackendSpec(id: bid, title: string(b.title) ?? bid, version: string(b.version) ?? "0",
-                                            capabilities: caps, pluginID: id))
+            guard let capsText = b.capabilities, let caps = try? JSON.parse(capsText), caps.object != nil else {
+                return fail("plugin '\(id)': backend '\(bid)' capabilities_json is not a JSON object")
             }
+            if let kind = caps["kind"], kind.string.map(isProviderKind) != true {
+                return fail("plugin '\(id)': provider '\(bid)' has kind \(kind.serialized()); want a string like \"\(BackendSpec.defaultKind)\"")
+            }
+            if backends.contains(where: { $0.id == bid }) { return fail("plugin '\(id)' declares backend '\(bid)' twice") }
+            if let existing = registry.backends[bid] {
+                refused.append("duplicate backend id '\(bid)': plugin '\(existing.plugin.id)' declared it first; plugin '\(id)' does not get it")
+                continue
+            }
+            backends.append(BackendSpec(id: bid, title: b.title ?? bid, version: b.version ?? "0",
+                                        capabilities: caps, pluginID: id))
         }
 
         var clusterReads: [String] = []
-        if let text = m.appended(\.cluster_scoped_reads).flatMap(string) {
+        if let text = m.clusterScopedReads {
             guard let list = (try? JSON.parse(text))?.array?.compactMap(\.string),
                 list.allSatisfy(ClusterGuard.isDeclarableClusterRead)
             else {
@@ -125,10 +99,13 @@ enum ManifestReader {
             }
             clusterReads = list
         }
-
-        return .success(Read(id: id, version: string(m.plugin_version) ?? "0", builtWith: string(m.built_with) ?? "unknown",
-                             abi: "\(m.abi_major).\(m.abi_minor)", tools: tools, backends: backends,
-                             instructions: m.appended(\.instructions).flatMap(string), clusterScopedReads: clusterReads, functions: functions))
+        // Nothing left to serve: refuse the plugin whole, saying why.
+        if !refused.isEmpty && tools.isEmpty && backends.isEmpty {
+            return fail(refused.joined(separator: "; "))
+        }
+        return .success(Read(id: id, version: m.version ?? "0", builtWith: m.builtWith ?? "unknown",
+                             abi: "\(m.abiMajor).\(m.abiMinor)", tools: tools, backends: backends,
+                             instructions: m.instructions, clusterScopedReads: clusterReads, refused: refused))
     }
 
     /// "kfmcp.provider/<name>/<version>": printable ASCII without spaces, bounded.
@@ -136,19 +113,19 @@ enum ManifestReader {
         s.utf8.count <= 128 && s.split(separator: "/").count >= 2 && s.utf8.allSatisfy { $0 > 32 && $0 < 127 }
     }
 
-    private static func tool(_ t: ABIStruct<kfmcp_tool_v1>, index: Int, pluginID id: String) -> Result<ToolSpec, Problem> {
+    private static func tool(_ t: RawManifest.Tool, index: Int, pluginID id: String) -> Result<ToolSpec, Problem> {
         func fail(_ message: String) -> Result<ToolSpec, Problem> { .failure(Problem(message: message, pluginID: id)) }
-        guard let name = string(t.name) else { return fail("plugin '\(id)': tool #\(index) has no name") }
+        guard let name = t.name else { return fail("plugin '\(id)': tool #\(index) has no name") }
         guard isToolName(name) else {
             return fail("plugin '\(id)': invalid tool name '\(name)' (want [a-z][a-z0-9_]*, at most 64 characters)")
         }
         guard let risk = ToolRisk(abiValue: t.risk) else {
             return fail("plugin '\(id)': tool '\(name)' has unknown risk \(t.risk) (want 1 read_only, 2 mutating, 3 expensive, 4 destructive)")
         }
-        guard let category = string(t.category), isID(category) else {
+        guard let category = t.category, isID(category) else {
             return fail("plugin '\(id)': tool '\(name)' has no valid category")
         }
-        guard let inputText = string(t.input_schema) else { return fail("plugin '\(id)': tool '\(name)' has no input schema") }
+        guard let inputText = t.inputSchema else { return fail("plugin '\(id)': tool '\(name)' has no input schema") }
         let input: JSON
         do { input = try JSON.parse(inputText) } catch {
             return fail("plugin '\(id)': tool '\(name)' input schema is not JSON (\(error))")
@@ -157,14 +134,14 @@ enum ManifestReader {
             return fail("plugin '\(id)': tool '\(name)' has an invalid input schema: \(problem)")
         }
         var output: JSON?
-        if let outputText = string(t.output_schema) {
+        if let outputText = t.outputSchema {
             guard let parsed = try? JSON.parse(outputText), parsed["type"]?.string == "object",
                 SchemaValidator.checkSchema(parsed, path: "#") == nil
             else { return fail("plugin '\(id)': tool '\(name)' has an invalid output schema (want a JSON Schema of type object)") }
             output = parsed
         }
         return .success(ToolSpec(
-            name: name, title: string(t.title) ?? name, description: string(t.description) ?? "",
+            name: name, title: t.title ?? name, description: t.description ?? "",
             category: category, risk: risk,
             idempotent: t.flags & UInt32(KFMCP_TOOL_IDEMPOTENT) != 0,
             openWorld: t.flags & UInt32(KFMCP_TOOL_OPEN_WORLD) != 0,

@@ -8,10 +8,13 @@ import Yams
 ///     enabled: true                  # false: never load that library, wherever it is found
 ///     config:                        # handed to the plugin by host->plugin_config()
 ///       default_runtime: torch-distributed
+///     isolation: process             # or in-process; default: in-process for the host's
+///                                    # own plugins, process for every other file
 struct PluginEntryFile {
     var library: String
     var enabled: Bool
     var config: JSON
+    var isolation: PluginIsolation?
     /// Set when `library` is a path that exists (absolute or relative to the entry).
     var resolvedLibraryPath: String?
 
@@ -28,9 +31,16 @@ struct PluginEntryFile {
         guard let map = node as? [String: Any] else {
             return .failure(Problem(message: "plugin entry \(path) must be a mapping with a 'library' key"))
         }
-        let known: Set<String> = ["library", "enabled", "config"]
+        let known: Set<String> = ["library", "enabled", "config", "isolation"]
         if let unknown = map.keys.sorted().first(where: { !known.contains($0) }) {
-            return .failure(Problem(message: "plugin entry \(path): unknown key '\(unknown)' (expected library, enabled, config)"))
+            return .failure(Problem(message: "plugin entry \(path): unknown key '\(unknown)' (expected library, enabled, config, isolation)"))
+        }
+        var isolation: PluginIsolation?
+        if let i = map["isolation"] {
+            guard let text = i as? String, let value = PluginIsolation(rawValue: text) else {
+                return .failure(Problem(message: "plugin entry \(path): 'isolation' must be process or in-process"))
+            }
+            isolation = value
         }
         guard let library = map["library"] as? String, !library.isEmpty else {
             return .failure(Problem(message: "plugin entry \(path) has no 'library'"))
@@ -47,7 +57,8 @@ struct PluginEntryFile {
         let dir = (path as NSString).deletingLastPathComponent
         let candidate = library.hasPrefix("/") ? library : dir + "/" + library
         let resolved = library.contains("/") && FileManager.default.fileExists(atPath: candidate) ? candidate : nil
-        return .success(PluginEntryFile(library: library, enabled: enabled, config: config, resolvedLibraryPath: resolved))
+        return .success(PluginEntryFile(library: library, enabled: enabled, config: config, isolation: isolation,
+                                        resolvedLibraryPath: resolved))
     }
 }
 

@@ -8,17 +8,38 @@ import PluginABI
 public struct PluginLoader {
     let runtime: HostRuntime
     let searchPath: PluginSearchPath
+    /// This executable: its directory holds the first-party plugins, and it is
+    /// started as `plugin-host` for plugins that run in a child process.
+    let executablePath: String
 
-    public init(runtime: HostRuntime, searchPath: PluginSearchPath) {
+    public init(runtime: HostRuntime, searchPath: PluginSearchPath,
+                executablePath: String = HostOptions.currentExecutablePath()) {
         self.runtime = runtime
         self.searchPath = searchPath
+        self.executablePath = executablePath
+    }
+
+    /// The host's own build/install directories: plugins there are first-party
+    /// (loaded first, in-process by default); any other file is a drop-in.
+    var ownDirectories: [String] {
+        let exeDir = (realPath(executablePath) as NSString).deletingLastPathComponent
+        return [exeDir, realPath(exeDir + "/../lib/kubeflow-mcp")]
+    }
+
+    func isFirstParty(_ path: String) -> Bool {
+        let dir = (realPath(path) as NSString).deletingLastPathComponent
+        return ownDirectories.contains { dir == $0 || dir.hasPrefix($0 + "/") }
     }
 
     private var log: Log { runtime.log }
 
     /// Load everything found, in search-path order, files sorted by name.
     public func loadAll() {
-        let candidates = discover()
+        // First-party plugins load first: the first to declare a name keeps it,
+        // so a drop-in can never take a first-party tool away.
+        let found = discover()
+        let own = found.map { $0.problem == nil && isFirstParty($0.path) }
+        let candidates = found.indices.filter { own[$0] }.map { found[$0] } + found.indices.filter { !own[$0] }.map { found[$0] }
         var seen = Set<FileIdentity>()
         for candidate in candidates {
             if let problem = candidate.problem {
@@ -49,6 +70,7 @@ public struct PluginLoader {
         var path: String
         var origin: String
         var config: JSON = [:]
+        var isolation: PluginIsolation?
         var disabled = false
         var directiveSource: String?
         var problem: String?
@@ -58,6 +80,7 @@ public struct PluginLoader {
     struct Directive {
         var enabled: Bool
         var config: JSON
+        var isolation: PluginIsolation?
         var source: String
     }
 
@@ -80,7 +103,7 @@ public struct PluginLoader {
                     case .success(let file):
                         let key = (file.library as NSString).lastPathComponent
                         if directives[key] == nil {
-                            directives[key] = Directive(enabled: file.enabled, config: file.config, source: path)
+                            directives[key] = Directive(enabled: file.enabled, config: file.config, isolation: file.isolation, source: path)
                         }
                         // An entry that points at a library elsewhere adds it here.
                         if file.enabled, let resolved = file.resolvedLibraryPath {
@@ -94,6 +117,7 @@ public struct PluginLoader {
             var c = candidate
             if let d = directives[(c.path as NSString).lastPathComponent] {
                 c.config = d.config
+                c.isolation = d.isolation
                 c.disabled = !d.enabled
                 c.directiveSource = d.source
             }
@@ -114,31 +138,58 @@ public struct PluginLoader {
     private func load(_ candidate: Candidate) {
         var record = PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused)
         if let problem = FileTrust.problem(path: candidate.path) { return refuse(record, problem) }
-
-        guard let handle = dlopen(candidate.path, RTLD_NOW | RTLD_LOCAL) else {
-            let why = dlerror().map { String(cString: $0) } ?? "unknown error"
-            return refuse(record, "dlopen failed: \(why)")
-        }
-        // Never dlclose: a Swift or Rust runtime torn down under us crashes later.
-        guard let symbol = dlsym(handle, KFMCP_ENTRY_SYMBOL) else {
-            for major in 2...9 where dlsym(handle, "kfmcp_plugin_entry_v\(major)") != nil {
-                return refuse(record, "plugin built for ABI \(major).x; this host speaks \(KFMCP_ABI_MAJOR).\(KFMCP_ABI_MINOR)")
-            }
-            return refuse(record, "no \(KFMCP_ENTRY_SYMBOL) symbol: not a kubeflow-mcp plugin")
-        }
-        let entry = unsafeBitCast(symbol, to: kfmcp_plugin_entry_v1_fn.self)
+        let firstParty = isFirstParty(candidate.path)
+        let isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
+        record.isolation = isolation.rawValue
         let context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
                                     runtime: runtime)
-        let host = HostServices.makeHost(for: context)
-        guard let manifest = entry(host) else {
-            return refuse(record, "its entry function returned NULL (the plugin declined to load; see its log lines)")
+
+        let raw: RawManifest
+        let runner: any PluginRunner
+        switch isolation {
+        case .process:
+            let child = ChildPluginRunner(path: candidate.path, executable: executablePath, context: context)
+            switch child.load() {
+            case .failure(let problem):
+                record.pluginID = problem.pluginID
+                return refuse(record, problem.message)
+            case .success(let r): (raw, runner) = (r, child)
+            }
+        case .inProcess:
+            // A drop-in asked to run in-process is first loaded in a child: an
+            // entry function that crashes takes only that child down.
+            if !firstParty {
+                let probe = ChildPluginRunner(path: candidate.path, executable: executablePath, context: context)
+                let trial = probe.load()
+                probe.shutdown()
+                if case .failure(let problem) = trial {
+                    record.pluginID = problem.pluginID
+                    return refuse(record, problem.message)
+                }
+            }
+            let entry: kfmcp_plugin_entry_v1_fn
+            switch PluginLibrary.entry(path: candidate.path) {
+            case .failure(let problem): return refuse(record, problem.message)
+            case .success(let e): entry = e
+            }
+            let host = HostServices.makeHost(for: context)
+            guard let manifest = entry(host) else { return refuse(record, PluginLibrary.declinedToLoad) }
+            switch RawManifest.copy(manifest) {
+            case .failure(let problem):
+                record.pluginID = problem.pluginID
+                return refuse(record, problem.message)
+            case .success(let r): (raw, runner) = (r, InProcessRunner(manifest: manifest, host: host))
+            }
         }
-        switch ManifestReader.read(manifest, registry: runtime.registry) {
+
+        switch ManifestReader.check(raw, registry: runtime.registry) {
         case .failure(let problem):
             record.pluginID = problem.pluginID
+            runner.shutdown()
             refuse(record, problem.message)
         case .success(let read):
             context.name = read.id
+            (runner as? ChildPluginRunner)?.toolNames = raw.tools.compactMap(\.name)
             record.status = .loaded
             record.pluginID = read.id
             record.version = read.version
@@ -146,14 +197,24 @@ public struct PluginLoader {
             record.abi = read.abi
             record.tools = read.tools.map(\.name)
             record.backends = read.backends.map(\.id)
+            if !read.refused.isEmpty {
+                record.reason = read.refused.joined(separator: "; ")
+                for sentence in read.refused { log.error("plugin \(candidate.path): \(sentence)", source: "loader") }
+            }
             let plugin = LoadedPlugin(id: read.id, path: candidate.path, tools: read.tools, backends: read.backends,
-                                      instructions: read.instructions,
-                                      clusterScopedReads: read.clusterScopedReads, functions: read.functions, host: host)
+                                      instructions: read.instructions, clusterScopedReads: read.clusterScopedReads,
+                                      isolation: isolation, runner: runner)
             runtime.registry.add(plugin: plugin, record: record)
-            log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path): \(read.tools.count) tools, \(read.backends.count) backends",
+            log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path) (\(isolation.rawValue)): \(read.tools.count) tools, \(read.backends.count) backends",
                      source: "loader")
         }
     }
+}
+
+func realPath(_ path: String) -> String {
+    guard let resolved = realpath(path, nil) else { return (path as NSString).standardizingPath }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }
 
 /// (device, inode): the identity of a file however it is reached.
@@ -169,19 +230,37 @@ struct FileIdentity: Hashable {
     }
 }
 
-/// sshd StrictModes for plugins: code that others could have replaced is not run.
+/// sshd StrictModes for plugins: code that others could have replaced is not
+/// run. The file and every directory above it up to / — after resolving
+/// symlinks, and also above the symlink itself — must be owned by root or the
+/// user running the host, and not writable by group or others (a directory
+/// may be, when it is sticky and root-owned, like /tmp).
 enum FileTrust {
     static func problem(path: String) -> String? {
-        let real = (path as NSString).resolvingSymlinksInPath
-        for (what, p) in [("file", real), ("directory", (real as NSString).deletingLastPathComponent)] {
-            var st = stat()
-            guard stat(p, &st) == 0 else { return "cannot stat \(what) \(p)" }
-            if st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
-                return "the plugin \(what) \(p) is writable by group or others; fix with: chmod go-w \(p)"
+        let real = realPath(path)
+        if let p = check(real, what: "file", allowSticky: false) { return p }
+        var seen = Set<String>()
+        // The path as found, not normalized (Foundation's normalizing resolves symlinks).
+        let asFound = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        for start in [real, asFound] {
+            var dir = (start as NSString).deletingLastPathComponent
+            while seen.insert(dir).inserted {
+                if let p = check(dir, what: "directory", allowSticky: true) { return p }
+                if dir == "/" || dir.isEmpty { break }
+                dir = (dir as NSString).deletingLastPathComponent
             }
-            if st.st_uid != 0 && st.st_uid != geteuid() {
-                return "the plugin \(what) \(p) is owned by uid \(st.st_uid), neither root nor the user running the host"
-            }
+        }
+        return nil
+    }
+
+    private static func check(_ p: String, what: String, allowSticky: Bool) -> String? {
+        var st = stat()
+        guard stat(p, &st) == 0 else { return "cannot stat \(what) \(p)" }
+        if st.st_mode & (S_IWGRP | S_IWOTH) != 0 && !(allowSticky && st.st_mode & S_ISVTX != 0 && st.st_uid == 0) {
+            return "the plugin \(what) \(p) is writable by group or others; fix with: chmod go-w \(p)"
+        }
+        if st.st_uid != 0 && st.st_uid != geteuid() {
+            return "the plugin \(what) \(p) is owned by uid \(st.st_uid), neither root nor the user running the host"
         }
         return nil
     }

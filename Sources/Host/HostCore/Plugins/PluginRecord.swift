@@ -1,7 +1,8 @@
 import KFJSON
 
 /// What `plugins list` shows for one file: loaded, refused (with the reason), or
-/// disabled by a plugins.d YAML entry.
+/// disabled by a plugins.d YAML entry. A loaded plugin may have a reason too:
+/// the tools or backends refused for a name clash.
 public struct PluginRecord: Sendable {
     public enum Status: String, Sendable { case loaded, refused, disabled }
 
@@ -13,6 +14,8 @@ public struct PluginRecord: Sendable {
     public var version: String?
     public var builtWith: String?
     public var abi: String?
+    /// "in-process" or "process" (a plugin-host child).
+    public var isolation: String?
     public var tools: [String] = []
     public var backends: [String] = []
 
@@ -26,6 +29,7 @@ public struct PluginRecord: Sendable {
         o["version"] = version.map { .string($0) } ?? .null
         o["built_with"] = builtWith.map { .string($0) } ?? .null
         o["abi"] = abi.map { .string($0) } ?? .null
+        o["isolation"] = isolation.map { .string($0) } ?? .null
         return .object(o)
     }
 }

@@ -42,7 +42,12 @@ public struct Policy: Sendable {
     }
 
     public func needsConfirmation(_ tool: ToolSpec) -> Bool {
-        requireConfirmation.contains { $0.matches(tool) } && !skipConfirmation.contains { $0.matches(tool) }
+        requireConfirmation.contains { $0.matches(tool) } && !skipsConfirmation(tool)
+    }
+
+    /// skip_confirmation names the tool (automation): no step asks for it.
+    public func skipsConfirmation(_ tool: ToolSpec) -> Bool {
+        skipConfirmation.contains { $0.matches(tool) }
     }
 
     public func ownObjectsOnly(_ tool: ToolSpec) -> Bool { ownObjectsOnly.contains { $0.matches(tool) } }

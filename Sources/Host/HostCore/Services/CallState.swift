@@ -16,14 +16,24 @@ public final class CallState: @unchecked Sendable {
     /// The call this one runs inside (a tool calling another tool); cancelling
     /// the outer call cancels this one.
     let parent: CallState?
+    /// The session's user (HTTP); nil: the server's own identity and policy.
+    private let ownCaller: Caller?
+    var caller: Caller? { ownCaller ?? parent?.caller }
+    /// Fixed by the host for one plan: the same in a preview's dry run and in
+    /// the run that carries out the confirmed plan, so names a plugin derives
+    /// from it are the previewed names (call_context "plan_seed").
+    let planSeed: String
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
     private var namespaces: [String] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
-                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil) {
+                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
+                planSeed: String? = nil, caller: Caller? = nil) {
         self.parent = parent
+        self.ownCaller = caller
+        self.planSeed = planSeed ?? parent?.planSeed ?? ConfirmationBook.randomHex(bytes: 8)
         self.tool = tool
         self.pluginID = pluginID
         self.spec = spec
@@ -34,7 +44,11 @@ public final class CallState: @unchecked Sendable {
     public var isCancelled: Bool { lock.withLock { cancelled } || (parent?.isCancelled ?? false) }
     public func cancel() { lock.withLock { cancelled = true } }
 
-    func recordWrite(_ write: JSON) { lock.withLock { writes.append(write) } }
+    /// A nested call's writes belong to the outer call's preview.
+    func recordWrite(_ write: JSON) {
+        if let parent { return parent.recordWrite(write) }
+        lock.withLock { writes.append(write) }
+    }
 
     /// A namespace the call acted in, from the structured request (for the audit).
     func recordNamespace(_ namespace: String) {

@@ -17,6 +17,8 @@ public final class HostRuntime: @unchecked Sendable {
     public var policy: Policy = .unrestricted
     /// Where every tools/call is recorded (nil: nowhere).
     public var audit: AuditLog?
+    /// Confirmation tokens handed to clients that cannot ask the person.
+    public let confirmations = ConfirmationBook.fromEnvironment()
     private var _identity: String?
 
     public init(log: Log = .shared) { self.log = log }
@@ -63,15 +65,19 @@ public final class HostRuntime: @unchecked Sendable {
 
     func callContext(for call: CallState) -> JSON {
         [
-            "namespace": .string(cluster.defaultNamespace),
-            "user": .string(identity),
-            "persona": .string(policy.name),
-            "allowed_namespaces": policy.namespaces.map { .array($0.map { .string($0) }) } ?? .null,
-            "read_only": .bool(policy.readOnly),
+            "namespace": .string(cluster(of: call).defaultNamespace),
+            "user": .string(identity(of: call)),
+            "persona": .string(policy(of: call).name),
+            "allowed_namespaces": policy(of: call).namespaces.map { .array($0.map { .string($0) }) } ?? .null,
+            "read_only": .bool(policy(of: call).readOnly),
             "tool": .string(call.tool),
             "dry_run": .bool(call.dryRun),
+            "plan_seed": .string(call.planSeed),
         ]
     }
+
+    /// The identity once looked up; nil before (then `identity` blocks on the API server).
+    public var knownIdentity: String? { lock.withLock { _identity } }
 
     /// Who the API server says we are (SelfSubjectReview), else the kubeconfig
     /// user. Asked once.
@@ -95,6 +101,7 @@ public final class HostRuntime: @unchecked Sendable {
             log.info("refused \(call.pluginID) request: \(refusal.message)", source: "policy")
             return .failure("BadRequest", "Refused request field \"\(refusal.field)\": \(refusal.message).", field: refusal.field)
         }
+        let policy = policy(of: call)
         if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID,
                                              clusterReads: registry.clusterScopedReads) {
             log.info("denied \(call.pluginID) \(request.summary): \(denial)", source: "policy")
@@ -103,17 +110,18 @@ public final class HostRuntime: @unchecked Sendable {
         let isWrite = ClusterGuard.isWrite(request)
         if let ns = ClusterGuard.namespace(of: request) { call.recordNamespace(ns) }
         if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.verb != "create",
-            let refusal = ownershipRefusal(request)
+            let refusal = ownershipRefusal(request, call: call)
         {
             return refusal
         }
         if request.verb == "create" && !ClusterGuard.isReview(request) {
-            request.body = ClusterGuard.stampOwner(request.body, identity: identity)
+            request.body = ClusterGuard.stampOwner(request.body, identity: identity(of: call))
         }
         if call.dryRun && isWrite {
             request.query.append(("dryRun", "All"))
         }
         let started = Date()
+        let cluster = cluster(of: call)
         let answer = onLine.map { cluster.stream(request, onLine: $0) } ?? cluster.send(request)
         if call.dryRun && isWrite {
             var write: JSON = ["method": .string(request.method), "path": .string(request.path),
@@ -130,9 +138,10 @@ public final class HostRuntime: @unchecked Sendable {
     /// Under own-objects-only policy: change only objects the caller created.
     /// Fail-closed: when the object cannot be read, nothing is changed (a 404
     /// is handed back as the answer, the change never sent).
-    private func ownershipRefusal(_ request: ClusterRequest) -> ClusterAnswer? {
+    private func ownershipRefusal(_ request: ClusterRequest, call: CallState) -> ClusterAnswer? {
+        let identity = identity(of: call), policy = policy(of: call)
         guard let target = request.resource?.object else { return .failure("Denied", "Only objects have owners.") }
-        let current = cluster.send(ClusterRequest(verb: "get", resource: target))
+        let current = cluster(of: call).send(ClusterRequest(verb: "get", resource: target))
         let name = target.name ?? "?"
         if current.status == 404 { return current }
         guard current.status == 200 else {
@@ -158,21 +167,10 @@ public final class HostRuntime: @unchecked Sendable {
 
     func backendsJSON() -> JSON { .array(registry.orderedBackends.map(\.json)) }
 
-    /// A tool called by another tool (extension kfmcp.tools/1): policy and
-    /// argument validation as for a client's call, on the caller's thread.
+    /// A tool called by another tool (extension kfmcp.tools/1): the client
+    /// pipeline's policy, validation, audit and redaction (ToolInvoker), on the
+    /// caller's thread. nil when no loaded tool has that name.
     func callTool(_ name: String, arguments: JSON, from outer: CallState) -> JSON? {
-        guard let entry = registry.tools[name] else { return nil }
-        guard policy.allows(entry.spec) else {
-            return ["error": ["message": .string(policy.refusal(for: entry.spec))]]
-        }
-        if let problem = SchemaValidator.validate(arguments, against: entry.spec.inputSchema) {
-            return ["error": ["message": .string("Invalid arguments for \(name): \(problem).")]]
-        }
-        let inner = CallState(tool: name, pluginID: entry.plugin.id, spec: entry.spec, dryRun: outer.dryRun,
-                              parent: outer)
-        switch entry.plugin.invoke(tool: name, arguments: arguments, call: inner) {
-        case .success(let answer): return answer
-        case .failure(let failure): return ["error": ["message": .string("Plugin '\(entry.plugin.id)' \(failure.message).")]]
-        }
+        ToolInvoker(runtime: self, caller: outer.caller).nested(name: name, arguments: arguments, from: outer)
     }
 }

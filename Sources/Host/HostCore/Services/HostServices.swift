@@ -9,6 +9,8 @@ final class PluginContext: @unchecked Sendable {
     var name: String
     let config: JSON
     unowned let runtime: HostRuntime
+    /// The plugin's log is one stream: a key block split over log calls is masked whole.
+    let logRedactor = StreamRedactor()
 
     init(name: String, config: JSON, runtime: HostRuntime) {
         self.name = name
@@ -72,7 +74,7 @@ private let logService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UInt32, U
     host, level, message in
     guard let ctx = HostServices.context(host), let message else { return }
     let lvl = LogLevel(rawValue: Int(min(level, 3))) ?? .info
-    ctx.runtime.log.log(lvl, String(cString: message), source: "plugin \(ctx.name)")
+    ctx.runtime.log.log(lvl, ctx.logRedactor.redact(String(cString: message)), source: "plugin \(ctx.name)")
 }
 
 private let progressService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, Double, UnsafePointer<CChar>?) -> Void = {
@@ -103,9 +105,12 @@ private let k8sStreamService: @convention(c) (
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let onLine, let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
+    // Log lines reach the plugin already redacted, a key block whole however it is split.
+    let redactor = (request["path"]?.string ?? "").hasSuffix("/log") ? StreamRedactor() : nil
     let answer = ctx.runtime.k8sRequest(request, call: state) { line in
         if state.isCancelled { return false }
-        return line.withCString { onLine(userData, $0) } == 0
+        let clean = redactor?.redact(line) ?? line
+        return clean.withCString { onLine(userData, $0) } == 0
     }
     return HostServices.write(answer.json, to: out)
 }

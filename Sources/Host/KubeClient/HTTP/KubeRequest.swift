@@ -13,6 +13,9 @@ public struct KubeRequest: Sendable {
     public var accept: String?
     /// Whole-request time limit. `nil`: 30 s for `send`, no limit for `stream`.
     public var timeoutMs: Int?
+    /// Act as this user (Impersonate-User / Impersonate-Group headers): the API
+    /// server authorizes the request with that user's RBAC. nil: as ourselves.
+    public var impersonate: Impersonation?
 
     public init(method: String = "GET", path: String, query: [(String, String)] = [],
                 body: [UInt8]? = nil, contentType: String? = nil, accept: String? = nil,
@@ -28,4 +31,14 @@ public struct KubeRequest: Sendable {
 
     /// GET and HEAD change nothing, so they may be repeated after a 429 or 5xx.
     var isSafeToRepeat: Bool { method == "GET" || method == "HEAD" }
+}
+
+/// Whom a request acts for (Kubernetes user impersonation).
+public struct Impersonation: Sendable, Equatable {
+    public var user: String
+    public var groups: [String]
+    public init(user: String, groups: [String] = []) {
+        self.user = user
+        self.groups = groups
+    }
 }

@@ -41,7 +41,7 @@ enum ExperimentTools {
         guard ExperimentRequest.algorithms.contains(algorithm) else {
             throw ToolError("algorithm \(algorithm) is not one of \(ExperimentRequest.algorithms.joined(separator: ", ")).", field: "algorithm")
         }
-        let name = try call.optionalString("name") ?? Names.newExperiment(from: call.arguments["trial_template"])
+        let name = try call.optionalString("name") ?? Names.newExperiment(from: call.arguments["trial_template"], seed: call.planSeed)
         guard Names.isLabel(name, max: 40), name.first?.isLetter == true else {
             throw ToolError("name \(name) is not a valid experiment name: lower-case letters, digits and '-', starting with a letter, at most 40 characters (Katib's limit).",
                             field: "name")

@@ -31,8 +31,10 @@ enum Names {
         return name
     }
 
-    /// `tune-<what is trained>-<5 random characters>`, at most 40 characters (Katib's limit).
-    static func newExperiment(from template: JSON?) -> String {
+    /// `tune-<what is trained>-<5 characters>`, at most 40 characters (Katib's limit).
+    /// The characters derive from the host's plan seed, so the confirmed call
+    /// creates the name its preview showed.
+    static func newExperiment(from template: JSON?, seed: String?) -> String {
         let args = template?["arguments"] ?? [:]
         var base = "trial"
         if let source = args["func"]?.string, let def = source.range(of: "def ") {
@@ -48,6 +50,7 @@ enum Names {
         while slug.hasSuffix("-") { slug.removeLast() }
         if slug.isEmpty { slug = "trial" }
         let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
-        return "tune-\(slug)-" + String((0..<5).map { _ in alphabet.randomElement()! })
+        var seeded = SeededGenerator(seed: "experiment/" + (seed ?? String(UInt64.random(in: 0...UInt64.max))))
+        return "tune-\(slug)-" + String((0..<5).map { _ in alphabet.randomElement(using: &seeded)! })
     }
 }

@@ -24,6 +24,8 @@ public struct Prerequisites: Sendable {
         public var trainerType: EstimateInput.TrainerType
         /// Framework labels of all loaded backends (a custom trainer must not use those runtimes).
         public var builtinFrameworks: [String]
+        /// The Secret the model's token is to come from, when the call names one.
+        public var hfTokenSecret: String? = nil
 
         public init(model: String? = nil, dataset: String? = nil, runtime: String? = nil, namespace: String,
                     numNodes: Int = 1, gpusPerNode: Int? = nil, perGPUBytes: Double? = nil, framework: String? = nil,
@@ -77,6 +79,8 @@ public struct Prerequisites: Sendable {
     }
 
     public static let hfTokenSecret = "hf-token"
+    /// The key setup_hf_credentials stores the token under.
+    public static let hfTokenKey = "token"
     static let frameworkLabel = "trainer.kubeflow.org/framework"
 
     let cluster: ClusterReader
@@ -246,20 +250,35 @@ public struct Prerequisites: Sendable {
         guard let model = r.model, case .success(let uri) = StorageURI.parse(model, field: "model"), uri.scheme == .hf else {
             return skip("hf_token", "The model is not on Hugging Face.")
         }
+        // A Secret the call names must exist and hold the token, gated model or not.
+        if let named = r.hfTokenSecret {
+            return checkTokenSecret(named, r, model: uri.repository, named: true, pass: pass, fail: fail)
+        }
         guard let spec = registry.find(uri.repository)?.model else {
             return fail("hf_token", "\(uri.repository) is not in the planner's registry, so whether it is gated is unknown.",
                         "If the model is gated, call setup_hf_credentials to create the \(Self.hfTokenSecret) Secret.", true)
         }
         guard spec.gated else { return pass("hf_token", "\(spec.id) is not gated; no token needed.") }
-        let answer = cluster.send(KubeRequests.secret(r.namespace, Self.hfTokenSecret))
+        checkTokenSecret(Self.hfTokenSecret, r, model: spec.id, named: false, pass: pass, fail: fail)
+    }
+
+    /// The Secret exists in the job's namespace and has the key "token".
+    private func checkTokenSecret(_ name: String, _ r: Request, model: String, named: Bool, pass: Pass, fail: Fail) {
+        let answer = cluster.send(KubeRequests.secret(r.namespace, name))
+        let why = named ? "hf_token_secret names Secret \(name)" : "\(model) is gated"
         if answer.ok {
-            pass("hf_token", "Secret \(Self.hfTokenSecret) exists in \(r.namespace) for gated model \(spec.id).")
+            guard answer.body["data"]?[Self.hfTokenKey] != nil else {
+                return fail("hf_token", "\(why), but Secret \(name) in \(r.namespace) has no key \"\(Self.hfTokenKey)\".",
+                            "Call setup_hf_credentials with secret_name \"\(name)\" and overwrite true to store the token under key \"\(Self.hfTokenKey)\", or name another Secret.", false)
+            }
+            pass("hf_token", "Secret \(name) in \(r.namespace) holds the token for \(model).")
         } else if answer.notFound {
-            fail("hf_token", "\(spec.id) is gated and namespace \(r.namespace) has no Secret \(Self.hfTokenSecret).",
-                 "Call setup_hf_credentials with a Hugging Face token that has access to \(spec.id) (request access on its model page first).", false)
+            fail("hf_token", "\(why), and namespace \(r.namespace) has no Secret \(name).",
+                 "Call setup_hf_credentials\(named ? " with secret_name \"\(name)\"" : "") and a Hugging Face token that has access to \(model) (request access on its model page first)\(named ? ", or pass the name of an existing Secret" : "").", false)
         } else {
-            fail("hf_token", "Could not check Secret \(Self.hfTokenSecret) in \(r.namespace) (\(answer.message ?? "HTTP \(answer.status)")); \(spec.id) is gated.",
-                 "Make sure a Secret \(Self.hfTokenSecret) with the token exists (setup_hf_credentials).", true)
+            fail("hf_token", "Could not check Secret \(name) in \(r.namespace) (\(answer.message ?? "HTTP \(answer.status)")); \(why).",
+                 "Make sure a Secret \(name) with the token exists (setup_hf_credentials).", true)
         }
     }
+
 }

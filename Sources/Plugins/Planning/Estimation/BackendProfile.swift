@@ -5,12 +5,11 @@ import PluginKit
 /// any backend plugin dropped in later is planned for from these keys alone.
 ///
 /// Capability keys read (all optional):
+/// - `memory_profile` (object): how the trainer spends GPU memory; see MemoryProfile.
 /// - `memory_factor` (number, default 1.0): scales activation memory, where
 ///   kernels (fused attention, fused loss, compilation) differ between backends.
-/// - `offloads_activation_checkpoints` (bool, default false): checkpointed
-///   layer inputs live in CPU memory, not on the GPU.
-/// - `shards_parameters` (bool, default true): on several GPUs, weights,
-///   gradients and optimizer states are sharded (FSDP/ZeRO-3); false = replicated (DDP).
+/// - `offloads_activation_checkpoints` (bool) and `shards_parameters` (bool):
+///   older spellings of memory_profile's activation_offloading and sharding.
 /// - `methods` ([string]): the fine-tuning methods the backend supports.
 /// - `runtime_selector.framework` (string): the runtime label value it needs.
 /// - `admission_rules` (object): what the cluster's admission webhook rejects
@@ -18,27 +17,17 @@ import PluginKit
 public struct BackendProfile: Sendable, Equatable {
     public var id: String?
     public var memoryFactor: Double
-    public var offloadsActivationCheckpoints: Bool
-    public var shardsParameters: Bool
+    public var memory: MemoryProfile
     public var methods: [String]?
     public var framework: String?
     public var admissionRules: AdmissionRules?
 
-    /// No backend chosen (custom trainers, containers): plain PyTorch.
-    public static let generic = BackendProfile(
-        id: nil, memoryFactor: 1.0, offloadsActivationCheckpoints: false, shardsParameters: true,
-        methods: nil, framework: nil, admissionRules: nil)
+    /// No backend chosen (custom trainers, containers): plain PyTorch with
+    /// Hugging Face's Trainer and PEFT, the most common custom code.
+    public static let generic = BackendProfile(backend: [:])
 
-    public init(id: String?, memoryFactor: Double, offloadsActivationCheckpoints: Bool, shardsParameters: Bool,
-                methods: [String]?, framework: String?, admissionRules: AdmissionRules?) {
-        self.id = id
-        self.memoryFactor = memoryFactor
-        self.offloadsActivationCheckpoints = offloadsActivationCheckpoints
-        self.shardsParameters = shardsParameters
-        self.methods = methods
-        self.framework = framework
-        self.admissionRules = admissionRules
-    }
+    public var shardsParameters: Bool { memory.shardsParameters }
+    public var offloadsActivationCheckpoints: Bool { memory.activationOffloading }
 
     /// A profile from one list_backends entry ({id, capabilities, ...}) or a bare capabilities object.
     public init(backend: JSON) {
@@ -46,8 +35,7 @@ public struct BackendProfile: Sendable, Equatable {
         id = backend["id"]?.string
         let factor = caps["memory_factor"]?.double ?? 1.0
         memoryFactor = factor > 0 ? factor : 1.0
-        offloadsActivationCheckpoints = caps["offloads_activation_checkpoints"]?.bool ?? false
-        shardsParameters = caps["shards_parameters"]?.bool ?? true
+        memory = MemoryProfile(capabilities: caps)
         methods = caps["methods"]?.array?.compactMap(\.string)
         framework = caps["runtime_selector"]?["framework"]?.string
         admissionRules = caps["admission_rules"].flatMap(AdmissionRules.init(json:))

@@ -14,7 +14,8 @@ public struct EstimateInput: Sendable {
         case builtin, custom, container
     }
 
-    public init(arguments a: JSON, backends: [JSON], registry: ModelRegistry = .shared) throws {
+    /// - hub: where models outside the registry are looked up (nil: registry only).
+    public init(arguments a: JSON, backends: [JSON], registry: ModelRegistry = .shared, hub: HubConfig? = nil) throws {
         var notes: [String] = []
         let trainerType = try Self.enumValue(a, "trainer_type", TrainerType.self) ?? .builtin
         let modelName = try Self.string(a, "model")
@@ -23,9 +24,27 @@ public struct EstimateInput: Sendable {
             throw ToolError("params_billion must be between 0 and 5000 (billions of parameters).", field: "params_billion")
         }
 
-        // The model: registry first, then the user's size hint, then (custom
-        // code and containers only) a conservative default.
-        if let modelName, let match = registry.find(modelName) {
+        // The model: registry first, then the Hub's config.json (cached, or
+        // fetched when no size hint was given), then the user's size hint, then
+        // (custom code and containers only) a conservative default.
+        var hubProblem: String?
+        let fromHub: ModelSpec?
+        let registered = modelName.flatMap(registry.find)
+        if let modelName, let hub, registered == nil {
+            switch hub.lookup(modelName, fetch: paramsHint == nil) {
+            case .found(let spec, let cached):
+                fromHub = spec
+                notes.append("\(spec.id) is not in the registry: architecture from its Hugging Face config.json (\(cached ? "cached" : "fetched from \(hub.baseURL)")), \(spec.paramsBillion)B parameters.")
+            case .unavailable(let reason):
+                fromHub = nil
+                hubProblem = reason
+            }
+        } else {
+            fromHub = nil
+        }
+        if let fromHub {
+            model = fromHub
+        } else if let modelName, let match = registered {
             model = match.model
             if match.matchedBy == "closest" || match.matchedBy == "name" {
                 notes.append("Model \(modelName) read as \(match.model.id) (same architecture).")
@@ -40,6 +59,10 @@ public struct EstimateInput: Sendable {
             model = ModelSpec.fromSize(Self.defaultCustomBillions, name: "custom model")
             notes.append("No model or params_billion given for a \(trainerType.rawValue) trainer: assumed a \(Self.defaultCustomBillions)B-parameter model. Pass params_billion for a real figure.")
         } else if let modelName {
+            if let hubProblem {
+                throw ToolError("Model \(modelName) is not in the planner's registry of \(registry.models.count) models and its config.json could not be read (\(hubProblem)). Pass params_billion (the parameter count in billions, e.g. 7.6) to estimate it from its size; see the registry with list_model_registry.",
+                                field: "model")
+            }
             _ = try registry.lookup(modelName)  // throws the error asking for params_billion
             throw ToolError("Unknown model \(modelName).", field: "model")
         } else {
@@ -63,7 +86,7 @@ public struct EstimateInput: Sendable {
         }
 
         let batch = try Self.positive(a, "batch_size") ?? 1
-        let seq = try Self.positive(a, "seq_len") ?? 2048
+        let seq = try Self.positive(a, "max_seq_len") ?? Self.positive(a, "seq_len") ?? 2048
         let nodes = try Self.positive(a, "num_nodes")
         let perNode = try Self.positive(a, "gpus_per_node")
         if batch > 4096 { throw ToolError("batch_size \(batch) is beyond any GPU; use at most 4096.", field: "batch_size") }
@@ -73,7 +96,12 @@ public struct EstimateInput: Sendable {
         if seq > model.maxContext {
             notes.append("seq_len \(seq) is beyond \(model.id)'s context of \(model.maxContext) tokens.")
         }
-        let checkpointing = try Self.bool(a, "gradient_checkpointing") ?? true
+        var overrides = ProfileOverrides()
+        overrides.optimizer = try Self.enumValue(a, "optimizer", MemoryProfile.Optimizer.self)
+        overrides.activationCheckpointing = try Self.bool(a, "activation_checkpointing") ?? Self.bool(a, "gradient_checkpointing")
+        overrides.activationOffloading = try Self.bool(a, "activation_offloading")
+        overrides.cpuOffload = try Self.bool(a, "cpu_offload")
+        overrides.packed = try Self.bool(a, "packed")
 
         var lora = LoRASettings.default
         if let rank = try Self.positive(a, "lora_rank") { lora.rank = rank }
@@ -95,21 +123,21 @@ public struct EstimateInput: Sendable {
             if let methods = backend.methods, !methods.contains(method.rawValue) {
                 throw ToolError("Backend \(id) supports \(methods.joined(separator: ", ")), not \(method.rawValue).", field: "method")
             }
-            notes.append("Backend \(id): memory_factor \(backend.memoryFactor)\(backend.shardsParameters ? "" : ", no parameter sharding")\(backend.offloadsActivationCheckpoints ? ", activation checkpoints offloaded to CPU" : "").")
+            notes.append("Backend \(id): its declared memory profile (loss \(backend.memory.loss.rawValue), \(backend.memory.optimizer.rawValue)\(backend.memory.optimizerInBackward ? " in the backward pass" : ""), activation checkpointing \(backend.memory.activationCheckpointing ? "on" : "off")\(backend.memory.activationOffloading ? " with offloading" : ""), \(backend.memory.sharding.rawValue) on several GPUs), memory_factor \(backend.memoryFactor).")
         } else {
             backend = .generic
-            notes.append("No backend given: a plain PyTorch profile (memory_factor 1.0, FSDP on several GPUs).")
+            notes.append("No backend given: the Hugging Face Trainer + PEFT profile.")
         }
 
-        if trainerType != .builtin && paramsHint == nil && modelName != nil && registry.find(modelName!) != nil {
+        if trainerType != .builtin && paramsHint == nil && registered != nil {
             notes.append("\(trainerType.rawValue) trainer: the estimate assumes the code trains \(model.id) the standard way (AdamW); your code may use more.")
         }
         if a["batch_size"] == nil { notes.append("batch_size not given: 1 per GPU.") }
-        if a["seq_len"] == nil { notes.append("seq_len not given: 2048 tokens.") }
+        if a["seq_len"] == nil && a["max_seq_len"] == nil { notes.append("max_seq_len not given: 2048 tokens.") }
 
         self.request = MemoryRequest(method: method, precision: precision, batchSize: batch, seqLen: seq,
                                      numNodes: nodes ?? 1, gpusPerNode: perNode ?? 1,
-                                     gradientCheckpointing: checkpointing, lora: lora)
+                                     lora: lora, overrides: overrides)
         self.explicitLayout = nodes != nil || perNode != nil
         self.assumptions = notes
     }

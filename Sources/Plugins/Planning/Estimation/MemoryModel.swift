@@ -16,23 +16,26 @@ public struct MemoryRequest: Sendable, Equatable {
     public var precision: Precision
     /// Per-GPU micro-batch.
     public var batchSize: Int
+    /// The longest sequence (max_seq_len): packed batches are always this long.
     public var seqLen: Int
     public var numNodes: Int
     public var gpusPerNode: Int
-    public var gradientCheckpointing: Bool
     public var lora: LoRASettings
+    /// What the user set over the backend's memory profile.
+    public var overrides: ProfileOverrides
 
     public init(method: FineTuneMethod = .lora, precision: Precision = .bf16, batchSize: Int = 1, seqLen: Int = 2048,
-                numNodes: Int = 1, gpusPerNode: Int = 1, gradientCheckpointing: Bool = true,
-                lora: LoRASettings = .default) {
+                numNodes: Int = 1, gpusPerNode: Int = 1, gradientCheckpointing: Bool? = nil,
+                lora: LoRASettings = .default, overrides: ProfileOverrides = ProfileOverrides()) {
         self.method = method
         self.precision = precision
         self.batchSize = batchSize
         self.seqLen = seqLen
         self.numNodes = numNodes
         self.gpusPerNode = gpusPerNode
-        self.gradientCheckpointing = gradientCheckpointing
         self.lora = lora
+        self.overrides = overrides
+        if let gradientCheckpointing { self.overrides.activationCheckpointing = gradientCheckpointing }
     }
 
     public var totalGPUs: Int { max(numNodes, 1) * max(gpusPerNode, 1) }
@@ -48,147 +51,221 @@ public struct MemoryRequest: Sendable, Equatable {
 
 /// Bytes per GPU, by what holds them.
 public struct MemoryBreakdown: Sendable, Equatable {
-    public var weights: Double
-    public var gradients: Double
-    public var optimizer: Double
-    public var adapters: Double
-    public var activations: Double
-    public var overhead: Double
+    public var weights = 0.0
+    public var gradients = 0.0
+    public var optimizer = 0.0
+    public var adapters = 0.0
+    public var activations = 0.0
+    /// The output head's logits and the loss's copies of them.
+    public var logits = 0.0
+    /// CUDA context and what the caching allocator holds beyond live tensors.
+    public var overhead = 0.0
 
-    public var total: Double { weights + gradients + optimizer + adapters + activations + overhead }
+    public var total: Double { weights + gradients + optimizer + adapters + activations + logits + overhead }
+
+    /// The terms by name, largest first.
+    public var terms: [(name: String, bytes: Double)] {
+        [("weights", weights), ("gradients", gradients), ("optimizer", optimizer), ("adapters", adapters),
+         ("activations", activations), ("logits", logits), ("overhead", overhead)].sorted { $0.1 > $1.1 }
+    }
 }
 
 public struct MemoryEstimate: Sendable, Equatable {
-    /// Peak bytes on each GPU.
+    /// Peak bytes on each GPU: the point estimate.
     public var perGPU: MemoryBreakdown
+    /// The range the calibration supports around the point (per GPU).
+    public var lowBytes: Double
+    public var highBytes: Double
     public var gpus: Int
     public var trainableParameters: Double
+    /// The memory profile the estimate used (the backend's, with the user's settings).
+    public var profile: MemoryProfile
     /// How the figure was reached, in sentences a person can check.
     public var assumptions: [String]
 
     public var perGPUBytes: Double { perGPU.total }
     public var totalBytes: Double { perGPU.total * Double(gpus) }
+    /// Live tensors only (what torch.cuda.max_memory_allocated reports).
+    public var allocatedBytes: Double { perGPU.total - perGPU.overhead }
 }
 
-/// The GPU memory model: weights per precision, gradients and AdamW states for
-/// the trainable parameters, activations from batch × seq_len × hidden ×
-/// layers, FSDP sharding across nodes × GPUs, and the backend's factor.
+/// The GPU memory model: weights per precision, gradients and optimizer states
+/// for the trainable parameters, activations from batch × seq_len × hidden ×
+/// layers, logits from the loss implementation, sharding across nodes × GPUs,
+/// CPU offload, the CUDA context and the allocator's reserve — each from the
+/// memory profile of the stack that will run (MemoryProfile).
 ///
 /// A pure function of its inputs (no I/O), so it runs in microseconds.
-/// Calibrated against published peak-memory measurements; the cases, their
-/// sources and the error per case are in Tests/PlanningTests/MemoryCalibrationTests.swift.
+/// Calibrated against published peak-memory measurements of several stacks:
+/// Tests/Fixtures/memory-calibration.json, checked by MemoryCalibrationTests.
 public enum MemoryModel {
     /// NF4 with double quantization: 4 bits plus ~0.127 bits of block constants per weight.
     static let nf4BytesPerParameter = 0.5 + 0.127 / 8
     /// Activation bytes per token of one layer's full working set, at 16-bit:
     /// coefficient × hidden + coefficient × MLP width (fused attention: no seq² term).
-    static let layerHiddenCoefficient = 12.0
-    static let layerMLPCoefficient = 4.0
+    static let layerHiddenCoefficient = 18.0
+    static let layerMLPCoefficient = 10.0
     /// A checkpointed layer keeps only its 16-bit input: 2 bytes × hidden per token.
     static let checkpointBytesPerHidden = 2.0
-    /// Logits per token, with a chunked/fused loss (calibrated): 1 byte per vocabulary entry.
-    static let logitBytesPerVocab = 1.0
-    /// CUDA context and allocator reserve.
-    static let fixedOverheadBytes = 0.3e9
+    /// Logit bytes per token and vocabulary entry: fused loss (chunks only),
+    /// chunked loss (16-bit logits, one chunk upcast at a time) and full loss
+    /// (16-bit logits, their fp32 upcast, the softmax and its gradient).
+    static func logitBytes(_ loss: MemoryProfile.Loss) -> Double {
+        switch loss {
+        case .fused: return 0.5
+        case .chunked: return 2
+        case .full: return 13
+        }
+    }
     /// FSDP keeps this many layers unsharded at once (the running one and the prefetched one).
     static let gatheredLayers = 2.0
+    /// The range around the point estimate, from the calibration's spread.
+    static let lowFactor = 0.85
+    static let highFactor = 1.2
 
-    public static func estimate(model: ModelSpec, request r: MemoryRequest, backend: BackendProfile) -> MemoryEstimate {
+    /// - explain: write the assumptions (the layout search only needs the figures).
+    public static func estimate(model: ModelSpec, request r: MemoryRequest, backend: BackendProfile,
+                                explain: Bool = true) -> MemoryEstimate {
+        let profile = r.overrides.applied(to: backend.memory)
         var notes: [String] = []
+        func note(_ text: @autoclosure () -> String) { if explain { notes.append(text()) } }
+        var b = MemoryBreakdown()
         let p = model.parameters
         let linear = min(model.linearParameters, p)
         let other = max(p - linear, 0)
         let computeBytes: Double = r.precision == .fp32 ? 4 : 2
         let n = Double(r.totalGPUs)
-        let sharded = r.totalGPUs > 1 && backend.shardsParameters
+        let multiGPU = r.totalGPUs > 1
 
         // Weights, and the bytes of one linear parameter (for FSDP's gathered layers).
-        var weights: Double
         var linearBytes: Double
+        let otherBytes: Double = r.method != .full && profile.kbitUpcast && r.precision != .fp32 ? 4 : computeBytes
         switch (r.method, r.precision) {
         case (.qlora, .int8), (.lora, .int8):
             linearBytes = 1
-            weights = linear * linearBytes + other * 2
-            notes.append("Frozen base weights: linear layers 8-bit, embeddings and norms 16-bit.")
+            b.weights = linear * linearBytes + other * otherBytes
+            note("Frozen base weights: linear layers 8-bit, embeddings and norms \(otherBytes == 4 ? "fp32" : "16-bit").")
         case (.qlora, _), (.lora, .nf4):
             linearBytes = nf4BytesPerParameter
-            weights = linear * linearBytes + other * 2
-            notes.append("Frozen base weights: linear layers 4-bit NF4 (double quantization), embeddings, output head and norms 16-bit.")
+            // One layer's weights dequantized to 16-bit while it runs.
+            b.weights = linear * linearBytes + other * otherBytes + model.linearParametersPerLayer * 2
+            note("Frozen base weights: linear layers 4-bit NF4 (one layer dequantized at a time), embeddings, output head and norms \(otherBytes == 4 ? "fp32 (k-bit training upcast)" : "16-bit").")
         case (_, .fp32):
             linearBytes = 4
-            weights = p * 4
-            notes.append("Weights in fp32 (4 bytes per parameter).")
+            b.weights = p * 4
+            note("Weights in fp32 (4 bytes per parameter).")
         default:
             linearBytes = 2
-            weights = p * 2
-            notes.append("Weights in \(r.precision == .fp16 ? "fp16" : "bf16") (2 bytes per parameter).")
+            b.weights = p * 2
+            note("Weights in \(r.precision == .fp16 ? "fp16" : "bf16") (2 bytes per parameter).")
         }
 
-        var gradients = 0.0, optimizer = 0.0, adapters = 0.0
+        // Gradients and optimizer states of what is trained.
         let trainable: Double
+        var pagedStates = 0.0
         if r.method == .full {
             trainable = p
-            let weightBytes: Double = r.precision == .fp32 ? 4 : 2
-            gradients = p * weightBytes
-            switch r.precision {
-            case .fp16:
-                optimizer = p * 12
-                notes.append("fp16 mixed precision: fp32 master weights and fp32 AdamW moments (12 bytes per parameter).")
-            case .fp32:
-                optimizer = p * 8
-                notes.append("AdamW: two fp32 moments per parameter (8 bytes).")
-            default:
-                optimizer = p * 4
-                notes.append("AdamW moments in bf16, like the parameters (4 bytes per parameter).")
+            let weightBytes = computeBytes
+            if profile.optimizerInBackward {
+                // Each gradient is applied and freed as soon as it is computed.
+                b.gradients = max(model.linearParametersPerLayer, Double(model.vocabSize * model.hiddenSize)) * weightBytes
+                note("Optimizer step in the backward pass: gradients never all held at once.")
+            } else {
+                b.gradients = p * weightBytes
             }
+            let master = profile.masterWeightsFP32 || r.precision == .fp16
+            b.optimizer = p * stateBytes(profile, weightBytes: weightBytes) + (master && r.precision != .fp32 ? p * 4 : 0)
+            note(optimizerNote(profile, weightBytes: weightBytes, master: master))
+            if profile.optimizer == .pagedAdamw8bit { pagedStates = b.optimizer }
         } else {
             trainable = r.lora.parameters(for: model)
-            adapters = trainable * computeBytes
-            gradients = trainable * computeBytes
-            optimizer = trainable * computeBytes * 2
-            let modules = r.lora.modules.map(\.rawValue).joined(separator: ", ")
-            notes.append("LoRA rank \(r.lora.rank) on \(modules): \(formatCount(trainable)) trainable parameters; gradients and AdamW states for those only.")
+            let a: Double = profile.adapterDType == .fp32 ? 4 : computeBytes
+            b.adapters = trainable * a
+            b.gradients = trainable * a
+            b.optimizer = trainable * stateBytes(profile, weightBytes: a)
+            note("LoRA rank \(r.lora.rank): \(formatCount(trainable)) trainable \(a == 4 ? "fp32" : "16-bit") parameters with their gradients and \(profile.optimizer.rawValue) states.")
         }
 
-        if sharded {
-            let gathered = gatheredLayers * model.linearParametersPerLayer * linearBytes
-            weights = weights / n + gathered
-            gradients /= n
-            optimizer /= n
-            adapters /= n
-            notes.append("FSDP across \(r.totalGPUs) GPUs (\(r.numNodes) node(s) × \(r.gpusPerNode)): weights, gradients and optimizer states sharded; 2 layers gathered at a time.")
-        } else if r.totalGPUs > 1 {
-            notes.append("The backend replicates the model on each of the \(r.totalGPUs) GPUs (no parameter sharding).")
+        let gathered = gatheredLayers * model.linearParametersPerLayer * linearBytes
+        if multiGPU && profile.shardsParameters {
+            b.weights = profile.cpuOffload ? gathered : b.weights / n + gathered
+            // Offloaded: a full fine-tune still holds the gathered layers' gradients until they are reduced.
+            b.gradients = profile.cpuOffload ? (r.method == .full ? gathered : 0) : b.gradients / n
+            b.optimizer = profile.cpuOffload ? 0 : b.optimizer / n
+            b.adapters /= n
+            pagedStates /= n
+            note("\(profile.sharding == .zero3 ? "ZeRO-3" : "FSDP") across \(r.totalGPUs) GPUs (\(r.numNodes) node(s) × \(r.gpusPerNode)): weights, gradients and optimizer states sharded; 2 layers gathered at a time\(profile.cpuOffload ? "; the shards live in CPU memory (CPU offload)" : "").")
+        } else if multiGPU && profile.sharding == .zero2 {
+            b.gradients /= n
+            b.optimizer = profile.cpuOffload ? 0 : b.optimizer / n
+            pagedStates /= n
+            note("ZeRO-2 across \(r.totalGPUs) GPUs: gradients and optimizer states sharded, weights replicated.")
+        } else {
+            if profile.cpuOffload && r.method == .full {
+                b.optimizer = 0
+                note("Optimizer states in CPU memory (CPU offload).")
+            }
+            if multiGPU { note("Every one of the \(r.totalGPUs) GPUs holds the whole model (data parallel, no parameter sharding).") }
         }
 
-        // Activations for one micro-batch.
+        // Activations for one micro-batch, and the logits.
         let tokens = Double(r.batchSize * r.seqLen)
         let scale = computeBytes / 2
         let hidden = Double(model.hiddenSize)
         let layerWorkingSet = tokens * (layerHiddenCoefficient * hidden
             + layerMLPCoefficient * Double(model.activeIntermediateSize)) * scale
-        let logits = tokens * Double(model.vocabSize) * logitBytesPerVocab * scale
-        var activations: Double
-        if r.gradientCheckpointing {
-            let saved = backend.offloadsActivationCheckpoints
+        if profile.activationCheckpointing {
+            let saved = profile.activationOffloading
                 ? 0 : tokens * checkpointBytesPerHidden * hidden * Double(model.layers) * scale
-            activations = saved + layerWorkingSet + logits
-            notes.append(backend.offloadsActivationCheckpoints
-                ? "Gradient checkpointing with checkpoints offloaded to CPU memory (backend capability)."
-                : "Gradient checkpointing: each layer keeps its input; one layer is recomputed at a time.")
+            b.activations = saved + layerWorkingSet * backend.memoryFactor
+            note(profile.activationOffloading
+                ? "Activation checkpointing with the checkpoints offloaded to CPU memory."
+                : "Activation checkpointing: each layer keeps its input.")
         } else {
-            activations = layerWorkingSet * Double(model.layers) + logits
-            notes.append("No gradient checkpointing: every layer keeps its activations.")
+            b.activations = layerWorkingSet * Double(model.layers) * backend.memoryFactor
+            note("No activation checkpointing: every layer keeps its activations.")
         }
-        activations *= backend.memoryFactor
         if backend.memoryFactor != 1 {
-            notes.append("Activation memory × \(backend.memoryFactor) (memory_factor of backend \(backend.id ?? "?")).")
+            note("Layer working memory × \(backend.memoryFactor) (memory_factor of backend \(backend.id ?? "?"): its kernels or compilation).")
         }
-        notes.append("Activations for batch \(r.batchSize) × \(r.seqLen) tokens per GPU with fused (flash) attention.")
+        b.logits = tokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
+        note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded: shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
 
-        let breakdown = MemoryBreakdown(weights: weights, gradients: gradients, optimizer: optimizer,
-                                        adapters: adapters, activations: activations, overhead: fixedOverheadBytes)
-        return MemoryEstimate(perGPU: breakdown, gpus: r.totalGPUs, trainableParameters: trainable, assumptions: notes)
+        let live = b.total
+        b.overhead = profile.cudaContextGB * 1e9 + live * profile.allocatorReserve
+        note("CUDA context \(profile.cudaContextGB) GB, allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))%.")
+
+        var low = b.total * lowFactor
+        if pagedStates > 0 {
+            low = max(low - pagedStates, b.weights)
+            note("Paged 8-bit AdamW: its states move to CPU memory when the GPU is full (the low end of the range).")
+        }
+        return MemoryEstimate(perGPU: b, lowBytes: low, highBytes: b.total * highFactor, gpus: r.totalGPUs,
+                              trainableParameters: trainable, profile: profile, assumptions: notes)
+    }
+
+    static func lossText(_ loss: MemoryProfile.Loss) -> String {
+        switch loss {
+        case .fused: return "fused loss (no whole logits)"
+        case .chunked: return "chunked loss (16-bit logits)"
+        case .full: return "full loss (fp32 logits and softmax copy)"
+        }
+    }
+
+    /// Optimizer state bytes per trained parameter.
+    static func stateBytes(_ profile: MemoryProfile, weightBytes: Double) -> Double {
+        switch profile.optimizer {
+        case .adamw: return 2 * (profile.optimizerStateDType.map { $0 == .fp32 ? 4 : 2 } ?? weightBytes)
+        case .adamw8bit, .pagedAdamw8bit: return 2
+        case .sgd: return 0
+        }
+    }
+
+    static func optimizerNote(_ profile: MemoryProfile, weightBytes: Double, master: Bool) -> String {
+        let states = stateBytes(profile, weightBytes: weightBytes)
+        var s = "\(profile.optimizer.rawValue): \(Int(states)) bytes of optimizer state per parameter"
+        if master { s += " plus an fp32 master copy (4 bytes)" }
+        return s + "."
     }
 
     static func formatCount(_ x: Double) -> String {

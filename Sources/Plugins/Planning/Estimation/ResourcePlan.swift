@@ -1,18 +1,31 @@
 import PluginKit
 
-/// The answer of estimate_resources: the memory estimate, the GPUs it fits
-/// on, a recommendation, and whether the cluster's free GPUs can run it.
+/// The answer of estimate_resources: the memory estimate with its range, the
+/// GPUs it fits on, a recommendation per node type the cluster has, and
+/// whether the cluster's free GPUs can run it. Every fit is judged on the
+/// *high* end of the range, so a recommended GPU never holds less than it.
 public struct ResourcePlan: Sendable {
     public struct Fit: Sendable, Equatable {
         public var gpu: GPUType
         public var count: Int
+        /// Point estimate and high end per GPU on this layout.
         public var perGPUBytes: Double
+        public var highBytes: Double
+    }
+
+    /// One GPU type the cluster has: the fewest of it that hold the job, and whether they are free.
+    public struct NodeTypeFit: Sendable, Equatable {
+        public var product: String
+        public var fit: Fit?
+        public var free: Int
+        public var availableNow: Bool
     }
 
     public var model: ModelSpec
     public var request: MemoryRequest
     public var estimate: MemoryEstimate
     public var fitsOn: [Fit]
+    public var byNodeType: [NodeTypeFit]
     public var recommended: Fit?
     /// nil when the cluster was not consulted or could not be read.
     public var feasible: Bool?
@@ -23,6 +36,11 @@ public struct ResourcePlan: Sendable {
     static let counts = [1, 2, 4, 8, 16, 32, 64]
     static let gpusPerNodeMax = 8
 
+    /// Cheapest first: fewer GPUs, then a lower price class, then less memory.
+    static func preferred(_ a: Fit, _ b: Fit) -> Bool {
+        (a.count, a.gpu.tier, a.gpu.memoryGiB) < (b.count, b.gpu.tier, b.gpu.memoryGiB)
+    }
+
     /// - Parameters:
     ///   - explicitLayout: the user chose num_nodes/gpus_per_node; recommend on it.
     ///   - inventory: the cluster's GPUs, when read.
@@ -32,71 +50,84 @@ public struct ResourcePlan: Sendable {
     {
         let estimate = MemoryModel.estimate(model: model, request: request, backend: backend)
 
-        // The fewest GPUs of each type that hold the job.
-        var fitsOn: [Fit] = []
-        for gpu in GPUCatalog.all {
+        // The estimate on each layout tried, computed once for every GPU type.
+        var byCount: [Int: MemoryEstimate] = [:]
+        func estimateOn(_ count: Int) -> MemoryEstimate {
+            if explicitLayout && count == request.totalGPUs { return estimate }
+            if let known = byCount[count] { return known }
+            let layout = layoutFor(count)
+            let e = MemoryModel.estimate(model: model, request: request.on(nodes: layout.nodes, gpusPerNode: layout.perNode),
+                                         backend: backend, explain: false)
+            byCount[count] = e
+            return e
+        }
+        // The fewest GPUs of a type that hold the high end of the range.
+        func fewest(_ gpu: GPUType) -> Fit? {
             for count in counts {
-                let layout = layoutFor(count)
-                let e = explicitLayout && count == request.totalGPUs
-                    ? estimate : MemoryModel.estimate(model: model, request: request.on(nodes: layout.nodes, gpusPerNode: layout.perNode), backend: backend)
-                if GPUCatalog.fits(e.perGPUBytes, on: gpu) {
-                    fitsOn.append(Fit(gpu: gpu, count: count, perGPUBytes: e.perGPUBytes))
-                    break
+                let e = estimateOn(count)
+                if GPUCatalog.fits(e.highBytes, on: gpu) {
+                    return Fit(gpu: gpu, count: count, perGPUBytes: e.perGPUBytes, highBytes: e.highBytes)
                 }
                 // More GPUs only help when something is sharded.
-                if request.method != .full && !backend.shardsParameters { break }
+                if !backend.shardsParameters && backend.memory.sharding != .zero2 { return nil }
             }
+            return nil
         }
+        let fitsOn = GPUCatalog.all.compactMap(fewest)
 
         var feasible: Bool?
         var feasibility: String
         var recommended: Fit?
-        let fitsRequested = { (gpu: GPUType) in GPUCatalog.fits(estimate.perGPUBytes, on: gpu) }
+        var byNodeType: [NodeTypeFit] = []
+        let fitsRequested = { (gpu: GPUType) in GPUCatalog.fits(estimate.highBytes, on: gpu) }
         if explicitLayout {
-            // Smallest GPU that holds the requested layout.
-            recommended = GPUCatalog.all.filter(fitsRequested).min { $0.memoryGiB < $1.memoryGiB }
-                .map { Fit(gpu: $0, count: request.totalGPUs, perGPUBytes: estimate.perGPUBytes) }
+            recommended = GPUCatalog.all.filter(fitsRequested)
+                .map { Fit(gpu: $0, count: request.totalGPUs, perGPUBytes: estimate.perGPUBytes, highBytes: estimate.highBytes) }
+                .min(by: preferred)
         }
         if let inventory {
-            if explicitLayout {
-                if let product = inventory.placement(nodeCount: request.numNodes, perNode: request.gpusPerNode, fits: fitsRequested) {
-                    feasible = true
-                    feasibility = "\(request.numNodes) node(s) with \(request.gpusPerNode) free \(product) GPU(s) each hold \(gbText(estimate.perGPUBytes)) per GPU."
-                    if let gpu = GPUCatalog.type(forProduct: product) {
-                        recommended = Fit(gpu: gpu, count: request.totalGPUs, perGPUBytes: estimate.perGPUBytes)
-                    }
-                } else {
-                    feasible = false
-                    feasibility = "No \(request.numNodes) node(s) have \(request.gpusPerNode) free GPU(s) with \(gbText(estimate.perGPUBytes)) each; free GPUs: \(freeText(inventory))."
+            // Per GPU type the cluster has: the fewest that hold the job and whether they are free now.
+            var seen = Set<String>()
+            for node in inventory.nodes {
+                let product = node.product ?? "unknown"
+                guard seen.insert(product).inserted else { continue }
+                let free = inventory.freeByProduct[product] ?? 0
+                guard let gpu = node.gpu else {
+                    byNodeType.append(NodeTypeFit(product: product, fit: nil, free: free, availableNow: false))
+                    continue
                 }
+                let fit = explicitLayout
+                    ? (fitsRequested(gpu) ? Fit(gpu: gpu, count: request.totalGPUs, perGPUBytes: estimate.perGPUBytes, highBytes: estimate.highBytes) : nil)
+                    : fewest(gpu)
+                let now = fit.map { f -> Bool in
+                    let layout = explicitLayout ? (request.numNodes, request.gpusPerNode) : layoutFor(f.count)
+                    return inventory.placement(nodeCount: layout.0, perNode: layout.1) { $0 == gpu } != nil
+                } ?? false
+                byNodeType.append(NodeTypeFit(product: product, fit: fit, free: free, availableNow: now))
+            }
+            let available = byNodeType.filter(\.availableNow).compactMap(\.fit).min(by: preferred)
+            if let available {
+                feasible = true
+                recommended = available
+                feasibility = "\(available.count) free \(available.gpu.name) GPU(s) in the cluster hold up to \(gbText(available.highBytes)) per GPU (the high end)."
             } else {
-                // The fewest GPUs the cluster can give now, on any fitting type.
-                let available = fitsOn.sorted { ($0.count, $0.gpu.memoryGiB) < ($1.count, $1.gpu.memoryGiB) }.first { fit in
-                    let layout = layoutFor(fit.count)
-                    return inventory.nodes.contains { $0.gpu == fit.gpu }
-                        && inventory.placement(nodeCount: layout.nodes, perNode: layout.perNode) { $0 == fit.gpu } != nil
-                }
-                if let available {
-                    feasible = true
-                    recommended = available
-                    feasibility = "\(available.count) free \(available.gpu.name) GPU(s) in the cluster hold \(gbText(available.perGPUBytes)) per GPU."
-                } else {
-                    feasible = false
-                    feasibility = "The cluster's free GPUs cannot hold the job; free GPUs: \(freeText(inventory))."
-                }
+                feasible = false
+                let somewhere = byNodeType.compactMap(\.fit).min(by: preferred)
+                if let somewhere, recommended == nil { recommended = somewhere }
+                feasibility = somewhere == nil
+                    ? "No GPU type in the cluster can hold \(gbText(estimate.highBytes)) per GPU (the high end); free GPUs: \(freeText(inventory))."
+                    : "The job fits \(somewhere!.count) × \(somewhere!.gpu.name) in the cluster, but not enough are free now (it would wait, Pending); free GPUs: \(freeText(inventory))."
             }
             if !inventory.podsCounted { feasibility += " (Pods could not be listed: GPUs in use were not subtracted.)" }
         } else {
             feasibility = "The cluster's GPUs were not checked."
         }
-        if recommended == nil {
-            recommended = fitsOn.min { ($0.count, $0.gpu.memoryGiB) < ($1.count, $1.gpu.memoryGiB) }
-        }
+        if recommended == nil { recommended = fitsOn.min(by: preferred) }
 
         var assumptions = extraAssumptions + estimate.assumptions
-        assumptions.append("GPU memory in GiB (2^30 bytes); a GPU counts as fitting when the estimate is at most \(Int(GPUCatalog.usableFraction * 100))% of its memory.")
-        return ResourcePlan(model: model, request: request, estimate: estimate, fitsOn: fitsOn, recommended: recommended,
-                            feasible: feasible, feasibility: feasibility, assumptions: assumptions)
+        assumptions.append("GB are GiB; a GPU fits when the high end is at most \(Int(GPUCatalog.usableFraction * 100))% of its memory.")
+        return ResourcePlan(model: model, request: request, estimate: estimate, fitsOn: fitsOn, byNodeType: byNodeType,
+                            recommended: recommended, feasible: feasible, feasibility: feasibility, assumptions: assumptions)
     }
 
     /// GPUs spread over nodes of up to 8.
@@ -111,39 +142,56 @@ public struct ResourcePlan: Sendable {
         return free.isEmpty ? "none" : free.joined(separator: ", ")
     }
 
+    /// The answer. Kept compact: every byte of a tool result is scanned for
+    /// secrets and written to the audit log by the host.
     public var json: JSON {
         let b = estimate.perGPU
-        func gb(_ x: Double) -> JSON { .double(rounded(gib(x), 2)) }
+        func gb(_ x: Double) -> JSON { .double(rounded(gib(x), 1)) }
+        let total = max(b.total, 1)
+        // Per-GPU memory depends on the layout only; each type's fewest count is enough.
+        var highByCount: [String: JSON] = [:]
+        for f in fitsOn { highByCount[String(f.count)] = gb(f.highBytes) }
         var o: JSON = [
-            "model": model.json,
+            "model": ["id": .string(model.id), "params_billion": .double(model.paramsBillion), "num_layers": .int(model.layers),
+                      "hidden_size": .int(model.hiddenSize), "vocab_size": .int(model.vocabSize), "source": .string(model.source)],
             "method": .string(request.method.rawValue),
             "precision": .string(request.precision.rawValue),
             "batch_size": .int(request.batchSize), "seq_len": .int(request.seqLen),
             "num_nodes": .int(request.numNodes), "gpus_per_node": .int(request.gpusPerNode),
-            "gradient_checkpointing": .bool(request.gradientCheckpointing),
+            "memory_profile": estimate.profile.json,
             "trainable_parameters": .int(Int(estimate.trainableParameters)),
             "gpu_memory_gb_per_gpu": gb(b.total),
+            "gpu_memory_gb_range": ["low": gb(estimate.lowBytes), "high": gb(estimate.highBytes)],
             "total_gpu_memory_gb": gb(estimate.totalBytes),
             "breakdown": ["weights": gb(b.weights), "gradients": gb(b.gradients), "optimizer": gb(b.optimizer),
-                          "adapters": gb(b.adapters), "activations": gb(b.activations), "overhead": gb(b.overhead)],
-            "fits_on": .array(fitsOn.map { ["gpu_type": .string($0.gpu.name), "memory_gb": .double($0.gpu.memoryGiB),
-                                            "count": .int($0.count), "gpu_memory_gb_per_gpu": gb($0.perGPUBytes)] }),
+                          "adapters": gb(b.adapters), "activations": gb(b.activations), "logits": gb(b.logits),
+                          "overhead": gb(b.overhead)],
+            "dominant_terms": .array(b.terms.prefix(3).map { .string("\($0.name) \(rounded(gib($0.bytes), 1)) GB (\(Int(($0.bytes / total * 100).rounded()))%)") }),
+            "fits_on": .object(Dictionary(uniqueKeysWithValues: fitsOn.map { ($0.gpu.name, JSON.int($0.count)) })),
+            "gpu_memory_gb_high_by_count": .object(highByCount),
             "recommended_gpus": recommended.map { .int($0.count) } ?? .null,
             "recommended_gpu_type": recommended.map { .string($0.gpu.name) } ?? .null,
             "feasible": feasible.map { .bool($0) } ?? .null,
             "feasibility": .string(feasibility),
             "assumptions": .array(assumptions.map { .string($0) }),
         ]
+        if !byNodeType.isEmpty {
+            o["by_node_type"] = .array(byNodeType.map { t in
+                ["gpu_product": .string(t.product), "gpu_type": t.fit.map { .string($0.gpu.name) } ?? .null,
+                 "count": t.fit.map { .int($0.count) } ?? .null, "free": .int(t.free), "available_now": .bool(t.availableNow)]
+            })
+        }
         if request.method != .full {
             o["lora_rank"] = .int(request.lora.rank)
-            o["lora_target_modules"] = .array(request.lora.modules.map { .string($0.rawValue) })
+            o["lora_target_modules"] = Set(request.lora.modules) == Set(LoRAModule.all)
+                ? ["all-linear"] : .array(request.lora.modules.map { .string($0.rawValue) })
         }
         return o
     }
 
     /// One line for people.
     public var summary: String {
-        var s = "\(model.id) \(request.method.rawValue): \(Self.gbText(estimate.perGPUBytes)) per GPU on \(request.totalGPUs) GPU(s)"
+        var s = "\(model.id) \(request.method.rawValue): \(Self.gbText(estimate.perGPUBytes)) per GPU (range \(Self.gbText(estimate.lowBytes))–\(Self.gbText(estimate.highBytes))) on \(request.totalGPUs) GPU(s)"
         if let recommended { s += "; recommended \(recommended.count) × \(recommended.gpu.name)" }
         if let feasible { s += feasible ? "; feasible now" : "; not feasible with the free GPUs" }
         return s + "."

@@ -91,8 +91,13 @@ public struct ModelMatch: Sendable {
 /// Offline by design: an unknown model is an error asking for params_billion.
 public struct ModelRegistry: Sendable {
     public let models: [ModelSpec]
+    /// Each model's id taken apart once (lookups run on every estimate).
+    let names: [ModelName]
 
-    public init(models: [ModelSpec]) { self.models = models }
+    public init(models: [ModelSpec]) {
+        self.models = models
+        names = models.map { ModelName($0.id) }
+    }
 
     /// The registry shipped with the plugin.
     public static let shared: ModelRegistry = {
@@ -118,14 +123,15 @@ public struct ModelRegistry: Sendable {
     /// Finds a model, or nil. See `lookup` for the error a person sees.
     public func find(_ name: String) -> ModelMatch? {
         let wanted = ModelName(name)
-        if let m = models.first(where: { $0.id.lowercased() == wanted.lowercasedID }) {
-            return ModelMatch(model: m, matchedBy: "exact")
+        if let i = names.firstIndex(where: { $0.lowercasedID == wanted.lowercasedID }) {
+            return ModelMatch(model: models[i], matchedBy: "exact")
         }
-        if let m = models.first(where: { ModelName($0.id).normalizedID == wanted.normalizedID && wanted.org != nil }) {
-            return ModelMatch(model: m, matchedBy: "normalized")
+        if wanted.org != nil, let i = names.firstIndex(where: { $0.normalizedID == wanted.normalizedID }) {
+            return ModelMatch(model: models[i], matchedBy: "normalized")
         }
-        let byName = models.filter { ModelName($0.id).normalizedName == wanted.normalizedName }
-        if let m = byName.first { return ModelMatch(model: m, matchedBy: "name") }
+        if let i = names.firstIndex(where: { $0.normalizedName == wanted.normalizedName }) {
+            return ModelMatch(model: models[i], matchedBy: "name")
+        }
         // Fine-tunes and repackagings keep the base name and add parts at the
         // end ("...-8B-Instruct-bnb-4bit", "...-7B-Math"): same architecture.
         var parts = wanted.normalizedName.split(separator: "-").map(String.init)
@@ -133,8 +139,8 @@ public struct ModelRegistry: Sendable {
             parts.removeLast()
             let shorter = parts.joined(separator: "-")
             guard ModelName.hasSizeToken(shorter) else { break }
-            if let m = models.first(where: { ModelName($0.id).normalizedName == shorter }) {
-                return ModelMatch(model: m, matchedBy: "closest")
+            if let i = names.firstIndex(where: { $0.normalizedName == shorter }) {
+                return ModelMatch(model: models[i], matchedBy: "closest")
             }
         }
         return nil
@@ -150,7 +156,7 @@ public struct ModelRegistry: Sendable {
 }
 
 /// A model name taken apart for matching.
-struct ModelName {
+struct ModelName: Sendable {
     let org: String?
     let lowercasedID: String
     let normalizedName: String

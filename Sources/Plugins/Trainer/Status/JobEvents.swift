@@ -22,24 +22,3 @@ enum JobEvents {
         }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }
-
-/// Hides credentials that training code may print.
-enum LogRedaction {
-    static func redact(_ line: String) -> String {
-        var out = ""
-        var word = ""
-        func flush() {
-            if (word.hasPrefix("hf_") && word.count >= 23) || (word.hasPrefix("AKIA") && word.count == 20) {
-                out += String(word.prefix(4)) + "***"
-            } else {
-                out += word
-            }
-            word = ""
-        }
-        for ch in line {
-            if ch.isLetter || ch.isNumber || ch == "_" { word.append(ch) } else { flush(); out.append(ch) }
-        }
-        flush()
-        return out
-    }
-}

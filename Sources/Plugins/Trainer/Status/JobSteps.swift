@@ -8,10 +8,17 @@ struct JobStep: Equatable, Sendable {
     var device = "Unknown"
     var deviceCount = "Unknown"
     var createdAt = ""
+    /// Why a Pending pod is not running, as kubectl shows it: a container's waiting reason
+    /// (CreateContainerConfigError, ImagePullBackOff) or the scheduler's (Unschedulable).
+    var reason: String?
+    var message: String?
 
     var json: JSON {
-        ["name": .string(name), "status": status.map { .string($0) } ?? .null, "pod_name": .string(podName),
-         "device": .string(device), "device_count": .string(deviceCount)]
+        var j: JSON = ["name": .string(name), "status": status.map { .string($0) } ?? .null, "pod_name": .string(podName),
+                       "device": .string(device), "device_count": .string(deviceCount)]
+        if let reason { j["reason"] = .string(reason) }
+        if let message { j["message"] = .string(message) }
+        return j
     }
 }
 
@@ -45,6 +52,27 @@ enum JobSteps {
     }
 
     static func step(pod: JSON, mpi: Bool) -> JobStep? {
+        guard var step = baseStep(pod: pod, mpi: mpi) else { return nil }
+        (step.reason, step.message) = blocker(pod)
+        return step
+    }
+
+    /// (reason, message) of a pod that cannot run, or (nil, nil).
+    static func blocker(_ pod: JSON) -> (String?, String?) {
+        for c in pod["status"]?["containerStatuses"]?.array ?? [] {
+            if let waiting = c["state"]?["waiting"], let reason = waiting["reason"]?.string,
+               !["ContainerCreating", "PodInitializing"].contains(reason) {
+                return (reason, waiting["message"]?.string)
+            }
+        }
+        for condition in pod["status"]?["conditions"]?.array ?? []
+        where condition["type"]?.string == "PodScheduled" && condition["status"]?.string == "False" {
+            return (condition["reason"]?.string ?? "Unschedulable", condition["message"]?.string)
+        }
+        return (nil, nil)
+    }
+
+    private static func baseStep(pod: JSON, mpi: Bool) -> JobStep? {
         guard let podName = pod["metadata"]?["name"]?.string,
               let role = pod["metadata"]?["labels"]?[replicatedJobLabel]?.string else { return nil }
         let containers = pod["spec"]?["containers"]?.array ?? []

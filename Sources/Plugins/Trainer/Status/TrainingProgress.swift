@@ -12,6 +12,9 @@ struct TrainingProgress: Equatable, Sendable {
     var totalEpochs: Int?
     var loss: Double?
     var etaSeconds: Int?
+    /// Training speed as the trainer states it, e.g. 3150 tokens/s.
+    var throughput: Double?
+    var throughputUnit: String?
     var metrics: [String: String] = [:]
     var line: String?
 
@@ -24,6 +27,8 @@ struct TrainingProgress: Equatable, Sendable {
         if let totalEpochs { j["total_epochs"] = .int(totalEpochs) }
         if let loss { j["loss"] = .double(loss) }
         if let etaSeconds { j["eta_seconds"] = .int(etaSeconds) }
+        if let throughput { j["throughput"] = .double(throughput) }
+        if let throughputUnit { j["throughput_unit"] = .string(throughputUnit) }
         if !metrics.isEmpty { j["metrics"] = .object(metrics.mapValues { .string($0) }) }
         if let line { j["log_line"] = .string(line) }
         return j
@@ -43,6 +48,7 @@ struct TrainingProgress: Equatable, Sendable {
         if let epoch { parts.append(totalEpochs.map { "epoch \(epoch)/\($0)" } ?? "epoch \(epoch)") }
         else if let step { parts.append(totalSteps.map { "step \(step)/\($0)" } ?? "step \(step)") }
         if let loss { parts.append("loss " + Self.twoDecimals(loss)) }
+        if let throughput { parts.append("\(Int(throughput.rounded())) \(throughputUnit ?? "per second")") }
         if let etaSeconds { parts.append("ETA " + Self.duration(etaSeconds)) }
         return parts.joined(separator: " ")
     }
@@ -77,7 +83,29 @@ struct TrainingProgress: Equatable, Sendable {
             p.metrics[name] = value
         }
         p.loss = (p.metrics["loss"] ?? p.metrics["train_loss"]).flatMap(Double.init)
-        if let e = p.metrics["epoch"].flatMap(Int.init) { p.epoch = e }
+        if let (e, te) = p.metrics["epoch"].flatMap({ fraction(after: "epoch", in: "epoch " + $0) }) { p.epoch = e; p.totalEpochs = te }
+        if let (st, t) = p.metrics["step"].flatMap({ fraction(after: "step", in: "step " + $0) }) { p.step = st; p.totalSteps = t }
+        for (name, unit) in throughputMetrics {
+            if let v = p.metrics[name].flatMap(Double.init) { p.throughput = v; p.throughputUnit = unit; break }
+        }
+        return p
+    }
+
+    /// trainerStatus metric names that carry a speed, and its unit.
+    static let throughputMetrics: [(String, String)] = [
+        ("throughput", "per second"), ("tokens_per_second", "tokens/s"), ("train_tokens_per_second", "tokens/s"),
+        ("samples_per_second", "samples/s"), ("train_samples_per_second", "samples/s"), ("steps_per_second", "it/s"),
+    ]
+
+    /// trainerStatus first; what it leaves out (often epoch and speed) from the logs.
+    func filling(from logs: TrainingProgress?) -> TrainingProgress {
+        guard let logs else { return self }
+        var p = self
+        if p.epoch == nil { p.epoch = logs.epoch; p.totalEpochs = logs.totalEpochs }
+        if p.step == nil { p.step = logs.step; p.totalSteps = logs.totalSteps }
+        if p.loss == nil { p.loss = logs.loss }
+        if p.throughput == nil { p.throughput = logs.throughput; p.throughputUnit = logs.throughputUnit }
+        if p.percent == nil { p.percent = logs.percent }
         return p
     }
 
@@ -103,6 +131,7 @@ struct TrainingProgress: Equatable, Sendable {
         p.loss = number(after: "loss", in: lower)
         if p.step == nil, p.epoch == nil, let (e, s) = torchtunePrefix(lower) { p.epoch = e; p.step = s }
         guard p.step != nil || p.epoch != nil else { return nil }
+        if let (v, unit) = speed(in: lower) { p.throughput = v; p.throughputUnit = unit }
         p.percent = percent(p)
         return p
     }
@@ -146,6 +175,19 @@ struct TrainingProgress: Equatable, Sendable {
             let n = rest.prefix { $0.isNumber || $0 == "." || $0 == "e" || $0 == "-" || $0 == "+" }
             if let v = Double(n), !n.isEmpty { return v }
             search = rest
+        }
+        return nil
+    }
+
+    /// `tokens/s 3150`, `3150 tokens/s`, `12.5 samples/s`, tqdm's `1.21it/s`.
+    private static func speed(in text: String) -> (Double, String)? {
+        for unit in ["tokens/s", "tokens_per_second", "samples/s", "it/s"] {
+            guard let r = text.range(of: unit) else { continue }
+            let label = unit == "tokens_per_second" ? "tokens/s" : unit
+            let after = text[r.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "=" }.prefix { $0.isNumber || $0 == "." }
+            if let v = Double(after), !after.isEmpty { return (v, label) }
+            let before = text[..<r.lowerBound].reversed().drop { $0 == " " }.prefix { $0.isNumber || $0 == "." }
+            if let v = Double(String(before.reversed())), !before.isEmpty { return (v, label) }
         }
         return nil
     }

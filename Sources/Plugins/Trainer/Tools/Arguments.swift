@@ -40,7 +40,9 @@ extension ToolCall {
     /// resources_per_node plus the gpus_per_node shortcut, in the SDK's K8s form.
     func resourcesPerNode() throws -> JSON? {
         let resources = try userResources()
-        return resources.isEmpty ? nil : try ResourcesPerNode.build(resources)
+        // Not `cond ? nil : json`: there the nil literal would become JSON.null, a value.
+        guard !resources.isEmpty else { return nil }
+        return try ResourcesPerNode.build(resources)
     }
 
     /// resources_per_node as the user wrote it ({"gpu": 4, "memory": "64Gi"}),
@@ -60,22 +62,25 @@ extension ToolCall {
     /// The planner's pre-flight for a job about to be created (see Preflight).
     func preflight(trainerType: String, runtime: String, namespace: String, model: String? = nil,
                    dataset: String? = nil, method: String? = nil, backend: String? = nil,
-                   skip: Set<String> = []) throws -> [String] {
+                   hfTokenSecret: String? = nil, skip: Set<String> = []) throws -> [String] {
         let resources = try userResources()
-        let request = Preflight.request(trainerType: trainerType, model: model, dataset: dataset, runtime: runtime,
+        var request = Preflight.request(trainerType: trainerType, model: model, dataset: dataset, runtime: runtime,
                                         namespace: namespace, resources: resources.isEmpty ? nil : .object(resources),
                                         numNodes: try positiveInt("num_nodes"), method: method, backend: backend)
+        if let hfTokenSecret { request["hf_token_secret"] = .string(hfTokenSecret) }
         return try Preflight.run(self, request, skip: skip)
     }
 }
 
-/// Name, labels, annotations and deadline: the SDK's options every creating tool takes.
+/// Name, labels, annotations, deadline and pod options (RuntimePatch): the
+/// SDK's options every creating tool takes.
 struct JobOptions {
     var name: String?
     var labels: [String: String]
     var annotations: [String: String]
     var activeDeadlineSeconds: Int?
     var dryRun: Bool
+    var pod: PodOptions
 
     init(_ call: ToolCall) throws {
         name = try call.optionalString("name")
@@ -87,6 +92,7 @@ struct JobOptions {
         annotations = Dictionary(uniqueKeysWithValues: try call.stringMap("annotations"))
         activeDeadlineSeconds = try call.positiveInt("active_deadline_seconds")
         dryRun = try call.optionalBool("dry_run") ?? false
+        pod = try PodOptions(call)
     }
 
     static let schema: [String: JSON] = [
@@ -96,12 +102,13 @@ struct JobOptions {
         "annotations": Schema.map("Annotations for the TrainJob.", values: ["type": "string"]),
         "active_deadline_seconds": Schema.integer("Stop the job after this many seconds.", minimum: 1),
         "dry_run": Schema.boolean("Build and return the TrainJob without creating it.", default: false),
-    ]
+    ].merging(PodOptions.schema) { a, _ in a }
 
     func apply(to body: inout TrainJobBody) {
         body.labels = labels
         body.annotations = annotations
         body.activeDeadlineSeconds = activeDeadlineSeconds
+        body.runtimePatches = pod.runtimePatch.map { [$0] } ?? []
     }
 }
 

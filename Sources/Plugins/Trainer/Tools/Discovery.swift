@@ -114,7 +114,20 @@ enum DiscoveryTools {
         if let p = job["status"]?["trainerStatus"].flatMap(TrainingProgress.fromTrainerStatus) {
             result["progress"] = .string(p.bar)
         }
-        return ToolOutput(result, text: "TrainJob \(job["metadata"]?["name"]?.string ?? "") is \(details.status); \(details.steps.count) step(s).")
+        // What keeps it from running: stuck pods, or (no pods at all) the Jobs' FailedCreate events.
+        var problems: [JSON] = details.steps.compactMap { step in
+            step.reason.map { ["step": .string(step.name), "reason": .string($0), "message": .string(step.message ?? "")] }
+        }
+        if details.steps.isEmpty && !["Complete", "Failed"].contains(details.status) {
+            let jobName = job["metadata"]?["name"]?.string ?? ""
+            let events = (try? call.k8sJSON(.list(.events, namespace: api.namespace)))?["items"]?.array ?? []
+            problems += JobEvents.filter(events, job: jobName, podNames: [])
+                .filter { $0["type"]?.string == "Warning" && $0["involved_object_kind"]?.string == "Job" }
+                .map { ["step": $0["involved_object_name"] ?? "", "reason": $0["reason"] ?? "", "message": $0["message"] ?? ""] }
+        }
+        if !problems.isEmpty { result["problems"] = .array(problems) }
+        let why = problems.first.map { "; \($0["step"]?.string ?? ""): \($0["reason"]?.string ?? "") (\($0["message"]?.string ?? ""))" } ?? ""
+        return ToolOutput(result, text: "TrainJob \(job["metadata"]?["name"]?.string ?? "") is \(details.status); \(details.steps.count) step(s)\(why).")
     }
 
     // MARK: runtimes

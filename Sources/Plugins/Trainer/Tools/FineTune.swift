@@ -83,7 +83,7 @@ enum BuildTrainerRequest {
                               "lora_rank", "lora_alpha", "lora_dropout", "lora_attn_modules", "apply_lora_to_mlp",
                               "apply_lora_to_output", "use_dora", "dataset_format", "dataset_split", "train_on_input",
                               "new_system_prompt", "column_map", "runtime", "learning_rate", "output_dir",
-                              "backend_options"]
+                              "backend_options", "resume_from_checkpoint"]
 
     static func make(arguments: JSON, model: InitializerSource, dataset: InitializerSource,
                      resourcesPerNode: JSON?, runtimes: [RuntimeInfo]) -> JSON {
@@ -119,14 +119,18 @@ struct FineTune {
         let modelText = try call.string("model")
         var model = try InitializerSource.parse(modelText, role: .model, field: "model")
         var dataset = try InitializerSource.parse(try call.string("dataset"), role: .dataset, field: "dataset")
-        let peft = try call.optionalString("peft_method") ?? "lora"
-        guard ["lora", "qlora", "none"].contains(peft) else {
-            throw ToolError("peft_method must be lora, qlora or none; got \(peft).", field: "peft_method")
+        if try call.optionalString("peft_method") != nil && call.optionalString("method") != nil {
+            throw ToolError("Give the method once: peft_method or method (its alias).", field: "method")
         }
+        let peft = try FineTuneMethod.parse(try call.optionalString("peft_method") ?? call.optionalString("method"))
+        let filled = FineTuneDefaults.apply(to: call.arguments, method: peft)
+        var arguments = filled.arguments
+        let defaultsApplied = filled.applied
+        arguments["resume_from_checkpoint"] = try ResumeArgument.read(call).map { .string($0) }
         for field in ["epochs", "batch_size", "num_nodes", "lora_rank", "lora_alpha"] { _ = try call.positiveInt(field) }
         _ = try call.object("backend_options")  // the backend validates its keys
         let resources = try call.resourcesPerNode()
-        let name = options.name ?? JobName.make(prefix: "ft", from: modelText)
+        let name = options.name ?? JobName.make(prefix: "ft", from: modelText, call: call)
 
         var secrets: [(String, [String: String])] = []
         if let s = try SourceOptions(try call.object("model_options"), field: "model_options")
@@ -137,26 +141,43 @@ struct FineTune {
         if let tokenSecret = try hfTokenSecret(model: model) {
             model.accessToken = SecretKeyRef(name: tokenSecret.name, key: SecretStore.hfTokenKey)
             if let token = tokenSecret.token { sharedSecret = (tokenSecret.name, [SecretStore.hfTokenKey: token]) }
+        } else if let ref = defaultTokenForGatedModel(model) {
+            model.accessToken = ref
         }
 
-        let backendID = try call.optionalString("backend") ?? defaultBackend()
-        let selector = try runtimeSelector(backendID)
+        let runtimeNamed = try call.optionalString("runtime")
         let runtimes: [RuntimeInfo]
-        if let chosen = try call.optionalString("runtime") {
-            runtimes = [try api.runtime(chosen).info]
+        if let runtimeNamed {
+            runtimes = [try api.runtime(runtimeNamed).info]
         } else {
             runtimes = try api.runtimes()
         }
-        let request = BuildTrainerRequest.make(arguments: call.arguments, model: model, dataset: dataset,
+        let request = BuildTrainerRequest.make(arguments: arguments, model: model, dataset: dataset,
                                                resourcesPerNode: resources, runtimes: runtimes)
-        let answer = try call.callBackend(backendID, "build_trainer", request)
+        let (backendID, answer, switchNote) = try buildTrainer(request, method: peft,
+                                                               canSwitch: runtimeNamed == nil && call.arguments["backend"] == nil)
+        let selector = try runtimeSelector(backendID)
+        if arguments["resume_from_checkpoint"] != nil, capabilities(backendID)?["resume"]?.bool != true {
+            let able = call.listBackends().filter { $0["capabilities"]?["resume"]?.bool == true }.compactMap { $0["id"]?.string }
+            throw ToolError("Backend \(backendID) cannot resume from a checkpoint; backends that can: \(able.isEmpty ? "none loaded" : able.joined(separator: ", ")).",
+                            field: "resume_from_checkpoint")
+        }
         guard let trainer = answer["trainer"], trainer.object != nil, let runtimeName = answer["runtime"]?.string else {
             throw ToolError("Backend \(backendID) answered build_trainer without a trainer section and a runtime name; it does not follow the build_trainer contract.")
         }
         let runtime = try runtimes.first { $0.name == runtimeName } ?? api.runtime(runtimeName).info
         try selector.check(runtime: runtime, backendID: backendID)
 
-        let completed = selector.completing(trainer, on: runtime, hfToken: model.accessToken)
+        // The backend's own estimate (the contract's `estimate` operation) sizes the default GPU request.
+        let estimate = try? call.callBackend(backendID, "estimate", [
+            "model": .string(modelText), "peft_method": .string(peft),
+            "batch_size": arguments["batch_size"] ?? .null, "backend_options": arguments["backend_options"] ?? .null,
+        ])
+        let (withGPUs, gpuNote) = try DefaultGPUs.complete(
+            trainer, runtime: runtime, userResources: try call.userResources(),
+            numNodes: try call.positiveInt("num_nodes") ?? 1, recommended: estimate?["recommended_gpus"]?.int,
+            maxPerNode: capabilities(backendID)?["max_gpus_per_node"]?.int)
+        let completed = selector.completing(withGPUs, on: runtime, hfToken: model.accessToken)
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: completed,
                                 datasetInitializer: dataset, modelInitializer: model)
         options.apply(to: &body)
@@ -165,10 +186,14 @@ struct FineTune {
         let tokenComesWithCall = try call.optionalString("hf_token") != nil
         let preflightNotes = try call.preflight(
             trainerType: "builtin", runtime: runtime.name, namespace: api.namespace, model: modelText,
-            dataset: try call.string("dataset"), method: peft == "none" ? "full" : peft, backend: backendID,
+            dataset: try call.string("dataset"), method: peft, backend: backendID,
+            hfTokenSecret: tokenComesWithCall ? nil : try call.optionalString("hf_token_secret"),
             skip: tokenComesWithCall ? ["hf_token"] : [])
-        let extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID),
-                           "notes": .array((answer["notes"]?.array ?? []) + preflightNotes.map { .string($0) })]
+        let ownNotes = [switchNote, gpuNote].compactMap { $0 }.map { JSON.string($0) }
+        var extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID), "peft_method": .string(peft),
+                           "defaults_applied": defaultsApplied,
+                           "notes": .array(ownNotes + (answer["notes"]?.array ?? []) + preflightNotes.map { .string($0) })]
+        if let estimate { extra["estimate"] = estimate }
         if options.dryRun { return creationOutput(json, namespace: api.namespace, dryRun: true, extra: extra) }
 
         if let sharedSecret {
@@ -197,7 +222,20 @@ struct FineTune {
                             field: token != nil ? "hf_token" : "hf_token_secret")
         }
         if let token, token.isEmpty { throw ToolError("hf_token is empty.", field: "hf_token") }
-        return (secretName ?? "hf-token", token)
+        return (secretName ?? SecretStore.defaultHFSecret, token)
+    }
+
+    /// A gated model with no token named: the default Secret's token, when that
+    /// Secret exists and holds it (else pre-flight names the fix). Gatedness
+    /// comes from the planner's registry; without a planner nothing is wired.
+    private func defaultTokenForGatedModel(_ model: InitializerSource) -> SecretKeyRef? {
+        guard model.kind == .huggingFace else { return nil }
+        let repository = model.storageUri.replacingOccurrences(of: "hf://", with: "")
+        guard let registry = try? call.callTool("list_model_registry", ["model": .string(repository)]),
+              registry["models"]?[0]?["gated"]?.bool == true else { return nil }
+        let secret = call.k8s(.get(.secrets, SecretStore.defaultHFSecret, namespace: api.namespace))
+        guard secret.ok, secret.body["data"]?[SecretStore.hfTokenKey] != nil else { return nil }
+        return SecretKeyRef(name: SecretStore.defaultHFSecret, key: SecretStore.hfTokenKey)
     }
 
     /// The backend used when the call names none: the one whose capabilities
@@ -211,6 +249,32 @@ struct FineTune {
         if ids.count == 1 { return ids[0] }
         throw ToolError(ids.isEmpty ? "No fine-tuning backend is loaded; install a backend plugin (see list_fine_tune_backends)."
                                     : "Choose a fine-tuning backend: \(ids.joined(separator: ", ")).", field: "backend")
+    }
+
+    /// The backend's trainer section. When the call named neither backend nor
+    /// runtime and the default backend has no runtime for the model (torchtune
+    /// runs only the models of its runtimes), the other loaded backends that
+    /// declare the method are asked in turn; the answer says which one ran.
+    private func buildTrainer(_ request: JSON, method: String, canSwitch: Bool) throws -> (String, JSON, String?) {
+        let first = try call.optionalString("backend") ?? defaultBackend()
+        do {
+            return (first, try call.callBackend(first, "build_trainer", request), nil)
+        } catch let error as ToolError where canSwitch && error.field == "runtime" {
+            let others = call.listBackends().filter { backend in
+                backend["id"]?.string != first
+                    && (backend["capabilities"]?["methods"]?.array ?? []).contains(.string(method))
+            }.compactMap { $0["id"]?.string }
+            for other in others {
+                guard let answer = try? call.callBackend(other, "build_trainer", request) else { continue }
+                return (other, answer, "fine_tune used backend \(other): backend \(first) cannot run this model. \(error.message) Pass backend to choose another.")
+            }
+            throw ToolError("\(error.message)\(others.isEmpty ? "" : " No other backend (\(others.joined(separator: ", "))) could build it either.")",
+                            field: error.field)
+        }
+    }
+
+    private func capabilities(_ backendID: String) -> JSON? {
+        call.listBackends().first { $0["id"]?.string == backendID }?["capabilities"]
     }
 
     /// Where the backend's jobs may run, from the capabilities it declares.

@@ -30,8 +30,4 @@ struct EnvVar: Equatable, Sendable {
         }
     }
 
-    /// `env` dict → `[{"name": k, "value": v}]`, in the order given.
-    static func list(_ pairs: [(String, String)]) -> JSON {
-        .array(pairs.map { EnvVar.value($0.0, $0.1).json })
-    }
 }

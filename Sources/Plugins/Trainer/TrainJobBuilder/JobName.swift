@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// Readable TrainJob names: `<prefix>-<slug>-<5 random [a-z0-9]>`, e.g.
 /// `ft-qwen2-5-7b-x7k2q`. The SDK uses 12 random characters; people read ours.
@@ -21,6 +22,14 @@ enum JobName {
 
     static func make(prefix: String, from text: String) -> String {
         var rng = SystemRandomNumberGenerator()
+        return make(prefix: prefix, from: text, using: &rng)
+    }
+
+    /// The name for this call: derived from the host's plan seed, so the name a
+    /// confirmation preview shows is the name the confirmed call creates.
+    static func make(prefix: String, from text: String, call: ToolCall) -> String {
+        guard let seed = call.planSeed else { return make(prefix: prefix, from: text) }
+        var rng = SeededGenerator(seed: seed + "/" + prefix + "/" + text)
         return make(prefix: prefix, from: text, using: &rng)
     }
 

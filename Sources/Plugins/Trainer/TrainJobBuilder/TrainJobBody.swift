@@ -18,6 +18,8 @@ struct TrainJobBody: Sendable {
     var labels: [String: String] = [:]
     var annotations: [String: String] = [:]
     var activeDeadlineSeconds: Int?
+    /// `spec.runtimePatches` (see PodOptions).
+    var runtimePatches: [JSON] = []
 
     static let apiVersion = "trainer.kubeflow.org/v1alpha1"
 
@@ -37,6 +39,7 @@ struct TrainJobBody: Sendable {
             spec["initializer"] = initializer
         }
         if let activeDeadlineSeconds { spec["activeDeadlineSeconds"] = .int(activeDeadlineSeconds) }
+        if !runtimePatches.isEmpty { spec["runtimePatches"] = .array(runtimePatches) }
         return ["apiVersion": .string(Self.apiVersion), "kind": "TrainJob", "metadata": metadata, "spec": spec]
     }
 }
@@ -49,7 +52,7 @@ struct CustomTrainerSection: Sendable {
     var command: [String]?
     var args: [String]?
     var image: String?
-    var env: [(String, String)] = []
+    var env: [EnvVar] = []
 
     func build() -> JSON {
         var trainer: JSON = [:]
@@ -58,7 +61,7 @@ struct CustomTrainerSection: Sendable {
         if let command { trainer["command"] = .array(command.map { .string($0) }) }
         if let args { trainer["args"] = .array(args.map { .string($0) }) }
         if let image { trainer["image"] = .string(image) }
-        if !env.isEmpty { trainer["env"] = EnvVar.list(env) }
+        if !env.isEmpty { trainer["env"] = .array(env.map(\.json)) }
         return trainer
     }
 }

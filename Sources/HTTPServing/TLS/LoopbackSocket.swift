@@ -3,22 +3,27 @@ import Foundation
 import Glibc
 #endif
 
-/// The few BSD socket calls the TLS front door needs, on 127.0.0.1 only.
+/// The few BSD socket calls the TLS front door needs: it listens on the given
+/// IPv4 address (127.0.0.1 unless told) and relays to 127.0.0.1.
 enum LoopbackSocket {
-    /// A listening socket on 127.0.0.1:`port` (0: any free port) and the port it got.
-    static func listen(port: UInt16) throws -> (fd: Int32, port: UInt16) {
+    /// A listening socket on `host`:`port` (0: any free port) and the port it got.
+    static func listen(host: String = "127.0.0.1", port: UInt16) throws -> (fd: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw failure("socket") }
         var on: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         var address = loopback(port: port)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(fd)
+            throw TLSSetupError(description: "'\(host)' is not an IPv4 address to listen on")
+        }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard bound == 0, Glibc.listen(fd, 128) == 0 else {
-            let error = failure("listen on 127.0.0.1:\(port)")
+            let error = failure("listen on \(host):\(port)")
             close(fd)
             throw error
         }
@@ -80,7 +85,7 @@ enum LoopbackSocket {
         return address
     }
 
-    private static func failure(_ what: String) -> SimulatorError {
-        SimulatorError(description: "cluster simulator: \(what) failed: \(String(cString: strerror(errno)))")
+    private static func failure(_ what: String) -> TLSSetupError {
+        TLSSetupError(description: "\(what) failed: \(String(cString: strerror(errno)))")
     }
 }

@@ -10,13 +10,15 @@ import Foundation
 /// connection (libcurl reuses them) cost 40 ms. FlyingFox has no hook for
 /// socket options; the listening socket and each connection pass through the
 /// pool, so it is set here (setsockopt is cheap and idempotent).
-struct NoDelaySocketPool<Base: AsyncSocketPool>: AsyncSocketPool {
+public struct NoDelaySocketPool<Base: AsyncSocketPool>: AsyncSocketPool {
     let base: Base
 
-    func prepare() async throws { try await base.prepare() }
-    func run() async throws { try await base.run() }
+    public init(base: Base) { self.base = base }
 
-    func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
+    public func prepare() async throws { try await base.prepare() }
+    public func run() async throws { try await base.run() }
+
+    public func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
         var on: Int32 = 1
         _ = setsockopt(socket.file.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         try await base.suspendSocket(socket, untilReadyFor: events)

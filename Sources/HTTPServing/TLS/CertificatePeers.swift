@@ -2,11 +2,11 @@ import FlyingFox
 import Foundation
 
 /// Who a client certificate says the client is.
-struct CertificateIdentity: Sendable, Equatable {
+public struct CertificateIdentity: Sendable, Equatable {
     /// The subject's CN: Kubernetes' user name.
-    let user: String
+    public let user: String
     /// The subject's O entries: Kubernetes' groups.
-    let groups: [String]
+    public let groups: [String]
 }
 
 /// Which plain connections to the HTTP server carry a verified client certificate.
@@ -17,8 +17,10 @@ struct CertificateIdentity: Sendable, Equatable {
 /// the API handler looks up the request's remote address. The kernel allows one
 /// connection per (address, port) pair at a time, so an entry cannot be claimed
 /// by another client while the relay holds it.
-final class CertificatePeers: Sendable {
+public final class CertificatePeers: Sendable {
     private let peers = Locked<[UInt16: CertificateIdentity]>([:])
+
+    public init() {}
 
     func record(_ identity: CertificateIdentity, relayPort: UInt16) {
         peers.withLock { $0[relayPort] = identity }
@@ -29,7 +31,7 @@ final class CertificatePeers: Sendable {
     }
 
     /// The identity behind a request's remote address (only relays connect from 127.0.0.1).
-    func identity(of address: HTTPRequest.Address?) -> CertificateIdentity? {
+    public func identity(of address: HTTPRequest.Address?) -> CertificateIdentity? {
         guard case .ip4(let ip, let port)? = address, ip == "127.0.0.1" else { return nil }
         return peers.withLock { $0[port] }
     }

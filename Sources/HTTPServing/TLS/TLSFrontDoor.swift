@@ -4,15 +4,15 @@ import Foundation
 import Glibc
 #endif
 
-/// TLS in front of the simulator's plain HTTP server, in-process.
+/// TLS in front of a plain FlyingFox HTTP server (the simulator's, `serve --http`'s), in-process.
 ///
 /// FlyingFox has no TLS, so this listens on the public port, does the TLS
 /// handshake with OpenSSL, and relays each connection's bytes to the HTTP
 /// server on an internal loopback port (`TLSRelay`, a thread per connection).
 /// A verified client certificate's identity is recorded in `CertificatePeers`
 /// for the API handler before any byte is relayed.
-final class TLSFrontDoor: Sendable {
-    let port: UInt16
+public final class TLSFrontDoor: Sendable {
+    public let port: UInt16
     private let listener: Int32
     private let tls: ServerTLSContext
     private let upstreamPort: UInt16
@@ -20,25 +20,26 @@ final class TLSFrontDoor: Sendable {
     private let open = Locked<Set<Int32>>([])
     private let stopped = Locked(false)
 
-    /// Listens on 127.0.0.1:`port` (0: any free port); call `start()` to accept.
-    init(tls: ServerTLSContext, port: UInt16, upstreamPort: UInt16, peers: CertificatePeers) throws {
+    /// Listens on `host`:`port` (0: any free port); call `start()` to accept.
+    public init(tls: ServerTLSContext, host: String = "127.0.0.1", port: UInt16, upstreamPort: UInt16,
+                peers: CertificatePeers = CertificatePeers()) throws {
         // A client that vanishes mid-write must cost an error return, not the process:
         // OpenSSL writes with write(2), which raises SIGPIPE on a closed socket.
         signal(SIGPIPE, SIG_IGN)
-        (listener, self.port) = try LoopbackSocket.listen(port: port)
+        (listener, self.port) = try LoopbackSocket.listen(host: host, port: port)
         self.tls = tls
         self.upstreamPort = upstreamPort
         self.peers = peers
     }
 
-    func start() {
+    public func start() {
         let thread = Thread { [self] in acceptLoop() }
-        thread.name = "kfsim-tls-accept"
+        thread.name = "kf-tls-accept"
         thread.start()
     }
 
     /// Stops accepting and cuts open connections (their threads then end).
-    func stop() {
+    public func stop() {
         guard !stopped.withLock({ s -> Bool in defer { s = true }; return s }) else { return }
         // shutdown (not close) wakes the blocked accept() and poll()s; each thread closes its own fds.
         shutdown(listener, Int32(SHUT_RDWR))
@@ -62,7 +63,7 @@ final class TLSFrontDoor: Sendable {
                     close(client)
                 }
             }
-            thread.name = "kfsim-tls-relay"
+            thread.name = "kf-tls-relay"
             thread.start()
         }
         close(listener)

@@ -2,18 +2,18 @@ import COpenSSL
 import Foundation
 
 /// An OpenSSL server context: the certificate and key, and whom to ask for client certificates.
-final class ServerTLSContext: @unchecked Sendable {
+public final class ServerTLSContext: @unchecked Sendable {
     // @unchecked: an SSL_CTX is safe to share between threads once configured,
     // and nothing changes it after init.
     let context: OpaquePointer
     /// Whether clients may present certificates (a client CA is configured).
     let verifiesClients: Bool
     /// The server certificate as PEM text, for kubeconfigs' certificate-authority-data.
-    let certificatePEM: String
+    public let certificatePEM: String
 
-    init(_ options: TLSOptions) throws {
+    public init(_ options: TLSOptions) throws {
         guard let pem = try? String(contentsOfFile: options.certificatePath, encoding: .utf8) else {
-            throw SimulatorError(description: "cluster simulator: cannot read the TLS certificate \(options.certificatePath)")
+            throw TLSSetupError(description: "cannot read the TLS certificate \(options.certificatePath)")
         }
         guard let context = SSL_CTX_new(TLS_server_method()) else {
             throw Self.error("cannot create a TLS context")
@@ -63,8 +63,8 @@ final class ServerTLSContext: @unchecked Sendable {
         return messages.joined(separator: "; ")
     }
 
-    private static func error(_ what: String) -> SimulatorError {
+    private static func error(_ what: String) -> TLSSetupError {
         let detail = lastError()
-        return SimulatorError(description: "cluster simulator: \(what)" + (detail.isEmpty ? "" : " (\(detail))"))
+        return TLSSetupError(description: what + (detail.isEmpty ? "" : " (\(detail))"))
     }
 }

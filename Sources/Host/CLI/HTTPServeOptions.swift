@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import HTTPServing
+import HTTPTransport
+import HostCore
+
+/// `serve --http HOST:PORT`: MCP Streamable HTTP instead of stdio.
+struct HTTPServeOptions: ParsableArguments {
+    @Option(name: .customLong("http"),
+            help: ArgumentHelp("Serve MCP Streamable HTTP at http://HOST:PORT/mcp instead of stdio (PORT 0: any free port).",
+                               valueName: "HOST:PORT"))
+    var address: String?
+
+    @Option(help: ArgumentHelp("Who may connect: 'kubernetes' (Bearer token → TokenReview, act as that user by impersonation) or 'tokens:FILE'. Without it only loopback may be bound.",
+                               valueName: "MODE"))
+    var auth: String?
+
+    @Option(help: ArgumentHelp("Per-user policy: user:NAME=PERSONA, group:NAME=PERSONA, or =FILE for a policy file (repeatable; first match wins).",
+                               valueName: "RULE"))
+    var userPolicy: [String] = []
+
+    @Option(help: ArgumentHelp("A browser Origin allowed to call when bound beyond loopback (repeatable).", valueName: "ORIGIN"))
+    var allowOrigin: [String] = []
+
+    @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM; with --tls-key).", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The certificate's private key (PEM).", valueName: "FILE"))
+    var tlsKey: String?
+
+    @Option(help: "Most sessions open at once.")
+    var maxSessions = 100
+
+    @Option(help: "Most tools/call running at once in one session.")
+    var maxCallsPerSession = 16
+
+    @Option(help: "Largest request body in bytes.")
+    var maxRequestBytes = 1 << 20
+
+    @Option(help: "Seconds after which an idle session ends.")
+    var idleTimeout = 1800
+
+    /// Host and port from HOST:PORT or [V6]:PORT.
+    func parsedAddress() throws -> (host: String, port: UInt16) {
+        guard let address, let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            throw ValidationError("--http needs HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 (got '\(address ?? "")')")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty || host == "localhost" { host = "127.0.0.1" }
+        return (host, port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool { host.hasPrefix("127.") || host == "::1" }
+
+    /// Wrong flags stop before plugins load or a cluster is contacted.
+    func validate() throws {
+        guard address != nil else {
+            if auth != nil || tlsCert != nil || !userPolicy.isEmpty {
+                throw ValidationError("--auth, --tls-cert and --user-policy apply to --http HOST:PORT only")
+            }
+            return
+        }
+        if let auth, auth != "kubernetes" && !(auth.hasPrefix("tokens:") && auth.count > 7) {
+            throw ValidationError("--auth must be 'kubernetes' or 'tokens:FILE' (got '\(auth)')")
+        }
+        let (host, _) = try parsedAddress()
+        guard auth != nil || Self.isLoopback(host) else {
+            throw ValidationError("--http \(host): without --auth only a loopback address (127.0.0.1, ::1) may be bound; add --auth kubernetes or --auth tokens:FILE")
+        }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both (PEM files) or neither")
+        }
+        if tlsCert != nil && host.contains(":") {
+            throw ValidationError("--tls-cert: HTTPS listens on IPv4 addresses only; use e.g. 0.0.0.0:8443")
+        }
+        guard maxSessions > 0, maxCallsPerSession > 0, maxRequestBytes > 0, idleTimeout > 0 else {
+            throw ValidationError("--max-sessions, --max-calls-per-session, --max-request-bytes and --idle-timeout must be positive")
+        }
+    }
+
+    func authenticator(runtime: HostRuntime) throws -> any Authenticator {
+        switch auth {
+        case nil: return LocalOnlyAuthenticator()
+        case "kubernetes"?: return KubernetesTokenAuthenticator(cluster: { runtime.cluster })
+        case let mode? where mode.hasPrefix("tokens:"):
+            do { return try TokenFileAuthenticator(path: String(mode.dropFirst("tokens:".count))) } catch {
+                throw ValidationError("--auth \(mode): \(error.message)")
+            }
+        case let mode?:
+            throw ValidationError("--auth must be 'kubernetes' or 'tokens:FILE' (got '\(mode)')")
+        }
+    }
+
+    /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
+    func serve(runtime: HostRuntime) async throws {
+        try validate()
+        let (host, port) = try parsedAddress()
+        let loopback = Self.isLoopback(host)
+        let policies: UserPolicies
+        do { policies = try UserPolicies.parse(userPolicy, tools: runtime.registry.orderedTools) } catch {
+            throw ValidationError(error.message)
+        }
+        var limits = MCPHTTPEndpoint.Limits()
+        limits.maxSessions = maxSessions
+        limits.maxCallsPerSession = maxCallsPerSession
+        limits.maxBodyBytes = maxRequestBytes
+        limits.idleSeconds = TimeInterval(idleTimeout)
+        let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
+                                       userPolicies: policies, limits: limits,
+                                       origins: loopback ? .loopback : .only(allowOrigin))
+        let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }
+        let server: MCPHTTPServer
+        do { server = try MCPHTTPServer(endpoint: endpoint, host: host, port: port, tls: tls) } catch {
+            throw ValidationError("--http \(address ?? ""): \(error)")
+        }
+        let serving = Task { try await server.run() }
+        let actualPort = try await server.waitUntilListening()
+        let shown = host.contains(":") ? "[\(host)]" : host
+        FileHandle.standardError.write(Data("kubeflow-mcp: serving MCP at \(tls == nil ? "http" : "https")://\(shown):\(actualPort)/mcp (auth: \(auth ?? "none, loopback only"))\n".utf8))
+        let stop = { Task { await server.stop() } }
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { _ = stop() }
+            source.resume()
+            return source
+        }
+        _ = try? await serving.value
+        signals.forEach { $0.cancel() }
+    }
+}

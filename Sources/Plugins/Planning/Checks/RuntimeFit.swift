@@ -1,0 +1,32 @@
+import PluginKit
+
+/// Whether the backend that would run a built-in (fine_tune) job can put this
+/// model on this runtime. The rule lives in the backend (its build_trainer
+/// refuses a runtime built for another model), so the check asks the backend
+/// itself: check_prerequisites then says what fine_tune would do.
+enum RuntimeFit {
+    /// nil when it fits or cannot be told (no model, runtime or backend; another kind of error).
+    static func issue(_ call: ToolCall, model: String?, dataset: String?, runtime: String?, method: String?,
+                      backendID: String?, namespace: String, backends: [JSON]) -> Prerequisites.Issue? {
+        guard let model, let runtime else { return nil }
+        let chosen = backendID ?? backends.first { $0["capabilities"]?["default"]?.bool == true }?["id"]?.string
+        guard let chosen else { return nil }
+        func uri(_ text: String) -> String { text.contains("://") ? text : "hf://" + text }
+        var request: JSON = ["model": .string(uri(model)), "model_source": .string(model.hasPrefix("s3://") ? "s3" : "huggingface"),
+                             "runtime": .string(runtime), "namespace": .string(namespace),
+                             "peft_method": .string(method ?? "lora")]
+        if let dataset {
+            request["dataset"] = .string(uri(dataset))
+            request["dataset_source"] = .string(dataset.hasPrefix("s3://") ? "s3" : "huggingface")
+        }
+        do {
+            _ = try call.callBackend(chosen, "build_trainer", request)
+            return nil
+        } catch let error as ToolError where error.field == "runtime" {
+            return Prerequisites.Issue(check: "runtime_fit", severity: .error, message: error.message,
+                                       fix: "Leave runtime out so the backend picks one for the model, or choose another backend (list_fine_tune_backends).")
+        } catch {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Testing
+import KFJSON
+import PluginKit
+@testable import TrainerPlugin
+
+/// Pod options, defaults, progress speed and checkpoints: the pure parts.
+@Suite struct RealJobsTests {
+    @Test func podOptionsNestLikeTheSDKsRuntimePatch() throws {
+        var pod = PodOptions()
+        #expect(pod.runtimePatch == nil)
+        pod.serviceAccountName = "trainer-sa"
+        pod.containerEnv = [.secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
+        let patch = try #require(pod.runtimePatch)
+        #expect(patch["manager"] == "kubeflow-mcp.kubeflow.org/kubeflow-mcp")
+        let job = try #require(patch["trainingRuntimeSpec"]?["template"]?["spec"]?["replicatedJobs"]?[0])
+        #expect(job["name"] == "node")
+        let spec = try #require(job["template"]?["spec"]?["template"]?["spec"])
+        #expect(spec["serviceAccountName"] == "trainer-sa")
+        #expect(spec["containers"]?[0]?["env"]?[0]?["valueFrom"]?["secretKeyRef"]?["name"] == "wandb")
+    }
+
+    @Test func secretEnvGoesToTheContainerPatchAsTheSDKPutsIt() {
+        let env: [EnvVar] = [.value("LOG_LEVEL", "info"), .secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
+        let (trainer, container) = PodOptions.splitEnv(env)
+        #expect(trainer.map(\.name) == ["LOG_LEVEL"] && container.map(\.name) == ["WANDB_API_KEY"])
+    }
+
+    @Test(arguments: [
+        (JSON.array([["key": "k", "operator": "Maybe"]]), "tolerations[0].operator"),
+        (JSON.array([["operator": "Equal"]]), "Exists"),
+        (JSON.array([["key": "k", "operator": "Exists", "value": "v"]]), "value must be empty"),
+        (JSON.string("x"), "must be a list"),
+    ])
+    func tolerationShapes(value: JSON, needle: String) {
+        do {
+            _ = try PodSpecShapes.tolerations(value)
+            Issue.record("accepted \(value)")
+        } catch let error as ToolError {
+            #expect(error.message.contains(needle), "\(error.message)")
+            #expect(error.field == "tolerations")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func volumesAndPullSecrets() throws {
+        #expect(throws: ToolError.self) { try PodSpecShapes.volumes([["name": "h", "hostPath": ["path": "/"]]]) }
+        #expect(throws: ToolError.self) { try PodSpecShapes.volumeMounts([["name": "v", "mountPath": "rel"]]) }
+        #expect(try PodSpecShapes.imagePullSecrets(["regcred", ["name": "other"]]) == [["name": "regcred"], ["name": "other"]])
+        #expect(try PodSpecShapes.nodeSelector(["nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB"]).count == 1)
+        #expect(throws: ToolError.self) { try PodSpecShapes.nodeSelector(["/bad": "x"]) }
+    }
+
+    @Test func methodsAndDefaults() throws {
+        #expect(try FineTuneMethod.parse("none") == "full")
+        #expect(try FineTuneMethod.parse(nil) == "lora")
+        #expect(throws: ToolError.self) { try FineTuneMethod.parse("dora") }
+        let (filled, applied) = FineTuneDefaults.apply(to: ["epochs": .null, "lora_rank": 8], method: "lora")
+        #expect(applied == ["batch_size": 4, "lora_alpha": 32])
+        #expect(filled["epochs"] == .null && filled["lora_rank"] == 8 && filled["peft_method"] == "lora")
+        #expect(FineTuneDefaults.apply(to: [:], method: "full").applied == ["epochs": 3, "batch_size": 4])
+    }
+
+    @Test func progressSpeedFromLogsAndStatus() throws {
+        let p = try #require(TrainingProgress.fromLogs(["step 10/120 | epoch 1/3 | loss 1.234 | lr 2e-05 | tokens/s 3150"]))
+        #expect(p.throughput == 3150 && p.throughputUnit == "tokens/s")
+        let tqdm = try #require(TrainingProgress.parse("1|12|Loss: 1.5: 10%|█ | 12/120 [00:10<01:30, 1.21it/s]"))
+        #expect(tqdm.throughput == 1.21 && tqdm.throughputUnit == "it/s")
+        let status = try #require(TrainingProgress.fromTrainerStatus([
+            "progressPercentage": 50, "metrics": [["name": "step", "value": "60/120"], ["name": "train_samples_per_second", "value": "12.5"]],
+        ]))
+        #expect(status.step == 60 && status.totalSteps == 120 && status.throughput == 12.5)
+        let merged = status.filling(from: p)
+        #expect(merged.epoch == 1 && merged.step == 60 && merged.throughput == 12.5)
+    }
+
+    @Test func checkpointsFromLogsWithTheirVolume() throws {
+        let found = Checkpoint.fromLogs([
+            "Saving model checkpoint to /mnt/ckpt/checkpoint-500",
+            "INFO: Model checkpoint of size 2.47 GB saved to /mnt/ckpt/epoch_0/model.safetensors",
+            "Saved checkpoint to /workspace/output",
+            "loss 1.2 saved nothing",
+            "Saving model checkpoint to /x/../../etc",
+        ])
+        #expect(found.map(\.path) == ["/mnt/ckpt/checkpoint-500", "/mnt/ckpt/epoch_0/model.safetensors", "/workspace/output"])
+        #expect(found[0].step == 500 && found[1].epoch == 0)
+        let job: JSON = ["spec": ["runtimePatches": [["manager": "m", "trainingRuntimeSpec": ["template": ["spec": ["replicatedJobs": [
+            ["name": "node", "template": ["spec": ["template": ["spec": [
+                "volumes": [["name": "ckpt", "persistentVolumeClaim": ["claimName": "ckpt-pvc"]]],
+                "containers": [["name": "node", "volumeMounts": [["name": "ckpt", "mountPath": "/mnt/ckpt"]]]],
+            ]]]]],
+        ]]]]]]]]
+        let storage = try #require(Checkpoint.storage(of: found[0].path, podSpec: Checkpoint.patchedPodSpec(job)))
+        #expect(storage.claimName == "ckpt-pvc" && storage.persistent)
+        #expect(Checkpoint.storage(of: "/workspace/output", podSpec: Checkpoint.patchedPodSpec(job)) == nil)
+        #expect(Checkpoint.fromTrainerStatus(["metrics": [["name": "last_checkpoint", "value": "/mnt/ckpt/checkpoint-9"]]]).first?.step == 9)
+    }
+}

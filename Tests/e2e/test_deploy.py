@@ -1,0 +1,34 @@
+"""deploy/: the manifests are accepted by an API server (the simulator) in a
+server-side dry run, and the RBAC they grant is exactly what serve --http
+--auth kubernetes needs."""
+import subprocess
+
+import yaml
+
+from conftest import ROOT
+
+MANIFESTS = ROOT / "deploy" / "kubernetes"
+
+
+def test_manifests_pass_a_server_side_dry_run(standalone_sim):
+    proc = subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "apply", "--dry-run=server",
+                           "--validate=false", "-f", str(MANIFESTS)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for kind in ["serviceaccount", "clusterrole.rbac.authorization.k8s.io", "clusterrolebinding.rbac.authorization.k8s.io",
+                 "deployment.apps", "service", "networkpolicy.networking.k8s.io"]:
+        assert f"{kind}/kubeflow-mcp created (server dry run)" in proc.stdout
+    # A dry run keeps nothing.
+    got = subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "get", "deployments", "-A"],
+                         capture_output=True, text=True, timeout=60)
+    assert "kubeflow-mcp" not in got.stdout
+
+
+def test_the_service_account_may_only_review_tokens_and_impersonate():
+    docs = [d for f in MANIFESTS.glob("*.yaml") for d in yaml.safe_load_all(f.read_text()) if d]
+    role = next(d for d in docs if d["kind"] == "ClusterRole")
+    granted = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+    assert granted == {("authentication.k8s.io", "tokenreviews", "create"), ("", "users", "impersonate"),
+                       ("", "groups", "impersonate")}
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[:5] == ["serve", "--http", "0.0.0.0:8080", "--auth", "kubernetes"]
