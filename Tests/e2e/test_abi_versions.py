@@ -1,6 +1,8 @@
 """ABI 1.1 is additive: structs only grow, readers compare struct_size with the
 frozen 1.0 sizes (never with their own sizeof), so plugins built against a
 later minor, with fields appended, still load (issue #17's versioning trap)."""
+import pytest
+
 from conftest import HEADER_DIR, ROOT, compile_c_plugin, plugin_dir, plugins_list
 from mcp_client import run, session
 
@@ -29,12 +31,16 @@ PROBE_CODES = {  # the header's one return-code rule, as a plugin sees it
 }
 
 
-def _probe(tmp_path, header_dir):
+def _probe(tmp_path, header_dir, isolation):
+    """The same codes and manifest fields whether the plugin runs in the host
+    (functions read from the manifest) or in a plugin-host child (manifest
+    copied over the pipe, services proxied to the parent)."""
     d = plugin_dir(tmp_path)
     compile_c_plugin(ROOT / "Tests" / "CPlugins" / "services_probe.c", d / "libprobe.so", header_dir=header_dir)
+    (d / "probe.yaml").write_text(f"library: libprobe.so\nisolation: {isolation}\n")
     listed, stderr = plugins_list(d)
     probe = [p for p in listed if p.get("id") == "services-probe"]
-    assert probe and probe[0]["status"] == "loaded", (listed, stderr)
+    assert probe and probe[0]["status"] == "loaded" and probe[0]["isolation"] == isolation, (listed, stderr)
     out = {}
 
     async def body():
@@ -50,14 +56,16 @@ def _probe(tmp_path, header_dir):
     return probe[0], out["instructions"]
 
 
-def test_a_plugin_built_against_the_frozen_1_0_header_loads_and_gets_the_same_codes(tmp_path):
-    record, instructions = _probe(tmp_path, ROOT / "Tests" / "CPlugins" / "abi-1.0")
+@pytest.mark.parametrize("isolation", ["process", "in-process"])
+def test_a_plugin_built_against_the_frozen_1_0_header_loads_and_gets_the_same_codes(tmp_path, isolation):
+    record, instructions = _probe(tmp_path, ROOT / "Tests" / "CPlugins" / "abi-1.0", isolation)
     assert record["abi"] == "1.0"
     assert "services_probe" not in instructions  # a 1.0 manifest has no instructions field
 
 
-def test_a_1_1_plugin_gets_the_return_code_rule_and_its_instructions_reach_the_client(tmp_path):
-    record, instructions = _probe(tmp_path, HEADER_DIR)
+@pytest.mark.parametrize("isolation", ["process", "in-process"])
+def test_a_1_1_plugin_gets_the_return_code_rule_and_its_instructions_reach_the_client(tmp_path, isolation):
+    record, instructions = _probe(tmp_path, HEADER_DIR, isolation)
     assert record["abi"] == "1.1"
     assert "services_probe: call it to see the host's return codes." in instructions
 

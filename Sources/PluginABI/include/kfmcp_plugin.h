@@ -62,14 +62,18 @@
  *     itself, the host adds it to the listed schema of tools that need a
  *     person's confirmation and removes it before invoke(); a tool never sees it.
  *   - Tools declared KFMCP_RISK_EXPENSIVE or KFMCP_RISK_DESTRUCTIVE (and any
- *     tool the policy says needs confirmation) are invoked TWICE with the same
- *     arguments: first as a preview, where call_context says "dry_run":true and
- *     every writing Kubernetes request is sent with dryRun=All (validated by
- *     the API server, never stored, recorded for the person to see); then, only
- *     after a person confirmed (MCP elicitation, or `confirm:true` on a second
- *     client call), for real. Do the same thing both times: do not create
- *     anything outside host services during the preview. The preview's
- *     optional "summary" (see invoke) is the line the person is shown.
+ *     tool the policy says needs confirmation) are invoked more than once with
+ *     the same arguments and the same plan_seed (see call_context): first as a
+ *     preview, where call_context says "dry_run":true and every writing
+ *     Kubernetes request is sent with dryRun=All (validated by the API server,
+ *     never stored, recorded for the person to see); then, only after a person
+ *     confirmed, for real. A person confirms through MCP elicitation, or by the
+ *     client calling again with `"confirm":"<confirmation_token>"` from the
+ *     preview; then the host first reruns the dry run and acts only if it
+ *     still sends exactly the previewed writes. Do the same thing every time:
+ *     do not create anything outside host services during a preview, and
+ *     derive generated names from plan_seed. The preview's optional "summary"
+ *     (see invoke) is the line the person is shown.
  *   - Every create (POST) of an object is stamped by the host with the owner
  *     annotation "kubeflow-mcp.kubeflow.org/owner" and the label
  *     "kubeflow-mcp.kubeflow.org/owner-hash"; under own-objects policies only
