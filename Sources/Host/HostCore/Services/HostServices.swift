@@ -129,7 +129,9 @@ private let listBackendsService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, out in
     guard let ctx = HostServices.context(host) else { return KFMCP_ERR_INTERNAL }
-    return HostServices.write(ctx.runtime.backendsJSON(), to: out)
+    guard let out else { return KFMCP_ERR_BAD_INPUT }
+    out.pointee = strdup(ctx.runtime.backendsText())
+    return KFMCP_OK
 }
 
 private let pluginConfigService: @convention(c) (
