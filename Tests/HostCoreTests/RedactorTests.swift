@@ -87,3 +87,4 @@ import Testing
         #expect(Clues.scan("Token: x").contains(.assignment) && !Clues.scan("2048 tokens").contains(.assignment))
     }
 }
+
