@@ -30,7 +30,7 @@ final class ToolDispatcher: @unchecked Sendable {
         var id: JSON
         var tool: String
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var timer: Deadlines.Deadline?
     }
 
     init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, limits: ServerLimits = .init(),
@@ -102,8 +102,7 @@ final class ToolDispatcher: @unchecked Sendable {
                 respond(id: id, result: result)
             }
         }
-        let timer = Task { [weak self] in
-            do { try await Task.sleep(for: deadline) } catch { return }
+        let timer = Deadlines.shared.after(deadline) { [weak self] in
             guard let self, let mine = claim(key) else { return }
             mine.work?.cancel()  // the plugin sees is_cancelled; an out-of-process one is stopped
             let plugin = entry.map { " of plugin '\($0.plugin.id)'" } ?? ""
