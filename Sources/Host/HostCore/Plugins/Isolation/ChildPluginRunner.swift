@@ -379,9 +379,9 @@ private final class Child: @unchecked Sendable {
                 let level = LogLevel(rawValue: min(message["level"]?.int ?? 1, 3)) ?? .info
                 // A line logged during a call also reaches that call's session (HTTP), as in-process.
                 let sink = message["call"]?.int.flatMap(slot)?.state.caller?.log
-                // One stream, as in-process: a key block split over log calls is masked whole.
-                let text = runner.context.logRedactor.redact(message["message"]?.string ?? "")
-                Log.withThreadSink(sink) { log.log(level, text, source: source) }
+                // The plugin's own stream redactor, as in-process: a key block is masked whole across lines.
+                let line = runner.context.logRedactor.redact(message["message"]?.string ?? "")
+                Log.withThreadSink(sink) { log.log(level, line, source: source) }
             case "progress":
                 guard let id = message["call"]?.int, let slot = slot(id) else { continue }
                 slot.state.progressSink?(message["fraction"]?.double ?? -1, message["message"]?.string ?? "")
