@@ -252,10 +252,19 @@ public struct ToolCall: @unchecked Sendable {
     /// The loaded providers of one kind (nil: every kind). An ABI 1.0 host's
     /// entries have no "kind" and are all fine-tuning backends.
     public func listProviders(kind: String? = nil) -> [JSON] {
-        let all = hostJSON { out in raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL }?.array ?? []
+        var out: UnsafeMutablePointer<CChar>?
+        let rc = raw.pointee.list_backends?(raw, &out) ?? KFMCP_ERR_INTERNAL
+        guard let out else { return [] }
+        defer { raw.pointee.free?(raw, out) }
+        guard rc == KFMCP_OK else { return [] }
+        let all = Self.parsedBackends.parse(out)
         guard let kind else { return all }
         return all.filter { ($0["kind"]?.string ?? ProviderKind.fineTuneBackend) == kind }
     }
+
+    /// The last list_backends text and its parse: the list rarely changes and
+    /// planning tools read it on every call, so the same bytes are parsed once.
+    private static let parsedBackends = ParseOnce()
 
     // MARK: Plumbing
 
@@ -314,4 +323,22 @@ extension ToolCall {
 public func sleepMilliseconds(_ ms: Int) {
     guard ms > 0 else { return }
     usleep(useconds_t(min(ms, 60_000) * 1000))
+}
+
+/// Parses JSON text, reusing the last parse when the text is byte for byte the same.
+final class ParseOnce: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)  // lives as long as the plugin
+    private var last: (text: [CChar], value: [JSON])?
+
+    init() { pthread_mutex_init(lock, nil) }
+
+    func parse(_ text: UnsafePointer<CChar>) -> [JSON] {
+        let bytes = UnsafeBufferPointer(start: text, count: strlen(text) + 1)
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if let last, last.text.elementsEqual(bytes) { return last.value }
+        let value = (try? JSON.parse(String(cString: text)))?.array ?? []
+        last = (Array(bytes), value)
+        return value
+    }
 }

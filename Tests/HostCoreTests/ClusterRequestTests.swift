@@ -93,3 +93,22 @@ import Testing
         #expect(denial("GET", "/api/v1/namespaces/dev/configmaps/x", readOnly) == nil)
     }
 }
+
+@Suite struct ClusterAnswerTextTests {
+    @Test func jsonBodiesPassAsTheyCame() throws {
+        let body = Array(#" {"items":[{"name":"a}]\"{"}],"n":1} "#.utf8)
+        let answer = ClusterAnswer(status: 200, bodyText: body)
+        #expect(answer.bodyText == body)
+        #expect(try JSON.parse(answer.text) == answer.json)
+        #expect(answer.body["items"]?[0]?["name"] == "a}]\"{")
+    }
+
+    @Test(arguments: [#"{"a":1}, "status": 500, "b": {}"#, #"{"a":1}}"#, "{\"a\":\"\u{0}\"}", "plain log line", "42", "{"])
+    func anythingElseIsParsedFirst(_ text: String) throws {
+        let answer = ClusterAnswer(status: 200, bodyText: Array(text.utf8), errorReason: "X", errorMessage: "m")
+        #expect(answer.bodyText == nil)
+        let envelope = try JSON.parse(answer.text)
+        #expect(envelope["status"] == 200 && envelope["error"]?["reason"] == "X")
+        #expect(envelope == answer.json)
+    }
+}

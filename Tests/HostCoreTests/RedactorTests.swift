@@ -66,4 +66,25 @@ import Testing
         #expect(!Redactor.redact("-----BEGIN EC PRIVATE KEY-----\nMIIEvQIBADANBgkq").contains("MIIEvQ"))
         #expect(!Redactor.redact("MIIEvQIBADANBgkqAAAA\n-----END EC PRIVATE KEY-----").contains("MIIEvQ"))
     }
+
+    @Test func secretNamesAreReadWithoutCaseAndDashes() {
+        for name in ["token", "HF_TOKEN", "hf-token", "db_password", "AWS_SECRET_ACCESS_KEY", "hfaccesskey", "café_token"] {
+            #expect(Redactor.isSecretName(name), "\(name)")
+        }
+        for name in ["secretKeyRef", "hftoken", "tokens", "max_tokens", "key", "name", ""] {
+            #expect(!Redactor.isSecretName(name), "\(name)")
+        }
+    }
+
+    @Test func cleanValuesComeBackUnchanged() {
+        let clean: JSON = ["runtimes": [["name": "torch-distributed", "gpus": 8, "ratio": 0.5, "ok": true,
+                                         "env": [["name": "LEVEL", "value": "debug"]]]], "note": "2048 tokens per step"]
+        #expect(Redactor.scrubbed(clean) == nil)
+        #expect(Redactor.scrub(clean) == clean)
+        // Short text cannot hold a secret; long text is scanned once for every rule's clues.
+        #expect(Redactor.redact("key=abc") == "key=abc")
+        #expect(Redactor.redact("token=abcd") == "token=\(Redactor.mask)")
+        #expect(Clues.scan("Token: x").contains(.assignment) && !Clues.scan("2048 tokens").contains(.assignment))
+    }
 }
+

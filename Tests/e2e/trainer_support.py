@@ -52,7 +52,7 @@ class SimServer:
             lines = f.read().decode(errors="replace").splitlines()
         out = []
         for line in lines:
-            # kubeflow-mcp [debug] k8s: trainer GET /apis/... → 200 in 3 ms
+            # kubeflow-mcp [debug] k8s: trainer GET /apis/... → 200 in 850 µs
             if "] k8s: " not in line or " → " not in line:
                 continue
             words = line.split("] k8s: ", 1)[1].split(" ")

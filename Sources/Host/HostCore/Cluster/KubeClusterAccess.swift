@@ -32,13 +32,10 @@ public struct KubeClusterAccess: ClusterAccess {
         return request
     }
 
-    /// JSON bodies are parsed; text bodies (pod logs) are handed over as a string.
+    /// JSON bodies pass as text (parsed when the host reads them); text bodies
+    /// (pod logs) are handed over as a string.
     static func answer(_ response: KubeResponse) -> ClusterAnswer {
-        var body: JSON = .null
-        if !response.body.isEmpty {
-            body = (try? JSON.parse(utf8: response.body)) ?? .string(String(decoding: response.body, as: UTF8.self))
-        }
-        return ClusterAnswer(status: response.status, body: body,
-                             errorReason: response.error?.reason, errorMessage: response.error?.message)
+        ClusterAnswer(status: response.status, bodyText: response.body,
+                      errorReason: response.error?.reason, errorMessage: response.error?.message)
     }
 }

@@ -7,99 +7,116 @@ import KFJSON
 public enum Redactor {
     public static let mask = "[REDACTED]"
 
-    /// One kind of secret: a cheap test that the text may hold one, and the
-    /// pattern that finds it. Most text fails every test and costs a few scans.
+    /// One kind of secret: the clues its pattern cannot match without (found
+    /// by one scan of the text's bytes, `Clues.scan`), and the pattern.
     private struct Rule {
-        let mayMatch: @Sendable (_ text: String, _ lower: String) -> Bool
+        let needs: Clues
         let regex: NSRegularExpression
         let template: String
     }
 
     private static let rules: [Rule] = [
         // Hugging Face tokens (hf_ + 34), not setup_hf_credentials.
-        Rule(mayMatch: { t, _ in t.contains("hf_") },
+        Rule(needs: .hfPrefix,
              regex: try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"#), template: mask),
         // AWS access key ids.
-        Rule(mayMatch: { t, _ in t.contains("AKIA") || t.contains("ASIA") },
+        Rule(needs: .awsKeyID,
              regex: try! NSRegularExpression(pattern: #"(?:AKIA|ASIA)[A-Z0-9]{16}"#), template: mask),
         // Authorization: Bearer …
-        Rule(mayMatch: { _, l in l.contains("bearer") },
+        Rule(needs: .bearer,
              regex: try! NSRegularExpression(pattern: #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#), template: "$1\(mask)"),
         // PEM private keys: whole blocks; a block cut off at the end of the text
         // (masked to the end); the base64 lines right before an END whose BEGIN
         // was cut off (a log tail).
-        Rule(mayMatch: { t, _ in t.contains("PRIVATE KEY-----") },
+        Rule(needs: .privateKey,
              regex: try! NSRegularExpression(pattern: #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"#),
              template: mask),
-        Rule(mayMatch: { t, _ in t.contains("-----BEGIN") && t.contains("PRIVATE KEY-----") },
+        Rule(needs: [.pemBegin, .privateKey],
              regex: try! NSRegularExpression(pattern: #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*"#), template: mask),
-        Rule(mayMatch: { t, _ in t.contains("-----END") && t.contains("PRIVATE KEY-----") },
+        Rule(needs: [.pemEnd, .privateKey],
              regex: try! NSRegularExpression(pattern: #"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY-----"#),
              template: mask),
         // Passwords in URIs: s3://user:password@host.
-        Rule(mayMatch: { t, _ in t.contains("://") && t.contains("@") },
+        Rule(needs: [.scheme, .at],
              regex: try! NSRegularExpression(pattern: #"([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']+:)[^@\s/"']+@"#),
              template: "$1\(mask)@"),
         // Kubernetes env pairs {"name": "DB_PASSWORD", "value": "…"} as JSON or YAML text.
-        Rule(mayMatch: { _, l in l.contains("value") && l.contains("name") && hasSecretWord(l) },
+        Rule(needs: [.value, .name, .secretWord],
              regex: try! NSRegularExpression(pattern: #"(?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)[A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)[^"\\\s,}]+"#),
              template: "$1\(mask)"),
         // A Secret's data written out as JSON text (an error quoting an object).
-        Rule(mayMatch: { t, _ in t.contains("Secret") && t.contains("ata") },
+        Rule(needs: [.secretKind, .ata],
              regex: try! NSRegularExpression(pattern: #"((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}"#), template: "$1{\(mask)}"),
         // name: value / name=value for secret-like names (kubeconfig, env dumps,
         // CLI flags); not hf_token_secret= or credentials_secret=, which name a Secret.
-        Rule(mayMatch: { _, l in hasSecretAssignment(l) },
+        Rule(needs: .assignment,
              regex: try! NSRegularExpression(pattern: #"(?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|client-key-data|client-certificate-data)"?\s*[:=]\s*"?)[^\s",}]{4,}"#),
              template: "$1\(mask)"),
     ]
 
-    private static let secretWords: [[UInt8]] = ["token", "secret", "password", "passwd", "key", "client-certificate-data"]
-        .map { Array($0.utf8) }
-
-    /// Does a secret-like word stand right before ':' or '=' ("token: x", "password=x")?
-    /// A scan of the bytes, so "2048 tokens" never reaches the regex.
-    static func hasSecretAssignment(_ lower: String) -> Bool {
-        let bytes = Array(lower.utf8)
-        for w in secretWords {
-            guard bytes.count > w.count else { continue }
-            var i = 0
-            while i + w.count <= bytes.count {
-                if bytes[i] == w[0] && bytes[i..<(i + w.count)].elementsEqual(w) {
-                    var j = i + w.count
-                    while j < bytes.count && (bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: " ")) { j += 1 }
-                    if j < bytes.count && (bytes[j] == UInt8(ascii: ":") || bytes[j] == UInt8(ascii: "=")) { return true }
-                }
-                i += 1
-            }
-        }
-        return false
-    }
-
-    /// Does a secret-like word occur at all? (A cheap gate for the env-pair rule.)
-    static func hasSecretWord(_ lower: String) -> Bool {
-        lower.contains("token") || lower.contains("secret") || lower.contains("passw") || lower.contains("key")
-            || lower.contains("credentials")
-    }
+    /// No rule matches fewer bytes ("a://b:c@"; "token=abcd" is 10), so shorter text
+    /// (numbers, names, the servers' own enum values) is returned untouched.
+    static let shortestSecret = 8
 
     public static func redact(_ text: String) -> String {
-        let lower = text.lowercased()
+        guard text.utf8.count >= shortestSecret else { return text }
+        let clues = Clues.scan(text)
+        guard !clues.isEmpty else { return text }
         var out = text
-        for rule in rules where rule.mayMatch(out, lower) {
+        for rule in rules where clues.isSuperset(of: rule.needs) {
             out = rule.regex.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out),
                                                       withTemplate: rule.template)
         }
         return out
     }
 
-    /// Argument and field names whose string values are always hidden
-    /// (`hf_token`, `password`, `secret_access_key`, …; not `secretKeyRef`).
-    public static func isSecretName(_ name: String) -> Bool {
-        let n = name.lowercased().replacingOccurrences(of: "-", with: "_")
-        return secretNameSuffixes.contains { n == $0 || n.hasSuffix("_" + $0) || n.hasSuffix($0) && $0.count > 6 }
+    /// Does the text hold this ASCII string (bytes compared, no allocation)?
+    static func contains(_ text: String, _ ascii: StaticString) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let word = UnsafeBufferPointer(start: ascii.utf8Start, count: ascii.utf8CodeUnitCount)
+            guard bytes.count >= word.count else { return false }
+            for i in 0...(bytes.count - word.count) where Clues.matches(bytes, i, word, ignoringCase: false) { return true }
+            return false
+        }
     }
 
-    private static let secretNameSuffixes = [
+    /// Argument and field names whose string values are always hidden
+    /// (`hf_token`, `password`, `secret_access_key`, …; not `secretKeyRef`).
+    /// Bytes compared without case, '-' as '_', without allocating: every key of every result passes here.
+    public static func isSecretName(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { n in
+            // lowercased() maps a few non-ASCII letters to ASCII (K KELVIN SIGN): such names take the slow road.
+            if n.contains(where: { $0 >= 0x80 }) {
+                let lower = String(decoding: n, as: UTF8.self).lowercased().replacingOccurrences(of: "-", with: "_")
+                return secretNameSuffixes.map { "\($0)" }.contains {
+                    lower == $0 || lower.hasSuffix("_" + $0) || lower.hasSuffix($0) && $0.count > 6
+                }
+            }
+            return secretNameSuffixes.contains { suffix in
+                let s = UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+                guard n.count >= s.count, endsWith(n, s) else { return false }
+                // n == s, or "_" + s ends n, or a long suffix ends n (hftoken is not, hfaccesskey is).
+                return n.count == s.count || n[n.count - s.count - 1] == UInt8(ascii: "_")
+                    || n[n.count - s.count - 1] == UInt8(ascii: "-") || s.count > 6
+            }
+        }
+    }
+
+    /// `suffix` (lower case, '_' for '-') ends `name`, compared without case.
+    private static func endsWith(_ name: UnsafeBufferPointer<UInt8>, _ suffix: UnsafeBufferPointer<UInt8>) -> Bool {
+        let offset = name.count - suffix.count
+        for k in 0..<suffix.count {
+            var c = name[offset + k]
+            if c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { c |= 0x20 }
+            if c == UInt8(ascii: "-") { c = UInt8(ascii: "_") }
+            if c != suffix[k] { return false }
+        }
+        return true
+    }
+
+    private static let secretNameSuffixes: [StaticString] = [
         "token", "password", "passwd", "api_key", "apikey", "access_key", "accesskey", "access_key_id",
         "secret_key", "secretkey", "secret_access_key", "private_key", "client_key_data", "credentials",
         "client_secret", "api_secret",
@@ -109,32 +126,50 @@ public enum Redactor {
     /// of a Kubernetes env pair whose name is secret-like too, a Secret's
     /// data/stringData never pass, and every other string (keys included) is
     /// redacted. Used for tool results and audit parameters alike.
-    public static func scrub(_ json: JSON) -> JSON {
+    public static func scrub(_ json: JSON) -> JSON { scrubbed(json) ?? json }
+
+    /// The scrubbed value, or nil when nothing in it changes: a clean result
+    /// (the usual one) is read once and never copied.
+    static func scrubbed(_ json: JSON) -> JSON? {
         switch json {
         case .object(let o):
             let secretObject = isSecretObject(o)
             let envPair = o["name"]?.string.map(isSecretName) == true && o["value"]?.string != nil
-            var out: [String: JSON] = [:]
-            out.reserveCapacity(o.count)
+            var out: [String: JSON]?
             for (k, v) in o {
                 // A key can hold a secret only if long enough to (hf_…, AKIA…, token=abcd).
-                let key = k.utf8.count >= 8 ? redact(k) : k
+                let key = redact(k)
+                let value: JSON?
                 if secretObject && (k == "data" || k == "stringData") {
-                    out[key] = maskedValues(v)
+                    value = maskedValues(v)
                 } else if envPair && k == "value" || isSecretName(k) && v.object == nil && v.array == nil {
-                    out[key] = v == .null ? v : .string(mask)
+                    value = v == .null || v == .string(mask) ? nil : .string(mask)
                 } else {
-                    out[key] = scrub(v)
+                    value = scrubbed(v)
                 }
+                guard value != nil || key != k else { continue }
+                if out == nil { out = o }
+                if key != k { out![k] = nil }
+                out![key] = value ?? v
             }
-            return .object(out)
+            return out.map { .object($0) }
         case .array(let a):
             // Lines of a log as an array: a key block spans elements, so read them as one stream.
-            guard a.contains(where: { $0.string?.contains("PRIVATE KEY-----") == true }) else { return .array(a.map(scrub)) }
-            let stream = StreamRedactor()
-            return .array(a.map { if case .string(let s) = $0 { return .string(stream.redact(s)) } else { return scrub($0) } })
-        case .string(let s): return .string(redact(s))
-        default: return json
+            if a.contains(where: { $0.string.map { contains($0, "PRIVATE KEY-----") } == true }) {
+                let stream = StreamRedactor()
+                return .array(a.map { if case .string(let s) = $0 { return .string(stream.redact(s)) } else { return scrub($0) } })
+            }
+            var out: [JSON]?
+            for (i, element) in a.enumerated() {
+                guard let clean = scrubbed(element) else { continue }
+                if out == nil { out = a }
+                out![i] = clean
+            }
+            return out.map { .array($0) }
+        case .string(let s):
+            let clean = redact(s)
+            return clean == s ? nil : .string(clean)
+        default: return nil
         }
     }
 
@@ -183,5 +218,123 @@ public final class StreamRedactor: @unchecked Sendable {
             insideKey = text[begin.upperBound...].range(of: "-----END ") == nil
         }
         return Redactor.redact(text)
+    }
+}
+
+/// What the redaction rules look for before their patterns run, found in one
+/// pass over a text's UTF-8 bytes without allocating. Case-sensitive clues
+/// are the literals their patterns contain; the others compare ASCII letters
+/// without case, as the (?i) patterns do.
+struct Clues: OptionSet {
+    let rawValue: UInt32
+
+    static let hfPrefix = Clues(rawValue: 1 << 0)     // "hf_"
+    static let awsKeyID = Clues(rawValue: 1 << 1)     // "AKIA" or "ASIA"
+    static let bearer = Clues(rawValue: 1 << 2)       // "bearer", any case
+    static let privateKey = Clues(rawValue: 1 << 3)   // "PRIVATE KEY-----"
+    static let pemBegin = Clues(rawValue: 1 << 4)     // "-----BEGIN"
+    static let pemEnd = Clues(rawValue: 1 << 5)       // "-----END"
+    static let scheme = Clues(rawValue: 1 << 6)       // "://"
+    static let at = Clues(rawValue: 1 << 7)           // "@"
+    static let name = Clues(rawValue: 1 << 8)         // "name", any case
+    static let value = Clues(rawValue: 1 << 9)        // "value", any case
+    static let secretWord = Clues(rawValue: 1 << 10)  // token, secret, passw, key, credentials, any case
+    static let secretKind = Clues(rawValue: 1 << 11)  // "Secret"
+    static let ata = Clues(rawValue: 1 << 12)         // "ata" (data, stringData)
+    /// A secret-like word right before ':' or '=' (quotes and spaces between):
+    /// "token: x", "password=x"; not "2048 tokens".
+    static let assignment = Clues(rawValue: 1 << 13)
+    /// Clues that compare without case: `lowercased()` maps a few non-ASCII
+    /// letters to ASCII ones (K KELVIN SIGN to k, İ to i̇), so text with them
+    /// opens every such rule and its pattern decides.
+    static let caseless: Clues = [.bearer, .name, .value, .secretWord, .assignment]
+
+    static func scan(_ text: String) -> Clues {
+        var text = text
+        return text.withUTF8(scan)
+    }
+
+    static func scan(_ b: UnsafeBufferPointer<UInt8>) -> Clues {
+        var found: Clues = []
+        var i = 0
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "h"):
+                if matches(b, i, "hf_", ignoringCase: false) { found.insert(.hfPrefix) }
+            case UInt8(ascii: "A"):
+                if matches(b, i, "AKIA", ignoringCase: false) || matches(b, i, "ASIA", ignoringCase: false) { found.insert(.awsKeyID) }
+            case UInt8(ascii: "P"):
+                if matches(b, i, "PRIVATE KEY-----", ignoringCase: false) { found.insert(.privateKey) }
+            case UInt8(ascii: "-"):
+                if matches(b, i, "-----BEGIN", ignoringCase: false) { found.insert(.pemBegin) }
+                if matches(b, i, "-----END", ignoringCase: false) { found.insert(.pemEnd) }
+            case UInt8(ascii: ":"):
+                if matches(b, i, "://", ignoringCase: false) { found.insert(.scheme) }
+            case UInt8(ascii: "@"):
+                found.insert(.at)
+            case 0xE2:  // U+212A KELVIN SIGN
+                if i + 2 < b.count && b[i + 1] == 0x84 && b[i + 2] == 0xAA { found.formUnion(caseless) }
+            case 0xC4:  // U+0130 LATIN CAPITAL LETTER I WITH DOT ABOVE
+                if i + 1 < b.count && b[i + 1] == 0xB0 { found.formUnion(caseless) }
+            default: break
+            }
+            if b[i] == UInt8(ascii: "S") && matches(b, i, "Secret", ignoringCase: false) { found.insert(.secretKind) }
+            if b[i] == UInt8(ascii: "a") && matches(b, i, "ata", ignoringCase: false) { found.insert(.ata) }
+            switch b[i] | 0x20 {  // ASCII letters in lower case (other bytes never equal these)
+            case UInt8(ascii: "b"):
+                if matches(b, i, "bearer") { found.insert(.bearer) }
+            case UInt8(ascii: "n"):
+                if matches(b, i, "name") { found.insert(.name) }
+            case UInt8(ascii: "v"):
+                if matches(b, i, "value") { found.insert(.value) }
+            case UInt8(ascii: "t"):
+                secretWord(b, i, "token", &found)
+            case UInt8(ascii: "s"):
+                secretWord(b, i, "secret", &found)
+            case UInt8(ascii: "p"):
+                if matches(b, i, "passw") {
+                    found.insert(.secretWord)
+                    if matches(b, i, "password") { assignment(b, i + 8, &found) }
+                    if matches(b, i, "passwd") { assignment(b, i + 6, &found) }
+                }
+            case UInt8(ascii: "k"):
+                secretWord(b, i, "key", &found)
+            case UInt8(ascii: "c"):
+                if matches(b, i, "credentials") { found.insert(.secretWord) }
+                if matches(b, i, "client-certificate-data") { assignment(b, i + 23, &found) }
+            default: break
+            }
+            i += 1
+        }
+        return found
+    }
+
+    /// A secret word at `i`, and whether an assignment follows it.
+    private static func secretWord(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ word: StaticString, _ found: inout Clues) {
+        guard matches(b, i, word) else { return }
+        found.insert(.secretWord)
+        assignment(b, i + word.utf8CodeUnitCount, &found)
+    }
+
+    /// ':' or '=' at `j`, after any quotes and spaces.
+    private static func assignment(_ b: UnsafeBufferPointer<UInt8>, _ j: Int, _ found: inout Clues) {
+        var j = j
+        while j < b.count && (b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: " ")) { j += 1 }
+        if j < b.count && (b[j] == UInt8(ascii: ":") || b[j] == UInt8(ascii: "=")) { found.insert(.assignment) }
+    }
+
+    static func matches(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ word: StaticString, ignoringCase: Bool = true) -> Bool {
+        matches(b, i, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount), ignoringCase: ignoringCase)
+    }
+
+    /// `word` (lower-case ASCII when ignoring case) at byte `i`.
+    static func matches(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ word: UnsafeBufferPointer<UInt8>, ignoringCase: Bool) -> Bool {
+        guard i + word.count <= b.count else { return false }
+        for k in 0..<word.count {
+            var c = b[i + k]
+            if ignoringCase && c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { c |= 0x20 }
+            if c != word[k] { return false }
+        }
+        return true
     }
 }

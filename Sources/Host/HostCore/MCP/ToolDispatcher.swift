@@ -30,7 +30,7 @@ final class ToolDispatcher: @unchecked Sendable {
         var id: JSON
         var tool: String
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var timer: Deadlines.Deadline?
     }
 
     init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, limits: ServerLimits = .init(),
@@ -91,7 +91,7 @@ final class ToolDispatcher: @unchecked Sendable {
         let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
         let entry = runtime.registry.tools[name]
         let deadline = limits.deadline(for: entry?.spec, arguments: params["arguments"])
-        let work = Task { [invoker, elicit, runtime] in
+        let work = Self.onToolThread { [self, invoker, elicit, runtime] in
             // The first calls look up who we are (a blocking API request): on a
             // tool thread, never on Swift's cooperative pool, which an embedded
             // simulator needs to answer that very request.
@@ -102,8 +102,7 @@ final class ToolDispatcher: @unchecked Sendable {
                 respond(id: id, result: result)
             }
         }
-        let timer = Task { [weak self] in
-            do { try await Task.sleep(for: deadline) } catch { return }
+        let timer = Deadlines.shared.after(deadline) { [weak self] in
             guard let self, let mine = claim(key) else { return }
             mine.work?.cancel()  // the plugin sees is_cancelled; an out-of-process one is stopped
             let plugin = entry.map { " of plugin '\($0.plugin.id)'" } ?? ""
@@ -120,6 +119,12 @@ final class ToolDispatcher: @unchecked Sendable {
             return false
         }
         if finished { timer.cancel() }  // answered before it was registered
+    }
+
+    /// A task on the tool threads (see ToolThreads: TaskExecutor).
+    private static func onToolThread(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if #available(macOS 15.0, *) { return Task(executorPreference: ToolThreads.shared, operation: body) }
+        return Task(operation: body)
     }
 
     /// At exit: answer every call still running with an error, and cancel it.

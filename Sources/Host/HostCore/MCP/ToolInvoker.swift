@@ -329,9 +329,10 @@ public final class ToolInvoker: Sendable {
         return outcome
     }
 
-    /// Run blocking work on a fresh thread and await it.
+    /// Run blocking work on a tool thread and await it.
     static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
+        if ToolThreads.isCurrent { return work() }  // a tools/call task runs on one already
+        return await withCheckedContinuation { continuation in
             ToolThreads.shared.run { continuation.resume(returning: work()) }
         }
     }

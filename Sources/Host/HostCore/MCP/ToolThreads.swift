@@ -37,7 +37,16 @@ final class ToolThreads: @unchecked Sendable {
         thread.start()
     }
 
+    /// Is the calling thread one of these? (Work for a tool thread then runs inline.)
+    static var isCurrent: Bool { pthread_getspecific(marker) != nil }
+    private static let marker: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     private func loop() {
+        pthread_setspecific(Self.marker, UnsafeRawPointer(bitPattern: 1))
         condition.lock()
         while true {
             while head == queue.count {
@@ -56,5 +65,17 @@ final class ToolThreads: @unchecked Sendable {
             work()
             condition.lock()
         }
+    }
+}
+
+/// A tools/call task prefers these threads (Task(executorPreference:)): read
+/// from the transport, it runs there from the start, the plugin inline
+/// (ToolInvoker.onOwnThread), and answers from the same thread — one thread
+/// hand-off per call instead of three (reader → pool → tool thread → pool).
+@available(macOS 15.0, *)
+extension ToolThreads: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        run { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }
     }
 }

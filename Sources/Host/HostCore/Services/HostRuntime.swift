@@ -130,7 +130,7 @@ public final class HostRuntime: @unchecked Sendable {
             if let message = answer.errorMessage { write["error"] = .string(message) }
             call.recordWrite(write)
         }
-        log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1000)) ms",
+        log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1e6)) µs",
                   source: "k8s")
         return answer
     }
@@ -166,6 +166,17 @@ public final class HostRuntime: @unchecked Sendable {
     }
 
     func backendsJSON() -> JSON { .array(registry.orderedBackends.map(\.json)) }
+
+    /// list_backends as text, serialized once per set of backends: planning
+    /// tools ask on every call, and backends are only ever added (at load).
+    func backendsText() -> String {
+        let count = registry.backends.count
+        if let cached = lock.withLock({ _backendsText }), cached.count == count { return cached.text }
+        let text = backendsJSON().serialized()
+        lock.withLock { _backendsText = (count, text) }
+        return text
+    }
+    private var _backendsText: (count: Int, text: String)?
 
     /// A tool called by another tool (extension kfmcp.tools/1): the client
     /// pipeline's policy, validation, audit and redaction (ToolInvoker), on the

@@ -62,6 +62,13 @@ enum HostServices {
         return code
     }
 
+    /// JSON the host holds as text already (a body from the API server, a cached list).
+    static func write(text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        guard let out else { return KFMCP_ERR_BAD_INPUT }
+        out.pointee = strdup(text)
+        return KFMCP_OK
+    }
+
     static func parse(_ text: UnsafePointer<CChar>?) -> JSON? {
         guard let text else { return nil }
         return try? JSON.parse(String(cString: text))
@@ -94,7 +101,7 @@ private let k8sRequestService: @convention(c) (
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
-    return HostServices.write(ctx.runtime.k8sRequest(request, call: state).json, to: out)
+    return HostServices.write(text: ctx.runtime.k8sRequest(request, call: state).text, to: out)
 }
 
 private let k8sStreamService: @convention(c) (
@@ -131,7 +138,7 @@ private let listBackendsService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, out in
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
-    return HostServices.write(ctx.runtime.backendsJSON(), to: out)
+    return HostServices.write(text: ctx.runtime.backendsText(), to: out)
 }
 
 private let pluginConfigService: @convention(c) (
