@@ -219,3 +219,43 @@ def test_protocol_rules_hold_before_and_after_initialize(sample_and_c_plugins):
     assert response["result"]["structuredContent"]["text"] == "after all that" and before == []
     messages, stderr, code = server.close(timeout=30)
     assert code == 0 and messages == [], stderr
+
+
+def test_one_engine_answers_the_protocol_methods(sample_and_c_plugins):
+    """initialize, ping, logging/setLevel and unknown methods, all answered by the host's own layer."""
+    server = RawServer(*dirs(sample_and_c_plugins))
+    server.send({**INIT_OLD, "id": "init"})
+    init, _ = server.read_until_id("init")
+    result = init["result"]
+    # A version we speak is kept; capabilities, serverInfo and the plugins' instructions are there.
+    assert result["protocolVersion"] == "2025-03-26"
+    assert result["capabilities"] == {"logging": {}, "tools": {"listChanged": False}}
+    assert result["serverInfo"]["name"] == "kubeflow-mcp" and result["serverInfo"]["version"]
+    assert result["instructions"].startswith("Tools return data and actions")
+    server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    server.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT_OLD["params"]})
+    assert server.read_until_id(1)[0]["error"]["code"] == -32600
+    server.send({"jsonrpc": "2.0", "id": 2, "method": "resources/list"})
+    assert server.read_until_id(2)[0]["error"]["code"] == -32601
+    server.send({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "loud"}})
+    assert server.read_until_id(3)[0]["error"]["code"] == -32602
+    server.send({"jsonrpc": "2.0", "id": 4, "method": "logging/setLevel", "params": {"level": "error"}})
+    assert server.read_until_id(4)[0]["result"] == {}
+    # A response to a request the server never sent is ignored; serving goes on.
+    server.send({"jsonrpc": "2.0", "id": "kfmcp-99", "result": {"action": "accept"}})
+    server.send({"jsonrpc": "2.0", "id": 5, "method": "ping"})
+    response, before = server.read_until_id(5)
+    assert response["result"] == {} and before == []
+    messages, stderr, code = server.close(timeout=30)
+    assert code == 0 and messages == [], stderr
+
+
+def test_an_unknown_protocol_version_gets_the_newest(sample_and_c_plugins):
+    server = RawServer(*dirs(sample_and_c_plugins))
+    server.send({**INIT_OLD, "params": {**INIT_OLD["params"], "protocolVersion": "1999-01-01"}})
+    assert server.read_until_id(0)[0]["result"]["protocolVersion"] == "2025-11-25"
+    server.close(timeout=30)
+
+
+INIT_OLD = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "raw-test", "version": "1"}}}

@@ -1,7 +1,5 @@
 import Foundation
 import KFJSON
-import Logging
-import MCP
 
 #if canImport(Glibc)
 import Glibc
@@ -9,81 +7,51 @@ import Glibc
 
 /// MCP stdio transport: newline-delimited JSON-RPC on two file descriptors.
 ///
-/// Why not the SDK's StdioTransport: it polls a non-blocking stdin and sleeps
-/// 10 ms whenever no data is there, which adds ~10 ms to every call. Here a
-/// reader thread blocks in read(2) and hands each line over at once.
-///
-/// It also does what the server loop cannot:
-///  - a line that is not JSON gets a JSON-RPC parse error (id null) at once,
-///    and reading goes on; every parsed message passes the MessageScreen
-///    (ids, batches, requests before initialize) before anyone acts on it;
-///  - a line longer than `maxLineBytes` is answered and skipped as it streams
-///    in, so memory stays bounded whatever the client sends;
-///  - every message is written whole under one lock, so concurrent responses
-///    and notifications never interleave;
-///  - it tracks requests in flight, so that on EOF the host can wait until each
-///    one has been answered (or cancelled) before it exits.
-public actor LineTransport: Transport {
-    public nonisolated let logger: Logger
+/// A reader thread blocks in read(2) and hands each line over at once (the
+/// SDK's StdioTransport polled a non-blocking stdin and slept 10 ms whenever
+/// no data was there). It also:
+///  - answers a line that is not JSON with a JSON-RPC parse error (id null) at
+///    once, and reads on; every parsed message passes the MessageScreen (ids,
+///    batches, requests before initialize) before anyone acts on it;
+///  - answers and skips a line longer than `maxLineBytes` as it streams in, so
+///    memory stays bounded whatever the client sends;
+///  - writes every message whole under one lock, so concurrent responses and
+///    notifications never interleave;
+///  - tracks requests in flight (settled by whoever answers them), so that on
+///    EOF the host can wait until each one has been answered (or cancelled).
+public final class LineTransport: MessageTransport, @unchecked Sendable {
     private let input: Int32
     private let maxLineBytes: Int
-    nonisolated let writer: LineWriter
-    private nonisolated let inFlight = InFlightRequests()
-    private nonisolated let router = Router()
-    private nonisolated let screen = MessageScreen()
-    private var continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation?
-    private var stream: AsyncThrowingStream<Data, Swift.Error>?
+    let writer: LineWriter
+    private let inFlight = InFlightRequests()
+    private let router = Router()
+    private let screen = MessageScreen()
 
     public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, maxLineBytes: Int = defaultMaxLineBytes) {
         self.input = input
         self.maxLineBytes = maxLineBytes
         self.writer = LineWriter(fd: output)
-        self.logger = Logger(label: "kubeflow-mcp.transport", factory: { _ in SwiftLogNoOpLogHandler() })
-        var c: AsyncThrowingStream<Data, Swift.Error>.Continuation!
-        self.stream = AsyncThrowingStream { c = $0 }
-        self.continuation = c
     }
 
-    /// Messages `taker` takes (returns true for) are not passed to the SDK;
-    /// whoever takes one answers it and calls `settle`. Set before connect().
-    nonisolated func route(_ taker: @escaping @Sendable (JSON) -> Bool) { router.set(taker) }
+    func route(_ handler: @escaping @Sendable (JSON) -> Void) { router.set(handler) }
 
-    /// A request answered outside the SDK (or cancelled) no longer holds up exit.
-    nonisolated func settle(_ id: JSON) { inFlight.settle(id) }
+    func settle(_ id: JSON) { inFlight.settle(id) }
 
     /// Requests read and not answered yet.
-    nonisolated func unanswered() -> [JSON] { inFlight.pending() }
+    func unanswered() -> [JSON] { inFlight.pending() }
 
-    public func connect() async throws {
-        let continuation = self.continuation!
-        let fd = input
-        let writer = self.writer
-        let inFlight = self.inFlight
-        let router = self.router
-        let screen = self.screen
-        let limit = maxLineBytes
+    func start() {
+        let (fd, limit, writer, inFlight, router, screen) = (input, maxLineBytes, writer, inFlight, router, screen)
         let thread = Thread {
-            LineTransport.readLoop(fd: fd, limit: limit, writer: writer, inFlight: inFlight, router: router, screen: screen,
-                                   continuation: continuation)
+            LineTransport.readLoop(fd: fd, limit: limit, writer: writer, inFlight: inFlight, router: router, screen: screen)
         }
         thread.name = "mcp-stdin"
         thread.start()
     }
 
-    public func disconnect() async {
-        continuation?.finish()
-    }
-
-    public func send(_ data: Data) async throws {
-        inFlight.noteOutgoing(data)
-        writer.write(data)
-    }
-
-    public func receive() -> AsyncThrowingStream<Data, Swift.Error> { stream! }
-
     /// Resolves once stdin hit EOF and then every request read has been
     /// answered, or `grace` after EOF; returns the ids still unanswered.
-    public nonisolated func waitUntilDrained(grace: Duration) async -> [JSON] {
+    public func waitUntilDrained(grace: Duration) async -> [JSON] {
         await inFlight.waitForEOF()
         return await inFlight.waitUntilDrained(grace: grace)
     }
@@ -95,8 +63,7 @@ public actor LineTransport: Transport {
     public static let defaultMaxLineBytes = 4 << 20
 
     private static func readLoop(fd: Int32, limit: Int, writer: LineWriter, inFlight: InFlightRequests, router: Router,
-                                 screen: MessageScreen,
-                                 continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
+                                 screen: MessageScreen) {
         var pending = [UInt8]()
         var scanned = 0        // bytes of `pending` known to hold no newline
         var skipping = false   // inside an over-long line: drop bytes up to its newline
@@ -118,7 +85,7 @@ public actor LineTransport: Transport {
                     writer.write(tooLong(limit))
                 } else {
                     handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, router: router,
-                           screen: screen, continuation: continuation)
+                           screen: screen)
                 }
                 start = newline + 1
                 scanned = 0
@@ -134,11 +101,9 @@ public actor LineTransport: Transport {
             }
         }
         if !pending.isEmpty && !skipping {
-            handle(line: pending[...], writer: writer, inFlight: inFlight, router: router, screen: screen,
-                   continuation: continuation)
+            handle(line: pending[...], writer: writer, inFlight: inFlight, router: router, screen: screen)
         }
         inFlight.markEOF()
-        continuation.finish()
     }
 
     private static func tooLong(_ limit: Int) -> JSON {
@@ -147,8 +112,7 @@ public actor LineTransport: Transport {
     }
 
     private static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests, router: Router,
-                               screen: MessageScreen,
-                               continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation) {
+                               screen: MessageScreen) {
         var bytes = line
         while let last = bytes.last, last == 0x0D || last == 0x20 || last == 0x09 { bytes.removeLast() }
         guard !bytes.isEmpty else { return }
@@ -168,19 +132,16 @@ public actor LineTransport: Transport {
         case .pass(let m): message = m
         }
         inFlight.noteIncoming(message)
-        if router.take(message) { return }
-        // The SDK decodes with Foundation, which rejects what our parser
-        // tolerates (invalid UTF-8 is replaced): hand it our own serialization.
-        continuation.yield(Data(message.serialized().utf8))
+        router.pass(message)
     }
 }
 
-/// Where the reader thread sends the messages answered outside the SDK.
+/// Where a transport hands the messages it read (the session's MCPServer).
 final class Router: @unchecked Sendable {
     private let lock = NSLock()
-    private var taker: (@Sendable (JSON) -> Bool)?
-    func set(_ t: @escaping @Sendable (JSON) -> Bool) { lock.withLock { taker = t } }
-    func take(_ message: JSON) -> Bool { (lock.withLock { taker })?(message) ?? false }
+    private var handler: (@Sendable (JSON) -> Void)?
+    func set(_ h: @escaping @Sendable (JSON) -> Void) { lock.withLock { handler = h } }
+    func pass(_ message: JSON) { (lock.withLock { handler })?(message) }
 }
 
 /// Whole-message writes to one fd, one writer at a time.
@@ -240,34 +201,6 @@ final class InFlightRequests: @unchecked Sendable {
         }
         guard message["method"] != nil, let id = message["id"], let key = Self.key(id) else { return }
         lock.withLock { ids[key] = id }
-    }
-
-    func noteOutgoing(_ data: Data) {
-        // Only responses (result or error) settle a request. The SDK writes keys
-        // sorted, so a response usually starts {"id":<id>,"jsonrpc":"2.0","result"
-        // and the id is read without parsing a large result; anything else is parsed.
-        if let key = Self.responseIDFromPrefix(data) {
-            remove(key)
-            return
-        }
-        guard let message = try? JSON.parse(utf8: data), message["method"] == nil,
-            let key = Self.key(message["id"])
-        else { return }
-        remove(key)
-    }
-
-    /// The id of a `{"id":<id>,"jsonrpc":"2.0","result"` message; nil when the
-    /// message has another shape (then the caller parses it).
-    static func responseIDFromPrefix(_ data: Data) -> String? {
-        let head = data.prefix(96)
-        let open = Array("{\"id\":".utf8)
-        guard head.starts(with: open) else { return nil }
-        let rest = head.dropFirst(open.count)
-        guard let comma = rest.firstIndex(of: UInt8(ascii: ",")) else { return nil }
-        let tail = Array("\"jsonrpc\":\"2.0\",\"result\"".utf8)
-        guard head[(comma + 1)...].starts(with: tail) else { return nil }
-        let idText = String(decoding: rest[rest.startIndex..<comma], as: UTF8.self)
-        return (try? JSON.parse(idText)).flatMap(key)
     }
 
     func settle(_ id: JSON) {

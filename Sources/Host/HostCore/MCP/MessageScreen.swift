@@ -2,7 +2,7 @@ import Foundation
 import KFJSON
 
 /// The JSON-RPC and MCP rules every incoming message passes before anything
-/// acts on it, whatever transport it came by (stdio today, HTTP tomorrow):
+/// acts on it, whatever transport it came by (stdio, or one HTTP session):
 ///
 ///  - one JSON object per message: arrays (batches, which the MCP revision we
 ///    speak removed) and scalars get one -32600 error with id null;

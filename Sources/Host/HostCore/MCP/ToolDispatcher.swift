@@ -1,13 +1,8 @@
 import Foundation
 import KFJSON
 
-/// Answers `tools/list` and `tools/call` straight from the transport; the SDK's
-/// Server answers everything else (initialize, ping, logging, elicitation).
-///
-/// Why not through the SDK's handlers: its generic response path encodes each
-/// result, decodes it into a Value and encodes it again with JSONEncoder —
-/// measured 31 ms for our 35 KB tools/list and ~0.4 ms per small tools/call,
-/// the whole latency budget. Here the result is serialized once (KFJSON).
+/// Answers `tools/list` and `tools/call` for the MCPServer; each result is
+/// serialized once (KFJSON).
 ///
 /// Every call is answered exactly once: by its result, by its deadline, or by
 /// `abandonAll` at exit — whichever removes its entry from `running` first.
@@ -43,33 +38,21 @@ final class ToolDispatcher: @unchecked Sendable {
         self.settle = settle
     }
 
-    /// Takes the message if it is one of ours; false leaves it to the SDK.
-    func take(_ message: JSON) -> Bool {
-        switch message["method"]?.string {
-        case "tools/list":
-            guard let id = message["id"] else { return false }
-            // Spliced from the cached text: 35 KB is not worth serializing per call.
-            writer.write(Data("{\"id\":\(id.serialized()),\"jsonrpc\":\"2.0\",\"result\":\(toolsList())}".utf8))
-            settle(id)
-            return true
-        case "tools/call":
-            guard let id = message["id"] else { return false }
-            call(id: id, params: message["params"] ?? [:])
-            return true
-        case "notifications/cancelled":
-            if let id = message["params"]?["requestId"], let entry = claim(id.serialized()) {
-                // A cancelled request gets no response (MCP cancellation).
-                entry.timer?.cancel()
-                entry.work?.cancel()
-                settle(id)
-            }
-            return false  // the SDK sees it too, for requests it runs
-        default:
-            return false
-        }
+    /// tools/list, spliced from the cached text: 35 KB is not worth serializing per call.
+    func list(id: JSON) {
+        writer.write(Data("{\"id\":\(id.serialized()),\"jsonrpc\":\"2.0\",\"result\":\(toolsList())}".utf8))
+        settle(id)
     }
 
-    private func call(id: JSON, params: JSON) {
+    /// notifications/cancelled: a cancelled call gets no response (MCP cancellation).
+    func cancel(_ id: JSON) {
+        guard let entry = claim(id.serialized()) else { return }
+        entry.timer?.cancel()
+        entry.work?.cancel()
+        settle(id)
+    }
+
+    func call(id: JSON, params: JSON) {
         guard let name = params["name"]?.string else {
             return fail(id: id, code: -32602, "tools/call needs params.name (the tool to call)")
         }

@@ -117,8 +117,16 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             guard let found = find(sessionID, user: user) else { return missingSession(sessionID) }
             session = found
         }
+        // The same JSON-RPC rules as stdio (ids, initialize first), per session.
+        switch session.transport.screen.screen(message) {
+        case .pass: break
+        case .drop: return .accepted(headers: [HTTPHeaderName.sessionID: session.id])
+        case .reject(let reply):
+            return .data(Data(reply.serialized().utf8),
+                         headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
+        }
         guard isRequest else {
-            session.transport.notify(message, raw: body)
+            session.transport.notify(message)
             return .accepted(headers: [HTTPHeaderName.sessionID: session.id])
         }
         if message["method"]?.string == "tools/call", session.transport.streams.runningCalls >= limits.maxCallsPerSession {
@@ -128,7 +136,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             return .data(Data(error.serialized().utf8),
                          headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
         }
-        let stream = session.transport.request(message, raw: body)
+        let stream = session.transport.request(message)
         return .stream(stream, headers: Self.sseHeaders(session.id))
     }
 
@@ -165,10 +173,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
                 "Service Unavailable: \(limits.maxSessions) sessions are open; end one (DELETE) or wait for idle ones to expire"),
                 extraHeaders: ["Retry-After": "30"])))
         }
-        do { try await server.start() } catch {
-            lock.withLock { _ = sessions.removeValue(forKey: session.id) }
-            return .failure(Refusal(response: .error(statusCode: 500, .internalError("Could not start the session: \(error)"))))
-        }
+        server.start()
         runtime.log.info("session \(session.id) opened for \(user.name) (policy \(policy.name))", source: "http")
         return .success(session)
     }
@@ -192,7 +197,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     private func end(_ session: Session) async {
         guard lock.withLock({ sessions.removeValue(forKey: session.id) }) != nil else { return }
         session.transport.close()
-        await session.server.stop()
+        session.server.stop()
         runtime.log.info("session \(session.id) of \(session.user.name) ended", source: "http")
     }
 
