@@ -32,22 +32,22 @@ struct DoctorCommand: ParsableCommand {
             line(false, "API server: \(version.errorMessage ?? "HTTP \(version.status)")")
             throw ExitCode(1)
         }
-        line(true, "API server answers: Kubernetes \(version.body["gitVersion"]?.string ?? "?")")
+        line(true, "API server answers: Kubernetes \(version.bodyJSON["gitVersion"]?.string ?? "?")")
 
         let crds = access.send(ClusterRequest(method: "GET", path: "/apis/trainer.kubeflow.org/v1alpha1"))
-        let resources = crds.body["resources"]?.array?.compactMap { $0["name"]?.string } ?? []
+        let resources = crds.bodyJSON["resources"]?.array?.compactMap { $0["name"]?.string } ?? []
         let needed = ["trainjobs", "trainingruntimes", "clustertrainingruntimes"]
         line(crds.status == 200 && needed.allSatisfy(resources.contains),
              crds.status == 200 ? "Kubeflow Trainer CRDs: \(needed.filter(resources.contains).joined(separator: ", "))"
                                 : "Kubeflow Trainer CRDs not installed (\(crds.errorMessage ?? "HTTP \(crds.status)"))")
 
         let cm = access.send(ClusterRequest(method: "GET", path: "/api/v1/namespaces/kubeflow-system/configmaps/kubeflow-trainer-public"))
-        let trainerVersion = cm.body["data"]?["kubeflow_trainer_version"]?.string
+        let trainerVersion = cm.bodyJSON["data"]?["kubeflow_trainer_version"]?.string
         line(trainerVersion != nil, "Kubeflow Trainer version: \(trainerVersion ?? "unknown (\(cm.errorMessage ?? "no kubeflow-trainer-public ConfigMap"))")")
 
         let review = access.send(ClusterRequest(method: "POST", path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
                                                 body: ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"]))
-        if let user = review.body["status"]?["userInfo"]?["username"]?.string {
+        if let user = review.bodyJSON["status"]?["userInfo"]?["username"]?.string {
             line(nil, "identity:  \(user)")
         }
         for verb in ["create", "list", "delete"] {
@@ -55,7 +55,7 @@ struct DoctorCommand: ParsableCommand {
                               "spec": ["resourceAttributes": ["group": "trainer.kubeflow.org", "resource": "trainjobs",
                                                               "verb": .string(verb), "namespace": .string(config.namespace)]]]
             let answer = access.send(ClusterRequest(method: "POST", path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: body))
-            let allowed = answer.body["status"]?["allowed"]?.bool
+            let allowed = answer.bodyJSON["status"]?["allowed"]?.bool
             line(allowed ?? false, "may \(verb) trainjobs in \(config.namespace): \(allowed.map { $0 ? "yes" : "no" } ?? (answer.errorMessage ?? "unknown"))")
         }
         if problems > 0 { throw ExitCode(1) }
