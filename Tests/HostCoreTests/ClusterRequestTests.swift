@@ -1,5 +1,6 @@
 @testable import HostCore
 import KFJSON
+import KubeClient
 import Testing
 
 /// The host's reading of a plugin's Kubernetes request: structure, canonical
@@ -94,19 +95,19 @@ import Testing
     }
 }
 
-@Suite struct ClusterAnswerTextTests {
+@Suite struct KubeResponseTextTests {
     @Test func jsonBodiesPassAsTheyCame() throws {
         let body = Array(#" {"items":[{"name":"a}]\"{"}],"n":1} "#.utf8)
-        let answer = ClusterAnswer(status: 200, bodyText: body)
-        #expect(answer.bodyText == body)
+        let answer = KubeResponse(status: 200, body: body)
+        #expect(answer.text == "{\"body\":" + String(decoding: body, as: UTF8.self) + ",\"status\":200}")
         #expect(try JSON.parse(answer.text) == answer.json)
-        #expect(answer.body["items"]?[0]?["name"] == "a}]\"{")
+        #expect(answer.bodyJSON["items"]?[0]?["name"] == "a}]\"{")
     }
 
     @Test(arguments: [#"{"a":1}, "status": 500, "b": {}"#, #"{"a":1}}"#, "{\"a\":\"\u{0}\"}", "plain log line", "42", "{"])
     func anythingElseIsParsedFirst(_ text: String) throws {
-        let answer = ClusterAnswer(status: 200, bodyText: Array(text.utf8), errorReason: "X", errorMessage: "m")
-        #expect(answer.bodyText == nil)
+        let answer = KubeResponse(status: 200, body: Array(text.utf8), error: KubeError(reason: "X", message: "m"))
+        #expect(answer.text == answer.json.serialized())
         let envelope = try JSON.parse(answer.text)
         #expect(envelope["status"] == 200 && envelope["error"]?["reason"] == "X")
         #expect(envelope == answer.json)

@@ -4,31 +4,31 @@ import Testing
 
 /// Canned API answers by path; anything else is 404.
 struct FakeCluster: ClusterReader {
-    var answers: [String: ClusterAnswer]
+    var answers: [String: K8sResponse]
     var allowed = true
     var allowedNamespaces: [String]? = nil
 
-    func send(_ request: K8sRequest) -> ClusterAnswer {
+    func send(_ request: K8sRequest) -> K8sResponse {
         guard request.verb == "create" else {
-            return answers[request.path] ?? ClusterAnswer(status: 404, message: "not found")
+            return answers[request.path] ?? K8sResponse(status: 404, errorMessage: "not found")
         }
         guard request.resource == .selfSubjectAccessReviews,
-            request.body?["spec"]?["resourceAttributes"]?["resource"]?.string == "trainjobs" else { return ClusterAnswer(status: 404) }
-        return ClusterAnswer(status: 201, body: ["status": ["allowed": .bool(allowed)]])
+            request.body?["spec"]?["resourceAttributes"]?["resource"]?.string == "trainjobs" else { return K8sResponse(status: 404) }
+        return K8sResponse(status: 201, body: ["status": ["allowed": .bool(allowed)]])
     }
 
     static func healthy() -> FakeCluster {
         FakeCluster(answers: [
-            KubeRequests.trainerAPI.path: ClusterAnswer(status: 200, body: ["kind": "APIResourceList"]),
-            KubeRequests.trainerPublicConfigMap.path: ClusterAnswer(status: 200, body: ["data": ["kubeflow_trainer_version": "2.3.0"]]),
-            KubeRequests.clusterTrainingRuntime("torchtune-llama3.2-1b").path: ClusterAnswer(status: 200, body: [
+            KubeRequests.trainerAPI.path: K8sResponse(status: 200, body: ["kind": "APIResourceList"]),
+            KubeRequests.trainerPublicConfigMap.path: K8sResponse(status: 200, body: ["data": ["kubeflow_trainer_version": "2.3.0"]]),
+            KubeRequests.clusterTrainingRuntime("torchtune-llama3.2-1b").path: K8sResponse(status: 200, body: [
                 "metadata": ["name": "torchtune-llama3.2-1b", "labels": ["trainer.kubeflow.org/framework": "torchtune"]]]),
-            KubeRequests.nodes.path: ClusterAnswer(status: 200, body: ["items": [node("gpu-1", "NVIDIA-A100-SXM4-80GB", 4)]]),
-            K8sRequest.list(.pods).path: ClusterAnswer(status: 200, body: ["items": []]),
-            KubeRequests.resourceQuotas("team").path: ClusterAnswer(status: 200, body: ["items": [[
+            KubeRequests.nodes.path: K8sResponse(status: 200, body: ["items": [node("gpu-1", "NVIDIA-A100-SXM4-80GB", 4)]]),
+            K8sRequest.list(.pods).path: K8sResponse(status: 200, body: ["items": []]),
+            KubeRequests.resourceQuotas("team").path: K8sResponse(status: 200, body: ["items": [[
                 "metadata": ["name": "gpu-quota"], "spec": ["hard": ["requests.nvidia.com/gpu": "8"]],
                 "status": ["used": ["requests.nvidia.com/gpu": "6"]]]]]),
-            KubeRequests.secret("team", "hf-token").path: ClusterAnswer(status: 200, body: ["data": ["token": "aGZf"]]),
+            KubeRequests.secret("team", "hf-token").path: K8sResponse(status: 200, body: ["data": ["token": "aGZf"]]),
         ])
     }
 }
@@ -66,7 +66,7 @@ private let request = Prerequisites.Request(model: "hf://meta-llama/Llama-3.2-1B
 
 @Test func runtimeLookupIsNamespacedFirstAndChecksFramework() {
     var cluster = FakeCluster.healthy()
-    cluster.answers[KubeRequests.trainingRuntime("team", "torchtune-llama3.2-1b").path] = ClusterAnswer(status: 200, body: [
+    cluster.answers[KubeRequests.trainingRuntime("team", "torchtune-llama3.2-1b").path] = K8sResponse(status: 200, body: [
         "metadata": ["labels": ["trainer.kubeflow.org/framework": "torch"]]])
     let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
     #expect(report.issues.contains { $0.check == "runtime" && $0.message.contains("framework=torch") })
@@ -81,7 +81,7 @@ private let request = Prerequisites.Request(model: "hf://meta-llama/Llama-3.2-1B
     cluster.answers[KubeRequests.trainerAPI.path] = nil
     let report = Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil)
     #expect(report.issues.map(\.check) == ["trainer_crds"])
-    cluster.answers[KubeRequests.trainerAPI.path] = ClusterAnswer(status: 0, message: "connection refused")
+    cluster.answers[KubeRequests.trainerAPI.path] = K8sResponse(status: 0, errorMessage: "connection refused")
     #expect(Prerequisites(cluster: cluster).run(request, allowedNamespaces: nil).issues.map(\.check) == ["cluster"])
 }
 

@@ -180,8 +180,9 @@ def test_no_backend_is_named_in_the_dispatching_code():
     import re
     from conftest import ROOT
     files = [ROOT / "Sources/Plugins/Trainer/Tools" / f
-             for f in ("FineTune.swift", "BackendRuntimeSelector.swift", "Backends.swift", "Training.swift",
-                       "Preflight.swift", "FineTuneDefaults.swift", "CheckpointTools.swift")]
+             for f in ("FineTune.swift", "BackendRuntimeSelector.swift", "ListFineTuneBackends.swift", "TrainingTools.swift",
+                       "RunCustomTraining.swift", "RunContainerJob.swift", "Preflight.swift", "FineTuneDefaults.swift",
+                       "ListCheckpoints.swift")]
     files += list((ROOT / "Sources/Plugins/Planning").rglob("*.swift"))
     names = re.compile(r"torchtune|unsloth|llamafactory|\btrl\b", re.IGNORECASE)
     offending = []

@@ -97,6 +97,20 @@ def test_doctor_reports_config_api_trainer_and_permissions(standalone_sim, tmp_p
     assert "kfsim-data-scientist-token" not in out
 
 
+def test_doctor_checks_come_from_plugins_not_the_host(standalone_sim):
+    """Without plugins doctor checks only Kubernetes; a plugin's checks arrive
+    through a tool call, whose doctor argument is validated like any other."""
+    out = run_cli("doctor", "--kubeconfig", str(standalone_sim.kubeconfig), "--no-default-plugins").stdout
+    assert "API server answers" in out and "identity:" in out
+    assert "trainer" not in out.lower() and "trainjobs" not in out
+    refused = run_cli("tools", "call", "get_cluster_info", "--kubeconfig", str(standalone_sim.kubeconfig),
+                      "--args", '{"doctor": "yes; rm -rf /"}', check=False)
+    assert refused.returncode == 1 and "doctor" in refused.stderr
+    checks = json.loads(run_cli("tools", "call", "get_cluster_info", "--kubeconfig", str(standalone_sim.kubeconfig),
+                                "--args", '{"doctor": true}').stdout)["checks"]
+    assert all(c["ok"] is True for c in checks) and len(checks) == 5
+
+
 def test_error_sentences_through_the_host(standalone_sim, tmp_path):
     wrong = standalone_sim.kubeconfig_for(tmp_path / "wrong", "not-a-valid-token")
     proc = run_cli("doctor", "--kubeconfig", str(wrong), check=False)

@@ -4,17 +4,21 @@ import HostCore
 import KFJSON
 
 /// What `doctor` checks, each on one line: configuration, reachability, server
-/// version, Kubeflow Trainer CRDs and version, and what the identity may do.
-struct DoctorCommand: ParsableCommand {
+/// version and identity; then what each plugin needs from the cluster, from the
+/// read-only tools that declare a doctor argument (`"x-kfmcp-doctor"` in the
+/// header), run through the host like any call (policy, validation, redaction).
+struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "doctor", abstract: "Check the connection to Kubernetes and Kubeflow Trainer.")
+        commandName: "doctor", abstract: "Check the connection to Kubernetes and what the loaded plugins need from it.")
 
+    @OptionGroup var common: CommonOptions
     @OptionGroup var cluster: ClusterOptions
-    @Option(name: .long, help: "stderr log level.") var logLevel: String = "warning"
 
-    func run() throws {
-        Log.shared.level = LogLevel(name: logLevel) ?? .warning
+    func run() async throws {
+        let runtime = try common.startHost()
+        defer { runtime.shutdown() }
         let connection = try cluster.connect()
+        runtime.cluster = connection.access
         let access = connection.access
         let config = connection.kubeconfig
         var problems = 0
@@ -32,32 +36,25 @@ struct DoctorCommand: ParsableCommand {
             line(false, "API server: \(version.errorMessage ?? "HTTP \(version.status)")")
             throw ExitCode(1)
         }
-        line(true, "API server answers: Kubernetes \(version.body["gitVersion"]?.string ?? "?")")
-
-        let crds = access.send(ClusterRequest(method: "GET", path: "/apis/trainer.kubeflow.org/v1alpha1"))
-        let resources = crds.body["resources"]?.array?.compactMap { $0["name"]?.string } ?? []
-        let needed = ["trainjobs", "trainingruntimes", "clustertrainingruntimes"]
-        line(crds.status == 200 && needed.allSatisfy(resources.contains),
-             crds.status == 200 ? "Kubeflow Trainer CRDs: \(needed.filter(resources.contains).joined(separator: ", "))"
-                                : "Kubeflow Trainer CRDs not installed (\(crds.errorMessage ?? "HTTP \(crds.status)"))")
-
-        let cm = access.send(ClusterRequest(method: "GET", path: "/api/v1/namespaces/kubeflow-system/configmaps/kubeflow-trainer-public"))
-        let trainerVersion = cm.body["data"]?["kubeflow_trainer_version"]?.string
-        line(trainerVersion != nil, "Kubeflow Trainer version: \(trainerVersion ?? "unknown (\(cm.errorMessage ?? "no kubeflow-trainer-public ConfigMap"))")")
+        line(true, "API server answers: Kubernetes \(version.bodyJSON["gitVersion"]?.string ?? "?")")
 
         let review = access.send(ClusterRequest(method: "POST", path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
                                                 body: ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"]))
-        if let user = review.body["status"]?["userInfo"]?["username"]?.string {
+        if let user = review.bodyJSON["status"]?["userInfo"]?["username"]?.string {
             line(nil, "identity:  \(user)")
         }
-        for verb in ["create", "list", "delete"] {
-            let body: JSON = ["apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-                              "spec": ["resourceAttributes": ["group": "trainer.kubeflow.org", "resource": "trainjobs",
-                                                              "verb": .string(verb), "namespace": .string(config.namespace)]]]
-            let answer = access.send(ClusterRequest(method: "POST", path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: body))
-            let allowed = answer.body["status"]?["allowed"]?.bool
-            line(allowed ?? false, "may \(verb) trainjobs in \(config.namespace): \(allowed.map { $0 ? "yes" : "no" } ?? (answer.errorMessage ?? "unknown"))")
+
+        let invoker = ToolInvoker(runtime: runtime)
+        for spec in runtime.registry.orderedTools {
+            guard let argument = spec.doctorArgument else { continue }
+            let result = await invoker.call(name: spec.name, arguments: [argument: true], progress: nil, elicit: { _ in nil })
+            guard result["isError"]?.bool != true, let checks = result["structuredContent"]?["checks"]?.array else {
+                line(false, "\(spec.name) (plugin \(spec.pluginID)): \(result["content"]?[0]?["text"]?.string ?? "returned no checks")")
+                continue
+            }
+            for check in checks { line(check["ok"]?.bool, check["text"]?.string ?? "?") }
         }
+        if let simulator = connection.simulator { await simulator.stop() }
         if problems > 0 { throw ExitCode(1) }
     }
 }

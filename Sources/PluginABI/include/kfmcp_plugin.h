@@ -369,7 +369,13 @@ typedef struct kfmcp_tools_ext_v1 {
  * (a dry run) and run only once the user confirmed. A property of input_schema
  * marked "x-kfmcp-confirm": true (e.g. an "overwrite" flag) makes a call that
  * sets it need confirmation too. "confirm" is reserved for the host unless the
- * schema declares it. */
+ * schema declares it.
+ * Doctor checks: a read-only tool may mark one boolean property of its
+ * input_schema "x-kfmcp-doctor": true. `kubeflow-mcp doctor` then calls it
+ * (through policy like any call) with that property true, and prints its
+ * result's "checks": [{"ok": true|false|null, "text": "one line"}], one line
+ * each; a false "ok" makes doctor fail. This is how a plugin says what it needs
+ * from the cluster (CRDs, versions, rights); the host knows no plugin's domain. */
 typedef struct kfmcp_tool_v1 {
     uint32_t struct_size;        /* sizeof(kfmcp_tool_v1)                        */
     uint32_t risk;               /* KFMCP_RISK_*; 0 (unset) is refused            */

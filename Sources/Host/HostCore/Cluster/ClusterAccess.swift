@@ -1,70 +1,52 @@
 import KFJSON
 import KubeClient
 
-/// The answer handed back to the plugin (see k8s_request in the header).
-public struct ClusterAnswer: Sendable {
-    public var status: Int
-    /// The body. A JSON body from the API server is kept as the text it came
-    /// in (`bodyText`) and handed to the plugin as is: the host reads few
-    /// bodies, and a parse and a print of a 50 KB list per request cost more
-    /// than the request (parsed here on demand).
-    public var body: JSON {
-        get { bodyText.map(Self.parse) ?? parsedBody }
-        set { parsedBody = newValue; bodyText = nil }
+/// The answer handed back to the plugin (see k8s_request in the header) is
+/// KubeClient's `KubeResponse`, one type from the wire to the plugin; the host
+/// adds how it reads and prints one. A JSON body from the API server stays the
+/// text it came in and is handed to the plugin as is: the host reads few
+/// bodies, and a parse and a print of a 50 KB list per request cost more than
+/// the request (`bodyJSON` parses on demand).
+extension KubeResponse {
+    /// A refusal or failure decided by the host (no HTTP answer: status 0).
+    public static func failure(_ reason: String, _ message: String, field: String? = nil) -> KubeResponse {
+        KubeResponse(status: 0, error: KubeError(reason: reason, message: message, field: field))
     }
-    private var parsedBody: JSON
-    private(set) var bodyText: [UInt8]?
-    public var errorReason: String?
-    public var errorMessage: String?
+
+    /// The body as JSON, or as a string when it is text (pod logs); null when empty.
+    public var bodyJSON: JSON {
+        body.isEmpty ? .null : (try? JSON.parse(utf8: body)) ?? .string(String(decoding: body, as: UTF8.self))
+    }
+
+    public var errorReason: String? { error?.reason }
+    public var errorMessage: String? { error?.message }
     /// The request field a BadRequest refusal names.
-    public var errorField: String?
+    public var errorField: String? { error?.field }
 
-    public init(status: Int, body: JSON = .null, errorReason: String? = nil, errorMessage: String? = nil,
-                errorField: String? = nil) {
-        self.status = status
-        self.parsedBody = body
-        self.errorReason = errorReason
-        self.errorMessage = errorMessage
-        self.errorField = errorField
-    }
-
-    /// An answer whose body is JSON text, kept unparsed when it is one value
-    /// that ends where the text ends (`JSONText.isOneValue`); else parsed now.
-    init(status: Int, bodyText: [UInt8], errorReason: String? = nil, errorMessage: String? = nil) {
-        self.init(status: status, errorReason: errorReason, errorMessage: errorMessage)
-        if JSONText.isOneValue(bodyText) { self.bodyText = bodyText } else if !bodyText.isEmpty { parsedBody = Self.parse(bodyText) }
-    }
-
-    /// JSON, or the text as a string (pod logs).
-    private static func parse(_ text: [UInt8]) -> JSON {
-        (try? JSON.parse(utf8: text)) ?? .string(String(decoding: text, as: UTF8.self))
-    }
-
-    public static func failure(_ reason: String, _ message: String, field: String? = nil) -> ClusterAnswer {
-        ClusterAnswer(status: 0, errorReason: reason, errorMessage: message, errorField: field)
-    }
-
+    /// What the plugin receives: {"status", "body"?, "error"?: {"reason", "message", "field"?}}.
     public var json: JSON {
         var o: [String: JSON] = ["status": .int(status)]
-        if body != .null { o["body"] = body }
-        if let error { o["error"] = error }
+        let parsed = bodyJSON
+        if parsed != .null { o["body"] = parsed }
+        if let errorJSON { o["error"] = errorJSON }
         return .object(o)
     }
 
-    private var error: JSON? {
-        guard let errorReason else { return nil }
-        var error: JSON = ["reason": .string(errorReason), "message": .string(errorMessage ?? errorReason)]
-        if let errorField { error["field"] = .string(errorField) }
-        return error
+    private var errorJSON: JSON? {
+        guard let error else { return nil }
+        var json: JSON = ["reason": .string(error.reason), "message": .string(error.message)]
+        if let field = error.field { json["field"] = .string(field) }
+        return json
     }
 
-    /// `json` as text, the body spliced in as it came (keys in `serialized()`'s order).
+    /// `json` as text, a body that is one JSON value (`JSONText.isOneValue`)
+    /// spliced in as it came (keys in `serialized()`'s order); anything else parsed first.
     public var text: String {
-        guard let bodyText else { return json.serialized() }
+        guard JSONText.isOneValue(body) else { return json.serialized() }
         var out = Array("{\"body\":".utf8)
-        out.reserveCapacity(bodyText.count + 128)
-        out.append(contentsOf: bodyText)
-        if let error { out.append(contentsOf: ",\"error\":\(error.serialized())".utf8) }
+        out.reserveCapacity(body.count + 128)
+        out.append(contentsOf: body)
+        if let errorJSON { out.append(contentsOf: ",\"error\":\(errorJSON.serialized())".utf8) }
         out.append(contentsOf: ",\"status\":\(status)}".utf8)
         return String(decoding: out, as: UTF8.self)
     }
@@ -114,8 +96,8 @@ public protocol ClusterAccess: Sendable {
     var identity: String { get }
     /// A line describing where requests go, for logs and `doctor`.
     var summary: String { get }
-    func send(_ request: ClusterRequest) -> ClusterAnswer
-    func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> ClusterAnswer
+    func send(_ request: ClusterRequest) -> KubeResponse
+    func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> KubeResponse
 }
 
 /// Used when no cluster is configured: every request fails with a sentence
@@ -126,8 +108,8 @@ public struct NoCluster: ClusterAccess {
     public var defaultNamespace: String { "default" }
     public var identity: String { "unknown" }
     public var summary: String { "no cluster: \(reason)" }
-    public func send(_ request: ClusterRequest) -> ClusterAnswer { .failure("Unconfigured", reason) }
-    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> ClusterAnswer {
+    public func send(_ request: ClusterRequest) -> KubeResponse { .failure("Unconfigured", reason) }
+    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> KubeResponse {
         .failure("Unconfigured", reason)
     }
 }

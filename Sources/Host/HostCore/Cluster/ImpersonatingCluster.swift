@@ -16,9 +16,9 @@ public struct ImpersonatingCluster: ClusterAccess {
     public var identity: String { who.user }
     public var summary: String { base.summary + " as \(who.user)" }
 
-    public func send(_ request: ClusterRequest) -> ClusterAnswer { base.send(acting(request)) }
+    public func send(_ request: ClusterRequest) -> KubeResponse { base.send(acting(request)) }
 
-    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> ClusterAnswer {
+    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> KubeResponse {
         base.stream(acting(request), onLine: onLine)
     }
 

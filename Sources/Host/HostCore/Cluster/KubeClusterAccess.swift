@@ -12,12 +12,12 @@ public struct KubeClusterAccess: ClusterAccess {
     public var identity: String { client.config.userName }
     public var summary: String { client.config.description }
 
-    public func send(_ request: ClusterRequest) -> ClusterAnswer {
-        Self.answer(client.send(Self.kubeRequest(request)))
+    public func send(_ request: ClusterRequest) -> KubeResponse {
+        client.send(Self.kubeRequest(request))
     }
 
-    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> ClusterAnswer {
-        Self.answer(client.stream(Self.kubeRequest(request), onLine: onLine))
+    public func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> KubeResponse {
+        client.stream(Self.kubeRequest(request), onLine: onLine)
     }
 
     static func kubeRequest(_ r: ClusterRequest) -> KubeRequest {
@@ -30,12 +30,5 @@ public struct KubeClusterAccess: ClusterAccess {
                                   contentType: contentType, accept: r.accept ?? "application/json", timeoutMs: r.timeoutMs)
         request.impersonate = r.impersonate
         return request
-    }
-
-    /// JSON bodies pass as text (parsed when the host reads them); text bodies
-    /// (pod logs) are handed over as a string.
-    static func answer(_ response: KubeResponse) -> ClusterAnswer {
-        ClusterAnswer(status: response.status, bodyText: response.body,
-                      errorReason: response.error?.reason, errorMessage: response.error?.message)
     }
 }

@@ -122,10 +122,10 @@ public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Senda
                 body: ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": ["token": .string(token)]],
                 timeoutMs: 10_000))
         }
-        guard review.status == 201 || review.status == 200, review.body["status"]?["authenticated"]?.bool == true,
-            let name = review.body["status"]?["user"]?["username"]?.string, !name.isEmpty
+        guard review.status == 201 || review.status == 200, review.bodyJSON["status"]?["authenticated"]?.bool == true,
+            let name = review.bodyJSON["status"]?["user"]?["username"]?.string, !name.isEmpty
         else { return nil }
-        let groups = (review.body["status"]?["user"]?["groups"]?.array ?? []).compactMap(\.string)
+        let groups = (review.bodyJSON["status"]?["user"]?["groups"]?.array ?? []).compactMap(\.string)
         let user = RemoteUser(name: name, groups: groups, impersonate: true)
         lock.withLock {
             if cache.count >= Self.cacheLimit { cache = cache.filter { $0.value.until > now } }

@@ -1,5 +1,6 @@
 import Foundation
 import KFJSON
+import KubeClient
 
 /// The host's state that services and the MCP server share: the plugin
 /// registry, the cluster connection, and the caller's context.
@@ -86,14 +87,14 @@ public final class HostRuntime: @unchecked Sendable {
         let review = cluster.send(ClusterRequest(
             verb: "create", resource: ResourceRef(group: "authentication.k8s.io", version: "v1", resource: "selfsubjectreviews"),
             body: ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"], timeoutMs: 5000))
-        let name = review.body["status"]?["userInfo"]?["username"]?.string ?? cluster.identity
+        let name = review.bodyJSON["status"]?["userInfo"]?["username"]?.string ?? cluster.identity
         lock.withLock { _identity = name }
         return name
     }
 
     /// A plugin's Kubernetes request: parsed into structure (names checked),
     /// then policy, ownership and dry-run applied here, whichever plugin asks.
-    func k8sRequest(_ json: JSON, call: CallState, stream onLine: ((String) -> Bool)? = nil) -> ClusterAnswer {
+    func k8sRequest(_ json: JSON, call: CallState, stream onLine: ((String) -> Bool)? = nil) -> KubeResponse {
         var request: ClusterRequest
         switch ClusterRequestParser.parse(json) {
         case .success(let parsed): request = parsed
@@ -138,7 +139,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// Under own-objects-only policy: change only objects the caller created.
     /// Fail-closed: when the object cannot be read, nothing is changed (a 404
     /// is handed back as the answer, the change never sent).
-    private func ownershipRefusal(_ request: ClusterRequest, call: CallState) -> ClusterAnswer? {
+    private func ownershipRefusal(_ request: ClusterRequest, call: CallState) -> KubeResponse? {
         let identity = identity(of: call), policy = policy(of: call)
         guard let target = request.resource?.object else { return .failure("Denied", "Only objects have owners.") }
         let current = cluster(of: call).send(ClusterRequest(verb: "get", resource: target))
@@ -148,7 +149,7 @@ public final class HostRuntime: @unchecked Sendable {
             let why = current.errorMessage ?? "HTTP \(current.status)"
             return .failure("Denied", "Could not read \(target.resource)/\(name) to check who owns it (\(why)); policy '\(policy.name)' lets you change only your own objects, so nothing was changed. Try again later, or ask for read access to it.")
         }
-        let owner = current.body["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
+        let owner = current.bodyJSON["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
         guard owner != identity else { return nil }
         let who = owner.map { "was created by \($0)" } ?? "was not created through kubeflow-mcp"
         return .failure("Denied", "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin.")

@@ -49,6 +49,15 @@ public struct ToolSpec: Sendable {
         if let outputSchema { o["output_schema"] = outputSchema }
         return .object(o)
     }
+
+    /// The boolean argument this read-only tool marks `"x-kfmcp-doctor": true`:
+    /// set, the tool reports what its plugin needs from the cluster as `checks`
+    /// (see the header), which `kubeflow-mcp doctor` prints. nil: not a doctor check.
+    public var doctorArgument: String? {
+        guard risk == .readOnly else { return nil }
+        return (inputSchema["properties"]?.object ?? [:])
+            .filter { $0.value["x-kfmcp-doctor"] == .bool(true) && $0.value["type"] == "boolean" }.keys.sorted().first
+    }
 }
 
 /// One fine-tuning backend as the host knows it.

@@ -8,10 +8,13 @@
 public struct KubeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
     public var message: String
+    /// The request field a refusal names (the host's BadRequest), else nil.
+    public var field: String?
 
-    public init(reason: String, message: String) {
+    public init(reason: String, message: String, field: String? = nil) {
         self.reason = reason
         self.message = message
+        self.field = field
     }
 
     public var description: String { "\(reason): \(message)" }

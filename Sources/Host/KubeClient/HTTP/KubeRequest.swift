@@ -1,4 +1,6 @@
-/// One Kubernetes REST call, as a plugin describes it to the host.
+/// One Kubernetes REST call as it goes on the wire. A plugin's request is
+/// HostCore's `ClusterRequest` (structure: verb, resource, namespace, name),
+/// which policy reads and which becomes a `KubeRequest` only after policy.
 public struct KubeRequest: Sendable {
     public var method: String
     /// The API path, e.g. `/apis/trainer.kubeflow.org/v1alpha1/namespaces/ns/trainjobs`.

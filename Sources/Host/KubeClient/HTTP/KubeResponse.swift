@@ -1,4 +1,5 @@
-/// The answer to a `KubeRequest`.
+/// The answer to a `KubeRequest`, and what the host hands a plugin for its
+/// request (HostCore adds the plugin's JSON view of it).
 ///
 /// `status` is 0 when no HTTP answer arrived (unreachable, TLS, timeout, credentials
 /// could not be obtained). `error` is set for those and for every HTTP status >= 400.

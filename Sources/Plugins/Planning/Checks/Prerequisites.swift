@@ -113,7 +113,7 @@ public struct Prerequisites: Sendable {
         // The Trainer API: without it nothing else matters.
         let api = cluster.send(KubeRequests.trainerAPI)
         if api.unreachable {
-            fail("cluster", "The cluster did not answer: \(api.message ?? "no response").",
+            fail("cluster", "The cluster did not answer: \(api.errorMessage ?? "no response").",
                  fix: "Check the kubeconfig context and that the API server is reachable (get_cluster_info).")
             return report
         }
@@ -123,7 +123,7 @@ public struct Prerequisites: Sendable {
             return report
         }
         if !api.ok && !api.forbidden {
-            fail("trainer_crds", "Could not read the Trainer API (\(api.message ?? "HTTP \(api.status)")).",
+            fail("trainer_crds", "Could not read the Trainer API (\(api.errorMessage ?? "HTTP \(api.status)")).",
                  fix: "Check the cluster's API server and your access to trainer.kubeflow.org.")
         } else {
             pass("trainer_crds", "trainer.kubeflow.org/v1alpha1 is served.")
@@ -133,7 +133,7 @@ public struct Prerequisites: Sendable {
             report.trainerVersion = v
             pass("trainer_version", "Kubeflow Trainer \(v).")
         } else {
-            fail("trainer_version", "The Trainer version is unknown: ConfigMap kubeflow-system/kubeflow-trainer-public is not readable (\(version.message ?? "HTTP \(version.status)")).",
+            fail("trainer_version", "The Trainer version is unknown: ConfigMap kubeflow-system/kubeflow-trainer-public is not readable (\(version.errorMessage ?? "HTTP \(version.status)")).",
                  fix: "Nothing required; the version check of the SDK also only warns.", warning: true)
         }
 
@@ -172,7 +172,7 @@ public struct Prerequisites: Sendable {
                 return fail("runtime", "Runtime \(name) exists neither in namespace \(r.namespace) nor cluster-wide.",
                             "Pick a runtime from list_training_runtimes.", false)
             }
-            return fail("runtime", "Could not read runtime \(name) (\(answer.message ?? "HTTP \(answer.status)")).",
+            return fail("runtime", "Could not read runtime \(name) (\(answer.errorMessage ?? "HTTP \(answer.status)")).",
                         "Check your access to trainingruntimes and clustertrainingruntimes.", false)
         }
         let framework = answer.body["metadata"]?["labels"]?[Self.frameworkLabel]?.string
@@ -208,7 +208,7 @@ public struct Prerequisites: Sendable {
         let need = r.numNodes * (r.gpusPerNode ?? 1)
         let answer = cluster.send(KubeRequests.resourceQuotas(r.namespace))
         guard answer.ok else {
-            return fail("gpu_quota", "Could not read ResourceQuotas in \(r.namespace) (\(answer.message ?? "HTTP \(answer.status)")).",
+            return fail("gpu_quota", "Could not read ResourceQuotas in \(r.namespace) (\(answer.errorMessage ?? "HTTP \(answer.status)")).",
                         "Ask an admin about the namespace's GPU quota.", true)
         }
         let key = "requests.nvidia.com/gpu"
@@ -235,7 +235,7 @@ public struct Prerequisites: Sendable {
         ]
         let answer = cluster.send(KubeRequests.accessReview(review))
         guard answer.ok else {
-            return fail("permissions", "Could not ask the cluster whether you may create TrainJobs (\(answer.message ?? "HTTP \(answer.status)")).",
+            return fail("permissions", "Could not ask the cluster whether you may create TrainJobs (\(answer.errorMessage ?? "HTTP \(answer.status)")).",
                         "Check with `kubectl auth can-i create trainjobs.trainer.kubeflow.org -n \(r.namespace)`.", true)
         }
         if answer.body["status"]?["allowed"]?.bool == true {
@@ -276,7 +276,7 @@ public struct Prerequisites: Sendable {
             fail("hf_token", "\(why), and namespace \(r.namespace) has no Secret \(name).",
                  "Call setup_hf_credentials\(named ? " with secret_name \"\(name)\"" : "") and a Hugging Face token that has access to \(model) (request access on its model page first)\(named ? ", or pass the name of an existing Secret" : "").", false)
         } else {
-            fail("hf_token", "Could not check Secret \(name) in \(r.namespace) (\(answer.message ?? "HTTP \(answer.status)")); \(why).",
+            fail("hf_token", "Could not check Secret \(name) in \(r.namespace) (\(answer.errorMessage ?? "HTTP \(answer.status)")); \(why).",
                  "Make sure a Secret \(name) with the token exists (setup_hf_credentials).", true)
         }
     }

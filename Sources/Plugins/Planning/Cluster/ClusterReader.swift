@@ -1,28 +1,16 @@
 import PluginKit
 
-/// One answer from the Kubernetes API.
-public struct ClusterAnswer: Sendable {
-    /// HTTP status; 0 when no HTTP answer came (unreachable, denied by host policy).
-    public var status: Int
-    public var body: JSON
-    public var message: String?
-
-    public init(status: Int, body: JSON = .null, message: String? = nil) {
-        self.status = status
-        self.body = body
-        self.message = message
-    }
-
-    public var ok: Bool { (200..<300).contains(status) }
-    public var notFound: Bool { status == 404 }
-    public var forbidden: Bool { status == 403 }
-    public var unreachable: Bool { status == 0 }
+/// What the checks ask of an answer (PluginKit's `K8sResponse`, the one answer type).
+extension K8sResponse {
+    var notFound: Bool { status == 404 }
+    var forbidden: Bool { status == 403 }
+    var unreachable: Bool { status == 0 }
 }
 
 /// How the checks read the cluster. The plugin passes the host's client
 /// (`call.k8s`); tests pass canned answers. Checks never reach the cluster otherwise.
 public protocol ClusterReader: Sendable {
-    func send(_ request: K8sRequest) -> ClusterAnswer
+    func send(_ request: K8sRequest) -> K8sResponse
     /// The host policy's namespace allowlist (nil: all), for cluster-wide views.
     var allowedNamespaces: [String]? { get }
 }
@@ -37,10 +25,7 @@ struct HostClusterReader: ClusterReader {
         allowedNamespaces = call.allowedNamespaces
     }
 
-    func send(_ request: K8sRequest) -> ClusterAnswer {
-        let r = call.k8s(request)
-        return ClusterAnswer(status: r.status, body: r.body, message: r.errorMessage)
-    }
+    func send(_ request: K8sRequest) -> K8sResponse { call.k8s(request) }
 }
 
 /// The requests the checks send.

@@ -96,7 +96,7 @@ extension GPUInventory {
     static func read(_ cluster: ClusterReader) -> (inventory: GPUInventory?, problem: String?) {
         let nodes = cluster.send(KubeRequests.nodes)
         guard nodes.ok else {
-            return (nil, "Could not list nodes (\(nodes.message ?? "HTTP \(nodes.status)")).")
+            return (nil, "Could not list nodes (\(nodes.errorMessage ?? "HTTP \(nodes.status)")).")
         }
         var pods: [JSON] = []
         for request in K8sRequest.listEverywhere(.pods, allowedNamespaces: cluster.allowedNamespaces) {
@@ -104,7 +104,7 @@ extension GPUInventory {
             guard answer.ok else {
                 let inventory = GPUInventory(nodes: nodes.body["items"]?.array ?? [], pods: nil)
                 let scope = request.namespace.map { "namespace \($0)" } ?? "all namespaces"
-                return (inventory, "Could not list pods in \(scope) (\(answer.message ?? "HTTP \(answer.status)")); GPUs in use by running pods are not subtracted.")
+                return (inventory, "Could not list pods in \(scope) (\(answer.errorMessage ?? "HTTP \(answer.status)")); GPUs in use by running pods are not subtracted.")
             }
             pods += answer.body["items"]?.array ?? []
         }

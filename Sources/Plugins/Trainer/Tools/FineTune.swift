@@ -288,3 +288,44 @@ struct FineTune {
         return BackendRuntimeSelector(backend["capabilities"]?["runtime_selector"])
     }
 }
+
+extension TrainingTools {
+    static let fineTune = ToolDefinition(
+        name: "fine_tune", title: "Fine-tune an LLM",
+        description: "Fine-tunes a model with a built-in trainer (BuiltinTrainer) through a fine-tuning backend (the default one unless `backend` names another; see list_fine_tune_backends): downloads model and dataset with initializers, picks a runtime that fits the model, creates a TrainJob and returns its job_id.",
+        category: "training", risk: .expensive, openWorld: true,
+        input: Schema.object([
+            "model": Schema.string("HuggingFace repo (org/name or hf://org/name) or s3:// URI of the model."),
+            "dataset": Schema.string("HuggingFace dataset (org/name[/dir or file]) or s3:// URI."),
+            "backend": Schema.string("Fine-tuning backend id (see list_fine_tune_backends); default: the backend marked default."),
+            "backend_options": Schema.map("Options of the chosen backend only, passed to it as they are; the backend refuses keys it does not know (see list_fine_tune_backends)."),
+            "learning_rate": Schema.number("Learning rate, for backends that take it; others keep their recipe's.", minimum: 0),
+            "output_dir": Schema.string("Where the trainer writes the fine-tuned model or adapters, for backends that take it."),
+            "peft_method": FineTuneMethod.schema,
+            "method": Schema.string("Alias of peft_method.", enum: FineTuneMethod.names + ["none"]),
+            "epochs": Schema.integer("Epochs; default 3 (KEP-936), null for the recipe's own.", minimum: 1),
+            "batch_size": Schema.integer("Batch size per device; default 4 (KEP-936), null for the recipe's own.", minimum: 1),
+            "dtype": Schema.string("Training dtype.", enum: ["bf16", "fp32"]),
+            "loss": Schema.string("Loss: the SDK's short name (CEWithChunkedOutputLoss) or a class path; the backend maps short names as the SDK does."),
+            "lora_rank": Schema.integer("LoRA rank; default 16 with lora/qlora (KEP-936).", minimum: 1),
+            "lora_alpha": Schema.integer("LoRA alpha; default 32 with lora/qlora (KEP-936).", minimum: 1),
+            "lora_dropout": Schema.number("LoRA dropout.", minimum: 0, maximum: 1),
+            "lora_attn_modules": Schema.array("Attention projections to adapt.", items: ["type": "string"]),
+            "apply_lora_to_mlp": Schema.boolean("Apply LoRA to MLP layers."),
+            "apply_lora_to_output": Schema.boolean("Apply LoRA to the output projection."),
+            "use_dora": Schema.boolean("Use DoRA."),
+            "dataset_format": Schema.string("Instruct dataset file format.", enum: ["json", "csv", "parquet", "arrow", "text", "xml"]),
+            "dataset_split": Schema.string("Dataset split, e.g. train[:10%]."),
+            "train_on_input": Schema.boolean("Train on the prompt too."),
+            "new_system_prompt": Schema.string("System prompt to prepend."),
+            "resume_from_checkpoint": ResumeArgument.schema,
+            "column_map": Schema.map("Rename dataset columns, e.g. {\"input\": \"question\", \"output\": \"answer\"}.", values: ["type": "string"]),
+            "runtime": Schema.name("Runtime to use; default: the backend picks one that fits the model.", for: .trainingRuntimes),
+            "hf_token_secret": Schema.name("Secret holding a HuggingFace token under key \"token\" (see setup_hf_credentials).", for: .secrets),
+            "hf_token": Schema.string("A HuggingFace token; stored in the Secret hf_token_secret (default hf-token), never in the TrainJob."),
+            "model_options": sourceOptionsSchema,
+            "dataset_options": sourceOptionsSchema,
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
+        required: ["model", "dataset"])
+    ) { call in try FineTune(call).run() }
+}

@@ -1,0 +1,60 @@
+import PluginKit
+
+extension TrainingTools {
+    static let runCustomTraining = ToolDefinition(
+        name: "run_custom_training", title: "Run a training function",
+        description: "Runs the Python source of one training function on the cluster (CustomTrainer), with torchrun on torch runtimes. Returns job_id.",
+        category: "training", risk: .expensive,
+        input: Schema.object([
+            "func": Schema.string("Python source of the training function (def train(...): ...), imports inside it."),
+            "script_code": Schema.string("KEP-936 name for func (give one of the two)."),
+            "func_name": Schema.string("Which function to run when func defines several."),
+            "func_file": Schema.string("File name the script is written to in the container; default <func_name>.py."),
+            "func_args": Schema.map("Keyword arguments for the function."),
+            "func_args_last": Schema.array("func_args keys to place after the others in the generated call (JSON objects carry no order; each group follows the function's signature), as the SDK's optimizer appends its search parameters.", items: ["type": "string"]),
+            "packages_to_install": Schema.array("pip packages to install first.", items: ["type": "string"]),
+            "resume_from_checkpoint": Schema.string("A checkpoint path in the container, handed to the function as env RESUME_FROM_CHECKPOINT (see list_checkpoints); mount its PVC with volumes/volume_mounts."),
+            "pip_index_urls": Schema.array("pip index URLs: the first is --index-url, the rest --extra-index-url.", items: ["type": "string"]),
+            "env": EnvArgument.schema("Environment variables of the training nodes."),
+            "image": Schema.string("Override the runtime's trainer image."),
+            "runtime": Schema.name("Runtime.", K8sResource.trainingRuntimes.names, default: "torch-distributed"),
+        ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a }
+         .merging(InitializerArguments.schema) { a, _ in a })
+    ) { call in
+        let api = try TrainerAPI(call)
+        var options = try JobOptions(call)
+        let function = try TrainingFunction.parse(try functionSource(call), name: try call.optionalString("func_name"))
+        let funcFile = try call.optionalString("func_file") ?? "\(function.name).py"
+        let last = Set(try call.stringList("func_args_last") ?? [])
+        let args = try call.object("func_args").map { function.orderedArguments($0, last: last) }
+        let resources = try call.resourcesPerNode()
+        let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
+        let runtime = try customRuntime(api, runtimeName)
+        let command = CustomTrainerCommand.build(
+            entrypoint: runtime.entrypoint, function: function, arguments: args, funcFile: funcFile,
+            packages: try call.stringList("packages_to_install") ?? [],
+            pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs)
+        var envVars = try EnvArgument.parse(call.arguments["env"], field: "env")
+        if let resume = try ResumeArgument.read(call), !envVars.contains(where: { $0.name == "RESUME_FROM_CHECKPOINT" }) {
+            envVars.append(.value("RESUME_FROM_CHECKPOINT", resume))
+        }
+        // Plain values go to the trainer; Secret-fed ones to the node container's patch, as the SDK's RuntimePatch does.
+        let env = PodOptions.splitEnv(envVars)
+        let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
+                                           command: command, image: try call.optionalString("image"), env: env.trainer)
+        let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
+        options.pod.containerEnv = env.container
+        let initializers = try InitializerArguments(call, jobName: name)
+        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
+        options.apply(to: &body)
+        initializers.apply(to: &body)
+        let json = body.build()
+        let notes = try call.preflight(trainerType: "custom", runtime: runtime.name, namespace: api.namespace,
+                                       model: try call.optionalString("model"), dataset: try call.optionalString("dataset"))
+        if !options.dryRun { try initializers.create(json, api: api, call: call) }
+        return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
+                              extra: ["runtime": .string(runtime.name), "function": .string(function.name),
+                                      "function_parameters": .array(function.parameters.map { .string($0) }),
+                                      "notes": .array(notes.map { .string($0) })])
+    }
+}
