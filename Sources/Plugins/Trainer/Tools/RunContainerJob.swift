@@ -15,7 +15,7 @@ extension TrainingTools {
          .merging(InitializerArguments.schema) { a, _ in a })
     ) { call in
         let api = try TrainerAPI(call)
-        var options = try JobOptions(call)
+        let options = try JobOptions(call)
         let image = try call.optionalString("image")
         if let image, image.isEmpty || image.contains(where: \.isWhitespace) {
             throw ToolError("image must be a container image reference such as ghcr.io/myorg/trainer:v1.", field: "image")
@@ -29,17 +29,8 @@ extension TrainingTools {
                                            command: try call.stringList("command"), args: try call.stringList("args"),
                                            image: image, env: env.trainer)
         let name = options.name ?? JobName.make(prefix: "job", from: image ?? runtime.name, call: call)
-        options.pod.containerEnv = env.container
-        let initializers = try InitializerArguments(call, jobName: name)
-        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
-        options.apply(to: &body)
-        initializers.apply(to: &body)
-        let json = body.build()
-        let notes = try call.preflight(trainerType: image == nil && runtime.trainerType == "BuiltinTrainer" ? "builtin" : "container", runtime: runtime.name,
-                                       namespace: api.namespace, model: try call.optionalString("model"),
-                                       dataset: try call.optionalString("dataset"))
-        if !options.dryRun { try initializers.create(json, api: api, call: call) }
-        return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
-                              extra: ["runtime": .string(runtime.name), "notes": .array(notes.map { .string($0) })])
+        let trainerType = image == nil && runtime.trainerType == "BuiltinTrainer" ? "builtin" : "container"
+        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer, secretEnv: env.container,
+                          name: name, trainerType: trainerType, extra: [:])
     }
 }

@@ -22,7 +22,7 @@ extension TrainingTools {
          .merging(InitializerArguments.schema) { a, _ in a })
     ) { call in
         let api = try TrainerAPI(call)
-        var options = try JobOptions(call)
+        let options = try JobOptions(call)
         let function = try TrainingFunction.parse(try functionSource(call), name: try call.optionalString("func_name"))
         let funcFile = try call.optionalString("func_file") ?? "\(function.name).py"
         let last = Set(try call.stringList("func_args_last") ?? [])
@@ -43,18 +43,9 @@ extension TrainingTools {
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: command, image: try call.optionalString("image"), env: env.trainer)
         let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
-        options.pod.containerEnv = env.container
-        let initializers = try InitializerArguments(call, jobName: name)
-        var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
-        options.apply(to: &body)
-        initializers.apply(to: &body)
-        let json = body.build()
-        let notes = try call.preflight(trainerType: "custom", runtime: runtime.name, namespace: api.namespace,
-                                       model: try call.optionalString("model"), dataset: try call.optionalString("dataset"))
-        if !options.dryRun { try initializers.create(json, api: api, call: call) }
-        return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun,
-                              extra: ["runtime": .string(runtime.name), "function": .string(function.name),
-                                      "function_parameters": .array(function.parameters.map { .string($0) }),
-                                      "notes": .array(notes.map { .string($0) })])
+        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer, secretEnv: env.container,
+                          name: name, trainerType: "custom",
+                          extra: ["function": .string(function.name),
+                                  "function_parameters": .array(function.parameters.map { .string($0) })])
     }
 }
