@@ -37,4 +37,13 @@ import Testing
         other["body"] = ["a": 2]
         #expect(ConfirmationBook.fingerprint([write]) != ConfirmationBook.fingerprint([other]))
     }
+
+    @Test func randomHexHasTwoDigitsPerByteAndVaries() {
+        for bytes in [1, 7, 8, 9, 16] {
+            let hex = ConfirmationBook.randomHex(bytes: bytes)
+            #expect(hex.count == 2 * bytes)
+            #expect(hex.utf8.allSatisfy { "0123456789abcdef".utf8.contains($0) }, "\(hex)")
+        }
+        #expect(ConfirmationBook.randomHex(bytes: 16) != ConfirmationBook.randomHex(bytes: 16))
+    }
 }

@@ -17,6 +17,17 @@ import Testing
         #expect(try JSON.parse(#""\ud83d\ude80""#) == .string("🚀"))
     }
 
+    @Test func printsEscapesExactlyAndSplicesParts() {
+        let text = "a\"b\\c\nd\re\tf\u{01}g\u{1f}é🚀 end"
+        #expect(JSON.string(text).serialized() == #""a\"b\\c\nd\re\tf\u0001g\u001fé🚀 end""#)
+        #expect(JSON.string("").serialized() == #""""#)
+        let object: JSON = ["b": [1, 2.5, nil, true], "a": ["z": "x", "y": .string(text)]]
+        var bytes: [UInt8] = []
+        object.serialize(into: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == object.serialized())
+        #expect(object.serialized().hasPrefix(#"{"a":{"y":"#))
+    }
+
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"unterminated", "01x", "{} {}"])
     func rejectsInvalidJSON(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSON.parse(text) }

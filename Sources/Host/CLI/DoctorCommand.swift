@@ -48,8 +48,8 @@ struct DoctorCommand: AsyncParsableCommand {
         for spec in runtime.registry.orderedTools {
             guard let argument = spec.doctorArgument else { continue }
             let result = await invoker.call(name: spec.name, arguments: [argument: true], progress: nil, elicit: { _ in nil })
-            guard result["isError"]?.bool != true, let checks = result["structuredContent"]?["checks"]?.array else {
-                line(false, "\(spec.name) (plugin \(spec.pluginID)): \(result["content"]?[0]?["text"]?.string ?? "returned no checks")")
+            guard !result.isError, let checks = result.structured?["checks"]?.array else {
+                line(false, "\(spec.name) (plugin \(spec.pluginID)): \(result.text.isEmpty ? "returned no checks" : result.text)")
                 continue
             }
             for check in checks { line(check["ok"]?.bool, check["text"]?.string ?? "?") }

@@ -53,10 +53,9 @@ struct ToolCallCommand: AsyncParsableCommand {
         let result = await ToolInvoker(runtime: runtime).call(name: name, arguments: args, progress: nil, elicit: elicit)
         if let simulator = connection.simulator { await simulator.stop() }
 
-        let failed = result["isError"]?.bool == true
-        let structured = result["structuredContent"]
-        let line = result["content"]?[0]?["text"]?.string ?? ""
-        if failed {
+        let structured = result.structured
+        let line = result.text
+        if result.isError {
             FileHandle.standardError.write(Data("kubeflow-mcp: \(line)\n".utf8))
             throw ExitCode(1)
         }

@@ -80,14 +80,19 @@ public final class ConfirmationBook: @unchecked Sendable {
         }).serialized()
     }
 
+    /// Hex of `bytes` random bytes from the system's generator (getrandom): one draw per 8 bytes.
     static func randomHex(bytes: Int) -> String {
+        let digits = Array("0123456789abcdef".utf8)
         var rng = SystemRandomNumberGenerator()
-        var out = ""
+        var out = [UInt8]()
         out.reserveCapacity(bytes * 2)
-        for _ in 0..<bytes {
-            let b = UInt8.random(in: 0...255, using: &rng)
-            out += String(b >> 4, radix: 16) + String(b & 0xF, radix: 16)
+        var word: UInt64 = 0
+        for i in 0..<bytes {
+            if i % 8 == 0 { word = rng.next() }
+            let b = UInt8(truncatingIfNeeded: word >> (8 * UInt64(i % 8)))
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

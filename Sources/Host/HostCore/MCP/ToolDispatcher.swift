@@ -129,8 +129,16 @@ final class ToolDispatcher: @unchecked Sendable {
         lock.withLock { running.removeValue(forKey: key) }
     }
 
-    private func respond(id: JSON, result: JSON) {
-        writer.write(["jsonrpc": "2.0", "id": id, "result": result] as JSON)
+    /// The response, assembled in one buffer: the result is not printed twice.
+    private func respond(id: JSON, result: ToolCallResult) {
+        var line: [UInt8] = []
+        line.reserveCapacity(512 + 2 * result.text.utf8.count)
+        line.append(contentsOf: #"{"id":"#.utf8)
+        id.serialize(into: &line)
+        line.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
+        result.write(to: &line)
+        line.append(UInt8(ascii: "}"))
+        writer.write(Data(line))
         settle(id)
     }
 

@@ -45,14 +45,14 @@ public final class ToolInvoker: Sendable {
 
     /// One tools/call; returns the MCP CallToolResult as JSON.
     public func call(name: String, arguments: JSON?,
-                     progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> JSON {
+                     progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> ToolCallResult {
         let started = Date()
         var audit = auditEntry(tool: name, arguments: arguments ?? [:])
         defer {
             audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
             runtime.audit?.record(audit)
         }
-        func finish(_ outcome: String, _ result: JSON, message: String? = nil) -> JSON {
+        func finish(_ outcome: String, _ result: ToolCallResult, message: String? = nil) -> ToolCallResult {
             audit.result = outcome
             audit.message = message
             return result
@@ -65,7 +65,7 @@ public final class ToolInvoker: Sendable {
         let (entry, args, spec) = (admitted.entry, admitted.arguments, admitted.entry.spec)
         // Progress messages are text for the client like any other.
         let progress = progress.map { sink in { @Sendable (f: Double, m: String) in sink(f, Redactor.redact(m)) } }
-        func act(seed: String?) async -> JSON {
+        func act(seed: String?) async -> ToolCallResult {
             let pluginStarted = Date()
             let outcome = await run(entry, args: args, dryRun: false, seed: seed, progress: progress)
             runtime.log.debug("\(name): plugin \(entry.plugin.id) took \(Int(Date().timeIntervalSince(pluginStarted) * 1e6)) µs",
@@ -276,7 +276,7 @@ public final class ToolInvoker: Sendable {
     /// The preview for a client that cannot ask the user: what would happen, and
     /// the token to confirm it with (added after redaction: it is no secret, and
     /// a field named like *_token would otherwise be masked).
-    private func previewResult(tool: String, preview: JSON, token: String, note: String?) -> JSON {
+    private func previewResult(tool: String, preview: JSON, token: String, note: String?) -> ToolCallResult {
         var structured = Redactor.scrub(preview)
         let minutes = max(1, Int(runtime.confirmations.lifetime / 60))
         structured["confirmation_token"] = .string(token)
@@ -285,10 +285,10 @@ public final class ToolInvoker: Sendable {
         let intro = (note.map { $0 + "\n" } ?? "")
             + "Preview only: \(tool) needs the user's confirmation. Nothing was created or deleted. "
             + "Show the user what would happen; once they agree, call \(tool) again with the same arguments and \"confirm\": \""
+        let printed = structured.serialized()
         let text = Redactor.redact(intro) + token + "\" (valid once, for \(minutes) minute\(minutes == 1 ? "" : "s")).\n"
-            + Self.confirmationMessage(tool: tool, preview: preview) + "\n"
-            + structured.serialized()
-        return Self.callResult(text: text, structured: structured)
+            + Self.confirmationMessage(tool: tool, preview: preview) + "\n" + printed
+        return Self.callResult(text: text, structured: structured, printed: printed)
     }
 
     /// Tools the policy lets this user see, in load order.
@@ -365,7 +365,7 @@ public final class ToolInvoker: Sendable {
         return Redactor.redact(lines.joined(separator: "\n"))
     }
 
-    static func result(from answer: JSON) -> JSON {
+    static func result(from answer: JSON) -> ToolCallResult {
         if let error = answer["error"] {
             var message = Redactor.redact(error["message"]?.string ?? "The tool failed.")
             if let field = error["field"]?.string, !message.contains(field) { message += " (argument '\(field)')" }
@@ -375,19 +375,19 @@ public final class ToolInvoker: Sendable {
         }
         let result = Redactor.scrub(answer["result"] ?? .null)
         let summary = answer["text"]?.string.map(Redactor.redact)
-        var text = result.serialized()
-        if let summary { text = summary + "\n" + text }
+        let printed = result.serialized()
+        let text = summary.map { $0 + "\n" + printed } ?? printed
         // structuredContent must be an object; wrap other shapes.
-        return callResult(text: text, structured: result.object != nil ? result : ["result": result])
+        guard result.object != nil else { return callResult(text: text, structured: ["result": result]) }
+        return callResult(text: text, structured: result, printed: printed)
     }
 
     /// An error result; the text is redacted (it may quote the caller's arguments).
-    static func error(_ message: String) -> JSON { callResult(text: Redactor.redact(message), structured: nil, isError: true) }
+    static func error(_ message: String) -> ToolCallResult { callResult(text: Redactor.redact(message), structured: nil, isError: true) }
 
-    /// An MCP CallToolResult: one text block, structuredContent when there is one.
-    static func callResult(text: String, structured: JSON?, isError: Bool = false) -> JSON {
-        var result: JSON = ["content": [["type": "text", "text": .string(text)]], "isError": .bool(isError)]
-        if let structured { result["structuredContent"] = structured }
-        return result
+    /// An MCP CallToolResult: one text block, structuredContent when there is one
+    /// (`printed`: structured's JSON text when the caller printed it already).
+    static func callResult(text: String, structured: JSON?, isError: Bool = false, printed: String? = nil) -> ToolCallResult {
+        ToolCallResult(text: text, structured: structured, isError: isError, structuredText: printed)
     }
 }

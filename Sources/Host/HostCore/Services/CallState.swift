@@ -22,7 +22,16 @@ public final class CallState: @unchecked Sendable {
     /// Fixed by the host for one plan: the same in a preview's dry run and in
     /// the run that carries out the confirmed plan, so names a plugin derives
     /// from it are the previewed names (call_context "plan_seed").
-    let planSeed: String
+    /// Drawn when first asked for (most calls never ask); a nested call shares its outer call's.
+    var planSeed: String {
+        lock.withLock {
+            if let seed { return seed }
+            let drawn = parent?.planSeed ?? ConfirmationBook.randomHex(bytes: 8)
+            seed = drawn
+            return drawn
+        }
+    }
+    private var seed: String?
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
@@ -33,7 +42,7 @@ public final class CallState: @unchecked Sendable {
                 planSeed: String? = nil, caller: Caller? = nil) {
         self.parent = parent
         self.ownCaller = caller
-        self.planSeed = planSeed ?? parent?.planSeed ?? ConfirmationBook.randomHex(bytes: 8)
+        self.seed = planSeed
         self.tool = tool
         self.pluginID = pluginID
         self.spec = spec
