@@ -107,6 +107,23 @@ extension JSON {
 
         mutating func parseString() throws -> String {
             index += 1  // opening quote
+            // Most strings have no escape: one scan, one String made from the bytes.
+            var end = index
+            while end < bytes.count {
+                let byte = bytes[end]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
+                    index = end + 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                end += 1
+            }
+            return try parseEscapedString()
+        }
+
+        /// A string with escapes (or an error), from its first byte.
+        mutating func parseEscapedString() throws -> String {
             var scalars = String.UnicodeScalarView()
             var runStart = index
             var utf8Run: [UInt8] = []
@@ -198,6 +215,11 @@ extension JSON {
                 }
             }
             guard index > digitsStart else { throw error("unexpected character") }
+            if !isFloat && index - digitsStart <= 18 {  // fits an Int: no text, no second parse
+                var value = 0
+                for i in digitsStart..<index { value = value * 10 + Int(bytes[i] - UInt8(ascii: "0")) }
+                return .int(bytes[start] == UInt8(ascii: "-") ? -value : value)
+            }
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
             if !isFloat, let i = Int(text) { return .int(i) }
             guard let d = Double(text) else { throw JSONParseError(message: "bad number", offset: start) }

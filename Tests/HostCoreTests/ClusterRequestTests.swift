@@ -112,4 +112,15 @@ import Testing
         #expect(envelope["status"] == 200 && envelope["error"]?["reason"] == "X")
         #expect(envelope == answer.json)
     }
+
+    @Test(arguments: ["v1", "v2", "v10", "v1alpha1", "v1beta2", "v2beta30", "v9alpha10"])
+    func apiVersionsLikeKubernetesOnes(version: String) {
+        #expect(KubeNames.versionProblem(version) == nil)
+    }
+
+    @Test(arguments: ["", "v", "v0", "v01", "1", "V1", "v1alpha", "v1alpha0", "v1gamma1", "v1beta1x", "v1 ", " v1",
+                      "v1\n", "v1alpha1beta1", "v1/", "v1%2F", "vv1", "v1alpha01"])
+    func otherAPIVersionsAreRefused(version: String) {
+        #expect(KubeNames.versionProblem(version) != nil)
+    }
 }

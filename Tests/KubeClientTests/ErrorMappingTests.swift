@@ -64,6 +64,13 @@ import Testing
             == "https://h/p/api/v1/pods?labelSelector=a%3Db%2Cc%20in%20%28d%29&limit=5")
     }
 
+    @Test func componentEncodingKeepsOnlyUnreservedBytes() {
+        #expect(RequestURL.encodeComponent("my-job_1.a~b") == "my-job_1.a~b")
+        #expect(RequestURL.encodeComponent("a/b?c#d%e f") == "a%2Fb%3Fc%23d%25e%20f")
+        #expect(RequestURL.encodeComponent("é\n\u{0}") == "%C3%A9%0A%00")
+        #expect(RequestURL.encodeComponent("") == "")
+    }
+
     @Test func serverNameRewrite() {
         let rewritten = RequestURL.applyingServerName("kubernetes.test", to: "https://127.0.0.1:6443/prefix")
         #expect(rewritten?.server == "https://kubernetes.test:6443/prefix")

@@ -102,7 +102,7 @@ public struct ClusterRequest: Sendable {
         segments.append(r.resource)
         if let name = r.name { segments.append(name) }
         if let sub = r.subresource { segments.append(sub) }
-        return "/" + segments.map(Self.encodeSegment).joined(separator: "/")
+        return "/" + segments.map(RequestURL.encodeComponent).joined(separator: "/")
     }
 
     /// Query with the verb's own parameter (watch=true) added by the host.
@@ -118,8 +118,4 @@ public struct ClusterRequest: Sendable {
         return text
     }
 
-    private static let unreserved = CharacterSet(charactersIn:
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-
-    static func encodeSegment(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s }
 }

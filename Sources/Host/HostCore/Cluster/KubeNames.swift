@@ -1,5 +1,3 @@
-import Foundation
-
 /// Kubernetes' naming rules (apimachinery validation), checked by the host on
 /// every structured request whatever the plugin's schema said.
 enum KubeNames {
@@ -47,9 +45,21 @@ enum KubeNames {
         return nil
     }
 
-    /// v1, v1alpha1, v2beta3.
+    /// v1, v1alpha1, v2beta3: v, a number, then optionally alpha or beta and a number.
+    /// (Scanned by hand: a regular expression was compiled on every cluster request.)
     static func versionProblem(_ s: String) -> String? {
-        let ok = s.range(of: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$", options: .regularExpression) != nil
+        var rest = Substring(s).utf8[...]
+        func number() -> Bool {  // [1-9][0-9]*
+            guard let first = rest.first, first >= 0x31 && first <= 0x39 else { return false }
+            rest = rest.drop(while: { $0 >= 0x30 && $0 <= 0x39 })
+            return true
+        }
+        func take(_ word: String) -> Bool {
+            guard rest.starts(with: word.utf8) else { return false }
+            rest = rest.dropFirst(word.utf8.count)
+            return true
+        }
+        let ok = take("v") && number() && (rest.isEmpty || ((take("alpha") || take("beta")) && number() && rest.isEmpty))
         return ok ? nil : "is not an API version like v1 or v1alpha1"
     }
 }

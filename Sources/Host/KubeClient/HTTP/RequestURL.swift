@@ -1,13 +1,26 @@
 import Foundation
 
 /// Builds the URL libcurl fetches from the server URL and a request.
-enum RequestURL {
-    /// RFC 3986 unreserved characters; everything else in a query key or value is escaped.
-    private static let unreserved = CharacterSet(charactersIn:
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-
-    static func encodeComponent(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+public enum RequestURL {
+    /// Percent-encodes every UTF-8 byte but RFC 3986's unreserved characters
+    /// (letters, digits, `-._~`): for a path segment, a query key or a value.
+    /// By hand, on bytes: Foundation's version went through CoreFoundation on every request.
+    public static func encodeComponent(_ text: String) -> String {
+        func unreserved(_ b: UInt8) -> Bool {
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+                || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
+        }
+        guard !text.utf8.allSatisfy(unreserved) else { return text }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count * 3)
+        for b in text.utf8 {
+            if unreserved(b) { out.append(b); continue }
+            out.append(UInt8(ascii: "%"))
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// server + path + ?query. A server path prefix (`https://h/k8s`) is kept.
