@@ -69,9 +69,12 @@ extension JSON {
 
         mutating func parseObject(depth: Int) throws -> JSON {
             index += 1
-            var object: [String: JSON] = [:]
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
+            // Members first, then one dictionary of the right size: growing it
+            // member by member rehashed every key at each doubling.
+            var members: [(String, JSON)] = []
+            members.reserveCapacity(8)
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -80,11 +83,14 @@ extension JSON {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
                 skipWhitespace()
-                object[key] = try parseValue(depth: depth + 1)
+                members.append((key, try parseValue(depth: depth + 1)))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))  // a repeated key: the last wins
+                }
                 throw error("expected ',' or '}'")
             }
         }

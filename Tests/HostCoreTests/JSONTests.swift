@@ -17,6 +17,12 @@ import Testing
         #expect(try JSON.parse(#""\ud83d\ude80""#) == .string("🚀"))
     }
 
+    @Test func aRepeatedKeyKeepsItsLastValue() throws {
+        #expect(try JSON.parse(#"{"a": 1, "b": {}, "a": [2]}"#) == ["a": [2], "b": [:]])
+        #expect(try JSON.parse(#"{"n": -12, "big": 123456789012345678901, "f": -0.5}"#)
+            == ["n": -12, "big": .double(123456789012345678901), "f": -0.5])
+    }
+
     @Test func printsEscapesExactlyAndSplicesParts() {
         let text = "a\"b\\c\nd\re\tf\u{01}g\u{1f}é🚀 end"
         #expect(JSON.string(text).serialized() == #""a\"b\\c\nd\re\tf\u0001g\u001fé🚀 end""#)
