@@ -41,12 +41,10 @@ public final class LineTransport: MessageTransport, @unchecked Sendable {
     func unanswered() -> [JSON] { inFlight.pending() }
 
     func start() {
-        let (fd, limit, writer, inFlight, router, screen) = (input, maxLineBytes, writer, inFlight, router, screen)
-        let thread = Thread {
-            LineTransport.readLoop(fd: fd, limit: limit, writer: writer, inFlight: inFlight, router: router, screen: screen)
-        }
-        thread.name = "mcp-stdin"
-        thread.start()
+        let reader = LineReader(fd: input, limit: maxLineBytes, writer: writer, inFlight: inFlight, router: router,
+                                screen: screen)
+        // On a tool thread: the reader runs the calls it reads and hands the reading on (HandOver).
+        ToolThreads.shared.run { reader.run() }
     }
 
     /// Resolves once stdin hit EOF and then every request read has been
@@ -62,56 +60,12 @@ public final class LineTransport: MessageTransport, @unchecked Sendable {
     /// never buffered whole.
     public static let defaultMaxLineBytes = 4 << 20
 
-    private static func readLoop(fd: Int32, limit: Int, writer: LineWriter, inFlight: InFlightRequests, router: Router,
-                                 screen: MessageScreen) {
-        var pending = [UInt8]()
-        var scanned = 0        // bytes of `pending` known to hold no newline
-        var skipping = false   // inside an over-long line: drop bytes up to its newline
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            var chunk = buffer[0..<n]
-            if skipping {
-                guard let newline = chunk.firstIndex(of: 0x0A) else { continue }
-                skipping = false
-                chunk = chunk[(newline + 1)...]
-            }
-            pending.append(contentsOf: chunk)
-            var start = 0
-            while let newline = pending[(start + scanned)...].firstIndex(of: 0x0A) {
-                if newline - start > limit {  // whole in one read, still too long: the same answer
-                    writer.write(tooLong(limit))
-                } else {
-                    handle(line: pending[start..<newline], writer: writer, inFlight: inFlight, router: router,
-                           screen: screen)
-                }
-                start = newline + 1
-                scanned = 0
-            }
-            pending.removeFirst(start)
-            scanned = pending.count
-            if pending.count > limit {
-                // Answer now; the rest of the line is read and dropped as it comes.
-                writer.write(tooLong(limit))
-                pending = []
-                scanned = 0
-                skipping = true
-            }
-        }
-        if !pending.isEmpty && !skipping {
-            handle(line: pending[...], writer: writer, inFlight: inFlight, router: router, screen: screen)
-        }
-        inFlight.markEOF()
-    }
-
-    private static func tooLong(_ limit: Int) -> JSON {
+    static func tooLong(_ limit: Int) -> JSON {
         MessageScreen.errorReply(id: .null, code: -32600,
                                  "Invalid request: a line longer than \(limit) bytes was dropped (the server's --max-line-bytes)")
     }
 
-    private static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests, router: Router,
+    static func handle(line: ArraySlice<UInt8>, writer: LineWriter, inFlight: InFlightRequests, router: Router,
                                screen: MessageScreen) {
         var bytes = line
         while let last = bytes.last, last == 0x0D || last == 0x20 || last == 0x09 { bytes.removeLast() }
@@ -133,6 +87,84 @@ public final class LineTransport: MessageTransport, @unchecked Sendable {
         }
         inFlight.noteIncoming(message)
         router.pass(message)
+    }
+}
+
+/// Reads newline-delimited messages from an fd, one thread at a time: the
+/// thread reading gives way when a line started a call (see HandOver), and
+/// another tool thread goes on from the same state.
+final class LineReader: @unchecked Sendable {
+    private let fd: Int32
+    private let limit: Int
+    private let writer: LineWriter
+    private let inFlight: InFlightRequests
+    private let router: Router
+    private let screen: MessageScreen
+    private var pending = [UInt8]()
+    private var lineStart = 0    // `pending` before this was handled already
+    private var scanned = 0      // bytes after `lineStart` known to hold no newline
+    private var skipping = false // inside an over-long line: drop bytes up to its newline
+    private var buffer = [UInt8](repeating: 0, count: 65536)
+
+    init(fd: Int32, limit: Int, writer: LineWriter, inFlight: InFlightRequests, router: Router, screen: MessageScreen) {
+        (self.fd, self.limit, self.writer, self.inFlight, self.router, self.screen) = (fd, limit, writer, inFlight, router, screen)
+    }
+
+    /// Reads and handles lines until EOF, or until a line started a call: then
+    /// the rest is read on another thread and this one runs the call.
+    func run() {
+        while true {
+            while let newline = pending[(lineStart + scanned)...].firstIndex(of: 0x0A) {
+                let line = pending[lineStart..<newline]
+                lineStart = newline + 1
+                scanned = 0
+                if line.count > limit {  // whole in one read, still too long: the same answer
+                    writer.write(LineTransport.tooLong(limit))
+                    continue
+                }
+                let started = HandOver.capturing {
+                    LineTransport.handle(line: line, writer: writer, inFlight: inFlight, router: router, screen: screen)
+                }
+                guard let started else { continue }
+                if ToolThreads.shared.runIfFree({ [self] in run() }) {
+                    started()  // from here on, this thread no longer touches the reader's state
+                    return
+                }
+                ToolThreads.shared.run(started)  // every thread busy: queue the call, read on
+            }
+            pending.removeFirst(lineStart)
+            lineStart = 0
+            scanned = pending.count
+            if pending.count > limit {
+                // Answer now; the rest of the line is read and dropped as it comes.
+                writer.write(LineTransport.tooLong(limit))
+                pending = []
+                scanned = 0
+                skipping = true
+            }
+            guard readMore() else { break }
+        }
+        if !pending.isEmpty && !skipping {
+            LineTransport.handle(line: pending[...], writer: writer, inFlight: inFlight, router: router, screen: screen)
+        }
+        inFlight.markEOF()
+    }
+
+    /// Appends what one read(2) returns to `pending`; false at EOF or on an error.
+    private func readMore() -> Bool {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            var chunk = buffer[0..<n]
+            if skipping {
+                guard let newline = chunk.firstIndex(of: 0x0A) else { continue }
+                skipping = false
+                chunk = chunk[(newline + 1)...]
+            }
+            pending.append(contentsOf: chunk)
+            return true
+        }
     }
 }
 

@@ -137,7 +137,7 @@ final class ToolDispatcher: @unchecked Sendable {
         id.serialize(into: &line)
         line.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
         result.write(to: &line)
-        line.append(UInt8(ascii: "}"))
+        line.append(contentsOf: "}\n".utf8)  // the newline here: the writer adding it would copy the message
         writer.write(Data(line))
         settle(id)
     }

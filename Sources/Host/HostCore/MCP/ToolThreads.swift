@@ -8,9 +8,10 @@ import Foundation
 /// closures, not 1,500 threads). A call's deadline runs from when it was
 /// received, so a queued call cannot wait forever.
 final class ToolThreads: @unchecked Sendable {
-    /// `KFMCP_MAX_TOOL_THREADS`, default 64.
-    static let shared = ToolThreads(maxThreads: ProcessInfo.processInfo.environment["KFMCP_MAX_TOOL_THREADS"]
-        .flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 64)
+    /// `KFMCP_MAX_TOOL_THREADS` (default 64) for calls, plus one: the stdin
+    /// reader is one of these threads (see HandOver), blocked in read(2).
+    static let shared = ToolThreads(maxThreads: 1 + (ProcessInfo.processInfo.environment["KFMCP_MAX_TOOL_THREADS"]
+        .flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 64))
 
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []
@@ -30,7 +31,26 @@ final class ToolThreads: @unchecked Sendable {
         let needThread = queue.count - head > idle && threads < maxThreads
         if needThread { threads += 1 } else { condition.signal() }
         condition.unlock()
-        guard needThread else { return }
+        if needThread { startThread() }
+    }
+
+    /// Like `run`, but only when a thread can take `work` now (an idle one, or a
+    /// new one under `maxThreads`); false, and nothing queued, when all are busy.
+    func runIfFree(_ work: @escaping @Sendable () -> Void) -> Bool {
+        condition.lock()
+        let idleFree = idle > queue.count - head  // an idle thread no queued work has claimed
+        guard idleFree || threads < maxThreads else {
+            condition.unlock()
+            return false
+        }
+        queue.append(work)
+        if idleFree { condition.signal() } else { threads += 1 }
+        condition.unlock()
+        if !idleFree { startThread() }
+        return true
+    }
+
+    private func startThread() {
         let thread = Thread { [self] in loop() }
         thread.stackSize = 4 << 20
         thread.name = "kfmcp-tool"
@@ -76,6 +96,47 @@ final class ToolThreads: @unchecked Sendable {
 extension ToolThreads: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        run { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }
+        let executor = asUnownedTaskExecutor()
+        let work: @Sendable () -> Void = { job.runSynchronously(on: executor) }
+        if HandOver.keep(work) { return }  // the stdin reader runs it itself (see HandOver)
+        run(work)
+    }
+}
+
+/// The stdin reader runs the call it just read itself, and hands the reading
+/// on to another tool thread instead (leader/follower): the call starts at once
+/// on a warm thread, and waking a thread is no longer on the call's path.
+///
+/// While the reader handles a line, the first job enqueued on ToolThreads from
+/// its thread (the tools/call task it started) is kept here instead of queued;
+/// the reader then gives the rest of the input to a free thread and runs the
+/// job. With every thread busy, the job is queued as before and the reader
+/// reads on.
+enum HandOver {
+    private final class Slot { var work: (@Sendable () -> Void)? }
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Runs `body` (handling one line) and returns the job it enqueued first, if any.
+    static func capturing(_ body: () -> Void) -> (@Sendable () -> Void)? {
+        let slot = Slot()
+        let unmanaged = Unmanaged.passRetained(slot)
+        pthread_setspecific(key, unmanaged.toOpaque())
+        body()
+        pthread_setspecific(key, nil)
+        unmanaged.release()
+        return slot.work
+    }
+
+    /// Keeps `work` for the reader when called on its thread inside `capturing` and nothing is kept yet.
+    static func keep(_ work: @escaping @Sendable () -> Void) -> Bool {
+        guard let raw = pthread_getspecific(key) else { return false }
+        let slot = Unmanaged<Slot>.fromOpaque(raw).takeUnretainedValue()
+        guard slot.work == nil else { return false }
+        slot.work = work
+        return true
     }
 }
