@@ -7,9 +7,10 @@ import Glibc
 
 /// MCP stdio transport: newline-delimited JSON-RPC on two file descriptors.
 ///
-/// A reader thread blocks in read(2) and hands each line over at once (the
-/// SDK's StdioTransport polled a non-blocking stdin and slept 10 ms whenever
-/// no data was there). It also:
+/// A reader (LineReader, on a tool thread) blocks in read(2) and handles each
+/// line at once (the SDK's StdioTransport polled a non-blocking stdin and slept
+/// 10 ms whenever no data was there); a line that starts a call is run by the
+/// thread that read it, and the reading goes on on another (HandOver). It also:
 ///  - answers a line that is not JSON with a JSON-RPC parse error (id null) at
 ///    once, and reads on; every parsed message passes the MessageScreen (ids,
 ///    batches, requests before initialize) before anyone acts on it;
