@@ -158,7 +158,6 @@ public struct PluginLoader {
     /// process it needs is started at once.
     struct LoadPlan {
         let candidate: Candidate
-        let firstParty: Bool
         let isolation: PluginIsolation
         let context: PluginContext
         /// The child loading it (isolation: process) or trying it (an in-process drop-in).
@@ -166,7 +165,7 @@ public struct PluginLoader {
 
         init(_ candidate: Candidate, loader: PluginLoader) {
             self.candidate = candidate
-            firstParty = loader.isFirstParty(candidate.path)
+            let firstParty = loader.isFirstParty(candidate.path)
             isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
             let needsChild = isolation == .process || !firstParty
             context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
@@ -251,7 +250,7 @@ public struct PluginLoader {
 final class EarlyChild: @unchecked Sendable {
     let runner: ChildPluginRunner
     private let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) private var outcome: Result<RawManifest, ManifestReader.Problem>?
+    private var outcome: Result<RawManifest, ManifestReader.Problem>?
 
     /// `trialOnly`: the child only tries the load (the plugin then runs in
     /// process), so it is stopped as soon as it has answered.
