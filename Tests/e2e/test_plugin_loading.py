@@ -151,3 +151,18 @@ def test_tools_list_and_version_commands(tmp_path):
     out = run_cli("tools", "list", "--no-default-plugins", "--plugins-dir", str(d)).stdout
     assert "c_add" in out and "read_only" in out and "hello-c" in out
     assert "plugin ABI 1.1" in run_cli("version").stdout
+
+
+@pytest.mark.parametrize("provider_isolation", ["in-process", "process"])
+def test_a_plugin_started_ahead_of_its_turn_sees_the_plugins_loaded_before_it(tmp_path, provider_isolation):
+    # Both are drop-ins, so both load in child processes started at once; the
+    # seeker's entry asks list_backends and declines unless the provider (ahead
+    # of it by name) is already loaded, as it is when plugins load one by one.
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_plugin.c", d / "libprovider.so")
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_seeker.c", d / "libseeker.so")
+    (d / "provider.yaml").write_text(f"library: libprovider.so\nisolation: {provider_isolation}\n")
+    listed, stderr = plugins_list(d)
+    assert [Path(r["path"]).name for r in listed] == ["libprovider.so", "libseeker.so"]
+    assert [r["status"] for r in listed] == ["loaded", "loaded"], stderr
+    assert find(listed, "libseeker.so")["tools"] == ["seeker_ok"]

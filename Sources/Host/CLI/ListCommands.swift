@@ -10,7 +10,7 @@ struct PluginsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Every plugin file found: loaded, refused (with why) or disabled.")
+            commandName: "list", abstract: "Every plugin file found: loaded, refused (with why) or disabled.")
         @OptionGroup var common: CommonOptions
         @Flag(help: "JSON output.") var json = false
 
@@ -42,7 +42,7 @@ struct ToolsCommand: ParsableCommand {
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The tools an MCP client would be offered.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The tools an MCP client would be offered.")
         @OptionGroup var common: CommonOptions
         @Flag(help: "JSON output.") var json = false
 

@@ -9,7 +9,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate a policy file against the loaded tools and print the tools it allows.")
+            commandName: "check", abstract: "Validate a policy file against the loaded tools and print the tools it allows.")
         @Argument(help: "The policy file.") var file: String
         @OptionGroup var common: CommonOptions
 
@@ -32,7 +32,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a built-in persona's policy YAML.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a built-in persona's policy YAML.")
         @Argument(help: "readonly, data-scientist, ml-engineer or platform-admin.") var persona: String
 
         func run() throws {

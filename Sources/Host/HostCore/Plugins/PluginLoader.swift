@@ -34,6 +34,12 @@ public struct PluginLoader {
     private var log: Log { runtime.log }
 
     /// Load everything found, in search-path order, files sorted by name.
+    ///
+    /// Plugins that load in a child process (isolation: process, and the trial
+    /// load of a drop-in asked to run in-process) have their child started
+    /// first, all at once, after the file checks: a process start takes longer
+    /// than loading every first-party plugin, so it overlaps them. Each is still
+    /// accepted in its turn, and nothing of it runs here before its checks pass.
     public func loadAll() {
         // First-party plugins load first: the first to declare a name keeps it,
         // so a drop-in can never take a first-party tool away.
@@ -41,27 +47,40 @@ public struct PluginLoader {
         let own = found.map { $0.problem == nil && isFirstParty($0.path) }
         let candidates = found.indices.filter { own[$0] }.map { found[$0] } + found.indices.filter { !own[$0] }.map { found[$0] }
         var seen = Set<FileIdentity>()
+        var turns: [() -> Void] = []
         for candidate in candidates {
+            let record = PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused)
             if let problem = candidate.problem {
-                refuse(PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused), problem)
+                turns.append { refuse(record, problem) }
                 continue
             }
             guard let identity = FileIdentity(path: candidate.path) else {
-                refuse(PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused),
-                       "the library named by \(candidate.origin) does not exist")
+                turns.append { refuse(record, "the library named by \(candidate.origin) does not exist") }
                 continue
             }
             // The same file reached twice (symlink, a directory listed twice) loads once.
             guard seen.insert(identity).inserted else { continue }
             if candidate.disabled {
-                let record = PluginRecord(path: candidate.path, origin: candidate.origin, status: .disabled,
-                                          reason: "disabled by \(candidate.directiveSource ?? "plugins.d")")
-                runtime.registry.add(record: record)
-                log.info("plugin \(candidate.path) is disabled by \(candidate.directiveSource ?? "plugins.d")", source: "loader")
+                turns.append { disable(candidate) }
                 continue
             }
-            load(candidate)
+            if let problem = FileTrust.problem(path: candidate.path) {
+                turns.append { refuse(record, problem) }
+                continue
+            }
+            let plan = LoadPlan(candidate, loader: self)
+            turns.append { load(plan) }
         }
+        for turn in turns {
+            turn()
+        }
+    }
+
+    private func disable(_ candidate: Candidate) {
+        let source = candidate.directiveSource ?? "plugins.d"
+        runtime.registry.add(record: PluginRecord(path: candidate.path, origin: candidate.origin, status: .disabled,
+                                                  reason: "disabled by \(source)"))
+        log.info("plugin \(candidate.path) is disabled by \(source)", source: "loader")
     }
 
     // MARK: Discovery
@@ -135,34 +154,49 @@ public struct PluginLoader {
         log.error("refused plugin \(record.path): \(reason)", source: "loader")
     }
 
-    private func load(_ candidate: Candidate) {
+    /// How one trusted file loads, decided before any turn is taken; a child
+    /// process it needs is started at once.
+    struct LoadPlan {
+        let candidate: Candidate
+        let isolation: PluginIsolation
+        let context: PluginContext
+        /// The child loading it (isolation: process) or trying it (an in-process drop-in).
+        let child: EarlyChild?
+
+        init(_ candidate: Candidate, loader: PluginLoader) {
+            self.candidate = candidate
+            let firstParty = loader.isFirstParty(candidate.path)
+            isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
+            let needsChild = isolation == .process || !firstParty
+            context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
+                                    runtime: loader.runtime, turn: Gate(open: !needsChild))
+            child = needsChild
+                ? EarlyChild(ChildPluginRunner(path: candidate.path, executable: loader.executablePath, context: context),
+                             trialOnly: isolation == .inProcess)
+                : nil
+        }
+    }
+
+    private func load(_ plan: LoadPlan) {
+        let candidate = plan.candidate, isolation = plan.isolation, context = plan.context
         var record = PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused)
-        if let problem = FileTrust.problem(path: candidate.path) { return refuse(record, problem) }
-        let firstParty = isFirstParty(candidate.path)
-        let isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
         record.isolation = isolation.rawValue
-        let context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
-                                    runtime: runtime)
 
         let raw: RawManifest
         let runner: any PluginRunner
         switch isolation {
         case .process:
-            let child = ChildPluginRunner(path: candidate.path, executable: executablePath, context: context)
-            switch child.load() {
+            switch plan.child!.result() {
             case .failure(let problem):
                 record.pluginID = problem.pluginID
                 return refuse(record, problem.message)
-            case .success(let r): (raw, runner) = (r, child)
+            case .success(let r): (raw, runner) = (r, plan.child!.runner)
             }
         case .inProcess:
             // A drop-in asked to run in-process is first loaded in a child: an
             // entry function that crashes takes only that child down.
-            if !firstParty {
-                let probe = ChildPluginRunner(path: candidate.path, executable: executablePath, context: context)
-                let trial = probe.load()
-                probe.shutdown()
-                if case .failure(let problem) = trial {
+            if let trial = plan.child {
+                if case .failure(let problem) = trial.result() {
                     record.pluginID = problem.pluginID
                     return refuse(record, problem.message)
                 }
@@ -208,6 +242,32 @@ public struct PluginLoader {
             log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path) (\(isolation.rawValue)): \(read.tools.count) tools, \(read.backends.count) backends",
                      source: "loader")
         }
+    }
+}
+
+/// A plugin-host child loading a plugin on a thread of its own, started ahead
+/// of the plugin's turn; `result()` opens the turn and waits for the load.
+final class EarlyChild: @unchecked Sendable {
+    let runner: ChildPluginRunner
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<RawManifest, ManifestReader.Problem>?
+
+    /// `trialOnly`: the child only tries the load (the plugin then runs in
+    /// process), so it is stopped as soon as it has answered.
+    init(_ runner: ChildPluginRunner, trialOnly: Bool) {
+        self.runner = runner
+        Thread.detachNewThread { [self] in
+            outcome = runner.load()
+            if trialOnly { runner.shutdown() }
+            done.signal()
+        }
+    }
+
+    func result() -> Result<RawManifest, ManifestReader.Problem> {
+        runner.context.turn.open()
+        done.wait()
+        done.signal()  // a second look finds it too
+        return outcome!
     }
 }
 

@@ -22,7 +22,9 @@ enum ClusterGuard {
     /// group with a '.' outside k8s.io (never a core or built-in resource).
     static func isDeclarableClusterRead(_ s: String) -> Bool {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, KubeNames.subdomainProblem(String(parts[0])) == nil, parts[0].contains("."),
+        // Byte tests, not String.contains("."): that one is _StringProcessing's
+        // generic search, whose first use costs half a millisecond of start-up.
+        guard parts.count == 2, KubeNames.subdomainProblem(String(parts[0])) == nil, parts[0].utf8.contains(UInt8(ascii: ".")),
             !parts[0].hasSuffix("k8s.io"), !parts[1].isEmpty,
             parts[1].utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) })
         else { return false }

@@ -11,11 +11,37 @@ final class PluginContext: @unchecked Sendable {
     unowned let runtime: HostRuntime
     /// The plugin's log is one stream: a key block split over log calls is masked whole.
     let logRedactor = StreamRedactor()
+    /// Opens when the loader reaches this plugin in load order. A child process
+    /// started ahead of its turn waits here in list_backends during entry, which
+    /// must list exactly the plugins loaded before it.
+    let turn: Gate
 
-    init(name: String, config: JSON, runtime: HostRuntime) {
+    init(name: String, config: JSON, runtime: HostRuntime, turn: Gate = Gate(open: true)) {
         self.name = name
         self.config = config
         self.runtime = runtime
+        self.turn = turn
+    }
+}
+
+/// Closed until `open()`; then `wait()` returns at once, forever.
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen: Bool
+
+    init(open: Bool) { isOpen = open }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() {
+        condition.lock()
+        while !isOpen { condition.wait() }
+        condition.unlock()
     }
 }
 
@@ -138,6 +164,7 @@ private let listBackendsService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, out in
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    ctx.turn.wait()
     return HostServices.write(text: ctx.runtime.backendsText(), to: out)
 }
 

@@ -39,7 +39,10 @@ public enum PluginHostChild {
             channel.send(["op": "refused", "reason": .string(problem.message)])
             exit(0)
         case .success(let entry):
-            guard let m = entry(host.hostStruct) else {
+            host.inEntry = true
+            let m = entry(host.hostStruct)
+            host.inEntry = false
+            guard let m else {
                 channel.send(["op": "refused", "reason": .string(PluginLibrary.declinedToLoad)])
                 exit(0)
             }
@@ -170,6 +173,23 @@ final class ChildHost: @unchecked Sendable {
     func unregister(_ id: Int) { _ = lock.withLock { calls.removeValue(forKey: id) } }
     func cancel(_ id: Int) { lock.withLock { calls[id] }?.cancel() }
 
+    /// True while the plugin's entry runs (on the main thread), before the
+    /// main loop reads the channel.
+    var inEntry = false
+
+    /// A service's answer. Asked during entry, nothing reads the channel yet:
+    /// the entry's thread reads until its answer is there (the parent sends
+    /// nothing else before the plugin has loaded).
+    private func take(_ slot: ServiceSlot) -> JSON {
+        if inEntry && Thread.isMainThread {
+            while !slot.hasMessage {
+                guard let message = channel.receive() else { exit(0) }  // the parent is gone
+                if message["op"] == "reply" || message["op"] == "line" { deliver(message) }
+            }
+        }
+        return slot.take()
+    }
+
     func deliver(_ message: JSON) {
         guard let re = message["re"]?.int, let slot = lock.withLock({ waiting[re] }) else { return }
         slot.put(message)
@@ -193,7 +213,7 @@ final class ChildHost: @unchecked Sendable {
         guard channel.send(.object(message)) else { return (KFMCP_ERR_INTERNAL, nil) }
         var stopped = false
         while true {
-            let answer = slot.take()
+            let answer = take(slot)
             if answer["op"] == "line" {
                 if !stopped, let onLine, !onLine(answer["line"]?.string ?? "") {
                     stopped = true
@@ -216,6 +236,7 @@ final class ServiceSlot: @unchecked Sendable {
     private let condition = NSCondition()
     private var messages: [JSON] = []
     func put(_ m: JSON) { condition.withLock { messages.append(m); condition.signal() } }
+    var hasMessage: Bool { condition.withLock { !messages.isEmpty } }
     func take() -> JSON {
         condition.lock()
         defer { condition.unlock() }
