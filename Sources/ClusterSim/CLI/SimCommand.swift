@@ -35,8 +35,8 @@ struct SimCommand: AsyncParsableCommand {
     var clientCa: String?
     @Flag(help: "Serve /_sim/requests (a log of every request) and /_sim/faults (aimed failures), for tests.")
     var testControl = false
-    /// For a parent that starts us as its cluster (`serve --sim`): it holds our stdin's pipe, which closes
-    /// however it ends (even SIGKILL), so we never outlive it. Not PR_SET_PDEATHSIG: that fires when the
+    /// For a parent that starts us as its cluster (`serve --sim`): it holds the other end of our stdin, which
+    /// closes however it ends (even SIGKILL), so we never outlive it. Not PR_SET_PDEATHSIG: that fires when the
     /// parent *thread* that spawned us exits, and Swift's worker threads come and go.
     @Flag(help: .hidden) var exitWhenStdinCloses = false
 

@@ -18,7 +18,7 @@ final class SimulatorProcess: @unchecked Sendable {
     private let channel: Int32   // our end of its stdin and stdout; shutting down our writing stops it
     private var output = ""      // what it printed before it was ready, for an error message
     private var ready = false
-    private var closed = false   // its stdout reached end of file: it exited
+    private var closed = false   // its stdout reached end of file (it exited) and `channel` is closed
     private var stopped = false
 
     /// Where the simulator binary must be: beside this one (/proc/self/exe, so symlinks work).
@@ -47,12 +47,20 @@ final class SimulatorProcess: @unchecked Sendable {
         self.channel = channel
     }
 
+    /// The reader thread holds us until the child exits, so this only reaps it; a serving child
+    /// is stopped by `stop()` or, at our exit, by its stdin closing.
     deinit { stop() }
 
     /// Close its stdin and reap it; a child that does not exit at once is killed.
     func stop() {
-        guard lock.withLock({ defer { stopped = true }; return !stopped }) else { return }
-        shutdown(channel, Int32(SHUT_WR))  // not close: the reader thread may be in read() on it, and closes it
+        let first = lock.withLock {
+            defer { stopped = true }
+            // Not close: the reader thread may be in read() on it, and closes it (under this lock,
+            // so the number is never shut down after it was reused).
+            if !stopped && !closed { shutdown(channel, Int32(SHUT_WR)) }
+            return !stopped
+        }
+        guard first else { return }
         var status: Int32 = 0
         for _ in 0..<200 {
             if waitpid(pid, &status, WNOHANG) != 0 { return }
@@ -89,7 +97,6 @@ final class SimulatorProcess: @unchecked Sendable {
 
     /// Lines until "kubeconfig written", then read and dropped until it exits (a full pipe would block it).
     private func readOutput() {
-        defer { close(channel) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         var pending = ""
         while true {
@@ -107,7 +114,11 @@ final class SimulatorProcess: @unchecked Sendable {
                 }
             }
         }
-        lock.withLock { closed = true; lock.broadcast() }
+        lock.withLock {
+            close(channel)
+            closed = true
+            lock.broadcast()
+        }
     }
 
     private func waitUntilReady(path: String) throws {
