@@ -54,7 +54,7 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             for check in checks { line(check["ok"]?.bool, check["text"]?.string ?? "?") }
         }
-        if let simulator = connection.simulator { await simulator.stop() }
+        connection.simulator?.stop()
         if problems > 0 { throw ExitCode(1) }
     }
 }

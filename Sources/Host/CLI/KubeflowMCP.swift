@@ -125,7 +125,7 @@ struct Serve: AsyncParsableCommand {
         let cutShort = try await server.run()
         // Calls cut short at exit may never return: do not wait for them again.
         runtime.shutdown(grace: cutShort > 0 ? 0.2 : 10)
-        // The embedded simulator dies with the process; stopping it politely costs a second.
+        // The simulator (a child process) exits with us: its stdin, a pipe we hold, closes.
         withExtendedLifetime(connection) {}
     }
 }

@@ -51,7 +51,7 @@ struct ToolCallCommand: AsyncParsableCommand {
             return confirm ? true : nil  // nil: no person to ask, so the invoker answers with the preview
         }
         let result = await ToolInvoker(runtime: runtime).call(name: name, arguments: args, progress: nil, elicit: elicit)
-        if let simulator = connection.simulator { await simulator.stop() }
+        connection.simulator?.stop()
 
         let structured = result.structured
         let line = result.text
