@@ -47,9 +47,23 @@ enum KubeNames {
         return nil
     }
 
-    /// v1, v1alpha1, v2beta3.
+    /// v1, v1alpha1, v2beta3: v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)? (bytes read by hand: a regular
+    /// expression would page ICU into the process).
     static func versionProblem(_ s: String) -> String? {
-        let ok = s.range(of: "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$", options: .regularExpression) != nil
+        func number(_ b: Substring.UTF8View) -> Bool {
+            guard let first = b.first, first >= 0x31 && first <= 0x39 else { return false }
+            return b.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        }
+        var rest = Substring(s)
+        guard rest.hasPrefix("v") else { return "is not an API version like v1 or v1alpha1" }
+        rest = rest.dropFirst()
+        let major = rest.prefix { $0.isASCII && $0.isNumber }
+        rest = rest.dropFirst(major.count)
+        var ok = number(major.utf8)
+        if ok && !rest.isEmpty {
+            let level = rest.hasPrefix("alpha") ? "alpha" : rest.hasPrefix("beta") ? "beta" : ""
+            ok = !level.isEmpty && number(rest.dropFirst(level.count).utf8)
+        }
         return ok ? nil : "is not an API version like v1 or v1alpha1"
     }
 }
