@@ -60,4 +60,17 @@ import Testing
         #expect(SchemaValidator.checkSchema(["type": "string", "pattern": "^[a-z"], path: "#") != nil)
         #expect(SchemaValidator.checkSchema(["type": "string", "pattern": .string(label)], path: "#") == nil)
     }
+
+    /// The patterns read by hand agree with the regex they stand for.
+    @Test func knownPatternsMatchAsTheirRegex() throws {
+        let alphabet = Array("ab09-.A_\n é")
+        for (pattern, known) in SchemaPatterns.known {
+            let regex = try #require(SchemaPatterns.regex(pattern))
+            for _ in 0..<3_000 {
+                let s = String((0..<Int.random(in: 0...6)).map { _ in alphabet.randomElement()! })
+                let byRegex = s.firstMatch(of: regex).map { $0.range.upperBound == s.endIndex } ?? false
+                #expect(known(Array(s.utf8)) == byRegex, "\(pattern) on \(s.debugDescription)")
+            }
+        }
+    }
 }

@@ -44,7 +44,7 @@ public enum SchemaValidator {
         if let ap = o["additionalProperties"], let e = checkSchema(ap, path: "\(path)/additionalProperties") { return e }
         if let en = o["enum"], en.array == nil { return "\(path)/enum must be an array" }
         if let p = o["pattern"] {
-            guard let text = p.string, SchemaPatterns.regex(text) != nil else {
+            guard let text = p.string, SchemaPatterns.known[text] != nil || SchemaPatterns.regex(text) != nil else {
                 return "\(path)/pattern must be a regular expression"
             }
         }
@@ -147,6 +147,7 @@ public enum SchemaValidator {
     /// JSON Schema patterns are ECMA-262: `$` ends the string (a regex's `$`
     /// may also match before a final newline, so "name\n" would pass `^[a-z]+$`).
     static func matches(_ s: String, pattern: String) -> Bool {
+        if let known = SchemaPatterns.known[pattern] { return known(Array(s.utf8)) }
         guard let regex = SchemaPatterns.regex(pattern), let match = s.firstMatch(of: regex) else { return false }
         let anchoredAtEnd = pattern.hasSuffix("$") && !pattern.hasSuffix("\\$")
         return !anchoredAtEnd || match.range.upperBound == s.endIndex
@@ -169,7 +170,15 @@ public enum SchemaValidator {
 /// Schema `pattern`s compiled by Swift's Regex, once each: NSRegularExpression
 /// would page ICU (3 MiB) into the server for every plugin that declares one.
 /// Matched scalar by scalar, as ECMA-262 and ICU match (not by grapheme).
+/// The two patterns every first-party plugin declares (PluginKit's `NameRule`)
+/// are read by hand: no regex to compile or run (0.8 MiB of the regex
+/// library's pages, and a call's time).
 enum SchemaPatterns {
+    static let known: [String: @Sendable ([UInt8]) -> Bool] = [
+        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { KubeNames.isLabel($0[...]) },
+        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$": KubeNames.isSubdomain,
+    ]
+
     private final class Cache: @unchecked Sendable {
         let lock = NSLock()
         var compiled: [String: Regex<AnyRegexOutput>?] = [:]
