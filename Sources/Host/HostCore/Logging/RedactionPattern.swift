@@ -33,6 +33,44 @@ indirect enum RedactionPattern: Sendable {
         return .set { !set.contains($0) && !(orSpace && isSpace($0)) }
     }
 
+    typealias Member = @Sendable (Unicode.Scalar) -> Bool
+
+    /// The scalars a match can start with; nil: any (or the pattern can match nothing). Lets a search
+    /// skip the places no match starts at without trying the pattern there.
+    var firstScalar: Member? {
+        switch self {
+        case .literal(let word, let caseless):
+            guard let c0 = word.first else { return nil }
+            guard caseless else { return { $0 == c0 } }
+            return { c in
+                c == c0 || c.value >= 0x41 && c.value <= 0x5A && c.value | 0x20 == c0.value
+                    || RedactionPattern.asciiFold(c)?.unicodeScalars.first == c0
+            }
+        case .set(let member): return member
+        case .lineStart, .notPrecededBy: return nil
+        case .sequence(let parts): return Self.firstScalar(of: parts[...])
+        case .alternatives(let options):
+            let firsts = options.compactMap(\.firstScalar)
+            guard firsts.count == options.count else { return nil }
+            return { c in firsts.contains { $0(c) } }
+        case .repeat(let inner, let min, _, _): return min > 0 ? inner.firstScalar : nil
+        case .capture(let inner): return inner.firstScalar
+        }
+    }
+
+    private static func firstScalar(of parts: ArraySlice<RedactionPattern>) -> Member? {
+        for (offset, part) in zip(parts.indices, parts) {
+            switch part {
+            case .lineStart, .notPrecededBy: continue  // zero width: the next part starts the match
+            case .repeat(let inner, 0, _, _):  // may be empty: it or what follows starts the match
+                guard let a = inner.firstScalar, let b = firstScalar(of: parts[(offset + 1)...]) else { return nil }
+                return { a($0) || b($0) }
+            default: return part.firstScalar
+            }
+        }
+        return nil
+    }
+
     /// ICU's `\s`: Unicode White_Space.
     static func isSpace(_ c: Unicode.Scalar) -> Bool {
         switch c.value {

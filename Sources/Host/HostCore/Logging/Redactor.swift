@@ -14,8 +14,18 @@ public enum Redactor {
     private struct Rule {
         let needs: Clues
         let pattern: RedactionPattern
-        var keepsGroup = false
-        var replacement = mask
+        let keepsGroup: Bool
+        let replacement: String
+        /// What a match can start with, worked out once.
+        let starts: RedactionPattern.Member?
+
+        init(needs: Clues, pattern: RedactionPattern, keepsGroup: Bool = false, replacement: String = mask) {
+            self.needs = needs
+            self.pattern = pattern
+            self.keepsGroup = keepsGroup
+            self.replacement = replacement
+            starts = pattern.firstScalar
+        }
     }
 
     private typealias P = RedactionPattern
@@ -128,8 +138,9 @@ public enum Redactor {
         var out = String.UnicodeScalarView()
         var copied = 0
         var start = 0
+        let starts = rule.starts
         while start < scalars.count {
-            guard let end = matcher.match(rule.pattern, at: start) else {
+            guard starts?(scalars[start]) ?? true, let end = matcher.match(rule.pattern, at: start) else {
                 start += 1
                 continue
             }
