@@ -47,6 +47,7 @@ import Testing
         "\u{FB06}", "é", "😀", "DB_PASSWORD", "'", "/", "+", "==", "0",
         "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----",
         "name: ", "\"name\": \"", "\\\"name\\\":\\\"", "\", \"value\": \"", "\nvalue: ", ",\\n  \\\"value\\\": \\\"", "- name: ",
+        "\u{0B}", "\u{85}", "AAAAAAAAAAAAAAAAAAAA\r\n", "QUJDREVGR0hJSktMTU5PUA==\n", "-----END PRIVATE KEY-----",
         "s3://user:pw@host", "https://a:b@c", "kind: Secret data: {\"a\": \"b\"}", "\"data\": {\"k\": \"v\"}", "stringData:{x}",
     ]
 

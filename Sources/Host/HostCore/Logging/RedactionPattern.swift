@@ -5,12 +5,10 @@
 /// lazy repeats that give back, alternatives in order, one capture group.
 /// `caseless` literals compare with full case folding as ICU's `(?i)` does
 /// ("paßword" is "password", "toKen" with a KELVIN SIGN is "token");
-/// `caselessLetters` are ICU's `(?i)[A-Za-z]`.
+/// `isCaselessLetter` is ICU's `(?i)[A-Za-z]`.
 indirect enum RedactionPattern: Sendable {
     case literal([Unicode.Scalar], caseless: Bool)
     case set(@Sendable (Unicode.Scalar) -> Bool)
-    /// ICU's `(?m)^`: the start of the text, or after a line terminator.
-    case lineStart
     /// `(?<!a|b)`: none of these (literals or sets) ends here.
     case notPrecededBy([RedactionPattern])
     case sequence([RedactionPattern])
@@ -47,7 +45,7 @@ indirect enum RedactionPattern: Sendable {
                     || RedactionPattern.asciiFold(c)?.unicodeScalars.first == c0
             }
         case .set(let member): return member
-        case .lineStart, .notPrecededBy: return nil
+        case .notPrecededBy: return nil
         case .sequence(let parts): return Self.firstScalar(of: parts[...])
         case .alternatives(let options):
             let firsts = options.compactMap(\.firstScalar)
@@ -61,7 +59,7 @@ indirect enum RedactionPattern: Sendable {
     private static func firstScalar(of parts: ArraySlice<RedactionPattern>) -> Member? {
         for (offset, part) in zip(parts.indices, parts) {
             switch part {
-            case .lineStart, .notPrecededBy: continue  // zero width: the next part starts the match
+            case .notPrecededBy: continue  // zero width: the next part starts the match
             case .repeat(let inner, 0, _, _):  // may be empty: it or what follows starts the match
                 guard let a = inner.firstScalar, let b = firstScalar(of: parts[(offset + 1)...]) else { return nil }
                 return { a($0) || b($0) }
@@ -123,8 +121,6 @@ struct RedactionMatcher {
             return then(&self, end)
         case .set(let member):
             return i < text.count && member(text[i]) && then(&self, i + 1)
-        case .lineStart:
-            return isLineStart(i) && then(&self, i)
         case .notPrecededBy(let options):
             for option in options {
                 switch option {
@@ -208,15 +204,5 @@ struct RedactionMatcher {
             j += 1
         }
         return j
-    }
-
-    /// ICU's multiline `^`: after \n, \v, \f, \r (not between \r and \n), NEL, LS, PS.
-    private func isLineStart(_ i: Int) -> Bool {
-        guard i > 0 else { return true }
-        switch text[i - 1].value {
-        case 0x0D: return i == text.count || text[i].value != 0x0A
-        case 0x0A, 0x0B, 0x0C, 0x85, 0x2028, 0x2029: return true
-        default: return false
-        }
     }
 }

@@ -13,11 +13,13 @@ public enum Redactor {
     /// group 1 when `keepsGroup`, then `replacement`.
     private struct Rule {
         let needs: Clues
-        let pattern: RedactionPattern
+        let pattern: RedactionPattern?
         let keepsGroup: Bool
         let replacement: String
         /// What a match can start with, worked out once.
         let starts: RedactionPattern.Member?
+        /// A search written for the rule, where backtracking the pattern would be slow: the next match from a place.
+        let search: (@Sendable ([Unicode.Scalar], Int) -> Range<Int>?)?
 
         init(needs: Clues, pattern: RedactionPattern, keepsGroup: Bool = false, replacement: String = mask) {
             self.needs = needs
@@ -25,6 +27,16 @@ public enum Redactor {
             self.keepsGroup = keepsGroup
             self.replacement = replacement
             starts = pattern.firstScalar
+            search = nil
+        }
+
+        init(needs: Clues, search: @escaping @Sendable ([Unicode.Scalar], Int) -> Range<Int>?) {
+            self.needs = needs
+            self.search = search
+            pattern = nil
+            keepsGroup = false
+            replacement = mask
+            starts = nil
         }
     }
 
@@ -63,11 +75,7 @@ public enum Redactor {
         Rule(needs: [.pemBegin, .privateKey], pattern: .sequence([
             .literal("-----BEGIN "), keyLabel, .zeroOrMore(.set { _ in true })])),
         // (?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY-----
-        Rule(needs: [.pemEnd, .privateKey], pattern: .sequence([
-            .zeroOrMore(.sequence([
-                .lineStart, .repeat(.set { P.isLetter($0) || P.isDigit($0) || "+/=".unicodeScalars.contains($0) }, min: 16),
-                quote("\r"), .chars("\n")])),
-            .zeroOrMore(.notChars("\n", orSpace: false)), .literal("-----END "), keyLabel])),
+        Rule(needs: [.pemEnd, .privateKey], search: PEMTailSearch.next),
         // Passwords in URIs: s3://user:password@host.
         // ([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']+:)[^@\s/"']+@
         Rule(needs: [.scheme, .at], pattern: .sequence([
@@ -140,7 +148,16 @@ public enum Redactor {
         var start = 0
         let starts = rule.starts
         while start < scalars.count {
-            guard starts?(scalars[start]) ?? true, let end = matcher.match(rule.pattern, at: start) else {
+            if let search = rule.search {
+                guard let match = search(scalars, start) else { break }
+                start = match.lowerBound
+                out.append(contentsOf: scalars[copied..<start])
+                out.append(contentsOf: rule.replacement.unicodeScalars)
+                copied = match.upperBound
+                start = match.upperBound
+                continue
+            }
+            guard starts?(scalars[start]) ?? true, let end = matcher.match(rule.pattern!, at: start) else {
                 start += 1
                 continue
             }
