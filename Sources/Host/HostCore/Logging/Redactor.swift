@@ -13,7 +13,7 @@ public enum Redactor {
     /// group 1 when `keepsGroup`, then `replacement`.
     private struct Rule {
         let needs: Clues
-        let pattern: RedactionPattern?
+        let program: RedactionProgram?
         let keepsGroup: Bool
         let replacement: String
         /// What a match can start with, worked out once.
@@ -23,7 +23,7 @@ public enum Redactor {
 
         init(needs: Clues, pattern: RedactionPattern, keepsGroup: Bool = false, replacement: String = mask) {
             self.needs = needs
-            self.pattern = pattern
+            program = RedactionProgram(pattern)
             self.keepsGroup = keepsGroup
             self.replacement = replacement
             starts = pattern.firstScalar
@@ -33,7 +33,7 @@ public enum Redactor {
         init(needs: Clues, search: @escaping @Sendable ([Unicode.Scalar], Int) -> Range<Int>?) {
             self.needs = needs
             self.search = search
-            pattern = nil
+            program = nil
             keepsGroup = false
             replacement = mask
             starts = nil
@@ -141,8 +141,8 @@ public enum Redactor {
 
     /// Every match, leftmost first, each search going on after the last match (as NSRegularExpression replaces).
     private static func replacingMatches(of rule: Rule, in text: String) -> String {
-        var matcher = RedactionMatcher(Array(text.unicodeScalars))
-        let scalars = matcher.text
+        let scalars = Array(text.unicodeScalars)
+        var matcher = rule.program.map { RedactionMatcher(scalars, $0) }
         var out = String.UnicodeScalarView()
         var copied = 0
         var start = 0
@@ -157,11 +157,11 @@ public enum Redactor {
                 start = match.upperBound
                 continue
             }
-            guard starts?(scalars[start]) ?? true, let end = matcher.match(rule.pattern!, at: start) else {
+            guard starts?(scalars[start]) ?? true, let end = matcher!.match(at: start) else {
                 start += 1
                 continue
             }
-            out.append(contentsOf: scalars[copied..<(rule.keepsGroup ? matcher.groupEnd : start)])
+            out.append(contentsOf: scalars[copied..<(rule.keepsGroup ? matcher!.groupEnd : start)])
             out.append(contentsOf: rule.replacement.unicodeScalars)
             copied = end
             start = end
