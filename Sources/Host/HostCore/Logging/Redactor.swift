@@ -9,8 +9,9 @@ public enum Redactor {
 
     /// One kind of secret: the clues its pattern cannot match without (found
     /// by one scan of the text's bytes, `Clues.scan`), the pattern (the
-    /// regular expression it stands for above it), and what replaces a match:
-    /// group 1 when `keepsGroup`, then `replacement`.
+    /// regular expression it stands for above it, compiled once) or a search
+    /// written for it, and what replaces a match: group 1 when `keepsGroup`,
+    /// then `replacement`.
     private struct Rule {
         let needs: Clues
         let program: RedactionProgram?
@@ -143,28 +144,22 @@ public enum Redactor {
     private static func replacingMatches(of rule: Rule, in text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         var matcher = rule.program.map { RedactionMatcher(scalars, $0) }
+        /// The next match from `from`: where it starts, where the part kept (group 1) ends, where it ends.
+        func next(_ from: Int) -> (start: Int, kept: Int, end: Int)? {
+            if let search = rule.search {
+                return search(scalars, from).map { ($0.lowerBound, $0.lowerBound, $0.upperBound) }
+            }
+            for start in from..<scalars.count where rule.starts?(scalars[start]) ?? true {
+                if let end = matcher!.match(at: start) { return (start, rule.keepsGroup ? matcher!.groupEnd : start, end) }
+            }
+            return nil
+        }
         var out = String.UnicodeScalarView()
         var copied = 0
-        var start = 0
-        let starts = rule.starts
-        while start < scalars.count {
-            if let search = rule.search {
-                guard let match = search(scalars, start) else { break }
-                start = match.lowerBound
-                out.append(contentsOf: scalars[copied..<start])
-                out.append(contentsOf: rule.replacement.unicodeScalars)
-                copied = match.upperBound
-                start = match.upperBound
-                continue
-            }
-            guard starts?(scalars[start]) ?? true, let end = matcher!.match(at: start) else {
-                start += 1
-                continue
-            }
-            out.append(contentsOf: scalars[copied..<(rule.keepsGroup ? matcher!.groupEnd : start)])
+        while let match = next(copied) {
+            out.append(contentsOf: scalars[copied..<match.kept])
             out.append(contentsOf: rule.replacement.unicodeScalars)
-            copied = end
-            start = end
+            copied = match.end
         }
         guard copied > 0 else { return text }
         out.append(contentsOf: scalars[copied...])
