@@ -44,4 +44,33 @@ import Testing
             .contains("not a JSON Schema type") == true)
         #expect(SchemaValidator.checkToolInputSchema(["type": "object", "required": "x"]) != nil)
     }
+
+    /// Patterns as JSON Schema (ECMA-262) reads them: `$` ends the text, a
+    /// scalar at a time; an unparsable pattern refuses the schema.
+    @Test func matchesPatterns() {
+        let label = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+        let subdomain = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+        for ok in ["a", "my-job-1", "0x"] { #expect(SchemaValidator.matches(ok, pattern: label), "\(ok)") }
+        for bad in ["", "-a", "a-", "A", "a\n", "a.b", "é", "a\u{301}"] {
+            #expect(!SchemaValidator.matches(bad, pattern: label), "\(bad.debugDescription)")
+        }
+        #expect(SchemaValidator.matches("a.b-c.d", pattern: subdomain))
+        #expect(!SchemaValidator.matches("a..b", pattern: subdomain))
+        #expect(SchemaValidator.matches("xx-abc", pattern: "abc"))  // unanchored: anywhere
+        #expect(SchemaValidator.checkSchema(["type": "string", "pattern": "^[a-z"], path: "#") != nil)
+        #expect(SchemaValidator.checkSchema(["type": "string", "pattern": .string(label)], path: "#") == nil)
+    }
+
+    /// The patterns read by hand agree with the regex they stand for.
+    @Test func knownPatternsMatchAsTheirRegex() throws {
+        let alphabet = Array("ab09-.A_\n é")
+        for (pattern, known) in SchemaPatterns.known {
+            let regex = try #require(SchemaPatterns.regex(pattern))
+            for _ in 0..<3_000 {
+                let s = String((0..<Int.random(in: 0...6)).map { _ in alphabet.randomElement()! })
+                let byRegex = s.firstMatch(of: regex).map { $0.range.upperBound == s.endIndex } ?? false
+                #expect(known(Array(s.utf8)) == byRegex, "\(pattern) on \(s.debugDescription)")
+            }
+        }
+    }
 }

@@ -76,4 +76,24 @@ import Testing
         #expect(rewritten?.server == "https://kubernetes.test:6443/prefix")
         #expect(rewritten?.connectTo == "kubernetes.test:6443:127.0.0.1:6443")
     }
+
+    /// The denial is read by hand where a regular expression read it; both read these alike.
+    @Test func readsRBACDenialsAsTheRegexDid() throws {
+        let regex = try NSRegularExpression(pattern: #"User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?"#)
+        for message in [
+            #"trainjobs.trainer.kubeflow.org is forbidden: User "bob" cannot create resource "trainjobs" in API group "trainer.kubeflow.org" in the namespace "team-a""#,
+            #"pods is forbidden: User "system:serviceaccount:x:y" cannot list resource "pods" in API group "" in the namespace "x""#,
+            #"nodes is forbidden: User "" cannot get resource "nodes" at the cluster scope"#,
+            #"User "a" cannot get resource "" then User "b" cannot watch resource "jobs" in API group "batch"#,
+            #"User "a" cannot  resource "x""#, #"no user here"#, #"User "a" cannot get resource "x" in the namespace """#,
+        ] {
+            let match = regex.firstMatch(in: message, range: NSRange(message.startIndex..., in: message))
+            func group(_ i: Int) -> String? { match.flatMap { Range($0.range(at: i), in: message) }.map { String(message[$0]) } }
+            let denial = RBACDenial(message)
+            #expect((denial == nil) == (match == nil), "\(message)")
+            guard let denial else { continue }
+            #expect([denial.user, denial.verb, denial.resource] == [group(1), group(2), group(3)], "\(message)")
+            #expect(denial.apiGroup == group(4) && denial.namespace == group(5), "\(message)")
+        }
+    }
 }

@@ -7,12 +7,23 @@ enum KubeNames {
 
     private static func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
 
+    /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, any length.
+    static func isLabel(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let first = b.first, let last = b.last, alnum(first), alnum(last) else { return false }
+        return b.allSatisfy { alnum($0) || $0 == 0x2D }
+    }
+
+    /// Labels joined by '.', any length.
+    static func isSubdomain(_ b: [UInt8]) -> Bool {
+        b.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy(isLabel)
+    }
+
     /// nil when valid; else what is wrong.
     static func labelProblem(_ s: String, max: Int = 63) -> String? {
         let b = Array(s.utf8)
         if b.isEmpty { return "is empty" }
         if b.count > max { return "has \(b.count) characters (at most \(max))" }
-        guard alnum(b.first!), alnum(b.last!), b.allSatisfy({ alnum($0) || $0 == 0x2D }) else {
+        guard isLabel(b[...]) else {
             return "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)"
         }
         return nil
@@ -22,12 +33,8 @@ enum KubeNames {
         let b = Array(s.utf8)
         if b.isEmpty { return "is empty" }
         if b.count > 253 { return "has \(b.count) characters (at most 253)" }
-        for part in b.split(separator: 0x2E, omittingEmptySubsequences: false) {
-            guard let first = part.first, let last = part.last, alnum(first), alnum(last),
-                part.allSatisfy({ alnum($0) || $0 == 0x2D })
-            else {
-                return "is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)"
-            }
+        guard isSubdomain(b) else {
+            return "is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)"
         }
         return nil
     }

@@ -8,51 +8,122 @@ public enum Redactor {
     public static let mask = "[REDACTED]"
 
     /// One kind of secret: the clues its pattern cannot match without (found
-    /// by one scan of the text's bytes, `Clues.scan`), and the pattern.
+    /// by one scan of the text's bytes, `Clues.scan`), the pattern (the
+    /// regular expression it stands for above it, compiled once) or a search
+    /// written for it, and what replaces a match: group 1 when `keepsGroup`,
+    /// then `replacement`.
     private struct Rule {
         let needs: Clues
-        let regex: NSRegularExpression
-        let template: String
+        let program: RedactionProgram?
+        let keepsGroup: Bool
+        let replacement: String
+        /// What a match can start with, worked out once.
+        let starts: RedactionPattern.Member?
+        /// A search written for the rule, where backtracking the pattern would be slow: the next match from a place.
+        let search: (@Sendable ([Unicode.Scalar], Int) -> Range<Int>?)?
+
+        init(needs: Clues, pattern: RedactionPattern, keepsGroup: Bool = false, replacement: String = mask) {
+            self.needs = needs
+            program = RedactionProgram(pattern)
+            self.keepsGroup = keepsGroup
+            self.replacement = replacement
+            starts = pattern.firstScalar
+            search = nil
+        }
+
+        init(needs: Clues, search: @escaping @Sendable ([Unicode.Scalar], Int) -> Range<Int>?) {
+            self.needs = needs
+            self.search = search
+            program = nil
+            keepsGroup = false
+            replacement = mask
+            starts = nil
+        }
     }
+
+    private typealias P = RedactionPattern
+    private static let space = P.set(P.isSpace)
+    private static func word(_ w: String) -> P { .literal(w, caseless: true) }
+    private static func quote(_ c: String) -> P { .optional(.chars(c)) }
+    /// `[A-Z ]*PRIVATE KEY-----`
+    private static let keyLabel = P.sequence([.zeroOrMore(.set { $0 == " " || $0.value >= 0x41 && $0.value <= 0x5A }),
+                                              .literal("PRIVATE KEY-----")])
+    /// `\s*[:=]\s*`
+    private static let assign = P.sequence([.zeroOrMore(space), .chars(":="), .zeroOrMore(space)])
 
     private static let rules: [Rule] = [
         // Hugging Face tokens (hf_ + 34), not setup_hf_credentials.
-        Rule(needs: .hfPrefix,
-             regex: try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"#), template: mask),
-        // AWS access key ids.
-        Rule(needs: .awsKeyID,
-             regex: try! NSRegularExpression(pattern: #"(?:AKIA|ASIA)[A-Z0-9]{16}"#), template: mask),
-        // Authorization: Bearer …
-        Rule(needs: .bearer,
-             regex: try! NSRegularExpression(pattern: #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#), template: "$1\(mask)"),
+        // (?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}
+        Rule(needs: .hfPrefix, pattern: .sequence([
+            .notPrecededBy([.set { P.isLetter($0) || P.isDigit($0) || $0 == "_" }]), .literal("hf_"),
+            .repeat(.set { P.isLetter($0) || P.isDigit($0) }, min: 30)])),
+        // AWS access key ids. (?:AKIA|ASIA)[A-Z0-9]{16}
+        Rule(needs: .awsKeyID, pattern: .sequence([
+            .alternatives([.literal("AKIA"), .literal("ASIA")]),
+            .repeat(.set { $0.value >= 0x41 && $0.value <= 0x5A || P.isDigit($0) }, min: 16, max: 16)])),
+        // Authorization: Bearer … (?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*
+        Rule(needs: .bearer, pattern: .sequence([
+            .capture(.sequence([word("bearer"), .oneOrMore(space)])),
+            .repeat(.set { P.isCaselessLetter($0) || P.isDigit($0) || "-._~+/".unicodeScalars.contains($0) }, min: 8),
+            .zeroOrMore(.chars("="))]), keepsGroup: true),
         // PEM private keys: whole blocks; a block cut off at the end of the text
         // (masked to the end); the base64 lines right before an END whose BEGIN
         // was cut off (a log tail).
-        Rule(needs: .privateKey,
-             regex: try! NSRegularExpression(pattern: #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"#),
-             template: mask),
-        Rule(needs: [.pemBegin, .privateKey],
-             regex: try! NSRegularExpression(pattern: #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*"#), template: mask),
-        Rule(needs: [.pemEnd, .privateKey],
-             regex: try! NSRegularExpression(pattern: #"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY-----"#),
-             template: mask),
+        // -----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----
+        Rule(needs: .privateKey, pattern: .sequence([
+            .literal("-----BEGIN "), keyLabel, .repeat(.set { _ in true }, min: 0, lazy: true), .literal("-----END "), keyLabel])),
+        // -----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*
+        Rule(needs: [.pemBegin, .privateKey], pattern: .sequence([
+            .literal("-----BEGIN "), keyLabel, .zeroOrMore(.set { _ in true })])),
+        // (?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY-----
+        Rule(needs: [.pemEnd, .privateKey], search: PEMTailSearch.next),
         // Passwords in URIs: s3://user:password@host.
-        Rule(needs: [.scheme, .at],
-             regex: try! NSRegularExpression(pattern: #"([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']+:)[^@\s/"']+@"#),
-             template: "$1\(mask)@"),
+        // ([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']+:)[^@\s/"']+@
+        Rule(needs: [.scheme, .at], pattern: .sequence([
+            .capture(.sequence([
+                .set(P.isLetter), .zeroOrMore(.set { P.isLetter($0) || P.isDigit($0) || "+.-".unicodeScalars.contains($0) }),
+                .literal("://"), .oneOrMore(.notChars("/:@\"'")), .chars(":")])),
+            .oneOrMore(.notChars("@/\"'")), .chars("@")]), keepsGroup: true, replacement: "\(mask)@"),
         // Kubernetes env pairs {"name": "DB_PASSWORD", "value": "…"} as JSON or YAML text.
-        Rule(needs: [.value, .name, .secretWord],
-             regex: try! NSRegularExpression(pattern: #"(?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)[A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)[^"\\\s,}]+"#),
-             template: "$1\(mask)"),
+        // (?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)
+        //     [A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)[^"\\\s,}]+
+        Rule(needs: [.value, .name, .secretWord], pattern: .sequence([
+            .capture(.sequence([
+                word("name"), quote("\\"), quote("\""), assign, quote("\\"), quote("\""), .zeroOrMore(envNameChar),
+                .alternatives([word("token"), word("password"), word("passwd"), word("secret"),
+                               .sequence([word("api"), quote("_"), word("key")]),
+                               .sequence([word("access"), quote("_"), word("key")]),
+                               .sequence([word("private"), quote("_"), word("key")]), word("credentials")]),
+                .zeroOrMore(envNameChar), quote("\\"), quote("\""),
+                .zeroOrMore(.alternatives([space, .sequence([.chars("\\"), .chars("nrtNRT")]), .chars(",-")])),
+                quote("\\"), quote("\""), word("value"), quote("\\"), quote("\""), assign, quote("\\"), quote("\"")])),
+            .oneOrMore(.notChars("\"\\,}"))]), keepsGroup: true),
         // A Secret's data written out as JSON text (an error quoting an object).
-        Rule(needs: [.secretKind, .ata],
-             regex: try! NSRegularExpression(pattern: #"((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}"#), template: "$1{\(mask)}"),
+        // ((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}
+        Rule(needs: [.secretKind, .ata], pattern: .sequence([
+            .capture(.sequence([.alternatives([.literal("data"), .literal("stringData")]), quote("\\"), quote("\""),
+                                .zeroOrMore(space), .chars(":"), .zeroOrMore(space)])),
+            .chars("{"), .zeroOrMore(.notChars("{}", orSpace: false)), .chars("}")]),
+             keepsGroup: true, replacement: "{\(mask)}"),
         // name: value / name=value for secret-like names (kubeconfig, env dumps,
         // CLI flags); not hf_token_secret= or credentials_secret=, which name a Secret.
-        Rule(needs: .assignment,
-             regex: try! NSRegularExpression(pattern: #"(?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|client-key-data|client-certificate-data)"?\s*[:=]\s*"?)[^\s",}]{4,}"#),
-             template: "$1\(mask)"),
+        // (?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key
+        //     |client-key-data|client-certificate-data)"?\s*[:=]\s*"?)[^\s",}]{4,}
+        Rule(needs: .assignment, pattern: .sequence([
+            .capture(.sequence([
+                .alternatives([word("token"),
+                               .sequence([.notPrecededBy([word("token_"), word("credentials_")]), word("secret")]),
+                               word("password"), word("passwd"),
+                               .sequence([word("api"), quote("_-"), word("key")]),
+                               .sequence([word("access"), quote("_-"), word("key")]),
+                               .sequence([word("secret"), quote("_-"), word("access"), quote("_-"), word("key")]),
+                               word("client-key-data"), word("client-certificate-data")]),
+                quote("\""), assign, quote("\"")])),
+            .repeat(.notChars("\",}"), min: 4)]), keepsGroup: true),
     ]
+
+    /// `(?i)[A-Za-z0-9_.\-]`
+    private static let envNameChar = P.set { P.isCaselessLetter($0) || P.isDigit($0) || "_.-".unicodeScalars.contains($0) }
 
     /// No rule matches fewer bytes ("a://b:c@"; "token=abcd" is 10), so shorter text
     /// (numbers, names, the servers' own enum values) is returned untouched.
@@ -64,10 +135,35 @@ public enum Redactor {
         guard !clues.isEmpty else { return text }
         var out = text
         for rule in rules where clues.isSuperset(of: rule.needs) {
-            out = rule.regex.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out),
-                                                      withTemplate: rule.template)
+            out = replacingMatches(of: rule, in: out)
         }
         return out
+    }
+
+    /// Every match, leftmost first, each search going on after the last match (as NSRegularExpression replaces).
+    private static func replacingMatches(of rule: Rule, in text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var matcher = rule.program.map { RedactionMatcher(scalars, $0) }
+        /// The next match from `from`: where it starts, where the part kept (group 1) ends, where it ends.
+        func next(_ from: Int) -> (start: Int, kept: Int, end: Int)? {
+            if let search = rule.search {
+                return search(scalars, from).map { ($0.lowerBound, $0.lowerBound, $0.upperBound) }
+            }
+            for start in from..<scalars.count where rule.starts?(scalars[start]) ?? true {
+                if let end = matcher!.match(at: start) { return (start, rule.keepsGroup ? matcher!.groupEnd : start, end) }
+            }
+            return nil
+        }
+        var out = String.UnicodeScalarView()
+        var copied = 0
+        while let match = next(copied) {
+            out.append(contentsOf: scalars[copied..<match.kept])
+            out.append(contentsOf: rule.replacement.unicodeScalars)
+            copied = match.end
+        }
+        guard copied > 0 else { return text }
+        out.append(contentsOf: scalars[copied...])
+        return String(out)
     }
 
     /// Does the text hold this ASCII string (bytes compared, no allocation)?

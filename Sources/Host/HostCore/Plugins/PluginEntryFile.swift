@@ -1,5 +1,6 @@
 import Foundation
 import KFJSON
+import KubeClient
 import Yams
 
 /// A plugins.d YAML entry: names a library and gives it settings.
@@ -25,7 +26,7 @@ struct PluginEntryFile {
             return .failure(Problem(message: "cannot read plugin entry \(path)"))
         }
         let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
+        do { node = try YAMLReader.load(text) } catch {
             return .failure(Problem(message: "plugin entry \(path) is not valid YAML: \(error)"))
         }
         guard let map = node as? [String: Any] else {

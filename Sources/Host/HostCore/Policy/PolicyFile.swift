@@ -1,4 +1,5 @@
 import Foundation
+import KubeClient
 import Yams
 
 /// Reads a policy file (KEP-936 format) into a Policy, with errors that name
@@ -41,7 +42,7 @@ public enum PolicyFile {
             let line = node?.mark.map { ":\($0.line)" } ?? ""
             return Problem(message: "\(source)\(line): \(message)")
         }
-        let composed: Result<Node?, any Error> = Result { try Yams.compose(yaml: text) }
+        let composed: Result<Node?, any Error> = Result { try YAMLReader.compose(text) }
         guard case .success(let root) = composed else {
             if case .failure(let error) = composed { throw Problem(message: "\(source): not valid YAML: \(error)") }
             throw Problem(message: "\(source): not valid YAML")

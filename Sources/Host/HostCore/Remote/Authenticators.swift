@@ -65,7 +65,7 @@ public struct TokenFileAuthenticator: Authenticator {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw PolicyFile.Problem(message: "\(path): cannot read the tokens file")
         }
-        guard let root = (try? Yams.load(yaml: text)) as? [String: Any], let list = root["tokens"] as? [[String: Any]] else {
+        guard let root = (try? YAMLReader.load(text)) as? [String: Any], let list = root["tokens"] as? [[String: Any]] else {
             throw PolicyFile.Problem(message: "\(path): expected a 'tokens:' list of {token, user, persona} entries")
         }
         var entries: [Entry] = []

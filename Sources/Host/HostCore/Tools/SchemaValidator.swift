@@ -44,7 +44,7 @@ public enum SchemaValidator {
         if let ap = o["additionalProperties"], let e = checkSchema(ap, path: "\(path)/additionalProperties") { return e }
         if let en = o["enum"], en.array == nil { return "\(path)/enum must be an array" }
         if let p = o["pattern"] {
-            guard let text = p.string, (try? NSRegularExpression(pattern: text)) != nil else {
+            guard let text = p.string, SchemaPatterns.known[text] != nil || SchemaPatterns.regex(text) != nil else {
                 return "\(path)/pattern must be a regular expression"
             }
         }
@@ -144,12 +144,13 @@ public enum SchemaValidator {
     }
 
     private static func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : "\(parent).\(key)" }
-    /// JSON Schema patterns are ECMA-262: `$` ends the string. ICU's `$` also
-    /// matches before a final newline, so "name\n" would pass `^[a-z]+$`.
+    /// JSON Schema patterns are ECMA-262: `$` ends the string (a regex's `$`
+    /// may also match before a final newline, so "name\n" would pass `^[a-z]+$`).
     static func matches(_ s: String, pattern: String) -> Bool {
-        guard let range = s.range(of: pattern, options: .regularExpression) else { return false }
+        if let known = SchemaPatterns.known[pattern] { return known(Array(s.utf8)) }
+        guard let regex = SchemaPatterns.regex(pattern), let match = s.firstMatch(of: regex) else { return false }
         let anchoredAtEnd = pattern.hasSuffix("$") && !pattern.hasSuffix("\\$")
-        return !anchoredAtEnd || range.upperBound == s.endIndex
+        return !anchoredAtEnd || match.range.upperBound == s.endIndex
     }
 
     private static func name(_ field: String) -> String { field.isEmpty ? "arguments" : "argument \(quote(field))" }
@@ -162,6 +163,36 @@ public enum SchemaValidator {
         switch v {
         case .string(let s): return "the string \"\(s.prefix(40))\""
         default: return article(v.typeName)
+        }
+    }
+}
+
+/// Schema `pattern`s compiled by Swift's Regex, once each: NSRegularExpression
+/// would page ICU (3 MiB) into the server for every plugin that declares one.
+/// Matched scalar by scalar, as ECMA-262 and ICU match (not by grapheme).
+/// The two patterns every first-party plugin declares (PluginKit's `NameRule`)
+/// are read by hand: no regex to compile or run (0.8 MiB of the regex
+/// library's pages, and a call's time).
+enum SchemaPatterns {
+    static let known: [String: @Sendable ([UInt8]) -> Bool] = [
+        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": { KubeNames.isLabel($0[...]) },
+        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$": KubeNames.isSubdomain,
+    ]
+
+    private final class Cache: @unchecked Sendable {
+        let lock = NSLock()
+        var compiled: [String: Regex<AnyRegexOutput>?] = [:]
+    }
+    private static let cache = Cache()
+
+    /// nil when the pattern is not a regular expression.
+    static func regex(_ pattern: String) -> Regex<AnyRegexOutput>? {
+        cache.lock.withLock {
+            if let known = cache.compiled[pattern] { return known }
+            let regex = (try? Regex(pattern)).map { $0.matchingSemantics(.unicodeScalar) }
+            // Patterns come from loaded plugins' schemas: a bounded set.
+            cache.compiled[pattern] = regex
+            return regex
         }
     }
 }

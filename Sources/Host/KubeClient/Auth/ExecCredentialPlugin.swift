@@ -96,11 +96,10 @@ struct ExecCredentialPlugin {
         return credential
     }
 
+    /// RFC 3339, with or without fractional seconds. FoundationEssentials' ISO 8601 style, not
+    /// ISO8601DateFormatter (a CFDateFormatter: ICU paged into the server).
     static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+        try? Date.ISO8601FormatStyle().parse(text)
     }
 
     /// The KUBERNETES_EXEC_INFO the plugin may read: never interactive here,

@@ -69,7 +69,7 @@ struct KubeConfigFile {
     static func parse(_ text: String, path: String) throws -> KubeConfigFile {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLReader.compose(text)
         } catch {
             throw KubeConfigError("Kubeconfig file \(path) is not valid YAML: \(error).")
         }
@@ -139,7 +139,7 @@ struct KubeConfigFile {
         guard let items = node?.sequence else { return [] }
         return items.compactMap { item in
             guard let name = nonEmpty(item["name"]?.string) else { return nil }
-            let body = item[key] ?? Node("")  // a missing body reads as all fields unset
+            let body = item[key] ?? YAMLReader.empty  // a missing body reads as all fields unset
             return Named(name: name, entry: parse(body), file: path)
         }
     }

@@ -78,19 +78,14 @@ enum StatusErrorMapper {
         guard let message = parsed.message else {
             return "The API server refused \(context.request) for user \"\(context.userName)\" (403 Forbidden)."
         }
-        let pattern = #"User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-              let match = regex.firstMatch(in: message, range: NSRange(message.startIndex..., in: message)) else {
+        guard let denial = RBACDenial(message) else {
             return "The API server refused \(context.request) (403 Forbidden): \(message)."
         }
-        func group(_ index: Int) -> String? {
-            Range(match.range(at: index), in: message).map { String(message[$0]) }
-        }
-        let who = group(1) ?? context.userName
-        let verb = group(2) ?? context.method.lowercased()
-        var resource = group(3) ?? "this resource"
-        if let apiGroup = group(4), !apiGroup.isEmpty { resource += "." + apiGroup }
-        let scope = group(5).map { "in namespace \"\($0)\"" } ?? "at cluster scope"
+        let who = denial.user
+        let verb = denial.verb
+        var resource = denial.resource
+        if let apiGroup = denial.apiGroup, !apiGroup.isEmpty { resource += "." + apiGroup }
+        let scope = denial.namespace.map { "in namespace \"\($0)\"" } ?? "at cluster scope"
         return "Forbidden: \"\(who)\" (kubeconfig user \"\(context.userName)\") may not \(verb) \(resource) \(scope). "
             + "Ask a cluster administrator for a Role/RoleBinding that allows it, or use a namespace you have access to."
     }
@@ -125,5 +120,56 @@ enum StatusErrorMapper {
         case 415: return "UnsupportedMediaType"
         default: return "HTTPError"
         }
+    }
+}
+
+/// The parts of an RBAC denial: `User "u" cannot create resource "trainjobs"`, then optionally
+/// ` in API group "g"` and ` in the namespace "n"` — the first place in the message where
+/// `User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?`
+/// matches, read by hand (a regular expression would page ICU into the server).
+struct RBACDenial {
+    var user: String
+    var verb: String
+    var resource: String
+    var apiGroup: String?
+    var namespace: String?
+
+    init?(_ message: String) {
+        var from = message.startIndex
+        while let start = message[from...].range(of: "User \"") {
+            if let denial = RBACDenial(reading: message[start.upperBound...]) {
+                self = denial
+                return
+            }
+            from = start.upperBound
+        }
+        return nil
+    }
+
+    /// From just after `User "`.
+    private init?(reading text: Substring) {
+        var rest = text
+        /// Text up to the next quote (at least `least` characters), and the rest after that quote.
+        func quoted(least: Int) -> String? {
+            guard let end = rest.firstIndex(of: "\""), rest.distance(from: rest.startIndex, to: end) >= least else { return nil }
+            defer { rest = rest[rest.index(after: end)...] }
+            return String(rest[..<end])
+        }
+        func take(_ literal: String) -> Bool {
+            guard rest.hasPrefix(literal) else { return false }
+            rest = rest.dropFirst(literal.count)
+            return true
+        }
+        guard let user = quoted(least: 0), take(" cannot ") else { return nil }
+        let verb = rest.unicodeScalars.prefix { !$0.properties.isWhitespace }
+        guard !verb.isEmpty else { return nil }
+        rest = Substring(rest.unicodeScalars.dropFirst(verb.count))
+        guard take(" resource \""), let resource = quoted(least: 1) else { return nil }
+        self.user = user
+        self.verb = String(verb)
+        self.resource = resource
+        let beforeGroup = rest
+        if take(" in API group \""), let group = quoted(least: 0) { apiGroup = group } else { rest = beforeGroup }
+        if take(" in the namespace \""), let namespace = quoted(least: 1) { self.namespace = namespace }
     }
 }
