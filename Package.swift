@@ -127,7 +127,8 @@ let package = Package(
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).
         .target(name: "TestSupport", dependencies: ["KFJSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", "KubeClient", .product(name: "MCP", package: "swift-sdk")],
+        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", "KubeClient", "PluginKit",
+                                                         .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostCoreTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
                     path: "Tests/KubeClientTests"),
