@@ -29,9 +29,10 @@ final class ToolThreads: @unchecked Sendable {
         queue.append(work)
         // Each waiting thread takes one queued call; start a thread for the rest.
         let needThread = queue.count - head > idle && threads < maxThreads
-        if needThread { threads += 1 } else { condition.signal() }
+        if needThread { threads += 1 }
         condition.unlock()
-        if needThread { startThread() }
+        // Signalled after unlocking: a thread woken under the lock would block on it at once.
+        if needThread { startThread() } else { condition.signal() }
     }
 
     /// Like `run`, but only when a thread can take `work` now (an idle one, or a
@@ -44,9 +45,9 @@ final class ToolThreads: @unchecked Sendable {
             return false
         }
         queue.append(work)
-        if idleFree { condition.signal() } else { threads += 1 }
+        if !idleFree { threads += 1 }
         condition.unlock()
-        if !idleFree { startThread() }
+        if idleFree { condition.signal() } else { startThread() }
         return true
     }
 
