@@ -1,4 +1,3 @@
-import Foundation
 import KFJSON
 
 /// What Kubeflow Trainer v2.3.0 and its built-in trainer (torchtune) do with a TrainJob on a
@@ -32,7 +31,7 @@ public enum BuiltinTrainerRules {
     public static func modelKey(runtime: String) -> String? {
         let fields = runtime.split(separator: "-", omittingEmptySubsequences: false)
         guard fields.count == 3 else { return nil }
-        return fields[1].replacingOccurrences(of: ".", with: "_") + "/" + fields[2].uppercased()
+        return String(fields[1].replacing(".", with: "_")) + "/" + fields[2].uppercased()
     }
 
     /// The method the torch plugin reads from the args: LoRA when `lora_attn_modules` is set,

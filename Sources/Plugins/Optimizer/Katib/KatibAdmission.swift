@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// The Katib v0.19 experiment webhook's rules (pkg/webhook/v1beta1/experiment/validator),
@@ -118,7 +117,7 @@ enum KatibAdmission {
                                      field: "search_space.\(name)"))
                 return out
             }
-            text = text.replacingOccurrences(of: placeholder, with: "test-value")
+            text = text.replacing(placeholder, with: "test-value")
         }
         let left = TrialTemplate.placeholders(in: text)
         if !left.isEmpty {

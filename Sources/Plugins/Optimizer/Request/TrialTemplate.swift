@@ -125,13 +125,13 @@ enum TrialTemplate {
             var other = arguments
             other[probe.name] = probe.b
             let (job, _) = try build(call, tool, other)
-            let withA = base.replacingOccurrences(of: Probe.text(probe.a), with: placeholder(probe.name))
-            let withB = job.serialized().replacingOccurrences(of: Probe.text(probe.b), with: placeholder(probe.name))
+            let withA = base.replacing(Probe.text(probe.a), with: placeholder(probe.name))
+            let withB = job.serialized().replacing(Probe.text(probe.b), with: placeholder(probe.name))
             guard withA == withB else {
                 throw ToolError("search_space.\(probe.name): \(tool) does not write \(probe.name) into the TrainJob as given (it derives other values from it), so a trial cannot vary it; leave it out of search_space or tune it in a string argument with \(placeholder(probe.name)).",
                                 field: "search_space.\(probe.name)")
             }
-            placed = placed.replacingOccurrences(of: Probe.text(probe.a), with: placeholder(probe.name))
+            placed = placed.replacing(Probe.text(probe.a), with: placeholder(probe.name))
         }
         return try JSON.parse(placed)
     }
@@ -169,7 +169,7 @@ enum TrialTemplate {
     static func placeholders(in text: String) -> [String] {
         var names: [String] = []
         var rest = Substring(text)
-        while let start = rest.range(of: "${trialParameters.") {
+        while let start = rest.firstRange(of: "${trialParameters.") {
             let after = rest[start.upperBound...]
             guard let end = after.firstIndex(of: "}") else { break }
             names.append(String(after[..<end]))

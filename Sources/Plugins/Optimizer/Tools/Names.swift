@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// Names that go into a URL are checked first: a model chooses every argument.
@@ -37,7 +36,7 @@ enum Names {
     static func newExperiment(from template: JSON?, seed: String?) -> String {
         let args = template?["arguments"] ?? [:]
         var base = "trial"
-        if let source = args["func"]?.string, let def = source.range(of: "def ") {
+        if let source = args["func"]?.string, let def = source.firstRange(of: "def ") {
             base = String(source[def.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" })
         } else if let model = args["model"]?.string {
             base = String(model.split(separator: "/").last ?? "model")
@@ -45,8 +44,8 @@ enum Names {
             base = String((image.split(separator: "/").last ?? "job").split(separator: ":").first ?? "job")
         }
         var slug = String(base.lowercased().map { ("a"..."z").contains($0) || ("0"..."9").contains($0) ? $0 : "-" })
-        while slug.contains("--") { slug = slug.replacingOccurrences(of: "--", with: "-") }
-        slug = String(slug.trimmingCharacters(in: ["-"]).prefix(28))
+        while slug.contains("--") { slug = slug.replacing("--", with: "-") }
+        slug = String(slug.trimmingScalars { $0 == "-" }.prefix(28))
         while slug.hasSuffix("-") { slug.removeLast() }
         if slug.isEmpty { slug = "trial" }
         let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")

@@ -1,6 +1,11 @@
 import CCurl
-import Foundation
 import PluginKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A model's architecture from its Hugging Face Hub `config.json`, for models
 /// outside the registry. The Hub is outside the cluster, so this does not go
@@ -123,21 +128,66 @@ public struct HubConfig: Sendable {
     // MARK: Cache: one file per repository ("org--name.json").
 
     func cachePath(_ id: String) -> String? {
-        cacheDirectory.map { $0 + "/" + id.replacingOccurrences(of: "/", with: "--") + ".json" }
+        cacheDirectory.map { $0 + "/" + id.replacing("/", with: "--") + ".json" }
     }
 
     func readCache(_ id: String) -> JSON? {
-        guard let path = cachePath(id), let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard let path = cachePath(id), let bytes = Self.readFile(path, limit: Self.maxConfigBytes) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.utf8.elementsEqual(bytes) else { return nil }  // not UTF-8 (decoding repaired it)
         return try? JSON.parse(text)
     }
 
     func writeCache(_ id: String, _ text: String) {
         guard let dir = cacheDirectory, let path = cachePath(id) else { return }
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        Self.makeDirectories(dir)
         // Written whole, then renamed: a concurrent reader never sees half a file.
-        let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-        guard (try? text.write(toFile: temporary, atomically: false, encoding: .utf8)) != nil else { return }
+        let temporary = path + ".\(getpid()).tmp"
+        guard Self.writeFile(temporary, Array(text.utf8)) else { unlink(temporary); return }
         if rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    // With libc rather than Foundation's FileManager, so the plugin does not link libFoundation.
+
+    /// The file's bytes; nil when it cannot be read or holds more than `limit` bytes.
+    static func readFile(_ path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<n])
+            if bytes.count > limit { return nil }
+        }
+    }
+
+    /// The whole of `bytes` in a new (or truncated) file; false on any failure.
+    static func writeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { return false }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { close(fd); return false }
+            done += n
+        }
+        return close(fd) == 0
+    }
+
+    /// `mkdir -p`: each missing directory on the way, as FileManager's createDirectory does.
+    static func makeDirectories(_ path: String) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o777) != 0 && errno != EEXIST { return }
+            prefix += "/"
+        }
     }
 
     // MARK: One GET with libcurl.

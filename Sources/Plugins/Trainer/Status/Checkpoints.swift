@@ -76,7 +76,8 @@ struct Checkpoint: Equatable, Sendable {
     }
 
     private static func number(after marker: String, in text: String) -> Int? {
-        guard let r = text.range(of: marker, options: .backwards) else { return nil }
+        // The last match left to right is the last occurrence: neither marker overlaps itself.
+        guard let r = text.ranges(of: marker).last else { return nil }
         return Int(text[r.upperBound...].prefix { $0.isNumber })
     }
 

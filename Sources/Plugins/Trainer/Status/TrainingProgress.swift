@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// How far a training run got: from status.trainerStatus when the trainer
@@ -151,7 +150,7 @@ struct TrainingProgress: Equatable, Sendable {
     /// `<word>[ :=]*<a>/<b>` → (a, b?).
     private static func fraction(after word: String, in text: String) -> (Int, Int?)? {
         var search = text[...]
-        while let r = search.range(of: word) {
+        while let r = search.firstRange(of: word) {
             var rest = text[r.upperBound...]
             if let next = rest.first, next.isLetter { search = rest; continue }  // "steps", "epochs:" skipped only if letters follow
             rest = rest.drop { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\t" }
@@ -169,7 +168,7 @@ struct TrainingProgress: Equatable, Sendable {
 
     private static func number(after word: String, in text: String) -> Double? {
         var search = text[...]
-        while let r = search.range(of: word) {
+        while let r = search.firstRange(of: word) {
             var rest = text[r.upperBound...]
             rest = rest.drop { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\t" }
             let n = rest.prefix { $0.isNumber || $0 == "." || $0 == "e" || $0 == "-" || $0 == "+" }
@@ -182,7 +181,7 @@ struct TrainingProgress: Equatable, Sendable {
     /// `tokens/s 3150`, `3150 tokens/s`, `12.5 samples/s`, tqdm's `1.21it/s`.
     private static func speed(in text: String) -> (Double, String)? {
         for unit in ["tokens/s", "tokens_per_second", "samples/s", "it/s"] {
-            guard let r = text.range(of: unit) else { continue }
+            guard let r = text.firstRange(of: unit) else { continue }
             let label = unit == "tokens_per_second" ? "tokens/s" : unit
             let after = text[r.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "=" }.prefix { $0.isNumber || $0 == "." }
             if let v = Double(after), !after.isEmpty { return (v, label) }
@@ -196,8 +195,8 @@ struct TrainingProgress: Equatable, Sendable {
     private static func torchtunePrefix(_ text: String) -> (Int, Int)? {
         let parts = text.split(separator: "|", maxSplits: 2)
         guard parts.count == 3, parts[2].hasPrefix("loss"),
-              let e = Int(parts[0].trimmingCharacters(in: .whitespaces).suffix(while: \.isNumber)),
-              let s = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { return nil }
+              let e = Int(parts[0].trimmingSpacesAndTabs().suffix(while: \.isNumber)),
+              let s = Int(parts[1].trimmingSpacesAndTabs()) else { return nil }
         return (e, s)
     }
 }

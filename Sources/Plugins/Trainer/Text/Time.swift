@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Kubernetes timestamps (RFC 3339, `2026-09-01T10:00:00Z`) as Unix seconds, and ages for people.
 enum KubeTime {
@@ -38,4 +42,5 @@ enum KubeTime {
     }
 }
 
-func currentTime() -> Int { Int(Date().timeIntervalSince1970) }
+/// Unix seconds now.
+func currentTime() -> Int { Int(time(nil)) }

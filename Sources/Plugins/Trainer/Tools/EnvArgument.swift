@@ -66,7 +66,7 @@ enum EnvArgument {
 
     /// HF_TOKEN, DB_PASSWORD, AWS_SECRET_ACCESS_KEY, OPENAI_API_KEY, …
     static func isCredentialName(_ name: String) -> Bool {
-        let n = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        let n = name.lowercased().replacing("-", with: "_")
         return credentialWords.contains { n.contains($0) }
     }
 
@@ -83,12 +83,12 @@ enum EnvArgument {
                     && w.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) })
                 || ((w.hasPrefix("ghp_") || w.hasPrefix("github_pat_") || w.hasPrefix("sk-") || w.hasPrefix("xox"))
                     && w.utf8.count >= 20)
-        } || value.range(of: "://") != nil && value.contains("@") && hasURIPassword(value)
+        } || value.contains("://") && value.contains("@") && hasURIPassword(value)
     }
 
     /// scheme://user:password@host
     private static func hasURIPassword(_ value: String) -> Bool {
-        guard let scheme = value.range(of: "://") else { return false }
+        guard let scheme = value.firstRange(of: "://") else { return false }
         let rest = value[scheme.upperBound...]
         guard let at = rest.firstIndex(of: "@") else { return false }
         let userInfo = rest[..<at]

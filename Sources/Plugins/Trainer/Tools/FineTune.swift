@@ -230,7 +230,7 @@ struct FineTune {
     /// comes from the planner's registry; without a planner nothing is wired.
     private func defaultTokenForGatedModel(_ model: InitializerSource) -> SecretKeyRef? {
         guard model.kind == .huggingFace else { return nil }
-        let repository = model.storageUri.replacingOccurrences(of: "hf://", with: "")
+        let repository = model.storageUri.replacing("hf://", with: "")
         guard let registry = try? call.callTool("list_model_registry", ["model": .string(repository)]),
               registry["models"]?[0]?["gated"]?.bool == true else { return nil }
         let secret = call.k8s(.get(.secrets, SecretStore.defaultHFSecret, namespace: api.namespace))

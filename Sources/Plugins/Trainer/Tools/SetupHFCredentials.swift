@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 extension StorageTools {
@@ -19,7 +18,7 @@ extension StorageTools {
         ], required: ["token"])
     ) { call in
         let token = try call.string("token")
-        guard !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !token.trimmingWhitespace().isEmpty else {
             throw ToolError("token is empty; pass the HuggingFace access token.", field: "token")
         }
         let namespace = try call.optionalString("namespace") ?? call.defaultNamespace

@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// Secrets the TrainJobs read credentials from, and the runtime admin tools.

@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// Where the model or dataset comes from, and the optional fields of the SDK's
@@ -28,7 +27,7 @@ struct InitializerSource: Equatable, Sendable {
     /// HuggingFace repo (`hf://` is added when missing). Model sources get the
     /// SDK's default ignore patterns.
     static func parse(_ text: String, role: Role, field: String) throws -> InitializerSource {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpacesAndTabs()
         if trimmed.hasPrefix("s3://") {
             guard trimmed.count > "s3://".count else {
                 throw ToolError("\(field) must name a bucket and path, e.g. s3://my-bucket/models/llama.", field: field)

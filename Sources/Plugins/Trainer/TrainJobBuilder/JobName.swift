@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// Readable TrainJob names: `<prefix>-<slug>-<5 random [a-z0-9]>`, e.g.
@@ -36,7 +35,7 @@ enum JobName {
     /// `Qwen/Qwen2.5-7B-Instruct` → `qwen2-5-7b`; `ghcr.io/org/trainer:v1` → `trainer-v1`.
     static func slug(_ text: String) -> String {
         var last = Substring(text)
-        if let scheme = last.range(of: "://") { last = last[scheme.upperBound...] }
+        if let scheme = last.firstRange(of: "://") { last = last[scheme.upperBound...] }
         last = last.split(separator: "/").last ?? last
         let tokens = last.lowercased().split { !($0.isLetter && $0.isASCII || $0.isNumber && $0.isASCII) }
             .map(String.init)

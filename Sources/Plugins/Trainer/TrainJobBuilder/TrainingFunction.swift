@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// The source of one Python training function, prepared as the SDK prepares
@@ -66,7 +65,7 @@ struct TrainingFunction: Equatable, Sendable {
 
     /// The parameter names of `def name(...)`, without `*`/`**` and annotations.
     static func parameters(of name: String, in source: String) -> [String] {
-        guard let defRange = source.range(of: "def \(name)(") else { return [] }
+        guard let defRange = source.firstRange(of: "def \(name)(") else { return [] }
         var depth = 0
         var current = ""
         var names: [String] = []

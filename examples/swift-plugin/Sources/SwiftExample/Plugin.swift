@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// An example kept free of any cluster so it runs anywhere. One tool,
@@ -26,7 +25,7 @@ public let swiftExamplePlugin = PluginDefinition(
 /// The tool's logic, apart from the ABI so it is tested in-process.
 public enum Greeting {
     public static func make(name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = name.trimmingSpacesAndTabs()
         guard !trimmed.isEmpty else { throw ToolError("name is empty; pass the person's name.", field: "name") }
         return "Hello, \(trimmed)!"
     }
