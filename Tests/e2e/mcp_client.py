@@ -51,9 +51,10 @@ INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 class RawServer:
     """The server as a subprocess spoken to in raw JSON lines."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, env: dict | None = None):
         self.proc = subprocess.Popen([str(BINARY), "serve", *args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env={**os.environ, **env} if env else None)
 
     def send(self, message) -> None:
         line = message if isinstance(message, str) else json.dumps(message)

@@ -134,6 +134,25 @@ def test_slow_call_does_not_block_a_fast_one(sample_and_c_plugins):
     server.close()
 
 
+def test_reading_goes_on_when_every_tool_thread_is_busy(sample_and_c_plugins):
+    # The thread that reads a call runs it and hands the reading on (HandOver); with the one tool
+    # thread taken, the next call must wait in the queue while the reader keeps reading and answering.
+    server = RawServer(*dirs(sample_and_c_plugins), env={"KFMCP_MAX_TOOL_THREADS": "1"})
+    server.initialize()
+    server.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                 "params": {"name": "sample_countdown", "arguments": {"steps": 50, "step_ms": 10}}})
+    server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                 "params": {"name": "sample_echo", "arguments": {"text": "queued"}}})
+    server.send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    assert server.read() == {"jsonrpc": "2.0", "id": 3, "result": {}}, "ping waits for nothing"
+    first, _ = server.read_until_id(1)
+    assert first["result"]["structuredContent"]["completed"] == 50
+    second, _ = server.read_until_id(2)
+    assert second["result"]["structuredContent"]["text"] == "queued"
+    messages, stderr, code = server.close()
+    assert code == 0, stderr
+
+
 def test_cancelled_call_stops(sample_and_c_plugins):
     server = RawServer("--log-level", "info", *dirs(sample_and_c_plugins))
     server.initialize()
