@@ -20,7 +20,7 @@ public struct ToolCallResult: Sendable {
         self.structuredText = structured == nil ? nil : structuredText
     }
 
-    /// The result as a JSON value (the CLI and tests read it; the wire uses `write(to:)`).
+    /// The result as a JSON value: what `write(to:)` must print (ToolCallResultTests hold them equal).
     public var json: JSON {
         var result: JSON = ["content": [["type": "text", "text": .string(text)]], "isError": .bool(isError)]
         if let structured { result["structuredContent"] = structured }
