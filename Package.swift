@@ -84,10 +84,34 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/KubeClient"),
-        .target(name: "HostCore",
-                dependencies: ["PluginABI", "PluginABICheck", "KFJSON", "KubeClient",
+        // The host in one-way floors: each target imports only the floors below it, so the
+        // compiler refuses an upward import.
+        //   floor 0  HostBase      policy, logging, redaction, tool specs, schema validation
+        //   floor 1  HostPlugins   search path, manifests, registry, runners (in-process, child)
+        //   floor 1  HostKubeGate  the Kubernetes gate: structured requests, guard, cluster access
+        //   floor 2  HostCalls     the call pipeline: admission, confirmation, threads, deadlines,
+        //                          results, audit; the kfmcp_host_v1 services plugins call
+        //   floor 3  HostProtocol  MCP server, message screen, dispatcher, stdio, Streamable HTTP
+        //   floor 4  HostCore      the composition root (re-exports the floors for the CLI)
+        .target(name: "HostBase",
+                dependencies: ["PluginABI", "KFJSON", "KubeClient", .product(name: "Yams", package: "Yams")],
+                path: "Sources/Host/HostBase"),
+        .target(name: "HostPlugins",
+                dependencies: ["HostBase", "PluginABI", "PluginABICheck", "KFJSON", "KubeClient",
+                               .product(name: "Yams", package: "Yams")],
+                path: "Sources/Host/HostPlugins"),
+        .target(name: "HostKubeGate", dependencies: ["HostBase", "KFJSON", "KubeClient"],
+                path: "Sources/Host/HostKubeGate"),
+        .target(name: "HostCalls",
+                dependencies: ["HostBase", "HostPlugins", "HostKubeGate", "PluginABI", "KFJSON", "KubeClient"],
+                path: "Sources/Host/HostCalls"),
+        .target(name: "HostProtocol",
+                dependencies: ["HostBase", "HostPlugins", "HostKubeGate", "HostCalls", "KFJSON", "KubeClient",
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
+                path: "Sources/Host/HostProtocol"),
+        .target(name: "HostCore",
+                dependencies: ["HostBase", "HostPlugins", "HostKubeGate", "HostCalls", "HostProtocol", "KFJSON"],
                 path: "Sources/Host/HostCore"),
         // MCP Streamable HTTP on FlyingFox (`serve --http`): apart from HostCore, so
         // stdio serving does not link an HTTP server.
@@ -127,9 +151,16 @@ let package = Package(
 
         // Helpers shared by the plugin test targets (goldens, JSON diff, script syntax checks).
         .target(name: "TestSupport", dependencies: ["KFJSON"], path: "Tests/TestSupport"),
-        .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", "KubeClient", "PluginKit",
-                                                         .product(name: "MCP", package: "swift-sdk")],
-                    path: "Tests/HostCoreTests"),
+        // One unit-test target per host floor.
+        .testTarget(name: "HostBaseTests", dependencies: ["HostBase", "KFJSON", "PluginKit"],
+                    path: "Tests/HostBaseTests"),
+        .testTarget(name: "HostPluginsTests", dependencies: ["HostPlugins", "KFJSON"], path: "Tests/HostPluginsTests"),
+        .testTarget(name: "HostKubeGateTests", dependencies: ["HostKubeGate", "HostBase", "KFJSON", "KubeClient"],
+                    path: "Tests/HostKubeGateTests"),
+        .testTarget(name: "HostCallsTests", dependencies: ["HostCalls", "HostBase", "KFJSON"], path: "Tests/HostCallsTests"),
+        .testTarget(name: "HostProtocolTests", dependencies: ["HostProtocol", "HostCalls", "HostKubeGate", "HostBase", "KFJSON",
+                                                             .product(name: "MCP", package: "swift-sdk")],
+                    path: "Tests/HostProtocolTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
                     path: "Tests/KubeClientTests"),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],

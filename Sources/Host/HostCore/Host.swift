@@ -1,5 +1,11 @@
 import Foundation
 import KFJSON
+// The composition root: the CLI and the HTTP transport see every floor through this one import.
+@_exported import HostBase
+@_exported import HostCalls
+@_exported import HostKubeGate
+@_exported import HostPlugins
+@_exported import HostProtocol
 
 /// Start-up in one place: options → runtime with plugins loaded.
 public struct HostOptions: Sendable {
@@ -17,7 +23,7 @@ public struct HostOptions: Sendable {
     }
 }
 
-public enum Host {
+extension HostBase.Host {
     /// A runtime with every plugin found loaded (refusals recorded, never fatal).
     public static func start(_ options: HostOptions, log: Log = .shared) -> HostRuntime {
         let runtime = HostRuntime(log: log)
@@ -26,23 +32,5 @@ public enum Host {
                                           defaults: options.defaultPluginDirs)
         PluginLoader(runtime: runtime, searchPath: searchPath, executablePath: options.executablePath).loadAll()
         return runtime
-    }
-}
-
-extension Host {
-    /// The policy in force: --persona and/or a policy file (--policy, $KFMCP_POLICY,
-    /// ~/.kf-mcp-policy.yaml); a file may extend a persona. Neither: unrestricted.
-    public static func policy(persona: String?, file: String?, environment: [String: String],
-                              tools: [ToolSpec]) throws(PolicyFile.Problem) -> Policy {
-        let path = PolicyFile.locate(explicit: file, environment: environment)
-        var policy = try persona.map { name throws(PolicyFile.Problem) in try PolicyFile.persona(name) } ?? .unrestricted
-        if let path {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw PolicyFile.Problem(message: "\(path): cannot read the policy file")
-            }
-            // --persona NAME plus a file without its own `persona:`: the file extends NAME.
-            policy = try PolicyFile.parse(text, source: path, tools: tools, basePersona: persona)
-        }
-        return policy
     }
 }

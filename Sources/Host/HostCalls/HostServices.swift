@@ -1,0 +1,186 @@
+import Foundation
+import HostBase
+import HostKubeGate
+import HostPlugins
+import KFJSON
+import PluginABI
+
+extension PluginContext {
+    /// The runtime whose services this plugin's callbacks run (the one PluginHost there is).
+    var runtime: HostRuntime { host as! HostRuntime }
+}
+
+extension HostRuntime: PluginHost {
+    package func makeHost(for context: PluginContext) -> UnsafeMutablePointer<kfmcp_host_v1> {
+        HostServices.makeHost(for: context)
+    }
+}
+
+/// Builds the `kfmcp_host_v1` struct a plugin receives and implements its C
+/// callbacks. Buffers handed to plugins are malloc'd (strdup) and released
+/// through `host->free`, never by the plugin's own allocator.
+enum HostServices {
+    static var hostVersion: UnsafePointer<CChar> { KubeflowMCPVersion.cString }
+
+    /// A new host struct for one plugin; it lives for the rest of the process.
+    static func makeHost(for context: PluginContext) -> UnsafeMutablePointer<kfmcp_host_v1> {
+        let host = UnsafeMutablePointer<kfmcp_host_v1>.allocate(capacity: 1)
+        host.initialize(to: kfmcp_host_v1(
+            struct_size: UInt32(MemoryLayout<kfmcp_host_v1>.size),
+            abi_major: UInt16(KFMCP_ABI_MAJOR), abi_minor: UInt16(KFMCP_ABI_MINOR),
+            host_version: hostVersion,
+            host_data: Unmanaged.passRetained(context).toOpaque(),
+            log: logService, progress: progressService, is_cancelled: isCancelledService,
+            k8s_request: k8sRequestService, k8s_stream: k8sStreamService,
+            call_backend: callBackendService, list_backends: listBackendsService,
+            plugin_config: pluginConfigService, call_context: callContextService,
+            free: freeService, get_extension: getExtensionService,
+            reserved: (nil, nil, nil, nil)))
+        return host
+    }
+
+    static func context(_ host: UnsafePointer<kfmcp_host_v1>?) -> PluginContext? {
+        guard let data = host?.pointee.host_data else { return nil }
+        return Unmanaged<PluginContext>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    /// The header's one rule: KFMCP_OK exactly when the answer was written;
+    /// any other code leaves *out NULL. Refusals and errors with a sentence
+    /// for a person are answers, never codes.
+    static func write(_ json: JSON, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        guard let out else { return KFMCP_ERR_INTERNAL }
+        out.pointee = strdup(json.serialized())
+        return KFMCP_OK
+    }
+
+    /// A service that could not run: nothing written, the code says why.
+    static func fail(_ code: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        out?.pointee = nil
+        return code
+    }
+
+    /// JSON the host holds as text already (a body from the API server, a cached list).
+    static func write(text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        guard let out else { return KFMCP_ERR_BAD_INPUT }
+        out.pointee = strdup(text)
+        return KFMCP_OK
+    }
+
+    static func parse(_ text: UnsafePointer<CChar>?) -> JSON? {
+        guard let text else { return nil }
+        return try? JSON.parse(String(cString: text))
+    }
+}
+
+// MARK: - The callbacks (C function pointers)
+
+private let logService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UInt32, UnsafePointer<CChar>?) -> Void = {
+    host, level, message in
+    guard let ctx = HostServices.context(host), let message else { return }
+    let lvl = LogLevel(rawValue: Int(min(level, 3))) ?? .info
+    ctx.runtime.log.log(lvl, ctx.logRedactor.redact(String(cString: message)), source: "plugin \(ctx.name)")
+}
+
+private let progressService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, Double, UnsafePointer<CChar>?) -> Void = {
+    _, call, fraction, message in
+    guard let state = CallState.from(call) else { return }
+    state.progressSink?(fraction, message.map { String(cString: $0) } ?? "")
+}
+
+private let isCancelledService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?) -> Int32 = { host, call in
+    if let ctx = HostServices.context(host), ctx.runtime.isShuttingDown { return 1 }
+    return (CallState.from(call)?.isCancelled ?? false) ? 1 : 0
+}
+
+private let k8sRequestService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, requestJSON, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
+    return HostServices.write(text: ctx.runtime.k8sRequest(request, call: state).text, to: out)
+}
+
+private let k8sStreamService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?,
+    (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32)?, UnsafeMutableRawPointer?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, requestJSON, onLine, userData, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let onLine, let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
+    // Log lines reach the plugin already redacted, a key block whole however it is split.
+    let redactor = (request["path"]?.string ?? "").hasSuffix("/log") ? StreamRedactor() : nil
+    let answer = ctx.runtime.k8sRequest(request, call: state) { line in
+        if state.isCancelled { return false }
+        let clean = redactor?.redact(line) ?? line
+        return clean.withCString { onLine(userData, $0) } == 0
+    }
+    return HostServices.write(answer.json, to: out)
+}
+
+private let callBackendService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, backendID, op, input, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let backendID, let op, let json = HostServices.parse(input) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
+    guard let answer = ctx.runtime.callBackend(id: String(cString: backendID), op: String(cString: op), input: json, call: state)
+    else { return HostServices.fail(KFMCP_ERR_UNKNOWN, out) }
+    return HostServices.write(answer, to: out)
+}
+
+private let listBackendsService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    ctx.turn.wait()
+    return HostServices.write(text: ctx.runtime.backendsText(), to: out)
+}
+
+private let pluginConfigService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    return HostServices.write(ctx.config, to: out)
+}
+
+private let callContextService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    return HostServices.write(ctx.runtime.callContext(for: state), to: out)
+}
+
+private let freeService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafeMutableRawPointer?) -> Void = { _, ptr in
+    free(ptr)
+}
+
+private let getExtensionService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = {
+    _, id in
+    guard let id, String(cString: id) == KFMCP_EXT_TOOLS else { return nil }
+    return UnsafeRawPointer(toolsExtension)
+}
+
+/// The "kfmcp.tools/1" extension: one static table for every plugin.
+nonisolated(unsafe) private let toolsExtension: UnsafeMutablePointer<kfmcp_tools_ext_v1> = {
+    let ext = UnsafeMutablePointer<kfmcp_tools_ext_v1>.allocate(capacity: 1)
+    ext.initialize(to: kfmcp_tools_ext_v1(struct_size: UInt32(MemoryLayout<kfmcp_tools_ext_v1>.size), reserved0: 0,
+                                          call_tool: callToolService))
+    return ext
+}()
+
+private let callToolService: @convention(c) (
+    UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> Int32 = { host, call, tool, input, out in
+    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
+    guard let tool, let json = HostServices.parse(input) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
+    guard let answer = ctx.runtime.callTool(String(cString: tool), arguments: json, from: state) else {
+        return HostServices.fail(KFMCP_ERR_UNKNOWN, out)
+    }
+    return HostServices.write(answer, to: out)
+}

@@ -1,0 +1,166 @@
+import Foundation
+import HostBase
+import HostCalls
+import HostKubeGate
+import HostPlugins
+import KFJSON
+
+/// Answers `tools/list` and `tools/call` for the MCPServer; each result is
+/// serialized once (KFJSON).
+///
+/// Every call is answered exactly once: by its result, by its deadline, or by
+/// `abandonAll` at exit — whichever removes its entry from `running` first.
+/// Transport-independent: it writes through `writer` and reports answered ids
+/// through `settle`.
+final class ToolDispatcher: @unchecked Sendable {
+    let runtime: HostRuntime
+    let invoker: ToolInvoker
+    let writer: LineWriter
+    let elicit: ToolInvoker.Elicit?
+    let limits: ServerLimits
+    /// Settles a request id in the transport's in-flight set once answered.
+    let settle: @Sendable (JSON) -> Void
+    private let lock = NSLock()
+    private var running: [String: Running] = [:]
+    /// The serialized tools/list result (the policy is fixed once serving).
+    private var listing: String?
+
+    private struct Running {
+        var id: JSON
+        var tool: String
+        var work: Task<Void, Never>?
+        var timer: Deadlines.Deadline?
+    }
+
+    init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, limits: ServerLimits = .init(),
+         settle: @escaping @Sendable (JSON) -> Void, caller: Caller? = nil) {
+        self.runtime = runtime
+        self.invoker = ToolInvoker(runtime: runtime, caller: caller)
+        self.writer = writer
+        self.elicit = elicit
+        self.limits = limits
+        self.settle = settle
+    }
+
+    /// tools/list, spliced from the cached text: 35 KB is not worth serializing per call.
+    func list(id: JSON) {
+        writer.write(Data("{\"id\":\(id.serialized()),\"jsonrpc\":\"2.0\",\"result\":\(toolsList())}".utf8))
+        settle(id)
+    }
+
+    /// notifications/cancelled: a cancelled call gets no response (MCP cancellation).
+    func cancel(_ id: JSON) {
+        guard let entry = claim(id.serialized()) else { return }
+        entry.timer?.cancel()
+        entry.work?.cancel()
+        settle(id)
+    }
+
+    func call(id: JSON, params: JSON) {
+        guard let name = params["name"]?.string else {
+            return fail(id: id, code: -32602, "tools/call needs params.name (the tool to call)")
+        }
+        if let arguments = params["arguments"], arguments.object == nil, arguments != .null {
+            return fail(id: id, code: -32602, "tools/call params.arguments must be an object")
+        }
+        let key = id.serialized()
+        let duplicate = lock.withLock { () -> Bool in
+            if running[key] != nil { return true }
+            running[key] = Running(id: id, tool: name)
+            return false
+        }
+        if duplicate {
+            // Not settled: the id still belongs to the running call.
+            writer.write(MessageScreen.errorReply(id: id, code: -32600, "Invalid request: id \(key) is already in use by a running call"))
+            return
+        }
+
+        let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
+        let entry = runtime.registry.tools[name]
+        let deadline = limits.deadline(for: entry?.spec, arguments: params["arguments"])
+        let work = Self.onToolThread { [self, invoker, elicit, runtime] in
+            // The first calls look up who we are (a blocking API request): on a
+            // tool thread, never on Swift's cooperative pool, which an embedded
+            // simulator needs to answer that very request.
+            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { runtime.identity } }
+            let result = await invoker.call(name: name, arguments: params["arguments"], progress: progress, elicit: elicit)
+            if let mine = claim(key) {
+                mine.timer?.cancel()
+                respond(id: id, result: result)
+            }
+        }
+        let timer = Deadlines.shared.after(deadline) { [weak self] in
+            guard let self, let mine = claim(key) else { return }
+            mine.work?.cancel()  // the plugin sees is_cancelled; an out-of-process one is stopped
+            let plugin = entry.map { " of plugin '\($0.plugin.id)'" } ?? ""
+            let seconds = deadline.components.seconds
+            runtime.log.warning("\(name)\(plugin) passed its \(seconds) s deadline; answered with an error", source: "dispatch")
+            respond(id: id, result: ToolInvoker.error(
+                "Tool '\(name)'\(plugin) did not finish within its \(seconds) s deadline and was cancelled. "
+                    + "Try again with a smaller request, or a shorter timeout_seconds where the tool takes one."))
+        }
+        let finished = lock.withLock { () -> Bool in
+            guard running[key] != nil else { return true }
+            running[key]?.work = work
+            running[key]?.timer = timer
+            return false
+        }
+        if finished { timer.cancel() }  // answered before it was registered
+    }
+
+    /// A task on the tool threads (see ToolThreads: TaskExecutor).
+    private static func onToolThread(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if #available(macOS 15.0, *) { return Task(executorPreference: ToolThreads.shared, operation: body) }
+        return Task(operation: body)
+    }
+
+    /// At exit: answer every call still running with an error, and cancel it.
+    func abandonAll(reason: String) {
+        let entries = lock.withLock { () -> [Running] in
+            defer { running.removeAll() }
+            return Array(running.values)
+        }
+        for entry in entries {
+            entry.timer?.cancel()
+            entry.work?.cancel()
+            let plugin = runtime.registry.tools[entry.tool].map { " of plugin '\($0.plugin.id)'" } ?? ""
+            respond(id: entry.id, result: ToolInvoker.error("Tool '\(entry.tool)'\(plugin) \(reason)"))
+        }
+    }
+
+    /// Removes and returns a call's entry: whoever gets it answers the call.
+    private func claim(_ key: String) -> Running? {
+        lock.withLock { running.removeValue(forKey: key) }
+    }
+
+    /// The response, assembled in one buffer: the result is not printed twice.
+    private func respond(id: JSON, result: ToolCallResult) {
+        var line: [UInt8] = []
+        line.reserveCapacity(512 + 2 * result.text.utf8.count)
+        line.append(contentsOf: #"{"id":"#.utf8)
+        id.serialize(into: &line)
+        line.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
+        result.write(to: &line)
+        line.append(contentsOf: "}\n".utf8)  // the newline here: the writer adding it would copy the message
+        writer.write(Data(line))
+        settle(id)
+    }
+
+    private func fail(id: JSON, code: Int, _ message: String) {
+        writer.write(MessageScreen.errorReply(id: id, code: code, message))
+        settle(id)
+    }
+
+    /// The tools this user may see, serialized once.
+    private func toolsList() -> String {
+        lock.withLock {
+            if let listing { return listing }
+            let tools = runtime.registry.orderedTools.filter(invoker.policy.allows).map { spec in
+                MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec))
+            }
+            let built = (["tools": .array(tools)] as JSON).serialized()
+            listing = built
+            return built
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import HostBase
+import HostCalls
+import HostKubeGate
+import HostPlugins
+import KFJSON
+import KubeClient
+import Yams
+
+/// Who sent an HTTP request, as the configured authentication says.
+public struct RemoteUser: Sendable, Equatable {
+    public var name: String
+    public var groups: [String]
+    /// Act in the cluster as this user (Kubernetes impersonation); false: as the server itself.
+    public var impersonate: Bool
+    /// The user's own persona or policy file; nil: the per-user rules, else the server's policy.
+    public var persona: String?
+    public var policyFile: String?
+
+    public init(name: String, groups: [String] = [], impersonate: Bool = false, persona: String? = nil,
+                policyFile: String? = nil) {
+        self.name = name
+        self.groups = groups
+        self.impersonate = impersonate
+        self.persona = persona
+        self.policyFile = policyFile
+    }
+}
+
+/// Turns an `Authorization` header into a user; nil means 401.
+public protocol Authenticator: Sendable {
+    func authenticate(authorization: String?) async -> RemoteUser?
+    /// Whether requests without credentials are served (only on loopback).
+    var isOpen: Bool { get }
+}
+
+extension Authenticator {
+    public var isOpen: Bool { false }
+
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}
+
+/// No --auth: everyone is the server's own user (allowed on loopback only).
+public struct LocalOnlyAuthenticator: Authenticator {
+    public init() {}
+    public var isOpen: Bool { true }
+    public func authenticate(authorization: String?) async -> RemoteUser? { RemoteUser(name: "local") }
+}
+
+/// `--auth tokens:FILE`: a file of tokens, each naming a user and persona.
+///
+///     tokens:
+///       - token: 3f9c…            # a long random string
+///         user: alice
+///         groups: [ml-team]       # optional
+///         persona: data-scientist # optional; or policy: /path/to/policy.yaml
+public struct TokenFileAuthenticator: Authenticator {
+    struct Entry: Sendable {
+        let token: [UInt8]
+        let user: RemoteUser
+    }
+    let entries: [Entry]
+
+    public init(path: String) throws(PolicyFile.Problem) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PolicyFile.Problem(message: "\(path): cannot read the tokens file")
+        }
+        guard let root = (try? YAMLReader.load(text)) as? [String: Any], let list = root["tokens"] as? [[String: Any]] else {
+            throw PolicyFile.Problem(message: "\(path): expected a 'tokens:' list of {token, user, persona} entries")
+        }
+        var entries: [Entry] = []
+        for (index, item) in list.enumerated() {
+            guard let token = item["token"] as? String, token.count >= 16 else {
+                throw PolicyFile.Problem(message: "\(path): tokens[\(index)].token must be a string of at least 16 characters")
+            }
+            guard let user = item["user"] as? String, !user.isEmpty else {
+                throw PolicyFile.Problem(message: "\(path): tokens[\(index)].user must name the user")
+            }
+            let persona = item["persona"] as? String
+            if let persona { _ = try PolicyFile.persona(persona) }
+            entries.append(Entry(token: Array(token.utf8),
+                                 user: RemoteUser(name: user, groups: item["groups"] as? [String] ?? [],
+                                                  persona: persona, policyFile: item["policy"] as? String)))
+        }
+        self.entries = entries
+    }
+
+    public func authenticate(authorization: String?) async -> RemoteUser? {
+        guard let token = Self.bearerToken(authorization).map({ Array($0.utf8) }) else { return nil }
+        // Every entry compared in full: how long this takes says nothing about a token.
+        var found: RemoteUser?
+        for entry in entries where Self.equal(entry.token, token) { found = entry.user }
+        return found
+    }
+
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) { diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
+        return diff == 0
+    }
+}
+
+/// `--auth kubernetes`: the client's own Kubernetes token, checked by the API
+/// server with a TokenReview; the server then acts as that user (impersonation).
+/// Answers are remembered for a minute so each POST does not cost a review.
+public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Sendable {
+    let cluster: @Sendable () -> any ClusterAccess
+    private let lock = NSLock()
+    private var cache: [String: (user: RemoteUser, until: Date)] = [:]
+    static let cacheSeconds: TimeInterval = 60
+    static let cacheLimit = 1000
+
+    public init(cluster: @escaping @Sendable () -> any ClusterAccess) { self.cluster = cluster }
+
+    public func authenticate(authorization: String?) async -> RemoteUser? {
+        guard let token = Self.bearerToken(authorization) else { return nil }
+        let now = Date()
+        if let hit = lock.withLock({ cache[token] }), hit.until > now { return hit.user }
+        let review = await ToolInvoker.onOwnThread { [cluster] in
+            cluster().send(ClusterRequest(
+                method: "POST", path: "/apis/authentication.k8s.io/v1/tokenreviews",
+                body: ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": ["token": .string(token)]],
+                timeoutMs: 10_000))
+        }
+        guard review.status == 201 || review.status == 200, review.bodyJSON["status"]?["authenticated"]?.bool == true,
+            let name = review.bodyJSON["status"]?["user"]?["username"]?.string, !name.isEmpty
+        else { return nil }
+        let groups = (review.bodyJSON["status"]?["user"]?["groups"]?.array ?? []).compactMap(\.string)
+        let user = RemoteUser(name: name, groups: groups, impersonate: true)
+        lock.withLock {
+            if cache.count >= Self.cacheLimit { cache = cache.filter { $0.value.until > now } }
+            if cache.count < Self.cacheLimit { cache[token] = (user, now.addingTimeInterval(Self.cacheSeconds)) }
+        }
+        return user
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import HostBase
+import HostCalls
+import HostKubeGate
+import HostPlugins
+import KFJSON
+import MCP
+
+/// MCP Streamable HTTP (protocol 2025-11-25) at one endpoint, independent of
+/// the HTTP server that carries it (the CLI's adapter converts requests and
+/// streams responses): authentication, Origin checks, sessions bound to the
+/// user who opened them, limits and idle expiry. Each session is an MCPServer
+/// over an HTTPSessionTransport — the same tools, policy and audit as stdio,
+/// acting for the session's user.
+public final class MCPHTTPEndpoint: @unchecked Sendable {
+    public struct Limits: Sendable {
+        public var maxSessions = 100
+        public var maxBodyBytes = 1 << 20
+        public var maxCallsPerSession = 16
+        public var idleSeconds: TimeInterval = 1800
+        public init() {}
+    }
+
+    /// Which browser origins may call (DNS-rebinding defence).
+    public enum Origins: Sendable {
+        /// Bound to loopback: Host and Origin must be localhost/127.0.0.1/[::1].
+        case loopback
+        /// Bound elsewhere: an Origin header, when sent, must be one of these.
+        case only([String])
+    }
+
+    private final class Session: @unchecked Sendable {
+        let id: String
+        let user: RemoteUser
+        let transport: HTTPSessionTransport
+        let server: MCPServer
+        var lastUsed = Date()
+        init(id: String, user: RemoteUser, transport: HTTPSessionTransport, server: MCPServer) {
+            self.id = id
+            self.user = user
+            self.transport = transport
+            self.server = server
+        }
+    }
+
+    let runtime: HostRuntime
+    let authenticator: any Authenticator
+    let userPolicies: UserPolicies
+    public let limits: Limits
+    let origins: Origins
+    private let lock = NSLock()
+    private var sessions: [String: Session] = [:]
+
+    public init(runtime: HostRuntime, authenticator: any Authenticator, userPolicies: UserPolicies = UserPolicies(),
+                limits: Limits = Limits(), origins: Origins) {
+        self.runtime = runtime
+        self.authenticator = authenticator
+        self.userPolicies = userPolicies
+        self.limits = limits
+        self.origins = origins
+    }
+
+    public var sessionCount: Int { lock.withLock { sessions.count } }
+
+    /// One HTTP request to the MCP endpoint.
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let method = request.method.uppercased()
+        let sessionID = request.header(HTTPHeaderName.sessionID)
+        if let refusal = checkOrigin(request) { return refusal }
+        guard let user = await authenticator.authenticate(authorization: request.header(HTTPHeaderName.authorization)) else {
+            return .error(statusCode: 401,
+                          .invalidRequest("Unauthorized: send 'Authorization: Bearer <token>' (see --auth)"),
+                          extraHeaders: [HTTPHeaderName.wwwAuthenticate: "Bearer realm=\"kubeflow-mcp\""])
+        }
+        switch method {
+        case "POST": return await post(request, user: user, sessionID: sessionID)
+        case "GET":
+            if let refusal = validate(request, method: method, initializing: false) { return refusal }
+            guard let session = find(sessionID, user: user) else { return missingSession(sessionID) }
+            let lastEventID = request.header(HTTPHeaderName.lastEventID)
+            guard let stream = session.transport.streams.openStandalone(resumingAfter: lastEventID) else {
+                return lastEventID == nil
+                    ? .error(statusCode: 409, .invalidRequest("Conflict: this session already has a GET stream"), sessionID: session.id)
+                    : .error(statusCode: 400, .invalidRequest("Bad Request: unknown Last-Event-ID '\(lastEventID!)'"), sessionID: session.id)
+            }
+            return .stream(stream, headers: Self.sseHeaders(session.id))
+        case "DELETE":
+            guard let session = find(sessionID, user: user) else { return missingSession(sessionID) }
+            await end(session)
+            return .ok(headers: [HTTPHeaderName.sessionID: session.id])
+        default:
+            return .error(statusCode: 405, .invalidRequest("Method Not Allowed: use POST, GET or DELETE"),
+                          extraHeaders: [HTTPHeaderName.allow: "GET, POST, DELETE"])
+        }
+    }
+
+    private func post(_ request: HTTPRequest, user: RemoteUser, sessionID: String?) async -> HTTPResponse {
+        guard let body = request.body, !body.isEmpty else {
+            return .error(statusCode: 400, .parseError("Bad Request: the POST body must be one JSON-RPC message"))
+        }
+        guard body.count <= limits.maxBodyBytes else {
+            return .error(statusCode: 413, .invalidRequest("Payload Too Large: at most \(limits.maxBodyBytes) bytes per message"))
+        }
+        guard let message = try? JSON.parse(utf8: body), message.object != nil else {
+            return .error(statusCode: 400, .parseError("Bad Request: the body is not one JSON-RPC message (batches are not part of 2025-11-25)"))
+        }
+        let isRequest = message["method"] != nil && message["id"] != nil
+        let initializing = message["method"]?.string == "initialize"
+        if let refusal = validate(request, method: "POST", initializing: initializing) { return refusal }
+
+        if initializing && sessionID != nil {
+            return .error(statusCode: 400, .invalidRequest("Bad Request: initialize opens a new session; send it without Mcp-Session-Id"))
+        }
+        let session: Session
+        if initializing {
+            switch await open(for: user) {
+            case .success(let s): session = s
+            case .failure(let refusal): return refusal.response
+            }
+        } else {
+            guard let found = find(sessionID, user: user) else { return missingSession(sessionID) }
+            session = found
+        }
+        // The same JSON-RPC rules as stdio (ids, initialize first), per session.
+        switch session.transport.screen.screen(message) {
+        case .pass: break
+        case .drop: return .accepted(headers: [HTTPHeaderName.sessionID: session.id])
+        case .reject(let reply):
+            return .data(Data(reply.serialized().utf8),
+                         headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
+        }
+        guard isRequest else {
+            session.transport.notify(message)
+            return .accepted(headers: [HTTPHeaderName.sessionID: session.id])
+        }
+        if message["method"]?.string == "tools/call", session.transport.streams.runningCalls >= limits.maxCallsPerSession {
+            let error: JSON = ["jsonrpc": "2.0", "id": message["id"] ?? .null,
+                               "error": ["code": -32000, "message": .string(
+                                   "Too many calls at once: this session already runs \(limits.maxCallsPerSession). Wait for one to finish.")]]
+            return .data(Data(error.serialized().utf8),
+                         headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
+        }
+        let stream = session.transport.request(message)
+        return .stream(stream, headers: Self.sseHeaders(session.id))
+    }
+
+    // MARK: Sessions
+
+    private struct Refusal: Error { let response: HTTPResponse }
+
+    private func open(for user: RemoteUser) async -> Result<Session, Refusal> {
+        let policy: Policy
+        do {
+            policy = try userPolicies.policy(for: user, tools: runtime.registry.orderedTools) ?? runtime.policy
+        } catch {
+            runtime.log.error("policy for \(user.name): \(error.message)", source: "http")
+            return .failure(Refusal(response: .error(statusCode: 500, .internalError("The policy for user '\(user.name)' is broken: \(error.message)"))))
+        }
+        let cluster: any ClusterAccess = user.impersonate
+            ? ImpersonatingCluster(base: runtime.cluster, who: .init(user: user.name, groups: user.groups))
+            : runtime.cluster
+        // The session's server is made after its caller; log lines reach it through this (weak) link.
+        let logTarget = LogTarget()
+        let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, policy: policy,
+                            cluster: cluster, log: { logTarget.server?.notifyLog($0, $1, $2) })
+        let transport = HTTPSessionTransport()
+        let server = MCPServer(runtime: runtime, transport: transport, caller: caller)
+        logTarget.server = server
+        let session = Session(id: UUID().uuidString.lowercased(), user: user, transport: transport, server: server)
+        let admitted = lock.withLock { () -> Bool in
+            guard sessions.count < limits.maxSessions else { return false }
+            sessions[session.id] = session
+            return true
+        }
+        guard admitted else {
+            return .failure(Refusal(response: .error(statusCode: 503, .internalError(
+                "Service Unavailable: \(limits.maxSessions) sessions are open; end one (DELETE) or wait for idle ones to expire"),
+                extraHeaders: ["Retry-After": "30"])))
+        }
+        server.start()
+        runtime.log.info("session \(session.id) opened for \(user.name) (policy \(policy.name))", source: "http")
+        return .success(session)
+    }
+
+    /// The session, if it exists and belongs to this user (another user's id is as good as unknown).
+    private func find(_ id: String?, user: RemoteUser) -> Session? {
+        guard let id else { return nil }
+        return lock.withLock {
+            guard let session = sessions[id], session.user.name == user.name else { return nil }
+            session.lastUsed = Date()
+            return session
+        }
+    }
+
+    private func missingSession(_ id: String?) -> HTTPResponse {
+        id == nil
+            ? .error(statusCode: 400, .invalidRequest("Bad Request: send the Mcp-Session-Id header from initialize"))
+            : .error(statusCode: 404, .invalidRequest("Not Found: no such session (it ended or expired); initialize again"))
+    }
+
+    private func end(_ session: Session) async {
+        guard lock.withLock({ sessions.removeValue(forKey: session.id) }) != nil else { return }
+        session.transport.close()
+        session.server.stop()
+        runtime.log.info("session \(session.id) of \(session.user.name) ended", source: "http")
+    }
+
+    /// Ends sessions with nothing running that were not used for `limits.idleSeconds`.
+    public func expireIdle(now: Date = Date()) async {
+        let idle = lock.withLock {
+            sessions.values.filter { now.timeIntervalSince($0.lastUsed) > limits.idleSeconds && !$0.transport.streams.isBusy }
+        }
+        for session in idle { await end(session) }
+    }
+
+    public func closeAll() async {
+        for session in lock.withLock({ Array(sessions.values) }) { await end(session) }
+    }
+
+    // MARK: Checks
+
+    private func checkOrigin(_ request: HTTPRequest) -> HTTPResponse? {
+        let context = HTTPValidationContext(httpMethod: request.method, sessionID: nil, isInitializationRequest: false,
+                                            supportedProtocolVersions: Version.supported)
+        switch origins {
+        case .loopback: return OriginValidator.localhost().validate(request, context: context)
+        case .only(let allowed):
+            guard let origin = request.header(HTTPHeaderName.origin), !allowed.contains(origin) else { return nil }
+            return .error(statusCode: 403, .invalidRequest("Forbidden: Origin '\(origin)' is not allowed (see --allow-origin)"))
+        }
+    }
+
+    private func validate(_ request: HTTPRequest, method: String, initializing: Bool) -> HTTPResponse? {
+        let context = HTTPValidationContext(httpMethod: method, sessionID: request.header(HTTPHeaderName.sessionID),
+                                            isInitializationRequest: initializing, supportedProtocolVersions: Version.supported)
+        let validators: [any HTTPRequestValidator] = [AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(),
+                                                      ProtocolVersionValidator()]
+        for validator in validators {
+            if let refusal = validator.validate(request, context: context) { return refusal }
+        }
+        return nil
+    }
+
+    static func sseHeaders(_ sessionID: String) -> [String: String] {
+        [HTTPHeaderName.contentType: "text/event-stream", HTTPHeaderName.cacheControl: "no-cache, no-transform",
+         HTTPHeaderName.sessionID: sessionID]
+    }
+
+    // MARK: Health
+
+    /// Ready: plugins loaded and the API server answers /version.
+    public func readiness() async -> (ready: Bool, detail: String) {
+        guard !runtime.registry.orderedTools.isEmpty else { return (false, "no plugin tools are loaded") }
+        let answer = await ToolInvoker.onOwnThread { [runtime] in
+            runtime.cluster.send(ClusterRequest(method: "GET", path: "/version", timeoutMs: 3000))
+        }
+        guard answer.status == 200 else {
+            return (false, "the API server does not answer: \(answer.errorMessage ?? "HTTP \(answer.status)")")
+        }
+        return (true, "ok: \(runtime.registry.orderedTools.count) tools, API server reachable")
+    }
+}
+
+/// The session's server, for its calls' log lines; weak, as the server holds the caller that holds this.
+private final class LogTarget: @unchecked Sendable {
+    private let lock = NSLock()
+    private weak var _server: MCPServer?
+    var server: MCPServer? {
+        get { lock.withLock { _server } }
+        set { lock.withLock { _server = newValue } }
+    }
+}

@@ -1,0 +1,50 @@
+@testable import HostBase
+import KFJSON
+import Testing
+
+@Suite struct PolicyTests {
+    func tool(_ name: String, _ category: String, _ risk: ToolRisk) -> ToolSpec {
+        ToolSpec(name: name, title: name, description: "", category: category, risk: risk, idempotent: false,
+                 openWorld: false, inputSchema: ["type": "object"], outputSchema: nil, pluginID: "p")
+    }
+
+    var tools: [ToolSpec] {
+        [tool("list_training_jobs", "discovery", .readOnly), tool("fine_tune", "training", .expensive),
+         tool("delete_job", "lifecycle", .destructive), tool("suspend_job", "lifecycle", .mutating),
+         tool("create_training_runtime", "runtimes", .mutating)]
+    }
+
+    @Test func denyWinsOverAllowAndGlobsMatch() throws {
+        let p = try PolicyFile.parse("policy:\n  allow: [\"*\"]\n  deny: [delete_*, category:runtimes]\n",
+                                     source: "t", tools: tools)
+        #expect(tools.filter(p.allows).map(\.name) == ["list_training_jobs", "fine_tune", "suspend_job"])
+        #expect(p.needsConfirmation(tools[1]))
+    }
+
+    @Test func readOnlyKeepsOnlyReadOnlyTools() throws {
+        let p = try PolicyFile.persona("readonly")
+        #expect(tools.filter(p.allows).map(\.name) == ["list_training_jobs"])
+    }
+
+    @Test func aFileExtendsThePersonaGivenOnTheCommandLine() throws {
+        let p = try PolicyFile.parse("policy:\n    namespaces: [ml-team-dev]\n", source: "f", tools: tools,
+                                     basePersona: "data-scientist")
+        #expect(p.allowsNamespace("ml-team-dev") && !p.allowsNamespace("default"))
+        #expect(p.ownObjectsOnly(tools[3]))
+        #expect(p.name.contains("extends data-scientist"))
+    }
+
+    @Test(arguments: [
+        ("policy:\n  allow:\n    - risk:catastrophic\n", "t:3", "unknown risk"),
+        ("policy:\n  allow: [category:discovery]\n  nonsense: 1\n", "t:3", "unknown key 'nonsense'"),
+        ("policy:\n  allow:\n    - frobnicate_*\n", "t:3", "matches no loaded tool"),
+    ])
+    func errorsNameTheLine(_ text: String, _ location: String, _ message: String) {
+        do {
+            _ = try PolicyFile.parse(text, source: "t", tools: tools)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.hasPrefix(location) && error.message.contains(message), "\(error.message)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+@testable import HostCalls
+import KFJSON
+import Testing
+
+@Suite struct ConfirmationBookTests {
+    let args: JSON = ["image": "busybox", "resources_per_node": ["gpu": 1]]
+
+    @Test func aTokenConfirmsItsPlanOnce() throws {
+        let book = ConfirmationBook()
+        let token = book.issue(tool: "run_container_job", arguments: args, seed: "s1", writes: "[]")
+        #expect(token.hasPrefix("kfct-") && token.count == 37)
+        let plan = try book.redeem(token, tool: "run_container_job", arguments: args).get()
+        #expect(plan.seed == "s1" && plan.writes == "[]")
+        guard case .failure(let again) = book.redeem(token, tool: "run_container_job", arguments: args) else {
+            Issue.record("a token worked twice"); return
+        }
+        #expect(again.message.contains("already used"))
+    }
+
+    @Test func otherToolsArgumentsAndExpiredTokensAreRefused() {
+        let book = ConfirmationBook()
+        var token = book.issue(tool: "run_container_job", arguments: args, seed: "s", writes: "[]")
+        if case .failure(let r) = book.redeem(token, tool: "delete_job", arguments: args) { #expect(r.message.contains("issued for run_container_job")) } else { Issue.record("other tool accepted") }
+        token = book.issue(tool: "run_container_job", arguments: args, seed: "s", writes: "[]")
+        if case .failure(let r) = book.redeem(token, tool: "run_container_job", arguments: ["image": "busybox"]) { #expect(r.message.contains("other arguments")) } else { Issue.record("changed arguments accepted") }
+        let shortLived = ConfirmationBook(lifetime: -1)
+        token = shortLived.issue(tool: "t", arguments: args, seed: "s", writes: "[]")
+        if case .failure(let r) = shortLived.redeem(token, tool: "t", arguments: args) { #expect(r.message.contains("expired")) } else { Issue.record("expired token accepted") }
+    }
+
+    @Test func theFingerprintIgnoresHowTheDryRunAnswered() {
+        let write: JSON = ["method": "POST", "path": "/p", "body": ["a": 1], "status": 201]
+        var failed = write
+        failed["status"] = 409
+        #expect(ConfirmationBook.fingerprint([write]) == ConfirmationBook.fingerprint([failed]))
+        var other = write
+        other["body"] = ["a": 2]
+        #expect(ConfirmationBook.fingerprint([write]) != ConfirmationBook.fingerprint([other]))
+    }
+
+    @Test func randomHexHasTwoDigitsPerByteAndVaries() {
+        for bytes in [1, 7, 8, 9, 16] {
+            let hex = ConfirmationBook.randomHex(bytes: bytes)
+            #expect(hex.count == 2 * bytes)
+            #expect(hex.utf8.allSatisfy { "0123456789abcdef".utf8.contains($0) }, "\(hex)")
+        }
+        #expect(ConfirmationBook.randomHex(bytes: 16) != ConfirmationBook.randomHex(bytes: 16))
+    }
+}

@@ -1,0 +1,22 @@
+@testable import HostPlugins
+import KFJSON
+import Testing
+
+/// An out-of-process plugin's manifest reaches the parent as JSON: the ABI 1.1
+/// appended fields must travel with it, and a 1.0 child's message (without
+/// them) still reads.
+@Suite struct RawManifestTests {
+    @Test func appendedFieldsSurviveThePipe() throws {
+        let raw = RawManifest(pluginID: "p", version: "1", builtWith: "c", abiMajor: 1, abiMinor: 1, tools: [], backends: [],
+                              instructions: "p: say hello.", clusterScopedReads: #"["example.org/widgets"]"#)
+        let back = try #require(RawManifest(json: try JSON.parse(raw.json.serialized())))
+        #expect(back.instructions == "p: say hello.")
+        #expect(back.clusterScopedReads == #"["example.org/widgets"]"#)
+    }
+
+    @Test func aManifestWithoutAppendedFieldsReadsAsNil() throws {
+        let old: JSON = ["plugin_id": "p", "abi_major": 1, "abi_minor": 0, "tools": [], "backends": []]
+        let raw = try #require(RawManifest(json: old))
+        #expect(raw.instructions == nil && raw.clusterScopedReads == nil)
+    }
+}

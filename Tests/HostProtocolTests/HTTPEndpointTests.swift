@@ -1,0 +1,63 @@
+import Foundation
+@testable import HostBase
+@testable import HostCalls
+@testable import HostProtocol
+import KFJSON
+import MCP
+import Testing
+
+/// The Streamable HTTP endpoint in-process (no HTTP server): authentication,
+/// sessions bound to their user, limits, idle expiry. Traffic over real HTTP
+/// is in Tests/e2e/test_http.py.
+@Suite struct HTTPEndpointTests {
+    struct Users: Authenticator {
+        func authenticate(authorization: String?) async -> RemoteUser? {
+            ["Bearer a": RemoteUser(name: "ann"), "Bearer b": RemoteUser(name: "ben")][authorization ?? ""]
+        }
+    }
+
+    static let initialize = Data(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.utf8)
+
+    static func post(_ body: Data, token: String?, session: String? = nil) -> HTTPRequest {
+        var headers = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
+        if let token { headers["Authorization"] = "Bearer \(token)" }
+        if let session { headers["Mcp-Session-Id"] = session }
+        return HTTPRequest(method: "POST", headers: headers, body: body, path: "/mcp")
+    }
+
+    @Test func sessionsBelongToTheirUserAndExpire() async throws {
+        var limits = MCPHTTPEndpoint.Limits()
+        limits.maxSessions = 1
+        limits.idleSeconds = 60
+        let endpoint = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: Users(), limits: limits, origins: .loopback)
+
+        let anonymous = await endpoint.handle(Self.post(Self.initialize, token: nil))
+        #expect(anonymous.statusCode == 401)
+        #expect(anonymous.headers["WWW-Authenticate"]?.hasPrefix("Bearer") == true)
+
+        let opened = await endpoint.handle(Self.post(Self.initialize, token: "a"))
+        guard case .stream(let stream, let headers) = opened else { Issue.record("expected an SSE stream"); return }
+        let session = try #require(headers[HTTPHeaderName.sessionID])
+        var iterator = stream.makeAsyncIterator()
+        let first = try #require(try await iterator.next())
+        #expect(String(decoding: first, as: UTF8.self).contains("\"protocolVersion\""))
+
+        // Another user cannot use ann's session; the session limit holds.
+        let list = Data(#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#.utf8)
+        #expect(await endpoint.handle(Self.post(list, token: "b", session: session)).statusCode == 404)
+        #expect(await endpoint.handle(Self.post(Self.initialize, token: "b")).statusCode == 503)
+        #expect(await endpoint.handle(Self.post(list, token: "a")).statusCode == 400)  // no session id
+        #expect(await endpoint.handle(Self.post(Self.initialize, token: "a", session: session)).statusCode == 400)
+        let batch = Data("[\(String(decoding: list, as: UTF8.self))]".utf8)
+        #expect(await endpoint.handle(Self.post(batch, token: "a", session: session)).statusCode == 400)
+        let rebinding = HTTPRequest(method: "POST", headers: ["Origin": "http://evil.example", "Authorization": "Bearer a"],
+                                    body: list, path: "/mcp")
+        #expect(await endpoint.handle(rebinding).statusCode == 403)
+
+        await endpoint.expireIdle(now: Date().addingTimeInterval(30))
+        #expect(endpoint.sessionCount == 1)
+        await endpoint.expireIdle(now: Date().addingTimeInterval(61))
+        #expect(endpoint.sessionCount == 0)
+        #expect(await endpoint.handle(Self.post(list, token: "a", session: session)).statusCode == 404)
+    }
+}
