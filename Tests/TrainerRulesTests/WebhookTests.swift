@@ -123,12 +123,12 @@ struct WebhookTests {
     }
 
     /// The planner's pre-flight puts a plan to the same rules.
-    @Test func plannedTorchTuneJobs() {
-        #expect(PlannedTorchTuneJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 1, gpusPerNode: nil, method: .lora).allowed)
-        #expect(PlannedTorchTuneJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 1, gpusPerNode: 1, method: .qlora).allowed)
-        let qlora = PlannedTorchTuneJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 1, gpusPerNode: nil, method: .qlora)
+    @Test func plannedBuiltinTrainerJobs() {
+        #expect(PlannedBuiltinTrainerJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 1, gpusPerNode: nil, method: .lora).allowed)
+        #expect(PlannedBuiltinTrainerJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 1, gpusPerNode: 1, method: .qlora).allowed)
+        let qlora = PlannedBuiltinTrainerJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 1, gpusPerNode: nil, method: .qlora)
         #expect(qlora.errors.map(\.field) == ["spec.trainer.numProcPerNode", "spec.trainer.resourcesPerNode"])
-        let nodes = PlannedTorchTuneJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 2, gpusPerNode: nil, method: .full)
+        let nodes = PlannedBuiltinTrainerJob.review(runtime: "torchtune-llama3.2-1b", numNodes: 2, gpusPerNode: nil, method: .full)
         #expect(nodes.message == "spec.trainer.numNodes: Invalid value: 2: must be 1 for llama3_2/1B model")
     }
 }

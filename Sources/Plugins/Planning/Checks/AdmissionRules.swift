@@ -38,7 +38,7 @@ public struct AdmissionRules: Sendable, Equatable {
         }
         guard let shipped = shippedConfigs else { return [] }
         let m: BuiltinTrainerRules.Method = method == .qlora ? .qlora : method == .lora ? .lora : .full
-        let review = PlannedTorchTuneJob.review(runtime: runtime, numNodes: numNodes, gpusPerNode: gpusPerNode, method: m)
+        let review = PlannedBuiltinTrainerJob.review(runtime: runtime, numNodes: numNodes, gpusPerNode: gpusPerNode, method: m)
         if let reason = review.message {
             let (field, fix) = Self.fix(for: review.errors.first?.field ?? "")
             return [.error(field, "Kubeflow Trainer v2.3.0 denies the TrainJob at creation: "

@@ -1,9 +1,9 @@
 import KFJSON
 
-/// A torchtune plan put to the TrainJob webhook before any object exists (the planner's
+/// A plan for the built-in trainer (torchtune) put to the TrainJob webhook before any object exists (the planner's
 /// pre-flight): the TrainJob reduced to what the rules read, on a built-in torchtune runtime
 /// as shipped (2 GPUs per node).
-public enum PlannedTorchTuneJob {
+public enum PlannedBuiltinTrainerJob {
     public static let runtimeGPUs = 2
 
     public static func review(runtime: String, numNodes: Int, gpusPerNode: Int?, method: BuiltinTrainerRules.Method) -> AdmissionReview {
