@@ -52,14 +52,14 @@ public final class ClusterSimulator: Sendable {
                                         privateRegistries: seed.privateRegistries)
         let admission = handler.admission, webhooks = handler.webhooks
         katib = KatibController(store: store) { type, object in
-            let admitted = try admission.admit(type, object, old: nil)
+            let admitted = try admission.admit(type, webhooks.mutate(type, object, old: nil), old: nil)
             try webhooks.check(type, admitted)
             return admitted
         }
         for (type, object) in try SeedObjects.all(seed) {
             var obj = object
             if type.namespaced && obj.namespace.isEmpty { obj.set("default", at: ["metadata", "namespace"]) }
-            let admitted = try handler.admission.admit(type, obj, old: nil)
+            let admitted = try handler.admission.admit(type, handler.webhooks.mutate(type, obj, old: nil), old: nil)
             try handler.webhooks.check(type, admitted)
             try store.create(type, admitted)
         }
@@ -183,7 +183,7 @@ public final class ClusterSimulator: Sendable {
             throw SimulatorError(description: "cluster simulator: unknown kind \(object["kind"]?.string ?? "?")")
         }
         do {
-            let admitted = try handler.admission.admit(type, object, old: nil)
+            let admitted = try handler.admission.admit(type, handler.webhooks.mutate(type, object, old: nil), old: nil)
             try handler.webhooks.check(type, admitted)
             return try store.create(type, admitted).object
         }

@@ -51,6 +51,9 @@ struct AdmissionWebhookTests {
             var job = trainJob("patched", gpus: 1)
             job["spec"]?["runtimePatches"] = [Self.nodeSelectorPatch("b")]
             #expect(try await client.send("POST", trainJobs, body: job).status == 201)
+            // The defaulting webhook stamps each patch with its time.
+            let stamped = try await client.get(trainJobs + "/patched").json["spec"]?["runtimePatches"]?[0]?["time"]?.string
+            #expect(stamped?.hasSuffix("Z") == true)
             let change: JSON = ["spec": ["runtimePatches": [Self.nodeSelectorPatch("c")]]]
             let running = try await client.send("PATCH", trainJobs + "/patched", body: change, contentType: "application/merge-patch+json")
             #expect(running.status == 403)

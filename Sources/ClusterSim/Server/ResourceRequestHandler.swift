@@ -178,7 +178,7 @@ struct ResourceRequestHandler {
         }
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
-        let admitted = try api.admission.admit(type, object, old: nil)
+        let admitted = try api.admission.admit(type, api.webhooks.mutate(type, object, old: nil), old: nil)
         if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
         try api.webhooks.check(type, admitted)
         if isDryRun { return Responses.json(admitted, status: 201) }
@@ -212,7 +212,8 @@ struct ResourceRequestHandler {
                 next.set(current["metadata"]?["namespace"], at: ["metadata", "namespace"])
                 if type.hasStatus { next["status"] = current["status"] }
             }
-            let admitted = try api.admission.admit(type, next, old: current)
+            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, next, old: current, subresource: target.subresource),
+                                                   old: current)
             if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }
@@ -238,7 +239,8 @@ struct ResourceRequestHandler {
             } else if type.hasStatus {
                 patched["status"] = current["status"]
             }
-            let admitted = try api.admission.admit(type, patched, old: current)
+            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, patched, old: current, subresource: target.subresource),
+                                                   old: current)
             if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }

@@ -39,6 +39,13 @@ struct TrainerWebhooks: Sendable {
         return Snapshot(runtime: runtime?.object, cluster: ClusterFacts(activeReplicatedJobs: active) { _ in false })
     }
 
+    /// The mutating webhook, which kube-apiserver runs before the schema and the validating
+    /// webhooks: TrainJobs' runtime patches get their time (not on the status subresource).
+    func mutate(_ type: ResourceType, _ object: JSON, old: JSON?, subresource: String? = nil) -> JSON {
+        guard type == ResourceCatalog.trainJobs, subresource == nil else { return object }
+        return TrainJobDefaulting.apply(to: object, old: old, now: Timestamp.now())
+    }
+
     /// What an update of `current` needs gathered, or nil when no webhook applies (other kinds,
     /// and the status subresource, which the webhooks are not registered for).
     func snapshot(_ type: ResourceType, current: JSON?, subresource: String?) -> Snapshot? {
