@@ -73,8 +73,8 @@ let package = Package(
         .target(name: "KFJSON", path: "Sources/KFJSON"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
-        // Kubeflow Trainer v2.3.0's torchtune rules (recipe/config choice, webhook checks): one
-        // place read by the simulator and, through the TorchTune backend, by the planner.
+        // Kubeflow Trainer v2.3.0's admission webhooks and torchtune rules: one place read by the
+        // simulator (its admission webhook) and by the plugins (the planner's pre-flight).
         .target(name: "TrainerRules", dependencies: ["KFJSON"], path: "Sources/TrainerRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
@@ -165,6 +165,9 @@ let package = Package(
                     path: "Tests/KubeClientTests"),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],
                     path: "Tests/ClusterSimTests"),
+        // Trainer v2.3.0's webhook rules, with upstream's own *_test.go cases.
+        .testTarget(name: "TrainerRulesTests", dependencies: ["TrainerRules", "KFJSON"],
+                    path: "Tests/TrainerRulesTests"),
         // Plugin logic tested in-process (one plugin target per test target: each
         // plugin exports the same entry symbol).
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerPlugin", "PluginKit"],

@@ -50,12 +50,18 @@ public final class ClusterSimulator: Sendable {
                                                     anonymous: seed.users.first { $0.name == seed.anonymousUser }))
         controller = TrainJobController(store: store, logs: logs, timeScale: timeScale,
                                         privateRegistries: seed.privateRegistries)
-        let admission = handler.admission
-        katib = KatibController(store: store) { type, object in try admission.admit(type, object, old: nil) }
+        let admission = handler.admission, webhooks = handler.webhooks
+        katib = KatibController(store: store) { type, object in
+            let admitted = try admission.admit(type, webhooks.mutate(type, object, old: nil), old: nil)
+            try webhooks.check(type, admitted)
+            return admitted
+        }
         for (type, object) in try SeedObjects.all(seed) {
             var obj = object
             if type.namespaced && obj.namespace.isEmpty { obj.set("default", at: ["metadata", "namespace"]) }
-            try store.create(type, try handler.admission.admit(type, obj, old: nil))
+            let admitted = try handler.admission.admit(type, handler.webhooks.mutate(type, obj, old: nil), old: nil)
+            try handler.webhooks.check(type, admitted)
+            try store.create(type, admitted)
         }
     }
 
@@ -176,7 +182,11 @@ public final class ClusterSimulator: Sendable {
         guard let type = SeedObjects.type(of: object) else {
             throw SimulatorError(description: "cluster simulator: unknown kind \(object["kind"]?.string ?? "?")")
         }
-        do { return try store.create(type, try handler.admission.admit(type, object, old: nil)).object }
+        do {
+            let admitted = try handler.admission.admit(type, handler.webhooks.mutate(type, object, old: nil), old: nil)
+            try handler.webhooks.check(type, admitted)
+            return try store.create(type, admitted).object
+        }
         catch { throw SimulatorError(description: error.message) }
     }
 }

@@ -7,9 +7,8 @@ import KFJSON
 /// Read from the Trainer v2.3.0 sources (pkg/runtime/framework/plugins/torch):
 /// - The torch plugin picks the recipe and config from numNodes, the GPUs per node and the
 ///   LoRA/QLoRA args (`getRecipeAndConfig`): `<model><suffix>`, e.g. `llama3_2/1B_lora`.
-/// - Its webhook check (`validateTorchTune`) runs only when `spec.trainer.numProcPerNode`
-///   is set (`Torch.Validate` returns early otherwise). The SDK and our tools never set it,
-///   so such jobs are admitted, and a config torchtune does not ship fails at start.
+/// - Its webhook check (`validateTorchTune`, ported in `TorchTuneValidation`) runs whenever the
+///   command is `tune run`; a job it admits whose config torchtune does not ship fails at start.
 public enum BuiltinTrainerRules {
     /// Models of the built-in runtimes (constants.TorchTuneSupportedPretrainedModels).
     public static let supportedModels = ["llama3_2/1B", "llama3_2/3B", "llama3_3/70B", "qwen2_5/1.5B"]
@@ -34,12 +33,23 @@ public enum BuiltinTrainerRules {
         return String(fields[1].replacing(".", with: "_")) + "/" + fields[2].uppercased()
     }
 
-    /// The method the torch plugin reads from the args: LoRA when `lora_attn_modules` is set,
-    /// QLoRA when `quantize_base=True` too (and DoRA is off).
+    /// The method the torch plugin reads from the args (`isUseQLoraFinetune`, `isLoraConfigEnabled`):
+    /// QLoRA when `model.quantize_base` is true and `model.use_dora` is not, LoRA when an arg
+    /// mentions `model.lora_attn_modules`.
     public static func method(args: [String]) -> Method {
-        let lora = args.contains { $0.contains("lora_attn_modules") }
-        let qlora = args.contains { $0.contains("quantize_base=True") } && !args.contains { $0.contains("use_dora=True") }
-        return qlora ? .qlora : lora ? .lora : .full
+        if !isEnabled(args, "model.use_dora") && isEnabled(args, "model.quantize_base") { return .qlora }
+        return args.contains { $0.contains("model.lora_attn_modules") } ? .lora : .full
+    }
+
+    /// `isBoolArgEnabled`: some `key=value` arg whose key contains `item` has a value that is
+    /// `true` in any case.
+    static func isEnabled(_ args: [String], _ item: String) -> Bool {
+        args.contains { arg in
+            let parts = arg.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].contains(item) else { return false }
+            let value = parts[1].drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
+            return String(value.reversed()).lowercased() == "true"
+        }
     }
 
     /// (recipe, config) as `getRecipeAndConfig` picks them. `gpus` 1 means single device.
@@ -65,56 +75,5 @@ public enum BuiltinTrainerRules {
         var why = "torchtune ships no \(config) config"
         if numNodes > 1 && method != .full { why += " (LoRA across nodes falls back to full fine-tuning)" }
         return why
-    }
-
-    /// v2.3.0 `Torch.Validate`, which runs only when `numProcPerNode` is set (see above): the
-    /// reserved torchrun env names, or for `tune run` the `validateTorchTune` checks.
-    /// (field, value, detail) per error, for a 422 like the webhook's.
-    public static func webhookErrors(trainJob: JSON, runtime: JSON) -> [(field: String, value: JSON, detail: String)] {
-        guard let trainer = trainJob["spec"]?["trainer"], trainer["numProcPerNode"] != nil,
-              runtime["spec"]?["mlPolicy"]?["torch"] != nil else { return [] }
-        guard (trainer["command"]?.array ?? []).compactMap(\.string) == ["tune", "run"] else {
-            // torchrun's own variables are the controller's to set.
-            let reserved: Set = ["PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"]
-            let set = Set((trainer["env"]?.array ?? []).compactMap { $0["name"]?.string }).intersection(reserved)
-            guard !set.isEmpty else { return [] }
-            return [("spec.trainer.env", trainer["env"] ?? .null,
-                     "must not have reserved envs, invalid envs configured: [\(set.sorted().joined(separator: " "))]")]
-        }
-        let name = trainJob["spec"]?["runtimeRef"]?["name"]?.string ?? ""
-        let model = modelKey(runtime: name) ?? ""
-        var errors: [(String, JSON, String)] = []
-        if !supportedModels.contains(model) {
-            errors.append(("spec.runtimeRef.name", .string(name),
-                           "must have a supported pretrained model, invalid model configured: \(model)"))
-        }
-        let numNodes = trainer["numNodes"]?.int ?? 1
-        if numNodes > 1 && model != "llama3_3/70B" {
-            errors.append(("spec.trainer.numNodes", .int(numNodes), "must be 1 for \(model) model"))
-        }
-        let args = (trainer["args"]?.array ?? []).compactMap(\.string)
-        let method = method(args: args)
-        let procs = trainer["numProcPerNode"]?.int
-        let gpus = procs == 1 ? 1 : gpuCount(trainer["resourcesPerNode"]) ?? 2
-        let (_, config) = recipeAndConfig(model: model, numNodes: numNodes, gpus: gpus, method: method)
-        if config.hasSuffix("_qlora") || config.hasSuffix("_qlora_single_device") {
-            if model == "qwen2_5/1.5B" {
-                errors.append(("spec.runtimeRef.name", .string(name), "QLoRA is not supported for \(model) model"))
-            }
-            if !config.hasSuffix("_single_device") && (model == "llama3_2/1B" || model == "llama3_2/3B") {
-                errors.append(("spec.trainer.numProcPerNode", trainer["numProcPerNode"] ?? .null,
-                               "must be auto or 1 for \(model) model when using QLoRA"))
-            }
-        }
-        return errors
-    }
-
-    /// `nvidia.com/gpu` from limits, else requests.
-    public static func gpuCount(_ resources: JSON?) -> Int? {
-        let value = resources?["limits"]?["nvidia.com/gpu"] ?? resources?["requests"]?["nvidia.com/gpu"]
-        if let n = value?.int { return n }
-        if let d = value?.double { return Int(d.rounded(.up)) }
-        if let s = value?.string { return Int(s) }
-        return nil
     }
 }

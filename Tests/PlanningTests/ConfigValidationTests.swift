@@ -31,16 +31,16 @@ private func fields(_ r: ConfigValidation.Report) -> [String] { r.errors.map(\.f
     let r = validate(["model": "hf://meta-llama/Llama-3.2-1B", "dataset": "hf://tatsu-lab/alpaca",
                       "runtime": "torchtune-llama3.2-1b", "method": "full", "num_nodes": 2])
     #expect(fields(r) == ["num_nodes"])
-    #expect(r.errors[0].message.contains("must be 1 for model llama3_2/1B"))
-    #expect(r.errors[0].message.contains("llama3_2/1B_full_multinode"))
+    // The webhook's own words, as a v2.3.0 cluster denies the TrainJob at creation.
+    #expect(r.errors[0].message.contains("denies the TrainJob at creation: admission webhook \"validator.trainjob.trainer.kubeflow.org\" "
+                                         + "denied the request: spec.trainer.numNodes: Invalid value: 2: must be 1 for llama3_2/1B model"))
 }
 
-@Test func loraAcrossNodesOnMultiNodeModelRunsFullFineTuning() {
-    // Trainer v2.3.0 falls through to full_finetune_distributed: admitted, LoRA dropped.
+@Test func loraAcrossNodesIsDeniedAtCreation() {
     let r = validate(["model": "hf://meta-llama/Llama-3.3-70B-Instruct", "dataset": "hf://tatsu-lab/alpaca",
                       "runtime": "torchtune-llama3.3-70b", "method": "lora", "num_nodes": 2])
-    #expect(r.valid)
-    #expect(r.warnings.contains { $0.field == "num_nodes" && $0.message.contains("LoRA") })
+    #expect(fields(r) == ["num_nodes"])
+    #expect(r.errors[0].message.contains("LoRA fine-tuning is not supported for multi-node training in TorchTune"))
 }
 
 @Test func webhookQLoRARules() {
@@ -52,7 +52,9 @@ private func fields(_ r: ConfigValidation.Report) -> [String] { r.errors.map(\.f
     #expect(fields(llama) == ["resources_per_node"])
     let unset = validate(["model": "hf://meta-llama/Llama-3.2-3B", "dataset": "hf://tatsu-lab/alpaca",
                           "runtime": "torchtune-llama3.2-3b", "method": "qlora"])
-    #expect(unset.valid && unset.warnings.contains { $0.field == "resources_per_node" })
+    // The runtime's own 2 GPUs apply: denied, as with 2 set.
+    #expect(fields(unset) == ["resources_per_node"])
+    #expect(unset.errors[0].message.contains("must be auto or 1 for llama3_2/3B model when using QLoRA"))
 }
 
 @Test func runtimeRulesComeOnlyFromBackends() {

@@ -204,28 +204,63 @@ def test_planner_and_simulator_agree_on_torchtune_nodes(sim, tmp_path):
             return r.structured_content
     verdict = anyio.run(plan)
     assert [e["field"] for e in verdict["errors"]] == ["num_nodes"]
-    assert "llama3_2/1B_full_multinode" in verdict["errors"][0]["message"]
 
-    # v2.3.0 admits it (the SDK never sets numProcPerNode) and the trainer fails at start.
-    kubectl(sim, "create", "-f", "-", stdin=json.dumps(job))
-    wait_for("two-nodes to fail", lambda: "Failed" in kubectl(sim, "get", "trainjob", "two-nodes").stdout)
-    pod = kubectl(sim, "get", "pods", "-l", "jobset.sigs.k8s.io/jobset-name=two-nodes,jobset.sigs.k8s.io/replicatedjob-name=node,"
-                  "batch.kubernetes.io/job-completion-index=0",
-                  "-o", "name").stdout.split("\n")[0]
-    assert "llama3_2/1B_full_multinode" in kubectl(sim, "logs", pod, "-c", "node").stdout
-
-    # With numProcPerNode set, the webhook's torchtune check runs and refuses it.
-    job["metadata"]["name"] = "two-nodes-npp"
-    job["spec"]["trainer"]["numProcPerNode"] = 2
+    # v2.3.0 runs the torchtune rules whenever the command is `tune run` (numProcPerNode or not):
+    # denied at creation, and the planner quotes the webhook word for word.
     refused = kubectl(sim, "create", "-f", "-", stdin=json.dumps(job), check=False)
     assert refused.returncode != 0
-    assert "spec.trainer.numNodes: Invalid value: 2: must be 1 for llama3_2/1B model" in refused.stderr
+    prefix = 'Error from server (Forbidden): error when creating "STDIN": '
+    assert refused.stderr.startswith(prefix)
+    denial = refused.stderr[len(prefix):].strip()
+    assert denial == ('admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: '
+                      "spec.trainer.numNodes: Invalid value: 2: must be 1 for llama3_2/1B model")
+    assert denial in verdict["errors"][0]["message"]
+    assert "two-nodes" not in kubectl(sim, "get", "trainjobs").stdout
 
 
-def test_webhook_reserves_torchrun_env_when_num_proc_per_node_is_set(sim):
+def test_webhook_reserves_torchrun_env(sim):
     body = TRAINJOB.format(name="pet", extra="  trainer:\n    numProcPerNode: 2\n    env: [{name: PET_NNODES, value: '3'}]\n")
     refused = kubectl(sim, "create", "-f", "-", stdin=body, check=False)
     assert "must not have reserved envs, invalid envs configured: [PET_NNODES]" in refused.stderr
-    # Without numProcPerNode, Torch.Validate returns early in v2.3.0: the same env is admitted.
-    admitted = kubectl(sim, "create", "-f", "-", stdin=body.replace("    numProcPerNode: 2\n", ""))
-    assert "trainjob.trainer.kubeflow.org/pet created" in admitted.stdout
+    # Torch.Validate checks the env whether numProcPerNode is set or not.
+    refused = kubectl(sim, "create", "-f", "-", stdin=body.replace("    numProcPerNode: 2\n", ""), check=False)
+    assert "must not have reserved envs, invalid envs configured: [PET_NNODES]" in refused.stderr
+
+
+def test_webhook_denials_reach_the_python_client_as_403(sim):
+    """What `kubernetes.client` (the SDK's own transport) sees for the denials our tools used to
+    provoke: initializers on a runtime without initializer jobs, Secret env in a node patch."""
+    from kubernetes import client as k8s, config as k8s_config
+    api = k8s.CustomObjectsApi(k8s_config.new_client_from_config(config_file=str(sim.kubeconfig)))
+
+    def create(name, spec):
+        body = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": {"name": name},
+                "spec": {"runtimeRef": {"name": "torch-distributed"}, **spec}}
+        with pytest.raises(k8s.ApiException) as denied:
+            api.create_namespaced_custom_object("trainer.kubeflow.org", "v1alpha1", "default", "trainjobs", body)
+        assert denied.value.status == 403
+        status = json.loads(denied.value.body)
+        assert {k: status[k] for k in ("kind", "apiVersion", "status", "reason", "code")} == {
+            "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403}
+        assert status["message"].startswith('admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: ')
+        return status["message"]
+
+    message = create("with-initializers", {"initializer": {"model": {"storageUri": "hf://Qwen/Qwen2.5-0.5B"},
+                                                           "dataset": {"storageUri": "hf://tatsu-lab/alpaca"}}})
+    assert "must have dataset-initializer job when trainJob is configured with input datasetConfig" in message
+    assert "must have model-initializer job when trainJob is configured with input modelConfig" in message
+
+    patch = {"manager": "trainer.kubeflow.org/kubeflow-sdk", "trainingRuntimeSpec": {"template": {"spec": {"replicatedJobs": [
+        {"name": "node", "template": {"spec": {"template": {"spec": {"containers": [
+            {"name": "node", "env": [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "present", "key": "token"}}}]}]}}}}}]}}}}
+    message = create("secret-env-patch", {"runtimePatches": [patch]})
+    # The value is the patches as the defaulting webhook left them (each stamped with its time).
+    assert 'denied the request: spec.runtimePatches: Invalid value: [{"manager":"trainer.kubeflow.org/kubeflow-sdk","time":"' in message
+    assert message.endswith(": must not have envs for the dataset-initializer, model-initializer, node containers")
+
+    # The same env in spec.trainer.env is what the webhook lets through.
+    admitted = api.create_namespaced_custom_object("trainer.kubeflow.org", "v1alpha1", "default", "trainjobs", {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": {"name": "secret-env-trainer"},
+        "spec": {"runtimeRef": {"name": "torch-distributed"}, "trainer": {"env": [
+            {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "present", "key": "token"}}}]}}})
+    assert admitted["metadata"]["name"] == "secret-env-trainer"

@@ -8,6 +8,8 @@ final class APIHandler: Sendable {
     let store: ObjectStore
     let logs: LogStore
     let admission: Admission
+    /// Trainer's validating webhooks, after the schema (as kube-apiserver orders them).
+    let webhooks: TrainerWebhooks
     let authorizer: Authorizer
     let faults = FaultInjector()
     /// Request log and aimed faults for tests in another process (SimControl.swift).
@@ -21,6 +23,7 @@ final class APIHandler: Sendable {
         self.store = store
         self.logs = logs
         self.admission = admission
+        webhooks = TrainerWebhooks(store: store)
         self.authorizer = authorizer
     }
 

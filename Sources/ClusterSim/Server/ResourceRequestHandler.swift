@@ -178,9 +178,9 @@ struct ResourceRequestHandler {
         }
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
-        let admitted = try api.admission.admit(type, object, old: nil)
+        let admitted = try api.admission.admit(type, api.webhooks.mutate(type, object, old: nil), old: nil)
         if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
-        if type == ResourceCatalog.trainJobs { try TrainJobWebhook.check(admitted, store: store) }
+        try api.webhooks.check(type, admitted)
         if isDryRun { return Responses.json(admitted, status: 201) }
         return Responses.json(try store.create(type, admitted).text, status: 201)
     }
@@ -194,6 +194,7 @@ struct ResourceRequestHandler {
         }
         let requestedVersion = object.resourceVersion
         let isStatus = target.subresource == "status"
+        let webhookInput = webhookSnapshot(name)
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             if requestedVersion.isEmpty && !type.group.isEmpty {
                 throw APIError.invalid(type, name, [.invalid("metadata.resourceVersion", .string("0x0"),
@@ -211,7 +212,10 @@ struct ResourceRequestHandler {
                 next.set(current["metadata"]?["namespace"], at: ["metadata", "namespace"])
                 if type.hasStatus { next["status"] = current["status"] }
             }
-            return try api.admission.admit(type, next, old: current)
+            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, next, old: current, subresource: target.subresource),
+                                                   old: current)
+            if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
+            return admitted
         }
         return Responses.json(stored.text)
     }
@@ -221,6 +225,7 @@ struct ResourceRequestHandler {
         let patchBody = try parseBody()
         let name = target.name ?? ""
         let isStatus = target.subresource == "status"
+        let webhookInput = webhookSnapshot(name)
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var patched = try Patch.apply(kind, patch: patchBody, to: current)
             let requestedVersion = patched.resourceVersion
@@ -234,9 +239,19 @@ struct ResourceRequestHandler {
             } else if type.hasStatus {
                 patched["status"] = current["status"]
             }
-            return try api.admission.admit(type, patched, old: current)
+            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, patched, old: current, subresource: target.subresource),
+                                                   old: current)
+            if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
+            return admitted
         }
         return Responses.json(stored.text)
+    }
+
+    /// What the webhooks read for an update, gathered before the store's lock (runtimeRef is
+    /// immutable, so the stored object names the runtime the update will).
+    private func webhookSnapshot(_ name: String) -> TrainerWebhooks.Snapshot? {
+        api.webhooks.snapshot(type, current: store.get(type, namespace: namespace, name: name)?.object,
+                              subresource: target.subresource)
     }
 
     private func delete() throws(APIError) -> HTTPResponse {

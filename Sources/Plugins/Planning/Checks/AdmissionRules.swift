@@ -10,10 +10,10 @@ import TrainerRules
 ///       "shipped_configs": ["llama3_2/1B_lora", ...]     // recipe configs torchtune ships
 ///     }
 ///
-/// The recipe and config are picked as Trainer v2.3.0 picks them (TrainerRules, the code the
-/// simulator runs too): `<model><suffix>` from nodes, GPUs per node and the method. The
-/// webhook's own torchtune check runs only when numProcPerNode is set, which the SDK never
-/// sets; so a config torchtune does not ship is admitted and fails when the trainer starts.
+/// The plan goes first to Trainer v2.3.0's TrainJob webhook (TrainerRules, the code the
+/// simulator runs as its admission webhook): what it denies at creation is an error quoting
+/// the webhook's own words. Then the recipe and config are picked as Trainer picks them:
+/// a config torchtune does not ship is admitted and fails when the trainer starts.
 public struct AdmissionRules: Sendable, Equatable {
     public var supportedModels: [String]?
     public var shippedConfigs: Set<String>?
@@ -38,23 +38,35 @@ public struct AdmissionRules: Sendable, Equatable {
         }
         guard let shipped = shippedConfigs else { return [] }
         let m: BuiltinTrainerRules.Method = method == .qlora ? .qlora : method == .lora ? .lora : .full
+        let review = PlannedBuiltinTrainerJob.review(runtime: runtime, numNodes: numNodes, gpusPerNode: gpusPerNode, method: m)
+        if let reason = review.message {
+            let (field, fix) = Self.fix(for: review.errors.first?.field ?? "")
+            return [.error(field, "Kubeflow Trainer v2.3.0 denies the TrainJob at creation: "
+                           + TrainJobAdmission.deniedMessage(reason) + ". " + fix)]
+        }
         let (_, config) = BuiltinTrainerRules.recipeAndConfig(model: key, numNodes: numNodes, gpus: gpusPerNode ?? 2, method: m)
         let singleGPU = BuiltinTrainerRules.recipeAndConfig(model: key, numNodes: 1, gpus: 1, method: m).1
         let admitted = "Kubeflow Trainer v2.3.0 admits the TrainJob and the trainer fails at start"
         var issues: [ConfigIssue] = []
-        if numNodes > 1 && m != .full && shipped.contains(config) {
-            issues.append(.warning("num_nodes", "With num_nodes \(numNodes) Kubeflow Trainer runs \(config) (full fine-tuning): the built-in trainer has no LoRA recipe across nodes, so the LoRA settings are dropped. Use num_nodes 1 for LoRA."))
-        }
         guard !shipped.contains(config) else { return issues }
         if numNodes > 1 {
             issues.append(.error("num_nodes", "The built-in trainer ships no \(config) config: on runtime \(runtime) num_nodes must be 1 for model \(key) (\(admitted)). Use num_nodes 1 with more GPUs per node."))
-        } else if shipped.contains(singleGPU) && gpusPerNode == nil {
-            issues.append(.warning("resources_per_node", "\(m.rawValue.uppercased()) for model \(key) runs only on 1 GPU (the built-in trainer ships \(singleGPU), not \(config)); the runtime's default GPU count applies when resources_per_node is not set. Set resources_per_node {\"gpu\": 1}."))
         } else if shipped.contains(singleGPU) {
             issues.append(.error("resources_per_node", "The built-in trainer ships no \(config) config: \(m.rawValue.uppercased()) for model \(key) must run on 1 GPU, not \(gpusPerNode ?? 2) (\(admitted)). Set resources_per_node {\"gpu\": 1}."))
         } else {
             issues.append(.error("method", "The built-in trainer ships no \(config) config: \(m.rawValue.uppercased()) is not available for model \(key) on runtime \(runtime) (\(admitted)). Use method lora."))
         }
         return issues
+    }
+
+    /// Our argument behind a webhook error's field, and how to fix it.
+    static func fix(for field: String) -> (String, String) {
+        switch field {
+        case "spec.trainer.numNodes": return ("num_nodes", "Use num_nodes 1 (with more GPUs per node).")
+        case "spec.trainer.numProcPerNode", "spec.trainer.resourcesPerNode":
+            return ("resources_per_node", "Set resources_per_node {\"gpu\": 1}.")
+        case "spec.runtimeRef.name": return ("method", "Use method lora, or another runtime.")
+        default: return ("runtime", "Use another runtime.")
+        }
     }
 }
