@@ -18,12 +18,15 @@
  *   namespace_label       mutating:  labels its Namespace privileged
  *   huge_result           read_only: a 100 MB result
  *   invalid_json          read_only: a result that is not JSON
+ *   flood_channel         read_only: 40 MB with no line end straight onto its plugin-host channel (fd 3)
+ *   garbage_channel       read_only: a line that is not JSON straight onto the channel
  */
 #include "kfmcp_plugin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const kfmcp_host_v1 *g_host;
 
@@ -137,6 +140,20 @@ static int32_t invoke(const char *tool, const char *json_in, kfmcp_call *call, c
         *json_out = strdup("{\"result\": [1, 2,");
         return *json_out ? KFMCP_OK : KFMCP_ERR_INTERNAL;
     }
+    if (strcmp(tool, "flood_channel") == 0 || strcmp(tool, "garbage_channel") == 0) {
+        /* Bypasses the plugin-host's own framing: only the parent's reader stands in the way. */
+        if (strcmp(tool, "garbage_channel") == 0) {
+            const char *line = "this is not JSON\n";
+            if (write(3, line, strlen(line)) < 0) return KFMCP_ERR_INTERNAL;
+        } else {
+            static char chunk[1 << 20];
+            memset(chunk, 'x', sizeof chunk);
+            for (int i = 0; i < 40; i++)
+                if (write(3, chunk, sizeof chunk) < 0) return KFMCP_ERR_INTERNAL;
+        }
+        *json_out = strdup("{\"result\":\"unreachable\"}");
+        return *json_out ? KFMCP_OK : KFMCP_ERR_INTERNAL;
+    }
     return KFMCP_ERR_UNKNOWN;
 }
 
@@ -161,6 +178,8 @@ static const kfmcp_tool_v1 tools[] = {
     TOOL("namespace_label", KFMCP_RISK_MUTATING, "lifecycle"),
     TOOL("huge_result", KFMCP_RISK_READ_ONLY, "discovery"),
     TOOL("invalid_json", KFMCP_RISK_READ_ONLY, "discovery"),
+    TOOL("flood_channel", KFMCP_RISK_READ_ONLY, "discovery"),
+    TOOL("garbage_channel", KFMCP_RISK_READ_ONLY, "discovery"),
 };
 
 static const kfmcp_manifest_v1 manifest = {

@@ -184,3 +184,19 @@ def test_a_result_is_bounded_and_an_invalid_one_is_called_invalid(tmp_path, sim,
             again = (await s.call_tool("own_dry_run", {"namespace": ALLOWED, "name": "mine"})).structured_content
             assert again["error"]["field"] == "query.dryRun", again
     run(body)
+
+
+@pytest.mark.parametrize("tool, why", [
+    ("flood_channel", "sent a message over the host's limit of"),
+    ("garbage_channel", "sent a message that is not a JSON object"),
+])
+def test_a_child_that_breaks_its_channel_is_stopped_and_says_why(tmp_path, sim, hostile, tool, why):
+    """The parent's reader is the wall for what the plugin writes past the
+    plugin-host's own framing: the child is stopped, the call says why."""
+    async def body():
+        async with serve(sim, hostile, policy(tmp_path)) as s:
+            r = await s.call_tool(tool, {})
+            text = r.content[0].text
+            assert r.is_error and "Plugin 'gate-hostile'" in text and why in text and f"tool '{tool}'" in text, text[:300]
+            assert "SIGKILL" not in text, text[:300]
+    run(body)
