@@ -195,7 +195,7 @@ public final class ToolInvoker: Sendable {
         }
         let inner = CallState(tool: name, pluginID: admitted.entry.plugin.id, spec: spec, dryRun: outer.dryRun, parent: outer,
                               caller: outer.caller)
-        let (result, answer, message) = Self.outcome(admitted.entry.plugin.invoke(tool: name, arguments: admitted.arguments, call: inner),
+        let (result, answer, message) = Self.outcome(invoke(admitted.entry, args: admitted.arguments, state: inner),
                                                      plugin: admitted.entry.plugin.id)
         audit.result = result
         audit.message = message
@@ -332,9 +332,7 @@ public final class ToolInvoker: Sendable {
         let state = CallState(tool: spec.name, pluginID: plugin.id, spec: spec, dryRun: dryRun, progressSink: progress,
                               planSeed: seed, caller: caller, previewedWrites: previewed)
         let outcome = await withTaskCancellationHandler {
-            await Self.onOwnThread { [runtime] in
-                runtime.tracking { Log.withThreadSink(state.caller?.log) { plugin.invoke(tool: spec.name, arguments: args, call: state) } }
-            }
+            await Self.onOwnThread { [self] in invoke(entry, args: args, state: state) }
         } onCancel: {
             state.cancel()
         }
@@ -346,6 +344,12 @@ public final class ToolInvoker: Sendable {
             return .success(answer)
         }
         return outcome
+    }
+
+    /// Step 5 on this thread, for client and nested calls alike: the plugin runs
+    /// with the call's session log, and shutdown waits for it.
+    private func invoke(_ entry: Entry, args: JSON, state: CallState) -> Result<JSON, PluginCallFailure> {
+        runtime.tracking { Log.withThreadSink(state.caller?.log) { entry.plugin.invoke(tool: entry.spec.name, arguments: args, call: state) } }
     }
 
     /// Run blocking work on a tool thread and await it.
