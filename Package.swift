@@ -116,11 +116,15 @@ let package = Package(
         // MCP Streamable HTTP on FlyingFox (`serve --http`): apart from HostCore, so
         // stdio serving does not link an HTTP server.
         .target(name: "HTTPTransport",
-                dependencies: ["HostCore", "HTTPServing", .product(name: "MCP", package: "swift-sdk"),
+                dependencies: ["HostCore", "HostBase", "HostCalls", "HostKubeGate", "HostProtocol", "HTTPServing",
+                               .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "FlyingFox", package: "FlyingFox")],
                 path: "Sources/Host/HTTPTransport"),
         .executableTarget(name: "kubeflow-mcp",
-                          dependencies: ["HostCore", "HTTPTransport", "HTTPServing", "KubeClient",
+                          // The floors by name as well as through HostCore's re-export, so a change
+                          // in one rebuilds the CLI (an incremental build otherwise may not).
+                          dependencies: ["HostCore", "HostBase", "HostPlugins", "HostKubeGate", "HostCalls", "HostProtocol",
+                                         "HTTPTransport", "HTTPServing", "KubeClient",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/Host/CLI"),
 

@@ -34,7 +34,22 @@ import Testing
         #expect(p.name.contains("extends data-scientist"))
     }
 
+    @Test func subresourcesAndNamespaceWritesAreNamedByThePolicy() throws {
+        let p = try PolicyFile.parse("policy:\n  allow: [\"*\"]\n  subresources: [services/proxy, apps/deployments/scale]\n  namespace_writes: true\n",
+                                     source: "t", tools: tools)
+        #expect(p.subresources == ["services/proxy", "apps/deployments/scale"] && p.namespaceWrites)
+        let none = try PolicyFile.parse("policy:\n  allow: [\"*\"]\n", source: "t", tools: tools)
+        #expect(none.subresources.isEmpty && !none.namespaceWrites && !none.changesOwnObjectsOnly)
+        #expect(try PolicyFile.persona("data-scientist").changesOwnObjectsOnly)
+    }
+
+    @Test func risksAreOrdered() {
+        #expect(ToolRisk.readOnly < .mutating && ToolRisk.mutating < .expensive && ToolRisk.expensive < .destructive)
+    }
+
     @Test(arguments: [
+        ("policy:\n  allow: [\"*\"]\n  subresources: [proxy]\n", "t:3", "resource/subresource"),
+        ("policy:\n  allow: [\"*\"]\n  namespace_writes: maybe\n", "t:3", "true or false"),
         ("policy:\n  allow:\n    - risk:catastrophic\n", "t:3", "unknown risk"),
         ("policy:\n  allow: [category:discovery]\n  nonsense: 1\n", "t:3", "unknown key 'nonsense'"),
         ("policy:\n  allow:\n    - frobnicate_*\n", "t:3", "matches no loaded tool"),

@@ -20,3 +20,22 @@ import Testing
         #expect(raw.instructions == nil && raw.clusterScopedReads == nil)
     }
 }
+
+@Suite struct PluginAnswerTests {
+    @Test func anAnswerOverTheLimitIsRefusedNamingItsSize() {
+        let size = PluginLimits.resultBytes + 1
+        guard case .failure(let failure) = LoadedPlugin.check(RawAnswer(rc: 0, oversize: size), what: "tool 'big'") else {
+            Issue.record("accepted an oversized answer")
+            return
+        }
+        #expect(failure.message.contains("returned \(size) bytes for tool 'big'") && failure.message.contains("limit"))
+    }
+
+    @Test func anInvalidAnswerIsCalledInvalid() {
+        guard case .failure(let failure) = LoadedPlugin.check(RawAnswer(rc: 0, text: "{\"result\": [1,"), what: "tool 't'") else {
+            Issue.record("accepted invalid JSON")
+            return
+        }
+        #expect(failure.message == "returned no valid JSON object for tool 't'")
+    }
+}

@@ -181,7 +181,13 @@ struct ResourceRequestHandler {
         let admitted = try api.admission.admit(type, api.webhooks.mutate(type, object, old: nil), old: nil)
         if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
         try api.webhooks.check(type, admitted)
-        if isDryRun { return Responses.json(admitted, status: 201) }
+        if isDryRun {
+            // As kube-apiserver: a dry run answers what the create would, AlreadyExists included.
+            if store.get(type, namespace: type.namespaced ? target.namespace : nil, name: object.name) != nil {
+                throw APIError.alreadyExists(type, object.name)
+            }
+            return Responses.json(admitted, status: 201)
+        }
         return Responses.json(try store.create(type, admitted).text, status: 201)
     }
 

@@ -10,10 +10,10 @@ public final class CallState: PluginCall, @unchecked Sendable {
     public let tool: String
     public let pluginID: String
     /// The tool's declaration, for per-tool policy (ownership) in host services.
-    let spec: ToolSpec?
+    package let spec: ToolSpec?
     /// A preview run: writing requests go to the API server with dryRun=All
     /// (validated, never persisted) and are recorded for the user to confirm.
-    let dryRun: Bool
+    package let dryRun: Bool
     /// Receives progress reports (fraction in [0,1] or negative, message).
     package let progressSink: (@Sendable (Double, String) -> Void)?
     /// The call this one runs inside (a tool calling another tool); cancelling
@@ -38,12 +38,17 @@ public final class CallState: PluginCall, @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var writes: [JSON] = []
+    /// A confirmed run's budget: the preview's writes not sent yet (nil: not bound to a preview).
+    private var previewed: [JSON]?
+    private var created: Set<String> = []
+    private var refusedWrites: [String] = []
     private var namespaces: [String] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
                 progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
-                planSeed: String? = nil, caller: Caller? = nil) {
+                planSeed: String? = nil, caller: Caller? = nil, previewedWrites: [JSON]? = nil) {
         self.parent = parent
+        self.previewed = previewedWrites.map { $0.map(KubeGate.previewKey(recorded:)) }
         self.ownCaller = caller
         self.seed = planSeed
         self.tool = tool
@@ -57,13 +62,13 @@ public final class CallState: PluginCall, @unchecked Sendable {
     public func cancel() { lock.withLock { cancelled = true } }
 
     /// A nested call's writes belong to the outer call's preview.
-    func recordWrite(_ write: JSON) {
+    package func recordWrite(_ write: JSON) {
         if let parent { return parent.recordWrite(write) }
         lock.withLock { writes.append(write) }
     }
 
     /// A namespace the call acted in, from the structured request (for the audit).
-    func recordNamespace(_ namespace: String) {
+    package func recordNamespace(_ namespace: String) {
         lock.withLock { if !namespaces.contains(namespace) { namespaces.append(namespace) } }
         parent?.recordNamespace(namespace)
     }
@@ -82,6 +87,39 @@ public final class CallState: PluginCall, @unchecked Sendable {
         guard let pointer else { return nil }
         return Unmanaged<CallState>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
     }
+}
+
+/// The gate's bookkeeping lives with the outermost call: a nested call's
+/// writes are its outer call's, in the preview as in the confirmed run.
+extension CallState: GateCall {
+    package func takePreviewedWrite(_ write: JSON) -> Bool {
+        if let parent { return parent.takePreviewedWrite(write) }
+        return lock.withLock {
+            guard var left = previewed else { return true }
+            guard let i = left.firstIndex(of: write) else { return false }
+            left.remove(at: i)
+            previewed = left
+            return true
+        }
+    }
+
+    package func recordCreated(_ object: String) {
+        if let parent { return parent.recordCreated(object) }
+        _ = lock.withLock { created.insert(object) }
+    }
+
+    package func didCreate(_ object: String) -> Bool {
+        if let parent { return parent.didCreate(object) }
+        return lock.withLock { created.contains(object) }
+    }
+
+    package func recordRefusedWrite(_ summary: String) {
+        if let parent { return parent.recordRefusedWrite(summary) }
+        lock.withLock { refusedWrites.append(summary) }
+    }
+
+    /// Writes refused in a confirmed run because its preview did not show them.
+    var refusedWritesSent: [String] { lock.withLock { refusedWrites } }
 }
 
 extension CallState {

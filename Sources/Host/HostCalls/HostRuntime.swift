@@ -95,67 +95,11 @@ public final class HostRuntime: @unchecked Sendable {
         return name
     }
 
-    /// A plugin's Kubernetes request: parsed into structure (names checked),
-    /// then policy, ownership and dry-run applied here, whichever plugin asks.
+    /// A plugin's Kubernetes request, through the one gate (KubeGate) with this call's context.
     func k8sRequest(_ json: JSON, call: CallState, stream onLine: ((String) -> Bool)? = nil) -> KubeResponse {
-        var request: ClusterRequest
-        switch ClusterRequestParser.parse(json) {
-        case .success(let parsed): request = parsed
-        case .failure(let refusal):
-            log.info("refused \(call.pluginID) request: \(refusal.message)", source: "policy")
-            return .failure("BadRequest", "Refused request field \"\(refusal.field)\": \(refusal.message).", field: refusal.field)
-        }
-        let policy = policy(of: call)
-        if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID,
-                                             clusterReads: registry.clusterScopedReads) {
-            log.info("denied \(call.pluginID) \(request.summary): \(denial)", source: "policy")
-            return .failure("Denied", denial)
-        }
-        let isWrite = ClusterGuard.isWrite(request)
-        if let ns = ClusterGuard.namespace(of: request) { call.recordNamespace(ns) }
-        if isWrite, let spec = call.spec, policy.ownObjectsOnly(spec), request.verb != "create",
-            let refusal = ownershipRefusal(request, call: call)
-        {
-            return refusal
-        }
-        if request.verb == "create" && !ClusterGuard.isReview(request) {
-            request.body = ClusterGuard.stampOwner(request.body, identity: identity(of: call))
-        }
-        if call.dryRun && isWrite {
-            request.query.append(("dryRun", "All"))
-        }
-        let started = Date()
-        let cluster = cluster(of: call)
-        let answer = onLine.map { cluster.stream(request, onLine: $0) } ?? cluster.send(request)
-        if call.dryRun && isWrite {
-            var write: JSON = ["method": .string(request.method), "path": .string(request.path),
-                               "status": .int(answer.status)]
-            if let body = request.body { write["body"] = body }
-            if let message = answer.errorMessage { write["error"] = .string(message) }
-            call.recordWrite(write)
-        }
-        log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1e6)) µs",
-                  source: "k8s")
-        return answer
-    }
-
-    /// Under own-objects-only policy: change only objects the caller created.
-    /// Fail-closed: when the object cannot be read, nothing is changed (a 404
-    /// is handed back as the answer, the change never sent).
-    private func ownershipRefusal(_ request: ClusterRequest, call: CallState) -> KubeResponse? {
-        let identity = identity(of: call), policy = policy(of: call)
-        guard let target = request.resource?.object else { return .failure("Denied", "Only objects have owners.") }
-        let current = cluster(of: call).send(ClusterRequest(verb: "get", resource: target))
-        let name = target.name ?? "?"
-        if current.status == 404 { return current }
-        guard current.status == 200 else {
-            let why = current.errorMessage ?? "HTTP \(current.status)"
-            return .failure("Denied", "Could not read \(target.resource)/\(name) to check who owns it (\(why)); policy '\(policy.name)' lets you change only your own objects, so nothing was changed. Try again later, or ask for read access to it.")
-        }
-        let owner = current.bodyJSON["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
-        guard owner != identity else { return nil }
-        let who = owner.map { "was created by \($0)" } ?? "was not created through kubeflow-mcp"
-        return .failure("Denied", "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin.")
+        KubeGate(policy: policy(of: call), identity: { self.identity(of: call) }, cluster: cluster(of: call),
+                 clusterReads: registry.clusterScopedReads, log: log)
+            .send(json, call: call, stream: onLine)
     }
 
     /// A provider operation; nil when no loaded plugin provides `id` (the

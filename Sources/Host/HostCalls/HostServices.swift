@@ -109,12 +109,10 @@ private let k8sStreamService: @convention(c) (
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let onLine, let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
-    // Log lines reach the plugin already redacted, a key block whole however it is split.
-    let redactor = (request["path"]?.string ?? "").hasSuffix("/log") ? StreamRedactor() : nil
+    // A pod's log reaches the plugin already redacted (the gate decides, on the parsed request).
     let answer = ctx.runtime.k8sRequest(request, call: state) { line in
         if state.isCancelled { return false }
-        let clean = redactor?.redact(line) ?? line
-        return clean.withCString { onLine(userData, $0) } == 0
+        return line.withCString { onLine(userData, $0) } == 0
     }
     return HostServices.write(answer.json, to: out)
 }

@@ -45,6 +45,8 @@ public final class ToolInvoker: Sendable {
     static let dryRunArgument = "dry_run"
     /// Where `run` hands the namespace the call actually wrote in to the audit.
     static let actedNamespaceKey = "_acted_namespace"
+    /// Where `run` hands the writes the gate refused (not in the confirmed preview) to the audit.
+    static let refusedWritesKey = "_refused_writes"
 
     /// One tools/call; returns the MCP CallToolResult as JSON.
     public func call(name: String, arguments: JSON?,
@@ -68,14 +70,20 @@ public final class ToolInvoker: Sendable {
         let (entry, args, spec) = (admitted.entry, admitted.arguments, admitted.entry.spec)
         // Progress messages are text for the client like any other.
         let progress = progress.map { sink in { @Sendable (f: Double, m: String) in sink(f, Redactor.redact(m)) } }
-        func act(seed: String?) async -> ToolCallResult {
+        /// `previewed`: the writes the person confirmed, all the run may send (nil: no preview binds it).
+        func act(seed: String?, previewed: [JSON]?) async -> ToolCallResult {
             let pluginStarted = Date()
-            let outcome = await run(entry, args: args, dryRun: false, seed: seed, progress: progress)
+            let outcome = await run(entry, args: args, dryRun: false, seed: seed, progress: progress, previewed: previewed)
             runtime.log.debug("\(name): plugin \(entry.plugin.id) took \(Int(Date().timeIntervalSince(pluginStarted) * 1e6)) µs",
                               source: "invoke")
             let (result, answer, message) = Self.outcome(outcome, plugin: entry.plugin.id)
             audit.jobID = answer?["result"]?["job_id"]?.string ?? audit.jobID
             audit.namespace = answer?[Self.actedNamespaceKey]?.string ?? audit.namespace
+            if let refused = answer?[Self.refusedWritesKey]?.array, !refused.isEmpty {
+                let note = "refused writes the confirmed preview did not show: "
+                    + refused.compactMap(\.string).joined(separator: ", ")
+                return finish("refused", answer.map { Self.result(from: $0) } ?? Self.error(message ?? ""), message: note)
+            }
             return finish(Task.isCancelled ? "cancelled" : result, answer.map { Self.result(from: $0) } ?? Self.error(message ?? ""),
                           message: message)
         }
@@ -87,7 +95,7 @@ public final class ToolInvoker: Sendable {
             return finish(result == "success" ? "dry_run" : result,
                           answer.map { Self.result(from: $0) } ?? Self.error(message ?? ""), message: message)
         }
-        guard needsConfirmation(spec, args) else { return await act(seed: nil) }
+        guard needsConfirmation(spec, args) else { return await act(seed: nil, previewed: nil) }
 
         if let confirm = admitted.confirm {
             guard case .string(let token) = confirm else {
@@ -110,7 +118,7 @@ public final class ToolInvoker: Sendable {
             }
             if case .success(let answer) = check,
                ConfirmationBook.fingerprint(answer["requests"]?.array ?? []) == plan.writes {
-                return await act(seed: plan.seed)
+                return await act(seed: plan.seed, previewed: answer["requests"]?.array ?? [])
             }
             let fresh = Self.previewJSON(preview: check, tool: name)
             let newToken = runtime.confirmations.issue(tool: name, arguments: planKey(args), seed: plan.seed,
@@ -132,7 +140,8 @@ public final class ToolInvoker: Sendable {
                 let text = "Not done: the user declined \(name). Nothing was created or deleted; do not retry unless the user asks for it again."
                 return finish("declined", Self.callResult(text: text, structured: ["declined": true, "preview": Redactor.scrub(previewJSON)]))
             }
-            return await act(seed: seed)
+            guard case .success(let answer) = preview else { return await act(seed: seed, previewed: []) }
+            return await act(seed: seed, previewed: answer["requests"]?.array ?? [])
         }
         let token = runtime.confirmations.issue(tool: name, arguments: planKey(args), seed: seed, writes: Self.fingerprint(preview))
         return finish("preview", previewResult(tool: name, preview: previewJSON, token: token, note: nil))
@@ -175,13 +184,18 @@ public final class ToolInvoker: Sendable {
         case .success(let a): admitted = a
         }
         let spec = admitted.entry.spec
+        // Clients approve a tool by its declared risk: what it calls may not go higher.
+        let ceiling = outer.spec?.risk ?? .readOnly
+        if spec.risk > ceiling {
+            return refuse("refused", "\(outer.tool) is \(ceiling.rawValue) and may not call \(name), which is \(spec.risk.rawValue): a tool calls only tools of its own risk or lower. Call \(name) directly.")
+        }
         let outerConfirmed = outer.spec.map(policy.needsConfirmation) ?? false
         if needsConfirmation(spec, admitted.arguments) && !outer.dryRun && !outerConfirmed {
             return refuse("refused", "\(name) needs the user's confirmation; \(outer.tool) cannot call it on their behalf. Call \(name) directly.")
         }
         let inner = CallState(tool: name, pluginID: admitted.entry.plugin.id, spec: spec, dryRun: outer.dryRun, parent: outer,
                               caller: outer.caller)
-        let (result, answer, message) = Self.outcome(admitted.entry.plugin.invoke(tool: name, arguments: admitted.arguments, call: inner),
+        let (result, answer, message) = Self.outcome(invoke(admitted.entry, args: admitted.arguments, state: inner),
                                                      plugin: admitted.entry.plugin.id)
         audit.result = result
         audit.message = message
@@ -313,23 +327,29 @@ public final class ToolInvoker: Sendable {
     }
 
     private func run(_ entry: Entry, args: JSON, dryRun: Bool, seed: String?,
-                     progress: Progress?) async -> Result<JSON, PluginCallFailure> {
+                     progress: Progress?, previewed: [JSON]? = nil) async -> Result<JSON, PluginCallFailure> {
         let (spec, plugin) = entry
         let state = CallState(tool: spec.name, pluginID: plugin.id, spec: spec, dryRun: dryRun, progressSink: progress,
-                              planSeed: seed, caller: caller)
+                              planSeed: seed, caller: caller, previewedWrites: previewed)
         let outcome = await withTaskCancellationHandler {
-            await Self.onOwnThread { [runtime] in
-                runtime.tracking { Log.withThreadSink(state.caller?.log) { plugin.invoke(tool: spec.name, arguments: args, call: state) } }
-            }
+            await Self.onOwnThread { [self] in invoke(entry, args: args, state: state) }
         } onCancel: {
             state.cancel()
         }
-        if case .success(var answer) = outcome, dryRun || state.actedNamespace != nil {
+        let refused = state.refusedWritesSent
+        if case .success(var answer) = outcome, dryRun || state.actedNamespace != nil || !refused.isEmpty {
             if let acted = state.actedNamespace { answer[Self.actedNamespaceKey] = .string(acted) }  // for the audit line only
+            if !refused.isEmpty { answer[Self.refusedWritesKey] = .array(refused.map { .string($0) }) }
             if dryRun { answer["requests"] = .array(state.recordedWrites) }
             return .success(answer)
         }
         return outcome
+    }
+
+    /// Step 5 on this thread, for client and nested calls alike: the plugin runs
+    /// with the call's session log, and shutdown waits for it.
+    private func invoke(_ entry: Entry, args: JSON, state: CallState) -> Result<JSON, PluginCallFailure> {
+        runtime.tracking { Log.withThreadSink(state.caller?.log) { entry.plugin.invoke(tool: entry.spec.name, arguments: args, call: state) } }
     }
 
     /// Run blocking work on a tool thread and await it.

@@ -32,15 +32,42 @@ package enum ClusterGuard {
         return r.namespace ?? (r.groupResource == "/namespaces" ? r.name : nil)
     }
 
+    /// The least risk a tool must declare to send this write: a delete is destructive, any other write mutating.
+    package static func requiredRisk(_ request: ClusterRequest) -> ToolRisk {
+        request.verb == "delete" ? .destructive : .mutating
+    }
+
+    /// Subresources any plugin may read: a pod's log and an object's status.
+    static func isPlainSubresourceRead(_ request: ClusterRequest) -> Bool {
+        guard let r = request.resource, let sub = r.subresource else { return true }
+        return request.verb == "get" && (sub == "status" || (r.groupResource == "/pods" && sub == "log"))
+    }
+
+    /// How a policy names a subresource: "services/proxy" (core) or "group/resource/subresource".
+    package static func policyName(of r: ResourceRef) -> String {
+        (r.group.isEmpty ? "" : r.group + "/") + r.resource + "/" + (r.subresource ?? "")
+    }
+
     /// nil when allowed; else the sentence to return to the plugin.
+    /// `undoingOwnCreate`: a delete of an object this same call created (a
+    /// tool cleaning up after itself), which its own risk may send.
     package static func denial(_ request: ClusterRequest, policy: Policy, tool: ToolSpec?, pluginID: String,
-                       clusterReads: Set<String> = []) -> String? {
+                       clusterReads: Set<String> = [], undoingOwnCreate: Bool = false) -> String? {
         let write = isWrite(request)
-        if write, let tool, tool.risk == .readOnly {
-            return "Plugin '\(pluginID)' declares tool '\(tool.name)' read_only, yet it asked to \(request.summary); the host refused it. The plugin must declare the tool's real risk."
+        // Whatever the tool's category: the risk it declared is what a client approves.
+        let risk = tool?.risk ?? .readOnly
+        if write, risk < requiredRisk(request), !(undoingOwnCreate && risk > .readOnly) {
+            return "Plugin '\(pluginID)' declares tool '\(tool?.name ?? "?")' \(risk.rawValue), yet it asked to \(request.summary), which needs a tool of risk \(requiredRisk(request).rawValue); the host refused it. The plugin must declare the tool's real risk."
         }
         if policy.readOnly && write {
             return "Policy '\(policy.name)' is read-only: \(request.summary) was not sent."
+        }
+        if let r = request.resource, r.subresource != nil, !isPlainSubresourceRead(request),
+           !policy.subresources.contains(policyName(of: r)) {
+            return "Policy '\(policy.name)' does not allow subresource \(policyName(of: r)): \(request.summary) was not sent. An operator who wants it lists it under subresources: in the policy file."
+        }
+        if write, request.resource?.groupResource == "/namespaces", !policy.namespaceWrites {
+            return "Policy '\(policy.name)' does not let plugins change Namespace objects: \(request.summary) was not sent (namespace_writes: true in the policy file allows it)."
         }
         guard let allowed = policy.namespaces else { return nil }
         let list = allowed.joined(separator: ", ")

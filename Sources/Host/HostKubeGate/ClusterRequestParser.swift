@@ -35,6 +35,14 @@ package enum ClusterRequestParser {
         if let bad = ["content_type", "accept"].first(where: { json[$0] != nil && json[$0]?.string == nil }) {
             return refuse(bad, "\"\(bad)\" must be a string")
         }
+        // A closed set, compared whole: a value is a header line on the wire, so
+        // anything else (a CR/LF and a second request or Impersonate-* header) never gets there.
+        if let type = json["content_type"]?.string, !MediaTypes.bodies.contains(type) {
+            return refuse("content_type", "\"content_type\" must be one of \(MediaTypes.bodies.sorted().joined(separator: ", "))")
+        }
+        if let accept = json["accept"]?.string, !MediaTypes.answers.contains(accept) {
+            return refuse("accept", "\"accept\" must be one of \(MediaTypes.answers.sorted().joined(separator: ", "))")
+        }
         if let t = json["timeout_ms"], t.int == nil { return refuse("timeout_ms", "\"timeout_ms\" must be an integer") }
         request.body = json["body"]
         request.contentType = json["content_type"]?.string
@@ -95,6 +103,10 @@ package enum ClusterRequestParser {
         for (key, value) in object.sorted(by: { $0.key < $1.key }) {
             guard !key.isEmpty, key.utf8.allSatisfy({ b in (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }) else {
                 return refuse("query", "query parameter name '\(key)' must be letters and digits")
+            }
+            // The host alone decides a dry run (a preview): a plugin's own would sit beside it.
+            if key.lowercased() == "dryrun" {
+                return refuse("query.\(key)", "query parameter '\(key)' is the host's: previews run against the API server's dry run by themselves; leave it out")
             }
             switch value {
             case .string(let s): query.append((key, s))
@@ -184,4 +196,18 @@ package enum ClusterRequestParser {
     private static func refuse<T>(_ field: String, _ message: String) -> Result<T, RequestRefusal> {
         .failure(RequestRefusal(field: field, message: message))
     }
+}
+
+/// The media types a plugin may name for a request's body and answer. The
+/// body is always JSON the host serializes (a JSON text is YAML too, hence
+/// server-side apply's type); answers are JSON, YAML, a Table or text (logs).
+package enum MediaTypes {
+    package static let bodies: Set<String> = [
+        "application/json", "application/merge-patch+json", "application/strategic-merge-patch+json",
+        "application/json-patch+json", "application/apply-patch+yaml",
+    ]
+    package static let answers: Set<String> = [
+        "application/json", "application/yaml", "text/plain", "*/*",
+        "application/json;as=Table;v=v1;g=meta.k8s.io", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+    ]
 }

@@ -34,6 +34,18 @@ public enum PluginIsolation: String, Sendable {
 struct RawAnswer: Sendable {
     var rc: Int32
     var text: String? = nil
+    /// The answer's size when it was over `PluginLimits.resultBytes` (then `text` is nil).
+    var oversize: Int? = nil
+}
+
+/// Bounds on what a plugin hands the host.
+package enum PluginLimits {
+    /// A tool's or operation's answer, in bytes of JSON text: far above any
+    /// real result (a job list, a log page), far below what would exhaust the server.
+    package static let resultBytes = 16 << 20
+    /// One message on a plugin-host child's channel: an answer travels as a
+    /// JSON string, so escaping may double it.
+    static let channelMessageBytes = 2 * resultBytes + (1 << 20)
 }
 
 /// Runs a plugin's functions: `InProcessRunner` calls them through the
@@ -97,6 +109,9 @@ public final class LoadedPlugin: @unchecked Sendable {
     }
 
     static func check(_ raw: RawAnswer, what: String) -> Result<JSON, PluginCallFailure> {
+        if let size = raw.oversize {
+            return .failure(.init("returned \(size) bytes for \(what), over the host's limit of \(PluginLimits.resultBytes) bytes; the plugin must return less (a page, a summary)"))
+        }
         let parsed = raw.text.flatMap { try? JSON.parse($0) }
         switch raw.rc {
         case KFMCP_OK:
@@ -150,8 +165,10 @@ final class InProcessRunner: PluginRunner, @unchecked Sendable {
     func take(rc: Int32, out: UnsafeMutablePointer<CChar>?) -> RawAnswer {
         var text: String? = nil
         if let out {
+            let size = strlen(out)
+            defer { functions.freeResult?(out) }
+            guard size <= PluginLimits.resultBytes else { return RawAnswer(rc: rc, oversize: size) }
             text = String(cString: out)
-            functions.freeResult?(out)
         }
         return RawAnswer(rc: rc, text: text)
     }

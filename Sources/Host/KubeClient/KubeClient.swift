@@ -102,9 +102,10 @@ public final class KubeClient: Sendable {
 
     private func transferSetup(_ request: KubeRequest, credentials: RequestCredentials,
                                timeoutMs: Int) -> TransferSetup {
-        var headers = ["Accept: " + (request.accept ?? "application/json")]
+        // The gate lets only known media types through; no header value reaches the wire with a line break anyway.
+        var headers = ["Accept: " + Self.headerSafe(request.accept ?? "application/json")]
         if request.body != nil {
-            headers.append("Content-Type: " + (request.contentType ?? "application/json"))
+            headers.append("Content-Type: " + Self.headerSafe(request.contentType ?? "application/json"))
         }
         if let token = credentials.bearerToken {
             headers.append("Authorization: Bearer " + token)

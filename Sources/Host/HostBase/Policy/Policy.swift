@@ -18,6 +18,13 @@ public struct Policy: Sendable {
     public var ownObjectsOnly: [ToolPattern]
     public var requireConfirmation: [ToolPattern]
     public var skipConfirmation: [ToolPattern]
+    /// Subresources beyond reading pods/log and */status that plugins may use,
+    /// as "resource/subresource" (core) or "group/resource/subresource",
+    /// e.g. "services/proxy". Everything else (nodes/proxy, pods/exec, …) is refused.
+    public var subresources: [String] = []
+    /// Whether plugins may create, change or delete Namespace objects (their
+    /// labels set the namespace's Pod Security level).
+    public var namespaceWrites = false
 
     /// No policy file: everything allowed, expensive and destructive tools confirmed.
     public static let unrestricted = Policy(
@@ -51,6 +58,11 @@ public struct Policy: Sendable {
     }
 
     public func ownObjectsOnly(_ tool: ToolSpec) -> Bool { ownObjectsOnly.contains { $0.matches(tool) } }
+
+    /// Under an own-objects policy every update, patch and delete is checked
+    /// against the object's owner, whichever tool sends it: a tool's category
+    /// is the plugin's word, so it cannot be what exempts a write.
+    public var changesOwnObjectsOnly: Bool { !ownObjectsOnly.isEmpty }
 
     public func allowsNamespace(_ namespace: String) -> Bool { namespaces?.contains(namespace) ?? true }
 }

@@ -14,6 +14,8 @@ import Yams
 ///       own_jobs_only: [category:lifecycle]
 ///       require_confirmation: [risk:expensive, risk:destructive]
 ///       skip_confirmation: [run_container_job]
+///       subresources: [services/proxy]    # beyond pods/log and */status reads
+///       namespace_writes: false           # Namespace objects themselves
 public enum PolicyFile {
     public struct Problem: Error, CustomStringConvertible {
         public var message: String
@@ -22,7 +24,7 @@ public enum PolicyFile {
     }
 
     static let keys = ["persona", "allow", "deny", "namespaces", "read_only", "own_jobs_only",
-                       "require_confirmation", "skip_confirmation"]
+                       "require_confirmation", "skip_confirmation", "subresources", "namespace_writes"]
 
     /// A built-in persona by name.
     public static func persona(_ name: String) throws(Problem) -> Policy {
@@ -113,6 +115,20 @@ public enum PolicyFile {
                 names.append(s)
             }
             policy.namespaces = names
+        }
+        if let node = map["subresources"] {
+            guard let seq = node.sequence else { throw fail(node, "'subresources' must be a list") }
+            for item in seq {
+                let parts = item.string?.split(separator: "/", omittingEmptySubsequences: false) ?? []
+                guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+                    throw fail(item, "'subresources' entries are resource/subresource or group/resource/subresource (e.g. services/proxy)")
+                }
+                policy.subresources.append(item.string!)
+            }
+        }
+        if let node = map["namespace_writes"] {
+            guard let b = node.bool else { throw fail(node, "'namespace_writes' must be true or false") }
+            policy.namespaceWrites = b
         }
         if let node = map["read_only"] {
             guard let b = node.bool else { throw fail(node, "'read_only' must be true or false") }

@@ -2,7 +2,7 @@ import KFJSON
 import PluginABI
 
 /// A tool's risk, as the ABI's closed set.
-public enum ToolRisk: String, Sendable, CaseIterable {
+public enum ToolRisk: String, Sendable, CaseIterable, Comparable {
     case readOnly = "read_only"
     case mutating = "mutating"
     case expensive = "expensive"
@@ -16,6 +16,11 @@ public enum ToolRisk: String, Sendable, CaseIterable {
         case UInt32(KFMCP_RISK_DESTRUCTIVE): self = .destructive
         default: return nil
         }
+    }
+
+    /// In declaration order: a tool may do what a lower risk does, never what a higher one does.
+    public static func < (a: ToolRisk, b: ToolRisk) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 

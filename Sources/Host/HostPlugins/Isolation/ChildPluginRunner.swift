@@ -278,7 +278,7 @@ private final class Child: @unchecked Sendable {
 
     private init(pid: pid_t, fd: Int32, runner: ChildPluginRunner) {
         self.pid = pid
-        self.channel = PipeChannel(fd: fd)
+        self.channel = PipeChannel(fd: fd, maxMessage: PluginLimits.channelMessageBytes)  // the child is the plugin's: bounded
         self.runner = runner
     }
 
@@ -375,7 +375,7 @@ private final class Child: @unchecked Sendable {
             case "done":
                 guard let id = message["call"]?.int, let slot = slot(id) else { continue }
                 slot.finish(.success(RawAnswer(rc: Int32(clamping: message["rc"]?.int ?? Int(KFMCP_ERR_INTERNAL)),
-                                               text: message["out"]?.string)))
+                                               text: message["out"]?.string, oversize: message["oversize"]?.int)))
             case "log":
                 let level = LogLevel(rawValue: min(message["level"]?.int ?? 1, 3)) ?? .info
                 // A line logged during a call also reaches that call's session (HTTP), as in-process.
@@ -396,11 +396,12 @@ private final class Child: @unchecked Sendable {
                 continue
             }
         }
-        // The child is gone: why, and every call it was running fails.
+        // The child is gone, or broke the channel's rules (then it is stopped): why, and every call it was running fails.
+        if channel.broken != nil { kill() }
         channel.close()
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let how = Self.describe(status)
+        let how = channel.broken.map { "sent \($0) and was stopped" } ?? Self.describe(status)
         let (running, wasLoaded) = lock.withLock { () -> ([CallSlot], Bool) in
             dead = true
             defer { slots.removeAll() }

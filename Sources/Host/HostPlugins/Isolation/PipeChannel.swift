@@ -16,8 +16,15 @@ final class PipeChannel: @unchecked Sendable {
     private var pending = [UInt8]()
     private var scanned = 0  // bytes of `pending` known to hold no newline
     private var buffer = [UInt8](repeating: 0, count: 65536)
+    /// Longest line read; a longer one ends the channel.
+    private let maxMessage: Int
+    /// Why `receive` ended the channel early: what the peer sent against the rules.
+    private(set) var broken: String?
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32, maxMessage: Int = .max) {
+        self.fd = fd
+        self.maxMessage = maxMessage
+    }
 
     /// False when the other side is gone.
     @discardableResult
@@ -38,8 +45,9 @@ final class PipeChannel: @unchecked Sendable {
         }
     }
 
-    /// The next message; nil at EOF (or on a line that is not a JSON object,
-    /// which only a broken peer sends: treated as the end).
+    /// The next message; nil at EOF (or on a line that is not a JSON object or
+    /// is over the size limit, which only a broken or hostile peer sends:
+    /// treated as the end, with `broken` saying why).
     func receive() -> JSON? {
         while true {
             if let newline = pending[scanned...].firstIndex(of: 0x0A) {
@@ -48,8 +56,15 @@ final class PipeChannel: @unchecked Sendable {
                     pending.removeFirst(newline + 1)
                     scanned = 0
                 }
-                guard let message = try? JSON.parse(utf8: line), message.object != nil else { return nil }
+                guard let message = try? JSON.parse(utf8: line), message.object != nil else {
+                    broken = "a message that is not a JSON object"
+                    return nil
+                }
                 return message
+            }
+            if pending.count > maxMessage {
+                broken = "a message over the host's limit of \(maxMessage) bytes"
+                return nil
             }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }

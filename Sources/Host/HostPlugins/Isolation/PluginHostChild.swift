@@ -71,6 +71,7 @@ public enum PluginHostChild {
                     let input = message["input"]?.string ?? "{}"
                     var rc = KFMCP_ERR_BAD_INPUT
                     var out: String?
+                    var oversize: Int?
                     if let arguments = try? JSON.parse(input) {
                         let outcome = message["op"] == "invoke"
                             ? runner.invokeRaw(tool: message["tool"]?.string ?? "", input: arguments, call: call)
@@ -78,10 +79,11 @@ public enum PluginHostChild {
                                                       op: message["operation"]?.string ?? "", input: arguments, call: call)
                         rc = outcome.rc
                         out = outcome.text
+                        oversize = outcome.oversize
                     }
                     host.unregister(callID)
                     channel.send(["op": "done", "call": .int(callID), "rc": .int(Int(rc)),
-                                  "out": out.map { .string($0) } ?? .null])
+                                  "out": out.map { .string($0) } ?? .null, "oversize": oversize.map { .int($0) } ?? .null])
                 }
                 thread.stackSize = 4 << 20
                 thread.start()

@@ -1,0 +1,146 @@
+import Foundation
+import HostBase
+import KFJSON
+import KubeClient
+
+/// What the gate needs of the call a request belongs to (the call pipeline's CallState).
+package protocol GateCall: AnyObject {
+    var pluginID: String { get }
+    /// The calling tool's declaration: its risk bounds what it may write.
+    var spec: ToolSpec? { get }
+    /// A preview: writes go to the API server's dry run and are recorded.
+    var dryRun: Bool { get }
+    func recordNamespace(_ namespace: String)
+    /// A preview's write (method, path, body, status), for the person to confirm.
+    func recordWrite(_ write: JSON)
+    /// A confirmed run may send only what its preview recorded: takes the
+    /// matching previewed write; false when none is left. True when the run is
+    /// bound to no preview.
+    func takePreviewedWrite(_ write: JSON) -> Bool
+    /// An object this call created, so it may delete it again (cleaning up after a failure).
+    func recordCreated(_ object: String)
+    func didCreate(_ object: String) -> Bool
+    /// A write the gate refused because the confirmed preview did not show it (for the audit line).
+    func recordRefusedWrite(_ summary: String)
+}
+
+/// The one Kubernetes gate every plugin request passes, whichever way the
+/// plugin runs and whoever called the tool: parse → deny → ownership → stamp
+/// → preview binding and dry run → send → redact the stream. Decided on the
+/// parsed request and this context, never on a path string or on what the
+/// plugin says about itself beyond its tools' declared risk.
+package struct KubeGate {
+    let policy: Policy
+    /// Who the caller is (asked of the API server once, so only when needed).
+    let identity: () -> String
+    let cluster: any ClusterAccess
+    /// Cluster-scoped "group/resource" loaded plugins declared they read.
+    let clusterReads: Set<String>
+    let log: Log
+
+    package init(policy: Policy, identity: @escaping () -> String, cluster: any ClusterAccess,
+                 clusterReads: Set<String>, log: Log) {
+        self.policy = policy
+        self.identity = identity
+        self.cluster = cluster
+        self.clusterReads = clusterReads
+        self.log = log
+    }
+
+    /// A plugin's request (its `request_json`), sent if the gate lets it through.
+    /// `onLine`: a streamed answer's lines; a pod's log reaches it redacted line by line.
+    package func send(_ json: JSON, call: any GateCall, stream onLine: ((String) -> Bool)? = nil) -> KubeResponse {
+        var request: ClusterRequest
+        switch ClusterRequestParser.parse(json) {
+        case .success(let parsed): request = parsed
+        case .failure(let refusal):
+            log.info("refused \(call.pluginID) request: \(refusal.message)", source: "policy")
+            return .failure("BadRequest", "Refused request field \"\(refusal.field)\": \(refusal.message).", field: refusal.field)
+        }
+        let isWrite = ClusterGuard.isWrite(request)
+        let undoing = request.verb == "delete" && Self.objectKey(request).map(call.didCreate) == true
+        if let denial = ClusterGuard.denial(request, policy: policy, tool: call.spec, pluginID: call.pluginID,
+                                             clusterReads: clusterReads, undoingOwnCreate: undoing) {
+            log.info("denied \(call.pluginID) \(request.summary): \(denial)", source: "policy")
+            return .failure("Denied", denial)
+        }
+        if let ns = ClusterGuard.namespace(of: request) { call.recordNamespace(ns) }
+        if isWrite, policy.changesOwnObjectsOnly, request.verb != "create", !undoing, let refusal = ownershipRefusal(request) {
+            return refusal
+        }
+        if request.verb == "create" && !ClusterGuard.isReview(request) {
+            request.body = ClusterGuard.stampOwner(request.body, identity: identity())
+        }
+        if isWrite && !call.dryRun && !undoing && !call.takePreviewedWrite(Self.previewKey(request)) {
+            let message = "Plugin '\(call.pluginID)' asked to \(request.summary), which the confirmed preview did not show; the host refused it. A confirmed run may send only the writes its preview recorded."
+            log.info("denied \(call.pluginID) \(request.summary): not in the confirmed preview", source: "policy")
+            call.recordRefusedWrite("\(request.method) \(request.path)")
+            return .failure("Denied", message)
+        }
+        if call.dryRun && isWrite {
+            request.query.append(("dryRun", "All"))
+        }
+        let started = Date()
+        let answer: KubeResponse
+        if let onLine {
+            // Decided on the parsed request: a pod's log, whichever form the plugin asked in.
+            let redactor = Self.isPodLog(request) ? StreamRedactor() : nil
+            answer = cluster.stream(request) { line in onLine(redactor?.redact(line) ?? line) }
+        } else {
+            answer = cluster.send(request)
+        }
+        if call.dryRun && isWrite {
+            var write: JSON = ["method": .string(request.method), "path": .string(request.path),
+                               "status": .int(answer.status)]
+            if let body = request.body { write["body"] = body }
+            if let message = answer.errorMessage { write["error"] = .string(message) }
+            call.recordWrite(write)
+        }
+        if !call.dryRun, request.verb == "create", (200..<300).contains(answer.status), let key = Self.objectKey(request) {
+            call.recordCreated(key)
+        }
+        log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1e6)) µs",
+                  source: "k8s")
+        return answer
+    }
+
+    static func isPodLog(_ request: ClusterRequest) -> Bool {
+        request.resource.map { $0.groupResource == "/pods" && $0.subresource == "log" } ?? false
+    }
+
+    /// What a preview's write is compared by: method, path and body (as sent, owner stamp included).
+    package static func previewKey(_ request: ClusterRequest) -> JSON {
+        ["method": .string(request.method), "path": .string(request.path), "body": request.body ?? .null]
+    }
+
+    /// The same key from a recorded preview write.
+    package static func previewKey(recorded write: JSON) -> JSON {
+        ["method": write["method"] ?? .null, "path": write["path"] ?? .null, "body": write["body"] ?? .null]
+    }
+
+    /// "group/resource/namespace/name" of the object a create makes or a delete removes.
+    static func objectKey(_ request: ClusterRequest) -> String? {
+        guard let r = request.resource, r.subresource == nil,
+              let name = r.name ?? request.body?["metadata"]?["name"]?.string else { return nil }
+        return "\(r.groupResource)/\(r.namespace ?? "")/\(name)"
+    }
+
+    /// Under an own-objects policy: change only objects the caller created.
+    /// Fail-closed: when the object cannot be read, nothing is changed (a 404
+    /// is handed back as the answer, the change never sent).
+    private func ownershipRefusal(_ request: ClusterRequest) -> KubeResponse? {
+        let identity = identity()
+        guard let target = request.resource?.object else { return .failure("Denied", "Only objects have owners.") }
+        let current = cluster.send(ClusterRequest(verb: "get", resource: target))
+        let name = target.name ?? "?"
+        if current.status == 404 { return current }
+        guard current.status == 200 else {
+            let why = current.errorMessage ?? "HTTP \(current.status)"
+            return .failure("Denied", "Could not read \(target.resource)/\(name) to check who owns it (\(why)); policy '\(policy.name)' lets you change only your own objects, so nothing was changed. Try again later, or ask for read access to it.")
+        }
+        let owner = current.bodyJSON["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string
+        guard owner != identity else { return nil }
+        let who = owner.map { "was created by \($0)" } ?? "was not created through kubeflow-mcp"
+        return .failure("Denied", "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin.")
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+@testable import HostBase
+@testable import HostKubeGate
+import KFJSON
+import KubeClient
+import Testing
+
+/// The gate in-process, with a cluster that records what it was sent and a
+/// call that keeps the gate's bookkeeping (CallState's, without the pipeline).
+@Suite struct KubeGateTests {
+    final class Cluster: ClusterAccess, @unchecked Sendable {
+        var sent: [ClusterRequest] = []
+        var objects: [String: JSON] = [:]  // path → object, for ownership reads
+        var logLines: [String] = []
+        var defaultNamespace: String { "dev" }
+        var identity: String { "alice" }
+        var summary: String { "test" }
+        func send(_ request: ClusterRequest) -> KubeResponse {
+            sent.append(request)
+            if request.verb == "get", let object = objects[request.path] {
+                return KubeResponse(status: 200, body: Array(object.serialized().utf8))
+            }
+            return KubeResponse(status: request.verb == "create" ? 201 : 200, body: Array("{}".utf8))
+        }
+        func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> KubeResponse {
+            sent.append(request)
+            for line in logLines where !onLine(line) { break }
+            return KubeResponse(status: 200)
+        }
+    }
+
+    final class Call: GateCall {
+        let pluginID = "p"
+        let spec: ToolSpec?
+        let dryRun: Bool
+        var previewed: [JSON]?
+        var recorded: [JSON] = []
+        var created: Set<String> = []
+        var refused: [String] = []
+        init(risk: ToolRisk, dryRun: Bool = false, previewed: [JSON]? = nil) {
+            spec = ToolSpec(name: "t", title: "t", description: "", category: "discovery", risk: risk, idempotent: false,
+                            openWorld: false, inputSchema: ["type": "object"], outputSchema: nil, pluginID: "p")
+            self.dryRun = dryRun
+            self.previewed = previewed.map { $0.map(KubeGate.previewKey(recorded:)) }
+        }
+        func recordNamespace(_ namespace: String) {}
+        func recordWrite(_ write: JSON) { recorded.append(write) }
+        func takePreviewedWrite(_ write: JSON) -> Bool {
+            guard var left = previewed else { return true }
+            guard let i = left.firstIndex(of: write) else { return false }
+            left.remove(at: i)
+            previewed = left
+            return true
+        }
+        func recordCreated(_ object: String) { created.insert(object) }
+        func didCreate(_ object: String) -> Bool { created.contains(object) }
+        func recordRefusedWrite(_ summary: String) { refused.append(summary) }
+    }
+
+    static let jobs = ["group": "trainer.kubeflow.org", "version": "v1alpha1", "resource": "trainjobs", "namespace": "dev"] as JSON
+
+    func request(_ verb: String, name: String? = nil, _ extra: [String: JSON] = [:]) -> JSON {
+        var r = Self.jobs
+        r["verb"] = .string(verb)
+        if let name { r["name"] = .string(name) }
+        for (k, v) in extra { r[k] = v }
+        return r
+    }
+
+    func gate(_ cluster: Cluster, policy: Policy = .unrestricted) -> KubeGate {
+        KubeGate(policy: policy, identity: { "alice" }, cluster: cluster, clusterReads: [], log: Log())
+    }
+
+    @Test(arguments: ["application/json\r\nImpersonate-User: admin", "application/json\nX: y", "text/html", "application/JSON ",
+                      "application/json; charset=utf-8\r\n\r\nDELETE /api/v1/namespaces/prod/pods/x HTTP/1.1"])
+    func mediaTypesAreAClosedSet(_ value: String) {
+        let cluster = Cluster()
+        for field in ["accept", "content_type"] {
+            let answer = gate(cluster).send(request("list", [field: .string(value)]), call: Call(risk: .readOnly))
+            #expect(answer.status == 0 && answer.errorField == field, "\(field)=\(value): \(answer.json)")
+        }
+        #expect(cluster.sent.isEmpty)
+    }
+
+    @Test func knownMediaTypesPass() {
+        let cluster = Cluster()
+        let ok = gate(cluster).send(request("patch", name: "j", ["body": ["spec": [:]], "content_type": "application/merge-patch+json",
+                                                               "accept": "application/json"]), call: Call(risk: .mutating))
+        #expect(ok.status == 200)
+    }
+
+    @Test(arguments: ["dryRun", "dryrun", "DRYRUN"])
+    func aPluginsOwnDryRunIsRefused(_ key: String) {
+        let cluster = Cluster()
+        let answer = gate(cluster).send(request("patch", name: "j", ["body": [:], "query": [key: "None"]]), call: Call(risk: .mutating))
+        #expect(answer.errorField == "query.\(key)")
+        #expect(cluster.sent.isEmpty)
+    }
+
+    @Test func aWriteNeedsAToolOfItsRisk() {
+        let cluster = Cluster()
+        let delete = request("delete", name: "j")
+        #expect(gate(cluster).send(delete, call: Call(risk: .mutating)).errorMessage?.contains("risk destructive") == true)
+        #expect(gate(cluster).send(delete, call: Call(risk: .expensive)).status == 0)
+        #expect(gate(cluster).send(request("create", ["body": ["metadata": ["name": "x"]]]), call: Call(risk: .readOnly)).status == 0)
+        #expect(cluster.sent.isEmpty)
+        #expect(gate(cluster).send(delete, call: Call(risk: .destructive)).status == 200)
+        #expect(gate(cluster).send(request("create", ["body": ["metadata": ["name": "x"]]]), call: Call(risk: .mutating)).status == 201)
+    }
+
+    @Test func aToolMayUndoItsOwnCreate() {
+        let cluster = Cluster()
+        let call = Call(risk: .expensive)
+        let secret: JSON = ["verb": "create", "version": "v1", "resource": "secrets", "namespace": "dev",
+                            "body": ["metadata": ["name": "s3-creds"]]]
+        #expect(gate(cluster).send(secret, call: call).status == 201)
+        let undo: JSON = ["verb": "delete", "version": "v1", "resource": "secrets", "namespace": "dev", "name": "s3-creds"]
+        #expect(gate(cluster).send(undo, call: call).status == 200)
+        let other: JSON = ["verb": "delete", "version": "v1", "resource": "secrets", "namespace": "dev", "name": "someone-elses"]
+        #expect(gate(cluster).send(other, call: call).status == 0)
+    }
+
+    @Test func ownershipHoldsForEveryChangeUnderAnOwnObjectsPolicy() {
+        let cluster = Cluster()
+        cluster.objects["/apis/trainer.kubeflow.org/v1alpha1/namespaces/dev/trainjobs/theirs"] =
+            ["metadata": ["name": "theirs", "annotations": [.init(stringLiteral: ClusterGuard.ownerAnnotation): "bob"]]]
+        var policy = Policy.unrestricted
+        policy.ownObjectsOnly = [.category("lifecycle")]  // the tool is filed under "discovery"
+        let answer = gate(cluster, policy: policy).send(request("patch", name: "theirs", ["body": [:]]), call: Call(risk: .mutating))
+        #expect(answer.errorMessage?.contains("was created by bob") == true)
+        #expect(cluster.sent.map(\.verb) == ["get"])
+    }
+
+    @Test func aConfirmedRunSendsOnlyItsPreviewsWrites() {
+        let cluster = Cluster()
+        let body: JSON = ["spec": ["suspend": true]]
+        let preview = Call(risk: .destructive, dryRun: true)
+        #expect(gate(cluster).send(request("patch", name: "a", ["body": body]), call: preview).status == 200)
+        #expect(cluster.sent.last?.query.contains { $0 == ("dryRun", "All") } == true)
+        let confirmed = Call(risk: .destructive, previewed: preview.recorded)
+        // Another body, another object, another verb, or the previewed write a second time: refused.
+        #expect(gate(cluster).send(request("patch", name: "a", ["body": ["spec": ["suspend": false]]]), call: confirmed).status == 0)
+        #expect(gate(cluster).send(request("patch", name: "b", ["body": body]), call: confirmed).status == 0)
+        #expect(gate(cluster).send(request("delete", name: "a"), call: confirmed).status == 0)
+        #expect(gate(cluster).send(request("patch", name: "a", ["body": body]), call: confirmed).status == 200)
+        #expect(gate(cluster).send(request("patch", name: "a", ["body": body]), call: confirmed).status == 0)
+        #expect(confirmed.refused.count == 4)
+        // Reads are never bound.
+        #expect(gate(cluster).send(request("get", name: "a"), call: confirmed).status == 200)
+    }
+
+    @Test func subresourcesAndNamespaceObjectsNeedThePolicyToNameThem() {
+        let cluster = Cluster()
+        let nodeProxy: JSON = ["verb": "get", "version": "v1", "resource": "nodes", "name": "n1", "subresource": "proxy"]
+        let serviceProxy: JSON = ["verb": "get", "version": "v1", "resource": "services", "namespace": "dev", "name": "registry",
+                                  "subresource": "proxy"]
+        let label: JSON = ["verb": "patch", "version": "v1", "resource": "namespaces", "name": "dev", "body": [:]]
+        let log: JSON = ["verb": "get", "version": "v1", "resource": "pods", "namespace": "dev", "name": "p", "subresource": "log"]
+        #expect(gate(cluster).send(nodeProxy, call: Call(risk: .destructive)).errorMessage?.contains("nodes/proxy") == true)
+        #expect(gate(cluster).send(serviceProxy, call: Call(risk: .readOnly)).status == 0)
+        #expect(gate(cluster).send(label, call: Call(risk: .destructive)).errorMessage?.contains("Namespace objects") == true)
+        #expect(cluster.sent.isEmpty)
+        #expect(gate(cluster).send(log, call: Call(risk: .readOnly)).status == 200)
+        var policy = Policy.unrestricted
+        policy.subresources = ["services/proxy"]
+        policy.namespaceWrites = true
+        #expect(gate(cluster, policy: policy).send(serviceProxy, call: Call(risk: .readOnly)).status == 200)
+        #expect(gate(cluster, policy: policy).send(nodeProxy, call: Call(risk: .readOnly)).status == 0)
+        #expect(gate(cluster, policy: policy).send(label, call: Call(risk: .mutating)).status == 200)
+    }
+
+    @Test func aPodLogStreamIsRedactedLineByLineInEitherForm() {
+        let cluster = Cluster()
+        cluster.logLines = ["step 1 loss 0.5", "HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz123456", "step 2"]
+        let structured: JSON = ["verb": "get", "version": "v1", "resource": "pods", "namespace": "dev", "name": "p",
+                                "subresource": "log", "query": ["follow": "true"]]
+        let pathForm: JSON = ["method": "GET", "path": "/api/v1/namespaces/dev/pods/p/log", "query": ["follow": "true"]]
+        for request in [structured, pathForm] {
+            var seen: [String] = []
+            _ = gate(cluster).send(request, call: Call(risk: .readOnly)) { seen.append($0); return true }
+            #expect(seen.count == 3 && !seen[1].contains("hf_abcdefghijklmnopqrstuvwxyz123456"), "\(seen)")
+        }
+    }
+}
