@@ -49,7 +49,8 @@ public final class ClusterSimulator: Sendable {
                              authorizer: Authorizer(users: seed.users,
                                                     anonymous: seed.users.first { $0.name == seed.anonymousUser }))
         controller = TrainJobController(store: store, logs: logs, timeScale: timeScale,
-                                        privateRegistries: seed.privateRegistries)
+                                        privateRegistries: seed.privateRegistries,
+                                        trainJobStatusGate: seed.featureGates["TrainJobStatus"] ?? false)
         let admission = handler.admission
         katib = KatibController(store: store) { type, object in try admission.admit(type, object, old: nil) }
         for (type, object) in try SeedObjects.all(seed) {
