@@ -314,7 +314,7 @@ struct ResourceRequestHandler {
         let deleted = try store.delete(type, namespace: namespace, name: target.name ?? "", dryRun: isDryRun)
         if type == ResourceCatalog.pods && !isDryRun { api.logs.remove(namespace: deleted.object.namespace, pod: deleted.object.name) }
         // Custom resources answer with a Status; built-in types with the deleted object.
-        if !type.group.isEmpty {
+        if type.isCustom {
             var details: JSON = ["name": .string(deleted.object.name), "group": .string(type.group),
                                  "kind": .string(type.plural), "uid": .string(deleted.object.uid)]
             if type.group.isEmpty { details["group"] = nil }
