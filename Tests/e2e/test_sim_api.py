@@ -157,6 +157,13 @@ def test_duplicate_list_map_keys_are_invalid(sim, api):
     patches = ("  runtimePatches:\n  - manager: a.example.com/x\n  - manager: a.example.com/x\n")
     dup = kubectl(sim, "create", "-f", "-", stdin=trainjob("dup2", extra=patches), check=False)
     assert 'spec.runtimePatches[1]: Duplicate value: map[string]interface {}{"manager":"a.example.com/x"}' in dup.stderr
+    containers = ("  runtimePatches:\n  - manager: a.example.com/x\n    trainingRuntimeSpec:\n      template:\n"
+                  "        spec:\n          replicatedJobs:\n          - name: node\n            template:\n"
+                  "              spec:\n                template:\n                  spec:\n"
+                  "                    containers: [{name: node}, {name: node}]\n")
+    dup = kubectl(sim, "create", "-f", "-", stdin=trainjob("dup3", extra=containers), check=False)
+    assert ("spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template.spec"
+            '.containers[1]: Duplicate value: map[string]interface {}{"name":"node"}') in dup.stderr
 
 
 def test_strategic_merge_patch_on_custom_resources_is_415(sim):
