@@ -79,6 +79,13 @@ def test_apply_patch_needs_a_field_manager(sim, api):
     assert e.value.status == 422 and "fieldManager: Required value: is required for apply patch" in e.value.body
 
 
+def test_a_suspended_trainjob_has_suspended_jobs(sim):
+    kubectl(sim, "create", "-f", "-", stdin=trainjob("held"))
+    wait_for("the job", lambda: "Suspended" in kubectl(sim, "get", "jobs").stdout)
+    assert get_json(sim, "jobset", "held")["spec"]["suspend"] is True
+    assert not get_json(sim, "pods", "-l", "jobset.sigs.k8s.io/jobset-name=held")["items"]
+
+
 def test_jobset_and_jobs_own_the_pods(sim):
     kubectl(sim, "create", "-f", "-", stdin=trainjob("owned", num_nodes=2, suspend=False))
     resources = kubectl(sim, "api-resources").stdout

@@ -122,6 +122,7 @@ final class TrainJobController: Sendable {
         guard var run = s.runs[uid] else { return }
         defer { s.runs[uid] = run }
         if run.isFinished { return }
+        createJobs(&run, job)
 
         if job["spec"]?["suspend"]?.bool == true {
             if !run.suspended { suspend(&run, &s) }
@@ -188,7 +189,8 @@ final class TrainJobController: Sendable {
         return run
     }
 
-    /// JobSet creates one Job per replicated job before any pod, whether or not its pods can be created.
+    /// JobSet creates one Job per replicated job before any pod (suspended with a suspended TrainJob),
+    /// whether or not its pods can be created.
     private func createJobs(_ run: inout JobRun, _ job: JSON) {
         guard run.jobUIDs.isEmpty else { return }
         for rj in run.plan.replicatedJobs {
@@ -202,7 +204,6 @@ final class TrainJobController: Sendable {
     /// The Job controllers create the pods, unless a pod's service account does not exist:
     /// then no pod is created and each Job says why (FailedCreate), as on a real cluster.
     private func createPods(_ run: inout JobRun, _ job: JSON) {
-        createJobs(&run, job)
         let missing = run.plan.replicatedJobs.compactMap { rj in
             kubelet.missingServiceAccount(rj.podTemplate["spec"] ?? [:], namespace: run.namespace).map { (rj, $0) }
         }
