@@ -49,7 +49,8 @@ public final class ClusterSimulator: Sendable {
                              authorizer: Authorizer(users: seed.users,
                                                     anonymous: seed.users.first { $0.name == seed.anonymousUser }))
         controller = TrainJobController(store: store, logs: logs, timeScale: timeScale,
-                                        privateRegistries: seed.privateRegistries)
+                                        privateRegistries: seed.privateRegistries,
+                                        trainJobStatusGate: seed.featureGates["TrainJobStatus"] ?? false)
         let admission = handler.admission, webhooks = handler.webhooks
         katib = KatibController(store: store) { type, object in
             let admitted = try admission.admit(type, webhooks.mutate(type, object, old: nil), old: nil)

@@ -45,6 +45,8 @@ import PluginKit
         // From the object alone (watch events): the trainer Job's ready pods or reported progress.
         #expect(JobStatus.objectStatus(["status": ["jobsStatus": [["name": "node", "ready": 1, "active": 1]]]]) == "Running")
         #expect(JobStatus.objectStatus(["status": ["jobsStatus": [["name": "node", "ready": 0, "active": 1]]]]) == "Created")
+        // Pods done, the Complete condition not yet written: still Running, not back to Created.
+        #expect(JobStatus.objectStatus(["status": ["jobsStatus": [["name": "node", "ready": 0, "succeeded": 1]]]]) == "Running")
         #expect(JobStatus.objectStatus(resumed) == "Created")
     }
 

@@ -10,7 +10,10 @@ import PluginKit
         #expect(p.bar == "[######----] 61% epoch 2/3 loss 1.21 ETA 14m")
         #expect(TrainingProgress.duration(45) == "45s")
         #expect(TrainingProgress.duration(7500) == "2h05m")
-        #expect(TrainingProgress(source: "logs").bar == "[??????????] ?%")
+        #expect(TrainingProgress(source: "logs").bar == "progress unknown")
+        var epochOnly = TrainingProgress(source: "logs")
+        epochOnly.epoch = 2; epochOnly.loss = 1.5
+        #expect(epochOnly.bar == "progress unknown epoch 2 loss 1.50")
     }
 
     @Test func progressFromTrainerStatus() throws {

@@ -91,7 +91,8 @@ def test_sdk_custom_trainer_with_packages_succeeds(sim):
     logs = list(client.get_job_logs(job, follow=True))
     text = "\n".join(logs)
     assert "Successfully installed Python packages (user): transformers datasets" in text
-    assert "custom function: loading data" in text and "epoch {epoch} done" in text
+    # What the function prints, never its source: `epoch` is a loop variable the simulator cannot fill.
+    assert "custom function: loading data" in text and "{epoch}" not in text
     assert any(line.startswith("step ") for line in logs)
 
 

@@ -5,7 +5,8 @@ import KFJSON
 enum PatchKind: Sendable {
     case merge          // application/merge-patch+json (RFC 7386)
     case json           // application/json-patch+json (RFC 6902)
-    case strategicMerge // application/strategic-merge-patch+json: treated as a merge patch (lists replaced)
+    case strategicMerge // application/strategic-merge-patch+json: treated as a merge patch (lists replaced); built-in kinds only
+    case apply          // application/apply-patch+yaml: server-side apply (ServerSideApply.swift)
 
     init?(contentType: String) {
         let media = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
@@ -13,6 +14,7 @@ enum PatchKind: Sendable {
         case "application/merge-patch+json": self = .merge
         case "application/json-patch+json": self = .json
         case "application/strategic-merge-patch+json": self = .strategicMerge
+        case "application/apply-patch+yaml": self = .apply
         default: return nil
         }
     }
@@ -21,7 +23,7 @@ enum PatchKind: Sendable {
 enum Patch {
     static func apply(_ kind: PatchKind, patch: JSON, to target: JSON) throws(APIError) -> JSON {
         switch kind {
-        case .merge, .strategicMerge: return mergePatch(target, patch)
+        case .merge, .strategicMerge, .apply: return mergePatch(target, patch)
         case .json: return try jsonPatch(target, patch)
         }
     }

@@ -24,6 +24,10 @@ struct ResourceType: Sendable, Hashable {
     var storeKey: String { qualifiedName }
 
     var listKind: String { kind + "List" }
+
+    /// Served from a CRD on a real cluster (Trainer, Katib, JobSet), not built into kube-apiserver:
+    /// no protobuf, no strategic merge patch, only metadata field selectors.
+    var isCustom: Bool { group.contains(".") && !group.hasSuffix(".k8s.io") }
 }
 
 /// Every resource the simulator knows, in discovery order.
@@ -77,7 +81,7 @@ enum ResourceCatalog {
         namespaces, nodes, pods, events, secrets, serviceAccounts, configMaps, pvcs, resourceQuotas,
         accessReviews, subjectReviews, tokenReviews, trainJobs, trainingRuntimes, clusterTrainingRuntimes, experiments,
         KatibResources.trials, KatibResources.suggestions,
-    ] + deploymentKinds
+    ] + deploymentKinds + workloadKinds
 
     /// Types that are real stored objects (the review APIs are computed per request).
     static let stored: [ResourceType] = all.filter { $0.verbs.contains("get") }

@@ -112,6 +112,42 @@ struct FieldSelector: Sendable {
         requirements = reqs
     }
 
+    /// kube-apiserver answers 400 for a field it cannot select on: custom resources only
+    /// know `metadata.name` (and `metadata.namespace` when namespaced) unless their CRD declares
+    /// `selectableFields` (the Trainer and Katib CRDs declare none); core kinds have their own lists.
+    func check(for type: ResourceType) throws(APIError) {
+        let (known, customConversion) = FieldSelector.selectable(type)
+        for req in requirements {
+            let field = req.path.joined(separator: ".")
+            guard !known.contains(field) else { continue }
+            if customConversion { throw APIError.badRequest("field label not supported: \(field)") }
+            throw APIError.badRequest("\"\(field)\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")
+        }
+    }
+
+    /// The fields each kind accepts, and whether it has its own conversion function (whose error
+    /// reads "field label not supported") rather than apimachinery's default one.
+    private static func selectable(_ type: ResourceType) -> (Set<String>, Bool) {
+        let meta: Set<String> = type.namespaced ? ["metadata.name", "metadata.namespace"] : ["metadata.name"]
+        switch type {
+        case ResourceCatalog.pods:
+            return (meta.union(["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                                "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
+                                "status.nominatedNodeName"]), true)
+        case ResourceCatalog.events:
+            return (meta.union(["involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                                "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                                "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"]), true)
+        case ResourceCatalog.secrets: return (meta.union(["type"]), true)
+        case ResourceCatalog.namespaces: return (meta.union(["status.phase"]), true)
+        case ResourceCatalog.nodes: return (meta.union(["spec.unschedulable"]), true)
+        case ResourceCatalog.jobs: return (meta.union(["status.successful"]), true)
+        default:
+            // Custom resources (crConverter) word it like the kinds with their own conversion.
+            return (type.isCustom ? meta : ["metadata.name", "metadata.namespace"], type.isCustom)
+        }
+    }
+
     /// The single `metadata.name=x` the selector pins, if any (lets watch and list skip a scan).
     var pinnedName: String? {
         requirements.first { $0.path == ["metadata", "name"] && !$0.negated }?.value

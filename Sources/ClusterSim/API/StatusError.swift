@@ -78,8 +78,12 @@ struct APIError: Error, Sendable {
         APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
     }
 
-    static func unsupportedMediaType(_ contentType: String) -> APIError {
-        APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+    /// A PATCH media type the resource does not take: custom resources have no strategic merge patch.
+    static func unsupportedMediaType(_ type: ResourceType) -> APIError {
+        let strategic = type.isCustom ? "" : "application/strategic-merge-patch+json, "
+        return APIError(code: 415, reason: "UnsupportedMediaType",
+                        message: "the body of the request was in an unknown format - accepted media types include: "
+                            + "application/json-patch+json, application/merge-patch+json, \(strategic)application/apply-patch+yaml")
     }
 
     /// What kube-apiserver answers for a media type a resource does not speak (as for custom

@@ -42,6 +42,9 @@ struct JobRun: Sendable {
     /// Pods already told FailedScheduling (the scheduler says it once per attempt; we say it once).
     var warnedUnschedulable: Set<String> = []
     var warnedMissingServiceAccount = false
+    /// The stored JobSet's uid, and each replicated job's Job uid (ChildObjects).
+    var jobSetUID = ""
+    var jobUIDs: [String: String] = [:]
 
     var isFinished: Bool { stage == .succeeded || stage == .failed }
     var rankZero: PodSlot? { pods.first { !$0.isInitializer } }

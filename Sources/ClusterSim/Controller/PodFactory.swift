@@ -19,7 +19,7 @@ enum PodFactory {
     }
 
     /// `<job>-<replicatedjob>-0-<index>-<5 random chars>`, labelled like JobSet and the Job controller do.
-    static func pod(job: JSON, plan: JobPlan, replicated: JobPlan.ReplicatedJob, index: Int) -> JSON {
+    static func pod(job: JSON, plan: JobPlan, replicated: JobPlan.ReplicatedJob, index: Int, ownerUID: String) -> JSON {
         let jobName = job.name
         let childJob = "\(jobName)-\(replicated.name)-0"
         var labels: [String: JSON] = [
@@ -31,7 +31,7 @@ enum PodFactory {
             "batch.kubernetes.io/job-completion-index": .string(String(index)),
             "batch.kubernetes.io/job-name": .string(childJob),
             "job-name": .string(childJob),
-            "batch.kubernetes.io/controller-uid": .string(job.uid),
+            "batch.kubernetes.io/controller-uid": .string(ownerUID),
         ]
         if let step = replicated.ancestorStep { labels["trainer.kubeflow.org/trainjob-ancestor-step"] = .string(step) }
         let template = replicated.podTemplate
@@ -75,9 +75,7 @@ enum PodFactory {
                 "namespace": .string(job.namespace),
                 "labels": .object(labels),
                 "annotations": .object(annotations),
-                "ownerReferences": [["apiVersion": "batch/v1", "kind": "Job", "name": .string(childJob),
-                                     "uid": .string(RandomName.uid()), "controller": true,
-                                     "blockOwnerDeletion": true]],
+                "ownerReferences": [ChildObjects.owner(apiVersion: "batch/v1", kind: "Job", name: childJob, uid: ownerUID)],
             ],
             "spec": spec,
             "status": ["phase": "Pending", "qosClass": "BestEffort"],

@@ -32,11 +32,15 @@ final class TrainJobController: Sendable {
     private let kubelet: Kubelet
     private let timeScale: Double
     private let timing: Timing
+    /// Trainer v2.3.0's TrainJobStatus feature gate (alpha, off by default): only with it does the
+    /// Trainer's status server turn in-pod progress reports into `status.trainerStatus`.
+    private let trainJobStatusGate: Bool
     private let state = Locked(State())
     private let tasks = Locked([Task<Void, Never>]())
 
     init(store: ObjectStore, logs: LogStore, timeScale: Double, timing: Timing = Timing(),
-         privateRegistries: [String] = []) {
+         privateRegistries: [String] = [], trainJobStatusGate: Bool = false) {
+        self.trainJobStatusGate = trainJobStatusGate
         self.store = store
         self.logs = logs
         self.events = EventRecorder(store: store)
@@ -118,6 +122,7 @@ final class TrainJobController: Sendable {
         guard var run = s.runs[uid] else { return }
         defer { s.runs[uid] = run }
         if run.isFinished { return }
+        createJobs(&run, job)
 
         if job["spec"]?["suspend"]?.bool == true {
             if !run.suspended { suspend(&run, &s) }
@@ -170,14 +175,30 @@ final class TrainJobController: Sendable {
         }
         s.sequence += 1
         events.record(involved, reason: "Created", message: "TrainJob created", component: "trainjob-controller")
-        events.record(.init(kind: "JobSet", apiVersion: "jobset.x-k8s.io/v1alpha2", name: job.name,
-                            namespace: job.namespace, uid: RandomName.uid()),
+        let jobSet = (try? store.create(ResourceCatalog.jobSets, ChildObjects.jobSet(trainJob: job, plan: plan)))
+            ?? store.get(ResourceCatalog.jobSets, namespace: job.namespace, name: job.name)
+        let jobSetUID = jobSet?.object.uid ?? RandomName.uid()
+        events.record(.init(kind: "JobSet", apiVersion: ChildObjects.jobSetAPIVersion, name: job.name,
+                            namespace: job.namespace, uid: jobSetUID),
                       reason: "SuccessfulCreate", message: "Created JobSet \(job.name)", component: "trainjob-controller")
-        return JobRun(uid: job.uid, namespace: job.namespace, name: job.name, plan: plan,
-                      log: WorkloadLog(workload: plan.workload,
-                                       numbers: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps,
-                                                            lossFloor: TrialWorkload.lossFloor(job, store: store))),
-                      sequence: s.sequence)
+        var run = JobRun(uid: job.uid, namespace: job.namespace, name: job.name, plan: plan,
+                         log: WorkloadLog(workload: plan.workload, jobName: job.name, totalSteps: timing.totalSteps,
+                                          lossFloor: TrialWorkload.lossFloor(job, store: store)),
+                         sequence: s.sequence)
+        run.jobSetUID = jobSetUID
+        return run
+    }
+
+    /// JobSet creates one Job per replicated job before any pod (suspended with a suspended TrainJob),
+    /// whether or not its pods can be created.
+    private func createJobs(_ run: inout JobRun, _ job: JSON) {
+        guard run.jobUIDs.isEmpty else { return }
+        for rj in run.plan.replicatedJobs {
+            let child = ChildObjects.job(trainJob: job, jobSetUID: run.jobSetUID, replicated: rj)
+            let stored = (try? store.create(ResourceCatalog.jobs, child))
+                ?? store.get(ResourceCatalog.jobs, namespace: run.namespace, name: child.name)
+            run.jobUIDs[rj.name] = stored?.object.uid ?? RandomName.uid()
+        }
     }
 
     /// The Job controllers create the pods, unless a pod's service account does not exist:
@@ -200,7 +221,8 @@ final class TrainJobController: Sendable {
         }
         for rj in run.plan.replicatedJobs {
             for index in 0..<rj.count {
-                let pod = PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index)
+                let pod = PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index,
+                                         ownerUID: run.jobUIDs[rj.name] ?? "")
                 guard let created = try? store.create(ResourceCatalog.pods, pod) else { continue }
                 run.pods.append(.init(name: created.object.name, uid: created.object.uid, replicatedJob: rj.name, index: index,
                                       container: rj.container["name"]?.string ?? rj.name, gpus: rj.gpus,
@@ -349,8 +371,10 @@ final class TrainJobController: Sendable {
         var crossed = false
         for step in (run.lastStep + 1)..<(target + 1) where step % every == 0 || step == total {
             for pod in run.pods where !pod.isInitializer && (pod.index == 0 || step % (every * 4) == 0) {
-                logs.append(namespace: run.namespace, pod: pod.name, container: pod.container,
-                            (pod.index == 0 ? "" : "[rank\(pod.index)] ") + run.log.stepLine(step))
+                for line in run.log.stepLines(step) {
+                    logs.append(namespace: run.namespace, pod: pod.name, container: pod.container,
+                                (pod.index == 0 ? "" : "[rank\(pod.index)] ") + line)
+                }
             }
             crossed = true
         }
@@ -422,6 +446,10 @@ final class TrainJobController: Sendable {
             _ = try? store.delete(ResourceCatalog.pods, namespace: run.namespace, name: pod.name)
             logs.remove(namespace: run.namespace, pod: pod.name)
         }
+        for rj in run.plan.replicatedJobs {
+            _ = try? store.delete(ResourceCatalog.jobs, namespace: run.namespace, name: "\(run.name)-\(rj.name)-0")
+        }
+        _ = try? store.delete(ResourceCatalog.jobSets, namespace: run.namespace, name: run.name)
         s.allocator.release(uid)
         s.capacityChanged = true
     }
@@ -449,29 +477,62 @@ final class TrainJobController: Sendable {
         }
     }
 
+    /// The Jobs' and the JobSet's status, from the pods (the Job and JobSet controllers' part).
+    private func updateChildren(_ run: JobRun, now: String) {
+        for rj in run.plan.replicatedJobs {
+            let slots = run.pods.filter { $0.replicatedJob == rj.name }
+            _ = try? store.update(ResourceCatalog.jobs, namespace: run.namespace, name: "\(run.name)-\(rj.name)-0") {
+                (job: JSON) throws(APIError) -> JSON in
+                var j = job
+                j.set(.bool(run.suspended), at: ["spec", "suspend"])
+                j["status"] = ChildObjects.jobStatus(job["status"] ?? [:], pods: slots, suspended: run.suspended, now: now)
+                return j
+            }
+        }
+        _ = try? store.update(ResourceCatalog.jobSets, namespace: run.namespace, name: run.name) {
+            (jobSet: JSON) throws(APIError) -> JSON in
+            var j = jobSet
+            j.set(.bool(run.suspended), at: ["spec", "suspend"])
+            j["status"] = ChildObjects.jobSetStatus(jobSet["status"] ?? [:], run: run, now: now)
+            return j
+        }
+    }
+
     private func updateStatus(_ run: JobRun) {
         let now = Timestamp.now()
+        updateChildren(run, now: now)
+        let reports = reportsProgress(run)
         let total = run.log.totalSteps
         let stepSeconds = timing.stepSeconds
         _ = try? store.update(ResourceCatalog.trainJobs, namespace: run.namespace, name: run.name) {
             (job: JSON) throws(APIError) -> JSON in
             var j = job
             j.set(run.jobsStatus, at: ["status", "jobsStatus"])
-            if run.stage == .training || run.isFinished {
+            if reports && (run.stage == .training || run.isFinished) {
                 let step = run.stage == .succeeded ? total : run.lastStep
                 let percent = step * 100 / max(total, 1)
                 j.set([
                     "progressPercentage": .int(percent),
                     "estimatedRemainingSeconds": .int(Int(Double(total - step) * stepSeconds)),
-                    "metrics": [["name": "loss", "value": .string(String(format: "%.4f", run.log.numbers.loss(at: max(step, 1))))],
-                                ["name": "learning_rate",
-                                 "value": .string(TrainingLog.scientific(run.log.numbers.learningRate(at: step)))],
-                                ["name": "step", "value": .string("\(step)/\(total)")]],
+                    "metrics": .array([["name": "loss", "value": .string(String(format: "%.4f", run.log.numbers.loss(at: max(step, 1))))]]
+                        + (run.log.numbers.learningRate(at: step).map {
+                            [["name": "learning_rate", "value": .string(TrainingLog.scientific($0))]]
+                        } ?? [])
+                        + [["name": "step", "value": .string("\(step)/\(total)")]]),
                     "lastUpdatedTime": .string(now),
                 ], at: ["status", "trainerStatus"])
             }
             return j
         }
+    }
+
+    /// Whether `status.trainerStatus` is written for this run: as on v2.3.0, only with the TrainJobStatus
+    /// gate on and a trainer that reports (`update_trainjob_status`). Katib trials also keep it until
+    /// the Katib StdOut metrics collector reads their `metric=value` lines instead (issue 23, Katib part).
+    private func reportsProgress(_ run: JobRun) -> Bool {
+        if trainJobStatusGate && run.plan.workload.reportsProgress { return true }
+        return store.get(ResourceCatalog.trainJobs, namespace: run.namespace, name: run.name)?
+            .labels[TrialWorkload.trialLabel] != nil
     }
 
     /// Sets or replaces one condition (conditions are a map keyed by type).

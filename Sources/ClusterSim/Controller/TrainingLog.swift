@@ -2,17 +2,23 @@ import Foundation
 
 /// The numbers behind a simulated run's logs and status (loss, learning rate, throughput),
 /// deterministic per job so reruns match; `WorkloadLog` shapes them like each framework.
+/// Epochs and the learning rate come from the job's own arguments (TrainerArguments); nil
+/// when the job does not say, and then no line shows them.
 struct TrainingLog: Sendable {
     let totalSteps: Int
-    let epochs: Int
+    let epochs: Int?
     let seed: UInt64
     /// Where the loss settles (a Katib trial's depends on its hyperparameters: TrialWorkload).
     let lossFloor: Double
+    /// The learning rate the schedule starts from.
+    let baseLearningRate: Double?
 
-    init(jobName: String, totalSteps: Int = 120, epochs: Int = 3, lossFloor: Double = 0.4) {
+    init(jobName: String, totalSteps: Int = 120, epochs: Int? = nil, learningRate: Double? = nil,
+         lossFloor: Double = 0.4) {
         self.totalSteps = totalSteps
         self.epochs = epochs
         self.lossFloor = lossFloor
+        self.baseLearningRate = learningRate
         self.seed = jobName.utf8.reduce(1469598103934665603) { ($0 ^ UInt64($1)) &* 1099511628211 }
     }
 
@@ -22,17 +28,23 @@ struct TrainingLog: Sendable {
         return lossFloor + 2.0 * exp(-Double(step) / Double(max(totalSteps, 1)) * 3.0) + noise * 0.05
     }
 
-    func learningRate(at step: Int) -> Double { 2e-5 * (1 - Double(step) / Double(max(totalSteps, 1)) * 0.9) }
+    /// A linear decay from the base rate (to 10% of it at the last step).
+    func learningRate(at step: Int) -> Double? {
+        baseLearningRate.map { $0 * (1 - Double(step) / Double(max(totalSteps, 1)) * 0.9) }
+    }
 
     func tokensPerSecond(at step: Int) -> Int { 3000 + Int((seed &+ UInt64(step) &* 40503) % 400) }
 
-    func epoch(at step: Int) -> Int { min(epochs, 1 + (step - 1) * epochs / max(totalSteps, 1)) }
+    func epoch(at step: Int) -> Int? { epochs.map { min($0, 1 + (step - 1) * $0 / max(totalSteps, 1)) } }
 
-    /// `step 10/120 | epoch 1/3 | loss 1.234 | lr 2e-05 | tokens/s 3150`
+    /// `step 10/120 | epoch 1/3 | loss 1.234 | lr 2e-05 | tokens/s 3150` (epoch and lr when known).
     func stepLine(_ step: Int) -> String {
-        "step \(step)/\(totalSteps) | epoch \(epoch(at: step))/\(epochs) | loss "
-            + String(format: "%.3f", loss(at: step)) + " | lr " + Self.scientific(learningRate(at: step))
-            + " | tokens/s \(tokensPerSecond(at: step))"
+        var parts = ["step \(step)/\(totalSteps)"]
+        if let epoch = epoch(at: step), let epochs { parts.append("epoch \(epoch)/\(epochs)") }
+        parts.append("loss " + String(format: "%.3f", loss(at: step)))
+        if let lr = learningRate(at: step) { parts.append("lr " + Self.scientific(lr)) }
+        parts.append("tokens/s \(tokensPerSecond(at: step))")
+        return parts.joined(separator: " | ")
     }
 
     static func initializerLines(_ kind: String, storageUri: String?) -> [String] {

@@ -56,7 +56,8 @@ enum OpenAPIDocuments {
         ["group": .string(type.group), "version": .string(type.version), "kind": .string(type.kind)]
     }
 
-    /// The CRD's schema for Trainer types; an open object for the rest.
+    /// The CRD's schema, descriptions included (what `kubectl explain` prints), for Trainer types;
+    /// an open object for the rest. Read per request: only explain and validation clients ask.
     private static func schema(_ type: ResourceType, openOnly: Bool) -> JSON {
         var schema: JSON = [
             "type": "object",
@@ -64,8 +65,8 @@ enum OpenAPIDocuments {
             "x-kubernetes-preserve-unknown-fields": true,
         ]
         if !openOnly, type.group == ResourceCatalog.trainerGroup,
-           let data = try? BundledResources.data("schemas/\(type.plural).json"),
-           let crd = try? JSON.parse(utf8: data), let crdSchema = crd["openAPIV3Schema"] {
+           let data = try? BundledResources.data("schemas/described/\(type.plural).json"),
+           let crdSchema = try? JSON.parse(utf8: data) {
             schema = crdSchema
         }
         schema["x-kubernetes-group-version-kind"] = [gvk(type)]

@@ -3,7 +3,8 @@ import KFJSON
 
 /// Reads the `application/vnd.kubernetes.protobuf` bodies kubectl's typed clients send
 /// (`kubectl create namespace|secret|configmap|serviceaccount`): the `k8s\0` envelope
-/// (runtime.Unknown), then the object's metadata and data fields. Kinds it does not know
+/// (runtime.Unknown), then the object's metadata and data fields; and the SelfSubjectAccessReview
+/// `kubectl auth can-i` sends. Kinds it does not know
 /// get 415, as kube-apiserver answers media types a resource does not speak.
 enum ProtobufBody {
     static func decode(_ body: Data) throws(APIError) -> JSON {
@@ -18,6 +19,9 @@ enum ProtobufBody {
             } else if field == 2, case .bytes(let r) = value {
                 raw = r
             }
+        }
+        if apiVersion == "authorization.k8s.io/v1" && kind == "SelfSubjectAccessReview" {
+            return try selfSubjectAccessReview(raw)
         }
         var object: [String: JSON] = ["apiVersion": .string(apiVersion), "kind": .string(kind)]
         let known: Set<String> = ["Namespace", "Secret", "ConfigMap", "ServiceAccount"]
@@ -42,6 +46,26 @@ enum ProtobufBody {
         if !data.isEmpty { object["data"] = .object(data) }
         if !stringData.isEmpty { object["stringData"] = .object(stringData) }
         return .object(object)
+    }
+
+    /// `kubectl auth can-i`: spec (2) → resourceAttributes (1: namespace, verb, group, version,
+    /// resource, subresource, name) or nonResourceAttributes (2: path, verb), per
+    /// k8s.io/api/authorization/v1/generated.proto.
+    private static func selfSubjectAccessReview(_ raw: [UInt8]) throws(APIError) -> JSON {
+        var spec: [String: JSON] = [:]
+        for case (2, .bytes(let specBytes)) in try fields(raw[...]) {
+            for case let (field, .bytes(attributes)) in try fields(specBytes[...]) {
+                let names = field == 1 ? ["namespace", "verb", "group", "version", "resource", "subresource", "name"]
+                    : field == 2 ? ["path", "verb"] : []
+                var out: [String: JSON] = [:]
+                for (f, v) in try fields(attributes[...]) where f >= 1 && f <= names.count {
+                    out[names[f - 1]] = .string(v.string)
+                }
+                if !names.isEmpty { spec[field == 1 ? "resourceAttributes" : "nonResourceAttributes"] = .object(out) }
+            }
+        }
+        return ["apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "metadata": [:],
+                "spec": .object(spec)]
     }
 
     private static func metadata(_ bytes: [UInt8]) throws(APIError) -> JSON {

@@ -34,6 +34,8 @@ public struct SimSeed: Sendable {
     public var anonymousUser: String?
     /// Registries whose images need an image pull secret naming them (else ImagePullBackOff).
     public var privateRegistries: [String]
+    /// The Trainer controller's feature gates (`TrainJobStatus`: in-pod progress → status.trainerStatus).
+    public var featureGates: [String: Bool]
 
     public struct SeedError: Error, CustomStringConvertible {
         public let description: String
@@ -62,6 +64,7 @@ public struct SimSeed: Sendable {
         objects = doc["objects"]?.array ?? base?.objects ?? []
         anonymousUser = doc["anonymousUser"]?.string ?? base?.anonymousUser
         privateRegistries = doc["privateRegistries"]?.array?.compactMap(\.string) ?? base?.privateRegistries ?? []
+        featureGates = doc["featureGates"]?.object?.compactMapValues(\.bool) ?? base?.featureGates ?? [:]
         if let list = doc["nodes"]?.array {
             nodes = try list.map { n in
                 guard let name = n["name"]?.string else { throw SeedError(description: "seed: every node needs a name") }

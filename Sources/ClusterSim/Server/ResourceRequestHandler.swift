@@ -88,6 +88,7 @@ struct ResourceRequestHandler {
     private func selectors() throws(APIError) -> (LabelSelector?, FieldSelector?) {
         let labels = try query["labelSelector"].map { (s: String) throws(APIError) in try LabelSelector(parsing: s) }
         let fields = try query["fieldSelector"].map { (s: String) throws(APIError) in try FieldSelector(parsing: s) }
+        try fields?.check(for: type)
         return (labels, fields)
     }
 
@@ -156,8 +157,14 @@ struct ResourceRequestHandler {
     private var isDryRun: Bool { query["dryRun"] == "All" }
 
     private func create() throws(APIError) -> HTTPResponse {
-        var object = try parseBody()
+        let object = try parseBody()
         guard object.object != nil else { throw APIError.badRequest("the body of the request must be a JSON object") }
+        return try create(object)
+    }
+
+    /// POST, and a server-side apply of an object that does not exist yet.
+    private func create(_ sent: JSON) throws(APIError) -> HTTPResponse {
+        var object = sent
         try checkTypeMeta(&object)
         if let ns = target.namespace, type.namespaced {
             if !object.namespace.isEmpty && object.namespace != ns {
@@ -179,16 +186,29 @@ struct ResourceRequestHandler {
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
         let admitted = try api.admission.admit(type, api.webhooks.mutate(type, object, old: nil), old: nil)
-        if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
+        let warnings = try unknownFields(sent: object, stored: admitted)
         try api.webhooks.check(type, admitted)
         if isDryRun {
             // As kube-apiserver: a dry run answers what the create would, AlreadyExists included.
             if store.get(type, namespace: type.namespaced ? target.namespace : nil, name: object.name) != nil {
                 throw APIError.alreadyExists(type, object.name)
             }
-            return Responses.json(admitted, status: 201)
+            return Responses.json(admitted, status: 201).warning(warnings)
         }
-        return Responses.json(try store.create(type, admitted).text, status: 201)
+        return Responses.json(try store.create(type, admitted).text, status: 201).warning(warnings)
+    }
+
+    /// `fieldValidation`: `Strict` answers 400 naming the fields the schema does not know,
+    /// `Ignore` drops them silently, and `Warn` (kube-apiserver's default when the parameter
+    /// is absent) drops them with one `Warning` header each, which kubectl prints.
+    private func unknownFields(sent: JSON, stored: JSON) throws(APIError) -> [String] {
+        switch query["fieldValidation"] ?? "Warn" {
+        case "Strict": try StrictFields.check(type, sent: sent, stored: stored); return []
+        case "Ignore": return []
+        case "Warn": return StrictFields.fields(type, sent: sent, stored: stored).map { "unknown field \"\($0)\"" }
+        case let other:
+            throw APIError.badRequest("fieldValidation parameter \"\(other)\" is invalid: must be one of: Ignore, Warn, Strict")
+        }
     }
 
     private func replace() throws(APIError) -> HTTPResponse {
@@ -201,6 +221,7 @@ struct ResourceRequestHandler {
         let requestedVersion = object.resourceVersion
         let isStatus = target.subresource == "status"
         let webhookInput = webhookSnapshot(name)
+        var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             if requestedVersion.isEmpty && !type.group.isEmpty {
                 throw APIError.invalid(type, name, [.invalid("metadata.resourceVersion", .string("0x0"),
@@ -220,18 +241,24 @@ struct ResourceRequestHandler {
             }
             let admitted = try api.admission.admit(type, api.webhooks.mutate(type, next, old: current, subresource: target.subresource),
                                                    old: current)
+            warnings = try unknownFields(sent: next, stored: admitted)
             if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }
-        return Responses.json(stored.text)
+        return Responses.json(stored.text).warning(warnings)
     }
 
     private func patch() throws(APIError) -> HTTPResponse {
-        guard let kind = PatchKind(contentType: contentType) else { throw APIError.unsupportedMediaType(contentType) }
+        // Custom resources have no strategic merge (no Go struct tags to merge lists by): 415, as for CRs.
+        guard let kind = PatchKind(contentType: contentType), kind != .strategicMerge || !type.isCustom else {
+            throw APIError.unsupportedMediaType(type)
+        }
+        if kind == .apply { return try serverSideApply() }
         let patchBody = try parseBody()
         let name = target.name ?? ""
         let isStatus = target.subresource == "status"
         let webhookInput = webhookSnapshot(name)
+        var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var patched = try Patch.apply(kind, patch: patchBody, to: current)
             let requestedVersion = patched.resourceVersion
@@ -247,10 +274,55 @@ struct ResourceRequestHandler {
             }
             let admitted = try api.admission.admit(type, api.webhooks.mutate(type, patched, old: current, subresource: target.subresource),
                                                    old: current)
+            warnings = try unknownFields(sent: patched, stored: admitted)
             if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }
-        return Responses.json(stored.text)
+        return Responses.json(stored.text).warning(warnings)
+    }
+
+    /// `PATCH` with `application/apply-patch+yaml` (`kubectl apply --server-side`): creates the
+    /// object when it does not exist (201), else merges the configuration in as its field manager.
+    private func serverSideApply() throws(APIError) -> HTTPResponse {
+        guard let manager = query["fieldManager"], !manager.isEmpty else {
+            throw APIError(code: 422, reason: "Invalid",
+                           message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                           details: ["group": "meta.k8s.io", "kind": "PatchOptions",
+                                     "causes": [["reason": "FieldValueRequired", "field": "fieldManager",
+                                                 "message": "Required value: is required for apply patch"]]])
+        }
+        var config: JSON
+        do { config = try YAMLConversion.document(String(decoding: body, as: UTF8.self)) } catch {
+            throw APIError.badRequest("error decoding YAML: \(error)")
+        }
+        guard config.object != nil else { throw APIError.badRequest("the body of the request must be an object") }
+        try checkTypeMeta(&config)
+        let name = target.name ?? ""
+        if config.name.isEmpty { config.set(.string(name), at: ["metadata", "name"]) }
+        guard config.name == name else {
+            throw APIError.badRequest("the name of the object (\(config.name)) does not match the name on the URL (\(name))")
+        }
+        let isStatus = target.subresource == "status"
+        let force = query.bool("force")
+        let now = Timestamp.now()
+        guard store.get(type, namespace: namespace, name: name) != nil else {
+            guard !isStatus else { throw APIError.notFound(type, name) }
+            return try create(try ServerSideApply.apply(config, to: nil, manager: manager, force: force,
+                                                        apiVersion: type.groupVersion, now: now))
+        }
+        let webhookInput = webhookSnapshot(name)
+        var warnings: [String] = []
+        let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
+            var applied = try ServerSideApply.apply(config, to: current, manager: manager, force: force,
+                                                    apiVersion: type.groupVersion, now: now)
+            if type.hasStatus && !isStatus { applied["status"] = current["status"] }
+            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, applied, old: current, subresource: target.subresource),
+                                                   old: current)
+            warnings = try unknownFields(sent: applied, stored: admitted)
+            if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
+            return admitted
+        }
+        return Responses.json(stored.text).warning(warnings)
     }
 
     /// What the webhooks read for an update, gathered before the store's lock (runtimeRef is
@@ -264,7 +336,7 @@ struct ResourceRequestHandler {
         let deleted = try store.delete(type, namespace: namespace, name: target.name ?? "", dryRun: isDryRun)
         if type == ResourceCatalog.pods && !isDryRun { api.logs.remove(namespace: deleted.object.namespace, pod: deleted.object.name) }
         // Custom resources answer with a Status; built-in types with the deleted object.
-        if !type.group.isEmpty {
+        if type.isCustom {
             var details: JSON = ["name": .string(deleted.object.name), "group": .string(type.group),
                                  "kind": .string(type.plural), "uid": .string(deleted.object.uid)]
             if type.group.isEmpty { details["group"] = nil }

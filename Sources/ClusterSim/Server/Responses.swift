@@ -54,3 +54,15 @@ enum Responses {
         }
     }
 }
+
+extension HTTPResponse {
+    /// One `Warning: 299 - "<text>"` header per warning (RFC 7234), which kubectl prints as `Warning: <text>`.
+    func warning(_ warnings: [String]) -> HTTPResponse {
+        var response = self
+        for text in warnings {
+            let quoted = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            response.headers.addValue("299 - \"\(quoted)\"", for: HTTPHeader("Warning"))
+        }
+        return response
+    }
+}

@@ -64,6 +64,25 @@ enum TableOutput {
         case ResourceCatalog.trainJobs:
             // additionalPrinterColumns: State = .status.conditions[-1:].type, Age
             return [name, Column(name: "State") { $0["status"]?["conditions"]?.array?.last?["type"] ?? "" }, age]
+        case ResourceCatalog.jobs:
+            return [name, Column(name: "Status") { .string(jobStatus($0)) },
+                    Column(name: "Completions") { j in
+                        .string("\(j["status"]?["succeeded"]?.int ?? 0)/\(j["spec"]?["completions"]?.int ?? 1)")
+                    },
+                    Column(name: "Duration") { j in
+                        .string(j["status"]?["startTime"] == nil ? ""
+                                    : ages.between(j["status"]?["startTime"]?.string, j["status"]?["completionTime"]?.string))
+                    },
+                    age]
+        case ResourceCatalog.jobSets:
+            // The JobSet CRD's additionalPrinterColumns.
+            return [name, Column(name: "TerminalState") { $0["status"]?["terminalState"] ?? "" },
+                    Column(name: "Restarts") { $0["status"]?["restarts"] ?? 0 },
+                    Column(name: "Completed") { j in
+                        (j["status"]?["conditions"]?.array ?? []).first { $0["type"]?.string == "Completed" }?["status"] ?? ""
+                    },
+                    Column(name: "Suspended") { $0["spec"]?["suspend"] ?? "" },
+                    age]
         default:
             return [name, age]
         }
@@ -79,6 +98,14 @@ enum TableOutput {
         return reason
     }
 
+    /// The STATUS `kubectl get jobs` shows (1.32): the terminal condition, Suspended, else Running.
+    static func jobStatus(_ job: JSON) -> String {
+        let conditions = (job["status"]?["conditions"]?.array ?? []).filter { $0["status"]?.string == "True" }
+        for type in ["Failed", "Complete", "FailureTarget", "SuccessCriteriaMet"]
+        where conditions.contains(where: { $0["type"]?.string == type }) { return type }
+        return job["spec"]?["suspend"]?.bool == true ? "Suspended" : "Running"
+    }
+
     /// kubectl's short durations (45s, 12m, 3h, 2d), one date parser per table.
     final class Ages {
         let now: Date
@@ -87,8 +114,14 @@ enum TableOutput {
         init(now: Date) { self.now = now }
 
         func since(_ timestamp: String?) -> String {
-            guard let timestamp, let date = parser.date(from: timestamp) else { return "<unknown>" }
-            let s = max(0, Int(now.timeIntervalSince(date)))
+            between(timestamp, nil)
+        }
+
+        /// From `start` to `end` (now when nil).
+        func between(_ start: String?, _ end: String?) -> String {
+            guard let start, let date = parser.date(from: start) else { return "<unknown>" }
+            let until = end.flatMap(parser.date(from:)) ?? now
+            let s = max(0, Int(until.timeIntervalSince(date)))
             if s < 120 { return "\(s)s" }
             if s < 7200 { return "\(s / 60)m" }
             if s < 172_800 { return "\(s / 3600)h" }

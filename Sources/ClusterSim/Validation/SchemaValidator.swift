@@ -73,6 +73,7 @@ struct SchemaValidator: Sendable {
             if let min = schema["minItems"]?.int, items.count < min {
                 errors.append(.invalid(field, value, "\(field) in body should have at least \(min) items"))
             }
+            errors += Self.duplicates(items, schema: schema, path: path)
             if let itemSchema = schema["items"] {
                 let oldItems = old?.array
                 result = .array(items.enumerated().map { i, item in
@@ -118,6 +119,44 @@ struct SchemaValidator: Sendable {
                 errors.append(FieldError(reason: "FieldValueInvalid", field: field,
                                          message: "Invalid value: \"\(Self.celTypeName(value))\": \(message)"))
             }
+        }
+    }
+
+    /// `x-kubernetes-list-type: map` (items unique by their `x-kubernetes-list-map-keys`) and `set`
+    /// (unique values), reported per repeated item the way kube-apiserver's listtype validation does:
+    /// `spec.trainer.env[1]: Duplicate value: map[string]interface {}{"name":"A"}`.
+    static func duplicates(_ items: [JSON], schema: JSON, path: [String]) -> [FieldError] {
+        let listType = schema["x-kubernetes-list-type"]?.string
+        guard listType == "map" || listType == "set" else { return [] }
+        let keys = (schema["x-kubernetes-list-map-keys"]?.array ?? []).compactMap(\.string)
+        var seen = Set<String>()
+        var errors: [FieldError] = []
+        for (i, item) in items.enumerated() {
+            let identity: String
+            let shown: String
+            if listType == "map" {
+                let present = keys.filter { item[$0] != nil }
+                identity = present.map { "\($0)=\(item[$0]!.serialized())" }.joined(separator: ",")
+                shown = "map[string]interface {}{" + present.map { "\"\($0)\":\(goValue(item[$0]!))" }
+                    .joined(separator: ", ") + "}"
+            } else {
+                identity = item.serialized()
+                shown = goValue(item)
+            }
+            if !seen.insert(identity).inserted {
+                let field = (path.dropLast() + [(path.last ?? "") + "[\(i)]"]).joined(separator: ".")
+                errors.append(FieldError(reason: "FieldValueDuplicate", field: field, message: "Duplicate value: \(shown)"))
+            }
+        }
+        return errors
+    }
+
+    /// Go's `%#v` of a decoded JSON scalar: `"A"`, `1`, `true`.
+    private static func goValue(_ value: JSON) -> String {
+        switch value {
+        case .string(let s): return "\"\(s)\""
+        case .int(let i): return "\(i)"
+        default: return value.serialized()
         }
     }
 

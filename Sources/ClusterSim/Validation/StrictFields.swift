@@ -19,9 +19,14 @@ enum StrictFields {
         }
     }
 
+    /// The unknown fields of a write (built-in types are not pruned here, so none).
+    static func fields(_ type: ResourceType, sent: JSON, stored: JSON) -> [String] {
+        guard !type.group.isEmpty else { return [] }
+        return unknown(sent: sent, stored: stored).filter { !$0.hasPrefix("status") && !$0.hasPrefix("metadata") }
+    }
+
     static func check(_ type: ResourceType, sent: JSON, stored: JSON) throws(APIError) {
-        guard !type.group.isEmpty else { return }  // built-in types are not pruned here
-        let fields = unknown(sent: sent, stored: stored).filter { !$0.hasPrefix("status") }
+        let fields = fields(type, sent: sent, stored: stored)
         guard !fields.isEmpty else { return }
         let list = fields.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
         throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): "

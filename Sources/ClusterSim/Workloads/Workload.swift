@@ -19,7 +19,7 @@ struct Workload: Sendable {
         case torchtune(recipe: String, config: String)
         case trl
         case unsloth
-        case customFunction(prints: [String])
+        case customFunction(FunctionOutput)
         case torchrun
         case mpi
         case container
@@ -28,6 +28,12 @@ struct Workload: Sendable {
     static let failHook = "KFMCP_SIM_FAIL"
 
     let kind: Kind
+    /// What the trainer's command, args and env say about the run (epochs, batch size, paths).
+    let arguments: TrainerArguments
+    /// The trainer posts its progress to the Trainer's status server (`update_trainjob_status`,
+    /// the SDK's in-pod helper), which v2.3.0 turns into `status.trainerStatus` when the
+    /// TrainJobStatus feature gate is on.
+    let reportsProgress: Bool
     /// Packages the SDK's pip preamble installs before the user's code runs.
     let packages: [String]
     /// What the test hook asked for (raw, lower-cased; empty when not set).
@@ -40,6 +46,11 @@ struct Workload: Sendable {
         let script = (command + args).joined(separator: " ")
         let framework = runtime["metadata"]?["labels"]?["trainer.kubeflow.org/framework"]?.string ?? ""
         let runtimeName = runtime["metadata"]?["name"]?.string ?? ""
+        let runtimeNode = Workload.runtimeTrainerContainer(runtime)
+        let runtimeLine = ((runtimeNode["command"]?.array ?? []) + (runtimeNode["args"]?.array ?? []))
+            .compactMap(\.string).joined(separator: " ")
+        arguments = TrainerArguments(texts: [runtimeLine, script], env: trainer["env"]?.array ?? [])
+        reportsProgress = script.contains("update_trainjob_status")
 
         if Array(command.prefix(2)) == ["tune", "run"] || framework == "torchtune" {
             let model = BuiltinTrainerRules.modelKey(runtime: runtimeName) ?? ""
@@ -61,7 +72,7 @@ struct Workload: Sendable {
         } else {
             startFailure = nil
             if script.contains("read -r -d '' SCRIPT") {
-                kind = .customFunction(prints: Workload.printedStrings(script))
+                kind = .customFunction(FunctionOutput(script: script, keywords: arguments.keywordArguments))
             } else if framework == "unsloth" || script.lowercased().contains("unsloth") {
                 kind = .unsloth
             } else if framework == "trl" || script.contains("trl ") || script.contains("from trl") {
@@ -91,19 +102,14 @@ struct Workload: Sendable {
         }
     }
 
-    /// The string literals a custom function passes to `print(...)`, in order (f-strings as written).
-    static func printedStrings(_ script: String) -> [String] {
-        var out: [String] = []
-        var rest = script[...]
-        while let r = rest.range(of: "print(") {
-            rest = rest[r.upperBound...]
-            var s = rest.drop { $0 == " " }
-            if s.first == "f" { s = s.dropFirst() }
-            guard let quote = s.first, quote == "\"" || quote == "'" else { continue }
-            let body = s.dropFirst().prefix { $0 != quote && $0 != "\n" }
-            if !body.isEmpty { out.append(String(body)) }
-        }
-        return out
+    /// The runtime's own trainer container (before the TrainJob's overrides): its command carries
+    /// defaults such as torchtune's `output_dir=/workspace/output`.
+    static func runtimeTrainerContainer(_ runtime: JSON) -> JSON {
+        let jobs = runtime["spec"]?["template"]?["spec"]?["replicatedJobs"]?.array ?? []
+        let node = jobs.first { $0["name"]?.string == "node" }
+            ?? jobs.first { $0["template"]?["metadata"]?["labels"]?["trainer.kubeflow.org/trainjob-ancestor-step"]?.string == "trainer" }
+        let containers = node?["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? []
+        return containers.first { $0["name"]?.string == "node" } ?? containers.first ?? [:]
     }
 
     /// `PACKAGES=(a 'b[c]')` from the SDK's pip preamble.

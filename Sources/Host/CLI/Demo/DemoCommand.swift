@@ -114,9 +114,10 @@ final class Demo {
         var lastBar = ""
         let result = try client.request("tools/call", params) { note in
             guard note["method"]?.string == "notifications/progress" else { return }
-            let pct = note["params"]?["progress"]?.double ?? 0
             let message = note["params"]?["message"]?.string ?? ""
-            let bar = Demo.bar(pct) + " \(message)"
+            // A percentage only when the server knows one (it sends `total` then); else just the message.
+            let bar = note["params"]?["total"] == nil ? message
+                : Demo.bar(note["params"]?["progress"]?.double ?? 0) + " \(message)"
             if bar != lastBar { say("   \(bar)"); lastBar = bar }
         }
         let text = result["content"]?[0]?["text"]?.string ?? ""

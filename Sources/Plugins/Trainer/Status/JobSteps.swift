@@ -138,12 +138,14 @@ enum JobStatus {
     }
 
     /// The status from the TrainJob object alone (a watch event carries no pods):
-    /// Running once the trainer's Job has ready pods or the trainer reports progress.
+    /// Running once the trainer's Job has ready or succeeded pods (the SDK's "Running or
+    /// Succeeded" node steps, before the Complete condition lands) or the trainer reports progress.
     static func objectStatus(_ trainJob: JSON) -> String {
         let status = status(trainJob: trainJob, steps: [], numNodes: -1)
         guard status == "Created" else { return status }
         let nodeJob = (trainJob["status"]?["jobsStatus"]?.array ?? []).first { $0["name"]?.string == "node" }
-        if (nodeJob?["ready"]?.int ?? 0) > 0 || trainJob["status"]?["trainerStatus"] != nil { return "Running" }
+        let started = (nodeJob?["ready"]?.int ?? 0) > 0 || (nodeJob?["succeeded"]?.int ?? 0) > 0
+        if started || trainJob["status"]?["trainerStatus"] != nil { return "Running" }
         return status
     }
 

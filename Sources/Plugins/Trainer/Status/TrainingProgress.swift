@@ -42,7 +42,7 @@ struct TrainingProgress: Equatable, Sendable {
             parts.append("[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 10 - filled) + "]")
             parts.append("\(Int(clamped))%")
         } else {
-            parts.append("[??????????] ?%")
+            parts.append("progress unknown")  // no made-up percentage: the trainer has not said how far it is
         }
         if let epoch { parts.append(totalEpochs.map { "epoch \(epoch)/\($0)" } ?? "epoch \(epoch)") }
         else if let step { parts.append(totalSteps.map { "step \(step)/\($0)" } ?? "step \(step)") }

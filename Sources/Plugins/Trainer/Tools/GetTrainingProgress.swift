@@ -3,7 +3,7 @@ import PluginKit
 extension MonitoringTools {
     static let getTrainingProgress = ToolDefinition(
         name: "get_training_progress", title: "Training progress",
-        description: "How far training got: epoch, step, loss, throughput and ETA, from status.trainerStatus when the trainer reports it, with what it leaves out from the latest progress line of node-0's logs. Returns numbers and a one-line bar.",
+        description: "How far training got: epoch, step, loss, throughput and ETA, from status.trainerStatus when the trainer reports it (Trainer v2.3.0: only with the TrainJobStatus feature gate), with what it leaves out from the latest progress line of node-0's logs. Returns numbers and a one-line bar; says progress is unknown (no percent) when neither says how far training is.",
         category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput
     ) { call in
         let api = try TrainerAPI(call)
@@ -33,10 +33,13 @@ extension MonitoringTools {
             progress?.percent = 100
             progress?.etaSeconds = nil
         }
-        var result: JSON = ["job_id": .string(job), "status": .string(details.status)]
+        var result: JSON = ["job_id": .string(job), "status": .string(details.status),
+                            "progress_known": .bool(progress?.percent != nil)]
         if let progress { result["progress"] = progress.json }
         let text = progress.map { "\(job) \(details.status) \($0.bar)" }
-            ?? "\(job) is \(details.status); no progress reported yet (no trainerStatus and no step/epoch lines in node-0 logs)."
+            ?? "\(job) is \(details.status); progress unknown: the TrainJob has no status.trainerStatus (Trainer v2.3.0 "
+                + "writes it only with the TrainJobStatus feature gate and a trainer that reports progress) and node-0's "
+                + "logs have no step or epoch line yet."
         return ToolOutput(result, text: text)
     }
 }

@@ -50,7 +50,9 @@ struct JobWaiter {
                 if event["type"]?.string == "DELETED" { status = "Deleted"; return false }
                 object = changed
                 let next = Self.conditionStatus(changed)
+                // A percentage only when known: the trainer reported one (trainerStatus), or the job is done.
                 let percent = changed["status"]?["trainerStatus"]?["progressPercentage"]?.double
+                    ?? (next == "Complete" ? 100 : nil)
                 if next != status || percent != nil {
                     status = next
                     call.progress(percent.map { $0 / 100 } ?? -1,
