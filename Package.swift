@@ -9,6 +9,7 @@
 //     (no SwiftNIO), builds in seconds on 2 cores, and supports streamed bodies,
 //     which `watch=true` and `logs?follow=true` need.
 //   - libcurl (system library, libcurl4-openssl-dev): the Kubernetes HTTP client.
+//   - libseccomp (system library, libseccomp-dev): the plugin-host child's system call filter.
 import PackageDescription
 
 /// First-party plugins: each is a shared library the host dlopens at run time.
@@ -82,10 +83,13 @@ let package = Package(
         // Host side.
         .systemLibrary(name: "CCurl", path: "Sources/Host/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The plugin-host child's sandbox: libseccomp (libseccomp-dev) and the Landlock system calls.
+        .systemLibrary(name: "CSandbox", path: "Sources/Host/CSandbox", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
         .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/KubeClient"),
         .target(name: "HostCore",
-                dependencies: ["PluginABI", "PluginABICheck", "KFJSON", "KubeClient",
+                dependencies: ["PluginABI", "PluginABICheck", "KFJSON", "KubeClient", "CSandbox",
                                .product(name: "MCP", package: "swift-sdk"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/Host/HostCore"),

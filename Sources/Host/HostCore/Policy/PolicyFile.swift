@@ -14,6 +14,7 @@ import Yams
 ///       own_jobs_only: [category:lifecycle]
 ///       require_confirmation: [risk:expensive, risk:destructive]
 ///       skip_confirmation: [run_container_job]
+///       in_process_plugins: [libacme.so] # drop-ins allowed to run unsandboxed in the host's process
 public enum PolicyFile {
     public struct Problem: Error, CustomStringConvertible {
         public var message: String
@@ -21,7 +22,7 @@ public enum PolicyFile {
     }
 
     static let keys = ["persona", "allow", "deny", "namespaces", "read_only", "own_jobs_only",
-                       "require_confirmation", "skip_confirmation"]
+                       "require_confirmation", "skip_confirmation", InProcessPlugins.key]
 
     /// A built-in persona by name.
     public static func persona(_ name: String) throws(Problem) -> Policy {
