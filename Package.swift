@@ -4,10 +4,11 @@
 // Dependencies are chosen, not collected:
 //   - modelcontextprotocol/swift-sdk: the MCP protocol (we bring our own stdio transport).
 //   - swift-argument-parser: the CLI.
-//   - Yams (libyaml inside): kubeconfig, plugins.d/*.yaml, policy files, CRD schemas.
 //   - FlyingFox: the cluster simulator's HTTP server. Pure Swift, no dependencies
 //     (no SwiftNIO), builds in seconds on 2 cores, and supports streamed bodies,
 //     which `watch=true` and `logs?follow=true` need.
+//   - libyaml (system library, libyaml-dev): every YAML read — kubeconfig, plugins.d/*.yaml,
+//     policy and token files, the simulator's seeds and manifests (KFYAML).
 //   - libcurl (system library, libcurl4-openssl-dev): the Kubernetes HTTP client.
 //   - libseccomp (system library, libseccomp-dev): the plugin-host child's system call filter.
 import PackageDescription
@@ -60,7 +61,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
@@ -72,6 +72,9 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-Wall", "-Wpadded", "-Werror"])]),
         // JSON value type shared by the host and Swift plugins (ordered numbers: 4 vs 4.0).
         .target(name: "KFJSON", path: "Sources/KFJSON"),
+        // YAML text to nodes and JSON values, parsed by Debian's libyaml; bounded for hostile input.
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "KFYAML", dependencies: ["CYAML", "KFJSON"], path: "Sources/KFYAML"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
         // Kubeflow Trainer v2.3.0's torchtune rules (recipe/config choice, webhook checks): one
@@ -86,12 +89,11 @@ let package = Package(
         // The plugin-host child's sandbox: libseccomp (libseccomp-dev) and the Landlock system calls.
         .systemLibrary(name: "CSandbox", path: "Sources/Host/CSandbox", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
-        .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
+        .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", "KFYAML"],
                 path: "Sources/Host/KubeClient"),
         .target(name: "HostCore",
                 dependencies: ["PluginABI", "PluginABICheck", "KFJSON", "KubeClient", "CSandbox",
-                               .product(name: "MCP", package: "swift-sdk"),
-                               .product(name: "Yams", package: "Yams")],
+                               "KFYAML", .product(name: "MCP", package: "swift-sdk")],
                 path: "Sources/Host/HostCore"),
         // MCP Streamable HTTP on FlyingFox (`serve --http`): apart from HostCore, so
         // stdio serving does not link an HTTP server.
@@ -117,8 +119,7 @@ let package = Package(
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
                 dependencies: ["KFJSON", "TrainerRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
-                               .product(name: "FlyingSocks", package: "FlyingFox"),
-                               .product(name: "Yams", package: "Yams")],
+                               .product(name: "FlyingSocks", package: "FlyingFox"), "KFYAML"],
                 path: "Sources/ClusterSim",
                 exclude: ["CLI"],
                 resources: [.copy("Resources")]),
@@ -134,7 +135,7 @@ let package = Package(
         .testTarget(name: "HostCoreTests", dependencies: ["HostCore", "KFJSON", "KubeClient", "PluginKit",
                                                          .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostCoreTests"),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON", "KFYAML"],
                     path: "Tests/KubeClientTests"),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],
                     path: "Tests/ClusterSimTests"),

@@ -1,5 +1,5 @@
 import Foundation
-import KubeClient
+import KFYAML
 
 /// The third-party plugins the operator lets run in the host's own process,
 /// outside the sandbox: `policy: in_process_plugins: [libacme.so]` in the

@@ -1,6 +1,6 @@
 import Foundation
 import KubeClient
-import Yams
+import KFYAML
 
 /// Reads a policy file (KEP-936 format) into a Policy, with errors that name
 /// the file and line:
@@ -39,15 +39,12 @@ public enum PolicyFile {
     /// `basePersona`: the persona to extend when the file names none (--persona).
     public static func parse(_ text: String, source: String, tools: [ToolSpec]?,
                              basePersona: String? = nil) throws(Problem) -> Policy {
-        func fail(_ node: Node?, _ message: String) -> Problem {
+        func fail(_ node: YAMLNode?, _ message: String) -> Problem {
             let line = node?.mark.map { ":\($0.line)" } ?? ""
             return Problem(message: "\(source)\(line): \(message)")
         }
-        let composed: Result<Node?, any Error> = Result { try YAMLReader.compose(text) }
-        guard case .success(let root) = composed else {
-            if case .failure(let error) = composed { throw Problem(message: "\(source): not valid YAML: \(error)") }
-            throw Problem(message: "\(source): not valid YAML")
-        }
+        let root: YAMLNode?
+        do { root = try YAMLReader.compose(text) } catch { throw Problem(message: "\(source): not valid YAML: \(error)") }
         guard let top = root?.mapping, let policyNode = top["policy"], let map = policyNode.mapping else {
             throw fail(root, "expected a top-level 'policy:' mapping")
         }

@@ -1,7 +1,7 @@
 import Foundation
 import KFJSON
+import KFYAML
 import KubeClient
-import Yams
 
 /// Who sent an HTTP request, as the configured authentication says.
 public struct RemoteUser: Sendable, Equatable {
