@@ -374,7 +374,7 @@ private final class Child: @unchecked Sendable {
                     setLoaded(.failure(.init(message: "its plugin-host process sent an unreadable manifest")))
                 }
             case "sandbox":
-                SandboxNotices.shared.note(PluginSandbox.report(from: message["layers"] ?? [:]), log: log)
+                SandboxNotices.shared.note(PluginSandbox.report(from: message["layers"]), log: log)
             case "refused":
                 setLoaded(.failure(.init(message: message["reason"]?.string ?? "refused", pluginID: message["plugin_id"]?.string)))
             case "done":

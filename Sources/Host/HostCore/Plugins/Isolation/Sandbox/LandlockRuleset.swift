@@ -66,10 +66,12 @@ enum LandlockRuleset {
             allow(ruleset, path, directory: readFile | readDir, file: readFile)
         }
         allow(ruleset, "/dev/null", directory: 0, file: readFile | writeFile | (abi >= 3 ? truncate : 0))
+        // Landlock (ABI < 8) restricts the calling thread and the threads it starts later, not others.
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 1
         guard kfmcp_landlock_restrict_self(ruleset) == 0 else {
             return "landlock_restrict_self: \(String(cString: strerror(errno)))"
         }
-        return nil
+        return threads > 1 ? "\(threads - 1) thread(s) already running are not restricted" : nil
     }
 
     /// A path that does not exist here is skipped.

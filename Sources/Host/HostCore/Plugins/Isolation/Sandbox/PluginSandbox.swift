@@ -83,9 +83,13 @@ public enum PluginSandbox {
         .object(Dictionary(uniqueKeysWithValues: report.map { ($0.key.rawValue, JSON.string($0.value)) }))
     }
 
-    static func report(from json: JSON) -> Report {
+    /// The child's report; a message without it (a broken child) says no layer holds.
+    static func report(from json: JSON?) -> Report {
+        guard let reported = json?.object else {
+            return Dictionary(uniqueKeysWithValues: Layer.allCases.map { ($0, "not reported by the plugin-host process") })
+        }
         var r: Report = [:]
-        for layer in Layer.allCases { r[layer] = json[layer.rawValue]?.string }
+        for layer in Layer.allCases { r[layer] = reported[layer.rawValue]?.string }
         return r
     }
 }
