@@ -64,12 +64,12 @@ public enum PluginSandbox {
             switch layer {
             case .descriptors: return (layer, "closed but the channel (close_range)", true)
             case .environment: return (layer, "allowlist: " + ChildEnvironment.allowlistSummary, true)
-            case .limits: return (layer, SandboxLimits.defaults.summary, true)
+            case .limits: return (layer, SandboxLimits.from(environment: ProcessInfo.processInfo.environment).summary, true)
             case .noNewPrivs: return (layer, "set before the plugin is loaded", true)
             case .landlock:
                 return abi > 0
                     ? (layer, "ABI \(abi): reads of the plugin's directory and system libraries only"
-                        + (abi >= 4 ? ", no TCP bind/connect" : " (TCP needs ABI 4)"), true)
+                        + (abi >= 4 ? ", no TCP bind/connect" : " (TCP is left to seccomp: Landlock needs ABI 4)"), true)
                     : (layer, "unavailable: this kernel has no Landlock (or it is disabled at boot)", false)
             case .seccomp:
                 let problem = SeccompFilter.availability()
