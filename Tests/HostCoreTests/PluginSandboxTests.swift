@@ -34,4 +34,21 @@ import Testing
     @Test func doctorNamesEveryLayer() {
         #expect(PluginSandbox.probe().map(\.layer) == PluginSandbox.Layer.allCases)
     }
+
+    @Test func aLayerThatDoesNotHoldIsSaidOnce() {
+        let log = Log()
+        let lines = LockedLines()
+        log.setSink { _, _, line in lines.append(line) }
+        let notices = SandboxNotices()
+        for _ in 0..<3 { notices.note([.landlock: "this kernel has no Landlock"], log: log) }
+        notices.note([:], log: log)
+        #expect(lines.all == ["plugin sandbox: landlock does not hold (this kernel has no Landlock); plugin processes run without it"])
+    }
+}
+
+private final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }
