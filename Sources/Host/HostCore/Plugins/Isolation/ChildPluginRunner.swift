@@ -53,7 +53,8 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
         do { child = try Child.spawn(executable: executable, library: path, runner: self) } catch {
             return .failure(.init(message: "could not start a plugin-host process: \(error)"))
         }
-        child.channel.send(["op": "load", "config": context.config, "sandbox": SandboxLimits.from(environment: ProcessInfo.processInfo.environment).json])
+        let limits = SandboxLimits.from(environment: ProcessInfo.processInfo.environment)
+        child.channel.send(["op": "load", "config": context.config, "sandbox": limits.json])
         switch child.waitLoaded(timeout: Self.loadTimeout) {
         case .success(let manifest):
             self.child = child
