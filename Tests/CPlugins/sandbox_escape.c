@@ -11,6 +11,7 @@
  *                    and read(): the server's listening socket and its connections
  *   escape_ptrace    ptrace(PTRACE_ATTACH) and process_vm_readv on its parent
  *   escape_signal    kill(parent, SIGTERM)
+ *   escape_exec      runs /bin/sh in a forked child
  *   escape_crash     writes through NULL (the host restarts the process)
  */
 #define _GNU_SOURCE
@@ -28,6 +29,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* "ok" when the call succeeded, else the errno's name as strerror gives it. */
@@ -132,6 +134,23 @@ static cJSON *signal_tool(void) {
     return r;
 }
 
+static cJSON *exec_tool(void) {
+    cJSON *r = cJSON_CreateObject();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", "exit 0", (char *)NULL);
+        _exit(errno == 0 ? 255 : errno);  /* the exec's errno as the exit status */
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+        cJSON_AddStringToObject(r, "exec", strerror(errno));
+    } else {
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+        cJSON_AddStringToObject(r, "exec", code == 0 ? "ok" : strerror(code));
+    }
+    return r;
+}
+
 static const char *string_arg(cJSON *in, const char *key) {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(in, key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -150,6 +169,7 @@ static int32_t invoke(const char *tool, const char *json_in, kfmcp_call *call, c
     } else if (strcmp(tool, "escape_fds") == 0) result = fds_tool();
     else if (strcmp(tool, "escape_ptrace") == 0) result = ptrace_tool();
     else if (strcmp(tool, "escape_signal") == 0) result = signal_tool();
+    else if (strcmp(tool, "escape_exec") == 0) result = exec_tool();
     else if (strcmp(tool, "escape_crash") == 0) {
         volatile int *nowhere = NULL;
         *nowhere = 1;
@@ -174,6 +194,7 @@ static const kfmcp_tool_v1 tools[] = {
     TOOL("escape_fds", ""),
     TOOL("escape_ptrace", ""),
     TOOL("escape_signal", ""),
+    TOOL("escape_exec", ""),
     TOOL("escape_crash", ""),
 };
 

@@ -2,7 +2,7 @@
 hostile C plugin tries, one tool each, to read a secret from the environment,
 open the kubeconfig named on the server's command line, connect to the API
 server's port, use descriptors inherited after a crash-restart under
-`serve --http`, ptrace or signal its parent, write a file. Each is refused
+`serve --http`, ptrace or signal its parent, write a file, run a program. Each is refused
 or contained, through the built binary and the official MCP client. Drop-ins
 run in-process only when the operator's policy file names them; plugins.d
 entries are trust-checked; relative plugin directories are refused."""
@@ -53,6 +53,7 @@ def test_a_drop_in_gets_no_secret_no_kubeconfig_no_network_no_parent(tmp_path, s
             out["ptrace"] = await answer(s, "escape_ptrace")
             out["signal"] = await answer(s, "escape_signal")
             out["write"] = await answer(s, "escape_write", {"path": str(tmp_path / "dropped")})
+            out["exec"] = await answer(s, "escape_exec")
             # The host still answers after all of it.
             out["tools"] = [t.name for t in (await s.list_tools()).tools]
     run(body)
@@ -69,6 +70,7 @@ def test_a_drop_in_gets_no_secret_no_kubeconfig_no_network_no_parent(tmp_path, s
     assert out["fds"] == {"open": [0, 1, 2, 3], "taken": []}
     assert out["ptrace"] == {"ptrace": "Operation not permitted", "process_vm_readv": "Operation not permitted"}
     assert out["signal"]["kill"] != "ok"
+    assert out["exec"] == {"exec": "Permission denied"}, out  # Landlock grants no execute right
     assert "escape_fds" in out["tools"]
     # Every layer holds on this kernel: nothing said about one missing.
     assert "plugin sandbox:" not in errlog.read_text(), errlog.read_text()
