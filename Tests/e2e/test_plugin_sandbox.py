@@ -125,6 +125,7 @@ def test_a_world_writable_plugins_d_entry_is_refused(tmp_path):
     # The library itself still loads, sandboxed as every drop-in: the entry said nothing.
     escape = [p for p in listed if p["path"].endswith("libescape.so")][0]
     assert escape["status"] == "loaded" and escape["isolation"] == "process", escape
+    assert escape["sandbox"] == ["descriptors", "environment", "limits", "no_new_privs", "landlock", "seccomp"]
 
 
 def test_relative_plugin_directories_are_refused(tmp_path):

@@ -253,6 +253,7 @@ public struct PluginLoader {
         case .success(let read):
             context.name = read.id
             (runner as? ChildPluginRunner)?.toolNames = raw.tools.compactMap(\.name)
+            record.sandbox = (runner as? ChildPluginRunner)?.sandboxLayers
             record.status = .loaded
             record.pluginID = read.id
             record.version = read.version

@@ -31,6 +31,20 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
     private var nextCall = 1
     /// The tool names of the first load; a restarted child must declare the same.
     var toolNames: [String] = []
+    /// What the last child started said of its sandbox (its own lock: `lock` is held while a child loads).
+    private let sandboxLock = NSLock()
+    private var sandbox: PluginSandbox.Report?
+
+    /// The layers that hold in the child (for `plugins list`).
+    var sandboxLayers: [String] {
+        let report = sandboxLock.withLock { sandbox } ?? PluginSandbox.report(from: nil)
+        return PluginSandbox.Layer.allCases.filter { report[$0] == nil }.map(\.rawValue)
+    }
+
+    fileprivate func noteSandbox(_ report: PluginSandbox.Report) {
+        sandboxLock.withLock { sandbox = report }
+        SandboxNotices.shared.note(report, log: log)
+    }
 
     init(path: String, executable: String, context: PluginContext) {
         self.path = path
@@ -375,7 +389,7 @@ private final class Child: @unchecked Sendable {
                     setLoaded(.failure(.init(message: "its plugin-host process sent an unreadable manifest")))
                 }
             case "sandbox":
-                SandboxNotices.shared.note(PluginSandbox.report(from: message["layers"]), log: log)
+                runner.noteSandbox(PluginSandbox.report(from: message["layers"]))
             case "refused":
                 setLoaded(.failure(.init(message: message["reason"]?.string ?? "refused", pluginID: message["plugin_id"]?.string)))
             case "done":
