@@ -4,11 +4,13 @@
 // Dependencies are chosen, not collected:
 //   - modelcontextprotocol/swift-sdk: the MCP protocol (we bring our own stdio transport).
 //   - swift-argument-parser: the CLI.
-//   - Yams (libyaml inside): kubeconfig, plugins.d/*.yaml, policy files, CRD schemas.
 //   - FlyingFox: the cluster simulator's HTTP server. Pure Swift, no dependencies
 //     (no SwiftNIO), builds in seconds on 2 cores, and supports streamed bodies,
 //     which `watch=true` and `logs?follow=true` need.
+//   - libyaml (system library, libyaml-dev): every YAML read — kubeconfig, plugins.d/*.yaml,
+//     policy and token files, the simulator's seeds and manifests (KFYAML).
 //   - libcurl (system library, libcurl4-openssl-dev): the Kubernetes HTTP client.
+//   - libseccomp (system library, libseccomp-dev): the plugin-host child's system call filter.
 import PackageDescription
 
 /// First-party plugins: each is a shared library the host dlopens at run time.
@@ -59,7 +61,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
@@ -71,6 +72,9 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-Wall", "-Wpadded", "-Werror"])]),
         // JSON value type shared by the host and Swift plugins (ordered numbers: 4 vs 4.0).
         .target(name: "KFJSON", path: "Sources/KFJSON"),
+        // YAML text to nodes and JSON values, parsed by Debian's libyaml; bounded for hostile input.
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "KFYAML", dependencies: ["CYAML", "KFJSON"], path: "Sources/KFYAML"),
         // What a Swift plugin imports: tools as data plus a handler, no C plumbing.
         .target(name: "PluginKit", dependencies: ["PluginABI", "KFJSON"], path: "Sources/PluginKit"),
         // Kubeflow Trainer v2.3.0's admission webhooks and torchtune rules: one place read by the
@@ -82,7 +86,10 @@ let package = Package(
         // Host side.
         .systemLibrary(name: "CCurl", path: "Sources/Host/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", .product(name: "Yams", package: "Yams")],
+        // The plugin-host child's sandbox: libseccomp (libseccomp-dev) and the Landlock system calls.
+        .systemLibrary(name: "CSandbox", path: "Sources/Host/CSandbox", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "KubeClient", dependencies: ["CCurl", "KFJSON", "KFYAML"],
                 path: "Sources/Host/KubeClient"),
         // The host in one-way floors: each target imports only the floors below it, so the
         // compiler refuses an upward import.
@@ -94,11 +101,11 @@ let package = Package(
         //   floor 3  HostProtocol  MCP server, message screen, dispatcher, stdio, Streamable HTTP
         //   floor 4  HostCore      the composition root (re-exports the floors for the CLI)
         .target(name: "HostBase",
-                dependencies: ["PluginABI", "KFJSON", "KubeClient", .product(name: "Yams", package: "Yams")],
+                dependencies: ["PluginABI", "KFJSON", "KubeClient", "KFYAML"],
                 path: "Sources/Host/HostBase"),
         .target(name: "HostPlugins",
                 dependencies: ["HostBase", "PluginABI", "PluginABICheck", "KFJSON", "KubeClient",
-                               .product(name: "Yams", package: "Yams")],
+                               "CSandbox", "KFYAML"],
                 path: "Sources/Host/HostPlugins"),
         .target(name: "HostKubeGate", dependencies: ["HostBase", "KFJSON", "KubeClient"],
                 path: "Sources/Host/HostKubeGate"),
@@ -107,8 +114,7 @@ let package = Package(
                 path: "Sources/Host/HostCalls"),
         .target(name: "HostProtocol",
                 dependencies: ["HostBase", "HostPlugins", "HostKubeGate", "HostCalls", "KFJSON", "KubeClient",
-                               .product(name: "MCP", package: "swift-sdk"),
-                               .product(name: "Yams", package: "Yams")],
+                               .product(name: "MCP", package: "swift-sdk"), "KFYAML"],
                 path: "Sources/Host/HostProtocol"),
         .target(name: "HostCore",
                 dependencies: ["HostBase", "HostPlugins", "HostKubeGate", "HostCalls", "HostProtocol", "KFJSON"],
@@ -141,8 +147,7 @@ let package = Package(
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
                 dependencies: ["KFJSON", "TrainerRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
-                               .product(name: "FlyingSocks", package: "FlyingFox"),
-                               .product(name: "Yams", package: "Yams")],
+                               .product(name: "FlyingSocks", package: "FlyingFox"), "KFYAML"],
                 path: "Sources/ClusterSim",
                 exclude: ["CLI"],
                 resources: [.copy("Resources")]),
@@ -165,7 +170,7 @@ let package = Package(
         .testTarget(name: "HostProtocolTests", dependencies: ["HostProtocol", "HostCalls", "HostKubeGate", "HostBase", "KFJSON",
                                                              .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostProtocolTests"),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON", "KFYAML"],
                     path: "Tests/KubeClientTests"),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],
                     path: "Tests/ClusterSimTests"),

@@ -55,6 +55,14 @@ def sample_and_c_plugins(tmp_path) -> Path:
     return d
 
 
+def in_process_policy(tmp_path: Path, *libraries: str) -> Path:
+    """An operator's policy file letting these drop-in libraries run in the host's
+    process (a plugins.d `isolation: in-process` alone is refused for them)."""
+    path = tmp_path / "in-process-policy.yaml"
+    path.write_text('policy:\n  allow: ["*"]\n  in_process_plugins: [' + ", ".join(libraries) + "]\n")
+    return path
+
+
 def run_cli(*args: str, env=None, check=True) -> subprocess.CompletedProcess:
     proc = subprocess.run([str(BINARY), *args], capture_output=True, text=True, env=env, timeout=120)
     if check and proc.returncode != 0:

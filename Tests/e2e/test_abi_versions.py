@@ -1,9 +1,11 @@
 """ABI 1.1 is additive: structs only grow, readers compare struct_size with the
 frozen 1.0 sizes (never with their own sizeof), so plugins built against a
 later minor, with fields appended, still load (issue #17's versioning trap)."""
+import os
+
 import pytest
 
-from conftest import HEADER_DIR, ROOT, compile_c_plugin, plugin_dir, plugins_list
+from conftest import HEADER_DIR, ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list
 from mcp_client import run, session
 
 
@@ -38,13 +40,14 @@ def _probe(tmp_path, header_dir, isolation):
     d = plugin_dir(tmp_path)
     compile_c_plugin(ROOT / "Tests" / "CPlugins" / "services_probe.c", d / "libprobe.so", header_dir=header_dir)
     (d / "probe.yaml").write_text(f"library: libprobe.so\nisolation: {isolation}\n")
-    listed, stderr = plugins_list(d)
+    policy = ["--policy", str(in_process_policy(tmp_path, "libprobe.so"))] if isolation == "in-process" else []
+    listed, stderr = plugins_list(d, env={**os.environ, "KFMCP_POLICY": policy[1]} if policy else None)
     probe = [p for p in listed if p.get("id") == "services-probe"]
     assert probe and probe[0]["status"] == "loaded" and probe[0]["isolation"] == isolation, (listed, stderr)
     out = {}
 
     async def body():
-        async with session("--no-default-plugins", "--plugins-dir", str(d)) as s:
+        async with session("--no-default-plugins", "--plugins-dir", str(d), *policy) as s:
             r = await s.call_tool("services_probe", {})
             assert not r.is_error, r
             out["result"] = r.structured_content

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, compile_c_plugin, plugin_dir, plugins_list, run_cli
+from conftest import ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list, run_cli
 from mcp_client import RawServer
 
 HOSTILE = ROOT / "Tests" / "CPlugins" / "hostile_plugin.c"
@@ -96,7 +96,8 @@ def test_eof_with_a_call_that_never_returns_answers_it_and_exits_zero(tmp_path):
 
 @pytest.mark.parametrize("isolation", ["process", "in-process"])
 def test_nothing_a_plugin_prints_reaches_the_client(tmp_path, isolation):
-    s = Session(hostile_dir(tmp_path, isolation=isolation))
+    policy = ["--policy", str(in_process_policy(tmp_path, "libhostile.so"))] if isolation == "in-process" else []
+    s = Session(hostile_dir(tmp_path, isolation=isolation), *policy)
     assert s.call("hostile_stdout")["structuredContent"] == {"ok": True}
     assert s.call("c_add", {"a": 1, "b": 1})["structuredContent"] == {"sum": 2}
     stderr = s.finish()  # every stdout line parsed as JSON-RPC, none forged

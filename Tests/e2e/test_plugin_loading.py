@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT, compile_c_plugin, plugin_dir, plugins_list, run_cli
+from conftest import BUILD, ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
 
 BROKEN = ROOT / "Tests" / "CPlugins" / "broken_plugin.c"
@@ -162,7 +162,8 @@ def test_a_plugin_started_ahead_of_its_turn_sees_the_plugins_loaded_before_it(tm
     compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_plugin.c", d / "libprovider.so")
     compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_seeker.c", d / "libseeker.so")
     (d / "provider.yaml").write_text(f"library: libprovider.so\nisolation: {provider_isolation}\n")
-    listed, stderr = plugins_list(d)
+    policy = in_process_policy(tmp_path, "libprovider.so")
+    listed, stderr = plugins_list(d, env={**os.environ, "KFMCP_POLICY": str(policy)})
     assert [Path(r["path"]).name for r in listed] == ["libprovider.so", "libseeker.so"]
     assert [r["status"] for r in listed] == ["loaded", "loaded"], stderr
     assert find(listed, "libseeker.so")["tools"] == ["seeker_ok"]

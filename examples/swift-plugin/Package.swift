@@ -3,7 +3,7 @@
 // PluginKit library product (here by path; elsewhere by URL and version).
 //
 //   swift build --package-path examples/swift-plugin
-//   kubeflow-mcp serve --plugins-dir examples/swift-plugin/.build/debug   # libkfmcp-swift-example.so
+//   kubeflow-mcp serve --plugins-dir "$PWD/examples/swift-plugin/.build/debug"   # libkfmcp-swift-example.so (absolute)
 import PackageDescription
 
 let package = Package(

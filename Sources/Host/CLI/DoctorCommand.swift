@@ -44,6 +44,11 @@ struct DoctorCommand: AsyncParsableCommand {
             line(nil, "identity:  \(user)")
         }
 
+        // A layer this kernel lacks is said, not counted: plugins still run, with the other layers.
+        for probe in PluginSandbox.probe() {
+            print((probe.available ? "✓ " : "! ") + "plugin sandbox \(probe.layer.rawValue): \(probe.detail)")
+        }
+
         let invoker = ToolInvoker(runtime: runtime)
         for spec in runtime.registry.orderedTools {
             guard let argument = spec.doctorArgument else { continue }

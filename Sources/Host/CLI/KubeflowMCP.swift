@@ -60,6 +60,7 @@ struct CommonOptions: ParsableArguments {
         var options = HostOptions()
         options.pluginDirs = pluginsDir
         options.defaultPluginDirs = !noDefaultPlugins
+        options.policyFile = policy
         let runtime = ProtocolStdout.silenced { Host.start(options) }
         do {
             runtime.policy = try Host.policy(persona: persona, file: policy, environment: options.environment,

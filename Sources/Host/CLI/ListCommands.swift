@@ -26,6 +26,7 @@ struct PluginsCommand: ParsableCommand {
                     let name = [r.pluginID ?? (r.path as NSString).lastPathComponent, r.version].compactMap { $0 }.joined(separator: " ")
                     print("\(r.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(name)")
                     print("          \(r.path)  [\(r.origin)]\(r.isolation.map { "  \($0)" } ?? "")")
+                    if let sandbox = r.sandbox { print("          sandbox: \(sandbox.isEmpty ? "none" : sandbox.joined(separator: ", "))") }
                     if let reason = r.reason { print("          reason: \(reason)") }
                     if !r.tools.isEmpty { print("          tools: \(r.tools.joined(separator: ", "))") }
                     if !r.backends.isEmpty { print("          backends: \(r.backends.joined(separator: ", "))") }

@@ -10,7 +10,9 @@ import KFJSON
 /// Confirmation: a tool that needs it is first run as a preview, which is
 /// printed (to stderr) with the plugin's summary. It runs for real only with
 /// `--yes`, a flag a person types; `confirm` inside --args is refused, so
-/// nothing generated into the JSON can stand in for the person.
+/// nothing generated into the JSON can stand in for the person, and `--yes`
+/// counts only when stdin is a terminal, so an agent with a shell (stdin a
+/// pipe or /dev/null) cannot confirm for itself.
 /// Exit codes: 0 done, 1 the tool or the host refused or failed,
 /// 2 bad command line, 3 preview only (needs --yes).
 struct ToolCallCommand: AsyncParsableCommand {
@@ -32,6 +34,10 @@ struct ToolCallCommand: AsyncParsableCommand {
     func run() async throws {
         guard let args = try? JSON.parse(arguments), args.object != nil else {
             throw ValidationError("--args must be a JSON object, e.g. --args '{\"namespace\":\"default\"}'")
+        }
+        if yes && isatty(STDIN_FILENO) == 0 {
+            throw ValidationError("--yes confirms only when a person runs this at a terminal, and stdin is not one "
+                                  + "(a pipe, a file or /dev/null): run it again from a terminal, or leave out --yes to see the preview.")
         }
         let runtime = try common.startHost()
         defer { runtime.shutdown() }

@@ -13,6 +13,8 @@ public struct HostOptions: Sendable {
     public var defaultPluginDirs = true
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     public var executablePath: String = HostOptions.currentExecutablePath()
+    /// --policy, when given: its `in_process_plugins` is read before plugins load.
+    public var policyFile: String?
 
     public init() {}
 
@@ -30,7 +32,10 @@ extension HostBase.Host {
         let searchPath = PluginSearchPath(explicit: options.pluginDirs, environment: options.environment,
                                           executablePath: options.executablePath,
                                           defaults: options.defaultPluginDirs)
-        PluginLoader(runtime: runtime, searchPath: searchPath, executablePath: options.executablePath).loadAll()
+        let inProcess = InProcessPlugins.allowed(policyFile: PolicyFile.locate(explicit: options.policyFile,
+                                                                                environment: options.environment))
+        PluginLoader(runtime: runtime, searchPath: searchPath, executablePath: options.executablePath,
+                     inProcessAllowed: inProcess).loadAll()
         return runtime
     }
 }

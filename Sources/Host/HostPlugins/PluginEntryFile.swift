@@ -1,8 +1,7 @@
 import Foundation
 import HostBase
 import KFJSON
-import KubeClient
-import Yams
+import KFYAML
 
 /// A plugins.d YAML entry: names a library and gives it settings.
 ///
@@ -26,33 +25,33 @@ struct PluginEntryFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             return .failure(Problem(message: "cannot read plugin entry \(path)"))
         }
-        let node: Any?
-        do { node = try YAMLReader.load(text) } catch {
+        let node: YAMLNode?
+        do { node = try YAMLReader.compose(text) } catch {
             return .failure(Problem(message: "plugin entry \(path) is not valid YAML: \(error)"))
         }
-        guard let map = node as? [String: Any] else {
+        guard let map = node?.mapping else {
             return .failure(Problem(message: "plugin entry \(path) must be a mapping with a 'library' key"))
         }
         let known: Set<String> = ["library", "enabled", "config", "isolation"]
-        if let unknown = map.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = map.compactMap({ $0.key.string }).sorted().first(where: { !known.contains($0) }) {
             return .failure(Problem(message: "plugin entry \(path): unknown key '\(unknown)' (expected library, enabled, config, isolation)"))
         }
         var isolation: PluginIsolation?
         if let i = map["isolation"] {
-            guard let text = i as? String, let value = PluginIsolation(rawValue: text) else {
+            guard i.type == .str, let value = i.string.flatMap(PluginIsolation.init(rawValue:)) else {
                 return .failure(Problem(message: "plugin entry \(path): 'isolation' must be process or in-process"))
             }
             isolation = value
         }
-        guard let library = map["library"] as? String, !library.isEmpty else {
+        guard let library = map["library"], library.type == .str, let library = library.string, !library.isEmpty else {
             return .failure(Problem(message: "plugin entry \(path) has no 'library'"))
         }
         var enabled = true
         if let e = map["enabled"] {
-            guard let b = e as? Bool else { return .failure(Problem(message: "plugin entry \(path): 'enabled' must be true or false")) }
+            guard e.type == .bool, let b = e.bool else { return .failure(Problem(message: "plugin entry \(path): 'enabled' must be true or false")) }
             enabled = b
         }
-        let config = YAMLBridge.json(from: map["config"] ?? [String: Any]())
+        let config = map["config"]?.json ?? [:]
         guard config.object != nil else {
             return .failure(Problem(message: "plugin entry \(path): 'config' must be a mapping"))
         }
@@ -61,24 +60,5 @@ struct PluginEntryFile {
         let resolved = library.contains("/") && FileManager.default.fileExists(atPath: candidate) ? candidate : nil
         return .success(PluginEntryFile(library: library, enabled: enabled, config: config, isolation: isolation,
                                         resolvedLibraryPath: resolved))
-    }
-}
-
-/// Yams' `load` gives Foundation values; plugins want JSON.
-enum YAMLBridge {
-    static func json(from value: Any) -> JSON {
-        switch value {
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .int(i)
-        case let d as Double: return .double(d)
-        case let s as String: return .string(s)
-        case let a as [Any]: return .array(a.map(json(from:)))
-        case let m as [String: Any]: return .object(m.mapValues(json(from:)))
-        case let m as [AnyHashable: Any]:
-            var o: [String: JSON] = [:]
-            for (k, v) in m { o["\(k)"] = json(from: v) }
-            return .object(o)
-        default: return .null
-        }
     }
 }

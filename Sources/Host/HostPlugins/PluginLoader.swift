@@ -12,11 +12,15 @@ public struct PluginLoader {
     /// This executable: its directory holds the first-party plugins, and it is
     /// started as `plugin-host` for plugins that run in a child process.
     let executablePath: String
+    /// Library file names of drop-ins the operator's policy file lets run in-process (InProcessPlugins).
+    let inProcessAllowed: Set<String>
 
-    package init(runtime: any PluginHost, searchPath: PluginSearchPath, executablePath: String) {
+    package init(runtime: any PluginHost, searchPath: PluginSearchPath, executablePath: String,
+                 inProcessAllowed: Set<String> = []) {
         self.runtime = runtime
         self.searchPath = searchPath
         self.executablePath = executablePath
+        self.inProcessAllowed = inProcessAllowed
     }
 
     /// The host's own build/install directories: plugins there are first-party
@@ -68,12 +72,26 @@ public struct PluginLoader {
                 turns.append { refuse(record, problem) }
                 continue
             }
+            if let problem = inProcessProblem(candidate) {
+                turns.append { refuse(record, problem) }
+                continue
+            }
             let plan = LoadPlan(candidate, loader: self)
             turns.append { load(plan) }
         }
         for turn in turns {
             turn()
         }
+    }
+
+    /// A drop-in runs sandboxed in a child process; in the host's process only
+    /// when the operator's policy file names its library.
+    func inProcessProblem(_ candidate: Candidate) -> String? {
+        let name = (candidate.path as NSString).lastPathComponent
+        guard candidate.isolation == .inProcess, !isFirstParty(candidate.path), !inProcessAllowed.contains(name) else { return nil }
+        return "\(candidate.directiveSource ?? "its plugins.d entry") asks for isolation: in-process, which a third-party plugin "
+            + "gets only when the operator's policy file names it (policy: \(InProcessPlugins.key): [\(name)]); "
+            + "without that it runs sandboxed: remove the isolation line"
     }
 
     private func disable(_ candidate: Candidate) {
@@ -108,6 +126,13 @@ public struct PluginLoader {
         var directives: [String: Directive] = [:]  // by library file name
         let fm = FileManager.default
         for entry in searchPath.entries {
+            // A relative directory would be found from wherever the host was started (KFMCP_PLUGINS_PATH=.).
+            guard entry.directory.hasPrefix("/") else {
+                libraries.append(Candidate(path: entry.directory, origin: entry.origin,
+                                           problem: "relative plugin directory '\(entry.directory)' from \(entry.origin) is refused: "
+                                               + "plugins load only from absolute paths"))
+                continue
+            }
             guard let names = try? fm.contentsOfDirectory(atPath: entry.directory) else { continue }
             for name in names.sorted() {
                 if let prefix = entry.namePrefix, !name.hasPrefix(prefix) { continue }
@@ -116,6 +141,11 @@ public struct PluginLoader {
                 if name.hasSuffix(".so") || name.hasSuffix(".dylib") {
                     libraries.append(Candidate(path: path, origin: origin))
                 } else if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+                    // An entry decides what loads and how (isolation, config): trusted like a library.
+                    if let problem = FileTrust.problem(path: path) {
+                        libraries.append(Candidate(path: path, origin: origin, problem: problem))
+                        continue
+                    }
                     switch PluginEntryFile.read(path: path) {
                     case .failure(let problem):
                         libraries.append(Candidate(path: path, origin: origin, problem: problem.message))
@@ -224,6 +254,7 @@ public struct PluginLoader {
         case .success(let read):
             context.name = read.id
             (runner as? ChildPluginRunner)?.toolNames = raw.tools.compactMap(\.name)
+            record.sandbox = (runner as? ChildPluginRunner)?.sandboxLayers
             record.status = .loaded
             record.pluginID = read.id
             record.version = read.version

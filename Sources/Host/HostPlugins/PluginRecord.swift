@@ -17,6 +17,8 @@ public struct PluginRecord: Sendable {
     public var abi: String?
     /// "in-process" or "process" (a plugin-host child).
     public var isolation: String?
+    /// For a plugin-host child: the sandbox layers that hold in it (PluginSandbox.Layer names).
+    public var sandbox: [String]?
     public var tools: [String] = []
     public var backends: [String] = []
 
@@ -31,6 +33,7 @@ public struct PluginRecord: Sendable {
         o["built_with"] = builtWith.map { .string($0) } ?? .null
         o["abi"] = abi.map { .string($0) } ?? .null
         o["isolation"] = isolation.map { .string($0) } ?? .null
+        o["sandbox"] = sandbox.map { .array($0.map { .string($0) }) } ?? .null
         return .object(o)
     }
 }

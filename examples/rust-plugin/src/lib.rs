@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo build --offline --release
-//! kubeflow-mcp serve --plugins-dir target/release    # loads libkfmcp_rust_example.so
+//! kubeflow-mcp serve --plugins-dir "$PWD/target/release"    # loads libkfmcp_rust_example.so (absolute)
 //! ```
 //!
 //! Two read-only tools: `rust_word_count` (pure) and `rust_whoami` (asks the

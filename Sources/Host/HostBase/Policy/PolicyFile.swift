@@ -1,6 +1,6 @@
 import Foundation
 import KubeClient
-import Yams
+import KFYAML
 
 /// Reads a policy file (KEP-936 format) into a Policy, with errors that name
 /// the file and line:
@@ -16,6 +16,7 @@ import Yams
 ///       skip_confirmation: [run_container_job]
 ///       subresources: [services/proxy]    # beyond pods/log and */status reads
 ///       namespace_writes: false           # Namespace objects themselves
+///       in_process_plugins: [libacme.so] # drop-ins allowed to run unsandboxed in the host's process
 public enum PolicyFile {
     public struct Problem: Error, CustomStringConvertible {
         public var message: String
@@ -24,7 +25,8 @@ public enum PolicyFile {
     }
 
     static let keys = ["persona", "allow", "deny", "namespaces", "read_only", "own_jobs_only",
-                       "require_confirmation", "skip_confirmation", "subresources", "namespace_writes"]
+                       "require_confirmation", "skip_confirmation", "subresources", "namespace_writes",
+                       InProcessPlugins.key]
 
     /// A built-in persona by name.
     public static func persona(_ name: String) throws(Problem) -> Policy {
@@ -41,15 +43,12 @@ public enum PolicyFile {
     /// `basePersona`: the persona to extend when the file names none (--persona).
     public static func parse(_ text: String, source: String, tools: [ToolSpec]?,
                              basePersona: String? = nil) throws(Problem) -> Policy {
-        func fail(_ node: Node?, _ message: String) -> Problem {
+        func fail(_ node: YAMLNode?, _ message: String) -> Problem {
             let line = node?.mark.map { ":\($0.line)" } ?? ""
             return Problem(message: "\(source)\(line): \(message)")
         }
-        let composed: Result<Node?, any Error> = Result { try YAMLReader.compose(text) }
-        guard case .success(let root) = composed else {
-            if case .failure(let error) = composed { throw Problem(message: "\(source): not valid YAML: \(error)") }
-            throw Problem(message: "\(source): not valid YAML")
-        }
+        let root: YAMLNode?
+        do { root = try YAMLReader.compose(text) } catch { throw Problem(message: "\(source): not valid YAML: \(error)") }
         guard let top = root?.mapping, let policyNode = top["policy"], let map = policyNode.mapping else {
             throw fail(root, "expected a top-level 'policy:' mapping")
         }

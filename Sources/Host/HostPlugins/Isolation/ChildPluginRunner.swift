@@ -1,3 +1,4 @@
+import CSandbox
 import Foundation
 import HostBase
 import KFJSON
@@ -31,6 +32,20 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
     private var nextCall = 1
     /// The tool names of the first load; a restarted child must declare the same.
     var toolNames: [String] = []
+    /// What the last child started said of its sandbox (its own lock: `lock` is held while a child loads).
+    private let sandboxLock = NSLock()
+    private var sandbox: PluginSandbox.Report?
+
+    /// The layers that hold in the child (for `plugins list`).
+    var sandboxLayers: [String] {
+        let report = sandboxLock.withLock { sandbox } ?? PluginSandbox.report(from: nil)
+        return PluginSandbox.Layer.allCases.filter { report[$0] == nil }.map(\.rawValue)
+    }
+
+    fileprivate func noteSandbox(_ report: PluginSandbox.Report) {
+        sandboxLock.withLock { sandbox = report }
+        SandboxNotices.shared.note(report, log: log)
+    }
 
     init(path: String, executable: String, context: PluginContext) {
         self.path = path
@@ -53,7 +68,8 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
         do { child = try Child.spawn(executable: executable, library: path, runner: self) } catch {
             return .failure(.init(message: "could not start a plugin-host process: \(error)"))
         }
-        child.channel.send(["op": "load", "config": context.config])
+        let limits = SandboxLimits.from(environment: ProcessInfo.processInfo.environment)
+        child.channel.send(["op": "load", "config": context.config, "sandbox": limits.json])
         switch child.waitLoaded(timeout: Self.loadTimeout) {
         case .success(let manifest):
             self.child = child
@@ -302,9 +318,12 @@ private final class Child: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, 2, 1)  // nothing it prints can be protocol
         posix_spawn_file_actions_adddup2(&actions, fds[1], PluginHostChild.socketFD)
-        // The child needs no cluster configuration: it never talks to the cluster.
-        let hidden = ["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KFMCP_INCLUSTER_DIR", "KFMCP_POLICY"]
-        let env = ProcessInfo.processInfo.environment.filter { !hidden.contains($0.key) }.map { "\($0.key)=\($0.value)" }
+        // Nothing of the server's leaks into the child: its listening socket, connections,
+        // epoll and libcurl's descriptors are closed in the child, however they were opened.
+        kfmcp_spawn_close_from(&actions, PluginHostChild.socketFD + 1)
+        // And close-on-exec in the server, for every other process it starts (exec credential plugins).
+        _ = kfmcp_cloexec_from(UInt32(STDERR_FILENO + 1))
+        let env = ChildEnvironment.build(from: ProcessInfo.processInfo.environment)
         let argv = [executable, "plugin-host", library]
         var pid: pid_t = 0
         let rc = withCStrings(argv) { cargv in
@@ -370,6 +389,8 @@ private final class Child: @unchecked Sendable {
                 } else {
                     setLoaded(.failure(.init(message: "its plugin-host process sent an unreadable manifest")))
                 }
+            case "sandbox":
+                runner.noteSandbox(PluginSandbox.report(from: message["layers"]))
             case "refused":
                 setLoaded(.failure(.init(message: message["reason"]?.string ?? "refused", pluginID: message["plugin_id"]?.string)))
             case "done":

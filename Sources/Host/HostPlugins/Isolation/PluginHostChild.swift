@@ -15,12 +15,13 @@ import Glibc
 /// protocol stream, so nothing the plugin prints reaches the MCP client.
 ///
 /// Messages (one JSON object per line; the parent's side is ChildPluginRunner):
-///   parent → child  {"op":"load","config":{…}}
+///   parent → child  {"op":"load","config":{…},"sandbox":{"memory_mib":N,"cpu_seconds":N,"open_files":N}}
 ///                   {"op":"invoke","call":N,"tool":T,"input":"<json>"}
 ///                   {"op":"backend","call":N,"backend":B,"operation":O,"input":"<json>"}
 ///                   {"op":"cancel","call":N}   {"op":"shutdown"}
 ///                   {"op":"reply","re":R,"rc":0,"out":"<json>"|null}   {"op":"line","re":R,"line":L}
-///   child → parent  {"op":"loaded","manifest":{…}} | {"op":"refused","reason":S}
+///   child → parent  {"op":"sandbox","layers":{LAYER:"why it does not hold",…}}  (before the plugin is loaded)
+///                   {"op":"loaded","manifest":{…}} | {"op":"refused","reason":S}
 ///                   {"op":"done","call":N,"rc":0,"out":"<json>"|null}
 ///                   {"op":"log","level":L,"message":M[,"call":N]}   {"op":"progress","call":N,"fraction":F,"message":M}
 ///                   {"op":"service","re":R,"call":N,"name":S,…arguments}   {"op":"stop_stream","re":R}
@@ -29,8 +30,13 @@ public enum PluginHostChild {
 
     public static func run(library: String) -> Never {
         dup2(STDERR_FILENO, STDOUT_FILENO)
+        let descriptors = PluginSandbox.closeInheritedDescriptors()
         let channel = PipeChannel(fd: socketFD)
         guard let load = channel.receive(), load["op"] == "load" else { exit(0) }
+        // Sandboxed before anything of the plugin is mapped; the parent hears which layers hold.
+        let sandbox = PluginSandbox.enter(library: library, limits: SandboxLimits(json: load["sandbox"]),
+                                          descriptors: descriptors, environment: ChildEnvironment.check())
+        channel.send(["op": "sandbox", "layers": PluginSandbox.json(sandbox)])
         let host = ChildHost(channel: channel, config: load["config"] ?? [:])
         ChildHost.current = host
 

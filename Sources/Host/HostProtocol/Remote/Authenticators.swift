@@ -4,8 +4,8 @@ import HostCalls
 import HostKubeGate
 import HostPlugins
 import KFJSON
+import KFYAML
 import KubeClient
-import Yams
 
 /// Who sent an HTTP request, as the configured authentication says.
 public struct RemoteUser: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import KFYAML
 
 /// One kubeconfig file as written, with relative file paths already resolved
 /// against the file's own directory (kubectl's rule).
@@ -67,7 +67,7 @@ struct KubeConfigFile {
     }
 
     static func parse(_ text: String, path: String) throws -> KubeConfigFile {
-        let root: Node?
+        let root: YAMLNode?
         do {
             root = try YAMLReader.compose(text)
         } catch {
@@ -114,7 +114,7 @@ struct KubeConfigFile {
         return file
     }
 
-    private static func parseExec(_ node: Node, resolvePath: (String?) -> String?) -> Exec {
+    private static func parseExec(_ node: YAMLNode, resolvePath: (String?) -> String?) -> Exec {
         var exec = Exec()
         exec.apiVersion = nonEmpty(node["apiVersion"]?.string)
         // A command with a slash is a path (relative to the kubeconfig); a bare
@@ -134,8 +134,8 @@ struct KubeConfigFile {
 
     /// `clusters: [{name: x, cluster: {...}}]` and the like. Entries without a
     /// name are skipped, as kubectl does.
-    private static func namedEntries<Entry>(_ node: Node?, key: String, path: String,
-                                            _ parse: (Node) -> Entry) -> [Named<Entry>] {
+    private static func namedEntries<Entry>(_ node: YAMLNode?, key: String, path: String,
+                                            _ parse: (YAMLNode) -> Entry) -> [Named<Entry>] {
         guard let items = node?.sequence else { return [] }
         return items.compactMap { item in
             guard let name = nonEmpty(item["name"]?.string) else { return nil }

@@ -1,53 +1,17 @@
-import Yams
+/// The YAML 1.1 type of a plain scalar (the rules of PyYAML's and Yams'
+/// default resolvers, in their order: bool, int, float, merge, null, timestamp,
+/// value), decided byte by byte, without regular expressions (which page ICU
+/// into the process).
+public enum ScalarType: String, Sendable {
+    case str, bool, int, float, merge, null, timestamp, value
 
-/// Yams' parsing without its default resolver. `Resolver.default` types plain
-/// scalars (true, 42, ~) with NSRegularExpressions, which page ICU (3 MiB of
-/// `serve`'s memory) into the process the first time any YAML is read. Here
-/// the same YAML 1.1 rules are decided by hand on the composed tree, so
-/// reading a kubeconfig, a policy or a plugin entry gives the same values and
-/// ICU stays out. Mapping keys are left as strings (nothing we read has
-/// `true:` or `1:` keys, and `node["key"]` looks keys up as strings).
-public enum YAMLReader {
-    /// Tags for every node we make: never the defaults (`Tag(.str)` alone would
-    /// build `Resolver.default`).
-    static func tag(_ name: Tag.Name) -> Tag { Tag(name, .basic, .default) }
-
-    /// `Yams.compose`: the document's node tree, scalars typed.
-    public static func compose(_ text: String) throws -> Node? {
-        try Yams.compose(yaml: text, .basic, .default).map(typed)
+    /// An explicit tag (`!!int 3`); an unknown one reads as a string.
+    init(tag: String) {
+        let prefix = "tag:yaml.org,2002:"
+        self = tag.hasPrefix(prefix) ? ScalarType(rawValue: String(tag.dropFirst(prefix.count))) ?? .str : .str
     }
 
-    /// `Yams.load`: the document as Foundation values (String, Int, Double, Bool, NSNull, arrays, dictionaries).
-    public static func load(_ text: String) throws -> Any? {
-        try compose(text)?.any
-    }
-
-    /// An empty plain scalar, as a missing mapping reads.
-    public static var empty: Node { Node("", tag(.implicit)) }
-
-    static func typed(_ node: Node) -> Node {
-        switch node {
-        case .scalar(var scalar):
-            // Quoted scalars carry the str tag already; only untagged plain ones are typed.
-            guard scalar.tag.description == Tag.Name.implicit.rawValue else { return node }
-            scalar.tag = tag(ScalarType.of(scalar.string))
-            return .scalar(scalar)
-        case .mapping(var mapping):
-            for i in mapping.indices { mapping[i] = (key: mapping[i].key, value: typed(mapping[i].value)) }
-            return .mapping(mapping)
-        case .sequence(var sequence):
-            for i in sequence.indices { sequence[i] = typed(sequence[i]) }
-            return .sequence(sequence)
-        default:
-            return node
-        }
-    }
-}
-
-/// Yams' `Resolver.default` rules for a plain scalar, in its order (bool, int,
-/// float, merge, null, timestamp, value), without regular expressions.
-enum ScalarType {
-    static func of(_ s: String) -> Tag.Name {
+    public static func of(_ s: String) -> ScalarType {
         if bools.contains(s) { return .bool }
         let b = Array(s.utf8)
         if isInt(b) { return .int }
