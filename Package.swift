@@ -163,7 +163,7 @@ let package = Package(
         // One unit-test target per host floor.
         .testTarget(name: "HostBaseTests", dependencies: ["HostBase", "KFJSON", "PluginKit"],
                     path: "Tests/HostBaseTests"),
-        .testTarget(name: "HostPluginsTests", dependencies: ["HostPlugins", "KFJSON"], path: "Tests/HostPluginsTests"),
+        .testTarget(name: "HostPluginsTests", dependencies: ["HostPlugins", "HostBase", "KFJSON"], path: "Tests/HostPluginsTests"),
         .testTarget(name: "HostKubeGateTests", dependencies: ["HostKubeGate", "HostBase", "KFJSON", "KubeClient"],
                     path: "Tests/HostKubeGateTests"),
         .testTarget(name: "HostCallsTests", dependencies: ["HostCalls", "HostBase", "KFJSON"], path: "Tests/HostCallsTests"),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import HostCore
+@testable import HostPlugins
+@testable import HostBase
 
 /// The parts of the plugin sandbox decided in the host (the child's layers
 /// are tested through the binary: Tests/e2e/test_plugin_sandbox.py).

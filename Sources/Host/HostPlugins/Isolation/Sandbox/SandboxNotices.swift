@@ -1,4 +1,5 @@
 import Foundation
+import HostBase
 
 /// A sandbox layer a plugin-host child could not enter is said once per host
 /// process on stderr (every child would say the same); plugins still run.
