@@ -51,7 +51,7 @@ public final class ClusterSimulator: Sendable {
         controller = TrainJobController(store: store, logs: logs, timeScale: timeScale,
                                         privateRegistries: seed.privateRegistries)
         let admission = handler.admission
-        katib = KatibController(store: store) { type, object in try admission.admit(type, object, old: nil) }
+        katib = KatibController(store: store, logs: logs) { type, object in try admission.admit(type, object, old: nil) }
         for (type, object) in try SeedObjects.all(seed) {
             var obj = object
             if type.namespaced && obj.namespace.isEmpty { obj.set("default", at: ["metadata", "namespace"]) }

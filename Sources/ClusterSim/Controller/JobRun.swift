@@ -42,6 +42,8 @@ struct JobRun: Sendable {
     /// Pods already told FailedScheduling (the scheduler says it once per attempt; we say it once).
     var warnedUnschedulable: Set<String> = []
     var warnedMissingServiceAccount = false
+    /// A Katib trial's metrics (objective first), which its training prints as `name=value`.
+    var trialMetrics: [String] = []
 
     var isFinished: Bool { stage == .succeeded || stage == .failed }
     var rankZero: PodSlot? { pods.first { !$0.isInitializer } }

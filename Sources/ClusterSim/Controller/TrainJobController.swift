@@ -30,6 +30,8 @@ final class TrainJobController: Sendable {
     private let logs: LogStore
     private let events: EventRecorder
     private let kubelet: Kubelet
+    /// Katib's pod webhook, which the API server calls when the Job controller creates a pod.
+    private let injector: MetricsCollectorInjector
     private let timeScale: Double
     private let timing: Timing
     private let state = Locked(State())
@@ -41,6 +43,7 @@ final class TrainJobController: Sendable {
         self.logs = logs
         self.events = EventRecorder(store: store)
         self.kubelet = Kubelet(store: store, privateRegistries: privateRegistries)
+        self.injector = MetricsCollectorInjector(store: store)
         self.timeScale = max(timeScale, 0.001)
         self.timing = timing
     }
@@ -173,11 +176,13 @@ final class TrainJobController: Sendable {
         events.record(.init(kind: "JobSet", apiVersion: "jobset.x-k8s.io/v1alpha2", name: job.name,
                             namespace: job.namespace, uid: RandomName.uid()),
                       reason: "SuccessfulCreate", message: "Created JobSet \(job.name)", component: "trainjob-controller")
-        return JobRun(uid: job.uid, namespace: job.namespace, name: job.name, plan: plan,
-                      log: WorkloadLog(workload: plan.workload,
-                                       numbers: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps,
-                                                            lossFloor: TrialWorkload.lossFloor(job, store: store))),
-                      sequence: s.sequence)
+        var run = JobRun(uid: job.uid, namespace: job.namespace, name: job.name, plan: plan,
+                         log: WorkloadLog(workload: plan.workload,
+                                          numbers: TrainingLog(jobName: job.name, totalSteps: timing.totalSteps,
+                                                               lossFloor: TrialWorkload.lossFloor(job, store: store))),
+                         sequence: s.sequence)
+        run.trialMetrics = TrialWorkload.metricNames(job, store: store)
+        return run
     }
 
     /// The Job controllers create the pods, unless a pod's service account does not exist:
@@ -200,8 +205,9 @@ final class TrainJobController: Sendable {
         }
         for rj in run.plan.replicatedJobs {
             for index in 0..<rj.count {
-                let pod = PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index)
+                let pod = injector.mutate(PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index))
                 guard let created = try? store.create(ResourceCatalog.pods, pod) else { continue }
+                TrialWorkload.routeToCollector(created.object, container: rj.container["name"]?.string ?? rj.name, logs: logs)
                 run.pods.append(.init(name: created.object.name, uid: created.object.uid, replicatedJob: rj.name, index: index,
                                       container: rj.container["name"]?.string ?? rj.name, gpus: rj.gpus,
                                       isInitializer: rj.isInitializer, spec: pod["spec"] ?? [:]))
@@ -353,6 +359,13 @@ final class TrainJobController: Sendable {
                             (pod.index == 0 ? "" : "[rank\(pod.index)] ") + run.log.stepLine(step))
             }
             crossed = true
+        }
+        for step in (run.lastStep + 1)..<(target + 1) {
+            for line in TrialWorkload.metricLines(run.trialMetrics, numbers: run.log.numbers, step: step) {
+                for pod in run.pods where !pod.isInitializer {
+                    logs.append(namespace: run.namespace, pod: pod.name, container: pod.container, line)
+                }
+            }
         }
         run.lastStep = target
         if target >= failAt {

@@ -178,7 +178,10 @@ struct ResourceRequestHandler {
         }
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
-        let admitted = try api.admission.admit(type, object, old: nil)
+        let webhooks = AdmissionWebhooks(store: store, type: type, subresource: nil, namespace: namespace)
+        let admitted = try webhooks.admit(object, old: nil) { (o: JSON) throws(APIError) in
+            try api.admission.admit(type, o, old: nil)
+        }
         if query["fieldValidation"] == "Strict" { try StrictFields.check(type, sent: object, stored: admitted) }
         if type == ResourceCatalog.trainJobs { try TrainJobWebhook.check(admitted, store: store) }
         if isDryRun { return Responses.json(admitted, status: 201) }
@@ -194,6 +197,7 @@ struct ResourceRequestHandler {
         }
         let requestedVersion = object.resourceVersion
         let isStatus = target.subresource == "status"
+        let webhooks = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             if requestedVersion.isEmpty && !type.group.isEmpty {
                 throw APIError.invalid(type, name, [.invalid("metadata.resourceVersion", .string("0x0"),
@@ -211,7 +215,9 @@ struct ResourceRequestHandler {
                 next.set(current["metadata"]?["namespace"], at: ["metadata", "namespace"])
                 if type.hasStatus { next["status"] = current["status"] }
             }
-            return try api.admission.admit(type, next, old: current)
+            return try webhooks.admit(next, old: current) { (o: JSON) throws(APIError) in
+                try api.admission.admit(type, o, old: current)
+            }
         }
         return Responses.json(stored.text)
     }
@@ -221,6 +227,7 @@ struct ResourceRequestHandler {
         let patchBody = try parseBody()
         let name = target.name ?? ""
         let isStatus = target.subresource == "status"
+        let webhooks = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var patched = try Patch.apply(kind, patch: patchBody, to: current)
             let requestedVersion = patched.resourceVersion
@@ -234,7 +241,9 @@ struct ResourceRequestHandler {
             } else if type.hasStatus {
                 patched["status"] = current["status"]
             }
-            return try api.admission.admit(type, patched, old: current)
+            return try webhooks.admit(patched, old: current) { (o: JSON) throws(APIError) in
+                try api.admission.admit(type, o, old: current)
+            }
         }
         return Responses.json(stored.text)
     }

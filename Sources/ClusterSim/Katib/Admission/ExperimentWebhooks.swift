@@ -1,0 +1,49 @@
+import KFJSON
+
+/// Katib's two webhooks on Experiments, as the API server calls them on CREATE and UPDATE
+/// (dry runs included: both declare no side effects): the defaulter mutates first, the
+/// validator then admits or denies. A denial is what kube-apiserver makes of Katib's
+/// `admission.Errored(http.StatusBadRequest, err)`: code 400, no reason, and the message
+/// `admission webhook "validator.experiment.katib.kubeflow.org" denied the request: …`.
+struct ExperimentWebhooks {
+    static let validatorName = "validator.experiment.katib.kubeflow.org"
+    /// The label a Kubeflow Profile puts on its namespace; Katib admits experiments only there.
+    static let injectionLabel = "katib.kubeflow.org/metrics-collector-injection"
+
+    /// What the webhook reads from the cluster, read before the store is locked for a write.
+    let namespaceLabels: [String: String]
+    let configMaps: [String: [String: JSON]]
+    var config = KatibConfig.v0_19
+
+    init(store: ObjectStore, namespace: String) {
+        namespaceLabels = store.get(ResourceCatalog.namespaces, namespace: nil, name: namespace)?.object.labels ?? [:]
+        configMaps = Dictionary(store.list(ResourceCatalog.configMaps, namespace: nil).items.map {
+            ("\($0.object.namespace)/\($0.object.name)", $0.object["data"]?.object ?? [:])
+        }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func mutate(_ experiment: JSON) -> JSON { ExperimentDefaulter.defaulted(experiment) }
+
+    func validate(_ experiment: JSON, old: JSON?) throws(APIError) {
+        if namespaceLabels[Self.injectionLabel] != "enabled" {
+            throw Self.denial("Cannot create the Experiment \"\(experiment.name)\" in namespace \"\(experiment.namespace)\": "
+                              + "the namespace lacks label \"\(Self.injectionLabel): enabled\"")
+        }
+        let configMaps = self.configMaps
+        let validator = ExperimentValidator(config: config) { ns, name in configMaps["\(ns)/\(name)"] }
+        let errors = validator.validate(experiment, old: old)
+        guard !errors.isEmpty else { return }
+        throw Self.denial(Self.aggregate(errors))
+    }
+
+    /// utilerrors.NewAggregate(...).Error(): one message alone, several in brackets, repeats once.
+    static func aggregate(_ errors: [FieldError]) -> String {
+        var seen = Set<String>()
+        let messages = errors.map { "\($0.field): \($0.message)" }.filter { seen.insert($0).inserted }
+        return messages.count == 1 ? messages[0] : "[" + messages.joined(separator: ", ") + "]"
+    }
+
+    static func denial(_ message: String) -> APIError {
+        APIError(code: 400, reason: "", message: "admission webhook \"\(validatorName)\" denied the request: \(message)")
+    }
+}
