@@ -5,10 +5,10 @@ import KFJSON
 /// pkg/webhook/v1beta1/experiment/validator/validator.go checks them (the same order, the
 /// same field paths, the same early returns). Each problem is a `FieldError` whose text is
 /// apimachinery's `field.Error` text, so the denial reads as a real cluster's.
-struct ExperimentValidator {
+struct ExperimentValidator: Sendable {
     let config: KatibConfig
     /// Reads a ConfigMap trial template (`spec.trialTemplate.configMap`): namespace, name → data.
-    var configMapData: (String, String) -> [String: JSON]? = { _, _ in nil }
+    var configMapData: @Sendable (String, String) -> [String: JSON]? = { _, _ in nil }
 
     func validate(_ e: JSON, old: JSON?) -> [FieldError] {
         var errors: [FieldError] = []
@@ -356,7 +356,7 @@ struct ExperimentValidator {
             errors.append(.invalid("\(path).collector.kind", .string(kind), "invalid metrics collector kind: \(kind)"))
         }
         for format in (source?["filter"]?["metricsFormat"]?.array ?? []).compactMap(\.string) {
-            if (try? NSRegularExpression(pattern: format)) == nil {
+            if GoRegex.compile(format) == nil {
                 errors.append(.invalid("\(path).source.filter.metricsFormat", .string(format), "invalid filter: error parsing regexp"))
             } else if !RegexCache.matches(format, #".*\(.*\).*\(.*\).*"#) {
                 errors.append(.invalid("\(path).source.filter.metricsFormat", .string(format), "two top subexpressions are required"))

@@ -101,19 +101,22 @@ struct MetricsCollectorInjector {
     }
 
     /// `sh -c "<command and args> 1>/var/log/katib/metrics.log 2>&1 && echo completed > /var/log/katib/$$$$.pid"`,
-    /// keeping a `bash -c`/`sh -c` the container already has. A container with no command
-    /// would need its image's entrypoint from the registry, which the simulator has not.
-    static func wrapped(_ container: JSON) throws(Failure) -> (command: [String], args: String) {
+    /// keeping a `bash -c`/`sh -c` the container already has. Without a command, upstream
+    /// reads the image's entrypoint (and, without args, its cmd) from the registry; the
+    /// simulator has no registry and takes the entrypoint as empty, as in the PyTorch
+    /// images, so a container with neither command nor args cannot be wrapped.
+    static func wrapped(_ container: JSON, metricsFile: String = metricsFile) throws(Failure) -> (command: [String], args: String) {
         var words = (container["command"]?.array ?? []).compactMap(\.string)
-        guard !words.isEmpty else { throw Failure(message: "the primary container has no command") }
         words += (container["args"]?.array ?? []).compactMap(\.string)
+        guard !words.isEmpty else { throw Failure(message: "the primary container has no command and no args") }
         var command = ["sh", "-c"]
         if (words[0] == "sh" || words[0] == "bash") && words.count > 1 && words[1] == "-c" {
             command = Array(words[0..<2])
             words = Array(words[2...])
         }
+        let directory = (metricsFile as NSString).deletingLastPathComponent
         words.append("1>\(metricsFile) 2>&1")
-        words += ["&&", "echo completed > /var/log/katib/$$$$.pid"]
+        words += ["&&", "echo completed > " + (directory.isEmpty ? "$$$$.pid" : directory + "/$$$$.pid")]
         return (command, words.joined(separator: " "))
     }
 

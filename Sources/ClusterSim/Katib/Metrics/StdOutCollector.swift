@@ -21,7 +21,7 @@ enum StdOutCollector {
     /// filter match whose first group is one of `metrics` is kept, value as written. When
     /// the objective (the first metric) never appears, the log is that metric `unavailable`.
     static func observationLog(_ lines: [String], metrics: [String], filters: [String] = []) -> [MetricLog] {
-        let regexes = (filters.isEmpty ? [defaultFilter] : filters).compactMap { try? NSRegularExpression(pattern: $0) }
+        let regexes = (filters.isEmpty ? [defaultFilter] : filters).compactMap(GoRegex.compile)
         var logs: [MetricLog] = []
         for line in lines where metrics.contains(where: { line.contains($0) }) {
             var timestamp = zeroTime
@@ -94,5 +94,38 @@ enum StdOutCollector {
         else { return nil }
         return fractional.date(from: String(text[..<dot]) + "." + String((text[text.index(after: dot)..<end] + "000").prefix(3))
                                + String(text[end...]))
+    }
+}
+
+/// Go's regular expressions (RE2) read a brace that opens no repetition, as in Katib's
+/// `{metricName: ([\w|-]+), …}` filters, as a literal; ICU rejects it. This escapes those
+/// braces so a filter means in the simulator what it means in Katib.
+enum GoRegex {
+    static func compile(_ pattern: String) -> NSRegularExpression? {
+        try? NSRegularExpression(pattern: icu(pattern))
+    }
+
+    static func icu(_ pattern: String) -> String {
+        let chars = Array(pattern)
+        var out = "", i = 0, inRepetition = false
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\" && i + 1 < chars.count {
+                out.append(c); out.append(chars[i + 1]); i += 2; continue
+            }
+            if c == "{" {
+                let rest = String(chars[(i + 1)...])
+                if rest.range(of: #"^\d+(,\d*)?\}"#, options: .regularExpression) != nil {
+                    inRepetition = true
+                } else {
+                    out += "\\{"; i += 1; continue
+                }
+            } else if c == "}" {
+                if inRepetition { inRepetition = false } else { out += "\\}"; i += 1; continue }
+            }
+            out.append(c)
+            i += 1
+        }
+        return out
     }
 }
