@@ -34,7 +34,7 @@ let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules", "CCurl"]),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
-    FirstPartyPlugin(folder: "Optimizer"),
+    FirstPartyPlugin(folder: "Optimizer", uses: ["KatibRules"]),
 ]
 let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
 let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
@@ -76,6 +76,8 @@ let package = Package(
         // Kubeflow Trainer v2.3.0's torchtune rules (recipe/config choice, webhook checks): one
         // place read by the simulator and, through the TorchTune backend, by the planner.
         .target(name: "TrainerRules", dependencies: ["KFJSON"], path: "Sources/TrainerRules"),
+        // Katib v0.19's experiment webhook rules: the simulator's webhook and the optimizer's pre-flight.
+        .target(name: "KatibRules", dependencies: ["KFJSON"], path: "Sources/KatibRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
 
@@ -112,7 +114,7 @@ let package = Package(
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "TrainerRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "TrainerRules", "KatibRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/ClusterSim",
@@ -132,7 +134,7 @@ let package = Package(
                     path: "Tests/HostCoreTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON"],
                     path: "Tests/KubeClientTests"),
-        .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],
+        .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON", "KatibRules"],
                     path: "Tests/ClusterSimTests"),
         // Plugin logic tested in-process (one plugin target per test target: each
         // plugin exports the same entry symbol).

@@ -1,5 +1,6 @@
 @testable import ClusterSim
 import Foundation
+import KatibRules
 import KFJSON
 import Testing
 
@@ -52,7 +53,7 @@ import Testing
         return e
     }
 
-    static func kinds(_ errors: [FieldError]) -> [String] {
+    static func kinds(_ errors: [KatibFieldError]) -> [String] {
         errors.map { "\($0.reason.replacingOccurrences(of: "FieldValue", with: "")) \($0.field)" }
     }
 

@@ -1,5 +1,6 @@
 @testable import ClusterSim
 import Foundation
+import KatibRules
 import KFJSON
 import Testing
 

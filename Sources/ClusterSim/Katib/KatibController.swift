@@ -1,4 +1,5 @@
 import Foundation
+import KatibRules
 import KFJSON
 
 /// Plays Katib's experiment, suggestion and trial controllers: asks the suggestion for

@@ -1,3 +1,4 @@
+import KatibRules
 import KFJSON
 
 /// Katib's two webhooks on Experiments, as the API server calls them on CREATE and UPDATE
@@ -30,17 +31,11 @@ struct ExperimentWebhooks {
                               + "the namespace lacks label \"\(Self.injectionLabel): enabled\"")
         }
         let configMaps = self.configMaps
-        let validator = ExperimentValidator(config: config) { ns, name in configMaps["\(ns)/\(name)"] }
+        let validator = ExperimentValidator(config: config, configMapData: { ns, name in configMaps["\(ns)/\(name)"] },
+                                            regexCompiles: { GoRegex.compile($0) != nil })
         let errors = validator.validate(experiment, old: old)
         guard !errors.isEmpty else { return }
-        throw Self.denial(Self.aggregate(errors))
-    }
-
-    /// utilerrors.NewAggregate(...).Error(): one message alone, several in brackets, repeats once.
-    static func aggregate(_ errors: [FieldError]) -> String {
-        var seen = Set<String>()
-        let messages = errors.map { "\($0.field): \($0.message)" }.filter { seen.insert($0).inserted }
-        return messages.count == 1 ? messages[0] : "[" + messages.joined(separator: ", ") + "]"
+        throw Self.denial(KatibFieldError.aggregate(errors))
     }
 
     static func denial(_ message: String) -> APIError {

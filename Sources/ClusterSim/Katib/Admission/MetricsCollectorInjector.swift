@@ -1,4 +1,5 @@
 import Foundation
+import KatibRules
 import KFJSON
 
 /// Katib v0.19's pod mutating webhook (`mutator.pod.katib.kubeflow.org`,

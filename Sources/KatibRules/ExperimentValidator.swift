@@ -1,21 +1,32 @@
-import Foundation
 import KFJSON
 
 /// Katib v0.19's validating webhook rules for Experiments, rule by rule as
 /// pkg/webhook/v1beta1/experiment/validator/validator.go checks them (the same order, the
-/// same field paths, the same early returns). Each problem is a `FieldError` whose text is
-/// apimachinery's `field.Error` text, so the denial reads as a real cluster's.
-struct ExperimentValidator: Sendable {
-    let config: KatibConfig
+/// same field paths, the same early returns). Each problem is a `KatibFieldError` whose text
+/// is apimachinery's `field.Error` text, so the denial reads as a real cluster's. The one
+/// place these rules live: the simulator's webhook and the optimizer plugin's pre-flight
+/// both run them (no Foundation: plugins stay free of it).
+public struct ExperimentValidator: Sendable {
+    public let config: KatibConfig
     /// Reads a ConfigMap trial template (`spec.trialTemplate.configMap`): namespace, name → data.
-    var configMapData: @Sendable (String, String) -> [String: JSON]? = { _, _ in nil }
+    public var configMapData: @Sendable (String, String) -> [String: JSON]? = { _, _ in nil }
+    /// Whether a metrics filter compiles as a Go regular expression (nil: not checked).
+    public var regexCompiles: (@Sendable (String) -> Bool)?
 
-    func validate(_ e: JSON, old: JSON?) -> [FieldError] {
-        var errors: [FieldError] = []
+    public init(config: KatibConfig, configMapData: @escaping @Sendable (String, String) -> [String: JSON]? = { _, _ in nil },
+                regexCompiles: (@Sendable (String) -> Bool)? = nil) {
+        self.config = config
+        self.configMapData = configMapData
+        self.regexCompiles = regexCompiles
+    }
+
+    public func validate(_ e: JSON, old: JSON?) -> [KatibFieldError] {
+        var errors: [KatibFieldError] = []
         let spec = e["spec"] ?? [:]
-        let name = e.name
-        // Upstream's pattern has no `$`: only the start is checked, plus the length.
-        if !RegexCache.matches(name, "^[a-z]([-a-z0-9]*[a-z0-9])?") || name.count > 40 {
+        let name = e["metadata"]?["name"]?.string ?? ""
+        // Upstream's pattern `^[a-z]([-a-z0-9]*[a-z0-9])?` has no `$` and an optional group:
+        // it only asks for a lower-case letter first. Plus the length.
+        if !(name.unicodeScalars.first.map { ("a"..."z").contains($0) } ?? false) || name.count > 40 {
             errors.append(.invalid("metadata.name", .string(name),
                                    "name must consist of lower case alphanumeric characters or '-', start with an "
                                        + "alphabetic character, and end with an alphanumeric character (e.g. 'my-name', "
@@ -60,8 +71,8 @@ struct ExperimentValidator: Sendable {
 
     // MARK: Restart (UPDATE)
 
-    private func restartProblems(_ e: JSON, old: JSON) -> [FieldError] {
-        var errors: [FieldError] = []
+    private func restartProblems(_ e: JSON, old: JSON) -> [KatibFieldError] {
+        var errors: [KatibFieldError] = []
         let spec = e["spec"] ?? [:]
         let oldSpec = old["spec"] ?? [:]
         let restarting = spec != oldSpec
@@ -81,10 +92,10 @@ struct ExperimentValidator: Sendable {
         return errors
     }
 
-    static func isCompleted(_ e: JSON) -> Bool { hasCondition(e, "Succeeded") || hasCondition(e, "Failed") }
+    public static func isCompleted(_ e: JSON) -> Bool { hasCondition(e, "Succeeded") || hasCondition(e, "Failed") }
 
     /// Succeeded by reaching max trials, with a resume policy that keeps the suggestion.
-    static func isRestartable(_ e: JSON) -> Bool {
+    public static func isRestartable(_ e: JSON) -> Bool {
         let succeeded = (e["status"]?["conditions"]?.array ?? []).contains {
             $0["type"] == "Succeeded" && $0["status"] == "True" && $0["reason"] == "ExperimentMaxTrialsReached"
         }
@@ -97,9 +108,9 @@ struct ExperimentValidator: Sendable {
 
     // MARK: Objective, algorithm, early stopping
 
-    func objectiveProblems(_ objective: JSON?) -> [FieldError] {
+    public func objectiveProblems(_ objective: JSON?) -> [KatibFieldError] {
         guard let o = objective, !o.isNull else { return [.required("spec.objective", "must be specified")] }
-        var errors: [FieldError] = []
+        var errors: [KatibFieldError] = []
         let type = o["type"]?.string ?? ""
         if type != "minimize" && type != "maximize" {
             errors.append(.invalid("spec.objective.type", .string(type), "must be minimize or maximize"))
@@ -108,15 +119,15 @@ struct ExperimentValidator: Sendable {
         if metric.isEmpty { errors.append(.required("spec.objective.objectiveMetricName", "must be specified")) }
         let additional = (o["additionalMetricNames"]?.array ?? []).compactMap(\.string)
         if additional.contains(metric) {
-            errors.append(FieldError(reason: "FieldValueInvalid", field: "spec.objective.additionalMetricNames",
+            errors.append(KatibFieldError(reason: "FieldValueInvalid", field: "spec.objective.additionalMetricNames",
                                      message: "Invalid value: \(GoValue.strings(additional)): should not contain spec.objective.objectiveMetricName"))
         }
         return errors
     }
 
-    func algorithmProblems(_ algorithm: JSON?) -> [FieldError] {
+    public func algorithmProblems(_ algorithm: JSON?) -> [KatibFieldError] {
         guard let a = algorithm, !a.isNull else { return [.required("spec.algorithm", "must be specified")] }
-        var errors: [FieldError] = []
+        var errors: [KatibFieldError] = []
         let name = a["algorithmName"]?.string ?? ""
         if name.isEmpty { errors.append(.required("spec.algorithm.algorithmName", "must be specified")) }
         if case .failure(let missing) = config.suggestion(name) {
@@ -126,9 +137,9 @@ struct ExperimentValidator: Sendable {
         return errors
     }
 
-    func earlyStoppingProblems(_ earlyStopping: JSON?) -> [FieldError] {
+    public func earlyStoppingProblems(_ earlyStopping: JSON?) -> [KatibFieldError] {
         guard let es = earlyStopping, !es.isNull else { return [] }
-        var errors: [FieldError] = []
+        var errors: [KatibFieldError] = []
         let name = es["algorithmName"]?.string ?? ""
         if name.isEmpty { errors.append(.required("spec.earlyStopping.algorithmName", "must be specified")) }
         if case .failure(let missing) = config.earlyStopping(name) {
@@ -143,8 +154,8 @@ struct ExperimentValidator: Sendable {
     static let parameterTypes: Set<String> = ["int", "double", "categorical", "discrete", "unknown"]
     static let distributions: Set<String> = ["uniform", "logUniform", "normal", "logNormal", "unknown"]
 
-    func parameterProblems(_ parameters: [JSON]) -> [FieldError] {
-        var errors: [FieldError] = []
+    public func parameterProblems(_ parameters: [JSON]) -> [KatibFieldError] {
+        var errors: [KatibFieldError] = []
         for (i, p) in parameters.enumerated() {
             let path = "spec.parameters[\(i)]"
             let type = p["parameterType"]?.string ?? ""
@@ -163,7 +174,7 @@ struct ExperimentValidator: Sendable {
                 errors.append(.required("\(path).feasibleSpace", "feasibleSpace must be specified"))
             } else if type == "double" || type == "int" {
                 if !list.isEmpty {
-                    errors.append(FieldError(reason: "FieldValueInvalid", field: "\(path).feasibleSpace.list",
+                    errors.append(KatibFieldError(reason: "FieldValueInvalid", field: "\(path).feasibleSpace.list",
                                              message: "Invalid value: \(GoValue.strings(list)): feasibleSpace.list is not supported for parameterType: \(type)"))
                 }
                 if text("max").isEmpty || text("min").isEmpty {
@@ -182,10 +193,10 @@ struct ExperimentValidator: Sendable {
 
     // MARK: Trial template
 
-    func trialTemplateProblems(_ e: JSON) -> [FieldError] {
+    public func trialTemplateProblems(_ e: JSON) -> [KatibFieldError] {
         let path = "spec.trialTemplate"
         guard let t = e["spec"]?["trialTemplate"], !t.isNull else { return [.required(path, "must be specified")] }
-        var errors: [FieldError] = []
+        var errors: [KatibFieldError] = []
         if (t["primaryContainerName"]?.string ?? "").isEmpty {
             errors.append(.required("\(path).primaryContainerName", "must be specified"))
         }
@@ -242,9 +253,9 @@ struct ExperimentValidator: Sendable {
                 return errors + [.invalid("\(tpPath).name", .string(name),
                                           "parameter name: \(name) in spec.trialParameters not found in spec.trialTemplate: \(text)")]
             }
-            text = text.replacingOccurrences(of: placeholder, with: "test-value")
+            text = text.replacing(placeholder, with: "test-value")
         }
-        let leftOver = Self.matches(text, #"\$\{trialParameters\..+?\}"#)
+        let leftOver = Self.placeholders(in: text, opening: "${trialParameters.")
         if !leftOver.isEmpty {
             errors.append(.invalid(path, "", "parameters: [\(leftOver.joined(separator: " "))] in spec.trialTemplate not found in spec.trialParameters"))
         }
@@ -281,7 +292,7 @@ struct ExperimentValidator: Sendable {
     /// A `batch/v1` Job template must convert to a Job with nothing lost (other kinds are not
     /// checked). The conversion is played structurally: containers must be a list, and the
     /// pod template holds only metadata and spec.
-    static func batchJobProblem(_ job: JSON) -> String? {
+    public static func batchJobProblem(_ job: JSON) -> String? {
         guard job["apiVersion"] == "batch/v1", job["kind"] == "Job" else { return nil }
         let template = job["spec"]?["template"] ?? [:]
         if let containers = template["spec"]?["containers"], containers.array == nil {
@@ -293,18 +304,36 @@ struct ExperimentValidator: Sendable {
     }
 
     /// `${trialSpec.Name}`, `${trialSpec.Labels[key]}`, …: trial metadata, not a search parameter.
-    static func isMetaKey(_ reference: String) -> Bool {
+    public static func isMetaKey(_ reference: String) -> Bool {
         let keys: Set<String> = ["Name", "Namespace", "Kind", "APIVersion", "Annotations", "Labels"]
-        guard let key = groups(reference, #"\$\{trialSpec\.(.+?)\}"#)?.first else { return false }
+        guard let placeholder = placeholders(in: reference, opening: "${trialSpec.").first else { return false }
+        let key = String(placeholder.dropFirst("${trialSpec.".count).dropLast())
         if keys.contains(key) { return true }
-        guard let parts = groups(key, #"(.+)\[(.+)]"#), parts.count == 2 else { return false }
-        return keys.contains(parts[0])
+        // `(.+)\[(.+)]`: a name, then `[`, at least one character, `]`; greedy, so the last `[`.
+        guard let close = key.lastIndex(of: "]"),
+              let open = key[..<close].lastIndex(of: "["), open > key.startIndex,
+              key.index(after: open) < close else { return false }
+        return keys.contains(String(key[..<open]))
+    }
+
+    /// Every `<opening>…}` in `text` with at least one character inside, shortest first
+    /// (the regular expression `\$\{trialParameters\..+?\}`, read by hand).
+    static func placeholders(in text: String, opening: String) -> [String] {
+        var found: [String] = []
+        var rest = text[...]
+        while let start = rest.firstRange(of: opening) {
+            let body = rest[start.upperBound...]
+            guard !body.isEmpty, let close = body.dropFirst().firstIndex(of: "}") else { break }
+            found.append(String(rest[start.lowerBound...close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return found
     }
 
     // MARK: Metrics collector
 
-    func metricsCollectorProblems(_ spec: JSON?) -> [FieldError] {
-        var errors: [FieldError] = []
+    public func metricsCollectorProblems(_ spec: JSON?) -> [KatibFieldError] {
+        var errors: [KatibFieldError] = []
         let mc = spec ?? [:]
         let kind = mc["collector"]?["kind"]?.string ?? ""
         let path = "spec.metricsCollectorSpec"
@@ -356,35 +385,62 @@ struct ExperimentValidator: Sendable {
             errors.append(.invalid("\(path).collector.kind", .string(kind), "invalid metrics collector kind: \(kind)"))
         }
         for format in (source?["filter"]?["metricsFormat"]?.array ?? []).compactMap(\.string) {
-            if GoRegex.compile(format) == nil {
+            if let compiles = regexCompiles, !compiles(format) {
                 errors.append(.invalid("\(path).source.filter.metricsFormat", .string(format), "invalid filter: error parsing regexp"))
-            } else if !RegexCache.matches(format, #".*\(.*\).*\(.*\).*"#) {
+            } else if !Self.hasTwoGroups(format) {
                 errors.append(.invalid("\(path).source.filter.metricsFormat", .string(format), "two top subexpressions are required"))
             }
         }
         return errors
     }
 
-    // MARK: Regular expressions
-
-    static func matches(_ text: String, _ pattern: String) -> [String] {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
-        let ns = text as NSString
-        return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range) }
-    }
-
-    /// The capture groups of the first match, or nil.
-    static func groups(_ text: String, _ pattern: String) -> [String]? {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
-        let ns = text as NSString
-        guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
-        return (1..<m.numberOfRanges).map { m.range(at: $0).location == NSNotFound ? "" : ns.substring(with: m.range(at: $0)) }
+    /// `.*\(.*\).*\(.*\).*`: an opening and a closing parenthesis, twice, in that order.
+    static func hasTwoGroups(_ pattern: String) -> Bool {
+        var wanted: [Character] = ["(", ")", "(", ")"]
+        for c in pattern where !wanted.isEmpty && c == wanted[0] { wanted.removeFirst() }
+        return wanted.isEmpty
     }
 }
 
-extension FieldError {
-    static func forbidden(_ field: String, _ detail: String) -> FieldError {
-        FieldError(reason: "FieldValueForbidden", field: field, message: "Forbidden: \(detail)")
+/// One field problem, as apimachinery's `field.Error` reads: `spec.objective: Required value: must be specified`.
+public struct KatibFieldError: Sendable, Equatable {
+    /// FieldValueInvalid, FieldValueRequired or FieldValueForbidden.
+    public let reason: String
+    public let field: String
+    public let message: String
+
+    public init(reason: String, field: String, message: String) {
+        self.reason = reason
+        self.field = field
+        self.message = message
+    }
+
+    /// `field.Error.Error()`.
+    public var text: String { "\(field): \(message)" }
+
+    static func required(_ field: String, _ detail: String) -> KatibFieldError {
+        KatibFieldError(reason: "FieldValueRequired", field: field, message: "Required value: \(detail)")
+    }
+
+    /// Strings print quoted, numbers plain (Go's `%q`/`%v` in ErrorBody).
+    static func invalid(_ field: String, _ value: JSON, _ detail: String) -> KatibFieldError {
+        let shown: String
+        switch value {
+        case .string(let s): shown = "\"\(s)\""
+        default: shown = value.serialized()
+        }
+        return KatibFieldError(reason: "FieldValueInvalid", field: field, message: "Invalid value: \(shown): \(detail)")
+    }
+
+    static func forbidden(_ field: String, _ detail: String) -> KatibFieldError {
+        KatibFieldError(reason: "FieldValueForbidden", field: field, message: "Forbidden: \(detail)")
+    }
+
+    /// utilerrors.NewAggregate(...).Error(): one message alone, several in brackets, repeats once.
+    public static func aggregate(_ errors: [KatibFieldError]) -> String {
+        var seen = Set<String>()
+        let messages = errors.map(\.text).filter { seen.insert($0).inserted }
+        return messages.count == 1 ? messages[0] : "[" + messages.joined(separator: ", ") + "]"
     }
 }
 

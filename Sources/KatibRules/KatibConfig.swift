@@ -3,16 +3,24 @@
 /// algorithms, early-stopping algorithms and metrics collectors the cluster has. The
 /// experiment webhook admits only what it names; the pod webhook takes the collector image
 /// from it. Tests swap in `acceptingAll`, as upstream's tests mock the manifest generator.
-struct KatibConfig: Sendable {
-    let suggestions: [String: String]
-    let earlyStoppings: [String: String]
-    let metricsCollectors: [String: String]
+public struct KatibConfig: Sendable {
+    public let suggestions: [String: String]
+    public let earlyStoppings: [String: String]
+    public let metricsCollectors: [String: String]
     /// nil: the real lookup; set: every name resolves to this image.
-    var anyName: String?
+    public var anyName: String?
 
-    static let configMapName = "katib-config"
+    public init(suggestions: [String: String], earlyStoppings: [String: String], metricsCollectors: [String: String],
+                anyName: String? = nil) {
+        self.suggestions = suggestions
+        self.earlyStoppings = earlyStoppings
+        self.metricsCollectors = metricsCollectors
+        self.anyName = anyName
+    }
 
-    static let v0_19 = KatibConfig(
+    public static let configMapName = "katib-config"
+
+    public static let v0_19 = KatibConfig(
         suggestions: ["random": "suggestion-hyperopt", "tpe": "suggestion-hyperopt", "grid": "suggestion-optuna",
                       "hyperband": "suggestion-hyperband", "bayesianoptimization": "suggestion-skopt",
                       "cmaes": "suggestion-goptuna", "sobol": "suggestion-goptuna",
@@ -22,25 +30,25 @@ struct KatibConfig: Sendable {
         metricsCollectors: ["StdOut": image("file-metrics-collector"), "File": image("file-metrics-collector"),
                             "TensorFlowEvent": image("tfevent-metrics-collector")])
 
-    static let acceptingAll = KatibConfig(suggestions: [:], earlyStoppings: [:], metricsCollectors: [:],
+    public static let acceptingAll = KatibConfig(suggestions: [:], earlyStoppings: [:], metricsCollectors: [:],
                                           anyName: "image")
 
     private static func image(_ name: String) -> String { "ghcr.io/kubeflow/katib/\(name):v0.19.0" }
 
     /// katibconfig.GetSuggestionConfigData: the image, or the reason there is none.
-    func suggestion(_ algorithm: String) -> Result<String, Missing> {
+    public func suggestion(_ algorithm: String) -> Result<String, Missing> {
         lookup(suggestions, algorithm, "failed to find suggestion config for algorithm: \(algorithm)")
     }
 
-    func earlyStopping(_ algorithm: String) -> Result<String, Missing> {
+    public func earlyStopping(_ algorithm: String) -> Result<String, Missing> {
         lookup(earlyStoppings, algorithm, "failed to find early stopping config for algorithm: \(algorithm)")
     }
 
-    func metricsCollector(_ kind: String) -> Result<String, Missing> {
+    public func metricsCollector(_ kind: String) -> Result<String, Missing> {
         lookup(metricsCollectors, kind, "failed to find metrics collector config for kind: \(kind)")
     }
 
-    struct Missing: Error { let message: String }
+    public struct Missing: Error { public let message: String }
 
     private func lookup(_ table: [String: String], _ key: String, _ reason: String) -> Result<String, Missing> {
         if let anyName { return .success(anyName) }

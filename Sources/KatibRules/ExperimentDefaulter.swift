@@ -4,17 +4,17 @@ import KFJSON
 /// pkg/webhook/v1beta1/experiment/mutate_webhook.go → Experiment.SetDefault in
 /// pkg/apis/controller/experiments/v1beta1/experiment_defaults.go). It runs before the
 /// validator, so what it fills in is never denied as missing.
-enum ExperimentDefaulter {
-    static let name = "defaulter.experiment.katib.kubeflow.org"
+public enum ExperimentDefaulter {
+    public static let name = "defaulter.experiment.katib.kubeflow.org"
 
-    static let jobSuccessCondition = "status.conditions.#(type==\"Complete\")#|#(status==\"True\")#"
-    static let jobFailureCondition = "status.conditions.#(type==\"Failed\")#|#(status==\"True\")#"
-    static let kubeflowJobSuccessCondition = "status.conditions.#(type==\"Succeeded\")#|#(status==\"True\")#"
-    static let kubeflowJobKinds: Set<String> = ["TFJob", "PyTorchJob", "XGBoostJob", "MPIJob"]
+    public static let jobSuccessCondition = "status.conditions.#(type==\"Complete\")#|#(status==\"True\")#"
+    public static let jobFailureCondition = "status.conditions.#(type==\"Failed\")#|#(status==\"True\")#"
+    public static let kubeflowJobSuccessCondition = "status.conditions.#(type==\"Succeeded\")#|#(status==\"True\")#"
+    public static let kubeflowJobKinds: Set<String> = ["TFJob", "PyTorchJob", "XGBoostJob", "MPIJob"]
     /// Only the TrainJob's `node` pods run the trainer, so only they get the collector.
-    static let trainJobPrimaryPodLabels: JSON = ["jobset.sigs.k8s.io/replicatedjob-name": "node"]
+    public static let trainJobPrimaryPodLabels: JSON = ["jobset.sigs.k8s.io/replicatedjob-name": "node"]
 
-    static func defaulted(_ experiment: JSON) -> JSON {
+    public static func defaulted(_ experiment: JSON) -> JSON {
         var e = experiment
         var spec = e["spec"] ?? [:]
         if isAbsent(spec["parallelTrialCount"]) { spec["parallelTrialCount"] = 3 }
@@ -108,11 +108,11 @@ enum ExperimentDefaulter {
     }
 
     /// intstr.IntOrString.String(): the number, the name, or "0" when unset.
-    static func portText(_ port: JSON?) -> String {
+    public static func portText(_ port: JSON?) -> String {
         if let i = port?.int { return String(i) }
         if let s = port?.string { return s }
         return "0"
     }
 
-    static func isAbsent(_ value: JSON?) -> Bool { value == nil || value == .null }
+    public static func isAbsent(_ value: JSON?) -> Bool { value == nil || value == .null }
 }
