@@ -50,6 +50,46 @@ import Testing
         }
     }
 
+    /// Hostile and malformed bodies: each is denied by a webhook (or the API server), never crashes it.
+    @Test func malformedExperimentsAreDeniedNotCrashed() async throws {
+        try await withSimulator { _, client in
+            let defaulter = "admission webhook \"defaulter.experiment.katib.kubeflow.org\" denied the request: "
+            let typed: [(JSON, String)] = [
+                (experiment { $0["spec"] = "all of it" },
+                 "json: cannot unmarshal string into Go struct field Experiment.spec of type v1beta1.ExperimentSpec"),
+                (experiment { $0["spec"]?["maxTrialCount"] = "5" },
+                 "json: cannot unmarshal string into Go struct field ExperimentSpec.spec.maxTrialCount of type int32"),
+                (experiment { $0["spec"]?["parallelTrialCount"] = 4_294_967_296 },
+                 "json: cannot unmarshal number into Go struct field ExperimentSpec.spec.parallelTrialCount of type int32"),
+                (experiment { $0["spec"]?["parameters"] = ["lr": "0.1"] },
+                 "json: cannot unmarshal object into Go struct field ExperimentSpec.spec.parameters of type []v1beta1.ParameterSpec"),
+                (experiment { $0["spec"]?["trialTemplate"]?["trialParameters"] = ["lr"] },
+                 "json: cannot unmarshal string into Go struct field TrialTemplate.spec.trialTemplate.trialParameters of type v1beta1.TrialParameterSpec"),
+                (experiment { $0["spec"]?["trialTemplate"]?["trialSpec"] = "kind: TrainJob" },
+                 "json: cannot unmarshal string into Go struct field TrialTemplate.spec.trialTemplate.trialSpec of type unstructured.Unstructured"),
+            ]
+            for (body, reason) in typed {
+                let reply = try await client.send("POST", experiments, body: body)
+                #expect(reply.status == 400 && reply.json["message"]?.string == defaulter + reason, "\(reply.body)")
+            }
+            let odd: [JSON] = [
+                experiment { $0["spec"]?["parameters"] = [["name": "lr", "parameterType": "double", "feasibleSpace": "wide"]] },
+                experiment { $0["spec"]?["trialTemplate"]?["trialParameters"] = [["name": "${trialParameters.lr}", "reference": "lr"]] },
+                experiment { $0["spec"]?["metricsCollectorSpec"] = ["collector": ["kind": "File"],
+                                                                    "source": ["filter": ["metricsFormat": ["(a+)+$", "["]]]] },
+                experiment { $0["metadata"]?["name"] = "tune\u{0}x" },
+            ]
+            for body in odd {
+                let reply = try await client.send("POST", experiments, body: body)
+                #expect([400, 422].contains(reply.status), "\(reply.body.prefix(300))")
+            }
+            #expect(try await client.get(experiments).json["items"]?.array?.isEmpty == true)
+            // Katib sets no limit on a metric's name: a long one is admitted (and costs nothing).
+            let long = experiment { $0["spec"]?["objective"]?["objectiveMetricName"] = .string(String(repeating: "x", count: 100_000)) }
+            #expect(try await client.send("POST", experiments + "?dryRun=All", body: long).status == 201)
+        }
+    }
+
     @Test func deniesExperimentsOutsideAKatibNamespace() async throws {
         try await withSimulator { _, client in
             #expect(try await client.send("POST", "/api/v1/namespaces", body: ["metadata": ["name": "plain"]]).status == 201)

@@ -16,7 +16,7 @@ struct AdmissionWebhooks {
     /// Mutate, let the API server admit (`admit`: name, schema), then validate.
     func admit(_ object: JSON, old: JSON?, _ admit: (JSON) throws(APIError) -> JSON) throws(APIError) -> JSON {
         guard let experiments else { return try admit(object) }
-        let admitted = try admit(experiments.mutate(object))
+        let admitted = try admit(try experiments.mutate(object))
         try experiments.validate(admitted, old: old)
         return admitted
     }

@@ -2,12 +2,13 @@ import KatibRules
 import KFJSON
 
 /// Katib's two webhooks on Experiments, as the API server calls them on CREATE and UPDATE
-/// (dry runs included: both declare no side effects): the defaulter mutates first, the
-/// validator then admits or denies. A denial is what kube-apiserver makes of Katib's
+/// (dry runs included: both declare no side effects): the defaulter decodes and mutates
+/// first, the validator then admits or denies. A denial is what kube-apiserver makes of Katib's
 /// `admission.Errored(http.StatusBadRequest, err)`: code 400, no reason, and the message
 /// `admission webhook "validator.experiment.katib.kubeflow.org" denied the request: …`.
 struct ExperimentWebhooks {
     static let validatorName = "validator.experiment.katib.kubeflow.org"
+    static let defaulterName = ExperimentDefaulter.name
     /// The label a Kubeflow Profile puts on its namespace; Katib admits experiments only there.
     static let injectionLabel = "katib.kubeflow.org/metrics-collector-injection"
 
@@ -23,7 +24,11 @@ struct ExperimentWebhooks {
         }, uniquingKeysWith: { a, _ in a })
     }
 
-    func mutate(_ experiment: JSON) -> JSON { ExperimentDefaulter.defaulted(experiment) }
+    /// The defaulter, which runs first, is also the first to decode: a wrongly typed field is its denial.
+    func mutate(_ experiment: JSON) throws(APIError) -> JSON {
+        if let problem = ExperimentDecoding.problem(experiment) { throw Self.denial(problem, by: Self.defaulterName) }
+        return ExperimentDefaulter.defaulted(experiment)
+    }
 
     func validate(_ experiment: JSON, old: JSON?) throws(APIError) {
         if namespaceLabels[Self.injectionLabel] != "enabled" {
@@ -38,7 +43,7 @@ struct ExperimentWebhooks {
         throw Self.denial(KatibFieldError.aggregate(errors))
     }
 
-    static func denial(_ message: String) -> APIError {
-        APIError(code: 400, reason: "", message: "admission webhook \"\(validatorName)\" denied the request: \(message)")
+    static func denial(_ message: String, by webhook: String = validatorName) -> APIError {
+        APIError(code: 400, reason: "", message: "admission webhook \"\(webhook)\" denied the request: \(message)")
     }
 }
