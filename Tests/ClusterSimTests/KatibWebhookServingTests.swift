@@ -121,6 +121,29 @@ import Testing
         }
     }
 
+    /// A trainer with neither command nor args cannot be wrapped (upstream would read its image's
+    /// entrypoint from the registry): no collector, nothing reported, each trial MetricsUnavailable.
+    @Test func trialsWithoutCollectedMetricsAreMetricsUnavailable() async throws {
+        try await withSimulator(timeScale: 1000) { _, client in
+            let body = experiment("bare") {
+                $0.set(["image": "pytorch/pytorch", "env": [["name": "LR", "value": "${trialParameters.lr}"]]],
+                       at: ["spec", "trialTemplate", "trialSpec", "spec", "trainer"])
+            }
+            #expect(try await client.send("POST", experiments, body: body).status == 201)
+            var done: JSON = [:]
+            #expect(try await eventually(30) {
+                done = try await client.get(experiments + "/bare").json
+                return (done["status"]?["conditions"]?.array ?? []).contains { $0["type"] == "Succeeded" && $0["status"] == "True" }
+            })
+            #expect(done["status"]?["trialMetricsUnavailable"] == 2 && done["status"]?["trialsSucceeded"] == 0)
+            #expect(done["status"]?["currentOptimalTrial"]?["bestTrialName"] == nil)
+            let trials = try await client.get("/apis/kubeflow.org/v1beta1/namespaces/ml-team-dev/trials").json["items"]?.array ?? []
+            #expect(trials.allSatisfy { t in
+                (t["status"]?["conditions"]?.array ?? []).contains { $0["type"] == "MetricsUnavailable" && $0["reason"] == "MetricsUnavailable" }
+            })
+        }
+    }
+
     @Test func trialPodsCarryTheCollectorAndTheObjectiveComesFromTheirOutput() async throws {
         try await withSimulator(timeScale: 1000) { _, client in
             #expect(try await client.send("POST", experiments, body: experiment()).status == 201)

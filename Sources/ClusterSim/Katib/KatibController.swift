@@ -158,7 +158,7 @@ final class KatibController: Sendable {
             next.set(.string(Timestamp.now()), at: ["status", "completionTime"])
             if metrics.first.flatMap({ Self.objectiveText($0, trial["spec"]?["objective"] ?? objective) })
                 .flatMap(Double.init) == nil {
-                next = Self.addCondition(next, "MetricsUnavailable", reason: "TrialMetricsUnavailable",
+                next = Self.addCondition(next, "MetricsUnavailable", reason: "MetricsUnavailable",
                                          message: "Metrics are not available")
             } else {
                 next = Self.addCondition(next, "Succeeded", reason: "TrialSucceeded", message: "Trial has succeeded")
