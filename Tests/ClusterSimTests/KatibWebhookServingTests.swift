@@ -161,6 +161,7 @@ import Testing
             let pod = nodes[0]
             let containers = pod["spec"]?["containers"]?.array ?? []
             #expect(containers.map { $0["name"]?.string ?? "" } == ["node", "metrics-logger-and-collector"])
+            #expect(pod["status"]?["containerStatuses"]?.array?.compactMap { $0["name"]?.string } == ["node", "metrics-logger-and-collector"])
             #expect(containers[0]["args"]?[0]?.string?.hasSuffix(" 1>/var/log/katib/metrics.log 2>&1 && echo completed > /var/log/katib/$$$$.pid") == true)
             let base = "/api/v1/namespaces/ml-team-dev/pods/\(pod["metadata"]?["name"]?.string ?? "")/log?container="
             // The trainer's output went to the metrics file: its own log is empty, the sidecar prints it.
