@@ -36,7 +36,7 @@ let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules", "CCurl"]),
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
-    FirstPartyPlugin(folder: "Optimizer"),
+    FirstPartyPlugin(folder: "Optimizer", uses: ["KatibRules"]),
 ]
 let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
 let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
@@ -80,6 +80,8 @@ let package = Package(
         // Kubeflow Trainer v2.3.0's admission webhooks and torchtune rules: one place read by the
         // simulator (its admission webhook) and by the plugins (the planner's pre-flight).
         .target(name: "TrainerRules", dependencies: ["KFJSON"], path: "Sources/TrainerRules"),
+        // Katib v0.19's experiment webhook rules: the simulator's webhook and the optimizer's pre-flight.
+        .target(name: "KatibRules", dependencies: ["KFJSON"], path: "Sources/KatibRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
 
@@ -146,7 +148,7 @@ let package = Package(
 
         // The Kubernetes API simulator: embedded default cluster and test cluster.
         .target(name: "ClusterSim",
-                dependencies: ["KFJSON", "TrainerRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
+                dependencies: ["KFJSON", "TrainerRules", "KatibRules", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox"),
                                .product(name: "FlyingSocks", package: "FlyingFox"), "KFYAML"],
                 path: "Sources/ClusterSim",
                 exclude: ["CLI"],
@@ -172,7 +174,7 @@ let package = Package(
                     path: "Tests/HostProtocolTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON", "KFYAML"],
                     path: "Tests/KubeClientTests"),
-        .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON"],
+        .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KFJSON", "KatibRules"],
                     path: "Tests/ClusterSimTests"),
         // Trainer v2.3.0's webhook rules, with upstream's own *_test.go cases.
         .testTarget(name: "TrainerRulesTests", dependencies: ["TrainerRules", "KFJSON"],

@@ -52,7 +52,7 @@ public final class ClusterSimulator: Sendable {
                                         privateRegistries: seed.privateRegistries,
                                         trainJobStatusGate: seed.featureGates["TrainJobStatus"] ?? false)
         let admission = handler.admission, webhooks = handler.webhooks
-        katib = KatibController(store: store) { type, object in
+        katib = KatibController(store: store, logs: logs) { type, object in
             let admitted = try admission.admit(type, webhooks.mutate(type, object, old: nil), old: nil)
             try webhooks.check(type, admitted)
             return admitted

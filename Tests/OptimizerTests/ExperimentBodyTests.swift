@@ -84,6 +84,19 @@ final class ExperimentBodyTests: XCTestCase {
         XCTAssertTrue(unused.contains { $0.field == "search_space.momentum" }, "\(unused.map(\.message))")
     }
 
+    /// The pre-flight runs Katib's webhook rules (KatibRules, as the simulator does) and quotes the denial.
+    func testRefusalsQuoteKatibsWebhook() throws {
+        let golden = try Goldens.postBody("h_optimizer_optimize")
+        var request = try goldenRequest(golden)
+        request.parallelTrials = 8
+        request.algorithm = "magic"
+        let problems = KatibAdmission.problems(KatibExperiment.build(request), request)
+        XCTAssertEqual(problems.first { $0.field == "parallel_trials" }?.message,
+                       "parallel_trials (8) must be greater than 0 and at most num_trials (6). Katib v0.19 would deny it: admission webhook \"validator.experiment.katib.kubeflow.org\" denied the request: spec.parallelTrialCount: Invalid value: 8: should be less than or equal to spec.maxTrialCount")
+        XCTAssertEqual(problems.first { $0.field == "algorithm" }?.message.hasSuffix(
+            "spec.algorithm.algorithmName: Invalid value: \"magic\": unable to get Suggestion config data for algorithm magic: failed to find suggestion config for algorithm: magic in ConfigMap: katib-config"), true)
+    }
+
     func testPlaceholdersFound() {
         XCTAssertEqual(TrialTemplate.placeholders(in: "a ${trialParameters.lr} b '${trialParameters.x_1}'"), ["lr", "x_1"])
     }

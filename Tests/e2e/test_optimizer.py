@@ -239,3 +239,65 @@ def test_fine_tune_trials_vary_its_numeric_arguments(tmp_path):
                 spec = await sim.ok("get_job_spec", {"job_id": t["job_id"]})
                 assert f"model.lora_rank={t['parameters']['lora_rank']}" in spec["object"]["spec"]["trainer"]["args"]
     run(body)
+
+
+# Every kind of experiment create_experiment makes: each trial tool, each algorithm, one and
+# several objectives, failure limits and algorithm settings.
+ADMISSION_VARIANTS = [
+    ("custom function, random, two objectives", {**GOLDEN_ARGS}),
+    ("custom function, grid on choices", {**GRID_ARGS}),
+    ("custom function, bayesianoptimization, a maximized objective", {
+        "trial_template": {"tool": "run_custom_training", "arguments": {"func": TRAIN_FN}},
+        "search_space": {"learning_rate": {"uniform": [1e-4, 1e-2]}}, "algorithm": "bayesianoptimization",
+        "objectives": [{"metric": "accuracy", "direction": "maximize"}], "num_trials": 4, "parallel_trials": 2}),
+    ("container job, tpe", {
+        "trial_template": {"tool": "run_container_job", "arguments": {
+            "image": "ghcr.io/x/y:1", "command": ["python", "train.py"], "args": ["--lr=${trialParameters.learning_rate}"]}},
+        "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-2]}}, "algorithm": "tpe", "max_failed_trials": 0}),
+    ("fine_tune, cmaes", {
+        "trial_template": {"tool": "fine_tune", "arguments": {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca"}},
+        "search_space": {"lora_dropout": {"uniform": [0, 0.1]}, "lora_rank": {"choice": [8, 16]}}, "algorithm": "cmaes"}),
+    ("fine_tune, grid with a step", {
+        "trial_template": {"tool": "fine_tune", "arguments": {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca"}},
+        "search_space": {"lora_dropout": {"uniform": [0, 0.1], "step": 0.05}}, "algorithm": "grid", "num_trials": 3}),
+]
+
+
+@pytest.mark.parametrize("case,args", ADMISSION_VARIANTS, ids=[v[0] for v in ADMISSION_VARIANTS])
+def test_every_experiment_the_tool_makes_is_admitted_by_katibs_webhooks(case, args, tmp_path, standalone_sim):
+    """The Experiment create_experiment sends passes Katib v0.19's defaulting and validating
+    webhooks (the simulator runs them on dry runs too); the same body with a rule broken is
+    denied, so it was admitted because the rules passed."""
+    from kubernetes import client as k8s, config as k8s_config
+    from kubernetes.client.rest import ApiException
+
+    async def body():
+        async with sim_server(tmp_path, libraries=OPTIMIZER, kubeconfig=standalone_sim.kubeconfig) as sim:
+            preview = await sim.preview("create_experiment", args)
+            posts = [w for w in preview["would_send"] if w["method"] == "POST"]
+            assert [p["path"] for p in posts] == [EXPERIMENTS] and posts[0]["status"] == 201, preview["would_send"]
+            return posts[0]["body"]
+    sent = run(body)
+
+    api = k8s.CustomObjectsApi(k8s_config.new_client_from_config(config_file=str(standalone_sim.kubeconfig)))
+    create = lambda b: api.create_namespaced_custom_object("kubeflow.org", "v1beta1", "default", "experiments", b,
+                                                           dry_run="All")
+    admitted = create(sent)
+    spec = admitted["spec"]
+    # The defaulter ran: Katib's own additions are in what it would store.
+    assert spec["metricsCollectorSpec"] == {"collector": {"kind": "StdOut"}}
+    assert spec["trialTemplate"]["primaryPodLabels"] == {"jobset.sigs.k8s.io/replicatedjob-name": "node"}
+    assert [s["name"] for s in spec["objective"]["metricStrategies"]][0] == spec["objective"]["objectiveMetricName"]
+    for broken, reason in [
+        (lambda e: e["spec"]["algorithm"].update(algorithmName="magic"), "spec.algorithm.algorithmName"),
+        (lambda e: e["spec"].update(parallelTrialCount=e["spec"]["maxTrialCount"] + 1), "spec.parallelTrialCount"),
+        (lambda e: e["spec"].pop("objective"), "spec.objective: Required value"),
+    ]:
+        copy = json.loads(json.dumps(sent))
+        broken(copy)
+        with pytest.raises(ApiException) as denied:
+            create(copy)
+        assert denied.value.status == 400
+        message = json.loads(denied.value.body)["message"]
+        assert message.startswith('admission webhook "validator.experiment.katib.kubeflow.org" denied the request: ')
+        assert reason in message, message

@@ -178,3 +178,48 @@ def test_sdk_reads_jobs_our_tools_created(sim, tmp_path):
     assert other.runtime.name == "torch-distributed" and other.status == "Complete" and other.num_nodes == 2
     assert {s.name for s in other.steps} == {"node-0", "node-1"}
     assert {tune, custom} <= {j.name for j in client.list_jobs()}
+
+
+def tuned_fn(lr: float):
+    print("training with learning rate", lr)
+
+
+def test_sdk_optimizer_runs_an_experiment_katib_admits_and_reads_its_collector_logs(sim):
+    """OptimizerClient end to end: the Experiment passes Katib's webhooks (defaulted: parallel
+    trials, StdOut collector, TrainJob success condition), trials run with the
+    metrics-logger-and-collector sidecar, the best trial's metrics are what its output said,
+    and get_job_logs reads the sidecar of the best trial's node-0 pod."""
+    from kubeflow.optimizer import Objective, OptimizerClient, RandomSearch, Search, TrainJobTemplate, TrialConfig
+
+    cfg = KubernetesBackendConfig(namespace="default", config_file=str(sim.kubeconfig))
+    optimizer = OptimizerClient(cfg)
+    name = optimizer.optimize(
+        TrainJobTemplate(trainer=CustomTrainer(func=tuned_fn, num_nodes=2), runtime="torch-distributed"),
+        search_space={"lr": Search.loguniform(1e-4, 1e-2)},
+        trial_config=TrialConfig(num_trials=3, parallel_trials=2),
+        objectives=[Objective(metric="loss", direction="minimize"), Objective(metric="accuracy", direction="maximize")],
+        algorithm=RandomSearch(),
+    )
+    job = optimizer.wait_for_job_status(name, timeout=120, polling_interval=1)
+    assert job.status == "Complete" and len(job.trials) == 3
+    assert job.trial_config.parallel_trials == 2
+
+    best = optimizer.get_best_results(name)
+    assert best is not None and set(best.parameters) == {"lr"}
+    metrics = {m.name: m for m in best.metrics}
+    assert set(metrics) == {"loss", "accuracy"}
+    # minimize → the trial's objective is the least loss it printed; accuracy follows the same strategy.
+    assert float(metrics["loss"].min) <= float(metrics["loss"].latest) <= float(metrics["loss"].max)
+
+    lines = list(optimizer.get_job_logs(name))
+    assert any("Trial Name: " in line for line in lines), lines
+    printed = [line for line in lines if "] epoch=" in line]
+    assert len(printed) == 3, lines
+    losses = [float(word[len("loss="):]) for line in printed for word in line.split() if word.startswith("loss=")]
+    assert min(losses) == float(metrics["loss"].min)
+
+    # The trainer container itself logs nothing: its output went to the collector's metrics file.
+    pods = [p for p in core(sim).list_namespaced_pod("default", label_selector="katib.kubeflow.org/experiment=" + name).items
+            if p.metadata.labels.get("jobset.sigs.k8s.io/replicatedjob-name") == "node"]
+    assert pods and all([c.name for c in p.spec.containers] == ["node", "metrics-logger-and-collector"] for p in pods)
+    assert core(sim).read_namespaced_pod_log(pods[0].metadata.name, "default", container="node") == ""

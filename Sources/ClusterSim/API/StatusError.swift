@@ -13,6 +13,8 @@ struct APIError: Error, Sendable {
             "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
             "message": .string(message), "reason": .string(reason), "code": .int(code),
         ]
+        // A webhook's denial may carry no reason; the API server then leaves it out.
+        if reason.isEmpty { body["reason"] = nil }
         if let details { body["details"] = details }
         return body
     }

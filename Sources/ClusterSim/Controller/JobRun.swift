@@ -45,6 +45,8 @@ struct JobRun: Sendable {
     /// The stored JobSet's uid, and each replicated job's Job uid (ChildObjects).
     var jobSetUID = ""
     var jobUIDs: [String: String] = [:]
+    /// A Katib trial's metrics (objective first), which its training prints as `name=value`.
+    var trialMetrics: [String] = []
 
     var isFinished: Bool { stage == .succeeded || stage == .failed }
     var rankZero: PodSlot? { pods.first { !$0.isInitializer } }

@@ -102,7 +102,7 @@ enum PodFactory {
             "podIP": .string("10.244.\(abs(pod.name.hashValue) % 200).\(abs(pod.name.hashValue / 7) % 250 + 2)"),
             "startTime": .string(now),
             "conditions": conditions(ready: true, at: now),
-            "containerStatuses": [containerStatus(pod, state: ["running": ["startedAt": .string(now)]], ready: true)],
+            "containerStatuses": containerStatuses(pod, state: ["running": ["startedAt": .string(now)]], ready: true),
         ]
         return p
     }
@@ -114,9 +114,9 @@ enum PodFactory {
         var status = pod["status"] ?? [:]
         status["phase"] = .string(exitCode == 0 ? "Succeeded" : "Failed")
         status["conditions"] = conditions(ready: false, at: now)
-        status["containerStatuses"] = [containerStatus(pod, state: ["terminated": [
+        status["containerStatuses"] = containerStatuses(pod, state: ["terminated": [
             "exitCode": .int(exitCode), "reason": .string(exitCode == 0 ? "Completed" : "Error"),
-            "startedAt": .string(started), "finishedAt": .string(now)]], ready: false)]
+            "startedAt": .string(started), "finishedAt": .string(now)]], ready: false)
         p["status"] = status
         return p
     }
@@ -129,10 +129,13 @@ enum PodFactory {
         })
     }
 
-    private static func containerStatus(_ pod: JSON, state: JSON, ready: Bool) -> JSON {
-        let c = pod["spec"]?["containers"]?[0] ?? [:]
-        return ["name": c["name"] ?? "node", "image": c["image"] ?? "", "imageID": "", "ready": .bool(ready),
-                "started": .bool(ready), "restartCount": 0, "state": state]
+    /// One status per container (a Katib trial pod has the collector sidecar too), all in `state`.
+    private static func containerStatuses(_ pod: JSON, state: JSON, ready: Bool) -> JSON {
+        let containers = pod["spec"]?["containers"]?.array ?? []
+        return .array((containers.isEmpty ? [["name": "node"]] : containers).map { c in
+            ["name": c["name"] ?? "node", "image": c["image"] ?? "", "imageID": "", "ready": .bool(ready),
+             "started": .bool(ready), "restartCount": 0, "state": state]
+        })
     }
 
     private static func hostIP(_ node: String) -> String { "10.0.0.\(abs(node.hashValue) % 200 + 10)" }

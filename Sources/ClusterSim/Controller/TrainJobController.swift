@@ -30,6 +30,8 @@ final class TrainJobController: Sendable {
     private let logs: LogStore
     private let events: EventRecorder
     private let kubelet: Kubelet
+    /// Katib's pod webhook, which the API server calls when the Job controller creates a pod.
+    private let injector: MetricsCollectorInjector
     private let timeScale: Double
     private let timing: Timing
     /// Trainer v2.3.0's TrainJobStatus feature gate (alpha, off by default): only with it does the
@@ -45,6 +47,7 @@ final class TrainJobController: Sendable {
         self.logs = logs
         self.events = EventRecorder(store: store)
         self.kubelet = Kubelet(store: store, privateRegistries: privateRegistries)
+        self.injector = MetricsCollectorInjector(store: store)
         self.timeScale = max(timeScale, 0.001)
         self.timing = timing
     }
@@ -186,6 +189,7 @@ final class TrainJobController: Sendable {
                                           lossFloor: TrialWorkload.lossFloor(job, store: store)),
                          sequence: s.sequence)
         run.jobSetUID = jobSetUID
+        run.trialMetrics = TrialWorkload.metricNames(job, store: store)
         return run
     }
 
@@ -221,9 +225,10 @@ final class TrainJobController: Sendable {
         }
         for rj in run.plan.replicatedJobs {
             for index in 0..<rj.count {
-                let pod = PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index,
-                                         ownerUID: run.jobUIDs[rj.name] ?? "")
+                let pod = injector.mutate(PodFactory.pod(job: job, plan: run.plan, replicated: rj, index: index,
+                                         ownerUID: run.jobUIDs[rj.name] ?? ""))
                 guard let created = try? store.create(ResourceCatalog.pods, pod) else { continue }
+                TrialWorkload.routeToCollector(created.object, container: rj.container["name"]?.string ?? rj.name, logs: logs)
                 run.pods.append(.init(name: created.object.name, uid: created.object.uid, replicatedJob: rj.name, index: index,
                                       container: rj.container["name"]?.string ?? rj.name, gpus: rj.gpus,
                                       isInitializer: rj.isInitializer, spec: pod["spec"] ?? [:]))
@@ -378,6 +383,13 @@ final class TrainJobController: Sendable {
             }
             crossed = true
         }
+        for step in (run.lastStep + 1)..<(target + 1) {
+            for line in TrialWorkload.metricLines(run.trialMetrics, numbers: run.log.numbers, step: step) {
+                for pod in run.pods where !pod.isInitializer {
+                    logs.append(namespace: run.namespace, pod: pod.name, container: pod.container, line)
+                }
+            }
+        }
         run.lastStep = target
         if target >= failAt {
             if let rank0 = run.rankZero {
@@ -527,12 +539,10 @@ final class TrainJobController: Sendable {
     }
 
     /// Whether `status.trainerStatus` is written for this run: as on v2.3.0, only with the TrainJobStatus
-    /// gate on and a trainer that reports (`update_trainjob_status`). Katib trials also keep it until
-    /// the Katib StdOut metrics collector reads their `metric=value` lines instead (issue 23, Katib part).
+    /// gate on and a trainer that reports (`update_trainjob_status`). Katib trials report through their
+    /// `metric=value` lines, which the StdOut collector reads.
     private func reportsProgress(_ run: JobRun) -> Bool {
-        if trainJobStatusGate && run.plan.workload.reportsProgress { return true }
-        return store.get(ResourceCatalog.trainJobs, namespace: run.namespace, name: run.name)?
-            .labels[TrialWorkload.trialLabel] != nil
+        trainJobStatusGate && run.plan.workload.reportsProgress
     }
 
     /// Sets or replaces one condition (conditions are a map keyed by type).

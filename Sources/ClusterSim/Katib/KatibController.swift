@@ -1,22 +1,26 @@
 import Foundation
+import KatibRules
 import KFJSON
 
 /// Plays Katib's experiment, suggestion and trial controllers: asks the suggestion for
 /// parameters, creates each Trial and its TrainJob from the trial template with the
-/// parameters substituted, reads the objective from the finished TrainJob's
-/// `trainerStatus` metrics, keeps within parallel/max/failed counts, and ends the
-/// Experiment with `currentOptimalTrial`. Deleting an Experiment deletes its Trials,
+/// parameters substituted, takes the objective from what the trial's pods printed
+/// (`metric=value` lines, read as Katib's StdOut collector reads its sidecar's metrics file:
+/// StdOutCollector), keeps within parallel/max/failed counts, and ends the Experiment with
+/// `currentOptimalTrial` by each metric's strategy (min, max or latest). Deleting an Experiment deletes its Trials,
 /// Suggestion and TrainJobs (Katib's owner references).
 final class KatibController: Sendable {
     typealias Admit = @Sendable (ResourceType, JSON) throws -> JSON
 
     private let store: ObjectStore
+    private let logs: LogStore
     private let events: EventRecorder
     private let admit: Admit
     private let tasks = Locked([Task<Void, Never>]())
 
-    init(store: ObjectStore, admit: @escaping Admit) {
+    init(store: ObjectStore, logs: LogStore, admit: @escaping Admit) {
         self.store = store
+        self.logs = logs
         self.events = EventRecorder(store: store)
         self.admit = admit
     }
@@ -138,8 +142,9 @@ final class KatibController: Sendable {
         return created
     }
 
-    /// A running trial: Running once its TrainJob exists; Succeeded with the objective
-    /// read from the TrainJob's trainerStatus when it completes; Failed with it.
+    /// A running trial: Running once its TrainJob exists; when it completes, Succeeded with the
+    /// observation its collectors reported, or MetricsUnavailable when the objective is not
+    /// among them; Failed with it.
     private func step(_ trial: JSON, _ objective: JSON) -> JSON {
         guard let job = store.get(ResourceCatalog.trainJobs, namespace: trial.namespace, name: trial.name)?.object else {
             return trial
@@ -148,19 +153,12 @@ final class KatibController: Sendable {
         let isTrue = { (type: String) in conditions.contains { $0["type"]?.string == type && $0["status"]?.string == "True" } }
         var next = trial
         if isTrue("Complete") {
-            let reported = Dictionary((job["status"]?["trainerStatus"]?["metrics"]?.array ?? []).compactMap { m -> (String, String)? in
-                guard let n = m["name"]?.string, let v = m["value"]?.string else { return nil }
-                return (n, v)
-            }, uniquingKeysWith: { a, _ in a })
-            let names = [objective["objectiveMetricName"]?.string ?? "loss"]
-                + (objective["additionalMetricNames"]?.array ?? []).compactMap(\.string)
-            let metrics: [JSON] = names.compactMap { n in
-                reported[n].map { ["name": .string(n), "latest": .string($0), "min": .string($0), "max": .string($0)] }
-            }
-            next.set(["metrics": .array(metrics)], at: ["status", "observation"])
+            let metrics = collectedMetrics(trial)
+            if !metrics.isEmpty { next.set(["metrics": .array(metrics)], at: ["status", "observation"]) }
             next.set(.string(Timestamp.now()), at: ["status", "completionTime"])
-            if reported[names[0]] == nil {
-                next = Self.addCondition(next, "MetricsUnavailable", reason: "TrialMetricsUnavailable",
+            if metrics.first.flatMap({ Self.objectiveText($0, trial["spec"]?["objective"] ?? objective) })
+                .flatMap(Double.init) == nil {
+                next = Self.addCondition(next, "MetricsUnavailable", reason: "MetricsUnavailable",
                                          message: "Metrics are not available")
             } else {
                 next = Self.addCondition(next, "Succeeded", reason: "TrialSucceeded", message: "Trial has succeeded")
@@ -241,9 +239,11 @@ final class KatibController: Sendable {
                              "ownerReferences": [ownerReference(e)]],
                 "spec": ["objective": spec["objective"] ?? [:], "parameterAssignments": assignmentsJSON(assignment),
                          "primaryContainerName": spec["trialTemplate"]?["primaryContainerName"] ?? "node",
+                         "primaryPodLabels": spec["trialTemplate"]?["primaryPodLabels"] ?? [:],
+                         "metricsCollector": spec["metricsCollectorSpec"] ?? ["collector": ["kind": "StdOut"]],
                          "retainRun": spec["trialTemplate"]?["retain"] ?? false,
-                         "successCondition": "status.conditions.#(type==\"Complete\")#|#(status==\"True\")#",
-                         "failureCondition": "status.conditions.#(type==\"Failed\")#|#(status==\"True\")#"],
+                         "successCondition": spec["trialTemplate"]?["successCondition"] ?? .string(ExperimentDefaulter.jobSuccessCondition),
+                         "failureCondition": spec["trialTemplate"]?["failureCondition"] ?? .string(ExperimentDefaulter.jobFailureCondition)],
                 "status": ["conditions": [condition("Created", reason: "TrialCreated", message: "Trial is created")],
                            "startTime": .string(Timestamp.now())]]
     }
@@ -313,7 +313,53 @@ final class KatibController: Sendable {
     static func objectiveValue(_ trial: JSON, _ objective: JSON) -> Double? {
         let metric = objective["objectiveMetricName"]?.string ?? "loss"
         return (trial["status"]?["observation"]?["metrics"]?.array ?? [])
-            .first { $0["name"]?.string == metric }?["latest"]?.string.flatMap(Double.init)
+            .first { $0["name"]?.string == metric }
+            .flatMap { objectiveText($0, trial["spec"]?["objective"] ?? objective) }.flatMap(Double.init)
+    }
+
+    /// The objective metric's value by its strategy (the defaulter's: min when minimizing).
+    static func objectiveText(_ metric: JSON, _ objective: JSON) -> String? {
+        StdOutCollector.extracted(metric, strategy: strategies(objective).first { $0.name == metric["name"]?.string }?.value ?? "latest")
+    }
+
+    static func strategies(_ objective: JSON) -> [(name: String, value: String)] {
+        let given = (objective["metricStrategies"]?.array ?? []).compactMap { s -> (name: String, value: String)? in
+            guard let n = s["name"]?.string, let v = s["value"]?.string else { return nil }
+            return (n, v)
+        }
+        if !given.isEmpty { return given }
+        let fallback = objective["type"] == "maximize" ? "max" : objective["type"] == "minimize" ? "min" : "latest"
+        return MetricsCollectorInjector.metricNames(objective).map { ($0, fallback) }
+    }
+
+    /// What the trial's collector sidecars reported (each primary pod's metrics file, parsed
+    /// as the StdOut collector parses it), as the trial controller summarizes it; objective
+    /// first. Empty when no pod of the trial had a collector.
+    private func collectedMetrics(_ trial: JSON) -> [JSON] {
+        let spec = trial["spec"] ?? [:]
+        let names = MetricsCollectorInjector.metricNames(spec["objective"] ?? [:])
+        let filters = (spec["metricsCollector"]?["source"]?["filter"]?["metricsFormat"]?.array ?? []).compactMap(\.string)
+        let pods = store.list(ResourceCatalog.pods, namespace: trial.namespace).items.map(\.object)
+            .filter { pod in
+                pod.labels[MetricsCollectorInjector.trialLabel] == trial.name
+                    && (pod["spec"]?["containers"]?.array ?? []).contains { $0["name"]?.string == MetricsCollectorInjector.loggerContainer }
+            }
+            .sorted { $0.name < $1.name }
+        guard !pods.isEmpty else { return [] }
+        var reported: [StdOutCollector.MetricLog] = []
+        for pod in pods {
+            let lines = logs.lines(namespace: pod.namespace, pod: pod.name, container: MetricsCollectorInjector.loggerContainer)
+            let log = StdOutCollector.observationLog(lines.map { MetricsCollectorInjector.fileLine($0.text) },
+                                                     metrics: names, filters: filters)
+            reported += log
+            let summary = log.map { "metric_logs:{time_stamp:\"\($0.timestamp)\" metric:{name:\"\($0.name)\" value:\"\($0.value)\"}}" }
+            logs.append(namespace: pod.namespace, pod: pod.name, container: MetricsCollectorInjector.loggerContainer,
+                        MetricsCollectorInjector.klogPrefix(Date()) + "Metrics reported. :\n" + summary.joined(separator: " "))
+        }
+        let strategies = Self.strategies(spec["objective"] ?? [:])
+        let ordered = names.compactMap { n in strategies.first { $0.name == n } }
+            + strategies.filter { s in !names.contains(s.name) }
+        return StdOutCollector.observation(reported, strategies: ordered)
     }
 
     /// The succeeded trial with the best objective value (ties: the earlier name).

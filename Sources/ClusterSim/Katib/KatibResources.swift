@@ -1,6 +1,6 @@
 /// Katib's v1beta1 kinds (CRDs in Resources/katib, copied from Katib v0.19.0). Their
-/// schemas preserve unknown fields: the real checks are Katib's webhook, which the
-/// optimizer plugin applies before it submits.
+/// schemas preserve unknown fields: the real checks are Katib's webhooks
+/// (Admission/ExperimentWebhooks, rules in KatibRules, which the optimizer plugin runs too).
 enum KatibResources {
     static let group = "kubeflow.org"
     static let experiments = ResourceCatalog.experiments

@@ -31,3 +31,43 @@ enum TrialWorkload {
         return 0
     }
 }
+
+/// What a trial's training prints for Katib, and where Katib's collector finds it.
+extension TrialWorkload {
+    /// The metrics of the Trial that runs `job` (objective first); none for other jobs.
+    static func metricNames(_ job: JSON, store: ObjectStore) -> [String] {
+        guard let trialName = job.labels[trialLabel],
+              let trial = store.get(KatibResources.trials, namespace: job.namespace, name: trialName)
+        else { return [] }
+        return MetricsCollectorInjector.metricNames(trial.object["spec"]?["objective"] ?? [:]).filter { !$0.isEmpty }
+    }
+
+    /// At each epoch's end, like a training loop's `print(f"epoch={e} loss={loss}")`: every
+    /// metric as `name=value`, from the same loss curve the step lines show. A metric named
+    /// like accuracy rises as the loss falls; any other reads as a loss.
+    static func metricLines(_ metrics: [String], numbers: TrainingLog, step: Int) -> [String] {
+        guard !metrics.isEmpty, step > 0 else { return [] }
+        let total = numbers.totalSteps, epochs = max(1, numbers.epochs)
+        guard step == total || numbers.epoch(at: step + 1) != numbers.epoch(at: step) else { return [] }
+        let loss = numbers.loss(at: step)
+        let values = metrics.map { name -> String in
+            let n = name.lowercased()
+            let value = n.contains("acc") || n.contains("f1") || n.contains("precision") || n.contains("recall")
+                ? max(0, min(1, 1.05 - loss / 2.5)) : loss
+            return "\(name)=" + String(format: "%.4f", value)
+        }
+        return ["epoch=\(min(epochs, numbers.epoch(at: step))) " + values.joined(separator: " ")]
+    }
+
+    /// A pod that Katib's webhook wrapped writes its output to the metrics file, which the
+    /// `metrics-logger-and-collector` sidecar prints (klog lines): that is where its log is.
+    static func routeToCollector(_ pod: JSON, container: String, logs: LogStore) {
+        let names = (pod["spec"]?["containers"]?.array ?? []).compactMap { $0["name"]?.string }
+        guard names.contains(MetricsCollectorInjector.loggerContainer), let trial = pod.labels[MetricsCollectorInjector.trialLabel]
+        else { return }
+        logs.route(namespace: pod.namespace, pod: pod.name, from: container, to: MetricsCollectorInjector.loggerContainer,
+                   prefix: MetricsCollectorInjector.klogPrefix)
+        logs.append(namespace: pod.namespace, pod: pod.name, container: MetricsCollectorInjector.loggerContainer,
+                    MetricsCollectorInjector.klogPrefix(Date()) + "Trial Name: \(trial)")
+    }
+}

@@ -35,7 +35,10 @@ enum SeedObjects {
 
     static func namespace(_ name: String) -> JSON {
         ["apiVersion": "v1", "kind": "Namespace",
-         "metadata": ["name": .string(name), "labels": ["kubernetes.io/metadata.name": .string(name)]],
+         "metadata": ["name": .string(name), "labels": ["kubernetes.io/metadata.name": .string(name),
+                                                      // As a Kubeflow Profile labels its namespace: Katib admits
+                                                      // experiments and injects its collector only there.
+                                                      ExperimentWebhooks.injectionLabel: "enabled"]],
          "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"]]
     }
 

@@ -185,9 +185,13 @@ struct ResourceRequestHandler {
         }
         if type.hasStatus && !type.group.isEmpty { object["status"] = nil }
         if type == ResourceCatalog.pods && object["status"]?["phase"] == nil { object["status"] = ["phase": "Pending"] }
-        let admitted = try api.admission.admit(type, api.webhooks.mutate(type, object, old: nil), old: nil)
+        let katib = AdmissionWebhooks(store: store, type: type, subresource: nil, namespace: namespace)
+        let admitted = try katib.admit(object, old: nil) { (o: JSON) throws(APIError) in
+            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: nil), old: nil)
+            try api.webhooks.check(type, admitted)
+            return admitted
+        }
         let warnings = try unknownFields(sent: object, stored: admitted)
-        try api.webhooks.check(type, admitted)
         if isDryRun {
             // As kube-apiserver: a dry run answers what the create would, AlreadyExists included.
             if store.get(type, namespace: type.namespaced ? target.namespace : nil, name: object.name) != nil {
@@ -221,6 +225,7 @@ struct ResourceRequestHandler {
         let requestedVersion = object.resourceVersion
         let isStatus = target.subresource == "status"
         let webhookInput = webhookSnapshot(name)
+        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
         var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             if requestedVersion.isEmpty && !type.group.isEmpty {
@@ -239,10 +244,13 @@ struct ResourceRequestHandler {
                 next.set(current["metadata"]?["namespace"], at: ["metadata", "namespace"])
                 if type.hasStatus { next["status"] = current["status"] }
             }
-            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, next, old: current, subresource: target.subresource),
-                                                   old: current)
+            let admitted = try katib.admit(next, old: current) { (o: JSON) throws(APIError) in
+                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
+                                                       old: current)
+                if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
+                return admitted
+            }
             warnings = try unknownFields(sent: next, stored: admitted)
-            if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }
         return Responses.json(stored.text).warning(warnings)
@@ -258,6 +266,7 @@ struct ResourceRequestHandler {
         let name = target.name ?? ""
         let isStatus = target.subresource == "status"
         let webhookInput = webhookSnapshot(name)
+        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
         var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var patched = try Patch.apply(kind, patch: patchBody, to: current)
@@ -272,10 +281,13 @@ struct ResourceRequestHandler {
             } else if type.hasStatus {
                 patched["status"] = current["status"]
             }
-            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, patched, old: current, subresource: target.subresource),
-                                                   old: current)
+            let admitted = try katib.admit(patched, old: current) { (o: JSON) throws(APIError) in
+                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
+                                                       old: current)
+                if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
+                return admitted
+            }
             warnings = try unknownFields(sent: patched, stored: admitted)
-            if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }
         return Responses.json(stored.text).warning(warnings)
@@ -311,15 +323,19 @@ struct ResourceRequestHandler {
                                                         apiVersion: type.groupVersion, now: now))
         }
         let webhookInput = webhookSnapshot(name)
+        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
         var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var applied = try ServerSideApply.apply(config, to: current, manager: manager, force: force,
                                                     apiVersion: type.groupVersion, now: now)
             if type.hasStatus && !isStatus { applied["status"] = current["status"] }
-            let admitted = try api.admission.admit(type, api.webhooks.mutate(type, applied, old: current, subresource: target.subresource),
-                                                   old: current)
+            let admitted = try katib.admit(applied, old: current) { (o: JSON) throws(APIError) in
+                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
+                                                       old: current)
+                if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
+                return admitted
+            }
             warnings = try unknownFields(sent: applied, stored: admitted)
-            if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
             return admitted
         }
         return Responses.json(stored.text).warning(warnings)

@@ -17,6 +17,13 @@ final class LogStore: Sendable {
     private struct State {
         var logs: [String: Log] = [:]
         var nextID = 0
+        var routes: [String: Route] = [:]
+    }
+
+    /// Where a container's output really lands (a shell redirect to a file another container prints).
+    private struct Route {
+        let container: String
+        let prefix: @Sendable (Date) -> String
     }
 
     private let state = Locked(State())
@@ -26,13 +33,20 @@ final class LogStore: Sendable {
     }
 
     func append(namespace: String, pod: String, container: String, _ text: String, at time: Date = Date()) {
-        let line = Line(time: time, text: text)
-        let followers = state.withLock { s -> [AsyncStream<Line>.Continuation] in
-            let k = Self.key(namespace, pod, container)
+        let followers = state.withLock { s -> ([AsyncStream<Line>.Continuation], Line) in
+            let route = s.routes[Self.key(namespace, pod, container)]
+            let line = Line(time: time, text: (route?.prefix(time) ?? "") + text)
+            let k = Self.key(namespace, pod, route?.container ?? container)
             s.logs[k, default: Log()].lines.append(line)
-            return Array(s.logs[k]!.followers.values)
+            return (Array(s.logs[k]!.followers.values), line)
         }
-        for f in followers { f.yield(line) }
+        for f in followers.0 { f.yield(followers.1) }
+    }
+
+    /// From now on what `container` prints goes to `to`, each line after `prefix(time)`.
+    func route(namespace: String, pod: String, from container: String, to: String,
+               prefix: @escaping @Sendable (Date) -> String) {
+        state.withLock { $0.routes[Self.key(namespace, pod, container)] = Route(container: to, prefix: prefix) }
     }
 
     /// Marks every container of the pod as ended: followers' streams finish.
@@ -54,7 +68,10 @@ final class LogStore: Sendable {
     func remove(namespace: String, pod: String) {
         finish(namespace: namespace, pod: pod)
         let prefix = namespace + "/" + pod + "/"
-        state.withLock { s in for k in s.logs.keys where k.hasPrefix(prefix) { s.logs.removeValue(forKey: k) } }
+        state.withLock { s in
+            for k in s.logs.keys where k.hasPrefix(prefix) { s.logs.removeValue(forKey: k) }
+            for k in s.routes.keys where k.hasPrefix(prefix) { s.routes.removeValue(forKey: k) }
+        }
     }
 
     func lines(namespace: String, pod: String, container: String) -> [Line] {

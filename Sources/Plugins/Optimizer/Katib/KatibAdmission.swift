@@ -1,136 +1,94 @@
+import KatibRules
 import PluginKit
 
-/// The Katib v0.19 experiment webhook's rules (pkg/webhook/v1beta1/experiment/validator),
-/// checked before anything is sent, each as a sentence naming the tool's field and the
-/// Experiment field it becomes. Rules about what the tools never write (nasConfig,
-/// configMap trial sources, metrics collectors, resume policy) have nothing to check.
+/// What Katib v0.19 would do with the Experiment, checked before anything is sent: its
+/// defaulting and validating webhooks, run from KatibRules (the code the simulator's webhook
+/// runs), each denial turned into a sentence naming the tool's field and quoting the
+/// webhook's own reason. Not checked here: the namespace label Katib wants
+/// (`katib.kubeflow.org/metrics-collector-injection: enabled`), which the server's answer names.
+/// Plus two rules of Katib's suggestion services, which no webhook checks: grid search
+/// walks doubles only with a step, and never a loguniform range.
 enum KatibAdmission {
-    /// Katib's default suggestion services (katib-config) among the tools' algorithms.
-    static let algorithms = ["random", "grid", "bayesianoptimization", "tpe", "multivariate-tpe", "cmaes",
-                             "sobol", "hyperband"]
+    static let webhook = "validator.experiment.katib.kubeflow.org"
+    /// The longest quote of a denial: some name the whole trial template.
+    static let quoteLimit = 300
 
     static func problems(_ e: JSON, _ r: ExperimentRequest) -> [ToolError] {
         var out: [ToolError] = []
-        func bad(_ field: String, _ message: String) { out.append(ToolError(message, field: field)) }
-        let spec = e["spec"] ?? [:]
         let name = e["metadata"]?["name"]?.string ?? ""
+        // Stricter than Katib's own name rule: the API server wants a DNS subdomain too.
         if name.count > 40 || !isExperimentName(name) {
-            bad("name", "name \(name) is not a valid Experiment name (metadata.name): lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 40 characters.")
+            out.append(ToolError("name \(name) is not a valid Experiment name (metadata.name): lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 40 characters.",
+                                 field: "name"))
         }
-        let maxTrials = spec["maxTrialCount"]?.int
-        let parallel = spec["parallelTrialCount"]?.int
-        let maxFailed = spec["maxFailedTrialCount"]?.int
-        if let maxFailed, maxFailed < 0 { bad("max_failed_trials", "max_failed_trials (spec.maxFailedTrialCount) must not be less than 0.") }
-        if let maxTrials, maxTrials <= 0 { bad("num_trials", "num_trials (spec.maxTrialCount) must be greater than 0.") }
-        if let parallel, parallel <= 0 { bad("parallel_trials", "parallel_trials (spec.parallelTrialCount) must be greater than 0.") }
-        if let maxFailed, let maxTrials, maxFailed > maxTrials {
-            bad("max_failed_trials", "max_failed_trials (\(maxFailed)) must be less than or equal to num_trials (\(maxTrials)) (spec.maxFailedTrialCount ≤ spec.maxTrialCount).")
+        let defaulted = ExperimentDefaulter.defaulted(e)
+        for error in ExperimentValidator(config: .v0_19).validate(defaulted, old: nil) where error.field != "metadata.name" {
+            let field = toolField(error.field, defaulted)
+            var reason = error.text
+            if reason.count > quoteLimit { reason = String(reason.prefix(quoteLimit)) + "…" }
+            out.append(ToolError("\(hint(field, error, r)) Katib v0.19 would deny it: admission webhook \"\(webhook)\" denied the request: \(reason)",
+                                 field: field))
         }
-        if let parallel, let maxTrials, parallel > maxTrials {
-            bad("parallel_trials", "parallel_trials (\(parallel)) must be less than or equal to num_trials (\(maxTrials)) (spec.parallelTrialCount ≤ spec.maxTrialCount).")
-        }
-        let objective = spec["objective"] ?? [:]
-        let metric = objective["objectiveMetricName"]?.string ?? ""
-        if !["minimize", "maximize"].contains(objective["type"]?.string ?? "") {
-            bad("objectives", "objectives[0].direction (spec.objective.type) must be minimize or maximize.")
-        }
-        if metric.isEmpty { bad("objectives", "objectives[0].metric (spec.objective.objectiveMetricName) must be specified.") }
-        if (objective["additionalMetricNames"]?.array ?? []).contains(.string(metric)) {
-            bad("objectives", "objectives lists \(metric) twice; the additional metrics (spec.objective.additionalMetricNames) must not repeat the objective metric.")
-        }
-        let algorithm = spec["algorithm"]?["algorithmName"]?.string ?? ""
-        if !algorithms.contains(algorithm) {
-            bad("algorithm", "algorithm \(algorithm) (spec.algorithm.algorithmName) has no Katib suggestion service; use one of \(ExperimentRequest.algorithms.joined(separator: ", ")).")
-        }
-        let parameters = spec["parameters"]?.array ?? []
-        if parameters.isEmpty { bad("search_space", "search_space (spec.parameters) must name at least one hyperparameter.") }
-        for (i, p) in parameters.enumerated() { out += parameterProblems(p, index: i) }
-        out += trialTemplateProblems(spec["trialTemplate"] ?? [:], parameters: parameters)
-        if algorithm == "grid" {
+        if r.algorithm == "grid" {
             for p in r.parameters {
                 if case .uniform(_, _, nil) = p.space {
-                    bad("search_space.\(p.name)", "search_space.\(p.name): grid search needs a step for a uniform range, e.g. {\"uniform\": [0, 0.3], \"step\": 0.1} (Katib's grid suggestion refuses a double without feasibleSpace.step).")
+                    out.append(ToolError("search_space.\(p.name): grid search needs a step for a uniform range, e.g. {\"uniform\": [0, 0.3], \"step\": 0.1} (Katib's grid suggestion refuses a double without feasibleSpace.step).",
+                                         field: "search_space.\(p.name)"))
                 }
                 if case .logUniform = p.space {
-                    bad("search_space.\(p.name)", "search_space.\(p.name): grid search cannot walk a loguniform range; list the values with {\"choice\": [...]} instead.")
+                    out.append(ToolError("search_space.\(p.name): grid search cannot walk a loguniform range; list the values with {\"choice\": [...]} instead.",
+                                         field: "search_space.\(p.name)"))
                 }
             }
         }
         return out
     }
 
-    static func parameterProblems(_ p: JSON, index i: Int) -> [ToolError] {
-        let name = p["name"]?.string ?? "?"
-        let field = "search_space.\(name)"
-        let path = "spec.parameters[\(i)]"
-        let type = p["parameterType"]?.string ?? ""
-        let space = p["feasibleSpace"]?.object ?? [:]
-        var out: [ToolError] = []
-        if !["int", "double", "categorical", "discrete", ""].contains(type) {
-            out.append(ToolError("\(field): parameterType \(type) (\(path).parameterType) is not supported.", field: field))
+    /// The create_experiment argument an Experiment field comes from.
+    static func toolField(_ path: String, _ e: JSON) -> String {
+        let spec = e["spec"] ?? [:]
+        func indexed(_ prefix: String, _ list: JSON?) -> String? {
+            guard path.hasPrefix(prefix + "["), let close = path.firstIndex(of: "]"),
+                  let i = Int(path[path.index(path.startIndex, offsetBy: prefix.count + 1)..<close]),
+                  let name = list?[i]?["name"]?.string else { return nil }
+            return "search_space.\(name)"
         }
-        if let d = space["distribution"]?.string, !["uniform", "logUniform", "normal", "logNormal", ""].contains(d) {
-            out.append(ToolError("\(field): distribution \(d) (\(path).feasibleSpace.distribution) is not supported.", field: field))
+        if let field = indexed("spec.parameters", spec["parameters"]) { return field }
+        if let field = indexed("spec.trialTemplate.trialParameters", spec["trialTemplate"]?["trialParameters"]) { return field }
+        switch path {
+        case "spec.maxTrialCount": return "num_trials"
+        case "spec.parallelTrialCount": return "parallel_trials"
+        case "spec.maxFailedTrialCount": return "max_failed_trials"
+        case "spec": return "search_space"
+        default:
+            if path.hasPrefix("spec.objective") { return "objectives" }
+            if path.hasPrefix("spec.algorithm") { return "algorithm" }
+            if path.hasPrefix("spec.trialTemplate") { return "trial_template" }
+            return "experiment"
         }
-        if space.isEmpty {
-            out.append(ToolError("\(field): a feasible space (\(path).feasibleSpace) must be specified.", field: field))
-        } else if type == "double" || type == "int" {
-            if !(space["list"]?.array ?? []).isEmpty {
-                out.append(ToolError("\(field): a list of values (\(path).feasibleSpace.list) is not allowed for a \(type) range; use choice.", field: field))
-            }
-            if (space["min"]?.string ?? "").isEmpty || (space["max"]?.string ?? "").isEmpty {
-                out.append(ToolError("\(field): min and max (\(path).feasibleSpace.min/max) must be specified for a \(type) range.", field: field))
-            }
-        } else if type == "categorical" || type == "discrete" {
-            if space["min"] != nil || space["max"] != nil || space["step"] != nil {
-                out.append(ToolError("\(field): min, max and step (\(path).feasibleSpace) do not apply to a choice.", field: field))
-            }
-        }
-        return out
     }
 
-    static func trialTemplateProblems(_ t: JSON, parameters: [JSON]) -> [ToolError] {
-        var out: [ToolError] = []
-        func bad(_ message: String) { out.append(ToolError(message, field: "trial_template")) }
-        if (t["primaryContainerName"]?.string ?? "").isEmpty {
-            bad("trial_template: the primary container (spec.trialTemplate.primaryContainerName) must be specified.")
-        }
-        let experimentParameters = Set(parameters.compactMap { $0["name"]?.string })
-        var text = t["trialSpec"]?.serialized() ?? ""
-        var names = Set<String>(), refs = Set<String>()
-        for (i, tp) in (t["trialParameters"]?.array ?? []).enumerated() {
-            let name = tp["name"]?.string ?? "", ref = tp["reference"]?.string ?? ""
-            if name.isEmpty || ref.isEmpty || name.contains("{") || name.contains("}") {
-                bad("trial_template: spec.trialTemplate.trialParameters[\(i)] needs a name and a reference, and the name must not contain '{' or '}'.")
-                continue
+    /// What to change, in the tool's terms.
+    static func hint(_ field: String, _ error: KatibFieldError, _ r: ExperimentRequest) -> String {
+        switch field {
+        case "num_trials": return "num_trials (\(r.numTrials)) must be greater than 0."
+        case "parallel_trials":
+            return "parallel_trials (\(r.parallelTrials)) must be greater than 0 and at most num_trials (\(r.numTrials))."
+        case "max_failed_trials":
+            return "max_failed_trials (\(r.maxFailedTrials.map(String.init) ?? "")) must be between 0 and num_trials (\(r.numTrials))."
+        case "objectives":
+            return "objectives: each needs a metric and a direction (minimize or maximize), the first metric not listed again."
+        case "algorithm": return "algorithm \(r.algorithm) has no Katib suggestion service; use one of \(ExperimentRequest.algorithms.joined(separator: ", "))."
+        case "search_space": return "search_space must name at least one hyperparameter."
+        case "trial_template": return "trial_template: the trial's TrainJob does not make a valid Katib trial template."
+        default:
+            if field.hasPrefix("search_space."), error.field.hasSuffix(".name"), error.field.contains("trialParameters") {
+                let name = field.dropFirst("search_space.".count)
+                return "\(field) is not used by the trial's TrainJob (spec.trialTemplate.trialSpec has no ${trialParameters.\(name)}): pass it to the training, or drop it from search_space."
             }
-            if !names.insert(name).inserted || !refs.insert(ref).inserted {
-                bad("trial_template: trial parameter \(name) is listed twice (spec.trialTemplate.trialParameters[\(i)]).")
-                continue
-            }
-            if !experimentParameters.isEmpty && !ref.hasPrefix("${trialSpec.") && !experimentParameters.contains(ref) {
-                bad("trial_template: trial parameter \(name) refers to \(ref), which is not in search_space (spec.parameters).")
-            }
-            let placeholder = TrialTemplate.placeholder(name)
-            guard text.contains(placeholder) else {
-                out.append(ToolError("search_space.\(name) is not used by the trial's TrainJob (spec.trialTemplate.trialSpec has no \(placeholder)).",
-                                     field: "search_space.\(name)"))
-                return out
-            }
-            text = text.replacing(placeholder, with: "test-value")
+            if field.hasPrefix("search_space.") { return "\(field): its range or list is not one Katib takes." }
+            return "The experiment is not one Katib admits."
         }
-        let left = TrialTemplate.placeholders(in: text)
-        if !left.isEmpty {
-            bad("trial_template: \(left.map(TrialTemplate.placeholder).joined(separator: ", ")) in the trial's TrainJob (spec.trialTemplate.trialSpec) name no trial parameter; add them to search_space.")
-        }
-        let job = t["trialSpec"] ?? [:]
-        if job["metadata"]?["name"] != nil || job["metadata"]?["namespace"] != nil {
-            bad("trial_template: the trial's TrainJob must not carry metadata.name or metadata.namespace (Katib names each trial).")
-        }
-        if (job["apiVersion"]?.string ?? "").isEmpty || (job["kind"]?.string ?? "").isEmpty {
-            bad("trial_template: the trial's TrainJob needs apiVersion and kind (spec.trialTemplate.trialSpec).")
-        }
-        return out
     }
 
     /// ^[a-z]([-a-z0-9]*[a-z0-9])?$ (bytes read by hand: a regular expression would page ICU into the server).
