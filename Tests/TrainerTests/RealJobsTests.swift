@@ -9,20 +9,36 @@ import PluginKit
         var pod = PodOptions()
         #expect(pod.runtimePatch == nil)
         pod.serviceAccountName = "trainer-sa"
-        pod.containerEnv = [.secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
+        pod.volumeMounts = [["name": "out", "mountPath": "/workspace/output"]]
         let patch = try #require(pod.runtimePatch)
         #expect(patch["manager"] == "kubeflow-mcp.kubeflow.org/kubeflow-mcp")
         let job = try #require(patch["trainingRuntimeSpec"]?["template"]?["spec"]?["replicatedJobs"]?[0])
         #expect(job["name"] == "node")
         let spec = try #require(job["template"]?["spec"]?["template"]?["spec"])
         #expect(spec["serviceAccountName"] == "trainer-sa")
-        #expect(spec["containers"]?[0]?["env"]?[0]?["valueFrom"]?["secretKeyRef"]?["name"] == "wandb")
+        #expect(spec["containers"]?[0]?["volumeMounts"]?[0]?["name"] == "out")
+        // v2.3.0's webhook denies env in a patch of the node container: never sent there.
+        #expect(spec["containers"]?[0]?["env"] == nil)
     }
 
-    @Test func secretEnvGoesToTheContainerPatchAsTheSDKPutsIt() {
-        let env: [EnvVar] = [.value("LOG_LEVEL", "info"), .secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
-        let (trainer, container) = PodOptions.splitEnv(env)
-        #expect(trainer.map(\.name) == ["LOG_LEVEL"] && container.map(\.name) == ["WANDB_API_KEY"])
+    /// jobset.go Validate: `spec.initializer.<role>` needs a `<role>-initializer` job whose
+    /// container of that name mounts `initializer`; the stock runtimes as served.
+    @Test func initializerStepsOfTheStockRuntimes() throws {
+        let all = try Goldens.load("fake_cluster_runtimes").object!
+        let torch = try #require(RuntimeInfo(all["torch-distributed"]!))
+        #expect(torch.initializerDenials[.model] == "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig")
+        #expect(torch.initializerDenials[.dataset] == "spec.runtimeRef: must have dataset-initializer job when trainJob is configured with input datasetConfig")
+        let torchtune = try #require(RuntimeInfo(all["torchtune-llama3.2-1b"]!))
+        #expect(torchtune.initializerDenials.isEmpty)
+        // The webhook's other two cases (jobset_test.go): no container of the step's name; no `initializer` mount.
+        func jobs(_ container: JSON) -> [JSON] {
+            [["name": "dataset-initializer", "template": ["spec": ["template": ["spec": ["containers": [container]]]]]]]
+        }
+        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "other"]))
+                == "spec.runtimeRef: must have container with name - dataset-initializer in the dataset-initializer job")
+        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "x", "mountPath": "/w"]]]))
+                == "spec.runtimeRef: must have volumeMount with name - initializer in container dataset-initializer of the dataset-initializer job")
+        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "initializer", "mountPath": "/w"]]])) == nil)
     }
 
     @Test(arguments: [

@@ -7,6 +7,7 @@ import pytest
 
 from mcp_client import run
 from test_backends import backends_server
+from trainer_support import torch_runtime_with_initializers
 
 STORY_1 = {"model": "Qwen/Qwen2.5-7B-Instruct", "dataset": "tatsu-lab/alpaca", "peft_method": "lora"}
 SMALL = {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca"}
@@ -159,10 +160,14 @@ def test_pod_options_refuse_hostile_shapes_naming_the_field(tmp_path):
 def test_initializers_on_custom_and_container_jobs(tmp_path):
     async def body():
         async with backends_server(tmp_path) as sim:
-            created = await sim.create("run_custom_training", {
-                "func": "def train():\n    print('hi')\n", "model": "Qwen/Qwen2.5-1.5B-Instruct",
-                "dataset": "s3://bucket/data", "dataset_options": {"access_key_id": "AKIA1", "secret_access_key": "s3cr3t"},
-                "name": "with-init"})
+            args = {"func": "def train():\n    print('hi')\n", "model": "Qwen/Qwen2.5-1.5B-Instruct",
+                    "dataset": "s3://bucket/data", "dataset_options": {"access_key_id": "AKIA1", "secret_access_key": "s3cr3t"},
+                    "name": "with-init"}
+            # Stock torch-distributed has no initializer steps: v2.3.0 denies spec.initializer there.
+            text = await sim.error("run_custom_training", args)
+            assert "must have model-initializer job when trainJob is configured with input modelConfig" in text
+            await sim.create("create_training_runtime", {"manifest": torch_runtime_with_initializers()})
+            created = await sim.create("run_custom_training", {**args, "runtime": "torch-with-initializers"})
             spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
             assert spec["initializer"]["model"]["storageUri"] == "hf://Qwen/Qwen2.5-1.5B-Instruct"
             env = {e["name"]: e for e in spec["initializer"]["dataset"]["env"]}

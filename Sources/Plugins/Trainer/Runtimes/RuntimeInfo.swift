@@ -16,6 +16,8 @@ struct RuntimeInfo: Equatable, Sendable {
     var deviceCount: String
     /// The model the runtime's model-initializer downloads by default (STORAGE_URI), if any.
     var pretrainedModel: String?
+    /// Why v2.3.0's webhook denies `spec.initializer.<role>` on this runtime; no entry when it admits it.
+    var initializerDenials: [InitializerSource.Role: String] = [:]
 
     /// "BuiltinTrainer" for torchtune runtimes, else "CustomTrainer" (the SDK's TrainerType).
     var trainerType: String { entrypoint == .torchtune ? "BuiltinTrainer" : "CustomTrainer" }
@@ -50,6 +52,31 @@ struct RuntimeInfo: Equatable, Sendable {
         if let nodes, let count = Int(deviceCount) { deviceCount = String(count * nodes) }
         numNodes = nodes ?? 1
         pretrainedModel = Self.modelInitializerURI(jobs)
+        for role in [InitializerSource.Role.model, .dataset] {
+            initializerDenials[role] = Self.initializerDenial(role, jobs)
+        }
+    }
+
+    /// What v2.3.0's JobSet plugin (jobset.go Validate) asks of a runtime before it admits a
+    /// TrainJob with `spec.initializer.<role>`: a replicated job `<role>-initializer` whose
+    /// container of the same name mounts the volume `initializer`. The webhook's reason, or nil.
+    static func initializerDenial(_ role: InitializerSource.Role, _ jobs: [JSON]) -> String? {
+        let step = role.initializerStep
+        let config = role == .model ? "modelConfig" : "datasetConfig"
+        guard let job = jobs.first(where: { $0["name"]?.string == step }) else {
+            return "spec.runtimeRef: must have \(step) job when trainJob is configured with input \(config)"
+        }
+        let containers = (job["template"]?["spec"]?["template"]?["spec"]?["initContainers"]?.array ?? [])
+            + (job["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? [])
+        guard containers.contains(where: { $0["name"]?.string == step }) else {
+            return "spec.runtimeRef: must have container with name - \(step) in the \(step) job"
+        }
+        let mounts = (job["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? [])
+            .filter { $0["name"]?.string == step }.flatMap { $0["volumeMounts"]?.array ?? [] }
+        guard mounts.contains(where: { $0["name"]?.string == "initializer" }) else {
+            return "spec.runtimeRef: must have volumeMount with name - initializer in container \(step) of the \(step) job"
+        }
+        return nil
     }
 
     /// The container named `node` in the replicated job carrying the ancestor label.

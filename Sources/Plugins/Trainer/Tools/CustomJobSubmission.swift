@@ -2,15 +2,14 @@ import PluginKit
 
 extension TrainingTools {
     /// What run_custom_training and run_container_job do once their trainer
-    /// section is built: Secret-fed env into the node container's patch (as the
-    /// SDK's RuntimePatch puts it), initializers, pod options, pre-flight, and the
+    /// section is built: initializers (refused, with the webhook's reason, on a
+    /// runtime without the initializer step), pod options, pre-flight, and the
     /// create (skipped on dry_run). One place, so the two tools cannot drift.
     static func submit(_ call: ToolCall, api: TrainerAPI, options: JobOptions, runtime: RuntimeInfo,
-                       trainer: CustomTrainerSection, secretEnv: [EnvVar], name: String,
+                       trainer: CustomTrainerSection, name: String,
                        trainerType: String, extra: JSON) throws -> ToolOutput {
-        var options = options
-        options.pod.containerEnv = secretEnv
         let initializers = try InitializerArguments(call, jobName: name)
+        try initializers.checkAdmitted(on: runtime)
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         initializers.apply(to: &body)

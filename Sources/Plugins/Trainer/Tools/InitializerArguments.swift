@@ -45,20 +45,23 @@ struct InitializerArguments {
         }
     }
 
+    /// v2.3.0 admits `spec.initializer.<role>` only on a runtime with that initializer step
+    /// (stock torch-distributed has none): refuse with the webhook's reason before sending.
+    func checkAdmitted(on runtime: RuntimeInfo) throws {
+        for source in [model, dataset].compactMap({ $0 }) {
+            guard let denial = runtime.initializerDenials[source.role] else { continue }
+            throw InitializerPlacement.refusal(source, denial: denial, runtime: runtime,
+                fix: "pick a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one from a runtime that has it), or leave \(source.role.rawValue) out and download it in the training code (\(runtime.name) mounts no /workspace volume for it).")
+        }
+    }
+
     func apply(to body: inout TrainJobBody) {
         body.modelInitializer = model
         body.datasetInitializer = dataset
     }
 
-    /// Stores the per-job S3 Secrets, creates the job, and removes the Secrets
-    /// again when the creation fails (they are this job's alone).
+    /// Creates the job with its per-job S3 Secrets (see SecretStore.createJob).
     func create(_ json: JSON, api: TrainerAPI, call: ToolCall) throws {
-        for (name, data) in secrets { try SecretStore.upsert(call, namespace: api.namespace, name: name, data: data) }
-        do {
-            try api.create(json)
-        } catch {
-            for (name, _) in secrets { _ = call.k8s(.delete(.secrets, name, namespace: api.namespace)) }
-            throw error
-        }
+        try SecretStore.createJob(json, perJobSecrets: secrets, api: api, call: call)
     }
 }

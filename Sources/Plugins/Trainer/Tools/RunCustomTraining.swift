@@ -38,12 +38,11 @@ extension TrainingTools {
         if let resume = try ResumeArgument.read(call), !envVars.contains(where: { $0.name == "RESUME_FROM_CHECKPOINT" }) {
             envVars.append(.value("RESUME_FROM_CHECKPOINT", resume))
         }
-        // Plain values go to the trainer; Secret-fed ones to the node container's patch, as the SDK's RuntimePatch does.
-        let env = PodOptions.splitEnv(envVars)
+        // Secret-fed values too: the SDK would patch them into the node container, which v2.3.0 denies.
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
-                                           command: command, image: try call.optionalString("image"), env: env.trainer)
+                                           command: command, image: try call.optionalString("image"), env: envVars)
         let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
-        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer, secretEnv: env.container,
+        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer,
                           name: name, trainerType: "custom",
                           extra: ["function": .string(function.name),
                                   "function_parameters": .array(function.parameters.map { .string($0) })])
