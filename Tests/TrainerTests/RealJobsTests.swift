@@ -41,6 +41,24 @@ import PluginKit
         #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "initializer", "mountPath": "/w"]]])) == nil)
     }
 
+    /// run_custom_training on a runtime without initializer steps: the script fetches the sources.
+    @Test func hubDownloadFetchesWhereTheInitializersWould() throws {
+        var model = try InitializerSource.parse("Qwen/Qwen2.5-1.5B-Instruct", role: .model, field: "model")
+        model.ignorePatterns = ["*.bin"]
+        let dataset = try InitializerSource.parse("hf://tatsu-lab/alpaca/data", role: .dataset, field: "dataset")
+        #expect(HubDownload.script([]) == "")
+        #expect(HubDownload.script([model, dataset]) == """
+            echo 'Downloading hf://Qwen/Qwen2.5-1.5B-Instruct to /workspace/model'
+            python -c 'from huggingface_hub import snapshot_download; snapshot_download(repo_id="Qwen/Qwen2.5-1.5B-Instruct", repo_type="model", local_dir="/workspace/model", ignore_patterns=["*.bin"])' || exit 1
+            echo 'Downloading hf://tatsu-lab/alpaca/data to /workspace/dataset'
+            python -c 'from huggingface_hub import snapshot_download; snapshot_download(repo_id="tatsu-lab/alpaca", repo_type="dataset", local_dir="/workspace/dataset", allow_patterns=["data", "data/*"])' || exit 1
+
+            """)
+        // A quote in a repo id stays inside the Python literal and the shell word.
+        let odd = try InitializerSource.parse("o'rg/m\"x", role: .model, field: "model")
+        #expect(HubDownload.script([odd]).contains(#"repo_id="o'"'"'rg/m\"x""#))
+    }
+
     @Test(arguments: [
         (JSON.array([["key": "k", "operator": "Maybe"]]), "tolerations[0].operator"),
         (JSON.array([["operator": "Equal"]]), "Exists"),

@@ -67,6 +67,8 @@ CALLS = [
     ("run_custom_training", {"func": TRAIN_FN, "func_args": {"learning_rate": 0.01}, "num_nodes": 2, "gpus_per_node": 2,
                              "packages_to_install": ["transformers"], "env": SECRET_ENV, **POD}),
     ("run_custom_training", {"func": TRAIN_FN, "resume_from_checkpoint": "/workspace/output", "env": {"A": "1"}}),
+    ("run_custom_training", {"func": TRAIN_FN, "model": QWEN, "dataset": "tatsu-lab/alpaca/data",
+                             "hf_token_secret": "hf-token", "model_options": {"ignore_patterns": ["*.bin"]}}),
     ("run_custom_training", {"func": TRAIN_FN, "runtime": "torch-with-initializers", "model": QWEN,
                              "dataset": "s3://bucket/data", "dataset_options": S3, "hf_token_secret": "hf-token"}),
     # Containers: image, the runtime's own trainer, initializers where the runtime has them.
@@ -104,7 +106,7 @@ REFUSED = [
      'must not set immutable config "output_dir" in trainer args'),
     ("fine_tune", {"backend": "trl", "model": QWEN, "dataset": "s3://bucket/data", "runtime": "torch-distributed"},
      "s3:// URI"),
-    ("run_custom_training", {"func": TRAIN_FN, "model": QWEN},
+    ("run_custom_training", {"func": TRAIN_FN, "model": "s3://bucket/models/m"},
      "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"),
     ("run_container_job", {"image": "ghcr.io/myorg/trainer:v1", "dataset": ALPACA},
      "spec.runtimeRef: must have dataset-initializer job when trainJob is configured with input datasetConfig"),

@@ -163,9 +163,18 @@ def test_initializers_on_custom_and_container_jobs(tmp_path):
             args = {"func": "def train():\n    print('hi')\n", "model": "Qwen/Qwen2.5-1.5B-Instruct",
                     "dataset": "s3://bucket/data", "dataset_options": {"access_key_id": "AKIA1", "secret_access_key": "s3cr3t"},
                     "name": "with-init"}
-            # Stock torch-distributed has no initializer steps: v2.3.0 denies spec.initializer there.
+            # Stock torch-distributed has no initializer steps: v2.3.0 denies spec.initializer there. The
+            # script fetches a Hugging Face source itself; an s3:// one is refused with the webhook's reason.
             text = await sim.error("run_custom_training", args)
-            assert "must have model-initializer job when trainJob is configured with input modelConfig" in text
+            assert "must have dataset-initializer job when trainJob is configured with input datasetConfig" in text
+            hub = {k: v for k, v in args.items() if k != "dataset_options"}
+            preview = await sim.preview("run_custom_training", {**hub, "dataset": "tatsu-lab/alpaca/data"})
+            spec = preview["would_send"][0]["body"]["spec"]
+            assert "initializer" not in spec
+            script = spec["trainer"]["command"][2]
+            assert 'snapshot_download(repo_id="Qwen/Qwen2.5-1.5B-Instruct", repo_type="model", local_dir="/workspace/model"' in script
+            assert 'repo_type="dataset", local_dir="/workspace/dataset", allow_patterns=["data", "data/*"])' in script
+            assert script.index("huggingface_hub") < script.index("snapshot_download") < script.index("def train")
             await sim.create("create_training_runtime", {"manifest": torch_runtime_with_initializers()})
             created = await sim.create("run_custom_training", {**args, "runtime": "torch-with-initializers"})
             spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]

@@ -6,20 +6,20 @@ extension TrainingTools {
     /// runtime without the initializer step), pod options, pre-flight, and the
     /// create (skipped on dry_run). One place, so the two tools cannot drift.
     static func submit(_ call: ToolCall, api: TrainerAPI, options: JobOptions, runtime: RuntimeInfo,
-                       trainer: CustomTrainerSection, name: String,
-                       trainerType: String, extra: JSON) throws -> ToolOutput {
-        let initializers = try InitializerArguments(call, jobName: name)
+                       trainer: CustomTrainerSection, name: String, initializers: InitializerArguments,
+                       trainerType: String, notes: [String] = [], extra: JSON) throws -> ToolOutput {
         try initializers.checkAdmitted(on: runtime)
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         initializers.apply(to: &body)
         let json = body.build()
+        let ownNotes = notes
         let notes = try call.preflight(trainerType: trainerType, runtime: runtime.name, namespace: api.namespace,
                                        model: try call.optionalString("model"), dataset: try call.optionalString("dataset"))
         if !options.dryRun { try initializers.create(json, api: api, call: call) }
         var output = extra
         output["runtime"] = .string(runtime.name)
-        output["notes"] = .array(notes.map { .string($0) })
+        output["notes"] = .array((ownNotes + notes).map { .string($0) })
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun, extra: output)
     }
 }

@@ -32,6 +32,7 @@ extension TrainingTools {
         let name = options.name ?? JobName.make(prefix: "job", from: image ?? runtime.name, call: call)
         let trainerType = image == nil && runtime.trainerType == "BuiltinTrainer" ? "builtin" : "container"
         return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer,
-                          name: name, trainerType: trainerType, extra: [:])
+                          name: name, initializers: try InitializerArguments(call, jobName: name),
+                          trainerType: trainerType, extra: [:])
     }
 }
