@@ -10,19 +10,15 @@ The simulator creates only what its admission admits, so once it enforces the po
 from the upstream source in the meantime. What the webhook would deny, the tools refuse,
 quoting its reason (the SDK's own denied shapes are checked to be denied by the checker)."""
 import json
-import os
 import subprocess
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
 
-from conftest import BINARY, StandaloneSim, compile_c_plugin, plugin_dir
+from conftest import StandaloneSim
 from mcp_client import run
-from test_backends import LLAMAFACTORY
-from trainer_support import SimServer, golden_post_body, torch_runtime_with_initializers
+from test_backends import backends_server
+from trainer_support import golden_post_body, torch_runtime_with_initializers
 from trainjob_admission import denials
 
 WEBHOOK = 'admission webhook "validate.trainjob.trainer.kubeflow.org" denied the request: '
@@ -143,19 +139,8 @@ class Cluster:
         return {name: reasons for name, reasons in verdicts.items() if reasons}
 
 
-@asynccontextmanager
-async def server(tmp_path: Path, sim: StandaloneSim):
-    plugins = plugin_dir(tmp_path)
-    compile_c_plugin(LLAMAFACTORY, plugins / "libllamafactory_backend.so")
-    errlog = tmp_path / "server-stderr.log"
-    args = ["serve", "--kubeconfig", str(sim.kubeconfig), "--plugins-dir", str(plugins),
-            "--audit-log", str(tmp_path / "audit.log"), "--log-level", "debug"]
-    params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))
-    with open(errlog, "w") as err:
-        async with stdio_client(params, errlog=err) as (read, write):
-            async with ClientSession(read, write) as s:
-                await s.initialize()
-                yield SimServer(s, errlog)
+def server(tmp_path: Path, sim: StandaloneSim):
+    return backends_server(tmp_path, "--kubeconfig", str(sim.kubeconfig))
 
 
 @pytest.fixture
