@@ -46,12 +46,13 @@ struct InitializerArguments {
     }
 
     /// v2.3.0 admits `spec.initializer.<role>` only on a runtime with that initializer step
-    /// (stock torch-distributed has none): refuse with the webhook's reason before sending.
+    /// (stock torch-distributed has none): refuse with the webhook's reason before sending
+    /// (run_container_job; run_custom_training moves such sources into its script first).
     func checkAdmitted(on runtime: RuntimeInfo) throws {
         for source in [model, dataset].compactMap({ $0 }) {
             guard let denial = runtime.initializerDenials[source.role] else { continue }
             throw InitializerPlacement.refusal(source, denial: denial, runtime: runtime,
-                fix: "pick a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one from a runtime that has it), or leave \(source.role.rawValue) out and download it in the training code (\(runtime.name) mounts no /workspace volume for it).")
+                fix: "pick a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one from a runtime that has it), or leave \(source.role.rawValue) out and download it in the container (or use run_custom_training, whose script downloads Hugging Face sources itself).")
         }
     }
 
