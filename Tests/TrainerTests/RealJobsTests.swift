@@ -57,6 +57,9 @@ import PluginKit
         // A quote in a repo id stays inside the Python literal and the shell word.
         let odd = try InitializerSource.parse("o'rg/m\"x", role: .model, field: "model")
         #expect(HubDownload.script([odd]).contains(#"repo_id="o'"'"'rg/m\"x""#))
+        // Command substitution stays a literal: the whole Python code is one single-quoted word.
+        let sub = try InitializerSource.parse("org/$(id)`id`", role: .dataset, field: "dataset")
+        #expect(HubDownload.script([sub]).contains(#"python -c 'from huggingface_hub import snapshot_download; snapshot_download(repo_id="org/$(id)`id`", repo_type="dataset""#))
     }
 
     @Test(arguments: [
