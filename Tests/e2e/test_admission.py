@@ -104,6 +104,8 @@ REFUSED = [
      "s3:// URI"),
     ("run_custom_training", {"func": TRAIN_FN, "model": "s3://bucket/models/m"},
      "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"),
+    ("run_custom_training", {"func": TRAIN_FN, "env": {"PET_NNODES": "4", "PET_MASTER_PORT": "1"}},
+     "spec.trainer.env: must not have reserved envs, invalid envs configured: [PET_MASTER_PORT PET_NNODES]"),
     ("run_container_job", {"image": "ghcr.io/myorg/trainer:v1", "dataset": ALPACA},
      "spec.runtimeRef: must have dataset-initializer job when trainJob is configured with input datasetConfig"),
 ]

@@ -16,6 +16,8 @@ struct RuntimeInfo: Equatable, Sendable {
     var deviceCount: String
     /// The model the runtime's model-initializer downloads by default (STORAGE_URI), if any.
     var pretrainedModel: String?
+    /// `mlPolicy.torch`: v2.3.0's torch plugin validates the TrainJob (reserved env, torchtune).
+    var torchPolicy = false
     /// Why v2.3.0's webhook denies `spec.initializer.<role>` on this runtime; no entry when it admits it.
     var initializerDenials: [InitializerSource.Role: String] = [:]
 
@@ -52,6 +54,7 @@ struct RuntimeInfo: Equatable, Sendable {
         if let nodes, let count = Int(deviceCount) { deviceCount = String(count * nodes) }
         numNodes = nodes ?? 1
         pretrainedModel = Self.modelInitializerURI(jobs)
+        torchPolicy = mlPolicy["torch"] != nil
         for role in [InitializerSource.Role.model, .dataset] {
             initializerDenials[role] = Self.initializerDenial(role, jobs)
         }
@@ -77,6 +80,16 @@ struct RuntimeInfo: Equatable, Sendable {
             return "spec.runtimeRef: must have volumeMount with name - initializer in container \(step) of the \(step) job"
         }
         return nil
+    }
+
+    /// torchrun's variables, which the torch plugin sets (constants.TorchRunReservedEnvNames).
+    static let torchrunReservedEnv: Set = ["PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"]
+
+    /// The v2.3.0 torch plugin's denial of `spec.trainer.env` on this runtime, or nil.
+    func trainerEnvDenial(_ env: [EnvVar]) -> String? {
+        let reserved = Set(env.map(\.name)).intersection(Self.torchrunReservedEnv)
+        guard torchPolicy, !reserved.isEmpty else { return nil }
+        return "spec.trainer.env: must not have reserved envs, invalid envs configured: [\(reserved.sorted().joined(separator: " "))]"
     }
 
     /// The container named `node` in the replicated job carrying the ancestor label.

@@ -1,4 +1,5 @@
 import PluginKit
+import TrainerRules
 
 extension TrainingTools {
     /// What run_custom_training and run_container_job do once their trainer
@@ -9,6 +10,10 @@ extension TrainingTools {
                        trainer: CustomTrainerSection, name: String, initializers: InitializerArguments,
                        trainerType: String, notes: [String] = [], extra: JSON) throws -> ToolOutput {
         try initializers.checkAdmitted(on: runtime)
+        if let denial = runtime.trainerEnvDenial(trainer.env) {
+            throw ToolError(WebhookDenial.message(denial, fix: "leave these out of env: Kubeflow Trainer sets torchrun's PET_* variables on every node itself."),
+                            field: "env")
+        }
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: trainer.build())
         options.apply(to: &body)
         initializers.apply(to: &body)
