@@ -41,6 +41,30 @@ import PluginKit
         #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "initializer", "mountPath": "/w"]]])) == nil)
     }
 
+    /// jobset.go: a runtime patch names only the runtime's replicated jobs and their containers.
+    @Test func podOptionsPatchOnlyWhatTheRuntimeHas() throws {
+        func runtime(job: String, container: String) throws -> RuntimeInfo {
+            try #require(RuntimeInfo([
+                "kind": "TrainingRuntime",
+                "metadata": ["name": "custom", "labels": ["trainer.kubeflow.org/framework": "torch"]],
+                "spec": ["mlPolicy": ["torch": [:]], "template": ["spec": ["replicatedJobs": [
+                    ["name": .string(job), "template": ["spec": ["template": ["spec": ["containers": [["name": .string(container)]]]]]]],
+                ]]]],
+            ]))
+        }
+        var pod = PodOptions()
+        pod.nodeSelector = ["pool": "gpu"]
+        #expect(try runtime(job: "node", container: "node").podOptionsDenial(pod) == nil)
+        #expect(try runtime(job: "trainer", container: "node").podOptionsDenial(pod)
+                == "spec.runtimePatches: must not have replicated job that doesn't exist in the runtime job template")
+        #expect(try runtime(job: "node", container: "main").podOptionsDenial(pod) == nil)
+        pod.volumeMounts = [["name": "v", "mountPath": "/v"]]
+        #expect(try runtime(job: "node", container: "main").podOptionsDenial(pod)
+                == "spec.runtimePatches: must not have container that doesn't exist in the runtime job node")
+        #expect(try runtime(job: "node", container: "node").trainerEnvDenial([.value("PET_NNODES", "2")])
+                == "spec.trainer.env: must not have reserved envs, invalid envs configured: [PET_NNODES]")
+    }
+
     /// run_custom_training on a runtime without initializer steps: the script fetches the sources.
     @Test func hubDownloadFetchesWhereTheInitializersWould() throws {
         var model = try InitializerSource.parse("Qwen/Qwen2.5-1.5B-Instruct", role: .model, field: "model")

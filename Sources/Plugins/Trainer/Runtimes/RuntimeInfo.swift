@@ -16,6 +16,8 @@ struct RuntimeInfo: Equatable, Sendable {
     var deviceCount: String
     /// The model the runtime's model-initializer downloads by default (STORAGE_URI), if any.
     var pretrainedModel: String?
+    /// Container and init container names per replicated job: what runtime patches may name (jobset.go).
+    var jobContainers: [String: Set<String>] = [:]
     /// `mlPolicy.torch`: v2.3.0's torch plugin validates the TrainJob (reserved env, torchtune).
     var torchPolicy = false
     /// Why v2.3.0's webhook denies `spec.initializer.<role>` on this runtime; no entry when it admits it.
@@ -55,6 +57,11 @@ struct RuntimeInfo: Equatable, Sendable {
         numNodes = nodes ?? 1
         pretrainedModel = Self.modelInitializerURI(jobs)
         torchPolicy = mlPolicy["torch"] != nil
+        for job in jobs {
+            let pod = job["template"]?["spec"]?["template"]?["spec"]
+            let names = ((pod?["initContainers"]?.array ?? []) + (pod?["containers"]?.array ?? [])).compactMap { $0["name"]?.string }
+            if let name = job["name"]?.string { jobContainers[name] = Set(names) }
+        }
         for role in [InitializerSource.Role.model, .dataset] {
             initializerDenials[role] = Self.initializerDenial(role, jobs)
         }
@@ -78,6 +85,19 @@ struct RuntimeInfo: Equatable, Sendable {
             .filter { $0["name"]?.string == step }.flatMap { $0["volumeMounts"]?.array ?? [] }
         guard mounts.contains(where: { $0["name"]?.string == "initializer" }) else {
             return "spec.runtimeRef: must have volumeMount with name - initializer in container \(step) of the \(step) job"
+        }
+        return nil
+    }
+
+    /// The v2.3.0 JobSet plugin's denial of the pod options' runtime patch (replicated job and
+    /// container `node`) on this runtime, or nil. The patch never carries env (see PodOptions).
+    func podOptionsDenial(_ pod: PodOptions) -> String? {
+        guard pod.runtimePatch != nil else { return nil }
+        guard let containers = jobContainers[PodOptions.nodeJob] else {
+            return "spec.runtimePatches: must not have replicated job that doesn't exist in the runtime job template"
+        }
+        if !pod.volumeMounts.isEmpty && !containers.contains(PodOptions.nodeJob) {
+            return "spec.runtimePatches: must not have container that doesn't exist in the runtime job \(PodOptions.nodeJob)"
         }
         return nil
     }

@@ -10,6 +10,7 @@ extension TrainingTools {
                        trainer: CustomTrainerSection, name: String, initializers: InitializerArguments,
                        trainerType: String, notes: [String] = [], extra: JSON) throws -> ToolOutput {
         try initializers.checkAdmitted(on: runtime)
+        try options.checkAdmitted(on: runtime)
         if let denial = runtime.trainerEnvDenial(trainer.env) {
             throw ToolError(WebhookDenial.message(denial, fix: "leave these out of env: Kubeflow Trainer sets torchrun's PET_* variables on every node itself."),
                             field: "env")

@@ -186,6 +186,7 @@ struct FineTune {
         let completed = placement.completing(selector.completing(withGPUs, on: runtime))
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: completed,
                                 datasetInitializer: placement.dataset, modelInitializer: placement.model)
+        try options.checkAdmitted(on: runtime)
         options.apply(to: &body)
         let json = body.build()
         // A token given with the call is stored just before creation: its Secret need not exist yet.
