@@ -55,6 +55,8 @@ CALLS = [
     # The custom-trainer backends on stock torch-distributed: model and dataset fetched in the pod.
     *[("fine_tune", {"backend": b, "model": QWEN, "dataset": ALPACA, "peft_method": p, "hf_token_secret": "hf-token"})
       for b in ("trl", "unsloth", "llamafactory") for p in ("lora", "qlora")],
+    # No backend named, no torchtune runtime for the model: another backend takes it (output_dir too).
+    ("fine_tune", {"model": "Qwen/Qwen2.5-7B-Instruct", "dataset": ALPACA, "output_dir": "/mnt/out"}),
     ("fine_tune", {"backend": "trl", "model": QWEN, "dataset": ALPACA, "peft_method": "full", "num_nodes": 2,
                    "gpus_per_node": 2, **POD}),
     ("fine_tune", {"backend": "trl", "model": QWEN, "dataset": ALPACA, "peft_method": "lora",

@@ -48,9 +48,10 @@ enum BuildTrainer {
         guard ["lora", "qlora", "none", "full"].contains(peft) else {
             throw ToolError("peft_method must be lora, qlora or full (none means full); got \(peft).", field: "peft_method")
         }
-        try Admission.checkPaths(request)
         let runtimes = try request["runtimes"]?.array ?? listRuntimes()
+        // The runtime first: without one for the model, fine_tune may ask another backend.
         let runtime = try RuntimeChoice.pick(request: request, runtimes: runtimes)
+        try Admission.checkPaths(request)
         var trainer: JSON = ["command": ["tune", "run"],
                              "args": .array(try TorchTuneArgs.build(request).map { .string($0) })]
         if let n = request["num_nodes"]?.int, n > 0 { trainer["numNodes"] = .int(n) }
