@@ -3,9 +3,10 @@ import TrainerRules
 
 extension TrainingTools {
     /// What run_custom_training and run_container_job do once their trainer
-    /// section is built: initializers (refused, with the webhook's reason, on a
-    /// runtime without the initializer step), pod options, pre-flight, and the
-    /// create (skipped on dry_run). One place, so the two tools cannot drift.
+    /// section is built: what v2.3.0's webhook would deny refused with its reason
+    /// (initializers without the runtime's step, pod options the runtime cannot
+    /// take, torchrun's reserved env), pre-flight, and the create (skipped on
+    /// dry_run). One place, so the two tools cannot drift.
     static func submit(_ call: ToolCall, api: TrainerAPI, options: JobOptions, runtime: RuntimeInfo,
                        trainer: CustomTrainerSection, name: String, initializers: InitializerArguments,
                        trainerType: String, notes: [String] = [], extra: JSON) throws -> ToolOutput {
@@ -19,13 +20,12 @@ extension TrainingTools {
         options.apply(to: &body)
         initializers.apply(to: &body)
         let json = body.build()
-        let ownNotes = notes
-        let notes = try call.preflight(trainerType: trainerType, runtime: runtime.name, namespace: api.namespace,
+        let preflightNotes = try call.preflight(trainerType: trainerType, runtime: runtime.name, namespace: api.namespace,
                                        model: try call.optionalString("model"), dataset: try call.optionalString("dataset"))
         if !options.dryRun { try initializers.create(json, api: api, call: call) }
         var output = extra
         output["runtime"] = .string(runtime.name)
-        output["notes"] = .array((ownNotes + notes).map { .string($0) })
+        output["notes"] = .array((notes + preflightNotes).map { .string($0) })
         return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun, extra: output)
     }
 }
