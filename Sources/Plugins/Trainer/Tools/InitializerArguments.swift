@@ -51,7 +51,7 @@ struct InitializerArguments {
     func checkAdmitted(on runtime: RuntimeInfo) throws {
         for source in [model, dataset].compactMap({ $0 }) {
             guard let denial = runtime.initializerDenials[source.role] else { continue }
-            throw InitializerPlacement.refusal(source, denial: denial, runtime: runtime,
+            throw InitializerPlacement.refusal(source, denial: denial,
                 fix: "pick a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one from a runtime that has it), or leave \(source.role.rawValue) out and download it in the container (or use run_custom_training, whose script downloads Hugging Face sources itself).")
         }
     }
@@ -63,7 +63,7 @@ struct InitializerArguments {
         for source in [model, dataset].compactMap({ $0 }) {
             guard let denial = runtime.initializerDenials[source.role] else { continue }
             guard source.kind == .huggingFace else {
-                throw InitializerPlacement.refusal(source, denial: denial, runtime: runtime,
+                throw InitializerPlacement.refusal(source, denial: denial,
                     fix: "the training script can fetch only Hugging Face sources itself: use one, or a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one).")
             }
             if source.role == .model { model = nil } else { dataset = nil }

@@ -21,7 +21,7 @@ struct InitializerPlacement {
         for source in [model, dataset] {
             guard let denial = runtime.initializerDenials[source.role] else { continue }
             guard trainerFetchesFromHub, source.kind == .huggingFace else {
-                throw Self.refusal(source, denial: denial, runtime: runtime,
+                throw Self.refusal(source, denial: denial,
                                    fix: source.kind == .s3
                                        ? "use a Hugging Face \(source.role.rawValue) (the trainer downloads it in the pod), or a runtime with a \(source.role.initializerStep) step (list_training_runtimes)."
                                        : "use a runtime with a \(source.role.initializerStep) step (list_training_runtimes), or a backend whose trainer downloads from the Hugging Face Hub (list_fine_tune_backends).")
@@ -47,7 +47,7 @@ struct InitializerPlacement {
     }
 
     /// The refusal for `spec.initializer.<role>` on a runtime without that step.
-    static func refusal(_ source: InitializerSource, denial: String, runtime: RuntimeInfo, fix: String) -> ToolError {
+    static func refusal(_ source: InitializerSource, denial: String, fix: String) -> ToolError {
         ToolError(WebhookDenial.message(denial, fix: fix), field: source.role.rawValue)
     }
 }
