@@ -57,6 +57,7 @@ CALLS = [
       for b in ("trl", "unsloth", "llamafactory") for p in ("lora", "qlora")],
     # No backend named, no torchtune runtime for the model: another backend takes it (output_dir too).
     ("fine_tune", {"model": "Qwen/Qwen2.5-7B-Instruct", "dataset": ALPACA, "output_dir": "/mnt/out"}),
+    ("fine_tune", {"backend": "llamafactory", "model": QWEN, "dataset": ALPACA, "peft_method": "full"}),
     ("fine_tune", {"backend": "trl", "model": QWEN, "dataset": ALPACA, "peft_method": "full", "num_nodes": 2,
                    "gpus_per_node": 2, **POD}),
     ("fine_tune", {"backend": "trl", "model": QWEN, "dataset": ALPACA, "peft_method": "lora",
