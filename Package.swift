@@ -29,7 +29,7 @@ struct FirstPartyPlugin {
 }
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
-    FirstPartyPlugin(folder: "Trainer"),
+    FirstPartyPlugin(folder: "Trainer", uses: ["TrainerRules"]),
     FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "TrainerRules"]),
     // libcurl: the planner reads config.json of models outside its registry from the Hugging Face Hub
     // (outside the cluster, so not through the host's Kubernetes client); the host has loaded it already.

@@ -89,6 +89,33 @@ import Testing
         }
     }
 
+    /// Kubernetes' garbage collector for our dependents: a Secret owned by a TrainJob goes with
+    /// it; one owned by another uid, or by nobody, stays.
+    @Test func ownedSecretsGoWithTheirOwner() async throws {
+        try await withSimulator { _, client in
+            let job = try await client.send("POST", trainJobs, body: trainJob("owner", suspend: true)).json
+            let uid = try #require(job["metadata"]?["uid"]?.string)
+            let secrets = "/api/v1/namespaces/ml-team-dev/secrets"
+            func secret(_ name: String, owner: String?) -> JSON {
+                var metadata: JSON = ["name": .string(name)]
+                if let owner {
+                    metadata["ownerReferences"] = [["apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+                                                    "name": "owner", "uid": .string(owner)]]
+                }
+                return ["apiVersion": "v1", "kind": "Secret", "metadata": metadata, "stringData": ["k": "v"]]
+            }
+            for (name, owner) in [("owned", uid), ("other", "another-uid"), ("free", nil)] as [(String, String?)] {
+                #expect(try await client.send("POST", secrets, body: secret(name, owner: owner)).status == 201)
+            }
+            #expect(try await client.send("DELETE", trainJobs + "/owner?dryRun=All").status == 200)
+            #expect(try await client.get(secrets + "/owned").status == 200)
+            #expect(try await client.send("DELETE", trainJobs + "/owner").status == 200)
+            #expect(try await client.get(secrets + "/owned").status == 404)
+            #expect(try await client.get(secrets + "/other").status == 200)
+            #expect(try await client.get(secrets + "/free").status == 200)
+        }
+    }
+
     @Test func generateNameAndSchemaValidation() async throws {
         try await withSimulator { _, client in
             var generated = trainJob("")

@@ -28,17 +28,60 @@ import PluginKit
         #expect(firstDifference(answer["trainer"]!, expected) == nil, "\(firstDifference(answer["trainer"]!, expected) ?? "")")
     }
 
-    @Test func b_fullTwoNodes() throws {
-        let expected = try Goldens.postBody("b_builtin_torchtune_full_2nodes")["spec"]!["trainer"]!
-        let answer = try trainer([
-            "model": "hf://meta-llama/Llama-3.2-1B-Instruct", "model_source": "huggingface",
-            "dataset": "hf://tatsu-lab/alpaca/data", "dataset_source": "huggingface",
-            "peft_method": "none", "epochs": 3, "batch_size": 4, "num_nodes": 2,
-            "resources_per_node": ["requests": ["nvidia.com/gpu": 2.0], "limits": ["nvidia.com/gpu": 2.0]],
-        ])
-        #expect(firstDifference(answer["trainer"]!, expected) == nil, "\(firstDifference(answer["trainer"]!, expected) ?? "")")
-        // The v2.3.0 webhook would refuse this one; we say so.
-        #expect((answer["notes"]?.array ?? []).count == 1)
+    /// Golden b is what the SDK sends, and what v2.3.0's webhook denies (torchtune.go:
+    /// numNodes > 1 only for llama3_3/70B): refused with the webhook's reason.
+    @Test func b_fullTwoNodesIsRefusedWithTheWebhooksReason() throws {
+        let error = #expect(throws: ToolError.self) {
+            try trainer([
+                "model": "hf://meta-llama/Llama-3.2-1B-Instruct", "model_source": "huggingface",
+                "dataset": "hf://tatsu-lab/alpaca/data", "dataset_source": "huggingface",
+                "peft_method": "none", "epochs": 3, "batch_size": 4, "num_nodes": 2,
+                "resources_per_node": ["requests": ["nvidia.com/gpu": 2.0], "limits": ["nvidia.com/gpu": 2.0]],
+            ])
+        }
+        #expect(error?.field == "num_nodes")
+        #expect(error?.message.contains("admission webhook \"validate.trainjob.trainer.kubeflow.org\" denied the request: spec.trainer.numNodes: must be 1 for llama3_2/1B model") == true)
+    }
+
+    /// torchtune.go's QLoRA rules: llama3.2 1B/3B ship QLoRA only for one device, so the job
+    /// asks for 1 GPU (the runtime's 2 are denied); qwen2.5 has no QLoRA; LoRA not across nodes.
+    @Test func qloraFollowsTheRecipesGPURules() throws {
+        let base: JSON = ["model": "hf://meta-llama/Llama-3.2-1B-Instruct", "dataset": "hf://tatsu-lab/alpaca",
+                          "dataset_source": "huggingface", "peft_method": "qlora"]
+        let one: JSON = ["nvidia.com/gpu": 1.0]
+        let answer = try trainer(base)
+        #expect(answer["trainer"]?["resourcesPerNode"] == ["limits": one, "requests": one])
+        #expect((answer["notes"]?.array ?? []).contains { $0.string?.contains("1 GPU") == true })
+        var twoGPUs = base
+        twoGPUs["resources_per_node"] = ["requests": ["nvidia.com/gpu": 2.0], "limits": ["nvidia.com/gpu": 2.0]]
+        #expect((#expect(throws: ToolError.self) { try trainer(twoGPUs) })?.message
+                    .contains("spec.trainer.resourcesPerNode: must have gpu resource with value 1 for llama3_2/1B model when using QLoRA") == true)
+        var qwen = base
+        qwen["model"] = "hf://Qwen/Qwen2.5-1.5B-Instruct"
+        #expect((#expect(throws: ToolError.self) { try trainer(qwen) })?.message
+                    .contains("spec.runtimeRef.name: QLoRA is not supported for qwen2_5/1.5B model") == true)
+        // LoRA keeps the runtime's GPUs (llama3_2/1B_lora ships).
+        var lora = base
+        lora["peft_method"] = "lora"
+        #expect(try trainer(lora)["trainer"]?["resourcesPerNode"] == nil)
+    }
+
+    /// output_dir and checkpointer.checkpoint_dir are the runtime's (TorchTuneImmutableConfigs).
+    @Test func resumeAndOutputDirUseWhatTorchtuneAllows() throws {
+        let base: JSON = ["model": "hf://meta-llama/Llama-3.2-1B-Instruct", "dataset": "hf://tatsu-lab/alpaca",
+                          "dataset_source": "huggingface", "peft_method": "full"]
+        var resume = base
+        resume["resume_from_checkpoint"] = "/workspace/output/epoch_0"
+        #expect(try trainer(resume)["trainer"]?["args"]?.array?.last == "resume_from_checkpoint=True")
+        resume["resume_from_checkpoint"] = "/mnt/ckpt"
+        let denied = #expect(throws: ToolError.self) { try trainer(resume) }
+        #expect(denied?.field == "resume_from_checkpoint")
+        #expect(denied?.message.contains("must not set immutable config \"checkpointer.checkpoint_dir\" in trainer args") == true)
+        var output = base
+        output["output_dir"] = "/mnt/out"
+        #expect((#expect(throws: ToolError.self) { try trainer(output) })?.field == "output_dir")
+        output["output_dir"] = "/workspace/output"
+        #expect(try trainer(output)["runtime"] == "torchtune-llama3.2-1b")
     }
 
     @Test func e_s3DatasetHasNoDataDir() throws {
@@ -91,8 +134,8 @@ import PluginKit
                 == ["loss=torchtune.modules.loss.CEWithChunkedOutputLoss"])
         #expect(try TorchTuneArgs.build(["loss": "my.pkg.Loss", "peft_method": "full"]) == ["loss=my.pkg.Loss"])
         #expect(throws: ToolError.self) { try TorchTuneArgs.build(["loss": "NoSuchLoss"]) }
-        #expect(try TorchTuneArgs.build(["peft_method": "full", "resume_from_checkpoint": "/mnt/c"])
-                == ["resume_from_checkpoint=True", "checkpointer.checkpoint_dir=/mnt/c"])
+        #expect(try TorchTuneArgs.build(["peft_method": "full", "resume_from_checkpoint": "/workspace/output"])
+                == ["resume_from_checkpoint=True"])
     }
 
     @Test func estimate() throws {

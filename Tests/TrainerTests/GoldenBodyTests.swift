@@ -33,6 +33,8 @@ import KFJSON
         #expect(firstDifference(body, expected) == nil, "\(firstDifference(body, expected) ?? "")")
     }
 
+    /// The body builder still reproduces golden b; the torchtune backend refuses to send it
+    /// (v2.3.0 denies two nodes for llama3_2/1B: TorchTuneTests, test_trainer_goldens DENIED).
     @Test func b_builtinFullTwoNodes() throws {
         let expected = try Goldens.postBody("b_builtin_torchtune_full_2nodes")
         let body = TrainJobBody(
@@ -94,6 +96,18 @@ import KFJSON
              "SECRET_ACCESS_KEY": ("mabcdef01234-dataset-s3", "SECRET_ACCESS_KEY")])
         #expect(firstDifference(body, expected) == nil, "\(firstDifference(body, expected) ?? "")")
         #expect(!body.serialized().contains("secretEXAMPLE"))
+    }
+
+    /// The SDK's `HuggingFaceModelInitializer(storage_uri=..., ignore_patterns=None)` sends
+    /// `env: []`; `ignore_patterns: null` in model_options asks for the same, `[]` sends it empty.
+    @Test func ignorePatternsNullSendsNone() throws {
+        var model = try InitializerSource.parse("org/m", role: .model, field: "model")
+        #expect(model.json["env"]?[0]?["name"] == "IGNORE_PATTERNS")
+        _ = try SourceOptions(["ignore_patterns": .null], field: "model_options").apply(to: &model, jobName: "j", field: "model_options")
+        #expect(model.json == ["storageUri": "hf://org/m", "env": []])
+        var empty = try InitializerSource.parse("org/m", role: .model, field: "model")
+        _ = try SourceOptions(["ignore_patterns": []], field: "model_options").apply(to: &empty, jobName: "j", field: "model_options")
+        #expect(empty.json["env"] == [["name": "IGNORE_PATTERNS", "value": ""]])
     }
 
     @Test func comparerSeesIntVersusDouble() {

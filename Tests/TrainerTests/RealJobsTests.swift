@@ -9,20 +9,81 @@ import PluginKit
         var pod = PodOptions()
         #expect(pod.runtimePatch == nil)
         pod.serviceAccountName = "trainer-sa"
-        pod.containerEnv = [.secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
+        pod.volumeMounts = [["name": "out", "mountPath": "/workspace/output"]]
         let patch = try #require(pod.runtimePatch)
         #expect(patch["manager"] == "kubeflow-mcp.kubeflow.org/kubeflow-mcp")
         let job = try #require(patch["trainingRuntimeSpec"]?["template"]?["spec"]?["replicatedJobs"]?[0])
         #expect(job["name"] == "node")
         let spec = try #require(job["template"]?["spec"]?["template"]?["spec"])
         #expect(spec["serviceAccountName"] == "trainer-sa")
-        #expect(spec["containers"]?[0]?["env"]?[0]?["valueFrom"]?["secretKeyRef"]?["name"] == "wandb")
+        #expect(spec["containers"]?[0]?["volumeMounts"]?[0]?["name"] == "out")
+        // v2.3.0's webhook denies env in a patch of the node container: never sent there.
+        #expect(spec["containers"]?[0]?["env"] == nil)
     }
 
-    @Test func secretEnvGoesToTheContainerPatchAsTheSDKPutsIt() {
-        let env: [EnvVar] = [.value("LOG_LEVEL", "info"), .secret("WANDB_API_KEY", SecretKeyRef(name: "wandb", key: "api-key"))]
-        let (trainer, container) = PodOptions.splitEnv(env)
-        #expect(trainer.map(\.name) == ["LOG_LEVEL"] && container.map(\.name) == ["WANDB_API_KEY"])
+    /// jobset.go Validate: `spec.initializer.<role>` needs a `<role>-initializer` job whose
+    /// container of that name mounts `initializer`; the stock runtimes as served.
+    @Test func initializerStepsOfTheStockRuntimes() throws {
+        let all = try Goldens.load("fake_cluster_runtimes").object!
+        let torch = try #require(RuntimeInfo(all["torch-distributed"]!))
+        #expect(torch.initializerDenials[.model] == "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig")
+        #expect(torch.initializerDenials[.dataset] == "spec.runtimeRef: must have dataset-initializer job when trainJob is configured with input datasetConfig")
+        let torchtune = try #require(RuntimeInfo(all["torchtune-llama3.2-1b"]!))
+        #expect(torchtune.initializerDenials.isEmpty)
+        // The webhook's other two cases (jobset_test.go): no container of the step's name; no `initializer` mount.
+        func jobs(_ container: JSON) -> [JSON] {
+            [["name": "dataset-initializer", "template": ["spec": ["template": ["spec": ["containers": [container]]]]]]]
+        }
+        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "other"]))
+                == "spec.runtimeRef: must have container with name - dataset-initializer in the dataset-initializer job")
+        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "x", "mountPath": "/w"]]]))
+                == "spec.runtimeRef: must have volumeMount with name - initializer in container dataset-initializer of the dataset-initializer job")
+        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "initializer", "mountPath": "/w"]]])) == nil)
+    }
+
+    /// jobset.go: a runtime patch names only the runtime's replicated jobs and their containers.
+    @Test func podOptionsPatchOnlyWhatTheRuntimeHas() throws {
+        func runtime(job: String, container: String) throws -> RuntimeInfo {
+            try #require(RuntimeInfo([
+                "kind": "TrainingRuntime",
+                "metadata": ["name": "custom", "labels": ["trainer.kubeflow.org/framework": "torch"]],
+                "spec": ["mlPolicy": ["torch": [:]], "template": ["spec": ["replicatedJobs": [
+                    ["name": .string(job), "template": ["spec": ["template": ["spec": ["containers": [["name": .string(container)]]]]]]],
+                ]]]],
+            ]))
+        }
+        var pod = PodOptions()
+        pod.nodeSelector = ["pool": "gpu"]
+        #expect(try runtime(job: "node", container: "node").podOptionsDenial(pod) == nil)
+        #expect(try runtime(job: "trainer", container: "node").podOptionsDenial(pod)
+                == "spec.runtimePatches: must not have replicated job that doesn't exist in the runtime job template")
+        #expect(try runtime(job: "node", container: "main").podOptionsDenial(pod) == nil)
+        pod.volumeMounts = [["name": "v", "mountPath": "/v"]]
+        #expect(try runtime(job: "node", container: "main").podOptionsDenial(pod)
+                == "spec.runtimePatches: must not have container that doesn't exist in the runtime job node")
+        #expect(try runtime(job: "node", container: "node").trainerEnvDenial([.value("PET_NNODES", "2")])
+                == "spec.trainer.env: must not have reserved envs, invalid envs configured: [PET_NNODES]")
+    }
+
+    /// run_custom_training on a runtime without initializer steps: the script fetches the sources.
+    @Test func hubDownloadFetchesWhereTheInitializersWould() throws {
+        var model = try InitializerSource.parse("Qwen/Qwen2.5-1.5B-Instruct", role: .model, field: "model")
+        model.ignorePatterns = ["*.bin"]
+        let dataset = try InitializerSource.parse("hf://tatsu-lab/alpaca/data", role: .dataset, field: "dataset")
+        #expect(HubDownload.script([]) == "")
+        #expect(HubDownload.script([model, dataset]) == """
+            echo 'Downloading hf://Qwen/Qwen2.5-1.5B-Instruct to /workspace/model'
+            python -c 'from huggingface_hub import snapshot_download; snapshot_download(repo_id="Qwen/Qwen2.5-1.5B-Instruct", repo_type="model", local_dir="/workspace/model", ignore_patterns=["*.bin"])' || exit 1
+            echo 'Downloading hf://tatsu-lab/alpaca/data to /workspace/dataset'
+            python -c 'from huggingface_hub import snapshot_download; snapshot_download(repo_id="tatsu-lab/alpaca", repo_type="dataset", local_dir="/workspace/dataset", allow_patterns=["data", "data/*"])' || exit 1
+
+            """)
+        // A quote in a repo id stays inside the Python literal and the shell word.
+        let odd = try InitializerSource.parse("o'rg/m\"x", role: .model, field: "model")
+        #expect(HubDownload.script([odd]).contains(#"repo_id="o'"'"'rg/m\"x""#))
+        // Command substitution stays a literal: the whole Python code is one single-quoted word.
+        let sub = try InitializerSource.parse("org/$(id)`id`", role: .dataset, field: "dataset")
+        #expect(HubDownload.script([sub]).contains(#"python -c 'from huggingface_hub import snapshot_download; snapshot_download(repo_id="org/$(id)`id`", repo_type="dataset""#))
     }
 
     @Test(arguments: [

@@ -20,12 +20,13 @@ ALL_BACKENDS = {"torchtune", "trl", "unsloth", "llamafactory"}
 
 
 @asynccontextmanager
-async def backends_server(tmp_path: Path):
-    """serve --sim with the default plugins and a plugins dir holding the C backend."""
+async def backends_server(tmp_path: Path, *cluster: str):
+    """serve with the default plugins and a plugins dir holding the C backend; on `cluster`
+    (e.g. "--kubeconfig", path), else on --sim."""
     plugins = plugin_dir(tmp_path)
     compile_c_plugin(LLAMAFACTORY, plugins / "libllamafactory_backend.so")
     errlog = tmp_path / "server-stderr.log"
-    args = ["serve", "--sim", "--sim-time-scale", str(FAST), "--plugins-dir", str(plugins),
+    args = ["serve", *(cluster or ("--sim", "--sim-time-scale", str(FAST))), "--plugins-dir", str(plugins),
             "--audit-log", str(tmp_path / "audit.log"), "--log-level", "debug"]
     params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))
     with open(errlog, "w") as err:

@@ -7,6 +7,7 @@ import pytest
 
 from mcp_client import run
 from test_backends import backends_server
+from trainer_support import torch_runtime_with_initializers
 
 STORY_1 = {"model": "Qwen/Qwen2.5-7B-Instruct", "dataset": "tatsu-lab/alpaca", "peft_method": "lora"}
 SMALL = {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca"}
@@ -159,10 +160,23 @@ def test_pod_options_refuse_hostile_shapes_naming_the_field(tmp_path):
 def test_initializers_on_custom_and_container_jobs(tmp_path):
     async def body():
         async with backends_server(tmp_path) as sim:
-            created = await sim.create("run_custom_training", {
-                "func": "def train():\n    print('hi')\n", "model": "Qwen/Qwen2.5-1.5B-Instruct",
-                "dataset": "s3://bucket/data", "dataset_options": {"access_key_id": "AKIA1", "secret_access_key": "s3cr3t"},
-                "name": "with-init"})
+            args = {"func": "def train():\n    print('hi')\n", "model": "Qwen/Qwen2.5-1.5B-Instruct",
+                    "dataset": "s3://bucket/data", "dataset_options": {"access_key_id": "AKIA1", "secret_access_key": "s3cr3t"},
+                    "name": "with-init"}
+            # Stock torch-distributed has no initializer steps: v2.3.0 denies spec.initializer there. The
+            # script fetches a Hugging Face source itself; an s3:// one is refused with the webhook's reason.
+            text = await sim.error("run_custom_training", args)
+            assert "must have dataset-initializer job when trainJob is configured with input datasetConfig" in text
+            hub = {k: v for k, v in args.items() if k != "dataset_options"}
+            preview = await sim.preview("run_custom_training", {**hub, "dataset": "tatsu-lab/alpaca/data"})
+            spec = preview["would_send"][0]["body"]["spec"]
+            assert "initializer" not in spec
+            script = spec["trainer"]["command"][2]
+            assert 'snapshot_download(repo_id="Qwen/Qwen2.5-1.5B-Instruct", repo_type="model", local_dir="/workspace/model"' in script
+            assert 'repo_type="dataset", local_dir="/workspace/dataset", allow_patterns=["data", "data/*"])' in script
+            assert script.index("huggingface_hub") < script.index("snapshot_download") < script.index("def train")
+            await sim.create("create_training_runtime", {"manifest": torch_runtime_with_initializers()})
+            created = await sim.create("run_custom_training", {**args, "runtime": "torch-with-initializers"})
             spec = (await sim.ok("get_job_spec", {"job_id": created["job_id"]}))["object"]["spec"]
             assert spec["initializer"]["model"]["storageUri"] == "hf://Qwen/Qwen2.5-1.5B-Instruct"
             env = {e["name"]: e for e in spec["initializer"]["dataset"]["env"]}
@@ -200,7 +214,11 @@ def test_checkpoints_are_listed_with_their_volume_and_a_job_resumes_from_one(tmp
             # Resume: the backend gets the path; one that cannot resume says so; a hostile path is refused.
             preview = await sim.preview("fine_tune", {**SMALL, "backend": "torchtune", "resume_from_checkpoint": last["path"], **pvc})
             args = preview["would_send"][0]["body"]["spec"]["trainer"]["args"]
-            assert "resume_from_checkpoint=True" in args and "checkpointer.checkpoint_dir=/workspace/output" in args
+            # checkpointer.checkpoint_dir is the runtime's (immutable in v2.3.0): torchtune resumes from
+            # the latest epoch in its output_dir, where the PVC is mounted; another path is refused.
+            assert args[-1] == "resume_from_checkpoint=True" and not any(a.startswith("checkpointer.") for a in args)
+            text = await sim.error("fine_tune", {**SMALL, "backend": "torchtune", "resume_from_checkpoint": "/mnt/ckpt"})
+            assert 'must not set immutable config "checkpointer.checkpoint_dir" in trainer args' in text
             trl = await sim.preview("fine_tune", {**SMALL, "backend": "trl", "resume_from_checkpoint": last["path"]})
             assert "--resume_from_checkpoint /workspace/output" in trl["would_send"][0]["body"]["spec"]["trainer"]["command"][2]
             text = await sim.error("fine_tune", {**SMALL, "backend": "unsloth", "resume_from_checkpoint": last["path"]})

@@ -161,10 +161,12 @@ def test_env_takes_secret_references_and_refuses_credentials():
                 "HF_TOKEN": {"secret": "hf-token", "key": "token"}, "LEVEL": "debug", "WORKERS": 4}})
             assert not r.is_error, r.content[0].text
             spec = r.structured_content["would_send"][0]["body"]["spec"]
-            assert spec["trainer"]["env"] == [{"name": "LEVEL", "value": "debug"}, {"name": "WORKERS", "value": "4"}]
-            # A Secret-fed value goes to the node container's runtime patch, as the SDK's RuntimePatch puts it.
-            assert json.dumps({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"key": "token", "name": "hf-token"}}}) \
-                in json.dumps(spec["runtimePatches"])
+            # A Secret-fed value goes to spec.trainer.env too: Trainer v2.3.0's webhook denies env in a
+            # runtime patch of the node container, where the SDK's RuntimePatch would put it.
+            assert spec["trainer"]["env"] == [
+                {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token"}}},
+                {"name": "LEVEL", "value": "debug"}, {"name": "WORKERS", "value": "4"}]
+            assert "runtimePatches" not in spec
             for env in ({"DB_PASSWORD": "x1234"}, {"SOMETHING": HF}, {"URL": f"postgres://u:{URI_PASSWORD}@db/x"}):
                 r = await s.call_tool("run_custom_training", {"func": "def train():\n    pass\n", "env": env})
                 assert r.is_error, r.content[0].text

@@ -5,8 +5,11 @@ embedded cluster simulator over real HTTP.
 For each SDK call that creates a TrainJob, the equivalent MCP tool is called
 without confirmation; the preview's POST body (made with the API server's
 dryRun=All) must equal the SDK's raw body structurally and type for type, with
-only two deliberate differences: the host's owner annotation and label, and
-credentials (HF token, S3 keys) referenced from a Secret instead of inlined.
+only these deliberate differences: the host's owner annotation and label,
+credentials (HF token, S3 keys) referenced from a Secret instead of inlined,
+and what Kubeflow Trainer v2.3.0's webhook would deny: a Secret-fed env var goes
+to spec.trainer.env, not into a runtime patch of the node container (d2); a
+TrainJob the webhook denies is refused with its reason instead of sent (DENIED).
 Then the call is confirmed and the simulator (which validates against the
 real CRD schema) must hold the job."""
 import pytest
@@ -36,14 +39,6 @@ def case_a(expected):
         "epochs": 3, "batch_size": 4, "peft_method": "lora",
         "lora_rank": 8, "lora_alpha": 16, "lora_dropout": 0.1, "apply_lora_to_mlp": True,
     }, ["hf_XXXX"]
-
-
-def case_b(expected):
-    return "fine_tune", {
-        "model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca/data",
-        "runtime": "torchtune-llama3.2-1b", "epochs": 3, "batch_size": 4, "peft_method": "none",
-        "num_nodes": 2, "resources_per_node": {"gpu": 2},
-    }, []
 
 
 def case_c(expected):
@@ -82,6 +77,12 @@ POD_OPTIONS = {
 
 
 def case_d2(expected):
+    """The SDK patches the Secret-fed variable into the node container, which v2.3.0 denies
+    ("must not have envs for the dataset-initializer, model-initializer, node containers"):
+    it goes to spec.trainer.env (a list of core/v1 EnvVar, valueFrom allowed) instead."""
+    pod = expected["spec"]["runtimePatches"][0]["trainingRuntimeSpec"]["template"]["spec"]["replicatedJobs"][0]
+    [container] = pod["template"]["spec"]["template"]["spec"].pop("containers")
+    expected["spec"]["trainer"]["env"] += container["env"]
     return "run_container_job", {
         "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed", "resources_per_node": {"gpu": 4},
         "env": {"LOG_LEVEL": "info", "WANDB_API_KEY": {"secret": "wandb", "key": "api-key"}}, **POD_OPTIONS,
@@ -110,14 +111,6 @@ def case_d3(expected):
     }, []
 
 
-def case_e2(expected):
-    return "run_container_job", {
-        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed",
-        "model": "s3://my-bucket/models/llama-3.2-1b",
-        "model_options": {"endpoint": "https://minio.example.com", "region": "us-east-1"},
-    }, []
-
-
 def case_f(expected):
     return "run_container_job", {"runtime": "torch-distributed"}, []
 
@@ -134,23 +127,50 @@ def case_i(expected):
 
 CASES = {
     "a_builtin_torchtune_lora": case_a,
-    "b_builtin_torchtune_full_2nodes": case_b,
     "c_custom_trainer_func": case_c,
     "d_custom_trainer_container": case_d,
     "e_s3_initializers": case_e,
     "d2_container_pod_options": case_d2,
     "d2_container_pod_options#without_secret_env": case_d2_without_secret_env,
     "d3_container_volumes": case_d3,
-    "e2_s3_model_container": case_e2,
     "f_runtime_only": case_f,
     "i_torchtune_instruct_dataset": case_i,
 }
 
 # Cases whose tool arguments arrive with another issue: xfail while the tool refuses them.
-# d2: once env values may be {"secret", "key"} (issue #11), the run_container_job/run_custom_training
-# handlers put the Secret-fed ones in the node container's patch, as the SDK does:
-#     let (plain, fromSecrets) = PodOptions.splitEnv(env); options.pod.containerEnv = fromSecrets
 PENDING: dict[str, str] = {}
+
+# What the SDK sends here, Kubeflow Trainer v2.3.0's TrainJob webhook denies: the tool refuses
+# before sending, quoting the webhook's reason. (tool, arguments, the reason)
+DENIED = {
+    # torchtune.go: numNodes > 1 only for llama3_3/70B.
+    "b_builtin_torchtune_full_2nodes": ("fine_tune", {
+        "model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca/data",
+        "runtime": "torchtune-llama3.2-1b", "epochs": 3, "batch_size": 4, "peft_method": "none",
+        "num_nodes": 2, "resources_per_node": {"gpu": 2},
+    }, "spec.trainer.numNodes: must be 1 for llama3_2/1B model"),
+    # jobset.go: spec.initializer.model needs the runtime's model-initializer job; torch-distributed has none.
+    "e2_s3_model_container": ("run_container_job", {
+        "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed",
+        "model": "s3://my-bucket/models/llama-3.2-1b",
+        "model_options": {"endpoint": "https://minio.example.com", "region": "us-east-1"},
+    }, "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"),
+}
+WEBHOOK_DENIAL = 'admission webhook "validate.trainjob.trainer.kubeflow.org" denied the request: '
+
+
+@pytest.mark.parametrize("case", sorted(DENIED))
+def test_tool_refuses_what_the_webhook_denies(case, tmp_path):
+    assert golden_post_body(case)  # the SDK does send it
+    tool, args, reason = DENIED[case]
+
+    async def body():
+        async with sim_server(tmp_path) as sim:
+            text = await sim.error(tool, {**args, "name": NAME})
+            assert WEBHOOK_DENIAL + reason in text, text
+            assert "Fix: " in text
+            assert (await sim.ok("list_training_jobs", {}))["count"] == 0
+    run(body)
 
 
 def test_comparison_is_type_strict():

@@ -199,3 +199,31 @@ def with_our_manager(body: dict) -> dict:
 def replace_env_with_secret(env: list, refs: dict) -> list:
     """The golden's inline values for `refs` (env name → (secret, key)) as secretKeyRefs."""
     return [secret_env(e["name"], *refs[e["name"]]) if e["name"] in refs else e for e in env]
+
+
+def torch_runtime_with_initializers(name: str = "torch-with-initializers") -> dict:
+    """A namespaced torch TrainingRuntime with dataset- and model-initializer steps in the shape
+    Trainer v2.3.0's webhook asks for (jobset.go): the stock torch-distributed has none, so
+    spec.initializer on it is denied. Made from the stock torchtune runtime's initializer steps."""
+    def initializer(step: str) -> dict:
+        return {"name": step, "template": {
+            "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": step}},
+            "spec": {"template": {"spec": {"containers": [{
+                "name": step, "image": f"ghcr.io/kubeflow/trainer/{step}:v2.3.0",
+                "volumeMounts": [{"name": "initializer", "mountPath": "/workspace"}]}]}}}}}
+    return {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainingRuntime",
+        "metadata": {"name": name, "labels": {"trainer.kubeflow.org/framework": "torch"}},
+        "spec": {"mlPolicy": {"numNodes": 1, "torch": {}}, "template": {"spec": {
+            "volumeClaimPolicies": [{"templates": [{"metadata": {"name": "initializer"}, "spec": {
+                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}}}]}],
+            "replicatedJobs": [
+                initializer("dataset-initializer"), initializer("model-initializer"),
+                {"name": "node",
+                 "dependsOn": [{"name": "dataset-initializer", "status": "Complete"},
+                               {"name": "model-initializer", "status": "Complete"}],
+                 "template": {
+                     "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+                     "spec": {"template": {"spec": {"containers": [{
+                         "name": "node", "image": "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime",
+                         "volumeMounts": [{"name": "initializer", "mountPath": "/workspace"}]}]}}}}}]}}}}

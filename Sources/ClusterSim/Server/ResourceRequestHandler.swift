@@ -351,6 +351,7 @@ struct ResourceRequestHandler {
     private func delete() throws(APIError) -> HTTPResponse {
         let deleted = try store.delete(type, namespace: namespace, name: target.name ?? "", dryRun: isDryRun)
         if type == ResourceCatalog.pods && !isDryRun { api.logs.remove(namespace: deleted.object.namespace, pod: deleted.object.name) }
+        if !isDryRun { GarbageCollector.collect(dependentsOf: deleted, in: store) }
         // Custom resources answer with a Status; built-in types with the deleted object.
         if type.isCustom {
             var details: JSON = ["name": .string(deleted.object.name), "group": .string(type.group),

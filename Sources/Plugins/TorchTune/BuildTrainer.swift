@@ -24,6 +24,7 @@ import PluginKit
 ///      "runtime": "torchtune-llama3.2-1b",      the user's choice: must be used
 ///      "resume_from_checkpoint": "/mnt/ckpt/epoch_0",   only to backends whose
 ///          capabilities say "resume": true; an absolute path, already checked
+///          (torchtune takes only its runtime's output_dir, /workspace/output)
 ///      "runtimes": [{"name", "kind", "framework", "pretrained_model",
 ///                    "num_nodes", "device", "device_count", ...}]}
 ///          the runtimes the caller can see; when absent, the backend lists them
@@ -48,29 +49,17 @@ enum BuildTrainer {
             throw ToolError("peft_method must be lora, qlora or full (none means full); got \(peft).", field: "peft_method")
         }
         let runtimes = try request["runtimes"]?.array ?? listRuntimes()
+        // The runtime first: without one for the model, fine_tune may ask another backend.
         let runtime = try RuntimeChoice.pick(request: request, runtimes: runtimes)
+        try Admission.checkPaths(request)
         var trainer: JSON = ["command": ["tune", "run"],
                              "args": .array(try TorchTuneArgs.build(request).map { .string($0) })]
         if let n = request["num_nodes"]?.int, n > 0 { trainer["numNodes"] = .int(n) }
         if let r = request["resources_per_node"], r.object != nil { trainer["resourcesPerNode"] = r }
+        let notes = try Admission.apply(request, runtime: runtime, trainer: &trainer)
         return ["runtime": RuntimeChoice.name(of: runtime).map { .string($0) } ?? .null,
                 "runtime_kind": runtime["kind"] ?? "ClusterTrainingRuntime",
-                "trainer": trainer, "notes": .array(notes(request, peft: peft).map { .string($0) })]
-    }
-
-    /// What the v2.3.0 webhook (torchtune.go:validateTorchTune) would refuse;
-    /// the SDK does not check, and runtimes may disable the webhook.
-    static func notes(_ request: JSON, peft: String) -> [String] {
-        var notes: [String] = []
-        let nodes = request["num_nodes"]?.int ?? 1
-        let model = (request["model"]?.string ?? "").lowercased()
-        if nodes > 1 && !(model.contains("llama-3.3-70b") || model.contains("llama3_3")) {
-            notes.append("Kubeflow Trainer v2.3.0 only runs torchtune on several nodes for Llama 3.3 70B; with webhook validation on, this job would be rejected.")
-        }
-        if nodes > 1 && (peft == "lora" || peft == "qlora") {
-            notes.append("Kubeflow Trainer v2.3.0 does not run LoRA/QLoRA torchtune recipes on several nodes; use one node or full fine-tuning.")
-        }
-        return notes
+                "trainer": trainer, "notes": .array(notes.map { .string($0) })]
     }
 }
 

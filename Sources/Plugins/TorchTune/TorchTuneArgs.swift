@@ -20,10 +20,9 @@ enum TorchTuneArgs {
         let peft = r["peft_method"]?.string ?? "lora"
         if peft == "lora" || peft == "qlora" { args += loraArgs(r, qlora: peft == "qlora") }
         args += instructDatasetArgs(r)
-        // Not an SDK field (the SDK cannot resume): torchtune's own config keys, after the SDK's args.
-        if let resume = r["resume_from_checkpoint"]?.string {
-            args += ["resume_from_checkpoint=True", "checkpointer.checkpoint_dir=\(resume)"]
-        }
+        // Not an SDK field (the SDK cannot resume): torchtune's own key, after the SDK's args. It
+        // resumes from the runtime's output_dir (Admission.checkPaths), which a job must not override.
+        if r["resume_from_checkpoint"]?.string != nil { args.append("resume_from_checkpoint=True") }
         return args
     }
 

@@ -37,20 +37,16 @@ struct BackendRuntimeSelector: Equatable {
         }
     }
 
-    /// On the fallback runtime: the backend's image when the backend left it
-    /// out, and the Hugging Face token as HF_TOKEN, since that runtime has no
-    /// model initializer to hand it to (the trainer downloads the model itself).
-    func completing(_ trainer: JSON, on runtime: RuntimeInfo, hfToken: SecretKeyRef?) -> JSON {
-        guard isFallback(runtime) else { return trainer }
+    /// On the fallback runtime: the backend's image when the backend left it out.
+    func completing(_ trainer: JSON, on runtime: RuntimeInfo) -> JSON {
+        guard isFallback(runtime), trainer["image"] == nil, let image else { return trainer }
         var trainer = trainer
-        if trainer["image"] == nil, let image { trainer["image"] = .string(image) }
-        if let hfToken {
-            var env = trainer["env"]?.array ?? []
-            if !env.contains(where: { $0["name"]?.string == "HF_TOKEN" }) {
-                env.append(EnvVar.secret("HF_TOKEN", hfToken).json)
-                trainer["env"] = .array(env)
-            }
-        }
+        trainer["image"] = .string(image)
         return trainer
     }
+
+    /// Whether the backend's trainer fetches the model and dataset from the Hugging Face Hub
+    /// itself when no initializer put them in /workspace: true of the backends that run on a
+    /// generic runtime (they declare a framework), not of the built-in trainers.
+    var fetchesFromHub: Bool { framework != nil }
 }

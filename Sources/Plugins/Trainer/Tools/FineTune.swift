@@ -3,6 +3,8 @@ import PluginKit
 /// Per-source options of fine_tune (model_options / dataset_options).
 struct SourceOptions: Equatable {
     var ignorePatterns: [String]?
+    /// `ignore_patterns: null`: no IGNORE_PATTERNS at all (the SDK's `ignore_patterns=None`, env `[]`).
+    var noIgnorePatterns = false
     var endpoint: String?
     var region: String?
     var roleArn: String?
@@ -23,6 +25,7 @@ struct SourceOptions: Equatable {
             guard let s = v.string else { throw ToolError("\(field).\(key) must be a string.", field: field) }
             return s
         }
+        if o["ignore_patterns"]?.isNull == true { noIgnorePatterns = true }
         if let v = o["ignore_patterns"], !v.isNull {
             guard let list = v.array?.compactMap(\.string), list.count == v.array?.count else {
                 throw ToolError("\(field).ignore_patterns must be a list of strings.", field: field)
@@ -51,6 +54,7 @@ struct SourceOptions: Equatable {
     /// Secret (name, data) that must exist before the job: the TrainJob only references it.
     func apply(to source: inout InitializerSource, jobName: String, field: String) throws -> (String, [String: String])? {
         if let ignorePatterns { source.ignorePatterns = ignorePatterns }
+        if noIgnorePatterns { source.ignorePatterns = nil }
         guard source.kind == .s3 else {
             if hasS3Settings {
                 throw ToolError("\(field) has S3 settings but the \(source.role.rawValue) is not an s3:// URI.", field: field)
@@ -177,9 +181,12 @@ struct FineTune {
             trainer, runtime: runtime, userResources: try call.userResources(),
             numNodes: try call.positiveInt("num_nodes") ?? 1, recommended: estimate?["recommended_gpus"]?.int,
             maxPerNode: capabilities(backendID)?["max_gpus_per_node"]?.int)
-        let completed = selector.completing(withGPUs, on: runtime, hfToken: model.accessToken)
+        let placement = try InitializerPlacement(model: model, dataset: dataset, runtime: runtime,
+                                                 trainerFetchesFromHub: selector.fetchesFromHub)
+        let completed = placement.completing(selector.completing(withGPUs, on: runtime))
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: completed,
-                                datasetInitializer: dataset, modelInitializer: model)
+                                datasetInitializer: placement.dataset, modelInitializer: placement.model)
+        try options.checkAdmitted(on: runtime)
         options.apply(to: &body)
         let json = body.build()
         // A token given with the call is stored just before creation: its Secret need not exist yet.
@@ -189,7 +196,7 @@ struct FineTune {
             dataset: try call.string("dataset"), method: peft, backend: backendID,
             hfTokenSecret: tokenComesWithCall ? nil : try call.optionalString("hf_token_secret"),
             skip: tokenComesWithCall ? ["hf_token"] : [])
-        let ownNotes = [switchNote, gpuNote].compactMap { $0 }.map { JSON.string($0) }
+        let ownNotes = [switchNote, gpuNote, placement.note].compactMap { $0 }.map { JSON.string($0) }
         var extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID), "peft_method": .string(peft),
                            "defaults_applied": defaultsApplied,
                            "notes": .array(ownNotes + (answer["notes"]?.array ?? []) + preflightNotes.map { .string($0) })]
@@ -199,16 +206,7 @@ struct FineTune {
         if let sharedSecret {
             try SecretStore.upsert(call, namespace: api.namespace, name: sharedSecret.0, data: sharedSecret.1)
         }
-        for (secretName, data) in secrets {
-            try SecretStore.upsert(call, namespace: api.namespace, name: secretName, data: data)
-        }
-        do {
-            try api.create(json)
-        } catch {
-            // Per-job S3 Secrets are ours alone: do not leave them behind.
-            for (secretName, _) in secrets { _ = call.k8s(.delete(.secrets, secretName, namespace: api.namespace)) }
-            throw error
-        }
+        try SecretStore.createJob(json, perJobSecrets: secrets, api: api, call: call)
         return creationOutput(json, namespace: api.namespace, dryRun: false, extra: extra)
     }
 
@@ -292,7 +290,7 @@ struct FineTune {
 extension TrainingTools {
     static let fineTune = ToolDefinition(
         name: "fine_tune", title: "Fine-tune an LLM",
-        description: "Fine-tunes a model with a built-in trainer (BuiltinTrainer) through a fine-tuning backend (the default one unless `backend` names another; see list_fine_tune_backends): downloads model and dataset with initializers, picks a runtime that fits the model, creates a TrainJob and returns its job_id.",
+        description: "Fine-tunes a model with a built-in trainer (BuiltinTrainer) through a fine-tuning backend (the default one unless `backend` names another; see list_fine_tune_backends): downloads model and dataset with the runtime's initializers (or, on a runtime without them, in the training pod from the Hugging Face Hub), picks a runtime that fits the model, creates a TrainJob and returns its job_id.",
         category: "training", risk: .expensive, openWorld: true,
         input: Schema.object([
             "model": Schema.string("HuggingFace repo (org/name or hf://org/name) or s3:// URI of the model."),

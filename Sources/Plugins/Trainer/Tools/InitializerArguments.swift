@@ -2,7 +2,7 @@ import PluginKit
 
 /// `model` / `dataset` (+ `model_options` / `dataset_options`, `hf_token_secret`)
 /// on run_custom_training and run_container_job: the SDK's `Initializer`, which
-/// works with every trainer. Inline S3 keys become a per-job Secret, created
+/// works with every trainer whose runtime has the initializer steps. Inline S3 keys become a per-job Secret, created
 /// just before the job (the TrainJob only references it).
 struct InitializerArguments {
     var model: InitializerSource?
@@ -10,8 +10,8 @@ struct InitializerArguments {
     var secrets: [(String, [String: String])] = []
 
     static let schema: [String: JSON] = [
-        "model": Schema.string("Model to download before training with the model initializer (to /workspace/model on runtimes that mount it): HuggingFace repo (org/name or hf://org/name) or s3:// URI."),
-        "dataset": Schema.string("Dataset to download before training with the dataset initializer (to /workspace/dataset): HuggingFace dataset or s3:// URI."),
+        "model": Schema.string("Model to download to /workspace/model before training: HuggingFace repo (org/name or hf://org/name) or s3:// URI. The runtime's model initializer does it where the runtime has one; elsewhere (stock torch-distributed) run_custom_training's script downloads a HuggingFace model itself and run_container_job refuses."),
+        "dataset": Schema.string("Dataset to download to /workspace/dataset before training: HuggingFace dataset or s3:// URI; like model, by the runtime's dataset initializer, else (run_custom_training, HuggingFace only) by the training script."),
         "model_options": TrainingTools.sourceOptionsSchema,
         "dataset_options": TrainingTools.sourceOptionsSchema,
         "hf_token_secret": Schema.name("Secret holding a HuggingFace token under key \"token\" for a gated HuggingFace model (see setup_hf_credentials).", for: .secrets),
@@ -45,20 +45,40 @@ struct InitializerArguments {
         }
     }
 
+    /// v2.3.0 admits `spec.initializer.<role>` only on a runtime with that initializer step
+    /// (stock torch-distributed has none): refuse with the webhook's reason before sending
+    /// (run_container_job; run_custom_training moves such sources into its script first).
+    func checkAdmitted(on runtime: RuntimeInfo) throws {
+        for source in [model, dataset].compactMap({ $0 }) {
+            guard let denial = runtime.initializerDenials[source.role] else { continue }
+            throw InitializerPlacement.refusal(source, denial: denial,
+                fix: "pick a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one from a runtime that has it), or leave \(source.role.rawValue) out and download it in the container (or use run_custom_training, whose script downloads Hugging Face sources itself).")
+        }
+    }
+
+    /// For run_custom_training: the sources `runtime` has no initializer step for, taken out of
+    /// `spec.initializer` for the training script to download (HubDownload); S3 is refused.
+    mutating func moveToPod(on runtime: RuntimeInfo) throws -> [InitializerSource] {
+        var moved: [InitializerSource] = []
+        for source in [model, dataset].compactMap({ $0 }) {
+            guard let denial = runtime.initializerDenials[source.role] else { continue }
+            guard source.kind == .huggingFace else {
+                throw InitializerPlacement.refusal(source, denial: denial,
+                    fix: "the training script can fetch only Hugging Face sources itself: use one, or a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one).")
+            }
+            if source.role == .model { model = nil } else { dataset = nil }
+            moved.append(source)
+        }
+        return moved
+    }
+
     func apply(to body: inout TrainJobBody) {
         body.modelInitializer = model
         body.datasetInitializer = dataset
     }
 
-    /// Stores the per-job S3 Secrets, creates the job, and removes the Secrets
-    /// again when the creation fails (they are this job's alone).
+    /// Creates the job with its per-job S3 Secrets (see SecretStore.createJob).
     func create(_ json: JSON, api: TrainerAPI, call: ToolCall) throws {
-        for (name, data) in secrets { try SecretStore.upsert(call, namespace: api.namespace, name: name, data: data) }
-        do {
-            try api.create(json)
-        } catch {
-            for (name, _) in secrets { _ = call.k8s(.delete(.secrets, name, namespace: api.namespace)) }
-            throw error
-        }
+        try SecretStore.createJob(json, perJobSecrets: secrets, api: api, call: call)
     }
 }

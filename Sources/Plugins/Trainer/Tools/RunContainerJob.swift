@@ -24,13 +24,15 @@ extension TrainingTools {
         let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
         // With no image the runtime's own trainer runs, built-in ones included (no trainer section is sent).
         let runtime = image == nil ? try api.runtime(runtimeName).info : try customRuntime(api, runtimeName)
-        let env = PodOptions.splitEnv(try EnvArgument.parse(call.arguments["env"], field: "env"))
+        // Secret-fed values too: the SDK would patch them into the node container, which v2.3.0 denies.
+        let env = try EnvArgument.parse(call.arguments["env"], field: "env")
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
                                            command: try call.stringList("command"), args: try call.stringList("args"),
-                                           image: image, env: env.trainer)
+                                           image: image, env: env)
         let name = options.name ?? JobName.make(prefix: "job", from: image ?? runtime.name, call: call)
         let trainerType = image == nil && runtime.trainerType == "BuiltinTrainer" ? "builtin" : "container"
-        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer, secretEnv: env.container,
-                          name: name, trainerType: trainerType, extra: [:])
+        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer,
+                          name: name, initializers: try InitializerArguments(call, jobName: name),
+                          trainerType: trainerType, extra: [:])
     }
 }

@@ -30,21 +30,34 @@ extension TrainingTools {
         let resources = try call.resourcesPerNode()
         let runtimeName = try call.optionalString("runtime") ?? "torch-distributed"
         let runtime = try customRuntime(api, runtimeName)
+        let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
+        // Without the runtime's initializer steps (stock torch-distributed) the script fetches them.
+        var initializers = try InitializerArguments(call, jobName: name)
+        let inPod = try initializers.moveToPod(on: runtime)
+        var packages = try call.stringList("packages_to_install") ?? []
+        if !inPod.isEmpty && !packages.contains(where: { $0.hasPrefix(HubDownload.package) }) {
+            packages.append(HubDownload.package)
+        }
         let command = CustomTrainerCommand.build(
             entrypoint: runtime.entrypoint, function: function, arguments: args, funcFile: funcFile,
-            packages: try call.stringList("packages_to_install") ?? [],
-            pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs)
+            packages: packages,
+            pipIndexURLs: try call.stringList("pip_index_urls") ?? CustomTrainerCommand.defaultPipIndexURLs,
+            prelude: HubDownload.script(inPod))
         var envVars = try EnvArgument.parse(call.arguments["env"], field: "env")
         if let resume = try ResumeArgument.read(call), !envVars.contains(where: { $0.name == "RESUME_FROM_CHECKPOINT" }) {
             envVars.append(.value("RESUME_FROM_CHECKPOINT", resume))
         }
-        // Plain values go to the trainer; Secret-fed ones to the node container's patch, as the SDK's RuntimePatch does.
-        let env = PodOptions.splitEnv(envVars)
+        if let token = inPod.first(where: { $0.role == .model })?.accessToken, !envVars.contains(where: { $0.name == "HF_TOKEN" }) {
+            envVars.append(.secret("HF_TOKEN", token))
+        }
+        // Secret-fed values too: the SDK would patch them into the node container, which v2.3.0 denies.
         let trainer = CustomTrainerSection(numNodes: try call.positiveInt("num_nodes"), resourcesPerNode: resources,
-                                           command: command, image: try call.optionalString("image"), env: env.trainer)
-        let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
-        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer, secretEnv: env.container,
-                          name: name, trainerType: "custom",
+                                           command: command, image: try call.optionalString("image"), env: envVars)
+        let note = inPod.isEmpty ? [] : [
+            "Runtime \(runtime.name) has no \(inPod.map(\.role.initializerStep).joined(separator: "/")) step (Kubeflow Trainer v2.3.0 admits spec.initializer only on runtimes that have one), so the training script downloads \(inPod.map(\.storageUri).joined(separator: " and ")) from the Hugging Face Hub into \(inPod.map { HubDownload.directory($0.role) }.joined(separator: " and ")) before the function runs.",
+        ]
+        return try submit(call, api: api, options: options, runtime: runtime, trainer: trainer,
+                          name: name, initializers: initializers, trainerType: "custom", notes: note,
                           extra: ["function": .string(function.name),
                                   "function_parameters": .array(function.parameters.map { .string($0) })])
     }

@@ -36,6 +36,36 @@ enum SecretStore {
     }
 }
 
+extension SecretStore {
+    /// Creates a TrainJob whose per-job Secrets (inline S3 keys) are stored first, since the
+    /// job only references them; they are removed again when the creation fails, and owned by
+    /// the job once it exists, so Kubernetes' garbage collector deletes them with it.
+    static func createJob(_ json: JSON, perJobSecrets: [(String, [String: String])], api: TrainerAPI, call: ToolCall) throws {
+        for (name, data) in perJobSecrets { try upsert(call, namespace: api.namespace, name: name, data: data) }
+        let created: JSON
+        do {
+            created = try api.create(json)
+        } catch {
+            for (name, _) in perJobSecrets { _ = call.k8s(.delete(.secrets, name, namespace: api.namespace)) }
+            throw error
+        }
+        // A preview's dry-run create answers a uid that no job will have: the owner is set only for real.
+        guard call.context()["dry_run"]?.bool != true,
+              let uid = created["metadata"]?["uid"]?.string, let job = created["metadata"]?["name"]?.string else { return }
+        let owner: JSON = ["apiVersion": .string(TrainJobBody.apiVersion), "kind": "TrainJob", "name": .string(job),
+                           "uid": .string(uid)]
+        for (name, _) in perJobSecrets {
+            let patched = call.k8s(.patch(.secrets, name, namespace: api.namespace,
+                                          body: ["metadata": ["ownerReferences": [owner]]],
+                                          contentType: "application/merge-patch+json"))
+            if !patched.ok {
+                call.log("Secret \(name) stays after TrainJob \(job) is deleted (could not set its owner: HTTP \(patched.status)); delete it then.",
+                         level: .warning)
+            }
+        }
+    }
+}
+
 enum StorageTools {
     static var all: [ToolDefinition] { [setupHFCredentials, createTrainingRuntime, deleteTrainingRuntime] }
 }

@@ -12,7 +12,7 @@ enum TrainingTools {
     ]
 
     static let sourceOptionsSchema = Schema.map(
-        "Options of the initializer: ignore_patterns [..], and for s3:// sources endpoint, region, role_arn, credentials_secret (a Secret with ACCESS_KEY_ID and SECRET_ACCESS_KEY), or access_key_id + secret_access_key (stored in a new Secret, never in the TrainJob).")
+        "Options of the initializer: ignore_patterns [..] (a model's default is the SDK's *.msgpack,*.h5,*.bin,*.pt,*.pth; null sends none, as the SDK's ignore_patterns=None), and for s3:// sources endpoint, region, role_arn, credentials_secret (a Secret with ACCESS_KEY_ID and SECRET_ACCESS_KEY), or access_key_id + secret_access_key (stored in a new Secret, never in the TrainJob).")
 
     /// `func`, or its KEP-936 name `script_code`.
     static func functionSource(_ call: ToolCall) throws -> String {

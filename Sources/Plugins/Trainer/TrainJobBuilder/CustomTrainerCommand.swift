@@ -5,8 +5,10 @@ import PluginKit
 enum CustomTrainerCommand {
     static let defaultPipIndexURLs = ["https://pypi.org/simple"]
 
+    /// `prelude`: shell lines run after the package install and before the function (ours, not
+    /// the SDK's: HubDownload's fetches when the runtime has no initializer steps).
     static func build(entrypoint: RuntimeEntrypoint, function: TrainingFunction, arguments: [(String, JSON)]?,
-                      funcFile: String, packages: [String], pipIndexURLs: [String]) -> [String] {
+                      funcFile: String, packages: [String], pipIndexURLs: [String], prelude: String = "") -> [String] {
         let call = arguments.map { "\(function.name)(**\(PythonRepr.dict($0)))" } ?? "\(function.name)()"
         let code = "\(function.source)\n\(call)\n"
         let isMPI = entrypoint == .mpi
@@ -18,7 +20,7 @@ enum CustomTrainerCommand {
         return entrypoint.commandTemplate.map { part in
             guard part.contains("{func_file}") else { return part }
             // One pass, like Python's str.format: the code itself may contain "{func_file}".
-            return install + substitute(part, code: code, file: file)
+            return install + prelude + substitute(part, code: code, file: file)
         }
     }
 

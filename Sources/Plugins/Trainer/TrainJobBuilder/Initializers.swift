@@ -5,7 +5,11 @@ import PluginKit
 /// upper case, in the dataclass's field order (utils.py:get_optional_initializer_envs).
 struct InitializerSource: Equatable, Sendable {
     enum Kind: String, Sendable { case huggingFace, s3 }
-    enum Role: String, Sendable { case model, dataset }
+    enum Role: String, Sendable {
+        case model, dataset
+        /// The runtime's replicated job (and container) that downloads this source.
+        var initializerStep: String { rawValue + "-initializer" }
+    }
 
     var kind: Kind
     var role: Role

@@ -4,7 +4,9 @@ import PluginKit
 /// compiled into one `spec.runtimePatches` entry exactly as the SDK 0.5.0
 /// `RuntimePatch` option nests it: trainingRuntimeSpec → template → spec →
 /// replicatedJobs[name=node] → template → spec → template → spec (a PodSpecPatch),
-/// with env and volume mounts as a ContainerPatch of the `node` container.
+/// with volume mounts as a ContainerPatch of the `node` container. Never env:
+/// Trainer v2.3.0's webhook denies env in a patch of the node or initializer
+/// containers (jobset.go), so every variable goes to `spec.trainer.env`.
 /// Values are Kubernetes core/v1 objects in their API (camelCase) form, checked
 /// here so a wrong field is refused with its name before anything is sent.
 struct PodOptions: Equatable, Sendable {
@@ -15,25 +17,15 @@ struct PodOptions: Equatable, Sendable {
     var affinity: JSON?
     var serviceAccountName: String?
     var imagePullSecrets: [JSON] = []
-    /// Env vars of the node container that cannot go in `trainer.env` (which the
-    /// SDK fills from a dict of strings): values read from a Secret.
-    var containerEnv: [EnvVar] = []
 
     /// Ours, as the SDK's is "trainer.kubeflow.org/kubeflow-sdk": patches are keyed by manager.
     static let manager = "kubeflow-mcp.kubeflow.org/kubeflow-mcp"
     /// The replicated job and container the SDK's users patch: the training nodes.
     static let nodeJob = "node"
 
-    /// Where the SDK puts each env var: plain values in `trainer.env` (its env
-    /// dict), values read from a Secret in the node container's patch (golden d2).
-    static func splitEnv(_ env: [EnvVar]) -> (trainer: [EnvVar], container: [EnvVar]) {
-        (env.filter { if case .value = $0.source { true } else { false } },
-         env.filter { if case .secret = $0.source { true } else { false } })
-    }
-
     var isEmpty: Bool {
         volumes.isEmpty && volumeMounts.isEmpty && nodeSelector.isEmpty && tolerations.isEmpty && affinity == nil
-            && serviceAccountName == nil && imagePullSecrets.isEmpty && containerEnv.isEmpty
+            && serviceAccountName == nil && imagePullSecrets.isEmpty
     }
 
     /// The `spec.runtimePatches` entry, or nil when no option is set.
@@ -43,7 +35,6 @@ struct PodOptions: Equatable, Sendable {
         if let serviceAccountName { pod["serviceAccountName"] = .string(serviceAccountName) }
         if !volumes.isEmpty { pod["volumes"] = .array(volumes) }
         var container: JSON = ["name": .string(Self.nodeJob)]
-        if !containerEnv.isEmpty { container["env"] = .array(containerEnv.map(\.json)) }
         if !volumeMounts.isEmpty { container["volumeMounts"] = .array(volumeMounts) }
         if container.object!.count > 1 { pod["containers"] = [container] }
         if !imagePullSecrets.isEmpty { pod["imagePullSecrets"] = .array(imagePullSecrets) }
