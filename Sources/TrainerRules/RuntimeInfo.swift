@@ -84,8 +84,9 @@ enum TrainerConstants {
 }
 
 /// `GetNumGPUPerNode`: the first resource whose name contains "gpu", from requests, else limits.
-enum GPUCount {
-    static func perNode(_ resources: JSON?) -> Int {
+public enum GPUCount {
+    /// GPUs a node asks for, as the torch plugin reads them (requests, else limits); 0 when none.
+    public static func perNode(_ resources: JSON?) -> Int {
         let requests = count(resources?["requests"])
         let limits = count(resources?["limits"])
         return requests == 0 && limits > 0 ? limits : requests

@@ -2,10 +2,8 @@
 /// the cluster words it (kube-apiserver's "admission webhook … denied the request: <field>: <detail>"),
 /// then the fix. Tools refuse before sending, so nothing is created that a real cluster rejects.
 public enum WebhookDenial {
-    public static let trainJobWebhook = "validate.trainjob.trainer.kubeflow.org"
-
     /// `reason` is "<field path>: <detail>", e.g. "spec.trainer.numNodes: must be 1 for llama3_2/1B model".
     public static func message(_ reason: String, fix: String) -> String {
-        "Kubeflow Trainer v2.3.0 would deny this TrainJob (admission webhook \"\(trainJobWebhook)\" denied the request: \(reason)); nothing was created. Fix: \(fix)"
+        "Kubeflow Trainer v2.3.0 would deny this TrainJob (\(TrainJobAdmission.deniedMessage(reason))); nothing was created. Fix: \(fix)"
     }
 }

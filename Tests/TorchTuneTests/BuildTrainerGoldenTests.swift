@@ -40,7 +40,7 @@ import PluginKit
             ])
         }
         #expect(error?.field == "num_nodes")
-        #expect(error?.message.contains("admission webhook \"validate.trainjob.trainer.kubeflow.org\" denied the request: spec.trainer.numNodes: must be 1 for llama3_2/1B model") == true)
+        #expect(error?.message.contains("admission webhook \"validator.trainjob.trainer.kubeflow.org\" denied the request: spec.trainer.numNodes: must be 1 for llama3_2/1B model") == true)
     }
 
     /// torchtune.go's QLoRA rules: llama3.2 1B/3B ship QLoRA only for one device, so the job

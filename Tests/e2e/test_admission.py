@@ -21,7 +21,7 @@ from test_backends import backends_server
 from trainer_support import golden_post_body, torch_runtime_with_initializers
 from trainjob_admission import denials
 
-WEBHOOK = 'admission webhook "validate.trainjob.trainer.kubeflow.org" denied the request: '
+WEBHOOK = 'admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: '
 FAST = "400"
 
 HF_TOKEN = "hf_" + "a" * 34

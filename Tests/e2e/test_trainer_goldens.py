@@ -156,7 +156,7 @@ DENIED = {
         "model_options": {"endpoint": "https://minio.example.com", "region": "us-east-1"},
     }, "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"),
 }
-WEBHOOK_DENIAL = 'admission webhook "validate.trainjob.trainer.kubeflow.org" denied the request: '
+WEBHOOK_DENIAL = 'admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: '
 
 
 @pytest.mark.parametrize("case", sorted(DENIED))

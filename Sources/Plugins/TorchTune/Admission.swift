@@ -44,7 +44,7 @@ enum Admission {
                                 field: "peft_method")
             }
             if singleDeviceQLoRA.contains(model) {
-                if let gpus = BuiltinTrainerRules.gpuCount(trainer["resourcesPerNode"]) {
+                if case let gpus = GPUCount.perNode(trainer["resourcesPerNode"]), gpus > 0 {
                     if gpus != 1 {
                         throw ToolError(WebhookDenial.message("spec.trainer.resourcesPerNode: must have gpu resource with value 1 for \(model) model when using QLoRA",
                                                               fix: "set resources_per_node {\"gpu\": 1} (or leave it out), or use peft_method lora on more GPUs."),
@@ -90,7 +90,7 @@ enum Admission {
         }
         for job in runtime["spec"]?["template"]?["spec"]?["replicatedJobs"]?.array ?? [] {
             for c in job["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? [] where c["name"]?.string == "node" {
-                if let n = BuiltinTrainerRules.gpuCount(c["resources"]) { return n }
+                if case let n = GPUCount.perNode(c["resources"]), n > 0 { return n }
             }
         }
         return nil
