@@ -62,6 +62,8 @@ public struct K8sResource: Sendable, Equatable {
     public static let resourceQuotas = K8sResource(group: "", version: "v1", resource: "resourcequotas",
                                                    kind: "ResourceQuota")
     public static let nodes = K8sResource(group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
+    /// Services: reached here only through their proxy (`K8sRequest.serviceProxy`).
+    public static let services = K8sResource(group: "", version: "v1", resource: "services", kind: "Service", names: .label)
     public static let namespaces = K8sResource(group: "", version: "v1", resource: "namespaces", kind: "Namespace",
                                                namespaced: false, names: .label)
     public static let selfSubjectAccessReviews = K8sResource(group: "authorization.k8s.io", version: "v1",
@@ -85,6 +87,8 @@ public struct K8sRequest: Sendable {
     public var subresource: String?
     /// A non-resource GET (/version, discovery); `resource` is nil then.
     public var nonResourcePath: String?
+    /// The path behind a Service's proxy ("api/x/v1/items"); see `serviceProxy`.
+    public var proxyPath: String?
     public var query: [String: String]
     public var body: JSON?
     public var contentType: String?
@@ -131,6 +135,17 @@ public struct K8sRequest: Sendable {
     public static func delete(_ r: K8sResource, _ name: String, namespace: String? = nil) -> K8sRequest {
         K8sRequest(verb: "delete", resource: r, namespace: namespace, name: name)
     }
+    /// A request the API server relays to a Service (RBAC on `services/proxy`
+    /// governs it): `service` is "name" or "name:port", `path` what follows
+    /// `/proxy/`. The host checks every segment and never sends one in a dry run.
+    public static func serviceProxy(_ verb: String, service: String, namespace: String, path: String,
+                                    query: [String: String] = [:], body: JSON? = nil,
+                                    contentType: String? = nil) -> K8sRequest {
+        var request = K8sRequest(verb: verb, resource: .services, namespace: namespace, name: service,
+                                 subresource: "proxy", query: query, body: body, contentType: contentType)
+        request.proxyPath = path
+        return request
+    }
     /// GET of a path outside the resource tree: "/version", "/apis/{group}/{version}".
     public static func nonResource(_ path: String) -> K8sRequest {
         K8sRequest(verb: "get", resource: nil, nonResourcePath: path)
@@ -155,6 +170,7 @@ public struct K8sRequest: Sendable {
         path += "/\(r.resource)"
         if let name { path += "/\(name)" }
         if let subresource { path += "/\(subresource)" }
+        if let proxyPath { path += "/\(proxyPath)" }
         return path
     }
 
@@ -177,6 +193,7 @@ public struct K8sRequest: Sendable {
             if let namespace { o["namespace"] = .string(namespace) }
             if let name { o["name"] = .string(name) }
             if let subresource { o["subresource"] = .string(subresource) }
+            if let proxyPath { o["proxy_path"] = .string(proxyPath) }
         } else {
             o["method"] = .string(method)
             o["path"] = .string(path)

@@ -221,6 +221,14 @@ struct kfmcp_host_v1 {
      *    "name":"my-job",                   (get/update/patch/delete: required;
      *                                        list/watch/create: must be absent)
      *    "subresource":"log",               (optional: log, status, scale, ...)
+     *    "proxy_path":"api/model_registry/v1alpha3/registered_models",
+     *                                       (appended, ABI 1.1: only with resource
+     *                                        "services", subresource "proxy" and a name,
+     *                                        which may end in ":port"; the path behind
+     *                                        the service proxy, segments of [A-Za-z0-9._-],
+     *                                        no "." / ".." / empty segment; verbs get,
+     *                                        create, update, patch, delete, name required;
+     *                                        never sent in a dry run, never owner-stamped)
      *    "query":{"labelSelector":"...", ...},           (optional; values are strings)
      *    "body":<any JSON>,                               (optional)
      *    "content_type":"application/merge-patch+json",   (optional)

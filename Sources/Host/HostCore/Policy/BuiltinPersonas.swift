@@ -1,16 +1,18 @@
 /// The KEP's personas, as policy YAML (the same format as a policy file):
 ///
-/// | persona        | discovery | planning | training | lifecycle  | storage | runtimes | optimizer     |
-/// |----------------|-----------|----------|----------|------------|---------|----------|---------------|
-/// | readonly       | yes       | yes      | no       | no         | no      | no       | read          |
-/// | data-scientist | yes       | yes      | yes      | own jobs   | no      | no       | own experiments |
-/// | ml-engineer    | yes       | yes      | yes      | yes        | yes     | use      | yes           |
-/// | platform-admin | yes       | yes      | yes      | yes        | yes     | create   | yes           |
+/// | persona        | discovery | planning | training | lifecycle  | storage | runtimes | optimizer     | registry |
+/// |----------------|-----------|----------|----------|------------|---------|----------|---------------|----------|
+/// | readonly       | yes       | yes      | no       | no         | no      | no       | read          | read     |
+/// | data-scientist | yes       | yes      | yes      | own jobs   | no      | no       | own experiments | yes    |
+/// | ml-engineer    | yes       | yes      | yes      | yes        | yes     | use      | yes           | yes      |
+/// | platform-admin | yes       | yes      | yes      | yes        | yes     | create   | yes           | yes      |
 ///
 /// Monitoring goes with discovery. "Runtimes: use" means listing and reading
 /// runtimes (discovery tools) but not creating or deleting them (runtimes tools).
 /// Optimizer: hyperparameter experiments; read-only mode leaves readonly their
 /// read tools, and data-scientist deletes only the experiments it created.
+/// Registry: the Model Registry; readonly lists and reads, the others register
+/// and update versions (RBAC on services/proxy has the last word).
 /// `kubeflow-mcp policy show NAME` prints one; a policy file extends one with
 /// `persona: NAME`.
 public enum BuiltinPersonas {
@@ -23,6 +25,7 @@ public enum BuiltinPersonas {
                 - category:planning
                 - category:monitoring
                 - category:optimizer
+                - category:registry
               read_only: true
             """,
         "data-scientist": """
@@ -35,6 +38,7 @@ public enum BuiltinPersonas {
                 - category:training
                 - category:lifecycle
                 - category:optimizer
+                - category:registry
               own_jobs_only:
                 - category:lifecycle
                 - category:optimizer
@@ -50,6 +54,7 @@ public enum BuiltinPersonas {
                 - category:lifecycle
                 - category:storage
                 - category:optimizer
+                - category:registry
             """,
         "platform-admin": """
             # platform-admin: every tool, runtimes included.

@@ -115,7 +115,14 @@ public final class HostRuntime: @unchecked Sendable {
         {
             return refusal
         }
-        if request.verb == "create" && !ClusterGuard.isReview(request) {
+        if call.dryRun && isWrite && request.isServiceProxy {
+            // The service behind the proxy has no dry run: record the write for the preview, send nothing.
+            var write: JSON = ["method": .string(request.method), "path": .string(request.path), "status": 0]
+            if let body = request.body { write["body"] = body }
+            call.recordWrite(write)
+            return .failure("DryRun", "\(request.summary) was not sent: a dry run cannot pass through a service proxy.")
+        }
+        if request.verb == "create" && !ClusterGuard.isReview(request) && !request.isServiceProxy {
             request.body = ClusterGuard.stampOwner(request.body, identity: identity(of: call))
         }
         if call.dryRun && isWrite {

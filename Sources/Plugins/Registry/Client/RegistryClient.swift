@@ -1,0 +1,127 @@
+import PluginKit
+
+/// The Model Registry REST API v1alpha3, spoken through the host's Kubernetes
+/// request service: the API server's proxy to the registry's Service. Ids in
+/// paths come from the registry's own answers and are checked as ids; names
+/// travel only as query values (the host encodes them).
+struct RegistryClient {
+    let call: ToolCall
+    let target: Target
+
+    init(call: ToolCall) throws {
+        self.call = call
+        target = try Target(config: call.host.config())
+    }
+
+    /// Which registry: a Service reached through the API server's proxy. By
+    /// default where Kubeflow's manifests install it; plugins.d `config:` may
+    /// name another (namespace, service "name:port", api_version).
+    struct Target {
+        var namespace = "kubeflow", service = "model-registry-service:8080", apiVersion = "v1alpha3"
+        static let apiVersions = ["v1alpha3", "v1"]
+
+        init(config: JSON) throws {
+            if let ns = config["namespace"]?.string { namespace = ns }
+            if let s = config["service"]?.string { service = s }
+            if let v = config["api_version"]?.string { apiVersion = v }
+            let parts = service.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard RegistryNames.isLabel(namespace), (1...2).contains(parts.count), parts.allSatisfy({ RegistryNames.isLabel($0) }),
+                  Self.apiVersions.contains(apiVersion) else {
+                throw ToolError("The registry plugin's config is invalid: namespace must be a namespace name, service a Service name with an optional :port, api_version one of \(Self.apiVersions.joined(separator: ", ")) (got namespace \(namespace), service \(service), api_version \(apiVersion)).")
+            }
+        }
+
+        var apiPath: String { "api/model_registry/\(apiVersion)" }
+        /// For doctor and messages.
+        var endpoint: String { "\(namespace)/\(service) (\(apiPath)) through the API server's service proxy" }
+    }
+
+    var endpoint: String { target.endpoint }
+
+    func get(_ path: String, query: [String: String] = [:]) throws -> JSON {
+        try send("get", path, query: query)
+    }
+
+    /// The record, or nil when the registry answers 404.
+    func find(_ finder: String, query: [String: String]) throws -> JSON? {
+        let response = call.k8s(request("get", finder, query: query))
+        if response.status == 404 { return nil }
+        return try answer(response, "GET \(finder)")
+    }
+
+    /// In a confirmation preview's dry run. The registry has no dry run: the
+    /// host records a write for the preview and sends nothing, so a write
+    /// answers with what was asked and the id `placeholder`.
+    var isDryRun: Bool { call.context()["dry_run"]?.bool == true }
+    static let placeholder = "new"
+
+    func create(_ path: String, _ body: JSON) throws -> JSON { try write("create", path, body) }
+
+    func patch(_ path: String, _ body: JSON) throws -> JSON { try write("patch", path, body, contentType: "application/json") }
+
+    /// `path(collection, id, rest)`, also for the placeholder id of a record a dry run did not create.
+    func at(_ collection: String, _ id: JSON?, _ rest: String? = nil) throws -> String {
+        if isDryRun, id?.string == Self.placeholder { return "\(collection)/\(Self.placeholder)" + (rest.map { "/" + $0 } ?? "") }
+        return try Self.path(collection, id, rest)
+    }
+
+    private func write(_ verb: String, _ path: String, _ body: JSON, contentType: String? = nil) throws -> JSON {
+        guard isDryRun else { return try send(verb, path, body: body, contentType: contentType) }
+        _ = call.k8s(request(verb, path, body: body, contentType: contentType))
+        var echoed = body
+        if verb == "create" { echoed["id"] = .string(Self.placeholder) }
+        return echoed
+    }
+
+    /// Every item of a list, page after page (the registry's nextPageToken).
+    func list(_ path: String) throws -> [JSON] {
+        var items: [JSON] = [], token = ""
+        repeat {
+            var query = ["pageSize": "100", "orderBy": "ID", "sortOrder": "ASC"]
+            if !token.isEmpty { query["nextPageToken"] = token }
+            let page = try get(path, query: query)
+            items += page["items"]?.array ?? []
+            token = page["nextPageToken"]?.string ?? ""
+        } while !token.isEmpty && items.count < 10_000
+        return items
+    }
+
+    /// `registered_models/{id}`: an id the registry gave, checked before it goes in a path.
+    static func path(_ collection: String, _ id: JSON?, _ rest: String? = nil) throws -> String {
+        guard let id = id?.string, isID(id) else {
+            throw ToolError("The registry answered without a valid id for \(collection) (\(id?.serialized() ?? "none")).")
+        }
+        return "\(collection)/\(id)" + (rest.map { "/" + $0 } ?? "")
+    }
+
+    static func isID(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 19 && s.first != "0" && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    private func request(_ verb: String, _ path: String, query: [String: String] = [:], body: JSON? = nil,
+                         contentType: String? = nil) -> K8sRequest {
+        .serviceProxy(verb, service: target.service, namespace: target.namespace, path: target.apiPath + "/" + path,
+                      query: query, body: body, contentType: contentType)
+    }
+
+    private func send(_ verb: String, _ path: String, query: [String: String] = [:], body: JSON? = nil,
+                      contentType: String? = nil) throws -> JSON {
+        let r = request(verb, path, query: query, body: body, contentType: contentType)
+        return try answer(call.k8s(r), "\(r.method) \(path)")
+    }
+
+    /// The answer's JSON; a failure becomes a sentence: the registry's own
+    /// message ({"code","message"}), or the API server's (403 RBAC, 503 no registry).
+    func answer(_ response: K8sResponse, _ what: String) throws -> JSON {
+        if response.ok { return response.body }
+        let registryMessage = response.body["message"]?.string
+        let message: String
+        switch response.status {
+        case 0: message = response.errorMessage ?? "The host did not send the request."
+        case 403: message = "\(response.errorMessage ?? registryMessage ?? "Forbidden") (the Model Registry is reached through \(endpoint); RBAC on services/proxy in \(target.namespace) decides)"
+        case 503: message = "The Model Registry does not answer at \(endpoint): \(response.errorMessage ?? registryMessage ?? "service unavailable"). Is it installed?"
+        default: message = "The Model Registry refused \(what) (HTTP \(response.status)): \(registryMessage ?? response.errorMessage ?? "no message")"
+        }
+        throw ToolError(message, details: ["status": .int(response.status)])
+    }
+}

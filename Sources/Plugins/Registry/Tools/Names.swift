@@ -1,0 +1,62 @@
+import PluginKit
+
+/// Model names and versions: free text to the registry, but a model chooses
+/// them, so only plain names pass (they travel as query values and land in
+/// other tools' output). "org/model" style names are allowed.
+enum RegistryNames {
+    static let modelPattern = "^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$"
+    static let versionPattern = "^[A-Za-z0-9]([A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?$"
+
+    static let modelSchema: JSON = ["type": "string", "pattern": .string(modelPattern), "minLength": 1, "maxLength": 128,
+                                    "description": "The registered model's name: letters, digits, '.', '_', '-' and '/', starting and ending with a letter or digit, at most 128 characters."]
+    static let versionSchema: JSON = ["type": "string", "pattern": .string(versionPattern), "minLength": 1, "maxLength": 64,
+                                      "description": "The model version's name, e.g. v1 or 1.0.0: letters, digits, '.', '_', '+' and '-', at most 64 characters."]
+
+    static func model(_ call: ToolCall, _ field: String = "name") throws -> String {
+        try check(call.string(field), field: field, isModel: true)
+    }
+
+    static func version(_ call: ToolCall, _ field: String = "version") throws -> String {
+        try check(call.string(field), field: field, isModel: false)
+    }
+
+    static func check(_ s: String, field: String, isModel: Bool) throws -> String {
+        guard isModel ? isModelName(s) : isVersionName(s) else {
+            throw ToolError(isModel
+                ? "\(field) '\(s)' is not a model name: letters, digits, '.', '_', '-' and '/', starting and ending with a letter or digit, no '..' or '//', at most 128 characters."
+                : "\(field) '\(s)' is not a version name: letters, digits, '.', '_', '+' and '-', starting and ending with a letter or digit, at most 64 characters.",
+                field: field)
+        }
+        return s
+    }
+
+    /// A DNS-1123 label (namespaces, Services, ports by name or number).
+    static func isLabel(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func ok(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        guard let first = b.first, let last = b.last, b.count <= 63, ok(first), ok(last) else { return false }
+        return b.allSatisfy { ok($0) || $0 == 0x2D }
+    }
+
+    static func isModelName(_ s: String) -> Bool {
+        matches(s, max: 128, extra: [0x2E, 0x5F, 0x2D, 0x2F]) && !s.contains("..") && !s.contains("//")
+    }
+
+    static func isVersionName(_ s: String) -> Bool { matches(s, max: 64, extra: [0x2E, 0x5F, 0x2B, 0x2D]) }
+
+    private static func matches(_ s: String, max: Int, extra: Set<UInt8>) -> Bool {
+        let b = Array(s.utf8)
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        guard let first = b.first, let last = b.last, b.count <= max, alnum(first), alnum(last) else { return false }
+        return b.allSatisfy { alnum($0) || extra.contains($0) }
+    }
+
+    /// A name made from something else (a base model, a job): the allowed characters only.
+    static func slug(_ s: String, max: Int = 64) -> String {
+        var out = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") ? $0 : "-" }.prefix(max))
+        while out.contains("--") { out = out.replacing("--", with: "-") }
+        while let c = out.last, !(c.isLetter || c.isNumber) { out.removeLast() }
+        while let c = out.first, !(c.isLetter || c.isNumber) { out.removeFirst() }
+        return out.isEmpty ? "model" : out
+    }
+}
