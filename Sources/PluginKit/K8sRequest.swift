@@ -18,6 +18,18 @@ public enum K8sNameRule: Sendable {
         return self == .label ? "^\(label)$" : "^\(label)(\\.\(label))*$"
     }
 
+    /// Whether `s` is such a name (what the host checks again on every request).
+    public func accepts(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        func isLabel(_ l: ArraySlice<UInt8>) -> Bool {
+            guard let first = l.first, let last = l.last, alnum(first), alnum(last) else { return false }
+            return l.allSatisfy { alnum($0) || $0 == 0x2D }
+        }
+        guard !b.isEmpty, b.count <= maxLength else { return false }
+        return self == .label ? isLabel(b[...]) : b.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy(isLabel)
+    }
+
     public var summary: String {
         self == .label
             ? "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"

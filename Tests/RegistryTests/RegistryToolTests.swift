@@ -68,3 +68,14 @@ extension RegistryToolTests {
         for field in ["state", "description", "metadata"] { XCTAssertEqual(update[field]?["x-kfmcp-confirm"], .bool(true), field) }
     }
 }
+
+extension RegistryToolTests {
+    func testKubernetesNameRulesAcceptWhatTheHostAccepts() {
+        XCTAssertTrue(K8sNameRule.label.accepts("model-registry-service"))
+        XCTAssertTrue(K8sNameRule.subdomain.accepts("a.b-c"))
+        for bad in ["", "-a", "a-", "A", "a.b", "a_b", String(repeating: "a", count: 64)] {
+            XCTAssertFalse(K8sNameRule.label.accepts(bad), bad)
+        }
+        for bad in ["a..b", ".a", "a.", "a/b"] { XCTAssertFalse(K8sNameRule.subdomain.accepts(bad), bad) }
+    }
+}

@@ -100,6 +100,11 @@ def test_our_registration_is_read_back_by_the_sdk_and_the_sdks_by_our_tools(sim,
             archived = await server.create("update_model_version", {"name": "sdk-model", "version": "1.0.0",
                                                                      "state": "ARCHIVED", "metadata": {"note": "retired"}})
             assert archived["version"]["state"] == "ARCHIVED"
+            # Redaction applies to metadata like to every result: a token never comes back.
+            leaked = "hf_" + "k" * 34
+            r = await server.call("update_model_version", {"name": "qwen-ft", "version": "v1",
+                                                            "metadata": {"pasted": leaked}}, confirm=True)
+            assert not r.is_error and leaked not in r.content[0].text and leaked not in json.dumps(r.structured_content)
 
     run(read_theirs)
     after = client.get_model_version("sdk-model", "1.0.0")

@@ -25,7 +25,7 @@ struct RegistryClient {
             if let s = config["service"]?.string { service = s }
             if let v = config["api_version"]?.string { apiVersion = v }
             let parts = service.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard RegistryNames.isLabel(namespace), (1...2).contains(parts.count), parts.allSatisfy({ RegistryNames.isLabel($0) }),
+            guard K8sNameRule.label.accepts(namespace), (1...2).contains(parts.count), parts.allSatisfy(K8sNameRule.label.accepts),
                   Self.apiVersions.contains(apiVersion) else {
                 throw ToolError("The registry plugin's config is invalid: namespace must be a namespace name, service a Service name with an optional :port, api_version one of \(Self.apiVersions.joined(separator: ", ")) (got namespace \(namespace), service \(service), api_version \(apiVersion)).")
             }

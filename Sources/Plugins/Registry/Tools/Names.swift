@@ -31,14 +31,6 @@ enum RegistryNames {
         return s
     }
 
-    /// A DNS-1123 label (namespaces, Services, ports by name or number).
-    static func isLabel(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        func ok(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
-        guard let first = b.first, let last = b.last, b.count <= 63, ok(first), ok(last) else { return false }
-        return b.allSatisfy { ok($0) || $0 == 0x2D }
-    }
-
     static func isModelName(_ s: String) -> Bool {
         matches(s, max: 128, extra: [0x2E, 0x5F, 0x2D, 0x2F]) && !s.contains("..") && !s.contains("//")
     }

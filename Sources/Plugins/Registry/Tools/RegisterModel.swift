@@ -70,11 +70,11 @@ struct RegistrationPlan {
         var uri = try call.optionalString("uri")
         notes = []
         if let job = try call.optionalString("job_id") {
-            guard RegistryNames.slug(job, max: 63) == job, job == job.lowercased() else {
+            guard K8sNameRule.label.accepts(job) else {
                 throw ToolError("job_id \(job) is not a TrainJob name (a DNS-1123 label).", field: "job_id")
             }
             let namespace = try call.optionalString("namespace") ?? call.defaultNamespace
-            guard RegistryNames.slug(namespace, max: 63) == namespace, namespace == namespace.lowercased(), !namespace.contains(".") else {
+            guard K8sNameRule.label.accepts(namespace) else {
                 throw ToolError("namespace \(namespace) is not a valid namespace name.", field: "namespace")
             }
             let origin = try JobOrigin.read(job: job, namespace: namespace, call)
