@@ -248,6 +248,8 @@ struct kfmcp_host_v1 {
      * the checks above; otherwise the request is refused with a sentence naming
      * the field. GET of a non-resource path (/version, /api, /apis,
      * /apis/{group}, /apis/{group}/{version}) is allowed in this form only.
+     * /api/v1/namespaces/{ns}/services/{name}[:{port}]/proxy/{path} reads as
+     * "proxy_path" above (the one place ':' may appear: after the name).
      *
      * Policy, evaluated on (verb, group, resource, namespace, name):
      *   - a tool declared KFMCP_RISK_READ_ONLY may only get/list/watch and create
