@@ -122,14 +122,15 @@ def test_a_completed_job_registers_with_just_its_id(sim, tmp_path):
                 "volume_mounts": [{"name": "out", "mountPath": "/mnt/out"}]})
             job_id = job["job_id"]
             await server.wait_status(job_id, "Complete", "Succeeded", timeout=60)
-            done = await server.create("register_model", {"job_id": job_id, "name": "from-job"})
+            done = await server.create("register_model", {"job_id": job_id})
             return job_id, done
 
     job_id, done = run(body)
-    assert done["version"]["name"] == job_id
+    # Named after the job (a custom function has no base model), versioned by it.
+    assert done["model"]["name"] == job_id and done["version"]["name"] == job_id
     meta = done["version"]["metadata"]
     assert meta["origin_kind"] == "TrainJob" and meta["origin_job"] == job_id and "final_loss" in meta
-    artifact = sdk_client(sim).get_model_artifact("from-job", job_id)
+    artifact = sdk_client(sim).get_model_artifact(job_id, job_id)
     assert artifact.uri.startswith("pvc://ckpt"), artifact.uri
 
 
