@@ -15,7 +15,8 @@ struct RegistryClient {
 
     /// Which registry: a Service reached through the API server's proxy. By
     /// default where Kubeflow's manifests install it; plugins.d `config:` may
-    /// name another (namespace, service "name:port", api_version).
+    /// name another (namespace, service "name:port", api_version). v1alpha3 by
+    /// default: every registry release serves it (newer ones also v1, its successor).
     struct Target {
         var namespace = "kubeflow", service = "model-registry-service:8080", apiVersion = "v1alpha3"
         static let apiVersions = ["v1alpha3", "v1"]
