@@ -79,3 +79,18 @@ extension RegistryToolTests {
         for bad in ["a..b", ".a", "a.", "a/b"] { XCTAssertFalse(K8sNameRule.subdomain.accepts(bad), bad) }
     }
 }
+
+extension RegistryToolTests {
+    /// The method as the SDK's own TrainJobs say it (Tests/Fixtures/sdk-reference a_ and b_), and the backends'.
+    func testMethodIsReadFromTheTrainersCommand() {
+        func job(_ command: [String], _ args: [String]) -> JSON {
+            ["spec": ["trainer": ["command": .array(command.map { .string($0) }), "args": .array(args.map { .string($0) })]]]
+        }
+        XCTAssertEqual(JobOrigin.method(job(["tune", "run"], ["batch_size=4", "model.lora_rank=8", "model.lora_alpha=16"])), "lora")
+        XCTAssertEqual(JobOrigin.method(job(["tune", "run"], ["batch_size=4", "epochs=3"])), "full")
+        XCTAssertEqual(JobOrigin.method(job(["python"], ["--use_peft", "--load_in_4bit", "--bnb_4bit_quant_type", "nf4"])), "qlora")
+        XCTAssertEqual(JobOrigin.method(job(["python"], ["--use_peft"])), "lora")
+        XCTAssertEqual(JobOrigin.method(job(["bash", "-c"], ["model = FastLanguageModel.get_peft_model(m)  # load_in_4bit=False"])), "lora")
+        XCTAssertNil(JobOrigin.method(job(["torchrun"], ["train.py"])))
+    }
+}

@@ -130,6 +130,7 @@ def test_a_completed_job_registers_with_just_its_id(sim, tmp_path):
     assert done["model"]["name"] == job_id and done["version"]["name"] == job_id
     meta = done["version"]["metadata"]
     assert meta["origin_kind"] == "TrainJob" and meta["origin_job"] == job_id and "final_loss" in meta
+    assert meta["origin_owner"] == "admin" and meta["runtime"] == "torch-distributed"
     artifact = sdk_client(sim).get_model_artifact(job_id, job_id)
     assert artifact.uri.startswith("pvc://ckpt"), artifact.uri
 
@@ -158,3 +159,29 @@ def test_hostile_names_are_refused_and_readonly_only_reads(sim, tmp_path):
             assert (await server.ok("list_models", {}))["count"] == 0
 
     run(as_readonly)
+
+
+def test_our_records_equal_the_sdks_for_the_same_registration(sim, tmp_path):
+    """register_model writes what ModelRegistryClient.register_model writes: the
+    same model, version and artifact records, ids, times and names aside."""
+    args = dict(uri="s3://models/same/v1", version="v1", model_format_name="pytorch", model_format_version="2.0",
+                version_description="same call", author="sdk-user", owner="sdk-user",
+                metadata={"base_model": "hf://Qwen/Qwen2.5-0.5B", "learning_rate": 0.0002, "lora_rank": 16, "lora": True})
+    sdk_client(sim).register_model("by-sdk", **args)
+
+    async def ours():
+        async with sim_server(tmp_path, kubeconfig=sim.kubeconfig, libraries=REGISTRY) as server:
+            await server.create("register_model", {"name": "by-tool", **args})
+    run(ours)
+
+    def records(name):
+        model = registry_get(sim, f"registered_model?name={name}")
+        version = registry_get(sim, f"model_version?name=v1&parentResourceId={model['id']}")
+        [artifact] = registry_get(sim, f"model_versions/{version['id']}/artifacts")["items"]
+        drop = {"id", "createTimeSinceEpoch", "lastUpdateTimeSinceEpoch", "registeredModelId"}
+        clean = lambda r: {k: v for k, v in r.items() if k not in drop and k != "name"}
+        return clean(model), clean(version), clean(artifact), artifact["name"]
+
+    sdk, tool = records("by-sdk"), records("by-tool")
+    assert tool[:3] == sdk[:3]
+    assert (sdk[3], tool[3]) == ("by-sdk", "by-tool")  # the artifact is named after its model, as the SDK names it

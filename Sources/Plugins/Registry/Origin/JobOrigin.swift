@@ -29,6 +29,10 @@ struct JobOrigin {
         if let baseModel { metadata["base_model"] = .string(baseModel) }
         if let dataset = spec["initializer"]?["dataset"]?["storageUri"]?.string { metadata["dataset"] = .string(dataset) }
         if let method = Self.method(object) { metadata["method"] = .string(method) }
+        // Who ran it, as the host stamped it: the registry keeps the tie to the job's owner.
+        if let owner = object["metadata"]?["annotations"]?["kubeflow-mcp.kubeflow.org/owner"]?.string {
+            metadata["origin_owner"] = .string(owner)
+        }
         for m in object["status"]?["trainerStatus"]?["metrics"]?.array ?? [] {
             guard let name = m["name"]?.string, Metadata.isKey(name), name != "step", let value = m["value"]?.string else { continue }
             metadata["final_" + name] = Double(value).map { .double($0) } ?? .string(value)
@@ -51,10 +55,18 @@ struct JobOrigin {
         return JobOrigin(uri: uri, metadata: metadata, suggestedName: name, notes: notes)
     }
 
-    /// The method the tools recorded (fine_tune's annotation), else LoRA/full from the runtime's name.
+    /// The fine-tuning method, as the trainer's command and arguments say it:
+    /// 4-bit loading (TRL's `--load_in_4bit`, Unsloth's `load_in_4bit=True`) is
+    /// QLoRA; LoRA settings (torchtune's `model.lora_*`, TRL's `--use_peft`,
+    /// Unsloth's `get_peft_model`) are LoRA; torchtune (`tune run`) without them
+    /// is full fine-tuning; nil for a plain function or image.
     static func method(_ object: JSON) -> String? {
-        let annotations = object["metadata"]?["annotations"]?.object ?? [:]
-        if let m = annotations.first(where: { $0.key.hasSuffix("/method") })?.value.string { return m }
+        let trainer = object["spec"]?["trainer"] ?? [:]
+        let parts = ((trainer["command"]?.array ?? []) + (trainer["args"]?.array ?? [])).compactMap(\.string)
+        let words = parts.joined(separator: " ").lowercased()
+        if words.contains("--load_in_4bit") || words.contains("load_in_4bit=true") || words.contains("qlora") { return "qlora" }
+        if words.contains("lora") || words.contains("--use_peft") || words.contains("get_peft_model") { return "lora" }
+        if parts.starts(with: ["tune", "run"]) { return "full" }
         return nil
     }
 
