@@ -185,3 +185,30 @@ def test_our_records_equal_the_sdks_for_the_same_registration(sim, tmp_path):
     sdk, tool = records("by-sdk"), records("by-tool")
     assert tool[:3] == sdk[:3]
     assert (sdk[3], tool[3]) == ("by-sdk", "by-tool")  # the artifact is named after its model, as the SDK names it
+
+
+def test_rbac_on_services_proxy_decides_who_registers(sim, tmp_path):
+    """The route is the API server's: alice (create services/proxy in kubeflow) registers as a
+    data-scientist; bob (get only) is refused by RBAC, with a sentence saying where it was decided."""
+    alice = sim.kubeconfig_for(tmp_path / "alice.kubeconfig", "kfsim-data-scientist-token", namespace="ml-team-dev")
+    bob = sim.kubeconfig_for(tmp_path / "bob.kubeconfig", READONLY_TOKEN)
+    args = {"name": "alices-model", "version": "v1", "uri": "s3://models/alice/v1"}
+
+    for who in ("alice", "bob"):
+        (tmp_path / who).mkdir()
+
+    async def as_alice():
+        async with sim_server(tmp_path / "alice", FAST, "--persona", "data-scientist", kubeconfig=alice,
+                              libraries=REGISTRY) as server:
+            done = await server.create("register_model", args)
+            assert done["model"]["owner"] == "alice" and done["version"]["author"] == "alice"
+
+    async def as_bob():
+        async with sim_server(tmp_path / "bob", FAST, "--persona", "data-scientist", kubeconfig=bob,
+                              libraries=REGISTRY) as server:
+            text = await server.error("register_model", {**args, "version": "v2"}, confirm=True)
+            assert "services/proxy" in text and "kubeflow" in text, text
+            assert (await server.ok("list_models", {}))["count"] == 1
+
+    run(as_alice)
+    run(as_bob)
