@@ -9,15 +9,16 @@ Registry REST API v1alpha3 behind the service proxy of kubeflow/model-registry-s
 - a model the SDK registers is listed and read by our tools;
 - update_model_version archives a version, as the SDK then sees it;
 - a completed TrainJob registers with just its job_id (URI from its checkpoint on a PVC);
+- our records equal the SDK's for the same registration;
 - hostile names never reach a request; readonly may list, not register; RBAC on
-  services/proxy governs the route."""
+  services/proxy governs the route; `doctor` names the registry and says it answers."""
 import json
 import urllib.request
 import warnings
 
 import pytest
 
-from conftest import StandaloneSim
+from conftest import StandaloneSim, run_cli
 from mcp_client import run
 from trainer_support import FAST, sim_server
 
@@ -212,3 +213,9 @@ def test_rbac_on_services_proxy_decides_who_registers(sim, tmp_path):
 
     run(as_alice)
     run(as_bob)
+
+
+def test_doctor_says_which_registry_and_whether_it_answers():
+    out = run_cli("doctor", "--sim").stdout
+    assert "✓ Model Registry at kubeflow/model-registry-service:8080 (api/model_registry/v1alpha3)" in out, out
+    assert "answers (0 registered models)" in out
