@@ -94,3 +94,12 @@ extension RegistryToolTests {
         XCTAssertNil(JobOrigin.method(job(["torchrun"], ["train.py"])))
     }
 }
+
+extension RegistryToolTests {
+    /// The registry's own errors ({"code": "Not Found", ...}) are told from the API server's Status.
+    func testRegistryErrorsAreToldFromTheAPIServers() {
+        XCTAssertTrue(RegistryClient.isRegistryError(["code": "Not Found", "message": "no registered model found"]))
+        XCTAssertFalse(RegistryClient.isRegistryError(["kind": "Status", "code": 404, "message": "services \"x\" not found"]))
+        XCTAssertFalse(RegistryClient.isRegistryError(.null))
+    }
+}

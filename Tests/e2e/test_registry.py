@@ -219,3 +219,23 @@ def test_doctor_says_which_registry_and_whether_it_answers():
     out = run_cli("doctor", "--sim").stdout
     assert "✓ Model Registry at kubeflow/model-registry-service:8080 (api/model_registry/v1alpha3)" in out, out
     assert "answers (0 registered models)" in out
+
+
+def test_a_cluster_without_the_registry_says_so(tmp_path):
+    """No Service behind the route: every tool says the registry does not answer there (never
+    "no such model"), and doctor's check fails naming it."""
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("objects: []\n")  # the default cluster without the registry's Service
+    (tmp_path / "sim").mkdir()
+    sim = StandaloneSim(tmp_path / "sim", "--seed", str(seed))
+    try:
+        async def body():
+            async with sim_server(tmp_path, kubeconfig=sim.kubeconfig, libraries=REGISTRY) as server:
+                for tool, args in (("get_model", {"name": "nope"}), ("list_models", {})):
+                    text = await server.error(tool, args)
+                    assert "does not answer at kubeflow/model-registry-service:8080" in text and "not found" in text, text
+                check = (await server.ok("list_models", {"doctor": True}))["checks"][0]
+                assert check["ok"] is False and "model-registry-service" in check["text"]
+        run(body)
+    finally:
+        sim.stop()

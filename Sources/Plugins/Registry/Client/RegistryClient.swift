@@ -43,10 +43,11 @@ struct RegistryClient {
         try send("get", path, query: query)
     }
 
-    /// The record, or nil when the registry answers 404.
+    /// The record, or nil when the registry itself answers 404 (a 404 from the
+    /// API server — no such Service — is an error, not "no such record").
     func find(_ finder: String, query: [String: String]) throws -> JSON? {
         let response = call.k8s(request("get", finder, query: query))
-        if response.status == 404 { return nil }
+        if response.status == 404 && Self.isRegistryError(response.body) { return nil }
         return try answer(response, "GET \(finder)")
     }
 
@@ -76,13 +77,16 @@ struct RegistryClient {
 
     /// Every item of a list, page after page (the registry's nextPageToken).
     func list(_ path: String) throws -> [JSON] {
-        var items: [JSON] = [], token = ""
+        var items: [JSON] = [], token = "", seen: Set<String> = []
         repeat {
             var query = ["pageSize": "100", "orderBy": "ID", "sortOrder": "ASC"]
             if !token.isEmpty { query["nextPageToken"] = token }
             let page = try get(path, query: query)
-            items += page["items"]?.array ?? []
+            let pageItems = page["items"]?.array ?? []
+            items += pageItems
             token = page["nextPageToken"]?.string ?? ""
+            // A token seen before, or an empty page, ends it: a registry that loops cannot hold the call.
+            if pageItems.isEmpty || !seen.insert(token).inserted { break }
         } while !token.isEmpty && items.count < 10_000
         return items
     }
@@ -115,14 +119,22 @@ struct RegistryClient {
     /// message ({"code","message"}), or the API server's (403 RBAC, 503 no registry).
     func answer(_ response: K8sResponse, _ what: String) throws -> JSON {
         if response.ok { return response.body }
-        let registryMessage = response.body["message"]?.string
         let message: String
-        switch response.status {
-        case 0: message = response.errorMessage ?? "The host did not send the request."
-        case 403: message = "\(response.errorMessage ?? registryMessage ?? "Forbidden") (the Model Registry is reached through \(endpoint); RBAC on services/proxy in \(target.namespace) decides)"
-        case 503: message = "The Model Registry does not answer at \(endpoint): \(response.errorMessage ?? registryMessage ?? "service unavailable"). Is it installed?"
-        default: message = "The Model Registry refused \(what) (HTTP \(response.status)): \(registryMessage ?? response.errorMessage ?? "no message")"
+        if Self.isRegistryError(response.body) {
+            message = "The Model Registry refused \(what) (HTTP \(response.status)): \(response.body["message"]?.string ?? "")"
+        } else if response.status == 0 {
+            message = response.errorMessage ?? "The host did not send the request."
+        } else if response.status == 403 {
+            message = "\(response.errorMessage ?? "Forbidden") (the Model Registry is reached through \(endpoint); RBAC on services/proxy in \(target.namespace) decides)"
+        } else {
+            let why = (response.errorMessage ?? "HTTP \(response.status)").trimmingScalars { $0 == "." || $0 == " " }
+            message = "The Model Registry does not answer at \(endpoint): \(why). Is it installed there? (plugins.d config: namespace, service, api_version name another.)"
         }
         throw ToolError(message, details: ["status": .int(response.status)])
+    }
+
+    /// The registry's own error body ({"code": "Not Found", "message": ...}), not the API server's Status.
+    static func isRegistryError(_ body: JSON) -> Bool {
+        body["code"]?.string != nil && body["message"]?.string != nil && body["kind"] == nil
     }
 }

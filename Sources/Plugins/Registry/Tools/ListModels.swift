@@ -18,7 +18,7 @@ extension RegistryTools {
             case .success(let models):
                 check = ["ok": true, "text": .string("Model Registry at \(client.endpoint): answers (\(models.count) registered model\(models.count == 1 ? "" : "s"))")]
             case .failure(let error):
-                check = ["ok": false, "text": .string("Model Registry at \(client.endpoint): \(error)")]
+                check = ["ok": false, "text": .string("\(error)")]  // the sentence names the registry
             }
             return ToolOutput(["registry": .string(client.endpoint), "checks": [check]], text: check["text"]?.string)
         }
