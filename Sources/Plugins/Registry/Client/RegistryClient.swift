@@ -7,10 +7,15 @@ import PluginKit
 struct RegistryClient {
     let call: ToolCall
     let target: Target
+    /// In a confirmation preview's dry run. The registry has no dry run: the
+    /// host records a write for the preview and sends nothing, so a write
+    /// answers with what was asked and the id `placeholder`.
+    let isDryRun: Bool
 
     init(call: ToolCall) throws {
         self.call = call
         target = try Target(config: call.host.config())
+        isDryRun = call.context()["dry_run"]?.bool == true
     }
 
     /// Which registry: a Service reached through the API server's proxy. By
@@ -51,10 +56,6 @@ struct RegistryClient {
         return try answer(response, "GET \(finder)")
     }
 
-    /// In a confirmation preview's dry run. The registry has no dry run: the
-    /// host records a write for the preview and sends nothing, so a write
-    /// answers with what was asked and the id `placeholder`.
-    var isDryRun: Bool { call.context()["dry_run"]?.bool == true }
     static let placeholder = "new"
 
     func create(_ path: String, _ body: JSON) throws -> JSON { try write("create", path, body) }
