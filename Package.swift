@@ -37,6 +37,8 @@ let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
     FirstPartyPlugin(folder: "Optimizer", uses: ["KatibRules"]),
+    // The Model Registry, reached through the host's Kubernetes requests (the service proxy).
+    FirstPartyPlugin(folder: "Registry"),
 ]
 let pluginProducts: [Product] = plugins.map { .library(name: $0.product, type: .dynamic, targets: [$0.entry]) }
 let pluginTargets: [Target] = plugins.flatMap { plugin -> [Target] in [
@@ -189,6 +191,7 @@ let package = Package(
                     path: "Tests/PlanningTests"),
         .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
         .testTarget(name: "OptimizerTests", dependencies: ["TestSupport", "OptimizerPlugin", "PluginKit"], path: "Tests/OptimizerTests"),
+        .testTarget(name: "RegistryTests", dependencies: ["RegistryPlugin", "PluginKit"], path: "Tests/RegistryTests"),
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),
     ] + pluginTargets
 )

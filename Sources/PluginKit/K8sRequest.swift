@@ -18,6 +18,18 @@ public enum K8sNameRule: Sendable {
         return self == .label ? "^\(label)$" : "^\(label)(\\.\(label))*$"
     }
 
+    /// Whether `s` is such a name (what the host checks again on every request).
+    public func accepts(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        func isLabel(_ l: ArraySlice<UInt8>) -> Bool {
+            guard let first = l.first, let last = l.last, alnum(first), alnum(last) else { return false }
+            return l.allSatisfy { alnum($0) || $0 == 0x2D }
+        }
+        guard !b.isEmpty, b.count <= maxLength else { return false }
+        return self == .label ? isLabel(b[...]) : b.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy(isLabel)
+    }
+
     public var summary: String {
         self == .label
             ? "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"
@@ -62,6 +74,8 @@ public struct K8sResource: Sendable, Equatable {
     public static let resourceQuotas = K8sResource(group: "", version: "v1", resource: "resourcequotas",
                                                    kind: "ResourceQuota")
     public static let nodes = K8sResource(group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
+    /// Services: reached here only through their proxy (`K8sRequest.serviceProxy`).
+    public static let services = K8sResource(group: "", version: "v1", resource: "services", kind: "Service", names: .label)
     public static let namespaces = K8sResource(group: "", version: "v1", resource: "namespaces", kind: "Namespace",
                                                namespaced: false, names: .label)
     public static let selfSubjectAccessReviews = K8sResource(group: "authorization.k8s.io", version: "v1",
@@ -85,6 +99,8 @@ public struct K8sRequest: Sendable {
     public var subresource: String?
     /// A non-resource GET (/version, discovery); `resource` is nil then.
     public var nonResourcePath: String?
+    /// The path behind a Service's proxy ("api/x/v1/items"); see `serviceProxy`.
+    public var proxyPath: String?
     public var query: [String: String]
     public var body: JSON?
     public var contentType: String?
@@ -131,6 +147,17 @@ public struct K8sRequest: Sendable {
     public static func delete(_ r: K8sResource, _ name: String, namespace: String? = nil) -> K8sRequest {
         K8sRequest(verb: "delete", resource: r, namespace: namespace, name: name)
     }
+    /// A request the API server relays to a Service (RBAC on `services/proxy`
+    /// governs it): `service` is "name" or "name:port", `path` what follows
+    /// `/proxy/`. The host checks every segment and never sends one in a dry run.
+    public static func serviceProxy(_ verb: String, service: String, namespace: String, path: String,
+                                    query: [String: String] = [:], body: JSON? = nil,
+                                    contentType: String? = nil) -> K8sRequest {
+        var request = K8sRequest(verb: verb, resource: .services, namespace: namespace, name: service,
+                                 subresource: "proxy", query: query, body: body, contentType: contentType)
+        request.proxyPath = path
+        return request
+    }
     /// GET of a path outside the resource tree: "/version", "/apis/{group}/{version}".
     public static func nonResource(_ path: String) -> K8sRequest {
         K8sRequest(verb: "get", resource: nil, nonResourcePath: path)
@@ -155,6 +182,7 @@ public struct K8sRequest: Sendable {
         path += "/\(r.resource)"
         if let name { path += "/\(name)" }
         if let subresource { path += "/\(subresource)" }
+        if let proxyPath { path += "/\(proxyPath)" }
         return path
     }
 
@@ -177,6 +205,7 @@ public struct K8sRequest: Sendable {
             if let namespace { o["namespace"] = .string(namespace) }
             if let name { o["name"] = .string(name) }
             if let subresource { o["subresource"] = .string(subresource) }
+            if let proxyPath { o["proxy_path"] = .string(proxyPath) }
         } else {
             o["method"] = .string(method)
             o["path"] = .string(path)

@@ -13,9 +13,9 @@ from mcp_client import confirmed_call, run, session
 
 # The KEP's persona table, as categories (monitoring goes with discovery).
 PERSONA_CATEGORIES = {
-    "readonly": {"discovery", "planning", "monitoring", "optimizer"},
-    "data-scientist": {"discovery", "planning", "monitoring", "training", "lifecycle", "optimizer"},
-    "ml-engineer": {"discovery", "planning", "monitoring", "training", "lifecycle", "storage", "optimizer"},
+    "readonly": {"discovery", "planning", "monitoring", "optimizer", "registry"},
+    "data-scientist": {"discovery", "planning", "monitoring", "training", "lifecycle", "optimizer", "registry"},
+    "ml-engineer": {"discovery", "planning", "monitoring", "training", "lifecycle", "storage", "optimizer", "registry"},
     "platform-admin": None,  # everything
 }
 

@@ -18,6 +18,8 @@ final class APIHandler: Sendable {
     let serverAddress = Locked("127.0.0.1:0")
     /// Client-certificate identities of the connections the TLS front door relays.
     let certificatePeers = CertificatePeers()
+    /// The Model Registry behind `kubeflow/model-registry-service` (ModelRegistry/).
+    let modelRegistry = ModelRegistryAPI(store: ModelRegistryStore())
 
     init(store: ObjectStore, logs: LogStore, admission: Admission, authorizer: Authorizer) {
         self.store = store
@@ -49,6 +51,12 @@ final class APIHandler: Sendable {
         case .health: return Responses.text("ok")
         default: break
         }
+        // The registry's own port: a client pointed at it directly (no Kubernetes credentials).
+        let segments = request.path.split(separator: "/").map(String.init)
+        if let rest = ModelRegistryAPI.route(segments) {
+            return modelRegistry.respond(method: request.method.rawValue, segments: rest,
+                                         query: query, body: (try? await request.bodyData) ?? Data())
+        }
         guard let authenticated = authenticate(request) else { return Responses.error(.unauthorized) }
         let user: SimUser
         do {
@@ -56,6 +64,9 @@ final class APIHandler: Sendable {
                                          groups: request.headers.values(for: HTTPHeader("Impersonate-Group")))
         } catch {
             return Responses.error(error)
+        }
+        if let proxied = ServiceProxy(segments) {
+            return await proxied.respond(request, api: self, user: user, query: query)
         }
         if request.path.hasPrefix("/openapi/") {
             return OpenAPIDocuments.document(path: request.path).map { Responses.json($0) } ?? Responses.error(.pathNotFound())

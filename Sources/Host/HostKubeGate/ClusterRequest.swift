@@ -45,6 +45,9 @@ public struct ClusterRequest: Sendable {
     /// nil for a non-resource GET (/version, discovery).
     public var resource: ResourceRef?
     public var nonResourcePath: String?
+    /// Segments of the path behind a `services/{name}/proxy` request (checked
+    /// one by one by the parser); empty for every other request.
+    public var proxyPath: [String] = []
     public var query: [(String, String)]
     public var body: JSON?
     public var contentType: String?
@@ -93,6 +96,10 @@ public struct ClusterRequest: Sendable {
 
     public var isRead: Bool { ["get", "list", "watch"].contains(verb) }
 
+    /// A request relayed by the API server's service proxy to a Service: what
+    /// it sends is the Service's business, so no dry run and no owner stamp apply.
+    public var isServiceProxy: Bool { resource?.subresource == "proxy" && resource?.groupResource == "/services" }
+
     /// The URL path, each segment percent-encoded (names are already DNS-1123,
     /// so encoding changes nothing; it is the second wall, not the first).
     public var path: String {
@@ -103,6 +110,7 @@ public struct ClusterRequest: Sendable {
         segments.append(r.resource)
         if let name = r.name { segments.append(name) }
         if let sub = r.subresource { segments.append(sub) }
+        segments += proxyPath
         return "/" + segments.map(RequestURL.encodeComponent).joined(separator: "/")
     }
 
@@ -115,6 +123,7 @@ public struct ClusterRequest: Sendable {
     public var summary: String {
         guard let r = resource else { return "GET \(path)" }
         var text = "\(verb) \(r.resource)" + (r.name.map { "/\($0)" } ?? "") + (r.subresource.map { "/\($0)" } ?? "")
+            + (proxyPath.isEmpty ? "" : "/" + proxyPath.joined(separator: "/"))
         if let ns = r.namespace { text += " in namespace \(ns)" } else if r.name == nil { text += " in all namespaces" }
         return text
     }

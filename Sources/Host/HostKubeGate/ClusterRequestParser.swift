@@ -54,7 +54,7 @@ package enum ClusterRequestParser {
     // MARK: Structured (ABI 1.1)
 
     private static func structured(_ json: JSON, query: [(String, String)]) -> Result<ClusterRequest, RequestRefusal> {
-        for key in ["verb", "group", "version", "resource", "namespace", "name", "subresource"] {
+        for key in ["verb", "group", "version", "resource", "namespace", "name", "subresource", "proxy_path"] {
             if let v = json[key], v.string == nil { return refuse(key, "\"\(key)\" must be a string") }
         }
         guard let verb = json["verb"]?.string, ClusterRequest.verbs.contains(verb) else {
@@ -64,7 +64,49 @@ package enum ClusterRequestParser {
         let ref = ResourceRef(group: json["group"]?.string ?? "", version: json["version"]?.string ?? "",
                               resource: resource, namespace: json["namespace"]?.string, name: json["name"]?.string,
                               subresource: json["subresource"]?.string)
+        if let proxyPath = json["proxy_path"]?.string { return serviceProxy(verb: verb, ref, proxyPath, query: query) }
         return check(verb: verb, ref, query: query)
+    }
+
+    /// `services/{name}[:{port}]/proxy/{proxy_path}`: a request the API server
+    /// relays to a Service (RBAC on services/proxy governs it). The name and
+    /// port are checked as names; the path behind the proxy segment by segment,
+    /// so nothing in it can climb out ("..", "%2e", "//") or cut it ("?", "#").
+    static func serviceProxy(verb: String, _ r: ResourceRef, _ proxyPath: String,
+                             query: [(String, String)]) -> Result<ClusterRequest, RequestRefusal> {
+        guard r.group.isEmpty, r.resource == "services", r.subresource == "proxy" else {
+            return refuse("proxy_path", "\"proxy_path\" goes only with resource \"services\" and subresource \"proxy\"")
+        }
+        guard verb != "list", verb != "watch" else {
+            return refuse("verb", "a service proxy request is get, create, update, patch or delete")
+        }
+        guard let name = r.name, let ns = r.namespace else {
+            return refuse("name", "a service proxy request needs the Service's \"name\" and \"namespace\"")
+        }
+        if let p = KubeNames.labelProblem(ns) { return refuse("namespace", "namespace '\(ns)' \(p)") }
+        let service = name.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard service.count <= 2, KubeNames.labelProblem(service[0]) == nil,
+              service.count == 1 || KubeNames.labelProblem(service[1], max: 15) == nil else {
+            return refuse("name", "name '\(name)' must be a Service name (a DNS-1123 label), optionally followed by ':' and a port number or name")
+        }
+        let segments = proxyPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard proxyPath.utf8.count <= 1024, !segments.isEmpty else {
+            return refuse("proxy_path", "\"proxy_path\" must be 1 to 1024 characters")
+        }
+        for segment in segments {
+            let ok = !segment.isEmpty && segment != "." && segment != ".." && segment.utf8.allSatisfy { b in
+                (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F
+            }
+            guard ok else {
+                return refuse("proxy_path", "\"proxy_path\" segment '\(segment)' must be letters, digits, '-', '.' and '_' (no '.' or '..' segment, no empty segment, no '%', '?' or '#'); put parameters in \"query\"")
+            }
+        }
+        if let w = query.first(where: { $0.0 == "watch" }), w.1 != "false" && w.1 != "0" {
+            return refuse("query.watch", "a service proxy request does not watch")
+        }
+        var request = ClusterRequest(verb: verb, resource: r, query: query)
+        request.proxyPath = segments
+        return .success(request)
     }
 
     /// The rules every request meets, whichever form it came in.
@@ -129,6 +171,18 @@ package enum ClusterRequestParser {
             return refuse("method", "\"method\" must be GET, POST, PUT, PATCH or DELETE")
         }
         guard path.hasPrefix("/") else { return refuse("path", "\"path\" must start with /") }
+        // /api/v1/namespaces/{ns}/services/{name}[:{port}]/proxy/{rest}: the name may hold one ':',
+        // and {rest} is checked as "proxy_path" is, segment by segment.
+        let proxied = path.dropFirst().split(separator: "/", maxSplits: 7, omittingEmptySubsequences: false).map(String.init)
+        if proxied.count == 8, proxied[0] == "api", proxied[1] == "v1", proxied[2] == "namespaces", proxied[4] == "services",
+           proxied[6] == "proxy" {
+            let verbs = ["GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"]
+            let ref = ResourceRef(group: "", version: "v1", resource: "services", namespace: proxied[3], name: proxied[5],
+                                  subresource: "proxy")
+            return serviceProxy(verb: verbs[method] ?? "get", ref, proxied[7], query: query).mapError { refusal in
+                RequestRefusal(field: refusal.field.hasPrefix("query") ? refusal.field : "path", message: refusal.message)
+            }
+        }
         let allowed = path.utf8.allSatisfy { b in
             (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
                 || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x2F

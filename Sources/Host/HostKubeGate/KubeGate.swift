@@ -65,10 +65,13 @@ package struct KubeGate {
             return .failure("Denied", denial)
         }
         if let ns = ClusterGuard.namespace(of: request) { call.recordNamespace(ns) }
-        if isWrite, policy.changesOwnObjectsOnly, request.verb != "create", !undoing, let refusal = ownershipRefusal(request) {
+        // A service proxy's writes change the service's own records (the Model Registry's), not a
+        // Kubernetes object: no owner to check or stamp; RBAC on services/proxy decides who may.
+        if isWrite, policy.changesOwnObjectsOnly, request.verb != "create", !undoing, !request.isServiceProxy,
+           let refusal = ownershipRefusal(request) {
             return refusal
         }
-        if request.verb == "create" && !ClusterGuard.isReview(request) {
+        if request.verb == "create" && !ClusterGuard.isReview(request) && !request.isServiceProxy {
             request.body = ClusterGuard.stampOwner(request.body, identity: identity())
         }
         if isWrite && !call.dryRun && !undoing && !call.takePreviewedWrite(Self.previewKey(request)) {
@@ -76,6 +79,13 @@ package struct KubeGate {
             log.info("denied \(call.pluginID) \(request.summary): not in the confirmed preview", source: "policy")
             call.recordRefusedWrite("\(request.method) \(request.path)")
             return .failure("Denied", message)
+        }
+        if call.dryRun && isWrite && request.isServiceProxy {
+            // The service behind the proxy has no dry run: the write is recorded for the preview, not sent.
+            var write = Self.previewKey(request)
+            write["status"] = 0
+            call.recordWrite(write)
+            return .failure("DryRun", "\(request.summary) was not sent: a dry run cannot pass through a service proxy.")
         }
         if call.dryRun && isWrite {
             request.query.append(("dryRun", "All"))

@@ -221,6 +221,14 @@ struct kfmcp_host_v1 {
      *    "name":"my-job",                   (get/update/patch/delete: required;
      *                                        list/watch/create: must be absent)
      *    "subresource":"log",               (optional: log, status, scale, ...)
+     *    "proxy_path":"api/model_registry/v1alpha3/registered_models",
+     *                                       (appended, ABI 1.1: only with resource
+     *                                        "services", subresource "proxy" and a name,
+     *                                        which may end in ":port"; the path behind
+     *                                        the service proxy, segments of [A-Za-z0-9._-],
+     *                                        no "." / ".." / empty segment; verbs get,
+     *                                        create, update, patch, delete, name required;
+     *                                        never sent in a dry run, never owner-stamped)
      *    "query":{"labelSelector":"...", ...},           (optional; values are strings)
      *    "body":<any JSON>,                               (optional)
      *    "content_type":"application/merge-patch+json",   (optional)
@@ -240,6 +248,8 @@ struct kfmcp_host_v1 {
      * the checks above; otherwise the request is refused with a sentence naming
      * the field. GET of a non-resource path (/version, /api, /apis,
      * /apis/{group}, /apis/{group}/{version}) is allowed in this form only.
+     * /api/v1/namespaces/{ns}/services/{name}[:{port}]/proxy/{path} reads as
+     * "proxy_path" above (the one place ':' may appear: after the name).
      *
      * Policy, evaluated on (verb, group, resource, namespace, name):
      *   - a tool declared KFMCP_RISK_READ_ONLY may only get/list/watch and create

@@ -3,13 +3,13 @@ import Foundation
 import HostCore
 import KFJSON
 
-/// Plays the KEP's three user stories and a tuning story through the MCP protocol against the
+/// Plays the KEP's three user stories, a tuning story and a registry story through the MCP protocol against the
 /// embedded cluster simulator, printing each tool call, its result and the
 /// progress bar. The server is this same binary (`serve --sim`), spoken to over
 /// stdio exactly as Claude, Cursor or VS Code would.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Play the KEP's three user stories and a tuning story on the embedded cluster simulator.")
+        commandName: "demo", abstract: "Play the KEP's three user stories, a tuning story and a registry story on the embedded cluster simulator.")
 
     @Option(help: "Simulated seconds per real second (higher: faster jobs).") var timeScale: Double = 60
     @Flag(help: "Show whole JSON results, not just their summaries.") var verbose = false
@@ -53,6 +53,7 @@ struct DemoCommand: ParsableCommand {
             try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
             try demo.call("list_training_jobs", [:])
         }
+        var experiment = ""
         demo.story("Story 4 — data scientist: \"Tune the learning rate of my training function over 6 trials, 2 at a time\"") {
             let args: JSON = [
                 "trial_template": ["tool": "run_custom_training",
@@ -61,9 +62,20 @@ struct DemoCommand: ParsableCommand {
                 "num_trials": 6, "parallel_trials": 2, "algorithm_settings": ["random_state": 42]]
             try demo.call("create_experiment", args)  // a preview: the Experiment that would be created
             let name = try demo.confirmed("create_experiment", args)["name"]?.string ?? ""
+            experiment = name
             try demo.call("get_experiment_status", ["name": .string(name), "wait": true, "timeout_seconds": 600],
                           progress: true)
             try demo.call("get_experiment_trials", ["name": .string(name)])
+        }
+        demo.story("Story 5 — data scientist: \"Register the best model of the tuning run\"") {
+            guard demo.tools.contains("register_model") else { throw DemoError("the registry plugin is not loaded") }
+            let best = try demo.call("get_experiment_status", ["name": .string(experiment)])["best_trial"]?["job_id"]?.string ?? ""
+            // job_id fills the metadata from the trial's TrainJob (trial, hyperparameters, final loss);
+            // the function saved no checkpoint on a PVC, so the artifact's URI is given.
+            try demo.confirmed("register_model", [
+                "job_id": .string(best), "name": "train-func-tuned", "version": "v1",
+                "uri": .string("s3://models/train-func-tuned/\(best)"), "model_format_name": "pytorch"])
+            try demo.call("get_model", ["name": "train-func-tuned"])
         }
         if demo.failures > 0 { throw ExitCode(1) }
     }

@@ -1,16 +1,19 @@
 /// The KEP's personas, as policy YAML (the same format as a policy file):
 ///
-/// | persona        | discovery | planning | training | lifecycle  | storage | runtimes | optimizer     |
-/// |----------------|-----------|----------|----------|------------|---------|----------|---------------|
-/// | readonly       | yes       | yes      | no       | no         | no      | no       | read          |
-/// | data-scientist | yes       | yes      | yes      | own jobs   | no      | no       | own experiments |
-/// | ml-engineer    | yes       | yes      | yes      | yes        | yes     | use      | yes           |
-/// | platform-admin | yes       | yes      | yes      | yes        | yes     | create   | yes           |
+/// | persona        | discovery | planning | training | lifecycle  | storage | runtimes | optimizer     | registry |
+/// |----------------|-----------|----------|----------|------------|---------|----------|---------------|----------|
+/// | readonly       | yes       | yes      | no       | no         | no      | no       | read          | read     |
+/// | data-scientist | yes       | yes      | yes      | own jobs   | no      | no       | own experiments | yes    |
+/// | ml-engineer    | yes       | yes      | yes      | yes        | yes     | use      | yes           | yes      |
+/// | platform-admin | yes       | yes      | yes      | yes        | yes     | create   | yes           | yes      |
 ///
 /// Monitoring goes with discovery. "Runtimes: use" means listing and reading
 /// runtimes (discovery tools) but not creating or deleting them (runtimes tools).
 /// Optimizer: hyperparameter experiments; read-only mode leaves readonly their
 /// read tools, and data-scientist deletes only the experiments it created.
+/// Registry: the Model Registry; readonly lists and reads, the others register
+/// and update versions (RBAC on services/proxy has the last word). Every persona lets plugins use
+/// `services/proxy` (the registry's route); the gate refuses every other subresource.
 /// `kubeflow-mcp policy show NAME` prints one; a policy file extends one with
 /// `persona: NAME`.
 public enum BuiltinPersonas {
@@ -23,7 +26,9 @@ public enum BuiltinPersonas {
                 - category:planning
                 - category:monitoring
                 - category:optimizer
+                - category:registry
               read_only: true
+              subresources: [services/proxy]
             """,
         "data-scientist": """
             # data-scientist: train, fine-tune and tune; manage only the jobs and experiments you created.
@@ -35,6 +40,8 @@ public enum BuiltinPersonas {
                 - category:training
                 - category:lifecycle
                 - category:optimizer
+                - category:registry
+              subresources: [services/proxy]
               own_jobs_only:
                 - category:lifecycle
                 - category:optimizer
@@ -50,12 +57,15 @@ public enum BuiltinPersonas {
                 - category:lifecycle
                 - category:storage
                 - category:optimizer
+                - category:registry
+              subresources: [services/proxy]
             """,
         "platform-admin": """
             # platform-admin: every tool, runtimes included.
             policy:
               allow:
                 - "*"
+              subresources: [services/proxy]
             """,
     ]
 
