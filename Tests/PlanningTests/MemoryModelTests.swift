@@ -1,5 +1,6 @@
 import PluginKit
 import Testing
+@testable import MemoryKit
 @testable import PlanningPlugin
 
 private func model(_ id: String) throws -> ModelSpec { try ModelRegistry.shared.lookup(id).model }

@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// The planning plugin: sizes fine-tuning jobs and checks them before they

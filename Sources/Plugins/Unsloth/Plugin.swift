@@ -1,4 +1,5 @@
 import BackendKit
+import MemoryKit
 import PluginKit
 
 /// Where Unsloth jobs run: an `unsloth` runtime if the cluster has one, else
@@ -37,7 +38,7 @@ let unslothBackend = BackendDefinition(
             }
         },
         "estimate": { call in
-            try MemoryEstimate(memoryFactor: unslothMemoryFactor, shardsParameters: false).run(call.arguments)
+            try BackendEstimate.run(call.arguments, backendID: "unsloth", capabilities: unslothCapabilities)
         },
     ]
 )

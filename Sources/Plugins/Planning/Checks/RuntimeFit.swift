@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// Whether the backend that would run a built-in (fine_tune) job can put this

@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// What the checks ask of an answer (PluginKit's `K8sResponse`, the one answer type).

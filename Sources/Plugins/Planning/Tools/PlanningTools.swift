@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// The planning tools: thin wrappers that read arguments, call the pure

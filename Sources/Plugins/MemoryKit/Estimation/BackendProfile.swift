@@ -13,14 +13,15 @@ import PluginKit
 /// - `methods` ([string]): the fine-tuning methods the backend supports.
 /// - `runtime_selector.framework` (string): the runtime label value it needs.
 /// - `admission_rules` (object): what the cluster's admission webhook rejects
-///   for the backend's runtimes; see AdmissionRules.
+///   for the backend's runtimes; read by the planner (AdmissionRules).
 public struct BackendProfile: Sendable, Equatable {
     public var id: String?
     public var memoryFactor: Double
     public var memory: MemoryProfile
     public var methods: [String]?
     public var framework: String?
-    public var admissionRules: AdmissionRules?
+    /// The capabilities it was read from (the planner reads more of them: admission_rules).
+    public var capabilities: JSON
 
     /// No backend chosen (custom trainers, containers): plain PyTorch with
     /// Hugging Face's Trainer and PEFT, the most common custom code.
@@ -38,7 +39,7 @@ public struct BackendProfile: Sendable, Equatable {
         memory = MemoryProfile(capabilities: caps)
         methods = caps["methods"]?.array?.compactMap(\.string)
         framework = caps["runtime_selector"]?["framework"]?.string
-        admissionRules = caps["admission_rules"].flatMap(AdmissionRules.init(json:))
+        capabilities = caps
     }
 
     /// The loaded backend with this id, or an error listing the loaded ones.

@@ -276,11 +276,11 @@ public enum MemoryModel {
 }
 
 /// Rounds to `places` decimals, for figures people read.
-func rounded(_ x: Double, _ places: Int) -> Double {
+public func rounded(_ x: Double, _ places: Int) -> Double {
     var factor = 1.0
     for _ in 0..<places { factor *= 10 }
     return (x * factor).rounded() / factor
 }
 
 /// Bytes → GiB (2^30), the unit nvidia-smi and PyTorch report GPU memory in.
-func gib(_ bytes: Double) -> Double { bytes / 1_073_741_824 }
+public func gib(_ bytes: Double) -> Double { bytes / 1_073_741_824 }
