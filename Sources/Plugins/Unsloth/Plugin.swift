@@ -8,7 +8,7 @@ let unslothSelector = RuntimeSelector(framework: "unsloth", fallbackRuntime: "to
 
 /// Unsloth's fused kernels and offloaded gradient checkpointing need markedly
 /// less activation memory than plain PyTorch; the planner scales by this.
-let unslothMemoryFactor = 0.6
+let unslothMemoryFactor = 0.65
 
 let unslothCapabilities: JSON = [
     "methods": ["lora", "qlora"],

@@ -23,6 +23,8 @@ public struct MemoryRequest: Sendable, Equatable {
     public var lora: LoRASettings
     /// What the user set over the backend's memory profile.
     public var overrides: ProfileOverrides
+    /// The GPU's memory in GiB, when known: a paged optimizer's states leave a GPU they do not fit.
+    public var gpuMemoryGiB: Double?
 
     public init(method: FineTuneMethod = .lora, precision: Precision = .bf16, batchSize: Int = 1, seqLen: Int = 2048,
                 numNodes: Int = 1, gpusPerNode: Int = 1, gradientCheckpointing: Bool? = nil,
@@ -231,6 +233,16 @@ public enum MemoryModel {
         b.logits = tokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
         note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded: shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
 
+        // bitsandbytes' paged optimizers keep their states in CUDA unified memory, which the
+        // driver evicts to CPU memory when the GPU runs out ("Paged optimizers",
+        // https://huggingface.co/docs/bitsandbytes/main/en/explanations/optimizers#paged-optimizers;
+        // torchtune's single-device full configs, e.g. llama3_1/8B_full_single_device.yaml).
+        if pagedStates > 0, let gpu = r.gpuMemoryGiB,
+           (b.total * (1 + profile.allocatorReserve) + profile.cudaContextGB * 1e9) / 1_073_741_824 > gpu * 0.95 {
+            b.optimizer -= pagedStates
+            pagedStates = 0
+            note("Paged 8-bit AdamW on a \(gpu) GB GPU too small to hold its states: they live in CPU memory.")
+        }
         let live = b.total
         b.overhead = profile.cudaContextGB * 1e9 + live * profile.allocatorReserve
         note("CUDA context \(profile.cudaContextGB) GB, allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))%.")
