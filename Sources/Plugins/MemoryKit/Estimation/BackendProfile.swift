@@ -18,6 +18,8 @@ public struct BackendProfile: Sendable, Equatable {
     public var id: String?
     public var memoryFactor: Double
     public var memory: MemoryProfile
+    /// The profile on one GPU, where a stack runs other recipes (memory_profile.single_device).
+    public var singleDeviceMemory: MemoryProfile
     public var methods: [String]?
     public var framework: String?
     /// The capabilities it was read from (the planner reads more of them: admission_rules).
@@ -28,6 +30,9 @@ public struct BackendProfile: Sendable, Equatable {
     public static let generic = BackendProfile(backend: [:])
 
     public var shardsParameters: Bool { memory.shardsParameters }
+
+    /// The profile for a layout.
+    public func memory(gpus: Int) -> MemoryProfile { gpus == 1 ? singleDeviceMemory : memory }
     public var offloadsActivationCheckpoints: Bool { memory.activationOffloading }
 
     /// A profile from one list_backends entry ({id, capabilities, ...}) or a bare capabilities object.
@@ -37,6 +42,14 @@ public struct BackendProfile: Sendable, Equatable {
         let factor = caps["memory_factor"]?.double ?? 1.0
         memoryFactor = factor > 0 ? factor : 1.0
         memory = MemoryProfile(capabilities: caps)
+        if let single = caps["memory_profile"]?["single_device"]?.object, var merged = caps["memory_profile"]?.object {
+            for (key, value) in single { merged[key] = value }
+            var singleCaps = caps
+            singleCaps["memory_profile"] = .object(merged)
+            singleDeviceMemory = MemoryProfile(capabilities: singleCaps)
+        } else {
+            singleDeviceMemory = memory
+        }
         methods = caps["methods"]?.array?.compactMap(\.string)
         framework = caps["runtime_selector"]?["framework"]?.string
         capabilities = caps

@@ -128,7 +128,7 @@ public enum MemoryModel {
     /// - explain: write the assumptions (the layout search only needs the figures).
     public static func estimate(model: ModelSpec, request r: MemoryRequest, backend: BackendProfile,
                                 explain: Bool = true) -> MemoryEstimate {
-        let profile = r.overrides.applied(to: backend.memory)
+        let profile = r.overrides.applied(to: backend.memory(gpus: r.totalGPUs))
         var notes: [String] = []
         func note(_ text: @autoclosure () -> String) { if explain { notes.append(text()) } }
         var b = MemoryBreakdown()
