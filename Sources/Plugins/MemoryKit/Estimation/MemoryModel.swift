@@ -84,6 +84,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var profile: MemoryProfile
     /// How the figure was reached, in sentences a person can check.
     public var assumptions: [String]
+    /// Settings the estimate could not know that widen the range, each with what it changes.
+    public var narrowedBy: [String] = []
 
     public var perGPUBytes: Double { perGPU.total }
     public var totalBytes: Double { perGPU.total * Double(gpus) }
@@ -119,6 +121,10 @@ public enum MemoryModel {
         case .full: return 13
         }
     }
+    /// Tokens of a short padded batch's longest example, for the low end when sequences are
+    /// padded, not packed: most instruction-tuning examples are shorter (Alpaca's 52k are
+    /// nearly all under 512 tokens with Llama's tokenizer).
+    static let shortPaddedTokens = 512
     /// FSDP keeps this many layers unsharded at once (the running one and the prefetched one).
     static let gatheredLayers = 2.0
     /// The range around the point estimate, from the calibration's spread.
@@ -247,13 +253,26 @@ public enum MemoryModel {
         b.overhead = profile.cudaContextGB * 1e9 + live * profile.allocatorReserve
         note("CUDA context \(profile.cudaContextGB) GB, allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))%.")
 
+        // The point is the peak a default run can reach; the low end covers what the settings
+        // the estimate cannot know allow, and names the setting that would pin it down.
         var low = b.total * lowFactor
+        var narrowedBy: [String] = []
+        if !profile.packed && r.seqLen > shortPaddedTokens {
+            // Padded batches are as long as their longest sequence (HF DataCollatorWithPadding,
+            // torchtune's padded_collate_sft): a dataset of short examples stays well under
+            // max_seq_len; the batch with the longest one reaches it.
+            let tokenBound = b.activations + b.logits
+            let short = Double(shortPaddedTokens) / Double(r.seqLen)
+            low = min(low, (b.total - tokenBound * (1 - short) * (1 + profile.allocatorReserve)) * lowFactor)
+            narrowedBy.append("packed (or max_seq_len near the dataset's longest example): padded batches of \(shortPaddedTokens)-token examples need \(Int(((1 - short) * 100).rounded()))% less activation and logit memory")
+        }
         if pagedStates > 0 {
             low = max(low - pagedStates, b.weights)
+            narrowedBy.append("the GPU type: paged 8-bit AdamW's states move to CPU memory on a GPU too small to hold them")
             note("Paged 8-bit AdamW: its states move to CPU memory when the GPU is full (the low end of the range).")
         }
         return MemoryEstimate(perGPU: b, lowBytes: low, highBytes: b.total * highFactor, gpus: r.totalGPUs,
-                              trainableParameters: trainable, profile: profile, assumptions: notes)
+                              trainableParameters: trainable, profile: profile, assumptions: notes, narrowedBy: narrowedBy)
     }
 
     static func lossText(_ loss: MemoryProfile.Loss) -> String {
