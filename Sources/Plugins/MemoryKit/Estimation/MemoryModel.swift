@@ -103,17 +103,23 @@ public struct MemoryEstimate: Sendable, Equatable {
 /// Calibrated against published peak-memory measurements of several stacks:
 /// Tests/Fixtures/memory-calibration.json, checked by MemoryCalibrationTests.
 public enum MemoryModel {
-    /// NF4 with double quantization: 4 bits plus ~0.127 bits of block constants per weight.
+    /// NF4 with double quantization: 4 bits plus ~0.127 bits of block constants per weight
+    /// (QLoRA, arXiv:2305.14314 §2, "Double Quantization").
     static let nf4BytesPerParameter = 0.5 + 0.127 / 8
     /// Activation bytes per token of one layer's full working set, at 16-bit:
     /// coefficient × hidden + coefficient × MLP width (fused attention: no seq² term).
+    /// After Korthikanti et al., "Reducing Activation Recomputation in Large Transformer
+    /// Models" (arXiv:2205.05198 §4.1: 34·s·b·h per layer for a 4h MLP, without the
+    /// attention-score term that FlashAttention removes), split between hidden and MLP width.
     static let layerHiddenCoefficient = 18.0
     static let layerMLPCoefficient = 10.0
     /// A checkpointed layer keeps only its 16-bit input: 2 bytes × hidden per token.
     static let checkpointBytesPerHidden = 2.0
-    /// Logit bytes per token and vocabulary entry: fused loss (chunks only),
-    /// chunked loss (16-bit logits, one chunk upcast at a time) and full loss
-    /// (16-bit logits, their fp32 upcast, the softmax and its gradient).
+    /// Logit bytes per token and vocabulary entry: fused loss (chunks only: Unsloth's
+    /// fused cross-entropy, Liger's FusedLinearCrossEntropy), chunked loss (16-bit logits,
+    /// one chunk upcast at a time: torchtune's CEWithChunkedOutputLoss, LitGPT's
+    /// chunked_cross_entropy) and full loss (16-bit logits, their fp32 upcast in
+    /// transformers' LlamaForCausalLM.forward, the softmax and its gradient).
     static func logitBytes(_ loss: MemoryProfile.Loss) -> Double {
         switch loss {
         case .fused: return 0.5
@@ -125,7 +131,8 @@ public enum MemoryModel {
     /// padded, not packed: most instruction-tuning examples are shorter (Alpaca's 52k are
     /// nearly all under 512 tokens with Llama's tokenizer).
     static let shortPaddedTokens = 512
-    /// FSDP keeps this many layers unsharded at once (the running one and the prefetched one).
+    /// FSDP keeps this many layers unsharded at once (the running one and the prefetched one:
+    /// PyTorch FSDP's forward/backward prefetch, docs "FullyShardedDataParallel").
     static let gatheredLayers = 2.0
     /// The range around the point estimate, from the calibration's spread.
     static let lowFactor = 0.85

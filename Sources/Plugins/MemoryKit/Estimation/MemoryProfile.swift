@@ -56,7 +56,10 @@ public struct MemoryProfile: Sendable, Equatable {
     public var cpuOffload = false
     public var packed = false
     public var logitBytes: Double?
+    /// PyTorch's caching allocator rounds and keeps freed blocks (docs "CUDA semantics",
+    /// memory management: reserved ≥ allocated); 8% of live tensors is the calibration's spread.
     public var allocatorReserve = 0.08
+    /// The CUDA context with cuBLAS and attention kernels loaded, as nvidia-smi counts it.
     public var cudaContextGB = 1.0
 
     public init() {}
