@@ -1,4 +1,3 @@
-import MemoryKit
 import PluginKit
 
 /// The planning plugin: sizes fine-tuning jobs and checks them before they

@@ -1,4 +1,3 @@
-import MemoryKit
 import PluginKit
 
 /// Whether the backend that would run a built-in (fine_tune) job can put this

@@ -1,4 +1,3 @@
-import MemoryKit
 import PluginKit
 
 /// What the checks ask of an answer (PluginKit's `K8sResponse`, the one answer type).
