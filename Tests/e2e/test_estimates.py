@@ -40,8 +40,9 @@ async def preview_estimate(sim: SimServer, job: dict) -> dict:
 
 # (backend, fine_tune's arguments, the same job in estimate_resources' words)
 JOBS = [
+    # Defaults on both sides: fine_tune's batch 4 and rank 16 are estimate_resources' for builtin.
     ("torchtune", {"model": "Qwen/Qwen2.5-1.5B-Instruct", "peft_method": "lora"},
-     {"model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora", "batch_size": 4, "lora_rank": 16}),
+     {"model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora"}),
     ("torchtune", {"model": "Qwen/Qwen2.5-1.5B-Instruct", "peft_method": "full", "batch_size": 2, "gpus_per_node": 2},
      {"model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "full", "batch_size": 2, "gpus_per_node": 2}),
     ("trl", {"model": "Qwen/Qwen2.5-1.5B-Instruct", "peft_method": "qlora", "lora_rank": 8, "gpus_per_node": 2},

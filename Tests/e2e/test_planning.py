@@ -186,7 +186,8 @@ def test_models_outside_the_registry_come_from_the_hub(tmp_path):
 
     async def body():
         async with session("--sim", env=env) as s:
-            r = await s.call_tool("estimate_resources", {"model": "hf://acme/Tiny-3B", "method": "qlora", "check_cluster": False})
+            r = await s.call_tool("estimate_resources", {"model": "hf://acme/Tiny-3B", "method": "qlora", "batch_size": 1,
+                                                       "check_cluster": False})
             assert not r.is_error, r.content[0].text
             e = r.structured_content
             assert e["model"]["params_billion"] == 3.21 and e["model"]["num_layers"] == 28
