@@ -89,3 +89,19 @@ def test_a_model_outside_the_registry_still_previews(tmp_path):
             text = await sim.error("estimate_resources", {"model": "acme/Mystery-9B", "check_cluster": False})
             assert "params_billion" in text
     run(body)
+
+
+def test_the_confirmation_preview_carries_the_same_figure(tmp_path):
+    """What the user sees before agreeing (the preview a confirmation shows) holds the same estimate."""
+    async def body():
+        async with server(tmp_path) as sim:
+            job = {"model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": DATASET, "backend": "trl", "peft_method": "lora"}
+            first = await sim.session.call_tool("fine_tune", job)
+            preview = first.structured_content or {}
+            assert preview.get("confirmation_token"), preview
+            planned = await sim.ok("estimate_resources", {"model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora",
+                                                          "backend": "trl", "check_cluster": False})
+            shown = preview["result_of_dry_run"]["estimate"]
+            for key in ("gpu_memory_gb_per_gpu", "gpu_memory_gb_range", "breakdown"):
+                assert shown[key] == planned[key], (key, shown[key], planned[key])
+    run(body)
