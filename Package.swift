@@ -30,12 +30,10 @@ struct FirstPartyPlugin {
 let plugins: [FirstPartyPlugin] = [
     FirstPartyPlugin(folder: "Sample"),
     FirstPartyPlugin(folder: "Trainer", uses: ["TrainerRules"]),
-    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "TrainerRules"]),
-    // libcurl: the planner reads config.json of models outside its registry from the Hugging Face Hub
-    // (outside the cluster, so not through the host's Kubernetes client); the host has loaded it already.
-    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules", "CCurl"]),
-    FirstPartyPlugin(folder: "TRL", uses: ["BackendKit"]),
-    FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit"]),
+    FirstPartyPlugin(folder: "TorchTune", uses: ["BackendKit", "MemoryKit", "TrainerRules"]),
+    FirstPartyPlugin(folder: "Planning", uses: ["TrainerRules", "MemoryKit"]),
+    FirstPartyPlugin(folder: "TRL", uses: ["BackendKit", "MemoryKit"]),
+    FirstPartyPlugin(folder: "Unsloth", uses: ["BackendKit", "MemoryKit"]),
     FirstPartyPlugin(folder: "Optimizer", uses: ["KatibRules"]),
     // The Model Registry, reached through the host's Kubernetes requests (the service proxy).
     FirstPartyPlugin(folder: "Registry"),
@@ -86,6 +84,12 @@ let package = Package(
         .target(name: "KatibRules", dependencies: ["KFJSON"], path: "Sources/KatibRules"),
         // What fine-tuning backend plugins share: runtime choice, sources, memory estimate, quoting.
         .target(name: "BackendKit", dependencies: ["PluginKit"], path: "Sources/Plugins/BackendKit"),
+        // The one GPU memory estimator (model registry, memory model, the arguments it reads), linked
+        // into the planner (estimate_resources) and every backend (its `estimate` operation), so both
+        // give the same figure for the same job. libcurl: models outside the registry are read from
+        // their Hugging Face Hub config.json (outside the cluster, so not through the host's Kubernetes
+        // client); the host has loaded it already.
+        .target(name: "MemoryKit", dependencies: ["PluginKit", "CCurl"], path: "Sources/Plugins/MemoryKit"),
 
         // Host side.
         .systemLibrary(name: "CCurl", path: "Sources/Host/CCurl", pkgConfig: "libcurl",
@@ -185,13 +189,13 @@ let package = Package(
         // plugin exports the same entry symbol).
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerPlugin", "PluginKit"],
                     path: "Tests/TrainerTests"),
-        .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "PluginKit"],
+        .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "MemoryKit", "PluginKit"],
                     path: "Tests/TorchTuneTests"),
-        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "PluginKit", "TrainerRules"],
+        .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "MemoryKit", "PluginKit", "TrainerRules"],
                     path: "Tests/PlanningTests"),
-        .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "PluginKit"], path: "Tests/TRLTests"),
+        .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "MemoryKit", "PluginKit"], path: "Tests/TRLTests"),
         .testTarget(name: "OptimizerTests", dependencies: ["TestSupport", "OptimizerPlugin", "PluginKit"], path: "Tests/OptimizerTests"),
         .testTarget(name: "RegistryTests", dependencies: ["RegistryPlugin", "PluginKit"], path: "Tests/RegistryTests"),
-        .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "PluginKit"], path: "Tests/UnslothTests"),
+        .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "MemoryKit", "PluginKit"], path: "Tests/UnslothTests"),
     ] + pluginTargets
 )

@@ -1,5 +1,6 @@
 import PluginKit
 import Testing
+@testable import MemoryKit
 @testable import PlanningPlugin
 import TrainerRules
 

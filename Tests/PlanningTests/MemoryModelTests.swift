@@ -1,5 +1,6 @@
 import PluginKit
 import Testing
+@testable import MemoryKit
 @testable import PlanningPlugin
 
 private func model(_ id: String) throws -> ModelSpec { try ModelRegistry.shared.lookup(id).model }
@@ -173,4 +174,30 @@ func gpuProductLabels(_ label: String, _ name: String) {
     // Older capability keys still count.
     #expect(BackendProfile(backend: ["shards_parameters": false]).memory.sharding == .ddp)
     #expect(BackendProfile(backend: ["offloads_activation_checkpoints": true]).memory.activationOffloading)
+}
+
+/// A setting the estimate cannot know widens the range downwards and is named; the point
+/// stays at the peak a default run reaches (never below the low end).
+@Test func unknownSettingsWidenTheRangeAndSayWhatNarrowsIt() throws {
+    let qwen = try model("Qwen/Qwen2.5-7B")
+    let padded = MemoryModel.estimate(model: qwen, request: MemoryRequest(method: .lora, batchSize: 4, seqLen: 4096),
+                                      backend: .generic)
+    var packedRequest = MemoryRequest(method: .lora, batchSize: 4, seqLen: 4096)
+    packedRequest.overrides.packed = true
+    let packed = MemoryModel.estimate(model: qwen, request: packedRequest, backend: .generic)
+    #expect(padded.perGPUBytes == packed.perGPUBytes)
+    #expect(padded.lowBytes < packed.lowBytes * 0.8)
+    #expect(padded.narrowedBy.contains { $0.hasPrefix("packed") })
+    #expect(packed.narrowedBy.isEmpty)
+    for e in [padded, packed] { #expect(e.lowBytes <= e.perGPUBytes && e.perGPUBytes <= e.highBytes) }
+
+    // A paged optimizer: the GPU type narrows it; on a GPU too small for its states they leave it.
+    let llama = try model("meta-llama/Llama-3.1-8B")
+    let paged = BackendProfile(backend: ["memory_profile": ["optimizer": "paged_adamw_8bit", "optimizer_in_backward": true, "packed": true]])
+    var onSmall = MemoryRequest(method: .full, batchSize: 2, seqLen: 2048)
+    let unknownGPU = MemoryModel.estimate(model: llama, request: onSmall, backend: paged)
+    onSmall.gpuMemoryGiB = 24
+    let small = MemoryModel.estimate(model: llama, request: onSmall, backend: paged)
+    #expect(unknownGPU.narrowedBy.contains { $0.hasPrefix("the GPU type") })
+    #expect(small.perGPUBytes < unknownGPU.perGPUBytes * 0.7 && small.perGPUBytes >= unknownGPU.lowBytes * 0.9)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PluginKit
 import Testing
+@testable import MemoryKit
 @testable import PlanningPlugin
 
 @Test func registryHoldsAtLeastThirtyModelsWithSources() {

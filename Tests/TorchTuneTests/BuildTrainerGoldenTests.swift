@@ -137,13 +137,4 @@ import PluginKit
         #expect(try TorchTuneArgs.build(["peft_method": "full", "resume_from_checkpoint": "/workspace/output"])
                 == ["resume_from_checkpoint=True"])
     }
-
-    @Test func estimate() throws {
-        #expect(Estimate.parameterBillions("Qwen/Qwen2.5-7B-Instruct") == 7)
-        #expect(Estimate.parameterBillions("HuggingFaceTB/SmolLM-360M") == 0.36)
-        let full = try Estimate.run(["model": "meta-llama/Llama-3.1-8B", "peft_method": "full"])
-        let lora = try Estimate.run(["model": "meta-llama/Llama-3.1-8B", "peft_method": "lora"])
-        #expect(full["memory_gb"]!["total"]!.double! > lora["memory_gb"]!["total"]!.double!)
-        #expect(full["recommended_gpus"]!.int! >= 2)
-    }
 }

@@ -57,7 +57,7 @@ def test_list_fine_tune_backends_shows_all_four(tmp_path):
             backends = {b["id"]: b for b in r.structured_content["backends"]}
             assert ALL_BACKENDS <= set(backends)
             assert backends["llamafactory"]["plugin"] == "llamafactory-backend"
-            assert backends["unsloth"]["capabilities"]["memory_factor"] == 0.6
+            assert backends["unsloth"]["capabilities"]["memory_factor"] == 0.65
             assert backends["unsloth"]["capabilities"]["multi_node"] is False
             assert backends["trl"]["capabilities"]["runtime_selector"] == {
                 "framework": "trl", "fallback_runtime": "torch-distributed", "image": "huggingface/trl"}

@@ -438,7 +438,9 @@ typedef struct kfmcp_backend_v1 {
      *   "master_weights_fp32": bool, "adapter_dtype": "fp32" | "bf16",
      *   "kbit_upcast": bool (QLoRA keeps embeddings/head/norms in fp32),
      *   "sharding": "fsdp" | "zero3" | "zero2" | "ddp", "cpu_offload": bool,
-     *   "packed": bool, "allocator_reserve": fraction, "cuda_context_gb": number.
+     *   "packed": bool, "allocator_reserve": fraction, "cuda_context_gb": number,
+     *   "single_device": {these keys} (what differs on one GPU, where a stack
+     *   runs other recipes: torchtune's paged 8-bit AdamW in the backward pass).
      * Unknown keys are ignored; the older "shards_parameters":false and
      * "offloads_activation_checkpoints":true still mean sharding "ddp" and
      * activation_offloading true. */

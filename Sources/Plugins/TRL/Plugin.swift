@@ -1,4 +1,5 @@
 import BackendKit
+import MemoryKit
 import PluginKit
 
 /// Where TRL jobs run: a `trl` runtime if the cluster has one, else
@@ -34,11 +35,7 @@ let trlBackend = BackendDefinition(
         "build_trainer": { call in
             try BuildTrainer.run(call.arguments) { try listRuntimes(call, namespace: call.arguments["namespace"]?.string) }
         },
-        "estimate": { call in
-            let options = try TRLOptions(call.arguments["backend_options"])
-            let sharded = options.accelerateConfig.map(shardingAccelerateConfigs.contains) ?? false
-            return try MemoryEstimate(memoryFactor: 1.0, shardsParameters: sharded).run(call.arguments)
-        },
+        "estimate": { call in try estimateTRL(call.arguments) },
     ]
 )
 

@@ -1,41 +1,51 @@
 import BackendKit
+import MemoryKit
 import PluginKit
 import TrainerRules
+
+/// What the torchtune backend declares (list_backends).
+let torchtuneCapabilities: JSON = [
+    "methods": ["lora", "qlora", "full"],
+    "model_families": ["llama3", "llama3_1", "llama3_2", "llama3_3", "qwen2", "qwen2_5", "gemma", "gemma2", "mistral", "phi3"],
+    "multi_node": true,
+    // build_trainer takes resume_from_checkpoint (a checkpoint directory in the container).
+    "resume": true,
+    "memory_factor": 1.0,
+    // How torchtune's distributed recipes (the ones Kubeflow Trainer runs)
+    // spend GPU memory; read by estimate_resources (MemoryProfile).
+    "memory_profile": [
+        "loss": "chunked", "activation_checkpointing": true, "activation_offloading": false,
+        "optimizer": "adamw", "adapter_dtype": "bf16", "sharding": "fsdp", "cpu_offload": false, "packed": false,
+        // On one GPU Trainer v2.3.0 runs the *_single_device recipes, whose full fine-tune configs
+        // (torchtune recipes/configs: llama3_1/8B_full_single_device.yaml, llama3_2/1B_…,
+        // qwen2_5/3B_…) set bitsandbytes.optim.PagedAdamW8bit and optimizer_in_bwd: True.
+        "single_device": ["optimizer": "paged_adamw_8bit", "optimizer_in_backward": true],
+    ],
+    // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
+    "default": true,
+    "runtime_selector": ["framework": "torchtune"],
+    // Which torchtune configs exist for the built-in runtimes' models: a job whose
+    // recipe/config (picked by Trainer v2.3.0 from nodes, GPUs and LoRA args) is not
+    // shipped fails. The planner's validate_config reads it; the values come from
+    // TrainerRules, the one place the simulator reads too.
+    "admission_rules": [
+        "supported_models": .array(BuiltinTrainerRules.supportedModels.map(JSON.string)),
+        "shipped_configs": .array(BuiltinTrainerRules.shipped.sorted().map(JSON.string)),
+    ],
+]
 
 /// The torchtune fine-tuning backend: turns a fine_tune request into the
 /// Kubeflow SDK's BuiltinTrainer(TorchTuneConfig) trainer section.
 let torchtuneBackend = BackendDefinition(
     id: "torchtune", title: "TorchTune (Kubeflow BuiltinTrainer)", version: "0.1.0",
-    capabilities: [
-        "methods": ["lora", "qlora", "full"],
-        "model_families": ["llama3", "llama3_1", "llama3_2", "llama3_3", "qwen2", "qwen2_5", "gemma", "gemma2", "mistral", "phi3"],
-        "multi_node": true,
-        // build_trainer takes resume_from_checkpoint (a checkpoint directory in the container).
-        "resume": true,
-        "memory_factor": 1.0,
-        // How torchtune's distributed recipes (the ones Kubeflow Trainer runs)
-        // spend GPU memory; read by estimate_resources (MemoryProfile).
-        "memory_profile": [
-            "loss": "chunked", "activation_checkpointing": true, "activation_offloading": false,
-            "optimizer": "adamw", "adapter_dtype": "bf16", "sharding": "fsdp", "cpu_offload": false, "packed": false,
-        ],
-        // The SDK's BuiltinTrainer trains with torchtune: fine_tune's default backend.
-        "default": true,
-        "runtime_selector": ["framework": "torchtune"],
-        // Which torchtune configs exist for the built-in runtimes' models: a job whose
-        // recipe/config (picked by Trainer v2.3.0 from nodes, GPUs and LoRA args) is not
-        // shipped fails. The planner's validate_config reads it; the values come from
-        // TrainerRules, the one place the simulator reads too.
-        "admission_rules": [
-            "supported_models": .array(BuiltinTrainerRules.supportedModels.map(JSON.string)),
-            "shipped_configs": .array(BuiltinTrainerRules.shipped.sorted().map(JSON.string)),
-        ],
-    ],
+    capabilities: torchtuneCapabilities,
     operations: [
         "build_trainer": { call in
             try BuildTrainer.run(call.arguments) { try listRuntimes(call, namespace: call.arguments["namespace"]?.string) }
         },
-        "estimate": { call in try Estimate.run(call.arguments) },
+        "estimate": { call in
+            try BackendEstimate.run(call.arguments, backendID: "torchtune", capabilities: torchtuneCapabilities)
+        },
     ]
 )
 

@@ -1,4 +1,5 @@
 import BackendKit
+import MemoryKit
 import PluginKit
 
 /// Where Unsloth jobs run: an `unsloth` runtime if the cluster has one, else
@@ -7,7 +8,7 @@ let unslothSelector = RuntimeSelector(framework: "unsloth", fallbackRuntime: "to
 
 /// Unsloth's fused kernels and offloaded gradient checkpointing need markedly
 /// less activation memory than plain PyTorch; the planner scales by this.
-let unslothMemoryFactor = 0.6
+let unslothMemoryFactor = 0.65
 
 let unslothCapabilities: JSON = [
     "methods": ["lora", "qlora"],
@@ -37,7 +38,7 @@ let unslothBackend = BackendDefinition(
             }
         },
         "estimate": { call in
-            try MemoryEstimate(memoryFactor: unslothMemoryFactor, shardsParameters: false).run(call.arguments)
+            try BackendEstimate.run(call.arguments, backendID: "unsloth", capabilities: unslothCapabilities)
         },
     ]
 )

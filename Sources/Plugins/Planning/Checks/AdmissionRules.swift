@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 import TrainerRules
 
@@ -69,4 +70,9 @@ public struct AdmissionRules: Sendable, Equatable {
         default: return ("runtime", "Use another runtime.")
         }
     }
+}
+
+extension BackendProfile {
+    /// The admission facts the backend declares (`admission_rules`), if any.
+    public var admissionRules: AdmissionRules? { capabilities["admission_rules"].flatMap(AdmissionRules.init(json:)) }
 }

@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// validate_config: everything about a training setup that can be checked

@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// check_prerequisites: can this job start in this cluster now? Each check

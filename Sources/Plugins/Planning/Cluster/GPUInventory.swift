@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// Free GPUs per node: allocatable `nvidia.com/gpu` minus the requests of the

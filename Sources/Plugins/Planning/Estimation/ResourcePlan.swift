@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// The answer of estimate_resources: the memory estimate with its range, the
@@ -32,10 +33,6 @@ public struct ResourcePlan: Sendable {
     public var feasibility: String
     public var assumptions: [String]
 
-    /// GPU counts tried when looking for a layout that fits.
-    static let counts = [1, 2, 4, 8, 16, 32, 64]
-    static let gpusPerNodeMax = 8
-
     /// Cheapest first: fewer GPUs, then a lower price class, then less memory.
     static func preferred(_ a: Fit, _ b: Fit) -> Bool {
         (a.count, a.gpu.tier, a.gpu.memoryGiB) < (b.count, b.gpu.tier, b.gpu.memoryGiB)
@@ -55,7 +52,7 @@ public struct ResourcePlan: Sendable {
         func estimateOn(_ count: Int) -> MemoryEstimate {
             if explicitLayout && count == request.totalGPUs { return estimate }
             if let known = byCount[count] { return known }
-            let layout = layoutFor(count)
+            let layout = MemoryModel.layout(for: count)
             let e = MemoryModel.estimate(model: model, request: request.on(nodes: layout.nodes, gpusPerNode: layout.perNode),
                                          backend: backend, explain: false)
             byCount[count] = e
@@ -63,15 +60,9 @@ public struct ResourcePlan: Sendable {
         }
         // The fewest GPUs of a type that hold the high end of the range.
         func fewest(_ gpu: GPUType) -> Fit? {
-            for count in counts {
-                let e = estimateOn(count)
-                if GPUCatalog.fits(e.highBytes, on: gpu) {
-                    return Fit(gpu: gpu, count: count, perGPUBytes: e.perGPUBytes, highBytes: e.highBytes)
-                }
-                // More GPUs only help when something is sharded.
-                if !backend.shardsParameters && backend.memory.sharding != .zero2 { return nil }
+            MemoryModel.fewestGPUs(on: gpu, backend: backend, estimateOn: estimateOn).map {
+                Fit(gpu: gpu, count: $0.count, perGPUBytes: $0.estimate.perGPUBytes, highBytes: $0.estimate.highBytes)
             }
-            return nil
         }
         let fitsOn = GPUCatalog.all.compactMap(fewest)
 
@@ -100,7 +91,7 @@ public struct ResourcePlan: Sendable {
                     ? (fitsRequested(gpu) ? Fit(gpu: gpu, count: request.totalGPUs, perGPUBytes: estimate.perGPUBytes, highBytes: estimate.highBytes) : nil)
                     : fewest(gpu)
                 let now = fit.map { f -> Bool in
-                    let layout = explicitLayout ? (request.numNodes, request.gpusPerNode) : layoutFor(f.count)
+                    let layout = explicitLayout ? (request.numNodes, request.gpusPerNode) : MemoryModel.layout(for: f.count)
                     return inventory.placement(nodeCount: layout.0, perNode: layout.1) { $0 == gpu } != nil
                 } ?? false
                 byNodeType.append(NodeTypeFit(product: product, fit: fit, free: free, availableNow: now))
@@ -130,11 +121,6 @@ public struct ResourcePlan: Sendable {
                             recommended: recommended, feasible: feasible, feasibility: feasibility, assumptions: assumptions)
     }
 
-    /// GPUs spread over nodes of up to 8.
-    static func layoutFor(_ count: Int) -> (nodes: Int, perNode: Int) {
-        count <= gpusPerNodeMax ? (1, count) : ((count + gpusPerNodeMax - 1) / gpusPerNodeMax, gpusPerNodeMax)
-    }
-
     static func gbText(_ bytes: Double) -> String { "\(rounded(gib(bytes), 1)) GB" }
 
     static func freeText(_ inventory: GPUInventory) -> String {
@@ -145,46 +131,23 @@ public struct ResourcePlan: Sendable {
     /// The answer. Kept compact: every byte of a tool result is scanned for
     /// secrets and written to the audit log by the host.
     public var json: JSON {
-        let b = estimate.perGPU
         func gb(_ x: Double) -> JSON { .double(rounded(gib(x), 1)) }
-        let total = max(b.total, 1)
         // Per-GPU memory depends on the layout only; each type's fewest count is enough.
         var highByCount: [String: JSON] = [:]
         for f in fitsOn { highByCount[String(f.count)] = gb(f.highBytes) }
-        var o: JSON = [
-            "model": ["id": .string(model.id), "params_billion": .double(model.paramsBillion), "num_layers": .int(model.layers),
-                      "hidden_size": .int(model.hiddenSize), "vocab_size": .int(model.vocabSize), "source": .string(model.source)],
-            "method": .string(request.method.rawValue),
-            "precision": .string(request.precision.rawValue),
-            "batch_size": .int(request.batchSize), "seq_len": .int(request.seqLen),
-            "num_nodes": .int(request.numNodes), "gpus_per_node": .int(request.gpusPerNode),
-            "memory_profile": estimate.profile.json,
-            "trainable_parameters": .int(Int(estimate.trainableParameters)),
-            "gpu_memory_gb_per_gpu": gb(b.total),
-            "gpu_memory_gb_range": ["low": gb(estimate.lowBytes), "high": gb(estimate.highBytes)],
-            "total_gpu_memory_gb": gb(estimate.totalBytes),
-            "breakdown": ["weights": gb(b.weights), "gradients": gb(b.gradients), "optimizer": gb(b.optimizer),
-                          "adapters": gb(b.adapters), "activations": gb(b.activations), "logits": gb(b.logits),
-                          "overhead": gb(b.overhead)],
-            "dominant_terms": .array(b.terms.prefix(3).map { .string("\($0.name) \(rounded(gib($0.bytes), 1)) GB (\(Int(($0.bytes / total * 100).rounded()))%)") }),
-            "fits_on": .object(Dictionary(uniqueKeysWithValues: fitsOn.map { ($0.gpu.name, JSON.int($0.count)) })),
-            "gpu_memory_gb_high_by_count": .object(highByCount),
-            "recommended_gpus": recommended.map { .int($0.count) } ?? .null,
-            "recommended_gpu_type": recommended.map { .string($0.gpu.name) } ?? .null,
-            "feasible": feasible.map { .bool($0) } ?? .null,
-            "feasibility": .string(feasibility),
-            "assumptions": .array(assumptions.map { .string($0) }),
-        ]
+        var o = estimate.json(model: model, request: request)
+        o["fits_on"] = .object(Dictionary(uniqueKeysWithValues: fitsOn.map { ($0.gpu.name, JSON.int($0.count)) }))
+        o["gpu_memory_gb_high_by_count"] = .object(highByCount)
+        o["recommended_gpus"] = recommended.map { .int($0.count) } ?? .null
+        o["recommended_gpu_type"] = recommended.map { .string($0.gpu.name) } ?? .null
+        o["feasible"] = feasible.map { .bool($0) } ?? .null
+        o["feasibility"] = .string(feasibility)
+        o["assumptions"] = .array(assumptions.map { .string($0) })
         if !byNodeType.isEmpty {
             o["by_node_type"] = .array(byNodeType.map { t in
                 ["gpu_product": .string(t.product), "gpu_type": t.fit.map { .string($0.gpu.name) } ?? .null,
                  "count": t.fit.map { .int($0.count) } ?? .null, "free": .int(t.free), "available_now": .bool(t.availableNow)]
             })
-        }
-        if request.method != .full {
-            o["lora_rank"] = .int(request.lora.rank)
-            o["lora_target_modules"] = Set(request.lora.modules) == Set(LoRAModule.all)
-                ? ["all-linear"] : .array(request.lora.modules.map { .string($0.rawValue) })
         }
         return o
     }

@@ -1,3 +1,4 @@
+import MemoryKit
 import PluginKit
 
 /// The planning tools: thin wrappers that read arguments, call the pure
@@ -12,7 +13,7 @@ enum PlanningTools {
         "backend": Schema.string("Fine-tuning backend id from list_backends; its declared memory profile (loss, optimizer, checkpointing, sharding, ...) is used."),
         "trainer_type": Schema.string("builtin (fine_tune), custom (run_custom_training) or container (run_container_job).",
                                       enum: EstimateInput.TrainerType.allCases.map(\.rawValue), default: "builtin"),
-        "batch_size": Schema.integer("Micro-batch per GPU.", minimum: 1, maximum: 4096, default: 1),
+        "batch_size": Schema.integer("Micro-batch per GPU (default: fine_tune's 4 for builtin, 1 for custom/container).", minimum: 1, maximum: 4096),
         "seq_len": Schema.integer("Tokens per sequence (same as max_seq_len).", minimum: 1, default: 2048),
         "max_seq_len": Schema.integer("Longest sequence in tokens: packed batches are always this long, padded ones at most.", minimum: 1, maximum: 10_000_000),
         "optimizer": Schema.string("Optimizer, over the backend's default (paged 8-bit AdamW keeps its states in CPU memory when the GPU is full).",

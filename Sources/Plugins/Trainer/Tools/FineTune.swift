@@ -172,11 +172,10 @@ struct FineTune {
         let runtime = try runtimes.first { $0.name == runtimeName } ?? api.runtime(runtimeName).info
         try selector.check(runtime: runtime, backendID: backendID)
 
-        // The backend's own estimate (the contract's `estimate` operation) sizes the default GPU request.
-        let estimate = try? call.callBackend(backendID, "estimate", [
-            "model": .string(modelText), "peft_method": .string(peft),
-            "batch_size": arguments["batch_size"] ?? .null, "backend_options": arguments["backend_options"] ?? .null,
-        ])
+        // The backend's estimate (the contract's `estimate` operation: estimate_resources' figure
+        // on the backend's profile) sizes the default GPU request.
+        let estimate = try? call.callBackend(backendID, "estimate", FineTuneEstimate.request(
+            arguments: arguments, model: modelText, method: peft, userResources: try call.userResources()))
         let (withGPUs, gpuNote) = try DefaultGPUs.complete(
             trainer, runtime: runtime, userResources: try call.userResources(),
             numNodes: try call.positiveInt("num_nodes") ?? 1, recommended: estimate?["recommended_gpus"]?.int,

@@ -23,6 +23,8 @@ public struct MemoryRequest: Sendable, Equatable {
     public var lora: LoRASettings
     /// What the user set over the backend's memory profile.
     public var overrides: ProfileOverrides
+    /// The GPU's memory in GiB, when known: a paged optimizer's states leave a GPU they do not fit.
+    public var gpuMemoryGiB: Double?
 
     public init(method: FineTuneMethod = .lora, precision: Precision = .bf16, batchSize: Int = 1, seqLen: Int = 2048,
                 numNodes: Int = 1, gpusPerNode: Int = 1, gradientCheckpointing: Bool? = nil,
@@ -82,6 +84,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var profile: MemoryProfile
     /// How the figure was reached, in sentences a person can check.
     public var assumptions: [String]
+    /// Settings the estimate could not know that widen the range, each with what it changes.
+    public var narrowedBy: [String] = []
 
     public var perGPUBytes: Double { perGPU.total }
     public var totalBytes: Double { perGPU.total * Double(gpus) }
@@ -99,17 +103,23 @@ public struct MemoryEstimate: Sendable, Equatable {
 /// Calibrated against published peak-memory measurements of several stacks:
 /// Tests/Fixtures/memory-calibration.json, checked by MemoryCalibrationTests.
 public enum MemoryModel {
-    /// NF4 with double quantization: 4 bits plus ~0.127 bits of block constants per weight.
+    /// NF4 with double quantization: 4 bits plus ~0.127 bits of block constants per weight
+    /// (QLoRA, arXiv:2305.14314 §2, "Double Quantization").
     static let nf4BytesPerParameter = 0.5 + 0.127 / 8
     /// Activation bytes per token of one layer's full working set, at 16-bit:
     /// coefficient × hidden + coefficient × MLP width (fused attention: no seq² term).
+    /// After Korthikanti et al., "Reducing Activation Recomputation in Large Transformer
+    /// Models" (arXiv:2205.05198 §4.1: 34·s·b·h per layer for a 4h MLP, without the
+    /// attention-score term that FlashAttention removes), split between hidden and MLP width.
     static let layerHiddenCoefficient = 18.0
     static let layerMLPCoefficient = 10.0
     /// A checkpointed layer keeps only its 16-bit input: 2 bytes × hidden per token.
     static let checkpointBytesPerHidden = 2.0
-    /// Logit bytes per token and vocabulary entry: fused loss (chunks only),
-    /// chunked loss (16-bit logits, one chunk upcast at a time) and full loss
-    /// (16-bit logits, their fp32 upcast, the softmax and its gradient).
+    /// Logit bytes per token and vocabulary entry: fused loss (chunks only: Unsloth's
+    /// fused cross-entropy, Liger's FusedLinearCrossEntropy), chunked loss (16-bit logits,
+    /// one chunk upcast at a time: torchtune's CEWithChunkedOutputLoss, LitGPT's
+    /// chunked_cross_entropy) and full loss (16-bit logits, their fp32 upcast in
+    /// transformers' LlamaForCausalLM.forward, the softmax and its gradient).
     static func logitBytes(_ loss: MemoryProfile.Loss) -> Double {
         switch loss {
         case .fused: return 0.5
@@ -117,7 +127,12 @@ public enum MemoryModel {
         case .full: return 13
         }
     }
-    /// FSDP keeps this many layers unsharded at once (the running one and the prefetched one).
+    /// Tokens of a short padded batch's longest example, for the low end when sequences are
+    /// padded, not packed: most instruction-tuning examples are shorter (Alpaca's 52k are
+    /// nearly all under 512 tokens with Llama's tokenizer).
+    static let shortPaddedTokens = 512
+    /// FSDP keeps this many layers unsharded at once (the running one and the prefetched one:
+    /// PyTorch FSDP's forward/backward prefetch, docs "FullyShardedDataParallel").
     static let gatheredLayers = 2.0
     /// The range around the point estimate, from the calibration's spread.
     static let lowFactor = 0.85
@@ -126,7 +141,7 @@ public enum MemoryModel {
     /// - explain: write the assumptions (the layout search only needs the figures).
     public static func estimate(model: ModelSpec, request r: MemoryRequest, backend: BackendProfile,
                                 explain: Bool = true) -> MemoryEstimate {
-        let profile = r.overrides.applied(to: backend.memory)
+        let profile = r.overrides.applied(to: backend.memory(gpus: r.totalGPUs))
         var notes: [String] = []
         func note(_ text: @autoclosure () -> String) { if explain { notes.append(text()) } }
         var b = MemoryBreakdown()
@@ -231,17 +246,40 @@ public enum MemoryModel {
         b.logits = tokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
         note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded: shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
 
+        // bitsandbytes' paged optimizers keep their states in CUDA unified memory, which the
+        // driver evicts to CPU memory when the GPU runs out ("Paged optimizers",
+        // https://huggingface.co/docs/bitsandbytes/main/en/explanations/optimizers#paged-optimizers;
+        // torchtune's single-device full configs, e.g. llama3_1/8B_full_single_device.yaml).
+        if pagedStates > 0, let gpu = r.gpuMemoryGiB,
+           (b.total * (1 + profile.allocatorReserve) + profile.cudaContextGB * 1e9) / 1_073_741_824 > gpu * 0.95 {
+            b.optimizer -= pagedStates
+            pagedStates = 0
+            note("Paged 8-bit AdamW on a \(gpu) GB GPU too small to hold its states: they live in CPU memory.")
+        }
         let live = b.total
         b.overhead = profile.cudaContextGB * 1e9 + live * profile.allocatorReserve
         note("CUDA context \(profile.cudaContextGB) GB, allocator reserve \(Int((profile.allocatorReserve * 100).rounded()))%.")
 
+        // The point is the peak a default run can reach; the low end covers what the settings
+        // the estimate cannot know allow, and names the setting that would pin it down.
         var low = b.total * lowFactor
+        var narrowedBy: [String] = []
+        if !profile.packed && r.seqLen > shortPaddedTokens {
+            // Padded batches are as long as their longest sequence (HF DataCollatorWithPadding,
+            // torchtune's padded_collate_sft): a dataset of short examples stays well under
+            // max_seq_len; the batch with the longest one reaches it.
+            let tokenBound = b.activations + b.logits
+            let short = Double(shortPaddedTokens) / Double(r.seqLen)
+            low = min(low, (b.total - tokenBound * (1 - short) * (1 + profile.allocatorReserve)) * lowFactor)
+            narrowedBy.append("packed (or max_seq_len near the dataset's longest example): padded batches of \(shortPaddedTokens)-token examples need \(Int(((1 - short) * 100).rounded()))% less activation and logit memory")
+        }
         if pagedStates > 0 {
             low = max(low - pagedStates, b.weights)
+            narrowedBy.append("the GPU type: paged 8-bit AdamW's states move to CPU memory on a GPU too small to hold them")
             note("Paged 8-bit AdamW: its states move to CPU memory when the GPU is full (the low end of the range).")
         }
         return MemoryEstimate(perGPU: b, lowBytes: low, highBytes: b.total * highFactor, gpus: r.totalGPUs,
-                              trainableParameters: trainable, profile: profile, assumptions: notes)
+                              trainableParameters: trainable, profile: profile, assumptions: notes, narrowedBy: narrowedBy)
     }
 
     static func lossText(_ loss: MemoryProfile.Loss) -> String {
@@ -276,11 +314,11 @@ public enum MemoryModel {
 }
 
 /// Rounds to `places` decimals, for figures people read.
-func rounded(_ x: Double, _ places: Int) -> Double {
+public func rounded(_ x: Double, _ places: Int) -> Double {
     var factor = 1.0
     for _ in 0..<places { factor *= 10 }
     return (x * factor).rounded() / factor
 }
 
 /// Bytes → GiB (2^30), the unit nvidia-smi and PyTorch report GPU memory in.
-func gib(_ bytes: Double) -> Double { bytes / 1_073_741_824 }
+public func gib(_ bytes: Double) -> Double { bytes / 1_073_741_824 }

@@ -3,10 +3,10 @@ import PluginKit
 /// KEP-936 names for planning arguments where ours differ: `peft_method` for
 /// `method` (and fine_tune's `none`, which means full). Applied before any
 /// check, so validate_config and estimate_resources read what fine_tune takes.
-enum KEPAliases {
-    static let peftMethod = Schema.string("KEP-936 name for method (none means full).", enum: FineTuneMethod.allCases.map(\.rawValue) + ["none"])
+public enum KEPAliases {
+    public static let peftMethod = Schema.string("KEP-936 name for method (none means full).", enum: FineTuneMethod.allCases.map(\.rawValue) + ["none"])
 
-    static func apply(_ arguments: JSON) throws -> JSON {
+    public static func apply(_ arguments: JSON) throws -> JSON {
         var a = arguments
         if let peft = a["peft_method"], !peft.isNull {
             if let method = a["method"], !method.isNull, method != peft {

@@ -29,6 +29,9 @@ import PluginKit
 /// - `cpu_offload` (bool): sharded weights, gradients and optimizer states
 ///   live in CPU memory (FSDP/ZeRO offload).
 /// - `packed` (bool): sequences packed to max_seq_len (else padded per batch).
+/// - `single_device` (object of these keys): what differs when the job runs on
+///   one GPU, where a stack may run other recipes (torchtune's *_single_device
+///   configs: paged 8-bit AdamW with the step in the backward pass).
 /// - `allocator_reserve` (fraction, default 0.08): what PyTorch's caching
 ///   allocator holds beyond live tensors. `cuda_context_gb` (default 1.0: the
 ///   CUDA context with cuBLAS and attention kernels loaded, as nvidia-smi shows it).
@@ -53,7 +56,10 @@ public struct MemoryProfile: Sendable, Equatable {
     public var cpuOffload = false
     public var packed = false
     public var logitBytes: Double?
+    /// PyTorch's caching allocator rounds and keeps freed blocks (docs "CUDA semantics",
+    /// memory management: reserved ≥ allocated); 8% of live tensors is the calibration's spread.
     public var allocatorReserve = 0.08
+    /// The CUDA context with cuBLAS and attention kernels loaded, as nvidia-smi counts it.
     public var cudaContextGB = 1.0
 
     public init() {}

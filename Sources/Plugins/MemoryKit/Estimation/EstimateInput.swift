@@ -85,7 +85,9 @@ public struct EstimateInput: Sendable {
                             field: "precision")
         }
 
-        let batch = try Self.positive(a, "batch_size") ?? 1
+        // Builtin: what fine_tune runs when not told (so the two agree on a default job).
+        let defaultBatch = trainerType == .builtin ? Self.fineTuneDefaultBatch : 1
+        let batch = try Self.positive(a, "batch_size") ?? defaultBatch
         let seq = try Self.positive(a, "max_seq_len") ?? Self.positive(a, "seq_len") ?? 2048
         let nodes = try Self.positive(a, "num_nodes")
         let perNode = try Self.positive(a, "gpus_per_node")
@@ -132,7 +134,11 @@ public struct EstimateInput: Sendable {
         if trainerType != .builtin && paramsHint == nil && registered != nil {
             notes.append("\(trainerType.rawValue) trainer: the estimate assumes the code trains \(model.id) the standard way (AdamW); your code may use more.")
         }
-        if a["batch_size"] == nil { notes.append("batch_size not given: 1 per GPU.") }
+        if a["batch_size"] == nil {
+            notes.append(trainerType == .builtin
+                ? "batch_size not given: \(defaultBatch) per GPU, fine_tune's default (KEP-936)."
+                : "batch_size not given: 1 per GPU; pass your code's batch size for a firmer figure.")
+        }
         if a["seq_len"] == nil && a["max_seq_len"] == nil { notes.append("max_seq_len not given: 2048 tokens.") }
 
         self.request = MemoryRequest(method: method, precision: precision, batchSize: batch, seqLen: seq,
@@ -141,6 +147,9 @@ public struct EstimateInput: Sendable {
         self.explicitLayout = nodes != nil || perNode != nil
         self.assumptions = notes
     }
+
+    /// fine_tune's batch size when the call gives none (KEP-936; FineTuneDefaults in the Trainer plugin).
+    static let fineTuneDefaultBatch = 4
 
     /// The size assumed for custom code with no hint: a 7B model, the most common fine-tune.
     static let defaultCustomBillions = 7.0

@@ -60,7 +60,7 @@ public struct ModelSpec: Sendable, Equatable {
         }
     }
 
-    var json: JSON {
+    public var json: JSON {
         var o: JSON = [
             "id": .string(id), "params_billion": .double(paramsBillion), "num_layers": .int(layers),
             "hidden_size": .int(hiddenSize), "num_attention_heads": .int(attentionHeads),
