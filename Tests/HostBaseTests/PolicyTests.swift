@@ -39,7 +39,9 @@ import Testing
                                      source: "t", tools: tools)
         #expect(p.subresources == ["services/proxy", "apps/deployments/scale"] && p.namespaceWrites)
         let none = try PolicyFile.parse("policy:\n  allow: [\"*\"]\n", source: "t", tools: tools)
-        #expect(none.subresources.isEmpty && !none.namespaceWrites && !none.changesOwnObjectsOnly)
+        #expect(none.subresources == ["services/proxy"] && !none.namespaceWrites && !none.changesOwnObjectsOnly)
+        let empty = try PolicyFile.parse("policy:\n  allow: [\"*\"]\n  subresources: []\n", source: "t", tools: tools)
+        #expect(empty.subresources.isEmpty)
         #expect(try PolicyFile.persona("data-scientist").changesOwnObjectsOnly)
     }
 

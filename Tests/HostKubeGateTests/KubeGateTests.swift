@@ -20,7 +20,8 @@ import Testing
             if request.verb == "get", let object = objects[request.path] {
                 return KubeResponse(status: 200, body: Array(object.serialized().utf8))
             }
-            return KubeResponse(status: request.verb == "create" ? 201 : 200, body: Array("{}".utf8))
+            // A create answers an id of its own, as the Model Registry behind a service proxy does.
+            return KubeResponse(status: request.verb == "create" ? 201 : 200, body: Array("{\"id\":\"\(sent.count + 6)\"}".utf8))
         }
         func stream(_ request: ClusterRequest, onLine: (String) -> Bool) -> KubeResponse {
             sent.append(request)
@@ -55,6 +56,8 @@ import Testing
         func recordCreated(_ object: String) { created.insert(object) }
         func didCreate(_ object: String) -> Bool { created.contains(object) }
         func recordRefusedWrite(_ summary: String) { refused.append(summary) }
+        var proxyCreatedIDs: [String] = []
+        func recordProxyCreate(id: String) -> Int { proxyCreatedIDs.append(id); return proxyCreatedIDs.count }
     }
 
     static let jobs = ["group": "trainer.kubeflow.org", "version": "v1alpha1", "resource": "trainjobs", "namespace": "dev"] as JSON
@@ -157,7 +160,9 @@ import Testing
         let label: JSON = ["verb": "patch", "version": "v1", "resource": "namespaces", "name": "dev", "body": [:]]
         let log: JSON = ["verb": "get", "version": "v1", "resource": "pods", "namespace": "dev", "name": "p", "subresource": "log"]
         #expect(gate(cluster).send(nodeProxy, call: Call(risk: .destructive)).errorMessage?.contains("nodes/proxy") == true)
-        #expect(gate(cluster).send(serviceProxy, call: Call(risk: .readOnly)).status == 0)
+        var none = Policy.unrestricted
+        none.subresources = []
+        #expect(gate(cluster, policy: none).send(serviceProxy, call: Call(risk: .readOnly)).status == 0)
         #expect(gate(cluster).send(label, call: Call(risk: .destructive)).errorMessage?.contains("Namespace objects") == true)
         #expect(cluster.sent.isEmpty)
         #expect(gate(cluster).send(log, call: Call(risk: .readOnly)).status == 200)
@@ -167,6 +172,41 @@ import Testing
         #expect(gate(cluster, policy: policy).send(serviceProxy, call: Call(risk: .readOnly)).status == 200)
         #expect(gate(cluster, policy: policy).send(nodeProxy, call: Call(risk: .readOnly)).status == 0)
         #expect(gate(cluster, policy: policy).send(label, call: Call(risk: .mutating)).status == 200)
+    }
+
+    /// A registration through the registry's service proxy: the model, then its version (naming
+    /// the model's id), then the version's artifact (under the version's id). The preview answers
+    /// placeholder ids; the confirmed run may send exactly that chain with the real ids, nothing else.
+    @Test func aChainedProxyWriteIsBoundToItsPreviewThroughPlaceholderIDs() {
+        func proxied(_ verb: String, _ path: String, _ body: JSON) -> JSON {
+            ["verb": .string(verb), "version": "v1", "resource": "services", "namespace": "kubeflow",
+             "name": "model-registry-service:8080", "subresource": "proxy", "proxy_path": .string("api/model_registry/v1alpha3/" + path),
+             "body": body]
+        }
+        func register(_ gate: KubeGate, _ call: Call, tamper: Bool = false) -> [KubeResponse] {
+            let model = gate.send(proxied("create", "registered_models", ["name": "m"]), call: call)
+            let modelID = model.bodyJSON["id"]?.string ?? "?"
+            let version = gate.send(proxied("create", "model_versions", ["name": "v1", "registeredModelId": .string(tamper ? "1" : modelID)]),
+                                    call: call)
+            let versionID = version.bodyJSON["id"]?.string ?? "?"
+            let artifact = gate.send(proxied("create", "model_versions/\(versionID)/artifacts", ["uri": "s3://b/m"]), call: call)
+            return [model, version, artifact]
+        }
+        let cluster = Cluster()
+        let preview = Call(risk: .mutating, dryRun: true)
+        let answers = register(gate(cluster), preview)
+        #expect(cluster.sent.isEmpty)
+        #expect(answers.map { $0.bodyJSON["id"]?.string } == ["kfmcp-preview-1", "kfmcp-preview-2", "kfmcp-preview-3"])
+        #expect(preview.recorded.count == 3)
+        let confirmed = Call(risk: .mutating, previewed: preview.recorded)
+        #expect(register(gate(cluster), confirmed).allSatisfy { $0.status == 201 })
+        #expect(cluster.sent.count == 3 && confirmed.refused.isEmpty)
+        // A run that points the version at a model it did not create is not what was previewed.
+        let tampered = Call(risk: .mutating, previewed: preview.recorded)
+        let sentBefore = cluster.sent.count
+        let results = register(gate(cluster), tampered, tamper: true)
+        #expect(results[1].errorMessage?.contains("did not show") == true)
+        #expect(cluster.sent.count == sentBefore + 1 && tampered.refused.count >= 1)
     }
 
     @Test func aPodLogStreamIsRedactedLineByLineInEitherForm() {

@@ -42,6 +42,7 @@ public final class CallState: PluginCall, @unchecked Sendable {
     private var previewed: [JSON]?
     private var created: Set<String> = []
     private var refusedWrites: [String] = []
+    private var proxyIDs: [String] = []
     private var namespaces: [String] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
@@ -111,6 +112,16 @@ extension CallState: GateCall {
     package func didCreate(_ object: String) -> Bool {
         if let parent { return parent.didCreate(object) }
         return lock.withLock { created.contains(object) }
+    }
+
+    package func recordProxyCreate(id: String) -> Int {
+        if let parent { return parent.recordProxyCreate(id: id) }
+        return lock.withLock { proxyIDs.append(id); return proxyIDs.count }
+    }
+
+    package var proxyCreatedIDs: [String] {
+        if let parent { return parent.proxyCreatedIDs }
+        return lock.withLock { proxyIDs }
     }
 
     package func recordRefusedWrite(_ summary: String) {

@@ -22,6 +22,10 @@ package protocol GateCall: AnyObject {
     func didCreate(_ object: String) -> Bool
     /// A write the gate refused because the confirmed preview did not show it (for the audit line).
     func recordRefusedWrite(_ summary: String)
+    /// Ids of records this call created through a service proxy, in order: in a preview the
+    /// placeholders the gate answered, in the confirmed run the ids the service gave (ProxyPreviewIDs).
+    func recordProxyCreate(id: String) -> Int
+    var proxyCreatedIDs: [String] { get }
 }
 
 /// The one Kubernetes gate every plugin request passes, whichever way the
@@ -74,18 +78,26 @@ package struct KubeGate {
         if request.verb == "create" && !ClusterGuard.isReview(request) && !request.isServiceProxy {
             request.body = ClusterGuard.stampOwner(request.body, identity: identity())
         }
-        if isWrite && !call.dryRun && !undoing && !call.takePreviewedWrite(Self.previewKey(request)) {
+        let key = request.isServiceProxy ? ProxyPreviewIDs.placeholders(in: Self.previewKey(request), ids: call.proxyCreatedIDs)
+            : Self.previewKey(request)
+        if isWrite && !call.dryRun && !undoing && !call.takePreviewedWrite(key) {
             let message = "Plugin '\(call.pluginID)' asked to \(request.summary), which the confirmed preview did not show; the host refused it. A confirmed run may send only the writes its preview recorded."
             log.info("denied \(call.pluginID) \(request.summary): not in the confirmed preview", source: "policy")
             call.recordRefusedWrite("\(request.method) \(request.path)")
             return .failure("Denied", message)
         }
         if call.dryRun && isWrite && request.isServiceProxy {
-            // The service behind the proxy has no dry run: the write is recorded for the preview, not sent.
+            // The service behind the proxy has no dry run: the write is recorded for the preview, not
+            // sent, and answered with what was asked; a create gets a placeholder id the confirmed run
+            // binds to the id the service gives (ProxyPreviewIDs).
             var write = Self.previewKey(request)
             write["status"] = 0
             call.recordWrite(write)
-            return .failure("DryRun", "\(request.summary) was not sent: a dry run cannot pass through a service proxy.")
+            var echoed = request.body ?? [:]
+            if request.verb == "create" {
+                echoed["id"] = .string(ProxyPreviewIDs.placeholder(call.recordProxyCreate(id: "")))
+            }
+            return KubeResponse(status: request.verb == "create" ? 201 : 200, body: Array(echoed.serialized().utf8))
         }
         if call.dryRun && isWrite {
             request.query.append(("dryRun", "All"))
@@ -106,8 +118,9 @@ package struct KubeGate {
             if let message = answer.errorMessage { write["error"] = .string(message) }
             call.recordWrite(write)
         }
-        if !call.dryRun, request.verb == "create", (200..<300).contains(answer.status), let key = Self.objectKey(request) {
-            call.recordCreated(key)
+        if !call.dryRun, request.verb == "create", (200..<300).contains(answer.status) {
+            if request.isServiceProxy, let id = answer.bodyJSON["id"]?.string { _ = call.recordProxyCreate(id: id) }
+            if let key = Self.objectKey(request) { call.recordCreated(key) }
         }
         log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1e6)) µs",
                   source: "k8s")
@@ -152,5 +165,39 @@ package struct KubeGate {
         guard owner != identity else { return nil }
         let who = owner.map { "was created by \($0)" } ?? "was not created through kubeflow-mcp"
         return .failure("Denied", "'\(name)' \(who); policy '\(policy.name)' lets you change only your own jobs. Ask its owner or a platform admin.")
+    }
+}
+
+/// A preview through a service proxy (the Model Registry) cannot create records, so a chained
+/// registration (model, then its version, then the version's artifact) previews with
+/// placeholder ids: the n-th create of the call answers `kfmcp-preview-n`. In the confirmed run
+/// the n-th create's real id takes that placeholder's place when a later write is compared with
+/// the preview, so the run may write exactly what was previewed, pointing only at records it
+/// created itself.
+package enum ProxyPreviewIDs {
+    static func placeholder(_ n: Int) -> String { "kfmcp-preview-\(n)" }
+
+    /// `write` with each id this run created replaced by its placeholder, in path segments and
+    /// string values of the body.
+    static func placeholders(in write: JSON, ids: [String]) -> JSON {
+        guard !ids.isEmpty else { return write }
+        var byID: [String: String] = [:]
+        for (i, id) in ids.enumerated() where !id.isEmpty { byID[id] = placeholder(i + 1) }
+        var out = write
+        if let path = write["path"]?.string {
+            out["path"] = .string(path.split(separator: "/", omittingEmptySubsequences: false)
+                .map { byID[String($0)] ?? String($0) }.joined(separator: "/"))
+        }
+        out["body"] = replacing(write["body"] ?? .null, byID)
+        return out
+    }
+
+    private static func replacing(_ value: JSON, _ byID: [String: String]) -> JSON {
+        switch value {
+        case .string(let s): return .string(byID[s] ?? s)
+        case .array(let items): return .array(items.map { replacing($0, byID) })
+        case .object(let members): return .object(members.mapValues { replacing($0, byID) })
+        default: return value
+        }
     }
 }

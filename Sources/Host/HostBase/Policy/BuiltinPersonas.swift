@@ -12,8 +12,8 @@
 /// Optimizer: hyperparameter experiments; read-only mode leaves readonly their
 /// read tools, and data-scientist deletes only the experiments it created.
 /// Registry: the Model Registry; readonly lists and reads, the others register
-/// and update versions (RBAC on services/proxy has the last word). Every persona lets plugins use
-/// `services/proxy` (the registry's route); the gate refuses every other subresource.
+/// and update versions (RBAC on services/proxy has the last word; the policy's default
+/// `subresources: [services/proxy]` is the registry's route).
 /// `kubeflow-mcp policy show NAME` prints one; a policy file extends one with
 /// `persona: NAME`.
 public enum BuiltinPersonas {
@@ -28,7 +28,6 @@ public enum BuiltinPersonas {
                 - category:optimizer
                 - category:registry
               read_only: true
-              subresources: [services/proxy]
             """,
         "data-scientist": """
             # data-scientist: train, fine-tune and tune; manage only the jobs and experiments you created.
@@ -41,7 +40,6 @@ public enum BuiltinPersonas {
                 - category:lifecycle
                 - category:optimizer
                 - category:registry
-              subresources: [services/proxy]
               own_jobs_only:
                 - category:lifecycle
                 - category:optimizer
@@ -58,14 +56,12 @@ public enum BuiltinPersonas {
                 - category:storage
                 - category:optimizer
                 - category:registry
-              subresources: [services/proxy]
             """,
         "platform-admin": """
             # platform-admin: every tool, runtimes included.
             policy:
               allow:
                 - "*"
-              subresources: [services/proxy]
             """,
     ]
 

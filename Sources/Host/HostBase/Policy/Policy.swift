@@ -21,7 +21,9 @@ public struct Policy: Sendable {
     /// Subresources beyond reading pods/log and */status that plugins may use,
     /// as "resource/subresource" (core) or "group/resource/subresource",
     /// e.g. "services/proxy". Everything else (nodes/proxy, pods/exec, …) is refused.
-    public var subresources: [String] = []
+    /// By default `services/proxy`, the Model Registry's route (RBAC on services/proxy has the
+    /// last word); a policy file's `subresources:` list replaces it (`[]`: none).
+    public var subresources: [String] = ["services/proxy"]
     /// Whether plugins may create, change or delete Namespace objects (their
     /// labels set the namespace's Pod Security level).
     public var namespaceWrites = false

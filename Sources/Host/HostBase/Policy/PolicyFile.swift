@@ -117,6 +117,7 @@ public enum PolicyFile {
         }
         if let node = map["subresources"] {
             guard let seq = node.sequence else { throw fail(node, "'subresources' must be a list") }
+            policy.subresources = []
             for item in seq {
                 let parts = item.string?.split(separator: "/", omittingEmptySubsequences: false) ?? []
                 guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {

@@ -8,8 +8,9 @@ struct RegistryClient {
     let call: ToolCall
     let target: Target
     /// In a confirmation preview's dry run. The registry has no dry run: the
-    /// host records a write for the preview and sends nothing, so a write
-    /// answers with what was asked and the id `placeholder`.
+    /// host records a write for the preview and sends nothing; it answers with
+    /// what was asked, a create with a placeholder id (`kfmcp-preview-N`) that
+    /// the confirmed run's real id takes the place of.
     let isDryRun: Bool
 
     init(call: ToolCall) throws {
@@ -56,7 +57,8 @@ struct RegistryClient {
         return try answer(response, "GET \(finder)")
     }
 
-    static let placeholder = "new"
+    /// The host's placeholder for a record a preview did not create.
+    static func isPlaceholder(_ id: String) -> Bool { id.hasPrefix("kfmcp-preview-") }
 
     func create(_ path: String, _ body: JSON) throws -> JSON { try write("create", path, body) }
 
@@ -64,16 +66,12 @@ struct RegistryClient {
 
     /// `path(collection, id, rest)`, also for the placeholder id of a record a dry run did not create.
     func at(_ collection: String, _ id: JSON?, _ rest: String? = nil) throws -> String {
-        if isDryRun, id?.string == Self.placeholder { return "\(collection)/\(Self.placeholder)" + (rest.map { "/" + $0 } ?? "") }
+        if isDryRun, let id = id?.string, Self.isPlaceholder(id) { return "\(collection)/\(id)" + (rest.map { "/" + $0 } ?? "") }
         return try Self.path(collection, id, rest)
     }
 
     private func write(_ verb: String, _ path: String, _ body: JSON, contentType: String? = nil) throws -> JSON {
-        guard isDryRun else { return try send(verb, path, body: body, contentType: contentType) }
-        _ = call.k8s(request(verb, path, body: body, contentType: contentType))
-        var echoed = body
-        if verb == "create" { echoed["id"] = .string(Self.placeholder) }
-        return echoed
+        try send(verb, path, body: body, contentType: contentType)
     }
 
     /// Every item of a list, page after page (the registry's nextPageToken).

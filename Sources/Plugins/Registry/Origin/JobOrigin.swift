@@ -33,6 +33,8 @@ struct JobOrigin {
         if let owner = object["metadata"]?["annotations"]?["kubeflow-mcp.kubeflow.org/owner"]?.string {
             metadata["origin_owner"] = .string(owner)
         }
+        // Final metrics: the trainer's own report (status.trainerStatus, only with v2.3.0's TrainJobStatus
+        // gate on), and for a Katib trial the metrics Katib collected from its output (below).
         for m in object["status"]?["trainerStatus"]?["metrics"]?.array ?? [] {
             guard let name = m["name"]?.string, Metadata.isKey(name), name != "step", let value = m["value"]?.string else { continue }
             metadata["final_" + name] = Double(value).map { .double($0) } ?? .string(value)
@@ -46,6 +48,11 @@ struct JobOrigin {
                 for p in t["spec"]?["parameterAssignments"]?.array ?? [] {
                     guard let name = p["name"]?.string, Metadata.isKey(name), let value = p["value"]?.string else { continue }
                     metadata["hp_" + name] = Double(value).map { .double($0) } ?? .string(value)
+                }
+                for m in t["status"]?["observation"]?["metrics"]?.array ?? [] {
+                    guard let name = m["name"]?.string, Metadata.isKey(name), let value = m["latest"]?.string,
+                          let number = Double(value) else { continue }
+                    metadata["final_" + name] = .double(number)
                 }
             }
         }
