@@ -56,8 +56,8 @@ import Testing
         func recordCreated(_ object: String) { created.insert(object) }
         func didCreate(_ object: String) -> Bool { created.contains(object) }
         func recordRefusedWrite(_ summary: String) { refused.append(summary) }
-        var proxyCreatedIDs: [String] = []
-        func recordProxyCreate(id: String) -> Int { proxyCreatedIDs.append(id); return proxyCreatedIDs.count }
+        var createdIDs: [String] = []
+        func recordCreatedID(_ id: String) -> Int { createdIDs.append(id); return createdIDs.count }
     }
 
     static let jobs = ["group": "trainer.kubeflow.org", "version": "v1alpha1", "resource": "trainjobs", "namespace": "dev"] as JSON
@@ -196,7 +196,7 @@ import Testing
         let preview = Call(risk: .mutating, dryRun: true)
         let answers = register(gate(cluster), preview)
         #expect(cluster.sent.isEmpty)
-        #expect(answers.map { $0.bodyJSON["id"]?.string } == ["kfmcp-preview-1", "kfmcp-preview-2", "kfmcp-preview-3"])
+        #expect(answers.map { $0.bodyJSON["id"]?.string } == ["kfmcp-created-1", "kfmcp-created-2", "kfmcp-created-3"])
         #expect(preview.recorded.count == 3)
         let confirmed = Call(risk: .mutating, previewed: preview.recorded)
         #expect(register(gate(cluster), confirmed).allSatisfy { $0.status == 201 })

@@ -58,7 +58,7 @@ def test_our_registration_is_read_back_by_the_sdk_and_the_sdks_by_our_tools(sim,
             assert planned["registered"] is False and planned["plan"]["uri"] == "s3://models/qwen-ft/v1"
             # The writes the preview shows (recorded by the host, never sent): model, version, artifact.
             posts = [(w["method"], w["path"].split("/proxy/api/model_registry/v1alpha3/")[1]) for w in preview["would_send"]]
-            assert posts == [("POST", "registered_models"), ("POST", "model_versions"), ("POST", "model_versions/kfmcp-preview-2/artifacts")]
+            assert posts == [("POST", "registered_models"), ("POST", "model_versions"), ("POST", "model_versions/kfmcp-created-2/artifacts")]
             assert preview["would_send"][1]["body"]["customProperties"]["lora_rank"] == {
                 "metadataType": "MetadataIntValue", "int_value": "16"}
             assert registry_get(sim, "registered_models")["size"] == 0  # the preview sent nothing

@@ -197,7 +197,13 @@ struct ResourceRequestHandler {
             if store.get(type, namespace: type.namespaced ? target.namespace : nil, name: object.name) != nil {
                 throw APIError.alreadyExists(type, object.name)
             }
-            return Responses.json(admitted, status: 201).warning(warnings)
+            // kube-apiserver's dry run answers the object as it would be stored, a fresh uid and
+            // creation time included (nothing is kept, so no resourceVersion).
+            var answered = admitted
+            answered.set(.string(RandomName.uid()), at: ["metadata", "uid"])
+            answered.set(.string(Timestamp.now()), at: ["metadata", "creationTimestamp"])
+            if !type.group.isEmpty { answered.set(.int(1), at: ["metadata", "generation"]) }
+            return Responses.json(answered, status: 201).warning(warnings)
         }
         return Responses.json(try store.create(type, admitted).text, status: 201).warning(warnings)
     }

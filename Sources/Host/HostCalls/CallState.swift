@@ -42,7 +42,7 @@ public final class CallState: PluginCall, @unchecked Sendable {
     private var previewed: [JSON]?
     private var created: Set<String> = []
     private var refusedWrites: [String] = []
-    private var proxyIDs: [String] = []
+    private var createdIDList: [String] = []
     private var namespaces: [String] = []
 
     public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
@@ -114,14 +114,14 @@ extension CallState: GateCall {
         return lock.withLock { created.contains(object) }
     }
 
-    package func recordProxyCreate(id: String) -> Int {
-        if let parent { return parent.recordProxyCreate(id: id) }
-        return lock.withLock { proxyIDs.append(id); return proxyIDs.count }
+    package func recordCreatedID(_ id: String) -> Int {
+        if let parent { return parent.recordCreatedID(id) }
+        return lock.withLock { createdIDList.append(id); return createdIDList.count }
     }
 
-    package var proxyCreatedIDs: [String] {
-        if let parent { return parent.proxyCreatedIDs }
-        return lock.withLock { proxyIDs }
+    package var createdIDs: [String] {
+        if let parent { return parent.createdIDs }
+        return lock.withLock { createdIDList }
     }
 
     package func recordRefusedWrite(_ summary: String) {

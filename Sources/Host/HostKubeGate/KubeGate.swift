@@ -22,10 +22,10 @@ package protocol GateCall: AnyObject {
     func didCreate(_ object: String) -> Bool
     /// A write the gate refused because the confirmed preview did not show it (for the audit line).
     func recordRefusedWrite(_ summary: String)
-    /// Ids of records this call created through a service proxy, in order: in a preview the
-    /// placeholders the gate answered, in the confirmed run the ids the service gave (ProxyPreviewIDs).
-    func recordProxyCreate(id: String) -> Int
-    var proxyCreatedIDs: [String] { get }
+    /// The ids this call's own creates were answered with, in order (a Kubernetes object's uid, a
+    /// record's id behind a service proxy): CreatedIDs writes them as placeholders. Returns the count.
+    func recordCreatedID(_ id: String) -> Int
+    var createdIDs: [String] { get }
 }
 
 /// The one Kubernetes gate every plugin request passes, whichever way the
@@ -78,8 +78,7 @@ package struct KubeGate {
         if request.verb == "create" && !ClusterGuard.isReview(request) && !request.isServiceProxy {
             request.body = ClusterGuard.stampOwner(request.body, identity: identity())
         }
-        let key = request.isServiceProxy ? ProxyPreviewIDs.placeholders(in: Self.previewKey(request), ids: call.proxyCreatedIDs)
-            : Self.previewKey(request)
+        let key = CreatedIDs.placeholders(in: Self.previewKey(request), ids: call.createdIDs)
         if isWrite && !call.dryRun && !undoing && !call.takePreviewedWrite(key) {
             let message = "Plugin '\(call.pluginID)' asked to \(request.summary), which the confirmed preview did not show; the host refused it. A confirmed run may send only the writes its preview recorded."
             log.info("denied \(call.pluginID) \(request.summary): not in the confirmed preview", source: "policy")
@@ -88,14 +87,14 @@ package struct KubeGate {
         }
         if call.dryRun && isWrite && request.isServiceProxy {
             // The service behind the proxy has no dry run: the write is recorded for the preview, not
-            // sent, and answered with what was asked; a create gets a placeholder id the confirmed run
-            // binds to the id the service gives (ProxyPreviewIDs).
-            var write = Self.previewKey(request)
+            // sent, and answered with what was asked; a create gets its placeholder id (CreatedIDs).
+            var write = key
             write["status"] = 0
             call.recordWrite(write)
             var echoed = request.body ?? [:]
             if request.verb == "create" {
-                echoed["id"] = .string(ProxyPreviewIDs.placeholder(call.recordProxyCreate(id: "")))
+                let n = call.recordCreatedID(CreatedIDs.placeholder(call.createdIDs.count + 1))
+                echoed["id"] = .string(CreatedIDs.placeholder(n))
             }
             return KubeResponse(status: request.verb == "create" ? 201 : 200, body: Array(echoed.serialized().utf8))
         }
@@ -112,15 +111,17 @@ package struct KubeGate {
             answer = cluster.send(request)
         }
         if call.dryRun && isWrite {
-            var write: JSON = ["method": .string(request.method), "path": .string(request.path),
-                               "status": .int(answer.status)]
-            if let body = request.body { write["body"] = body }
+            var write = key
+            write["status"] = .int(answer.status)
             if let message = answer.errorMessage { write["error"] = .string(message) }
             call.recordWrite(write)
         }
-        if !call.dryRun, request.verb == "create", (200..<300).contains(answer.status) {
-            if request.isServiceProxy, let id = answer.bodyJSON["id"]?.string { _ = call.recordProxyCreate(id: id) }
-            if let key = Self.objectKey(request) { call.recordCreated(key) }
+        if request.verb == "create", (200..<300).contains(answer.status) {
+            let created = answer.bodyJSON
+            if let id = (request.isServiceProxy ? created["id"] : created["metadata"]?["uid"])?.string, !id.isEmpty {
+                _ = call.recordCreatedID(id)
+            }
+            if !call.dryRun, let key = Self.objectKey(request) { call.recordCreated(key) }
         }
         log.debug("\(call.pluginID) \(request.method) \(request.path) → \(answer.status) in \(Int(Date().timeIntervalSince(started) * 1e6)) µs",
                   source: "k8s")
@@ -168,21 +169,21 @@ package struct KubeGate {
     }
 }
 
-/// A preview through a service proxy (the Model Registry) cannot create records, so a chained
-/// registration (model, then its version, then the version's artifact) previews with
-/// placeholder ids: the n-th create of the call answers `kfmcp-preview-n`. In the confirmed run
-/// the n-th create's real id takes that placeholder's place when a later write is compared with
-/// the preview, so the run may write exactly what was previewed, pointing only at records it
-/// created itself.
-package enum ProxyPreviewIDs {
-    static func placeholder(_ n: Int) -> String { "kfmcp-preview-\(n)" }
+/// Ids a call's own creates were answered with stand in its writes as placeholders: the n-th
+/// create's id is `kfmcp-created-n`, in the preview (a dry run's uid differs every time; a service
+/// proxy has no dry run, so the gate answers the placeholder itself) and in the confirmed run (the
+/// real uid or record id). A preview stays the same from one dry run to the next, and a confirmed
+/// run may send exactly the previewed writes while they point at what it created itself: a Secret
+/// owned by the TrainJob just created, a model version under the model just registered.
+package enum CreatedIDs {
+    static func placeholder(_ n: Int) -> String { "kfmcp-created-\(n)" }
 
-    /// `write` with each id this run created replaced by its placeholder, in path segments and
-    /// string values of the body.
+    /// `write` (method, path, body) with each created id replaced by its placeholder, in path
+    /// segments and string values of the body.
     static func placeholders(in write: JSON, ids: [String]) -> JSON {
         guard !ids.isEmpty else { return write }
         var byID: [String: String] = [:]
-        for (i, id) in ids.enumerated() where !id.isEmpty { byID[id] = placeholder(i + 1) }
+        for (i, id) in ids.enumerated() { byID[id] = placeholder(i + 1) }
         var out = write
         if let path = write["path"]?.string {
             out["path"] = .string(path.split(separator: "/", omittingEmptySubsequences: false)

@@ -9,7 +9,7 @@ struct RegistryClient {
     let target: Target
     /// In a confirmation preview's dry run. The registry has no dry run: the
     /// host records a write for the preview and sends nothing; it answers with
-    /// what was asked, a create with a placeholder id (`kfmcp-preview-N`) that
+    /// what was asked, a create with a placeholder id (`kfmcp-created-N`) that
     /// the confirmed run's real id takes the place of.
     let isDryRun: Bool
 
@@ -58,7 +58,7 @@ struct RegistryClient {
     }
 
     /// The host's placeholder for a record a preview did not create.
-    static func isPlaceholder(_ id: String) -> Bool { id.hasPrefix("kfmcp-preview-") }
+    static func isPlaceholder(_ id: String) -> Bool { id.hasPrefix("kfmcp-created-") }
 
     func create(_ path: String, _ body: JSON) throws -> JSON { try write("create", path, body) }
 

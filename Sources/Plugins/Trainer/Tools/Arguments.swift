@@ -63,10 +63,13 @@ extension ToolCall {
     /// The planner's pre-flight for a job about to be created (see Preflight).
     func preflight(trainerType: String, runtime: String, namespace: String, model: String? = nil,
                    dataset: String? = nil, method: String? = nil, backend: String? = nil,
-                   hfTokenSecret: String? = nil, skip: Set<String> = []) throws -> [String] {
+                   hfTokenSecret: String? = nil, skip: Set<String> = [], plannedGPUs: Int? = nil) throws -> [String] {
+        // What the job will get: the user's resources, else the GPUs the tool chose for it (a backend's
+        // recipe rule, e.g. torchtune's QLoRA on one GPU), so the checks judge the job that is sent.
         let resources = try userResources()
+        let checked: JSON? = resources.isEmpty ? plannedGPUs.map { ["gpu": .int($0)] } : .object(resources)
         var request = Preflight.request(trainerType: trainerType, model: model, dataset: dataset, runtime: runtime,
-                                        namespace: namespace, resources: resources.isEmpty ? nil : .object(resources),
+                                        namespace: namespace, resources: checked,
                                         numNodes: try positiveInt("num_nodes"), method: method, backend: backend)
         if let hfTokenSecret { request["hf_token_secret"] = .string(hfTokenSecret) }
         return try Preflight.run(self, request, skip: skip)

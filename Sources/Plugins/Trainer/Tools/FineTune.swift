@@ -1,4 +1,5 @@
 import PluginKit
+import TrainerRules
 
 /// Per-source options of fine_tune (model_options / dataset_options).
 struct SourceOptions: Equatable {
@@ -194,7 +195,8 @@ struct FineTune {
             trainerType: "builtin", runtime: runtime.name, namespace: api.namespace, model: modelText,
             dataset: try call.string("dataset"), method: peft, backend: backendID,
             hfTokenSecret: tokenComesWithCall ? nil : try call.optionalString("hf_token_secret"),
-            skip: tokenComesWithCall ? ["hf_token"] : [])
+            skip: tokenComesWithCall ? ["hf_token"] : [],
+            plannedGPUs: completed["resourcesPerNode"].map { GPUCount.perNode($0) }.flatMap { $0 > 0 ? $0 : nil })
         let ownNotes = [switchNote, gpuNote, placement.note].compactMap { $0 }.map { JSON.string($0) }
         var extra: JSON = ["runtime": .string(runtime.name), "backend": .string(backendID), "peft_method": .string(peft),
                            "defaults_applied": defaultsApplied,

@@ -49,9 +49,9 @@ extension SecretStore {
             for (name, _) in perJobSecrets { _ = call.k8s(.delete(.secrets, name, namespace: api.namespace)) }
             throw error
         }
-        // A preview's dry-run create answers a uid that no job will have: the owner is set only for real.
-        guard call.context()["dry_run"]?.bool != true,
-              let uid = created["metadata"]?["uid"]?.string, let job = created["metadata"]?["name"]?.string else { return }
+        // In a preview the dry run's uid stands for the job's: the host writes both as the same placeholder
+        // (the n-th object the call created), so the confirmed run owns the Secrets exactly as previewed.
+        guard let uid = created["metadata"]?["uid"]?.string, let job = created["metadata"]?["name"]?.string else { return }
         let owner: JSON = ["apiVersion": .string(TrainJobBody.apiVersion), "kind": "TrainJob", "name": .string(job),
                            "uid": .string(uid)]
         for (name, _) in perJobSecrets {
