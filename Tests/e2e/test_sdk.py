@@ -102,15 +102,23 @@ def test_sdk_container_trainer_with_runtime_patches(sim):
                                                                 string_data={"key": "w-123"}))
     core(sim).create_namespaced_service_account("default", k8s.V1ServiceAccount(
         metadata=k8s.V1ObjectMeta(name="trainer-runner")))
-    patch = node_patch(service_account_name="trainer-runner",
+    pod_options = dict(service_account_name="trainer-runner",
                        node_selector={"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"},
-                       tolerations=[{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
-                       containers=[ContainerPatch(name="node", env=[
-                           {"name": "WANDB_API_KEY", "valueFrom": {"secretKeyRef": {"name": "wandb", "key": "key"}}}])])
-    job = client.train(runtime="torch-distributed",
-                       trainer=CustomTrainerContainer(image="pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime",
-                                                      num_nodes=2, resources_per_node={"gpu": 2}),
-                       options=[patch, Name("patched")])
+                       tolerations=[{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}])
+    trainer = CustomTrainerContainer(image="pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime",
+                                     num_nodes=2, resources_per_node={"gpu": 2})
+    # The SDK puts a Secret-fed env in the node container's runtime patch; Trainer v2.3.0's webhook
+    # denies that at creation, and so does the simulator (our tools use spec.trainer.env instead).
+    with pytest.raises(Exception) as denied:
+        client.train(runtime="torch-distributed", trainer=trainer, options=[node_patch(**pod_options, containers=[
+            ContainerPatch(name="node", env=[{"name": "WANDB_API_KEY",
+                                              "valueFrom": {"secretKeyRef": {"name": "wandb", "key": "key"}}}])]),
+            Name("env-patched")])
+    text = str(denied.value) + str(getattr(denied.value, "__cause__", ""))
+    assert 'admission webhook \\"validator.trainjob.trainer.kubeflow.org\\" denied the request' in text \
+        or 'admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request' in text, text
+    assert "must not have envs for the dataset-initializer, model-initializer, node containers" in text, text
+    job = client.train(runtime="torch-distributed", trainer=trainer, options=[node_patch(**pod_options), Name("patched")])
     assert job == "patched"
     done = client.wait_for_job_status(job, timeout=60, polling_interval=1)
     assert done.status == "Complete"
@@ -121,8 +129,6 @@ def test_sdk_container_trainer_with_runtime_patches(sim):
         assert pod.spec.node_selector == {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
         assert pod.spec.node_name == "gpu-h100-node-1"
         assert pod.spec.tolerations[0].key == "dedicated"
-        env = {e.name: e for e in pod.spec.containers[0].env}
-        assert env["WANDB_API_KEY"].value_from.secret_key_ref.name == "wandb"
 
     assert job in {j.name for j in client.list_jobs()}
     client.delete_job(job)
@@ -135,10 +141,8 @@ def test_sdk_container_trainer_with_runtime_patches(sim):
 
 def test_sdk_sees_failures_a_real_cluster_would_give(sim):
     client = trainer_client(sim)
-    secret_job = client.train(runtime="torch-distributed", trainer=CustomTrainerContainer(
-        image="pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"),
-        options=[node_patch(containers=[ContainerPatch(name="node", env=[
-            {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "token"}}}])])])
+    # A missing Secret blocks a pod only through env the webhook admits (spec.trainer.env, which the
+    # SDK fills with plain values): our tools' tests cover it (test_real_jobs).
     private_job = client.train(runtime="torch-distributed", trainer=CustomTrainerContainer(
         image="registry.internal.example.com/ml/trainer:1.0"))
     hook_job = client.train(runtime="torch-distributed", trainer=CustomTrainerContainer(
@@ -150,10 +154,8 @@ def test_sdk_sees_failures_a_real_cluster_would_give(sim):
     def messages(job):
         return [f"{e.reason}: {e.message}" for e in client.get_job_events(job)]
 
-    assert 'Failed: Error: secret "absent" not found' in messages(secret_job)
     assert "Failed: Error: ImagePullBackOff" in messages(private_job)
-    for job in (secret_job, private_job):
-        assert client.get_job(job).status == "Created"  # never Running: the container never started
+    assert client.get_job(private_job).status == "Created"  # never Running: the container never started
 
 
 def test_sdk_reads_jobs_our_tools_created(sim, tmp_path):
