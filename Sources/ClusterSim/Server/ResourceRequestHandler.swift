@@ -230,8 +230,7 @@ struct ResourceRequestHandler {
         }
         let requestedVersion = object.resourceVersion
         let isStatus = target.subresource == "status"
-        let webhookInput = webhookSnapshot(name)
-        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
+        let admit = updateAdmission(name)
         var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             if requestedVersion.isEmpty && !type.group.isEmpty {
@@ -250,12 +249,7 @@ struct ResourceRequestHandler {
                 next.set(current["metadata"]?["namespace"], at: ["metadata", "namespace"])
                 if type.hasStatus { next["status"] = current["status"] }
             }
-            let admitted = try katib.admit(next, old: current) { (o: JSON) throws(APIError) in
-                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
-                                                       old: current)
-                if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
-                return admitted
-            }
+            let admitted = try admit(next, current)
             warnings = try unknownFields(sent: next, stored: admitted)
             return admitted
         }
@@ -271,8 +265,7 @@ struct ResourceRequestHandler {
         let patchBody = try parseBody()
         let name = target.name ?? ""
         let isStatus = target.subresource == "status"
-        let webhookInput = webhookSnapshot(name)
-        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
+        let admit = updateAdmission(name)
         var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var patched = try Patch.apply(kind, patch: patchBody, to: current)
@@ -287,12 +280,7 @@ struct ResourceRequestHandler {
             } else if type.hasStatus {
                 patched["status"] = current["status"]
             }
-            let admitted = try katib.admit(patched, old: current) { (o: JSON) throws(APIError) in
-                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
-                                                       old: current)
-                if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
-                return admitted
-            }
+            let admitted = try admit(patched, current)
             warnings = try unknownFields(sent: patched, stored: admitted)
             return admitted
         }
@@ -328,23 +316,33 @@ struct ResourceRequestHandler {
             return try create(try ServerSideApply.apply(config, to: nil, manager: manager, force: force,
                                                         apiVersion: type.groupVersion, now: now))
         }
-        let webhookInput = webhookSnapshot(name)
-        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
+        let admit = updateAdmission(name)
         var warnings: [String] = []
         let stored = try store.update(type, namespace: namespace, name: name, dryRun: isDryRun) { (current: JSON) throws(APIError) -> JSON in
             var applied = try ServerSideApply.apply(config, to: current, manager: manager, force: force,
                                                     apiVersion: type.groupVersion, now: now)
             if type.hasStatus && !isStatus { applied["status"] = current["status"] }
-            let admitted = try katib.admit(applied, old: current) { (o: JSON) throws(APIError) in
-                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
-                                                       old: current)
-                if let webhookInput { try api.webhooks.check(type, admitted, old: current, snapshot: webhookInput) }
-                return admitted
-            }
+            let admitted = try admit(applied, current)
             warnings = try unknownFields(sent: applied, stored: admitted)
             return admitted
         }
         return Responses.json(stored.text).warning(warnings)
+    }
+
+    /// What an update passes, in the API server's order: Katib's mutating webhooks, Trainer's
+    /// defaulting, the server's own checks, Trainer's then Katib's validating webhooks. Made before
+    /// the store's lock, since the webhooks read the cluster.
+    private func updateAdmission(_ name: String) -> (JSON, JSON) throws(APIError) -> JSON {
+        let trainer = webhookSnapshot(name)
+        let katib = AdmissionWebhooks(store: store, type: type, subresource: target.subresource, namespace: namespace)
+        return { [self] (object: JSON, current: JSON) throws(APIError) -> JSON in
+            try katib.admit(object, old: current) { (o: JSON) throws(APIError) in
+                let admitted = try api.admission.admit(type, api.webhooks.mutate(type, o, old: current, subresource: target.subresource),
+                                                       old: current)
+                if let trainer { try api.webhooks.check(type, admitted, old: current, snapshot: trainer) }
+                return admitted
+            }
+        }
     }
 
     /// What the webhooks read for an update, gathered before the store's lock (runtimeRef is

@@ -174,7 +174,7 @@ package struct KubeGate {
 /// proxy has no dry run, so the gate answers the placeholder itself) and in the confirmed run (the
 /// real uid or record id). A preview stays the same from one dry run to the next, and a confirmed
 /// run may send exactly the previewed writes while they point at what it created itself: a Secret
-/// owned by the TrainJob just created, a model version under the model just registered.
+/// owned by the object just created, a record under the one just registered behind a proxy.
 package enum CreatedIDs {
     static func placeholder(_ n: Int) -> String { "kfmcp-created-\(n)" }
 
