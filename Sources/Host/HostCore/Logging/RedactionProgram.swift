@@ -11,6 +11,8 @@ struct RedactionProgram: Sendable {
         case literal([Unicode.Scalar], caseless: Bool, next: Int)
         case set(RedactionPattern.Member, next: Int)
         case notPrecededBy([RedactionPattern], next: Int)
+        /// A lookahead: its own program, matched from here.
+        case notFollowedBy(RedactionProgram, next: Int)
         /// Try the first, then the second.
         case split(Int, Int)
         /// A repeated set: a run of scalars.
@@ -39,6 +41,7 @@ struct RedactionProgram: Sendable {
         case .literal(let word, let caseless): return add(.literal(word, caseless: caseless, next: next))
         case .set(let member): return add(.set(member, next: next))
         case .notPrecededBy(let options): return add(.notPrecededBy(options, next: next))
+        case .notFollowedBy(let ahead): return add(.notFollowedBy(RedactionProgram(ahead), next: next))
         case .sequence(let parts):
             return parts.reversed().reduce(next) { following, part in compile(part, then: following) }
         case .alternatives(let options):
@@ -95,6 +98,9 @@ struct RedactionMatcher {
                 }
             }
             return run(next, i)
+        case .notFollowedBy(let ahead, let next):
+            var lookahead = RedactionMatcher(text, ahead)
+            return lookahead.match(at: i) == nil ? run(next, i) : nil
         case .split(let first, let second):
             return run(first, i) ?? run(second, i)
         case .groupEnd(let next):

@@ -33,8 +33,11 @@ public final class MessageScreen: @unchecked Sendable {
         errorReply(id: .null, code: -32700, "Parse error: \(detail)")
     }
 
+    /// Every JSON-RPC error passes here: its message quotes what the client sent (a method name, a level), and
+    /// a string id is the client's text too.
     public static func errorReply(id: JSON, code: Int, _ message: String) -> JSON {
-        ["jsonrpc": "2.0", "id": id, "error": ["code": .int(code), "message": .string(message)]]
+        ["jsonrpc": "2.0", "id": id.string.map { .string(Redactor.redact($0)) } ?? id,
+         "error": ["code": .int(code), "message": .string(Redactor.redact(message))]]
     }
 
     static func invalid(_ message: String, id: JSON = .null) -> Verdict {
