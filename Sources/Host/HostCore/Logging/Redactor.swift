@@ -52,8 +52,16 @@ public enum Redactor {
     private static let assign = P.sequence([.zeroOrMore(space), .chars(":="), .zeroOrMore(space)])
     /// `[A-Za-z0-9_-]`
     private static let tokenChar = P.set { P.isLetter($0) || P.isDigit($0) || $0 == "_" || $0 == "-" }
-    /// `(?<![A-Za-z0-9_])`: a token starts here, not inside a word (`task-…` is no `sk-…`).
-    private static let tokenStart = P.notPrecededBy([.set { P.isLetter($0) || P.isDigit($0) || $0 == "_" || $0 == "-" }])
+    /// `(\\[nrt]|(?<![A-Za-z0-9_-]))`: a token starts here, not inside a word (`task-…` is no `sk-…`), or right
+    /// after an escaped line break of JSON text (`…\nsk-…`), which the match keeps (group 1).
+    private static func tokenStart(_ inWord: @escaping @Sendable (Unicode.Scalar) -> Bool) -> P {
+        .capture(.alternatives([.sequence([.chars("\\"), .chars("nrt")]), .notPrecededBy([.set(inWord)])]))
+    }
+    /// A value's scalars in text: not a space, quote or one of the separators; an escape (`\x`) but not of a
+    /// line break, tab or quote, which end a value in JSON text (`"token: abc\nnext"`).
+    private static func valueChar(_ separators: String) -> P {
+        .alternatives([.notChars(separators + "\\"), .sequence([.chars("\\"), .notChars(separators + "nrt")])])
+    }
     private static func run(_ member: @escaping @Sendable (Unicode.Scalar) -> Bool, min: Int, max: Int = .max) -> P {
         .repeat(.set(member), min: min, max: max)
     }
@@ -66,7 +74,7 @@ public enum Redactor {
     /// semicolon (connection strings) or space. Not the host's own words about secrets: a value that is one
     /// word of prose (`token: call setup_hf_credentials`), a Secret named by reference (`"secret": "hf-token",
     /// "key": "token"`, `{"secret": …}`).
-    /// (?!<?[A-Za-z]+ [A-Za-z]|[^\s",};]+\\?"\s*,\s*\\?"key\\?"|\{\s*\\?"secret\\?")(?:\[[^\]]*\]|\{[^{}]*\}|[^\s",};]{4,})
+    /// (?!<?[A-Za-z]+ [A-Za-z]|[^\s",};]+\\?"\s*,\s*\\?"key\\?"|\{\s*\\?"secret\\?")(?:\[[^\]]*\]|\{[^{}]*\}|(?:[^\s",};\\]|\\[^\s",};nrt]){4,})
     private static let assignedValue = P.sequence([
         .notFollowedBy(.alternatives([
             .sequence([.optional(.chars("<")), .oneOrMore(.set(P.isCaselessLetter)), .chars(" "), .set(P.isCaselessLetter)]),
@@ -77,38 +85,38 @@ public enum Redactor {
         .alternatives([
             .sequence([.chars("["), .zeroOrMore(.notChars("]", orSpace: false)), .chars("]")]),
             .sequence([.chars("{"), .zeroOrMore(.notChars("{}", orSpace: false)), .chars("}")]),
-            .repeat(.notChars("\",};"), min: 4),
+            .repeat(valueChar("\",};"), min: 4),
         ]),
     ])
 
     private static let rules: [Rule] = [
         // Hugging Face tokens (hf_ + 34), not setup_hf_credentials.
-        // (?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}
+        // (\\[nrt]|(?<![A-Za-z0-9_]))hf_[A-Za-z0-9]{30,}
         Rule(needs: .hfPrefix, pattern: .sequence([
-            .notPrecededBy([.set { P.isLetter($0) || P.isDigit($0) || $0 == "_" }]), .literal("hf_"), run(alnum, min: 30)])),
+            tokenStart(alnumUnderscore), .literal("hf_"), run(alnum, min: 30)]), keepsGroup: true),
         // AWS key ids. (?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[A-Z0-9]{16}
         Rule(needs: .awsKeyID, pattern: .sequence([
             .alternatives([.sequence([.literal("A3T"), .set(upperOrDigit)]), .literal("ABIA"), .literal("ACCA"),
                            .literal("AKIA"), .literal("ASIA")]),
             run(upperOrDigit, min: 16, max: 16)])),
         // GitHub tokens, classic and fine-grained.
-        // (?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9_]{36,}|github_pat_[A-Za-z0-9_]{22,})
-        Rule(needs: .github, pattern: .sequence([tokenStart, .alternatives([
+        // (\\[nrt]|(?<![A-Za-z0-9_-]))(?:gh[pousr]_[A-Za-z0-9_]{36,}|github_pat_[A-Za-z0-9_]{22,})
+        Rule(needs: .github, pattern: .sequence([tokenStart(alnumDash), .alternatives([
             .sequence([.literal("gh"), .chars("pousr"), .literal("_"), run(alnumUnderscore, min: 36)]),
-            .sequence([.literal("github_pat_"), run(alnumUnderscore, min: 22)])])])),
+            .sequence([.literal("github_pat_"), run(alnumUnderscore, min: 22)])])]), keepsGroup: true),
         // GitLab tokens.
-        // (?<![A-Za-z0-9_-])(?:(?:glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas)-|GR1348941)[A-Za-z0-9_-]{20,}
-        Rule(needs: .gitlab, pattern: .sequence([tokenStart,
+        // (\\[nrt]|(?<![A-Za-z0-9_-]))(?:(?:glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas)-|GR1348941)[A-Za-z0-9_-]{20,}
+        Rule(needs: .gitlab, pattern: .sequence([tokenStart(alnumDash),
             .alternatives([.sequence([.alternatives(Clues.gitlabPrefixes.map { .literal($0) }), .literal("-")]), .literal("GR1348941")]),
-            run(alnumDash, min: 20)])),
+            run(alnumDash, min: 20)]), keepsGroup: true),
         // Slack tokens and webhooks.
         // xox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9_/]+
         Rule(needs: .slack, pattern: .alternatives([
             .sequence([.literal("xox"), .chars("abposr"), .literal("-"), run({ alnum($0) || $0 == "-" }, min: 10)]),
             .sequence([.literal("https://hooks.slack.com/services/"), run({ alnumUnderscore($0) || $0 == "/" }, min: 1)])])),
         // OpenAI and Anthropic API keys (sk-…, sk-proj-…, sk-ant-…).
-        // (?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}
-        Rule(needs: .skKey, pattern: .sequence([tokenStart, .literal("sk-"), run(alnumDash, min: 20)])),
+        // (\\[nrt]|(?<![A-Za-z0-9_-]))sk-[A-Za-z0-9_-]{20,}
+        Rule(needs: .skKey, pattern: .sequence([tokenStart(alnumDash), .literal("sk-"), run(alnumDash, min: 20)]), keepsGroup: true),
         // Google API keys. AIza[A-Za-z0-9_-]{35}
         Rule(needs: .googleKey, pattern: .sequence([.literal("AIza"), run(alnumDash, min: 35, max: 35)])),
         // JSON Web Tokens: header and payload are base64url JSON objects ("eyJ" is `{"`).
@@ -122,11 +130,11 @@ public enum Redactor {
             .repeat(.set { P.isCaselessLetter($0) || P.isDigit($0) || "-._~+/".unicodeScalars.contains($0) }, min: 8),
             .zeroOrMore(.chars("="))]), keepsGroup: true),
         // Authorization: Basic …, and any other scheme's credentials; not a placeholder (`Bearer <token>`).
-        // (?i)(authorization\\?"?\s*[:=]\s*\\?"?[A-Za-z]+\s+)(?!<)[^\s",}]{4,}
+        // (?i)(authorization\\?"?\s*[:=]\s*\\?"?[A-Za-z]+\s+)(?!<)(?:[^\s",}\\]|\\[^\s",}nrt]){4,}
         Rule(needs: .authorization, pattern: .sequence([
             .capture(.sequence([word("authorization"), quote("\\"), quote("\""), assign, quote("\\"), quote("\""),
                                 .oneOrMore(.set(P.isCaselessLetter)), .oneOrMore(space)])),
-            .notFollowedBy(.chars("<")), .repeat(.notChars("\",}"), min: 4)]), keepsGroup: true),
+            .notFollowedBy(.chars("<")), .repeat(valueChar("\",}"), min: 4)]), keepsGroup: true),
         // PEM and PGP private keys: whole blocks; a block cut off at the end of the text
         // (masked to the end); the base64 lines right before an END whose BEGIN
         // was cut off (a log tail).
@@ -148,7 +156,7 @@ public enum Redactor {
             .oneOrMore(.notChars("\"'")), .chars("@")]), keepsGroup: true, replacement: "\(mask)@"),
         // Kubernetes env pairs {"name": "DB_PASSWORD", "value": "…"} as JSON or YAML text.
         // (?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)
-        //     [A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)[^"\\\s,}]+
+        //     [A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)(?:\[[^\]]*\]|[^"\\\s,}]+)
         Rule(needs: [.value, .name, .secretWord], pattern: .sequence([
             .capture(.sequence([
                 word("name"), quote("\\"), quote("\""), assign, quote("\\"), quote("\""), .zeroOrMore(envNameChar),
@@ -159,7 +167,8 @@ public enum Redactor {
                 .zeroOrMore(envNameChar), quote("\\"), quote("\""),
                 .zeroOrMore(.alternatives([space, .sequence([.chars("\\"), .chars("nrtNRT")]), .chars(",-")])),
                 quote("\\"), quote("\""), word("value"), quote("\\"), quote("\""), assign, quote("\\"), quote("\"")])),
-            .oneOrMore(.notChars("\"\\,}"))]), keepsGroup: true),
+            .alternatives([.sequence([.chars("["), .zeroOrMore(.notChars("]", orSpace: false)), .chars("]")]),
+                           .oneOrMore(.notChars("\"\\,}"))])]), keepsGroup: true),
         // A Secret's data written out as JSON text (an error quoting an object).
         // ((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}
         Rule(needs: [.secretKind, .ata], pattern: .sequence([
@@ -314,6 +323,8 @@ public enum Redactor {
                     value = v == .null || v == .string(mask) ? nil : .string(mask)
                 } else if isSecretName(k) {
                     value = maskedLeaves(v)
+                } else if let env = v.object, k.utf8.count == 3, k.lowercased() == "env" {
+                    value = scrubbed(environment: env)
                 } else {
                     value = scrubbed(v)
                 }
@@ -349,6 +360,19 @@ public enum Redactor {
         if o["kind"]?.string == "Secret" { return true }
         guard let type = o["type"]?.string else { return false }
         return type == "Opaque" || type.hasPrefix("kubernetes.io/") || type.hasPrefix("bootstrap.kubernetes.io/")
+    }
+
+    /// An environment as a map, {"MY_SECRET": "…"}: a value is masked by its variable's name (a Secret
+    /// reference, an object, is scrubbed as any other); nil: nothing changes.
+    static func scrubbed(environment env: [String: JSON]) -> JSON? {
+        var out: [String: JSON]?
+        for (name, v) in env {
+            let clean = isSecretEnvName(name) && v.object == nil ? maskedLeaves(v) : scrubbed(v)
+            guard let clean else { continue }
+            if out == nil { out = env }
+            out![name] = clean
+        }
+        return out.map { .object($0) }
     }
 
     /// Every value under a secret-named field (`"password": ["a", "b"]`) masked, the shape kept; nil: nothing changes.
