@@ -318,8 +318,9 @@ def test_client_input_echoed_in_protocol_errors_is_redacted(tmp_path, capsys):
             except urllib.error.HTTPError as e:
                 return e.code, dict(e.headers), e.read().decode()
 
-        status, headers, _ = request("POST", init)
-        session_id = headers["mcp-session-id"] if "mcp-session-id" in headers else headers["Mcp-Session-Id"]
+        status, headers, answer = request("POST", init)
+        session_id = {k.lower(): v for k, v in headers.items()}.get("mcp-session-id")
+        assert status == 200 and session_id, (status, headers, answer)
         request("POST", {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"Mcp-Session-Id": session_id})
         bodies = []
         for i, shape in enumerate(shapes):

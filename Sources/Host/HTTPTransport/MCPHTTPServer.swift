@@ -101,7 +101,7 @@ public final class MCPHTTPServer: Sendable {
                                           body: HTTPBodySequence(from: StreamBody(stream: stream)))
         }
         // An error's body quotes what the request sent (a Last-Event-ID, an Origin): the one place HTTP errors pass.
-        let body = answer.bodyData.map { answer.statusCode < 400 ? $0 : Data(Redactor.redact(String(decoding: $0, as: UTF8.self)).utf8) }
+        let body = answer.bodyData.map { answer.statusCode < 400 ? $0 : Redactor.redact(body: $0) }
         return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: body ?? Data())
     }
 

@@ -375,6 +375,14 @@ public enum Redactor {
         return out.map { .object($0) }
     }
 
+    /// A body about to leave by HTTP: a JSON one scrubbed as a value (its text escapes '/' as "\\/", which the
+    /// text rules would not see through), any other redacted as text.
+    public static func redact(body: Data) -> Data {
+        guard let json = try? JSON.parse(utf8: body) else { return Data(redact(String(decoding: body, as: UTF8.self)).utf8) }
+        guard let clean = scrubbed(json) else { return body }
+        return Data(clean.serialized().utf8)
+    }
+
     /// Every value under a secret-named field (`"password": ["a", "b"]`) masked, the shape kept; nil: nothing changes.
     static func maskedLeaves(_ json: JSON) -> JSON? {
         switch json {
