@@ -5,6 +5,7 @@ taken out, not that one is there."""
 from pathlib import Path
 
 from detect_secrets import SecretsCollection
+from detect_secrets.core.scan import scan_line
 from detect_secrets.settings import default_settings
 
 MASK = "[REDACTED]"
@@ -19,6 +20,12 @@ def scan(path: Path) -> list[tuple[int, str, str]]:
         collection = SecretsCollection()
         collection.scan_file(str(path))
     return [(s.line_number, s.type, s.secret_value or "") for _, s in collection]
+
+
+def kinds(line: str) -> set[str]:
+    """The detectors that find something in one line (a file scan keeps one finding per value and detector)."""
+    with default_settings():
+        return {s.type for s in scan_line(line)}
 
 
 def findings(channels: dict[str, list[str]], folder: Path) -> dict[str, list[tuple[str, str]]]:

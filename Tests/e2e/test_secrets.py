@@ -20,7 +20,7 @@ import mcp_types as types
 from conftest import BUILD, ROOT, compile_c_plugin, plugin_dir
 from http_support import http_server, http_session
 from mcp_client import confirmed_call, run, session
-from secret_oracle import findings, scan
+from secret_oracle import findings, kinds
 
 HF = "hf_PLANTEDsecretTOKEN1234567890abcdef"
 AWS_ID = "AKIAPLANTED0000001XY"
@@ -421,3 +421,64 @@ def test_gated_model_flow():
             model_env = spec["object"]["spec"]["initializer"]["model"]["env"]
             assert {"name": "ACCESS_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token"}}} in model_env
     run(body)
+
+
+def random_samples(rng: random.Random) -> list[tuple[str, str, bool]]:
+    """(detect-secrets' type, one line, whether it is shaped as that class): random secret-shaped text of the
+    classes both our redactor and the scanner claim, and near misses both must leave alone."""
+    def chars(alphabet, n):
+        return "".join(rng.choice(alphabet) for _ in range(n))
+    upper_digits, alnum = string.ascii_uppercase + string.digits, string.ascii_letters + string.digits
+
+    def b64url(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    samples = []
+    for _ in range(20):
+        prefix = rng.choice(["AKIA", "ASIA", "ABIA", "ACCA", "A3T" + chars(upper_digits, 1)])
+        samples += [("AWS Access Key", f"key {prefix}{chars(upper_digits, 16)} here", True),
+                    ("AWS Access Key", f"key {prefix}{chars(upper_digits, 15)} here", False)]
+        gh = rng.choice("pousr")
+        samples += [("GitHub Token", f"token gh{gh}_{chars(alnum + '_', 36)}", True),
+                    ("GitHub Token", f"token gh{gh}_{chars(alnum + '_', 35)}", False)]
+        lab = rng.choice(["glpat", "gldt", "glft", "glsoat", "glrt"])
+        samples += [("GitLab Token", f"token {lab}-{chars(alnum + '_-', rng.randint(20, 50))} end", True),
+                    ("GitLab Token", f"token {lab}-{chars(alnum + '_-', 19)} end", False)]
+        samples += [("Slack Token", f"xox{rng.choice('abposr')}-{chars(string.digits, rng.randint(10, 12))}-"
+                                    f"{chars(string.digits, 12)}-{chars(string.ascii_lowercase + string.digits, 24)}", True),
+                    ("Slack Token", f"xox{rng.choice('abposr')}-{chars(string.ascii_lowercase, 6)}", False)]
+        claims = {"sub": chars(alnum, rng.randint(4, 12)), "iat": rng.randint(1, 2**31)}
+        samples += [("JSON Web Token", f"jwt {b64url({'alg': 'HS256', 'typ': 'JWT'})}.{b64url(claims)}.{chars(alnum + '_-', 43)}", True),
+                    ("JSON Web Token", f"jwt eyJ{chars(alnum, 3)}.{chars(alnum, 3)}", False)]
+        label = rng.choice(["", "RSA ", "EC ", "DSA ", "OPENSSH ", "PGP "])
+        block = " BLOCK" if label == "PGP " else ""
+        samples += [("Private Key", f"-----BEGIN {label}PRIVATE KEY{block}-----", True),
+                    ("Private Key", f"-----BEGIN {rng.choice(['CERTIFICATE', 'PUBLIC KEY', 'RSA PUBLIC KEY'])}-----", False)]
+        scheme = rng.choice(["https", "postgres", "redis", "s3", "mongodb+srv"])
+        # The scanner takes no reserved character (RFC 3986) in a password; we do ('/', '@'): those are ours alone.
+        samples += [("Basic Auth Credentials", f"{scheme}://{chars(string.ascii_lowercase, 5)}:{chars(alnum + '%-._~', rng.randint(6, 20))}@host.example/x", True),
+                    ("Basic Auth Credentials", f"{scheme}://host.example:{rng.randint(1, 65535)}/{chars(alnum, 8)}", False)]
+        samples += [("Azure Storage Account access key", f"AccountName=a;AccountKey={chars(alnum + '+/', 86)}==;", True)]
+        samples += [("OpenAI Token", f"sk-{chars(alnum, 20)}T3BlbkFJ{chars(alnum, 20)}", True),
+                    ("OpenAI Token", f"sk-{chars(alnum, 5)}", False)]
+        samples += [("Secret Keyword", f'"{rng.choice(["password", "api_key", "secret", "passwd", "private_key"])}": "{chars(alnum, rng.randint(8, 24))}"', True)]
+    return samples
+
+
+def test_our_matcher_answers_as_the_scanner_does(tmp_path):
+    """On random secret-shaped lines of the classes both claim, the built server masks a line exactly when
+    detect-secrets finds that class in it (through a plugin's result, as any text leaves)."""
+    seed = random.randrange(2**32)
+    samples = random_samples(random.Random(seed))
+
+    async def body():
+        async with session("--sim", "--plugins-dir", str(leaky_plugin(tmp_path))) as s:
+            # One object a line: a list of plain strings is read as one log, where a BEGIN line masks what follows.
+            r = await s.call_tool("leaky_echo", {"payload": {"lines": [{"line": line} for _, line, _ in samples]}})
+            return [item["line"] for item in r.structured_content["payload"]["lines"]]
+    echoed = run(body)
+    disagreements = []
+    for (kind, line, shaped), back in zip(samples, echoed):
+        ours, theirs = back != line, kind in kinds(line)
+        if ours != theirs or ours != shaped:
+            disagreements.append((kind, line, back, f"ours={ours} scanner={theirs} shaped={shaped}"))
+    assert not disagreements, f"seed {seed}: {disagreements[:5]}"
