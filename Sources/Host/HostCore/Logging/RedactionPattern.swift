@@ -62,6 +62,12 @@ indirect enum RedactionPattern: Sendable {
         for (offset, part) in zip(parts.indices, parts) {
             switch part {
             case .notPrecededBy, .notFollowedBy: continue  // zero width: the next part starts the match
+            case .alternatives(let options) where options.contains(where: \.isZeroWidth),
+                 .capture(.alternatives(let options)) where options.contains(where: \.isZeroWidth):
+                // An option that matches nothing: it or what follows starts the match.
+                let firsts = options.filter { !$0.isZeroWidth }.map(\.firstScalar)
+                guard firsts.allSatisfy({ $0 != nil }), let b = firstScalar(of: parts[(offset + 1)...]) else { return nil }
+                return { c in b(c) || firsts.contains { $0!(c) } }
             case .repeat(let inner, 0, _, _):  // may be empty: it or what follows starts the match
                 guard let a = inner.firstScalar, let b = firstScalar(of: parts[(offset + 1)...]) else { return nil }
                 return { a($0) || b($0) }
@@ -69,6 +75,14 @@ indirect enum RedactionPattern: Sendable {
             }
         }
         return nil
+    }
+
+    /// A lookaround: it matches no scalar.
+    var isZeroWidth: Bool {
+        switch self {
+        case .notPrecededBy, .notFollowedBy: return true
+        default: return false
+        }
     }
 
     /// ICU's `\s`: Unicode White_Space.

@@ -21,8 +21,12 @@ public enum Redactor {
         let starts: RedactionPattern.Member?
         /// A search written for the rule, where backtracking the pattern would be slow: the next match from a place.
         let search: (@Sendable ([Unicode.Scalar], Int) -> Range<Int>?)?
+        /// Where a match must start near, when no scalar class says it: the next place at or after one that can.
+        var candidates: (@Sendable ([Unicode.Scalar], Int) -> Int?)?
 
-        init(needs: Clues, pattern: RedactionPattern, keepsGroup: Bool = false, replacement: String = mask) {
+        init(needs: Clues, pattern: RedactionPattern, keepsGroup: Bool = false, replacement: String = mask,
+             candidates: (@Sendable ([Unicode.Scalar], Int) -> Int?)? = nil) {
+            self.candidates = candidates
             self.needs = needs
             program = RedactionProgram(pattern)
             self.keepsGroup = keepsGroup
@@ -153,7 +157,8 @@ public enum Redactor {
             .capture(.sequence([
                 .set(P.isLetter), .zeroOrMore(.set { P.isLetter($0) || P.isDigit($0) || "+.-".unicodeScalars.contains($0) }),
                 .literal("://"), .zeroOrMore(.notChars("/:@\"'")), .chars(":")])),
-            .oneOrMore(.notChars("\"'")), .chars("@")]), keepsGroup: true, replacement: "\(mask)@"),
+            .oneOrMore(.notChars("\"'")), .chars("@")]), keepsGroup: true, replacement: "\(mask)@",
+             candidates: schemeStart),
         // Kubernetes env pairs {"name": "DB_PASSWORD", "value": "…"} as JSON or YAML text.
         // (?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)
         //     [A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)(?:\[[^\]]*\]|[^"\\\s,}]+)
@@ -197,6 +202,22 @@ public enum Redactor {
             assignedValue]), keepsGroup: true),
     ]
 
+    /// The next place at or after `from` that can start a URI: in the run of scheme scalars right before a "://".
+    /// (Any letter could start the pattern; trying each one costs a pass per letter of a long log.)
+    private static let schemeStart: @Sendable ([Unicode.Scalar], Int) -> Int? = { s, from in
+        func isSchemeChar(_ c: Unicode.Scalar) -> Bool { P.isLetter(c) || P.isDigit(c) || c == "+" || c == "." || c == "-" }
+        var i = from
+        while i + 2 < s.count {
+            guard s[i] == ":", s[i + 1] == "/", s[i + 2] == "/" else { i += 1; continue }
+            var start = i
+            while start > from && isSchemeChar(s[start - 1]) { start -= 1 }
+            while start < i && !P.isLetter(s[start]) { start += 1 }
+            if start < i { return start }
+            i += 3
+        }
+        return nil
+    }
+
     /// `(?i)[A-Za-z0-9_.\-]`
     private static let envNameChar = P.set { P.isCaselessLetter($0) || P.isDigit($0) || "_.-".unicodeScalars.contains($0) }
 
@@ -224,8 +245,16 @@ public enum Redactor {
             if let search = rule.search {
                 return search(scalars, from).map { ($0.lowerBound, $0.lowerBound, $0.upperBound) }
             }
-            for start in from..<scalars.count where rule.starts?(scalars[start]) ?? true {
-                if let end = matcher!.match(at: start) { return (start, rule.keepsGroup ? matcher!.groupEnd : start, end) }
+            var start = from
+            while start < scalars.count {
+                if let candidates = rule.candidates {
+                    guard let next = candidates(scalars, start) else { return nil }
+                    start = next
+                }
+                if rule.starts?(scalars[start]) ?? true, let end = matcher!.match(at: start) {
+                    return (start, rule.keepsGroup ? matcher!.groupEnd : start, end)
+                }
+                start += 1
             }
             return nil
         }
