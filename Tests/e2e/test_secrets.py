@@ -72,6 +72,10 @@ CLASSES = [
     ("connection string", "Server=db;Database=app;User Id=sa;Password=Pa55PLANTEDw0rd!;", "Pa55PLANTEDw0rd"),
 ]
 
+# The classes a value is known by whatever it is called.
+SHAPED = {"AWS key id", "Hugging Face", "GitHub classic", "GitHub fine-grained", "GitLab", "Slack token", "OpenAI",
+          "OpenAI legacy", "Anthropic", "Google API key", "bearer", "URI password"}
+
 PLANTED = {"hf_ token": HF, "AWS key id": AWS_ID, "AWS secret key": AWS_SECRET, "bearer token": BEARER,
            "PEM line 1": PEM_BODY[0], "PEM line 2": PEM_BODY[1], "PGP line": PGP_BODY[0], "URI password": URI_PASSWORD,
            "env pair value": ENV_PASSWORD, "Secret data (base64)": SECRET_DATA, "kubeconfig token": KUBECONFIG_TOKEN,
@@ -254,6 +258,9 @@ def test_planted_secrets_leak_through_no_channel(tmp_path, standalone_sim, capsy
             keep(await s.call_tool("run_container_job", {"image": "busybox", "env": {"DB_PASSWORD": ENV_PASSWORD}}))
             keep(await s.call_tool("run_container_job", {"image": "busybox", "env": {"X": f"Bearer {BEARER}"}}))
             keep(await s.call_tool("run_container_job", {"image": "busybox", "env": {"MY_SECRET": "v4lu3PLANTEDs3cr3t"}}))
+            for what, shape, _ in CLASSES:
+                if what in SHAPED:  # refused by its shape alone, under a name that says nothing
+                    keep(await s.call_tool("run_container_job", {"image": "busybox", "env": {"V": shape}}))
             keep(await s.call_tool("setup_hf_credentials", {"token": HF}))
             # A credential in an image tag shows up in the container's "Image …" log line.
             job = keep(await confirmed_call(s, "run_container_job", {"image": f"ghcr.io/org/trainer:{HF}-{AWS_ID}"}))
@@ -382,7 +389,9 @@ def test_env_takes_secret_references_and_refuses_credentials():
             # A Secret-fed value goes to the node container's runtime patch, as the SDK's RuntimePatch puts it.
             assert json.dumps({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"key": "token", "name": "hf-token"}}}) \
                 in json.dumps(spec["runtimePatches"])
-            for env in ({"DB_PASSWORD": "x1234"}, {"SOMETHING": HF}, {"URL": f"postgres://u:{URI_PASSWORD}@db/x"}):
+            for env in ({"DB_PASSWORD": "x1234"}, {"SOMETHING": HF}, {"URL": f"postgres://u:{URI_PASSWORD}@db/x"},
+                        {"GH": "ghp_" + "a1B2" * 9}, {"OAI": "sk-proj-" + "a1B2" * 5}, {"SLACK": "xoxb-1234567890"},
+                        {"GL": "glpat-" + "a1B2" * 5}, {"G": "AIza" + "a1B2c" * 7}):
                 r = await s.call_tool("run_custom_training", {"func": "def train():\n    pass\n", "env": env})
                 assert r.is_error, r.content[0].text
                 text = r.content[0].text
