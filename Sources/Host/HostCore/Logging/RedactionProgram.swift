@@ -63,6 +63,8 @@ struct RedactionMatcher {
     private let program: RedactionProgram
     /// (step, place) pairs known to lead nowhere, as step * (text.count + 1) + place.
     private var dead = Set<Int>()
+    /// The furthest place `dead` holds: a match starting past it can reach none of them.
+    private var deadReach = -1
     private(set) var groupEnd = 0
 
     init(_ text: [Unicode.Scalar], _ program: RedactionProgram) {
@@ -71,7 +73,12 @@ struct RedactionMatcher {
     }
 
     /// The end of the match starting at `start`, if the pattern matches there.
-    mutating func match(at start: Int) -> Int? { run(program.start, start) }
+    mutating func match(at start: Int) -> Int? {
+        // Forgotten once out of reach, the set stays the size of one stretch of backtracking, not of the text
+        // (a set of a million places misses the cache on every look-up).
+        if start > deadReach && !dead.isEmpty { dead = [] }
+        return run(program.start, start)
+    }
 
     private mutating func run(_ step: Int, _ i: Int) -> Int? {
         switch program.steps[step] {
@@ -144,7 +151,10 @@ struct RedactionMatcher {
         let key = step * (text.count + 1) + i
         if dead.contains(key) { return nil }
         if let end = run(step, i) { return end }
-        if dead.count < 1 << 20 { dead.insert(key) }
+        if dead.count < 1 << 20 {
+            dead.insert(key)
+            deadReach = max(deadReach, i)
+        }
         return nil
     }
 

@@ -17,8 +17,9 @@ public enum Redactor {
         let program: RedactionProgram?
         let keepsGroup: Bool
         let replacement: String
-        /// What a match can start with, worked out once.
+        /// What a match can start with, worked out once; for ASCII, a table (the closures are tried on every scalar).
         let starts: RedactionPattern.Member?
+        let asciiStarts: [Bool]
         /// A search written for the rule, where backtracking the pattern would be slow: the next match from a place.
         let search: (@Sendable ([Unicode.Scalar], Int) -> Range<Int>?)?
         /// Where a match must start near, when no scalar class says it: the next place at or after one that can.
@@ -32,7 +33,12 @@ public enum Redactor {
             self.keepsGroup = keepsGroup
             self.replacement = replacement
             starts = pattern.firstScalar
+            asciiStarts = (0..<128).map { [starts] in starts?(Unicode.Scalar(UInt8($0))) ?? true }
             search = nil
+        }
+
+        func mayStart(with c: Unicode.Scalar) -> Bool {
+            c.value < 128 ? asciiStarts[Int(c.value)] : starts?(c) ?? true
         }
 
         init(needs: Clues, search: @escaping @Sendable ([Unicode.Scalar], Int) -> Range<Int>?) {
@@ -42,6 +48,7 @@ public enum Redactor {
             keepsGroup = false
             replacement = mask
             starts = nil
+            asciiStarts = []
         }
     }
 
@@ -251,7 +258,7 @@ public enum Redactor {
                     guard let next = candidates(scalars, start) else { return nil }
                     start = next
                 }
-                if rule.starts?(scalars[start]) ?? true, let end = matcher!.match(at: start) {
+                if rule.mayStart(with: scalars[start]), let end = matcher!.match(at: start) {
                     return (start, rule.keepsGroup ? matcher!.groupEnd : start, end)
                 }
                 start += 1
