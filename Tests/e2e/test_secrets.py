@@ -396,6 +396,9 @@ def test_env_takes_secret_references_and_refuses_credentials():
                 assert r.is_error, r.content[0].text
                 text = r.content[0].text
                 assert "looks like a credential" in text and '{"secret": ' in text and "setup_hf_credentials" in text
+                # The value is never quoted, and the host's words about it come back as written (nothing to mask).
+                assert "[REDACTED]" not in text and "a HuggingFace token: call setup_hf_credentials" in text, text
+                assert '{"secret": "hf-token", "key": "token"}' in text and '{"secret": "<Secret name>", "key": "<key>"}' in text
             r = await s.call_tool("run_container_job", {"image": "busybox", "env": {"A": {"secret": "Bad Name", "key": "k"}}})
             assert r.is_error and "Secret name" in r.content[0].text
     run(body)
