@@ -265,16 +265,22 @@ public enum Redactor {
             }
             return nil
         }
-        var out = String.UnicodeScalarView()
+        // Scalars first, one String at the end: appending to a String.UnicodeScalarView copies the string each
+        // time (a log with a secret every few lines took time quadratic in its length).
+        var out: [Unicode.Scalar] = []
         var copied = 0
         while let match = next(copied) {
+            if out.isEmpty { out.reserveCapacity(scalars.count) }
             out.append(contentsOf: scalars[copied..<match.kept])
             out.append(contentsOf: rule.replacement.unicodeScalars)
             copied = match.end
         }
         guard copied > 0 else { return text }
         out.append(contentsOf: scalars[copied...])
-        return String(out)
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(out.count)
+        for c in out { UTF8.encode(c) { utf8.append($0) } }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// Does the text hold this ASCII string (bytes compared, no allocation)?
