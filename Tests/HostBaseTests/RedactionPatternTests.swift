@@ -11,19 +11,27 @@ import Testing
 @Suite struct RedactionPatternTests {
     /// The former rules, in the former order, with the former clues.
     static let icuRules: [(Clues, NSRegularExpression, String)] = [
-        (.hfPrefix, #"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}"#, Redactor.mask),
-        (.awsKeyID, #"(?:AKIA|ASIA)[A-Z0-9]{16}"#, Redactor.mask),
+        (.hfPrefix, #"(\\[nrt]|(?<![A-Za-z0-9_]))hf_[A-Za-z0-9]{30,}"#, "$1\(Redactor.mask)"),
+        (.awsKeyID, #"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[A-Z0-9]{16}"#, Redactor.mask),
+        (.github, #"(\\[nrt]|(?<![A-Za-z0-9_-]))(?:gh[pousr]_[A-Za-z0-9_]{36,}|github_pat_[A-Za-z0-9_]{22,})"#, "$1\(Redactor.mask)"),
+        (.gitlab, #"(\\[nrt]|(?<![A-Za-z0-9_-]))(?:(?:glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas)-|GR1348941)[A-Za-z0-9_-]{20,}"#,
+         "$1\(Redactor.mask)"),
+        (.slack, #"xox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9_/]+"#, Redactor.mask),
+        (.skKey, #"(\\[nrt]|(?<![A-Za-z0-9_-]))sk-[A-Za-z0-9_-]{20,}"#, "$1\(Redactor.mask)"),
+        (.googleKey, #"AIza[A-Za-z0-9_-]{35}"#, Redactor.mask),
+        (.jwt, #"eyJ[A-Za-z0-9_=-]{4,}\.[A-Za-z0-9_=-]{4,}[A-Za-z0-9_.+/=-]*"#, Redactor.mask),
         (.bearer, #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#, "$1\(Redactor.mask)"),
-        (.privateKey, #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"#, Redactor.mask),
-        ([.pemBegin, .privateKey], #"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*"#, Redactor.mask),
-        ([.pemEnd, .privateKey], #"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY-----"#, Redactor.mask),
-        ([.scheme, .at], #"([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']+:)[^@\s/"']+@"#, "$1\(Redactor.mask)@"),
+        (.authorization, #"(?i)(authorization\\?"?\s*[:=]\s*\\?"?[A-Za-z]+\s+)(?!<)(?:[^\s",}\\]|\\[^\s",}nrt]){4,}"#, "$1\(Redactor.mask)"),
+        (.privateKey, #"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----"#, Redactor.mask),
+        ([.pemBegin, .privateKey], #"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*"#, Redactor.mask),
+        ([.pemEnd, .privateKey], #"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----"#, Redactor.mask),
+        ([.scheme, .at], #"([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@"']*:)[^\s"']+@"#, "$1\(Redactor.mask)@"),
         ([.value, .name, .secretWord],
-         #"(?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)[A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)[^"\\\s,}]+"#,
+         #"(?i)(name\\?"?\s*[:=]\s*\\?"?[A-Za-z0-9_.\-]*(?:token|password|passwd|secret|api_?key|access_?key|private_?key|credentials)[A-Za-z0-9_.\-]*\\?"?(?:\s|\\[nrt]|,|-)*\\?"?value\\?"?\s*[:=]\s*\\?"?)(?:\[[^\]]*\]|[^"\\\s,}]+)"#,
          "$1\(Redactor.mask)"),
         ([.secretKind, .ata], #"((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}"#, "$1{\(Redactor.mask)}"),
         (.assignment,
-         #"(?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|client-key-data|client-certificate-data)"?\s*[:=]\s*"?)[^\s",}]{4,}"#,
+         #"(?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|account[_-]?key|private[_-]?key(?:[_-]?id)?|client-key-data|client-certificate-data|\.dockerconfigjson|"auth)\\?"?\s*[:=]\s*\\?"?)(?!<?[A-Za-z]+ [A-Za-z]|[^\s",};]+\\?"\s*,\s*\\?"key\\?"|\{\s*\\?"secret\\?")(?:\[[^\]]*\]|\{[^{}]*\}|(?:[^\s",};\\]|\\[^\s",};nrt]){4,})"#,
          "$1\(Redactor.mask)"),
     ].map { ($0.0, try! NSRegularExpression(pattern: $0.1), $0.2) }
 
@@ -50,6 +58,14 @@ import Testing
         "name: ", "\"name\": \"", "\\\"name\\\":\\\"", "\", \"value\": \"", "\nvalue: ", ",\\n  \\\"value\\\": \\\"", "- name: ",
         "\u{0B}", "\u{85}", "AAAAAAAAAAAAAAAAAAAA\r\n", "QUJDREVGR0hJSktMTU5PUA==\n", "-----END PRIVATE KEY-----",
         "s3://user:pw@host", "https://a:b@c", "kind: Secret data: {\"a\": \"b\"}", "\"data\": {\"k\": \"v\"}", "stringData:{x}",
+        // The classes added for issue 25, and the host's words about secrets that must stay readable.
+        "ghp_", "gho_", "github_pat_", "glpat-", "glsoat-", "GR1348941", "xoxb-", "xoxp-123-", "https://hooks.slack.com/services/",
+        "T0123/B0456/", "sk-", "sk-ant-api03-", "task-", "AIza", "A3T", "ABIA", "ACCA", "eyJ", "eyJhbGciOiJIUzI1NiJ9", ".",
+        "Authorization", "authorization: ", "Basic ", "\"Authorization\": \"", "PGP ", "PRIVATE KEY BLOCK-----",
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----", "-----END PGP PRIVATE KEY BLOCK-----", "account_key", "AccountKey=", "private_key_id",
+        "private-key", ".dockerconfigjson", "\"auth\"", "[", "]", ";", "<", "<Secret name>", "secret\": \"hf-token\", \"key\": \"token\"",
+        "{\"secret\": ", "{\\\"secret\\\"", "token: call setup", " call ", "redis://:", "%40", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_abcd",
+        "client-key-data: ", "Password=", ";Host=", "\\nsk-", "\\nghp_", "\\thf_", "\\x", "\\\"", "\"password\": [\"a\", \"b\"]",
     ]
 
     @Test func matchesWhatICUMatched() {

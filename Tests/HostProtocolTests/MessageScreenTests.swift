@@ -20,6 +20,15 @@ import Testing
         #expect(rejectedWithNullID(MessageScreen().screen(request(id: id))))
     }
 
+    /// Every answer echoes its id; one holding a credential is refused, and errors quote no client text unmasked.
+    @Test func anIDHoldingACredentialIsRefusedAndErrorsAreRedacted() {
+        let verdict = MessageScreen().screen(request(id: "ghp_wWPw5k4aXcaT4fNP0UcPLANTEDpINUxab123"))
+        #expect(rejectedWithNullID(verdict))
+        #expect(MessageScreen().screen(request(id: "call-7")) == .pass(request(id: "call-7")))
+        let reply = MessageScreen.errorReply(id: 1, code: -32601, "Method not found: 'redis://:pw0rd@cache'")
+        #expect(reply["error"]?["message"] == "Method not found: 'redis://:[REDACTED]@cache'")
+    }
+
     @Test func batchesAndScalarsGetOneError() {
         let screen = MessageScreen()
         #expect(rejectedWithNullID(screen.screen([request(), request()])))

@@ -100,12 +100,14 @@ public final class MCPHTTPServer: Sendable {
             return FlyingFox.HTTPResponse(statusCode: status, headers: headers,
                                           body: HTTPBodySequence(from: StreamBody(stream: stream)))
         }
-        return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: answer.bodyData ?? Data())
+        // An error's body quotes what the request sent (a Last-Event-ID, an Origin): the one place HTTP errors pass.
+        let body = answer.bodyData.map { answer.statusCode < 400 ? $0 : Redactor.redact(body: $0) }
+        return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: body ?? Data())
     }
 
     static func text(_ code: Int, _ body: String) -> FlyingFox.HTTPResponse {
         FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(code, phrase: phrase(code)), headers: [.contentType: "text/plain"],
-                               body: Data((body + "\n").utf8))
+                               body: Data((Redactor.redact(body) + "\n").utf8))
     }
 
     static func phrase(_ code: Int) -> String {

@@ -68,8 +68,9 @@ public final class ToolInvoker: Sendable {
         case .success(let a): admitted = a
         }
         let (entry, args, spec) = (admitted.entry, admitted.arguments, admitted.entry.spec)
-        // Progress messages are text for the client like any other.
-        let progress = progress.map { sink in { @Sendable (f: Double, m: String) in sink(f, Redactor.redact(m)) } }
+        // Progress messages are text for the client like any other, and a stream: a key's lines may come one a message.
+        let progressRedactor = StreamRedactor()
+        let progress = progress.map { sink in { @Sendable (f: Double, m: String) in sink(f, progressRedactor.redact(m)) } }
         /// `previewed`: the writes the person confirmed, all the run may send (nil: no preview binds it).
         func act(seed: String?, previewed: [JSON]?) async -> ToolCallResult {
             let pluginStarted = Date()

@@ -1,5 +1,5 @@
 /// The redaction rule for the end of a private key whose BEGIN was cut off
-/// (a log tail), `(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY-----`,
+/// (a log tail), `(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----`,
 /// searched in one pass. Backtracking it (as ICU did, and `RedactionPattern`
 /// would) tries every start against the rest of its line: a long line holding
 /// both markers took seconds. A match starts, leftmost first:
@@ -67,7 +67,7 @@ enum PEMTailSearch {
         return j < s.count && s[j] == "\n" ? j + 1 : nil
     }
 
-    /// The end of the last `-----END [A-Z ]*PRIVATE KEY-----` starting in [from, lineEnd).
+    /// The end of the last `-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----` starting in [from, lineEnd).
     private static func lastMarker(_ s: [Unicode.Scalar], _ from: Int, _ lineEnd: Int) -> Int? {
         var found: Int?
         var e = from
@@ -78,6 +78,7 @@ enum PEMTailSearch {
             var q = e + 9
             while q < lineEnd && (s[q] == " " || ("A"..."Z").contains(s[q])) { q += 1 }
             if q - 11 >= e + 9 && matches(s, q - 11, "PRIVATE KEY-----") { found = q + 5 }
+            if q - 17 >= e + 9 && matches(s, q - 17, "PRIVATE KEY BLOCK-----") { found = q + 5 }
         }
         return found
     }

@@ -11,6 +11,8 @@ indirect enum RedactionPattern: Sendable {
     case set(@Sendable (Unicode.Scalar) -> Bool)
     /// `(?<!a|b)`: none of these (literals or sets) ends here.
     case notPrecededBy([RedactionPattern])
+    /// `(?!p)`: `p` does not match here.
+    case notFollowedBy(RedactionPattern)
     case sequence([RedactionPattern])
     case alternatives([RedactionPattern])
     /// A repeat. Repeated sets run over scalars; any other repeated pattern
@@ -45,7 +47,7 @@ indirect enum RedactionPattern: Sendable {
                     || RedactionPattern.asciiFold(c)?.unicodeScalars.first == c0
             }
         case .set(let member): return member
-        case .notPrecededBy: return nil
+        case .notPrecededBy, .notFollowedBy: return nil
         case .sequence(let parts): return Self.firstScalar(of: parts[...])
         case .alternatives(let options):
             let firsts = options.compactMap(\.firstScalar)
@@ -59,7 +61,13 @@ indirect enum RedactionPattern: Sendable {
     private static func firstScalar(of parts: ArraySlice<RedactionPattern>) -> Member? {
         for (offset, part) in zip(parts.indices, parts) {
             switch part {
-            case .notPrecededBy: continue  // zero width: the next part starts the match
+            case .notPrecededBy, .notFollowedBy: continue  // zero width: the next part starts the match
+            case .alternatives(let options) where options.contains(where: \.isZeroWidth),
+                 .capture(.alternatives(let options)) where options.contains(where: \.isZeroWidth):
+                // An option that matches nothing: it or what follows starts the match.
+                let firsts = options.filter { !$0.isZeroWidth }.map(\.firstScalar)
+                guard firsts.allSatisfy({ $0 != nil }), let b = firstScalar(of: parts[(offset + 1)...]) else { return nil }
+                return { c in b(c) || firsts.contains { $0!(c) } }
             case .repeat(let inner, 0, _, _):  // may be empty: it or what follows starts the match
                 guard let a = inner.firstScalar, let b = firstScalar(of: parts[(offset + 1)...]) else { return nil }
                 return { a($0) || b($0) }
@@ -67,6 +75,14 @@ indirect enum RedactionPattern: Sendable {
             }
         }
         return nil
+    }
+
+    /// A lookaround: it matches no scalar.
+    var isZeroWidth: Bool {
+        switch self {
+        case .notPrecededBy, .notFollowedBy: return true
+        default: return false
+        }
     }
 
     /// ICU's `\s`: Unicode White_Space.

@@ -11,6 +11,8 @@ struct RedactionProgram: Sendable {
         case literal([Unicode.Scalar], caseless: Bool, next: Int)
         case set(RedactionPattern.Member, next: Int)
         case notPrecededBy([RedactionPattern], next: Int)
+        /// A lookahead: its own program, matched from here.
+        case notFollowedBy(RedactionProgram, next: Int)
         /// Try the first, then the second.
         case split(Int, Int)
         /// A repeated set: a run of scalars.
@@ -39,6 +41,7 @@ struct RedactionProgram: Sendable {
         case .literal(let word, let caseless): return add(.literal(word, caseless: caseless, next: next))
         case .set(let member): return add(.set(member, next: next))
         case .notPrecededBy(let options): return add(.notPrecededBy(options, next: next))
+        case .notFollowedBy(let ahead): return add(.notFollowedBy(RedactionProgram(ahead), next: next))
         case .sequence(let parts):
             return parts.reversed().reduce(next) { following, part in compile(part, then: following) }
         case .alternatives(let options):
@@ -60,6 +63,8 @@ struct RedactionMatcher {
     private let program: RedactionProgram
     /// (step, place) pairs known to lead nowhere, as step * (text.count + 1) + place.
     private var dead = Set<Int>()
+    /// The furthest place `dead` holds: a match starting past it can reach none of them.
+    private var deadReach = -1
     private(set) var groupEnd = 0
 
     init(_ text: [Unicode.Scalar], _ program: RedactionProgram) {
@@ -68,7 +73,12 @@ struct RedactionMatcher {
     }
 
     /// The end of the match starting at `start`, if the pattern matches there.
-    mutating func match(at start: Int) -> Int? { run(program.start, start) }
+    mutating func match(at start: Int) -> Int? {
+        // Forgotten once out of reach, the set stays the size of one stretch of backtracking, not of the text
+        // (a set of a million places misses the cache on every look-up).
+        if start > deadReach && !dead.isEmpty { dead = [] }
+        return run(program.start, start)
+    }
 
     private mutating func run(_ step: Int, _ i: Int) -> Int? {
         switch program.steps[step] {
@@ -95,6 +105,9 @@ struct RedactionMatcher {
                 }
             }
             return run(next, i)
+        case .notFollowedBy(let ahead, let next):
+            var lookahead = RedactionMatcher(text, ahead)
+            return lookahead.match(at: i) == nil ? run(next, i) : nil
         case .split(let first, let second):
             return run(first, i) ?? run(second, i)
         case .groupEnd(let next):
@@ -138,7 +151,10 @@ struct RedactionMatcher {
         let key = step * (text.count + 1) + i
         if dead.contains(key) { return nil }
         if let end = run(step, i) { return end }
-        if dead.count < 1 << 20 { dead.insert(key) }
+        if dead.count < 1 << 20 {
+            dead.insert(key)
+            deadReach = max(deadReach, i)
+        }
         return nil
     }
 

@@ -37,8 +37,9 @@ public final class MessageScreen: @unchecked Sendable {
         errorReply(id: .null, code: -32700, "Parse error: \(detail)")
     }
 
+    /// Every JSON-RPC error passes here: its message quotes what the client sent (a method name, a level).
     public static func errorReply(id: JSON, code: Int, _ message: String) -> JSON {
-        ["jsonrpc": "2.0", "id": id, "error": ["code": .int(code), "message": .string(message)]]
+        ["jsonrpc": "2.0", "id": id, "error": ["code": .int(code), "message": .string(Redactor.redact(message))]]
     }
 
     static func invalid(_ message: String, id: JSON = .null) -> Verdict {
@@ -63,6 +64,10 @@ public final class MessageScreen: @unchecked Sendable {
         let id = object["id"]
         if let id, !Self.isValidID(id) {
             return Self.invalid("'id' must be a string or an integer within 64 bits, got \(id == .null ? "null" : id.serialized())")
+        }
+        if let text = id?.string, Redactor.redact(text) != text {
+            // Every answer echoes its id, which cannot be masked and still match: one holding a credential is refused.
+            return Self.invalid("'id' looks like a credential; send a plain string or an integer")
         }
         if object["jsonrpc"] != "2.0" {
             return id == nil ? .drop : Self.invalid("'jsonrpc' must be \"2.0\"", id: id!)

@@ -134,9 +134,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             return .accepted(headers: [HTTPHeaderName.sessionID: session.id])
         }
         if message["method"]?.string == "tools/call", session.transport.streams.runningCalls >= limits.maxCallsPerSession {
-            let error: JSON = ["jsonrpc": "2.0", "id": message["id"] ?? .null,
-                               "error": ["code": -32000, "message": .string(
-                                   "Too many calls at once: this session already runs \(limits.maxCallsPerSession). Wait for one to finish.")]]
+            let error = MessageScreen.errorReply(id: message["id"] ?? .null, code: -32000,
+                                                 "Too many calls at once: this session already runs \(limits.maxCallsPerSession). Wait for one to finish.")
             return .data(Data(error.serialized().utf8),
                          headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
         }

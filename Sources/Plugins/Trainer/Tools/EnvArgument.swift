@@ -81,8 +81,12 @@ enum EnvArgument {
             (w.hasPrefix("hf_") && w.utf8.count >= 30 && w.dropFirst(3).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
                 || ((w.hasPrefix("AKIA") || w.hasPrefix("ASIA")) && w.utf8.count == 20
                     && w.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) })
-                || ((w.hasPrefix("ghp_") || w.hasPrefix("github_pat_") || w.hasPrefix("sk-") || w.hasPrefix("xox"))
-                    && w.utf8.count >= 20)
+                // The host's token rules (Redactor) from their prefix and length: a value refused here is one the audit
+                // line masks.
+                || ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].contains(where: w.hasPrefix) && w.utf8.count >= 40
+                || w.hasPrefix("github_pat_") && w.utf8.count >= 33 || w.hasPrefix("sk-") && w.utf8.count >= 23
+                || w.hasPrefix("glpat-") && w.utf8.count >= 26 || w.hasPrefix("AIza") && w.utf8.count >= 39
+                || ["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"].contains(where: w.hasPrefix) && w.utf8.count >= 15
         } || value.contains("://") && value.contains("@") && hasURIPassword(value)
     }
 
