@@ -128,52 +128,48 @@ extension JSON {
             return try parseEscapedString()
         }
 
-        /// A string with escapes (or an error), from its first byte.
+        /// A string with escapes (or an error), from its first byte. Built as UTF-8 bytes in one
+        /// pass (a String.UnicodeScalarView appended at every escape made a long escaped log quadratic).
         mutating func parseEscapedString() throws -> String {
-            var scalars = String.UnicodeScalarView()
+            var out: [UInt8] = []
             var runStart = index
-            var utf8Run: [UInt8] = []
-            func flushRun(_ end: Int) {
-                if end > runStart { utf8Run.append(contentsOf: bytes[runStart..<end]) }
-            }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    flushRun(index)
+                    out.append(contentsOf: bytes[runStart..<index])
                     index += 1
-                    if scalars.isEmpty { return String(decoding: utf8Run, as: UTF8.self) }
-                    var s = String(scalars)
-                    s += String(decoding: utf8Run, as: UTF8.self)
-                    return s
+                    return String(decoding: out, as: UTF8.self)
                 }
                 if byte < 0x20 { throw error("control character in string") }
                 if byte == UInt8(ascii: "\\") {
-                    flushRun(index)
-                    scalars.append(contentsOf: String(decoding: utf8Run, as: UTF8.self).unicodeScalars)
-                    utf8Run.removeAll(keepingCapacity: true)
+                    out.append(contentsOf: bytes[runStart..<index])
                     index += 1
                     guard index < bytes.count else { throw error("unexpected end of input") }
                     let esc = bytes[index]
                     index += 1
                     switch esc {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(esc)
+                    case UInt8(ascii: "b"): out.append(0x08)
+                    case UInt8(ascii: "f"): out.append(0x0C)
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
                         var code = try hex4()
-                        if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count,
+                        // A high surrogate pairs only with a low one that follows; a lone half is U+FFFD.
+                        if (0xD800...0xDBFF).contains(code), index + 5 < bytes.count,
                             bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
                         {
+                            let resume = index
                             index += 2
                             let low = try hex4()
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                            if (0xDC00...0xDFFF).contains(low) {
+                                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                index = resume
+                            }
                         }
-                        scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                        UTF8.encode(Unicode.Scalar(code) ?? "\u{FFFD}") { out.append($0) }
                     default: throw error("bad escape")
                     }
                     runStart = index

@@ -17,6 +17,20 @@ import Testing
         #expect(try JSON.parse(#""\ud83d\ude80""#) == .string("🚀"))
     }
 
+    /// A lone surrogate half (hostile input) is U+FFFD and the escape after it still counts; no trap.
+    @Test func aLoneSurrogateIsAReplacementCharacter() throws {
+        #expect(try JSON.parse(#""\ud800\u0041""#) == .string("\u{FFFD}A"))
+        #expect(try JSON.parse(#""\udc00x""#) == .string("\u{FFFD}x"))
+        #expect(try JSON.parse(#""\ud800""#) == .string("\u{FFFD}"))
+    }
+
+    /// A long log with an escape on every line parses in one pass (it was quadratic).
+    @Test func aLongEscapedStringParsesWhole() throws {
+        let line = "step 1 loss 0.5 \"ok\"\n"
+        let text = String(repeating: line, count: 50_000)
+        #expect(try JSON.parse(JSON.string(text).serialized()) == .string(text))
+    }
+
     @Test func aRepeatedKeyKeepsItsLastValue() throws {
         #expect(try JSON.parse(#"{"a": 1, "b": {}, "a": [2]}"#) == ["a": [2], "b": [:]])
         #expect(try JSON.parse(#"{"n": -12, "big": 123456789012345678901, "f": -0.5}"#)

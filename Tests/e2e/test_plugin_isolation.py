@@ -102,6 +102,9 @@ def test_nothing_a_plugin_prints_reaches_the_client(tmp_path, isolation):
     assert s.call("c_add", {"a": 1, "b": 1})["structuredContent"] == {"sum": 2}
     stderr = s.finish()  # every stdout line parsed as JSON-RPC, none forged
     assert '"id":424242' in stderr  # what it printed went to the log
+    if isolation == "process":  # a child's output reaches stderr through the host's redactor, line by line
+        assert "hf_PrintedByAPluginChild" not in stderr and "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj" not in stderr
+        assert "[REDACTED]" in stderr
 
 
 def test_a_result_without_its_wrapper_is_an_error(tmp_path):

@@ -312,11 +312,22 @@ private final class Child: @unchecked Sendable {
             fds[i] = high
         }
         defer { close(fds[1]) }
+        // What the child prints (stdout and stderr) reaches the host's stderr through a pipe the host
+        // redacts line by line: nothing it prints can be protocol, and no secret it prints leaves.
+        var output: [Int32] = [0, 0]
+        guard pipe(&output) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        for i in 0..<2 {
+            let high = fcntl(output[i], F_DUPFD_CLOEXEC, 10)
+            close(output[i])
+            output[i] = high
+        }
+        defer { close(output[1]) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, 2, 1)  // nothing it prints can be protocol
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 2)
         posix_spawn_file_actions_adddup2(&actions, fds[1], PluginHostChild.socketFD)
         // Nothing of the server's leaks into the child: its listening socket, connections,
         // epoll and libcurl's descriptors are closed in the child, however they were opened.
@@ -331,8 +342,13 @@ private final class Child: @unchecked Sendable {
         }
         guard rc == 0 else {
             close(fds[0])
+            close(output[0])
             throw SpawnError(description: "posix_spawn \(executable): \(String(cString: strerror(rc)))")
         }
+        let printed = output[0]
+        let relay = Thread { ChildOutput.relay(printed) }
+        relay.name = "plugin-host-output"
+        relay.start()
         let child = Child(pid: pid, fd: fds[0], runner: runner)
         let reader = Thread { child.readLoop() }
         reader.name = "plugin-host-reader"
