@@ -189,7 +189,7 @@ let package = Package(
         // plugin exports the same entry symbol).
         .testTarget(name: "TrainerTests", dependencies: ["TestSupport", "TrainerPlugin", "PluginKit"],
                     path: "Tests/TrainerTests"),
-        .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "MemoryKit", "PluginKit"],
+        .testTarget(name: "TorchTuneTests", dependencies: ["TestSupport", "TorchTunePlugin", "MemoryKit", "PluginKit", "TrainerRules"],
                     path: "Tests/TorchTuneTests"),
         .testTarget(name: "PlanningTests", dependencies: ["PlanningPlugin", "MemoryKit", "PluginKit", "TrainerRules"],
                     path: "Tests/PlanningTests"),

@@ -21,6 +21,10 @@ import KFJSON
 //     TrainJobAdmission.deniedMessage(review.message!)
 //       // admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: spec.runtimeRef: …
 //
+//     // Whether a runtime can serve spec.initializer.model / .dataset (the jobset plugin's
+//     // initializer rule), for tools that choose where a download happens:
+//     TrainJobAdmission.servesInitializer("model", runtime: runtimeObject) -> Bool
+//
 //     // (Cluster)TrainingRuntimes, on create and update:
 //     RuntimeAdmission.review(runtime: object, kind: "ClusterTrainingRuntime", isUpdate: false)
 //
@@ -112,5 +116,15 @@ public enum TrainJobAdmission {
             + FluxValidation.validate(info: info, new: trainJob)
             + VolcanoValidation.validate(info: info, cluster: cluster)
         return review
+    }
+}
+
+extension TrainJobAdmission {
+    /// Whether the jobset plugin admits `spec.initializer.<input>` ("model" or "dataset") on
+    /// `runtime`: the same rule `review` applies, asked before a TrainJob is built.
+    public static func servesInitializer(_ input: String, runtime: JSON) -> Bool {
+        let info = RuntimeInfo(runtime: runtime, trainJob: [:])
+        return JobSetValidation.initializerProblem(info: info, names: info.containerNames,
+                                                   job: input + "-initializer", input: input + "Config") == nil
     }
 }

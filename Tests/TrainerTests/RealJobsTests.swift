@@ -21,28 +21,19 @@ import PluginKit
         #expect(spec["containers"]?[0]?["env"] == nil)
     }
 
-    /// jobset.go Validate: `spec.initializer.<role>` needs a `<role>-initializer` job whose
-    /// container of that name mounts `initializer`; the stock runtimes as served.
+    /// Where a download can happen: TrainerRules' jobset rule on the stock runtimes as served
+    /// (its denial texts are the upstream cases in TrainerRulesTests).
     @Test func initializerStepsOfTheStockRuntimes() throws {
         let all = try Goldens.load("fake_cluster_runtimes").object!
         let torch = try #require(RuntimeInfo(all["torch-distributed"]!))
-        #expect(torch.initializerDenials[.model] == "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig")
-        #expect(torch.initializerDenials[.dataset] == "spec.runtimeRef: must have dataset-initializer job when trainJob is configured with input datasetConfig")
+        #expect(!torch.servesInitializer(.model) && !torch.servesInitializer(.dataset))
         let torchtune = try #require(RuntimeInfo(all["torchtune-llama3.2-1b"]!))
-        #expect(torchtune.initializerDenials.isEmpty)
-        // The webhook's other two cases (jobset_test.go): no container of the step's name; no `initializer` mount.
-        func jobs(_ container: JSON) -> [JSON] {
-            [["name": "dataset-initializer", "template": ["spec": ["template": ["spec": ["containers": [container]]]]]]]
-        }
-        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "other"]))
-                == "spec.runtimeRef: must have container with name - dataset-initializer in the dataset-initializer job")
-        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "x", "mountPath": "/w"]]]))
-                == "spec.runtimeRef: must have volumeMount with name - initializer in container dataset-initializer of the dataset-initializer job")
-        #expect(RuntimeInfo.initializerDenial(.dataset, jobs(["name": "dataset-initializer", "volumeMounts": [["name": "initializer", "mountPath": "/w"]]])) == nil)
+        #expect(torchtune.servesInitializer(.model) && torchtune.servesInitializer(.dataset))
     }
 
-    /// jobset.go: a runtime patch names only the runtime's replicated jobs and their containers.
-    @Test func podOptionsPatchOnlyWhatTheRuntimeHas() throws {
+    /// The exact TrainJob goes through the webhook's rules before it is sent: a denial is
+    /// refused in kube-apiserver's words, naming the argument and the fix.
+    @Test func deniedTrainJobsAreRefusedWithTheWebhooksWords() throws {
         func runtime(job: String, container: String) throws -> RuntimeInfo {
             try #require(RuntimeInfo([
                 "kind": "TrainingRuntime",
@@ -52,17 +43,27 @@ import PluginKit
                 ]]]],
             ]))
         }
+        func job(_ runtime: RuntimeInfo, pod: PodOptions = PodOptions(), env: [EnvVar] = []) -> JSON {
+            var body = TrainJobBody(name: "j", runtime: runtime.ref,
+                                    trainer: CustomTrainerSection(command: ["python"], env: env).build())
+            body.runtimePatches = pod.runtimePatch.map { [$0] } ?? []
+            return body.build()
+        }
         var pod = PodOptions()
         pod.nodeSelector = ["pool": "gpu"]
-        #expect(try runtime(job: "node", container: "node").podOptionsDenial(pod) == nil)
-        #expect(try runtime(job: "trainer", container: "node").podOptionsDenial(pod)
-                == "spec.runtimePatches: must not have replicated job that doesn't exist in the runtime job template")
-        #expect(try runtime(job: "node", container: "main").podOptionsDenial(pod) == nil)
+        let node = try runtime(job: "node", container: "node")
+        try TrainerAPI.checkAdmitted(job(node, pod: pod), runtime: node)
+        let trainer = try runtime(job: "trainer", container: "node")
+        let denied = #expect(throws: ToolError.self) { try TrainerAPI.checkAdmitted(job(trainer, pod: pod), runtime: trainer) }
+        #expect(denied?.field == "runtime")
+        #expect(denied?.message.contains(#"(admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: spec.runtimePatches: Invalid value: "#) == true)
+        #expect(denied?.message.contains("must not have replicated job that doesn't exist in the runtime job template); nothing was created. Fix: ") == true)
         pod.volumeMounts = [["name": "v", "mountPath": "/v"]]
-        #expect(try runtime(job: "node", container: "main").podOptionsDenial(pod)
-                == "spec.runtimePatches: must not have container that doesn't exist in the runtime job node")
-        #expect(try runtime(job: "node", container: "node").trainerEnvDenial([.value("PET_NNODES", "2")])
-                == "spec.trainer.env: must not have reserved envs, invalid envs configured: [PET_NNODES]")
+        let main = try runtime(job: "node", container: "main")
+        #expect((#expect(throws: ToolError.self) { try TrainerAPI.checkAdmitted(job(main, pod: pod), runtime: main) })?.field == "volume_mounts")
+        let env = #expect(throws: ToolError.self) { try TrainerAPI.checkAdmitted(job(node, env: [.value("PET_NNODES", "2")]), runtime: node) }
+        #expect(env?.field == "env")
+        #expect(env?.message.contains("must not have reserved envs, invalid envs configured: [PET_NNODES]") == true)
     }
 
     /// run_custom_training on a runtime without initializer steps: the script fetches the sources.

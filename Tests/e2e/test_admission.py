@@ -3,12 +3,12 @@
 backend, a real MCP client, a standalone simulator (the stock runtimes), kubectl to read back.
 
 Each call is made with realistic arguments (every backend × method, pod options, initializers,
-Secret-fed env, experiments of each trial tool) and confirmed; then every TrainJob in the
-cluster (the trials' too) is checked against the v2.3.0 webhook's rules (trainjob_admission).
-The simulator creates only what its admission admits, so once it enforces the ported rules
-(TrainerRules) "created" means "admitted by the ported rules"; the Python check says the same
-from the upstream source in the meantime. What the webhook would deny, the tools refuse,
-quoting its reason (the SDK's own denied shapes are checked to be denied by the checker)."""
+Secret-fed env, experiments of each trial tool) and confirmed. The simulator runs the ported
+v2.3.0 webhook (TrainerRules) in front of every create and answers a denial with 403, so a
+TrainJob that exists was admitted by those rules; each stored TrainJob (the trials' too) is
+then sent again as a server-side dry-run create under a fresh name, which the same admission
+must pass. What the webhook would deny, the tools refuse before sending, quoting its reason;
+and the SDK's own shapes a v2.3.0 cluster denies get 403 from the simulator with its text."""
 import json
 import subprocess
 from pathlib import Path
@@ -19,7 +19,6 @@ from conftest import StandaloneSim
 from mcp_client import run
 from test_backends import backends_server
 from trainer_support import golden_post_body, torch_runtime_with_initializers
-from trainjob_admission import denials
 
 WEBHOOK = 'admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: '
 FAST = "400"
@@ -91,26 +90,29 @@ EXPERIMENTS = [
      "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-3]}}},
 ]
 
-# What the webhook denies: refused before anything is sent, with its reason. (tool, arguments, reason)
+# What the webhook denies: refused before anything is sent, with its reason as kube-apiserver
+# words it ("<field>: Invalid value: <value>: <detail>"), the argument at fault and the fix.
+# (tool, arguments, field path, detail, argument); a field path of None is a backend's own refusal.
 REFUSED = [
     ("fine_tune", {"backend": "torchtune", "model": QWEN, "dataset": ALPACA, "peft_method": "qlora"},
-     "spec.runtimeRef.name: QLoRA is not supported for qwen2_5/1.5B model"),
+     "spec.runtimeRef.name", "QLoRA is not supported for qwen2_5/1.5B model", "peft_method"),
     ("fine_tune", {"backend": "torchtune", "model": LLAMA_1B, "dataset": ALPACA, "peft_method": "qlora", "gpus_per_node": 2},
-     "spec.trainer.resourcesPerNode: must have gpu resource with value 1 for llama3_2/1B model when using QLoRA"),
+     "spec.trainer.resourcesPerNode", "must have gpu resource with value 1 for llama3_2/1B model when using QLoRA",
+     "resources_per_node"),
     ("fine_tune", {"backend": "torchtune", "model": LLAMA_1B, "dataset": ALPACA, "peft_method": "full", "num_nodes": 2},
-     "spec.trainer.numNodes: must be 1 for llama3_2/1B model"),
+     "spec.trainer.numNodes", "must be 1 for llama3_2/1B model", "num_nodes"),
     ("fine_tune", {"backend": "torchtune", "model": LLAMA_1B, "dataset": ALPACA, "resume_from_checkpoint": "/mnt/ckpt"},
-     'must not set immutable config "checkpointer.checkpoint_dir" in trainer args'),
+     "spec.trainer.args[6]", 'must not set immutable config "checkpointer.checkpoint_dir" in trainer args', "resume_from_checkpoint"),
     ("fine_tune", {"backend": "torchtune", "model": LLAMA_1B, "dataset": ALPACA, "output_dir": "/mnt/out"},
-     'must not set immutable config "output_dir" in trainer args'),
+     "spec.trainer.args[6]", 'must not set immutable config "output_dir" in trainer args', "output_dir"),
     ("fine_tune", {"backend": "trl", "model": QWEN, "dataset": "s3://bucket/data", "runtime": "torch-distributed"},
-     "s3:// URI"),
+     None, "s3:// URI", "dataset"),
     ("run_custom_training", {"func": TRAIN_FN, "model": "s3://bucket/models/m"},
-     "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"),
+     "spec.runtimeRef", "must have model-initializer job when trainJob is configured with input modelConfig", "model"),
     ("run_custom_training", {"func": TRAIN_FN, "env": {"PET_NNODES": "4", "PET_MASTER_PORT": "1"}},
-     "spec.trainer.env: must not have reserved envs, invalid envs configured: [PET_MASTER_PORT PET_NNODES]"),
+     "spec.trainer.env", "must not have reserved envs, invalid envs configured: [PET_MASTER_PORT PET_NNODES]", "env"),
     ("run_container_job", {"image": "ghcr.io/myorg/trainer:v1", "dataset": ALPACA},
-     "spec.runtimeRef: must have dataset-initializer job when trainJob is configured with input datasetConfig"),
+     "spec.runtimeRef", "must have dataset-initializer job when trainJob is configured with input datasetConfig", "dataset"),
 ]
 
 
@@ -124,24 +126,28 @@ class Cluster:
         return subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, *args],
                               check=True, capture_output=True, text=True).stdout
 
+    def dry_run_create(self, trainjob: dict) -> subprocess.CompletedProcess:
+        """`kubectl create --dry-run=server` of the TrainJob under a fresh name: the simulator's
+        admission (the ported v2.3.0 webhook) judges it and stores nothing."""
+        metadata = trainjob["metadata"]
+        fresh = {"apiVersion": trainjob["apiVersion"], "kind": trainjob["kind"], "spec": trainjob["spec"],
+                 "metadata": {"name": "readmit-" + metadata["name"], "namespace": metadata.get("namespace", "default"),
+                              **{k: metadata[k] for k in ("labels", "annotations") if k in metadata}}}
+        return subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, "create", "--dry-run=server", "-o", "name", "-f", "-"],
+                              input=json.dumps(fresh), capture_output=True, text=True)
+
     def get(self, *what: str) -> dict:
         out = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, "get", *what, "-o", "json"],
                              check=True, capture_output=True, text=True)
         return json.loads(out.stdout)
 
-    def runtime(self, ref: dict, namespace: str) -> dict | None:
-        kind = ref.get("kind", "ClusterTrainingRuntime")
-        items = self.get("clustertrainingruntimes.trainer.kubeflow.org")["items"] if kind == "ClusterTrainingRuntime" \
-            else self.get("trainingruntimes.trainer.kubeflow.org", "-n", namespace)["items"]
-        return next((r for r in items if r["metadata"]["name"] == ref["name"]), None)
-
-    def denied(self) -> dict[str, list[str]]:
-        """Every TrainJob in the cluster with the webhook's reasons to deny it (none: admitted)."""
+    def denied(self) -> dict[str, str]:
+        """Every TrainJob in the cluster whose server-side dry-run re-create is not admitted, with
+        the simulator's answer (none: each one passes the ported rules again)."""
         jobs = self.get("trainjobs.trainer.kubeflow.org", "--all-namespaces")["items"]
         assert jobs
-        verdicts = {j["metadata"]["name"]: denials(j, self.runtime(j["spec"]["runtimeRef"], j["metadata"]["namespace"]))
-                    for j in jobs}
-        return {name: reasons for name, reasons in verdicts.items() if reasons}
+        answers = {j["metadata"]["name"]: self.dry_run_create(j) for j in jobs}
+        return {name: a.stderr for name, a in answers.items() if a.returncode != 0}
 
 
 def server(tmp_path: Path, sim: StandaloneSim):
@@ -155,24 +161,36 @@ def sim(tmp_path):
     s.stop()
 
 
-def test_the_checker_denies_what_the_sdk_sends_and_v2_3_0_denies():
-    """The SDK 0.5.0 bodies a v2.3.0 cluster denies (issue 23) are denied by the checker, the others not."""
-    runtimes = json.loads((Path(__file__).parent.parent / "Fixtures" / "sdk-reference" / "fake_cluster_runtimes.json").read_text())
+def test_the_simulator_denies_what_the_sdk_sends_and_v2_3_0_denies(sim):
+    """The SDK 0.5.0 bodies a v2.3.0 cluster denies (issue 23) get 403 from the simulator with the
+    webhook's text; the others are admitted (server-side dry run: nothing is stored)."""
+    cluster = Cluster(sim)
     expected = {
-        "b_builtin_torchtune_full_2nodes": ["spec.trainer.numNodes: must be 1 for llama3_2/1B model"],
-        "e2_s3_model_container": ["spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"],
-        "d2_container_pod_options": ["spec.runtimePatches: must not have envs for the dataset-initializer, model-initializer, node containers"],
+        "b_builtin_torchtune_full_2nodes": "spec.trainer.numNodes: Invalid value: 2: must be 1 for llama3_2/1B model",
+        "e2_s3_model_container": "spec.runtimeRef: Invalid value: ",
+        "d2_container_pod_options": "spec.runtimePatches: Invalid value: ",
     }
+    details = {"e2_s3_model_container": "must have model-initializer job when trainJob is configured with input modelConfig",
+               "d2_container_pod_options": "must not have envs for the dataset-initializer, model-initializer, node containers"}
     for case in ["a_builtin_torchtune_lora", "c_custom_trainer_func", "d_custom_trainer_container", "d3_container_volumes",
                  "e_s3_initializers", "f_runtime_only", "i_torchtune_instruct_dataset", *expected]:
-        body = golden_post_body(case)
-        assert denials(body, runtimes[body["spec"]["runtimeRef"]["name"]]) == expected.get(case, []), case
+        answer = cluster.dry_run_create(golden_post_body(case))
+        if case not in expected:
+            assert answer.returncode == 0, (case, answer.stderr)
+            continue
+        assert answer.returncode != 0 and "(Forbidden)" in answer.stderr, (case, answer.stderr)
+        assert WEBHOOK + expected[case] in answer.stderr and details.get(case, "") in answer.stderr, (case, answer.stderr)
     qlora = golden_post_body("a_builtin_torchtune_lora")
     qlora["spec"]["trainer"]["args"].append("model.quantize_base=True")
-    assert denials(qlora, runtimes["torchtune-llama3.2-1b"]) == [
-        "spec.trainer.numProcPerNode: must be auto or 1 for llama3_2/1B model when using QLoRA",
-        "spec.trainer.resourcesPerNode: must have gpu resource with value 1 for llama3_2/1B model when using QLoRA"]
-    assert denials(qlora, None) == ["spec.runtimeRef: specified trainingRuntime must be created before the TrainJob is created"]
+    answer = cluster.dry_run_create(qlora)
+    assert "(Forbidden)" in answer.stderr, answer.stderr
+    for detail in ("must be auto or 1 for llama3_2/1B model when using QLoRA",
+                   "must have gpu resource with value 1 for llama3_2/1B model when using QLoRA"):
+        assert detail in answer.stderr, answer.stderr
+    qlora["spec"]["runtimeRef"] = {"name": "no-such-runtime", "kind": "TrainingRuntime", "apiGroup": "trainer.kubeflow.org"}
+    answer = cluster.dry_run_create(qlora)
+    assert "(Forbidden)" in answer.stderr and \
+        "specified trainingRuntime must be created before the TrainJob is created" in answer.stderr, answer.stderr
 
 
 def test_every_tool_sends_only_admitted_trainjobs(tmp_path, sim):
@@ -198,11 +216,11 @@ def test_every_tool_sends_only_admitted_trainjobs(tmp_path, sim):
                     trials = (await mcp.ok("get_experiment_trials", {"name": name}))["trials"]
                     return [t for t in trials if t.get("job_id")] or None
                 await mcp.until(f"a trial TrainJob of adm-exp-{i}", trial_jobs, timeout=120)
-            for tool, args, reason in REFUSED:
+            for tool, args, path, detail, argument in REFUSED:
                 text = await mcp.error(tool, {**args, "name": "refused"})
-                assert reason in text, (tool, args, text)
-                if reason.startswith("spec.") or "immutable" in reason:
-                    assert WEBHOOK in text and "Fix: " in text, text
+                assert detail in text and argument in text, (tool, args, text)
+                if path:
+                    assert WEBHOOK in text and path + ": Invalid value: " in text and "Fix: " in text, text
     run(body)
 
     assert cluster.denied() == {}
@@ -229,7 +247,7 @@ def test_s3_secrets_go_with_their_trainjob(tmp_path, sim):
                 assert secret["metadata"]["ownerReferences"] == [{
                     "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "name": "owned",
                     "uid": job["metadata"]["uid"]}]
-            assert denials(job, cluster.runtime(job["spec"]["runtimeRef"], "default")) == []
+            assert cluster.denied() == {}
             await mcp.create("delete_job", {"job_id": "owned"})
     run(body)
     left = {s["metadata"]["name"] for s in cluster.get("secrets")["items"]}

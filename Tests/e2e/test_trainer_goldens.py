@@ -141,20 +141,21 @@ CASES = {
 PENDING: dict[str, str] = {}
 
 # What the SDK sends here, Kubeflow Trainer v2.3.0's TrainJob webhook denies: the tool refuses
-# before sending, quoting the webhook's reason. (tool, arguments, the reason)
+# before sending, quoting the webhook's reason as kube-apiserver words it
+# ("<field>: Invalid value: <value>: <detail>"). (tool, arguments, the field, the detail)
 DENIED = {
     # torchtune.go: numNodes > 1 only for llama3_3/70B.
     "b_builtin_torchtune_full_2nodes": ("fine_tune", {
         "model": "meta-llama/Llama-3.2-1B-Instruct", "dataset": "tatsu-lab/alpaca/data",
         "runtime": "torchtune-llama3.2-1b", "epochs": 3, "batch_size": 4, "peft_method": "none",
         "num_nodes": 2, "resources_per_node": {"gpu": 2},
-    }, "spec.trainer.numNodes: must be 1 for llama3_2/1B model"),
+    }, "spec.trainer.numNodes", "must be 1 for llama3_2/1B model"),
     # jobset.go: spec.initializer.model needs the runtime's model-initializer job; torch-distributed has none.
     "e2_s3_model_container": ("run_container_job", {
         "image": "ghcr.io/myorg/trainer:v1", "runtime": "torch-distributed",
         "model": "s3://my-bucket/models/llama-3.2-1b",
         "model_options": {"endpoint": "https://minio.example.com", "region": "us-east-1"},
-    }, "spec.runtimeRef: must have model-initializer job when trainJob is configured with input modelConfig"),
+    }, "spec.runtimeRef", "must have model-initializer job when trainJob is configured with input modelConfig"),
 }
 WEBHOOK_DENIAL = 'admission webhook "validator.trainjob.trainer.kubeflow.org" denied the request: '
 
@@ -162,12 +163,12 @@ WEBHOOK_DENIAL = 'admission webhook "validator.trainjob.trainer.kubeflow.org" de
 @pytest.mark.parametrize("case", sorted(DENIED))
 def test_tool_refuses_what_the_webhook_denies(case, tmp_path):
     assert golden_post_body(case)  # the SDK does send it
-    tool, args, reason = DENIED[case]
+    tool, args, field, detail = DENIED[case]
 
     async def body():
         async with sim_server(tmp_path) as sim:
             text = await sim.error(tool, {**args, "name": NAME})
-            assert WEBHOOK_DENIAL + reason in text, text
+            assert WEBHOOK_DENIAL + field + ": Invalid value: " in text and detail in text, text
             assert "Fix: " in text
             assert (await sim.ok("list_training_jobs", {}))["count"] == 0
     run(body)

@@ -51,12 +51,11 @@ enum BuildTrainer {
         let runtimes = try request["runtimes"]?.array ?? listRuntimes()
         // The runtime first: without one for the model, fine_tune may ask another backend.
         let runtime = try RuntimeChoice.pick(request: request, runtimes: runtimes)
-        try Admission.checkPaths(request)
         var trainer: JSON = ["command": ["tune", "run"],
                              "args": .array(try TorchTuneArgs.build(request).map { .string($0) })]
         if let n = request["num_nodes"]?.int, n > 0 { trainer["numNodes"] = .int(n) }
         if let r = request["resources_per_node"], r.object != nil { trainer["resourcesPerNode"] = r }
-        let notes = try Admission.apply(request, runtime: runtime, trainer: &trainer)
+        let notes = SingleDeviceQLoRA.apply(runtime: runtime, trainer: &trainer)
         return ["runtime": RuntimeChoice.name(of: runtime).map { .string($0) } ?? .null,
                 "runtime_kind": runtime["kind"] ?? "ClusterTrainingRuntime",
                 "trainer": trainer, "notes": .array(notes.map { .string($0) })]

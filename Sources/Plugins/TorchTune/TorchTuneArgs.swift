@@ -6,6 +6,9 @@ import PluginKit
 /// Python values print as Python does: True/False, 0.1, [a,b], {'k': 'v'}.
 enum TorchTuneArgs {
     static let datasetPath = "/workspace/dataset"
+    /// The runtime's own output directory (its `output_dir=` in the node command). torchtune
+    /// resumes from the latest epoch in it.
+    static let runtimeOutputDir = "/workspace/output"
     static let defaultLoraAttnModules = ["q_proj", "v_proj", "output_proj"]
 
     static func build(_ r: JSON) throws -> [String] {
@@ -20,11 +23,20 @@ enum TorchTuneArgs {
         let peft = r["peft_method"]?.string ?? "lora"
         if peft == "lora" || peft == "qlora" { args += loraArgs(r, qlora: peft == "qlora") }
         args += instructDatasetArgs(r)
-        // Not an SDK field (the SDK cannot resume): torchtune's own key, after the SDK's args. It
-        // resumes from the runtime's output_dir (Admission.checkPaths), which a job must not override.
-        if r["resume_from_checkpoint"]?.string != nil { args.append("resume_from_checkpoint=True") }
+        // Not SDK fields (the SDK cannot resume), after the SDK's args, in torchtune's own keys. The
+        // runtime sets output_dir and checkpointer.checkpoint_dir; a job that moves them elsewhere
+        // is denied by v2.3.0's torchtune rule, which fine_tune runs on the TrainJob (TrainerRules).
+        if let out = r["output_dir"]?.string, !isRuntimeOutputDir(out) { args.append("output_dir=\(out)") }
+        if let resume = r["resume_from_checkpoint"]?.string {
+            if !(isRuntimeOutputDir(resume) || resume.hasPrefix(runtimeOutputDir + "/")) {
+                args.append("checkpointer.checkpoint_dir=\(resume)")
+            }
+            args.append("resume_from_checkpoint=True")
+        }
         return args
     }
+
+    static func isRuntimeOutputDir(_ path: String) -> Bool { path == runtimeOutputDir || path == runtimeOutputDir + "/" }
 
     /// `dataset.data_files=` when the path inside the repo names a file (has a
     /// "."), else `dataset.data_dir=`; the repo's first segment is dropped.

@@ -4,7 +4,8 @@ import PluginKit
 /// What Katib v0.19 would do with the Experiment, checked before anything is sent: its
 /// defaulting and validating webhooks, run from KatibRules (the code the simulator's webhook
 /// runs), each denial turned into a sentence naming the tool's field and quoting the
-/// webhook's own reason. Not checked here: the namespace label Katib wants
+/// webhook's own reason. The name's shape is create_experiment's own check (Names: it must
+/// be a DNS label before anything is built from it). Not checked here: the namespace label Katib wants
 /// (`katib.kubeflow.org/metrics-collector-injection: enabled`), which the server's answer names.
 /// Plus two rules of Katib's suggestion services, which no webhook checks: grid search
 /// walks doubles only with a step, and never a loguniform range.
@@ -15,14 +16,8 @@ enum KatibAdmission {
 
     static func problems(_ e: JSON, _ r: ExperimentRequest) -> [ToolError] {
         var out: [ToolError] = []
-        let name = e["metadata"]?["name"]?.string ?? ""
-        // Stricter than Katib's own name rule: the API server wants a DNS subdomain too.
-        if name.count > 40 || !isExperimentName(name) {
-            out.append(ToolError("name \(name) is not a valid Experiment name (metadata.name): lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, at most 40 characters.",
-                                 field: "name"))
-        }
         let defaulted = ExperimentDefaulter.defaulted(e)
-        for error in ExperimentValidator(config: .v0_19).validate(defaulted, old: nil) where error.field != "metadata.name" {
+        for error in ExperimentValidator(config: .v0_19).validate(defaulted, old: nil) {
             let field = toolField(error.field, defaulted)
             var reason = error.text
             if reason.count > quoteLimit { reason = String(reason.prefix(quoteLimit)) + "…" }
@@ -60,6 +55,7 @@ enum KatibAdmission {
         case "spec.parallelTrialCount": return "parallel_trials"
         case "spec.maxFailedTrialCount": return "max_failed_trials"
         case "spec": return "search_space"
+        case "metadata.name": return "name"
         default:
             if path.hasPrefix("spec.objective") { return "objectives" }
             if path.hasPrefix("spec.algorithm") { return "algorithm" }
@@ -89,14 +85,5 @@ enum KatibAdmission {
             if field.hasPrefix("search_space.") { return "\(field): its range or list is not one Katib takes." }
             return "The experiment is not one Katib admits."
         }
-    }
-
-    /// ^[a-z]([-a-z0-9]*[a-z0-9])?$ (bytes read by hand: a regular expression would page ICU into the server).
-    private static func isExperimentName(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        func lower(_ c: UInt8) -> Bool { c >= 0x61 && c <= 0x7A }
-        func digit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-        guard let first = b.first, let last = b.last, lower(first), lower(last) || digit(last) else { return false }
-        return b.allSatisfy { lower($0) || digit($0) || $0 == UInt8(ascii: "-") }
     }
 }

@@ -1,4 +1,5 @@
 import PluginKit
+import TrainerRules
 
 /// Reads and writes of Trainer objects through the host, with errors that say
 /// what is missing and what to do. Every request goes through `call.k8s`.
@@ -76,6 +77,18 @@ struct TrainerAPI {
         return JobDetails(object: job, runtime: runtime, pods: pods, steps: steps, numNodes: nodes,
                           status: JobStatus.status(trainJob: job, steps: steps, numNodes: nodes),
                           sdkStatus: JobStatus.sdkStatus(trainJob: job, steps: steps, numNodes: nodes))
+    }
+
+    /// Kubeflow Trainer v2.3.0's TrainJob webhook (TrainerRules, the code the simulator runs as
+    /// its admission webhook) on the exact TrainJob a tool is about to send or preview, with the
+    /// runtime object it was built for. What a real cluster would deny is refused before anything
+    /// is sent, in the webhook's own words (as kube-apiserver answers them), with the fix.
+    static func checkAdmitted(_ trainJob: JSON, runtime: RuntimeInfo) throws {
+        let review = TrainJobAdmission.review(trainJob: trainJob, runtime: runtime.object)
+        guard let reason = review.message else { return }
+        let fix = DenialFix(review.errors.first, runtime: runtime)
+        throw ToolError("Kubeflow Trainer v2.3.0 would deny this TrainJob (\(TrainJobAdmission.deniedMessage(reason))); nothing was created. Fix: \(fix.text)",
+                        field: fix.argument)
     }
 
     /// Creates the TrainJob (one POST; an uncertain answer is settled by

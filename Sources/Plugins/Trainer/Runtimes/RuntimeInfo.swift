@@ -1,4 +1,5 @@
 import PluginKit
+import TrainerRules
 
 /// A (Cluster)TrainingRuntime as the SDK sees it (backend.py:__get_runtime_from_cr
 /// and utils.py:get_runtime_trainer).
@@ -16,12 +17,8 @@ struct RuntimeInfo: Equatable, Sendable {
     var deviceCount: String
     /// The model the runtime's model-initializer downloads by default (STORAGE_URI), if any.
     var pretrainedModel: String?
-    /// Container and init container names per replicated job: what runtime patches may name (jobset.go).
-    var jobContainers: [String: Set<String>] = [:]
-    /// `mlPolicy.torch`: v2.3.0's torch plugin validates the TrainJob (reserved env, torchtune).
-    var torchPolicy = false
-    /// Why v2.3.0's webhook denies `spec.initializer.<role>` on this runtime; no entry when it admits it.
-    var initializerDenials: [InitializerSource.Role: String] = [:]
+    /// The runtime object as read: what TrainerRules judges a TrainJob on it against.
+    var object: JSON
 
     /// "BuiltinTrainer" for torchtune runtimes, else "CustomTrainer" (the SDK's TrainerType).
     var trainerType: String { entrypoint == .torchtune ? "BuiltinTrainer" : "CustomTrainer" }
@@ -32,6 +29,7 @@ struct RuntimeInfo: Equatable, Sendable {
         guard let name = object["metadata"]?["name"]?.string,
               let framework = object["metadata"]?["labels"]?[Self.frameworkLabel]?.string else { return nil }
         self.name = name
+        self.object = object
         self.kind = object["kind"]?.string ?? "ClusterTrainingRuntime"
         self.framework = framework
         let spec = object["spec"] ?? [:]
@@ -56,60 +54,12 @@ struct RuntimeInfo: Equatable, Sendable {
         if let nodes, let count = Int(deviceCount) { deviceCount = String(count * nodes) }
         numNodes = nodes ?? 1
         pretrainedModel = Self.modelInitializerURI(jobs)
-        torchPolicy = mlPolicy["torch"] != nil
-        for job in jobs {
-            let pod = job["template"]?["spec"]?["template"]?["spec"]
-            let names = ((pod?["initContainers"]?.array ?? []) + (pod?["containers"]?.array ?? [])).compactMap { $0["name"]?.string }
-            if let name = job["name"]?.string { jobContainers[name] = Set(names) }
-        }
-        for role in [InitializerSource.Role.model, .dataset] {
-            initializerDenials[role] = Self.initializerDenial(role, jobs)
-        }
     }
 
-    /// What v2.3.0's JobSet plugin (jobset.go Validate) asks of a runtime before it admits a
-    /// TrainJob with `spec.initializer.<role>`: a replicated job `<role>-initializer` whose
-    /// container of the same name mounts the volume `initializer`. The webhook's reason, or nil.
-    static func initializerDenial(_ role: InitializerSource.Role, _ jobs: [JSON]) -> String? {
-        let step = role.initializerStep
-        let config = role == .model ? "modelConfig" : "datasetConfig"
-        guard let job = jobs.first(where: { $0["name"]?.string == step }) else {
-            return "spec.runtimeRef: must have \(step) job when trainJob is configured with input \(config)"
-        }
-        let containers = (job["template"]?["spec"]?["template"]?["spec"]?["initContainers"]?.array ?? [])
-            + (job["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? [])
-        guard containers.contains(where: { $0["name"]?.string == step }) else {
-            return "spec.runtimeRef: must have container with name - \(step) in the \(step) job"
-        }
-        let mounts = (job["template"]?["spec"]?["template"]?["spec"]?["containers"]?.array ?? [])
-            .filter { $0["name"]?.string == step }.flatMap { $0["volumeMounts"]?.array ?? [] }
-        guard mounts.contains(where: { $0["name"]?.string == "initializer" }) else {
-            return "spec.runtimeRef: must have volumeMount with name - initializer in container \(step) of the \(step) job"
-        }
-        return nil
-    }
-
-    /// The v2.3.0 JobSet plugin's denial of the pod options' runtime patch (replicated job and
-    /// container `node`) on this runtime, or nil. The patch never carries env (see PodOptions).
-    func podOptionsDenial(_ pod: PodOptions) -> String? {
-        guard pod.runtimePatch != nil else { return nil }
-        guard let containers = jobContainers[PodOptions.nodeJob] else {
-            return "spec.runtimePatches: must not have replicated job that doesn't exist in the runtime job template"
-        }
-        if !pod.volumeMounts.isEmpty && !containers.contains(PodOptions.nodeJob) {
-            return "spec.runtimePatches: must not have container that doesn't exist in the runtime job \(PodOptions.nodeJob)"
-        }
-        return nil
-    }
-
-    /// torchrun's variables, which the torch plugin sets (constants.TorchRunReservedEnvNames).
-    static let torchrunReservedEnv: Set = ["PET_NNODES", "PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR", "PET_MASTER_PORT"]
-
-    /// The v2.3.0 torch plugin's denial of `spec.trainer.env` on this runtime, or nil.
-    func trainerEnvDenial(_ env: [EnvVar]) -> String? {
-        let reserved = Set(env.map(\.name)).intersection(Self.torchrunReservedEnv)
-        guard torchPolicy, !reserved.isEmpty else { return nil }
-        return "spec.trainer.env: must not have reserved envs, invalid envs configured: [\(reserved.sorted().joined(separator: " "))]"
+    /// Whether v2.3.0 admits `spec.initializer.<role>` on this runtime (TrainerRules' jobset
+    /// rule; stock torch-distributed has no initializer steps): where a download can happen.
+    func servesInitializer(_ role: InitializerSource.Role) -> Bool {
+        TrainJobAdmission.servesInitializer(role.rawValue, runtime: object)
     }
 
     /// The container named `node` in the replicated job carrying the ancestor label.

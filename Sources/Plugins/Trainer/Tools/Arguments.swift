@@ -108,13 +108,6 @@ struct JobOptions {
         "dry_run": Schema.boolean("Build and return the TrainJob without creating it.", default: false),
     ].merging(PodOptions.schema) { a, _ in a }
 
-    /// The pod options as the runtime's JobSet admits them (a patch names its `node` job and container).
-    func checkAdmitted(on runtime: RuntimeInfo) throws {
-        guard let denial = runtime.podOptionsDenial(pod) else { return }
-        throw ToolError(WebhookDenial.message(denial, fix: "runtime \(runtime.name) has no replicated job and container named node for the pod options to patch; leave them out or pick a runtime that has them."),
-                        field: pod.volumeMounts.isEmpty ? "runtime" : "volume_mounts")
-    }
-
     func apply(to body: inout TrainJobBody) {
         body.labels = labels
         body.annotations = annotations

@@ -181,14 +181,14 @@ struct FineTune {
             trainer, runtime: runtime, userResources: try call.userResources(),
             numNodes: try call.positiveInt("num_nodes") ?? 1, recommended: estimate?["recommended_gpus"]?.int,
             maxPerNode: capabilities(backendID)?["max_gpus_per_node"]?.int)
-        let placement = try InitializerPlacement(model: model, dataset: dataset, runtime: runtime,
+        let placement = InitializerPlacement(model: model, dataset: dataset, runtime: runtime,
                                                  trainerFetchesFromHub: selector.fetchesFromHub)
         let completed = placement.completing(selector.completing(withGPUs, on: runtime))
         var body = TrainJobBody(name: name, runtime: runtime.ref, trainer: completed,
                                 datasetInitializer: placement.dataset, modelInitializer: placement.model)
-        try options.checkAdmitted(on: runtime)
         options.apply(to: &body)
         let json = body.build()
+        try TrainerAPI.checkAdmitted(json, runtime: runtime)
         // A token given with the call is stored just before creation: its Secret need not exist yet.
         let tokenComesWithCall = try call.optionalString("hf_token") != nil
         let preflightNotes = try call.preflight(

@@ -45,27 +45,12 @@ struct InitializerArguments {
         }
     }
 
-    /// v2.3.0 admits `spec.initializer.<role>` only on a runtime with that initializer step
-    /// (stock torch-distributed has none): refuse with the webhook's reason before sending
-    /// (run_container_job; run_custom_training moves such sources into its script first).
-    func checkAdmitted(on runtime: RuntimeInfo) throws {
-        for source in [model, dataset].compactMap({ $0 }) {
-            guard let denial = runtime.initializerDenials[source.role] else { continue }
-            throw InitializerPlacement.refusal(source, denial: denial,
-                fix: "pick a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one from a runtime that has it), or leave \(source.role.rawValue) out and download it in the container (or use run_custom_training, whose script downloads Hugging Face sources itself).")
-        }
-    }
-
-    /// For run_custom_training: the sources `runtime` has no initializer step for, taken out of
-    /// `spec.initializer` for the training script to download (HubDownload); S3 is refused.
-    mutating func moveToPod(on runtime: RuntimeInfo) throws -> [InitializerSource] {
+    /// For run_custom_training: the Hugging Face sources `runtime` has no initializer step for,
+    /// taken out of `spec.initializer` for the training script to download (HubDownload). An S3
+    /// source stays, and v2.3.0's webhook denies it (TrainerAPI.checkAdmitted says so).
+    mutating func moveToPod(on runtime: RuntimeInfo) -> [InitializerSource] {
         var moved: [InitializerSource] = []
-        for source in [model, dataset].compactMap({ $0 }) {
-            guard let denial = runtime.initializerDenials[source.role] else { continue }
-            guard source.kind == .huggingFace else {
-                throw InitializerPlacement.refusal(source, denial: denial,
-                    fix: "the training script can fetch only Hugging Face sources itself: use one, or a runtime with a \(source.role.initializerStep) step (list_training_runtimes; create_training_runtime makes one).")
-            }
+        for source in [model, dataset].compactMap({ $0 }) where !runtime.servesInitializer(source.role) && source.kind == .huggingFace {
             if source.role == .model { model = nil } else { dataset = nil }
             moved.append(source)
         }

@@ -33,7 +33,7 @@ extension TrainingTools {
         let name = options.name ?? JobName.make(prefix: "train", from: function.name, call: call)
         // Without the runtime's initializer steps (stock torch-distributed) the script fetches them.
         var initializers = try InitializerArguments(call, jobName: name)
-        let inPod = try initializers.moveToPod(on: runtime)
+        let inPod = initializers.moveToPod(on: runtime)
         var packages = try call.stringList("packages_to_install") ?? []
         if !inPod.isEmpty && !packages.contains(where: { $0.hasPrefix(HubDownload.package) }) {
             packages.append(HubDownload.package)

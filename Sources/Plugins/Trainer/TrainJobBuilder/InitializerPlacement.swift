@@ -1,12 +1,11 @@
 import PluginKit
-import TrainerRules
 
 /// Where fine_tune's model and dataset are downloaded. Kubeflow Trainer v2.3.0 admits
 /// `spec.initializer.<role>` only on a runtime with that initializer step (jobset.go), and
 /// stock torch-distributed has none. There, a backend whose trainer fetches from the Hugging
 /// Face Hub itself (TRL, Unsloth: their scripts fall back to the Hub when /workspace holds no
-/// copy) gets no initializer and the token as HF_TOKEN; anything else is refused with the
-/// webhook's reason.
+/// copy) gets no initializer and the token as HF_TOKEN; anything else stays an initializer,
+/// which the webhook denies (TrainerAPI.checkAdmitted refuses it with its reason).
 struct InitializerPlacement {
     var model: InitializerSource?
     var dataset: InitializerSource?
@@ -14,18 +13,12 @@ struct InitializerPlacement {
     var trainerHFToken: SecretKeyRef?
     var note: String?
 
-    init(model: InitializerSource, dataset: InitializerSource, runtime: RuntimeInfo, trainerFetchesFromHub: Bool) throws {
+    init(model: InitializerSource, dataset: InitializerSource, runtime: RuntimeInfo, trainerFetchesFromHub: Bool) {
         self.model = model
         self.dataset = dataset
         var inPod: [String] = []
-        for source in [model, dataset] {
-            guard let denial = runtime.initializerDenials[source.role] else { continue }
-            guard trainerFetchesFromHub, source.kind == .huggingFace else {
-                throw Self.refusal(source, denial: denial,
-                                   fix: source.kind == .s3
-                                       ? "use a Hugging Face \(source.role.rawValue) (the trainer downloads it in the pod), or a runtime with a \(source.role.initializerStep) step (list_training_runtimes)."
-                                       : "use a runtime with a \(source.role.initializerStep) step (list_training_runtimes), or a backend whose trainer downloads from the Hugging Face Hub (list_fine_tune_backends).")
-            }
+        for source in [model, dataset]
+        where trainerFetchesFromHub && source.kind == .huggingFace && !runtime.servesInitializer(source.role) {
             if source.role == .model { self.model = nil; trainerHFToken = model.accessToken } else { self.dataset = nil }
             inPod.append(source.role.rawValue)
         }
@@ -44,10 +37,5 @@ struct InitializerPlacement {
             trainer["env"] = .array(env)
         }
         return trainer
-    }
-
-    /// The refusal for `spec.initializer.<role>` on a runtime without that step.
-    static func refusal(_ source: InitializerSource, denial: String, fix: String) -> ToolError {
-        ToolError(WebhookDenial.message(denial, fix: fix), field: source.role.rawValue)
     }
 }
