@@ -14,6 +14,8 @@ struct RuntimeInfo: Equatable, Sendable {
     var numNodes: Int
     var device: String
     var deviceCount: String
+    /// The trainer container's own resources, per node: what a job that sets none gets.
+    var trainerResources: JSON?
     /// The model the runtime's model-initializer downloads by default (STORAGE_URI), if any.
     var pretrainedModel: String?
     /// Container and init container names per replicated job: what runtime patches may name (jobset.go).
@@ -51,6 +53,7 @@ struct RuntimeInfo: Equatable, Sendable {
         device = "Unknown"
         deviceCount = "Unknown"
         if let (d, c) = Self.devices(trainerContainer?["resources"]) { device = d; deviceCount = c }
+        trainerResources = trainerContainer?["resources"]
         if let procs = mlPolicy["mpi"]?["numProcPerNode"]?.int { deviceCount = String(procs) }
         let nodes = mlPolicy["numNodes"]?.int
         if let nodes, let count = Int(deviceCount) { deviceCount = String(count * nodes) }
