@@ -171,3 +171,23 @@ def test_wait_stays_under_client_read_timeouts_and_method_aliases_agree():
             clash = await s.call_tool("fine_tune", {**base, "method": "lora", "peft_method": "full"})
             assert clash.is_error and "disagree" in clash.content[0].text
     run(body)
+
+
+def test_fastmcp_reads_results_and_previews_through_the_declared_schemas(tmp_path):
+    """fastmcp builds a type from each outputSchema and parses structuredContent with it (over HTTP)."""
+    import fastmcp
+    from fastmcp.client.transports import StreamableHttpTransport
+    from http_support import ADMIN, http_server
+
+    with http_server(tmp_path, "--auth", "kubernetes") as server:
+        async def body():
+            async with fastmcp.Client(StreamableHttpTransport(server.url, auth=ADMIN)) as client:
+                tools = {t.name: t for t in await client.list_tools()}
+                assert all(t.outputSchema for t in tools.values())
+                info = await client.call_tool("get_cluster_info", {})
+                valid(tools, "get_cluster_info", info.structured_content)
+                preview = await client.call_tool("fine_tune", {"model": "Qwen/Qwen2.5-1.5B-Instruct",
+                                                               "dataset": "tatsu-lab/alpaca"})
+                shown = valid(tools, "fine_tune", preview.structured_content)
+                assert shown["status"] == "needs_confirmation" and shown["confirmation_token"]
+        run(body)
