@@ -191,3 +191,22 @@ def test_fastmcp_reads_results_and_previews_through_the_declared_schemas(tmp_pat
                 shown = valid(tools, "fine_tune", preview.structured_content)
                 assert shown["status"] == "needs_confirmation" and shown["confirmation_token"]
         run(body)
+
+
+def test_initialize_advertises_exactly_what_answers():
+    """Tools and logging are served; resources, prompts and completions are not (yet), and are not advertised."""
+    from mcp.shared.exceptions import MCPError
+
+    async def body():
+        async with session(*SIM) as s:
+            caps = s.init_result.capabilities
+            assert caps.tools is not None and caps.logging is not None
+            assert caps.resources is None and caps.prompts is None and caps.completions is None
+            for ask in (s.list_prompts, s.list_resources):
+                try:
+                    await ask()
+                except MCPError as e:
+                    assert e.error.code == -32601
+                else:
+                    raise AssertionError(f"{ask.__name__} answered, but initialize does not advertise it")
+    run(body)
