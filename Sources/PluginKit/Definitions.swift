@@ -189,6 +189,26 @@ public enum Schema {
     public static func array(_ description: String, items: JSON) -> JSON {
         ["type": "array", "description": .string(description), "items": items]
     }
+    /// A tool's output schema (MCP `outputSchema`): the keys every result has
+    /// (`always`, required) and those some results have (`sometimes`), typed.
+    /// Open to other keys: a result may grow fields, and the host rejects a
+    /// result that breaks its schema, so declare only what is always true.
+    /// A key that may be null is not required: the host reads a null as missing, as in arguments.
+    public static func result(always: [String: JSON], sometimes: [String: JSON] = [:]) -> JSON {
+        let required = always.filter { !($0.value["type"]?.array?.contains("null") ?? false) }.map(\.key)
+        return object(always.merging(sometimes) { a, _ in a }, required: required, additionalProperties: true)
+    }
+    /// A value of one of these JSON types (`of("string", "null")`), for output schemas.
+    public static func of(_ types: String...) -> JSON {
+        types.count == 1 ? ["type": .string(types[0])] : ["type": .array(types.map { .string($0) })]
+    }
+    /// An array of `items` (any values when nil), for output schemas.
+    public static func list(_ items: JSON? = nil) -> JSON {
+        var s: JSON = ["type": "array"]
+        if let items { s["items"] = items }
+        return s
+    }
+
     /// A free-form object, e.g. resources_per_node {"gpu": 4, "memory": "64Gi"}.
     public static func map(_ description: String, values: JSON? = nil) -> JSON {
         var s: JSON = ["type": "object", "description": .string(description)]

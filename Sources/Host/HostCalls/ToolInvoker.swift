@@ -297,15 +297,21 @@ public final class ToolInvoker: Sendable {
     private func previewResult(tool: String, preview: JSON, token: String, note: String?) -> ToolCallResult {
         var structured = Redactor.scrub(preview)
         let minutes = max(1, Int(runtime.confirmations.lifetime / 60))
-        structured["confirmation_token"] = .string(token)
-        structured["expires_in_seconds"] = .int(Int(runtime.confirmations.lifetime))
-        if note != nil { structured["plan_changed"] = true }
         let intro = (note.map { $0 + "\n" } ?? "")
             + "Preview only: \(tool) needs the user's confirmation. Nothing was created or deleted. "
             + "Show the user what would happen; once they agree, call \(tool) again with the same arguments and \"confirm\": \""
+        let validity = "\" (valid once, for \(minutes) minute\(minutes == 1 ? "" : "s"))."
+        let question = Self.confirmationMessage(tool: tool, preview: preview)
+        // Said in the structured result too: a client that reads only
+        // structuredContent must not take result_of_dry_run for what happened.
+        structured["status"] = "needs_confirmation"
+        structured["message"] = .string(Redactor.redact(intro) + "<confirmation_token>" + validity)
+        structured["to_confirm"] = .string(question)
+        structured["confirmation_token"] = .string(token)
+        structured["expires_in_seconds"] = .int(Int(runtime.confirmations.lifetime))
+        if note != nil { structured["plan_changed"] = true }
         let printed = structured.serialized()
-        let text = Redactor.redact(intro) + token + "\" (valid once, for \(minutes) minute\(minutes == 1 ? "" : "s")).\n"
-            + Self.confirmationMessage(tool: tool, preview: preview) + "\n" + printed
+        let text = Redactor.redact(intro) + token + validity + "\n" + question + "\n" + printed
         return Self.callResult(text: text, structured: structured, printed: printed)
     }
 
@@ -314,10 +320,36 @@ public final class ToolInvoker: Sendable {
         runtime.registry.orderedTools.filter(policy.allows).map(\.name)
     }
 
+    /// Whether a call of the tool may end in a preview (policy, or an argument that asks for confirmation).
+    private func mayAskConfirmation(_ spec: ToolSpec) -> Bool {
+        policy.needsConfirmation(spec) || !Self.confirmingArguments(spec).isEmpty && !policy.skipsConfirmation(spec)
+    }
+
+    /// The output schema a client sees: the tool's own, and, for a tool that
+    /// may ask for confirmation, the host's preview and the user's refusal
+    /// (structuredContent of those calls is the host's, not the tool's).
+    public func listedOutputSchema(_ spec: ToolSpec) -> JSON? {
+        guard let declared = spec.outputSchema else { return nil }
+        guard mayAskConfirmation(spec) else { return declared }
+        return ["type": "object", "anyOf": [declared, Self.previewSchema, Self.declinedSchema]]
+    }
+
+    static let previewSchema: JSON = [
+        "type": "object", "description": "A preview: nothing was done; the user confirms with confirmation_token.",
+        "properties": ["preview": ["enum": [true]], "status": ["enum": ["needs_confirmation"]], "tool": ["type": "string"],
+                       "message": ["type": "string"], "to_confirm": ["type": "string"], "summary": ["type": "string"],
+                       "would_send": ["type": "array"], "confirmation_token": ["type": "string"],
+                       "expires_in_seconds": ["type": "integer"], "plan_changed": ["type": "boolean"]],
+        "required": ["preview", "status", "tool", "message", "to_confirm", "confirmation_token"],
+    ]
+    static let declinedSchema: JSON = [
+        "type": "object", "description": "The user declined the preview: nothing was done.",
+        "properties": ["declined": ["enum": [true]], "preview": ["type": "object"]], "required": ["declined"],
+    ]
+
     /// The schema a client sees: tools that need confirmation accept `confirm`.
     public func listedSchema(_ spec: ToolSpec) -> JSON {
-        guard policy.needsConfirmation(spec) || !Self.confirmingArguments(spec).isEmpty && !policy.skipsConfirmation(spec),
-              var props = spec.inputSchema["properties"]?.object else {
+        guard mayAskConfirmation(spec), var props = spec.inputSchema["properties"]?.object else {
             return spec.inputSchema
         }
         props[Self.confirmArgument] = ["type": "string",

@@ -26,7 +26,8 @@ public let samplePlugin = PluginDefinition(
             input: Schema.object([
                 "steps": Schema.integer("How many steps.", minimum: 1, maximum: 10_000),
                 "step_ms": Schema.integer("Milliseconds per step.", minimum: 0, maximum: 60_000, default: 10),
-            ], required: ["steps"])
+            ], required: ["steps"]),
+            output: Schema.result(always: ["completed": Schema.of("integer"), "cancelled": Schema.of("boolean")])
         ) { call in
             let steps = try call.optionalInt("steps") ?? 1
             let stepMs = try call.optionalInt("step_ms") ?? 10
@@ -44,7 +45,8 @@ public let samplePlugin = PluginDefinition(
             name: "sample_config", title: "Plugin config",
             description: "Returns this plugin's settings from its plugins.d YAML entry.",
             category: "discovery", risk: .readOnly, idempotent: true,
-            input: Schema.object([:])
+            input: Schema.object([:]),
+            output: Schema.result(always: ["config": Schema.of("object")])
         ) { call in
             ToolOutput(["config": call.host.config()])
         },

@@ -43,7 +43,8 @@ let listTRLTrainerTypes = ToolDefinition(
     name: "list_trl_trainer_types", title: "TRL trainer types and options",
     description: "The TRL trainers fine_tune can run with backend trl (backend_options.trainer_type), the dataset each expects, and every backend_options key the trl backend accepts.",
     category: "discovery", risk: .readOnly, idempotent: true,
-    input: Schema.object([:])
+    input: Schema.object([:]),
+    output: Schema.result(always: ["trainer_types": Schema.list(), "backend_options": Schema.of("object"), "runtime_selector": Schema.of("object")])
 ) { _ in
     let types = TRLTrainerType.allCases.map(\.summary)
     return ToolOutput(["trainer_types": .array(types), "backend_options": TRLOptions.schema,

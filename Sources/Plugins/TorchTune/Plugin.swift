@@ -53,7 +53,8 @@ let listBackendRecipes = ToolDefinition(
     name: "list_backend_recipes", title: "TorchTune recipes and runtimes",
     description: "The torchtune runtimes installed (one per model), the model each downloads and the recipe/config it runs, plus the recipes Kubeflow Trainer picks by method.",
     category: "discovery", risk: .readOnly, idempotent: true,
-    input: Schema.object(["namespace": Schema.namespace])
+    input: Schema.object(["namespace": Schema.namespace]),
+    output: Schema.result(always: ["runtimes": Schema.list(), "recipes_by_method": Schema.of("object")])
 ) { call in
     let runtimes = try listRuntimes(call, namespace: try call.optionalString("namespace"))
         .filter { RuntimeChoice.framework(of: $0) == "torchtune" }

@@ -47,7 +47,8 @@ let listUnslothOptions = ToolDefinition(
     name: "list_unsloth_options", title: "Unsloth backend options",
     description: "What fine_tune with backend unsloth supports (LoRA/QLoRA on one GPU) and every backend_options key it accepts.",
     category: "discovery", risk: .readOnly, idempotent: true,
-    input: Schema.object([:])
+    input: Schema.object([:]),
+    output: Schema.result(always: ["methods": Schema.list(), "multi_node": Schema.of("boolean"), "memory_factor": Schema.of("number"), "backend_options": Schema.of("object"), "runtime_selector": Schema.of("object")])
 ) { _ in
     ToolOutput(["methods": unslothCapabilities["methods"] ?? [], "multi_node": false,
                 "memory_factor": .double(unslothMemoryFactor), "backend_options": UnslothOptions.schema,

@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
             }
             let args: JSON = ["model": "Qwen/Qwen2.5-1.5B-Instruct", "dataset": "tatsu-lab/alpaca", "peft_method": "lora"]
             let job = try demo.confirmed("fine_tune", args)["job_id"]?.string ?? ""
-            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
+            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 240], progress: true)
             try demo.call("get_training_progress", ["job_id": .string(job)])
             try demo.call("get_training_logs", ["job_id": .string(job), "tail_lines": 4])
         }
@@ -44,13 +44,13 @@ struct DemoCommand: ParsableCommand {
                 "func": .string(Demo.trainingFunction), "func_args": ["learning_rate": "0.01"],
                 "num_nodes": 2, "resources_per_node": ["gpu": 4]]
             let job = try demo.confirmed("run_custom_training", args)["job_id"]?.string ?? ""
-            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
+            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 240], progress: true)
             try demo.call("get_training_logs", ["job_id": .string(job), "tail_lines": 3])
         }
         demo.story("Story 3 — DevOps: \"Run my custom trainer image ghcr.io/myorg/trainer:v1 with 4 GPUs\"") {
             let job = try demo.confirmed("run_container_job", ["image": "ghcr.io/myorg/trainer:v1",
                                                                "resources_per_node": ["gpu": 4]])["job_id"]?.string ?? ""
-            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 600], progress: true)
+            try demo.call("wait_for_completion", ["job_id": .string(job), "timeout_seconds": 240], progress: true)
             try demo.call("list_training_jobs", [:])
         }
         var experiment = ""
@@ -63,7 +63,7 @@ struct DemoCommand: ParsableCommand {
             try demo.call("create_experiment", args)  // a preview: the Experiment that would be created
             let name = try demo.confirmed("create_experiment", args)["name"]?.string ?? ""
             experiment = name
-            try demo.call("get_experiment_status", ["name": .string(name), "wait": true, "timeout_seconds": 600],
+            try demo.call("get_experiment_status", ["name": .string(name), "wait": true, "timeout_seconds": 240],
                           progress: true)
             try demo.call("get_experiment_trials", ["name": .string(name)])
         }

@@ -173,17 +173,16 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     /// Progress goes straight to the transport's writer from the tool's thread,
-    /// so it is on the wire before the call's response.
+    /// so it is on the wire before the call's response. Always a percentage of
+    /// `total` 100, rounded to hundredths (0.58 is 58, not 57.99999999999999),
+    /// and never lower than the last one sent: an unknown fraction (negative)
+    /// repeats the last known value, as MCP asks progress never to go back.
     static func progressSink(token: JSON?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
         guard let token, token.string != nil || token.int != nil else { return nil }
+        let last = LastProgress()
         return { fraction, message in
-            var params: JSON = ["progressToken": token]
-            if fraction >= 0 {
-                params["progress"] = .double(min(fraction, 1) * 100)
-                params["total"] = .double(100)
-            } else {
-                params["progress"] = .double(0)
-            }
+            let percent = last.advance(to: fraction >= 0 ? (min(fraction, 1) * 10_000).rounded() / 100 : nil)
+            var params: JSON = ["progressToken": token, "progress": .double(percent), "total": .double(100)]
             if !message.isEmpty { params["message"] = .string(message) }
             writer.write(["jsonrpc": "2.0", "method": "notifications/progress", "params": params] as JSON)
         }
@@ -204,7 +203,7 @@ public final class MCPServer: @unchecked Sendable {
 
     /// A tool as MCP lists it: annotations from risk and flags, and our
     /// category, risk and plugin in _meta.
-    static func toolJSON(_ spec: ToolSpec, inputSchema: JSON) -> JSON {
+    static func toolJSON(_ spec: ToolSpec, inputSchema: JSON, outputSchema: JSON?) -> JSON {
         let a = spec.annotations
         var tool: JSON = [
             "name": .string(spec.name), "title": .string(spec.title), "description": .string(spec.description),
@@ -215,7 +214,7 @@ public final class MCPServer: @unchecked Sendable {
             "_meta": ["kubeflow-mcp/category": .string(spec.category), "kubeflow-mcp/risk": .string(spec.risk.rawValue),
                       "kubeflow-mcp/plugin": .string(spec.pluginID)],
         ]
-        if let output = spec.outputSchema { tool["outputSchema"] = output }
+        if let outputSchema { tool["outputSchema"] = outputSchema }
         return tool
     }
 }
@@ -271,6 +270,19 @@ final class OutgoingRequests: @unchecked Sendable {
 
     private func resume(_ id: String, _ value: JSON?) {
         lock.withLock { waiting.removeValue(forKey: id) }?.resume(returning: value)
+    }
+}
+
+/// The highest progress percentage a call has reported so far.
+final class LastProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0.0
+    /// The value to send: `percent` when it is known and not lower, else the last one.
+    func advance(to percent: Double?) -> Double {
+        lock.withLock {
+            if let percent { value = max(value, percent) }
+            return value
+        }
     }
 }
 

@@ -156,7 +156,7 @@ final class ToolDispatcher: @unchecked Sendable {
         lock.withLock {
             if let listing { return listing }
             let tools = runtime.registry.orderedTools.filter(invoker.policy.allows).map { spec in
-                MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec))
+                MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec), outputSchema: invoker.listedOutputSchema(spec))
             }
             let built = (["tools": .array(tools)] as JSON).serialized()
             listing = built

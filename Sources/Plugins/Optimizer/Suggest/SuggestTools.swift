@@ -12,7 +12,8 @@ enum SuggestTools {
         input: Schema.object([
             "model": Schema.string("Model id, e.g. Qwen/Qwen2.5-7B (sizes come from the planner's registry when it knows the model)."),
             "method": Schema.string("Fine-tuning method.", enum: ["lora", "qlora", "full"], default: "lora"),
-        ])
+        ]),
+        output: Schema.result(always: ["method": Schema.of("string"), "model": Schema.of("string", "null"), "params_billion": Schema.of("number", "null"), "search_space": Schema.of("object"), "objectives": Schema.list(), "algorithm": Schema.of("string"), "num_trials": Schema.of("integer"), "parallel_trials": Schema.of("integer"), "sources": Schema.list(), "notes": Schema.list(Schema.of("string"))])
     ) { call in
         let method = try call.optionalString("method") ?? "lora"
         guard let recipe = SearchSpaceRecipes.byMethod[method] else {

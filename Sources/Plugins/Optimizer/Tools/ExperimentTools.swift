@@ -32,7 +32,8 @@ enum ExperimentTools {
             "name": Schema.name("Experiment name (at most 40 characters); default tune-<function or model>-<5 random characters>.", for: KatibEngine.experimentResource),
             "namespace": Schema.namespace,
             "dry_run": Schema.boolean("Build, check and return the Experiment without creating it.", default: false),
-        ], required: ["search_space", "trial_template"])
+        ], required: ["search_space", "trial_template"]),
+        output: Schema.result(always: ["name": Schema.of("string"), "namespace": Schema.of("string"), "created": Schema.of("boolean"), "num_trials": Schema.of("integer"), "parallel_trials": Schema.of("integer"), "parameters": Schema.list(Schema.of("string"))], sometimes: ["experiment": Schema.of("object")])
     ) { call in
         let namespace = try Names.namespace(call)
         var parameters = try SearchSpace.parse(call.arguments["search_space"])
@@ -76,18 +77,19 @@ enum ExperimentTools {
 
     static let getExperimentStatus = ToolDefinition(
         name: "get_experiment_status", title: "Experiment status",
-        description: "An experiment's phase, its trials running/succeeded/failed, a progress bar, and the best trial so far with its parameters and metrics. With wait: true, reports MCP progress until it ends or timeout_seconds pass.",
+        description: "An experiment's phase, its trials running/succeeded/failed, a progress bar, and the best trial so far with its parameters and metrics. With wait: true, reports MCP progress until it ends or timeout_seconds pass (default 240 s, below common MCP clients' read timeouts; for a longer wait call it again).",
         category: category, risk: .readOnly, idempotent: true,
         input: Schema.object([
             "name": nameArgument, "namespace": Schema.namespace,
             "wait": Schema.boolean("Wait until the experiment succeeds or fails, reporting progress.", default: false),
-            "timeout_seconds": Schema.integer("How long to wait.", minimum: 1, maximum: 86_400, default: 600),
-        ], required: ["name"])
+            "timeout_seconds": Schema.integer("How long to wait, in seconds; keep it under your client's read timeout.", minimum: 1, maximum: 86_400, default: 240),
+        ], required: ["name"]),
+        output: Schema.result(always: ["name": Schema.of("string"), "namespace": Schema.of("string"), "phase": Schema.of("string"), "trials": Schema.of("object"), "progress_percent": Schema.of("integer"), "progress_bar": Schema.of("string")], sometimes: ["message": Schema.of("string"), "objective": Schema.of("object"), "algorithm": Schema.of("string"), "best_trial": Schema.of("object"), "owner": Schema.of("string"), "created": Schema.of("string")])
     ) { call in
         let name = try Names.experiment(call), namespace = try Names.namespace(call)
         var report = try engine.experiment(name, namespace: namespace, call)
         if try call.optionalBool("wait") ?? false {
-            let timeoutMs = (try call.optionalInt("timeout_seconds") ?? 600) * 1000
+            let timeoutMs = (try call.optionalInt("timeout_seconds") ?? 240) * 1000
             var waited = 0
             var last = ""
             while !report.isFinished && waited < timeoutMs && !call.isCancelled {
@@ -110,7 +112,8 @@ enum ExperimentTools {
         name: "list_experiments", title: "List experiments",
         description: "The hyperparameter-tuning experiments in a namespace: phase, trials done, best trial.",
         category: category, risk: .readOnly, idempotent: true,
-        input: Schema.object(["namespace": Schema.namespace])
+        input: Schema.object(["namespace": Schema.namespace]),
+        output: Schema.result(always: ["namespace": Schema.of("string"), "count": Schema.of("integer"), "experiments": Schema.list()])
     ) { call in
         let namespace = try Names.namespace(call)
         let reports = try engine.experiments(namespace: namespace, call).sorted { $0.name < $1.name }
@@ -125,7 +128,8 @@ enum ExperimentTools {
         name: "get_experiment_trials", title: "Experiment trials",
         description: "Every trial of an experiment: its phase, parameter values, metrics, and the TrainJob it ran (job_id, for get_training_logs).",
         category: category, risk: .readOnly, idempotent: true,
-        input: Schema.object(["name": nameArgument, "namespace": Schema.namespace], required: ["name"])
+        input: Schema.object(["name": nameArgument, "namespace": Schema.namespace], required: ["name"]),
+        output: Schema.result(always: ["name": Schema.of("string"), "namespace": Schema.of("string"), "count": Schema.of("integer"), "trials": Schema.list()])
     ) { call in
         let name = try Names.experiment(call), namespace = try Names.namespace(call)
         _ = try engine.experiment(name, namespace: namespace, call)  // a clear "not found" for a wrong name
@@ -145,7 +149,8 @@ enum ExperimentTools {
         name: "delete_experiment", title: "Delete an experiment",
         description: "Deletes an experiment with its trials and their TrainJobs.",
         category: category, risk: .destructive,
-        input: Schema.object(["name": nameArgument, "namespace": Schema.namespace], required: ["name"])
+        input: Schema.object(["name": nameArgument, "namespace": Schema.namespace], required: ["name"]),
+        output: Schema.result(always: ["name": Schema.of("string"), "namespace": Schema.of("string"), "deleted": Schema.of("boolean")])
     ) { call in
         let name = try Names.experiment(call), namespace = try Names.namespace(call)
         try engine.delete(name, namespace: namespace, call)

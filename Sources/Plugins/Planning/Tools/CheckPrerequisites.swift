@@ -22,7 +22,8 @@ extension PlanningTools {
             "batch_size": estimateInputProperties["batch_size"]!,
             "seq_len": estimateInputProperties["seq_len"]!,
             "hf_token_secret": Schema.name("The Secret the model's Hugging Face token is to come from; it must exist and hold key \"token\".", for: .secrets),
-        ])
+        ]),
+        output: Schema.result(always: ["ready": Schema.of("boolean"), "issues": Schema.list(), "actions_needed": Schema.list(), "checks": Schema.list(), "trainer_version": Schema.of("string", "null"), "namespace": Schema.of("string")], sometimes: ["gpu_memory_gb_per_gpu": Schema.of("number")])
     ) { call in
         let a = try KEPAliases.apply(call.arguments)
         let backends = call.listBackends()

@@ -8,7 +8,8 @@ extension PlanningTools {
         category: category, risk: .readOnly, idempotent: true, openWorld: true,
         input: Schema.object(estimateInputProperties.merging([
             "check_cluster": Schema.boolean("Compare with the cluster's free GPUs.", default: true),
-        ]) { a, _ in a })
+        ]) { a, _ in a }),
+        output: Schema.result(always: ["fits_on": Schema.of("object"), "recommended_gpus": Schema.of("integer", "null"), "recommended_gpu_type": Schema.of("string", "null"), "feasible": Schema.of("boolean", "null"), "feasibility": Schema.of("string"), "assumptions": Schema.list(Schema.of("string"))], sometimes: ["backend": Schema.of("string"), "by_node_type": Schema.list()])
     ) { call in
         let input = try EstimateInput(arguments: try KEPAliases.apply(call.arguments), backends: call.listBackends(),
                                       hub: .fromEnvironment())

@@ -10,7 +10,7 @@ enum PlanningTools {
         "model": Schema.string("Hugging Face model id: hf://org/name, org/name or a close variant (case, -Instruct/-it/-Chat, without org)."),
         "method": Schema.string("Fine-tuning method (default lora; full for custom/container trainers).", enum: FineTuneMethod.allCases.map(\.rawValue)),
         "peft_method": KEPAliases.peftMethod,
-        "backend": Schema.string("Fine-tuning backend id from list_backends; its declared memory profile (loss, optimizer, checkpointing, sharding, ...) is used."),
+        "backend": Schema.string("Fine-tuning backend id (see list_fine_tune_backends); its declared memory profile (loss, optimizer, checkpointing, sharding, ...) is used."),
         "trainer_type": Schema.string("builtin (fine_tune), custom (run_custom_training) or container (run_container_job).",
                                       enum: EstimateInput.TrainerType.allCases.map(\.rawValue), default: "builtin"),
         "batch_size": Schema.integer("Micro-batch per GPU (default: fine_tune's 4 for builtin, 1 for custom/container).", minimum: 1, maximum: 4096),

@@ -25,7 +25,8 @@ extension PlanningTools {
             "lora_alpha": Schema.number("LoRA alpha."),
             "lora_dropout": Schema.number("LoRA dropout in [0, 1)."),
             "lora_target_modules": estimateInputProperties["lora_target_modules"]!,
-        ], additionalProperties: true)
+        ], additionalProperties: true),
+        output: Schema.result(always: ["valid": Schema.of("boolean"), "errors": Schema.list(), "warnings": Schema.list()])
     ) { call in
         let a = try KEPAliases.apply(call.arguments)
         let backends = call.listBackends()

@@ -15,6 +15,8 @@ struct RuntimeInfo: Equatable, Sendable {
     var numNodes: Int
     var device: String
     var deviceCount: String
+    /// The trainer container's own resources, per node: what a job that sets none gets.
+    var trainerResources: JSON?
     /// The model the runtime's model-initializer downloads by default (STORAGE_URI), if any.
     var pretrainedModel: String?
     /// The runtime object as read: what TrainerRules judges a TrainJob on it against.
@@ -49,6 +51,7 @@ struct RuntimeInfo: Equatable, Sendable {
         device = "Unknown"
         deviceCount = "Unknown"
         if let (d, c) = Self.devices(trainerContainer?["resources"]) { device = d; deviceCount = c }
+        trainerResources = trainerContainer?["resources"]
         if let procs = mlPolicy["mpi"]?["numProcPerNode"]?.int { deviceCount = String(procs) }
         let nodes = mlPolicy["numNodes"]?.int
         if let nodes, let count = Int(deviceCount) { deviceCount = String(count * nodes) }

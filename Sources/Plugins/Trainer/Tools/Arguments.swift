@@ -116,22 +116,33 @@ struct JobOptions {
     }
 }
 
+/// The answer every creating tool gives, as its output schema declares it
+/// (a dry run adds the TrainJob; each tool adds its own keys).
+let creationSchema = Schema.result(
+    always: ["job_id": Schema.of("string"), "namespace": Schema.of("string"), "created": Schema.of("boolean")],
+    sometimes: ["trainjob": Schema.of("object"), "runtime": Schema.of("string"), "notes": Schema.list()])
+
 /// The answer every creating tool gives.
-func creationOutput(_ body: JSON, namespace: String, dryRun: Bool, extra: JSON = [:]) -> ToolOutput {
+func creationOutput(_ body: JSON, runtime: RuntimeInfo, namespace: String, dryRun: Bool, extra: JSON = [:]) -> ToolOutput {
     let name = body["metadata"]?["name"]?.string ?? ""
     var result: JSON = ["job_id": .string(name), "namespace": .string(namespace), "created": .bool(!dryRun)]
     for (k, v) in extra.object ?? [:] { result[k] = v }
     if dryRun { result["trainjob"] = body }
     let text = dryRun ? "Dry run: TrainJob \(name) was built, not created."
         : "Created TrainJob \(name) in \(namespace). Follow it with get_training_progress or wait_for_completion."
-    return ToolOutput(result, text: text, summary: dryRunSummary(body))
+    return ToolOutput(result, text: text, summary: dryRunSummary(body, runtime: runtime))
 }
 
-/// The line a person confirms before a TrainJob is created (the host shows it).
-private func dryRunSummary(_ body: JSON) -> String {
+/// The line a person confirms before a TrainJob is created (the host shows it):
+/// the nodes and GPUs the job will really get, the runtime's where the job sets none.
+func dryRunSummary(_ body: JSON, runtime: RuntimeInfo) -> String {
     let trainer = body["spec"]?["trainer"]
-    let nodes = trainer?["numNodes"]?.int ?? 1
-    let gpus = trainer?["resourcesPerNode"]?["limits"]?["nvidia.com/gpu"]?.double ?? 0
+    let nodes = trainer?["numNodes"]?.int ?? runtime.numNodes
     let name = body["metadata"]?["name"]?.string ?? ""
-    return gpus > 0 ? "TrainJob \(name): \(nodes) node(s) × \(Int(gpus)) GPU" : "TrainJob \(name): \(nodes) node(s), no GPU"
+    let head = "TrainJob \(name) on runtime \(runtime.name): \(nodes) node(s)"
+    // A job's resourcesPerNode replaces the trainer container's resources.
+    let own = trainer?["resourcesPerNode"].flatMap { $0.object?.isEmpty == false ? $0 : nil }
+    let gpus = GPUCount.perNode(own ?? runtime.trainerResources)
+    let whose = own == nil ? " (the runtime's resources)" : ""
+    return gpus > 0 ? "\(head) × \(gpus) GPU\(whose)" : "\(head), no GPU\(whose)"
 }

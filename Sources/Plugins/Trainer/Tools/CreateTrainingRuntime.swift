@@ -8,7 +8,8 @@ extension StorageTools {
         input: Schema.object([
             "manifest": Schema.map("The runtime object: apiVersion trainer.kubeflow.org/v1alpha1, kind ClusterTrainingRuntime or TrainingRuntime, metadata, spec."),
             "namespace": Schema.namespace,
-        ], required: ["manifest"])
+        ], required: ["manifest"]),
+        output: Schema.result(always: ["name": Schema.of("string"), "kind": Schema.of("string")], sometimes: ["namespace": Schema.of("string")])
     ) { call in
         guard let manifest = try call.object("manifest").map(JSON.object) else {
             throw ToolError("Missing required argument: manifest.", field: "manifest")

@@ -19,6 +19,6 @@ extension TrainingTools {
         var output = extra
         output["runtime"] = .string(runtime.name)
         output["notes"] = .array((notes + preflightNotes).map { .string($0) })
-        return creationOutput(json, namespace: api.namespace, dryRun: options.dryRun, extra: output)
+        return creationOutput(json, runtime: runtime, namespace: api.namespace, dryRun: options.dryRun, extra: output)
     }
 }

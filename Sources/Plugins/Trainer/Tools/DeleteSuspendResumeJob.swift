@@ -8,11 +8,16 @@ enum LifecycleTools {
         "job_id": Schema.name("TrainJob name.", for: .trainJobs),
         "namespace": Schema.namespace,
     ], required: ["job_id"])
+    static let suspendSchema = Schema.result(always: ["job_id": Schema.of("string"), "namespace": Schema.of("string"),
+                                                      "suspended": Schema.of("boolean")])
+    /// get_job_spec and get_runtime_spec: the object and its YAML.
+    static let specSchema = Schema.result(always: ["object": Schema.of("object"), "yaml": Schema.of("string")])
 
     static let deleteJob = ToolDefinition(
         name: "delete_job", title: "Delete a training job",
         description: "Deletes a TrainJob and, through Kubernetes garbage collection, its pods.",
-        category: "lifecycle", risk: .destructive, input: jobInput
+        category: "lifecycle", risk: .destructive, input: jobInput,
+        output: Schema.result(always: ["job_id": Schema.of("string"), "namespace": Schema.of("string"), "deleted": Schema.of("boolean")])
     ) { call in
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")
@@ -29,13 +34,15 @@ enum LifecycleTools {
     static let suspendJob = ToolDefinition(
         name: "suspend_job", title: "Suspend a training job",
         description: "Suspends a TrainJob (spec.suspend=true): its pods stop and GPUs are freed; resume_job continues it.",
-        category: "lifecycle", risk: .mutating, idempotent: true, input: jobInput
+        category: "lifecycle", risk: .mutating, idempotent: true, input: jobInput,
+        output: suspendSchema
     ) { call in try setSuspend(call, true) }
 
     static let resumeJob = ToolDefinition(
         name: "resume_job", title: "Resume a training job",
         description: "Resumes a suspended TrainJob (spec.suspend=false).",
-        category: "lifecycle", risk: .mutating, idempotent: true, input: jobInput
+        category: "lifecycle", risk: .mutating, idempotent: true, input: jobInput,
+        output: suspendSchema
     ) { call in try setSuspend(call, false) }
 
     /// The merge patch both tools send.

@@ -10,7 +10,8 @@ extension StorageTools {
             "scope": Schema.string("Which kind to delete.", enum: ["cluster", "namespace"], default: "cluster"),
             "namespace": Schema.namespace,
             "force": Schema.boolean("Delete even if TrainJobs still use it.", default: false),
-        ], required: ["name"])
+        ], required: ["name"]),
+        output: Schema.result(always: ["name": Schema.of("string"), "kind": Schema.of("string"), "deleted": Schema.of("boolean"), "jobs_still_using": Schema.list(Schema.of("string"))])
     ) { call in
         let name = try call.string("name")
         let scope = try call.optionalString("scope") ?? "cluster"

@@ -124,8 +124,9 @@ struct FineTune {
         let modelText = try call.string("model")
         var model = try InitializerSource.parse(modelText, role: .model, field: "model")
         var dataset = try InitializerSource.parse(try call.string("dataset"), role: .dataset, field: "dataset")
-        if try call.optionalString("peft_method") != nil && call.optionalString("method") != nil {
-            throw ToolError("Give the method once: peft_method or method (its alias).", field: "method")
+        if let given = try call.optionalString("peft_method"), let alias = try call.optionalString("method"),
+           try FineTuneMethod.parse(given) != FineTuneMethod.parse(alias) {
+            throw ToolError("peft_method (\(given)) and its alias method (\(alias)) disagree: give the method once.", field: "method")
         }
         let peft = try FineTuneMethod.parse(try call.optionalString("peft_method") ?? call.optionalString("method"))
         let filled = FineTuneDefaults.apply(to: call.arguments, method: peft)
@@ -202,13 +203,13 @@ struct FineTune {
                            "defaults_applied": defaultsApplied,
                            "notes": .array(ownNotes + (answer["notes"]?.array ?? []) + preflightNotes.map { .string($0) })]
         if let estimate { extra["estimate"] = estimate }
-        if options.dryRun { return creationOutput(json, namespace: api.namespace, dryRun: true, extra: extra) }
+        if options.dryRun { return creationOutput(json, runtime: runtime, namespace: api.namespace, dryRun: true, extra: extra) }
 
         if let sharedSecret {
             try SecretStore.upsert(call, namespace: api.namespace, name: sharedSecret.0, data: sharedSecret.1)
         }
         try SecretStore.createJob(json, perJobSecrets: secrets, api: api, call: call)
-        return creationOutput(json, namespace: api.namespace, dryRun: false, extra: extra)
+        return creationOutput(json, runtime: runtime, namespace: api.namespace, dryRun: false, extra: extra)
     }
 
     /// The Secret the model's ACCESS_TOKEN comes from, and the token to store when given inline.
@@ -325,6 +326,7 @@ extension TrainingTools {
             "model_options": sourceOptionsSchema,
             "dataset_options": sourceOptionsSchema,
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a },
-        required: ["model", "dataset"])
+        required: ["model", "dataset"]),
+        output: creationSchema
     ) { call in try FineTune(call).run() }
 }

@@ -4,8 +4,10 @@ import PluginKit
 /// earlier name, and the SDK's "no peft_config") is read as full.
 enum FineTuneMethod {
     static let names = ["lora", "qlora", "full"]
-    static let schema = Schema.string("Fine-tuning method: lora, qlora or full (none is accepted as an alias of full).",
-                                      enum: names + ["none"], default: "lora")
+    /// No schema `default`: a client that fills in defaults (an OpenAPI bridge)
+    /// would then send peft_method beside its alias `method`.
+    static let schema = Schema.string("Fine-tuning method: lora, qlora or full (none is accepted as an alias of full); default lora.",
+                                      enum: names + ["none"])
 
     static func parse(_ text: String?) throws -> String {
         let method = text ?? "lora"

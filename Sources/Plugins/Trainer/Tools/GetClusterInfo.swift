@@ -5,7 +5,8 @@ extension DiscoveryTools {
         name: "get_cluster_info", title: "Cluster connection",
         description: "Whether the Kubernetes API answers, its version, whether Kubeflow Trainer is installed and which version, and the current namespace and identity.",
         category: "discovery", risk: .readOnly, idempotent: true,
-        input: Schema.object(["doctor": doctorFlag])
+        input: Schema.object(["doctor": doctorFlag]),
+        output: Schema.result(always: ["reachable": Schema.of("boolean"), "trainer_installed": Schema.of("boolean"), "trainer_resources": Schema.list(Schema.of("string")), "trainer_version": Schema.of("string", "null")], sometimes: ["server_version": Schema.of("string", "null"), "error": Schema.of("string"), "checks": Schema.list()])
     ) { call in
         let context = call.context()
         let version = call.k8s(.nonResource("/version"))

@@ -4,7 +4,8 @@ extension MonitoringTools {
     static let getJobEvents = ToolDefinition(
         name: "get_job_events", title: "Job events",
         description: "Kubernetes events about a TrainJob, its JobSet, Jobs and pods (the Kubeflow SDK's filter), oldest first.",
-        category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput
+        category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput,
+        output: Schema.result(always: ["job_id": Schema.of("string"), "events": Schema.list(), "count": Schema.of("integer")])
     ) { call in
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")

@@ -7,7 +7,8 @@ extension DiscoveryTools {
         category: "discovery", risk: .readOnly, idempotent: true,
         input: Schema.object(["name": Schema.name("Runtime name.", for: .trainingRuntimes),
                               "namespace": Schema.namespace],
-                             required: ["name"])
+                             required: ["name"]),
+        output: LifecycleTools.specSchema
     ) { call in
         let api = try TrainerAPI(call)
         let object = withoutManagedFields(try api.runtimeObject(try call.string("name"), field: "name"))

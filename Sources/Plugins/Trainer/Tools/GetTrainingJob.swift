@@ -4,7 +4,8 @@ extension DiscoveryTools {
     static let getTrainingJob = ToolDefinition(
         name: "get_training_job", title: "Training job details",
         description: "One TrainJob: status (the Kubeflow SDK's, plus Suspended, and Running after a resume; sdk_status is the SDK's own), steps (initializers and nodes from pods), conditions, trainerStatus.",
-        category: "discovery", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput
+        category: "discovery", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput,
+        output: Schema.result(always: ["name": Schema.of("string", "null"), "namespace": Schema.of("string"), "status": Schema.of("string"), "sdk_status": Schema.of("string"), "suspended": Schema.of("boolean"), "runtime": Schema.of("string", "null"), "num_nodes": Schema.of("integer"), "creation_timestamp": Schema.of("string", "null"), "steps": Schema.list(), "conditions": Schema.list()], sometimes: ["trainer_status": Schema.of("object"), "progress": Schema.of("string"), "problems": Schema.list()])
     ) { call in
         let api = try TrainerAPI(call)
         let details = try api.jobDetails(try call.string("job_id"))

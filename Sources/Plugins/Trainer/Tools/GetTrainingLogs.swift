@@ -13,7 +13,8 @@ extension MonitoringTools {
             "tail_lines": Schema.integer("Last lines only.", minimum: 1, maximum: 100_000, default: 200),
             "since_seconds": Schema.integer("Only lines newer than this.", minimum: 1),
             "max_bytes": Schema.integer("At most this many bytes.", minimum: 1, maximum: 10_000_000, default: 65536),
-        ], required: ["job_id"])
+        ], required: ["job_id"]),
+        output: Schema.result(always: ["job_id": Schema.of("string"), "step": Schema.of("string"), "pod": Schema.of("string"), "container": Schema.of("string"), "lines": Schema.list(Schema.of("string")), "truncated": Schema.of("boolean")])
     ) { call in
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")

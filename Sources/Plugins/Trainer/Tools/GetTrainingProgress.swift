@@ -4,7 +4,8 @@ extension MonitoringTools {
     static let getTrainingProgress = ToolDefinition(
         name: "get_training_progress", title: "Training progress",
         description: "How far training got: epoch, step, loss, throughput and ETA, from status.trainerStatus when the trainer reports it (Trainer v2.3.0: only with the TrainJobStatus feature gate), with what it leaves out from the latest progress line of node-0's logs. Returns numbers and a one-line bar; says progress is unknown (no percent) when neither says how far training is.",
-        category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput
+        category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput,
+        output: Schema.result(always: ["job_id": Schema.of("string"), "status": Schema.of("string"), "progress_known": Schema.of("boolean")], sometimes: ["progress": Schema.of("object")])
     ) { call in
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")

@@ -8,7 +8,8 @@ enum CheckpointTools {
     static let listCheckpoints = ToolDefinition(
         name: "list_checkpoints", title: "List checkpoints",
         description: "Checkpoints a TrainJob's trainer reported (trainerStatus metrics and node-0's log lines), newest last, each with the volume it lives on (PVC claim, or pod-local and lost with the pod). Resume from one with fine_tune or run_custom_training resume_from_checkpoint, mounting its PVC with volumes/volume_mounts.",
-        category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput
+        category: "monitoring", risk: .readOnly, idempotent: true, input: LifecycleTools.jobInput,
+        output: Schema.result(always: ["job_id": Schema.of("string"), "status": Schema.of("string"), "checkpoints": Schema.list(), "count": Schema.of("integer"), "notes": Schema.list(Schema.of("string"))])
     ) { call in
         let api = try TrainerAPI(call)
         let job = try call.string("job_id")

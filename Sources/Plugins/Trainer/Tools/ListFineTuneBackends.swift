@@ -9,7 +9,8 @@ enum BackendTools {
         name: "list_fine_tune_backends", title: "Fine-tuning backends",
         description: "The fine-tuning backends loaded (fine_tune's backend argument): each one's methods, model families, multi-node support, memory factor, the runtime it runs on and the plugin providing it.",
         category: "discovery", risk: .readOnly, idempotent: true,
-        input: Schema.object([:])
+        input: Schema.object([:]),
+        output: Schema.result(always: ["backends": Schema.list()])
     ) { call in
         let backends = call.listBackends()
         let text = backends.isEmpty ? "No fine-tuning backends are loaded." : backends.map(summaryLine).joined(separator: "\n")

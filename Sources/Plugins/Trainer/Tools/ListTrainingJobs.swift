@@ -12,7 +12,8 @@ extension DiscoveryTools {
             "label": Schema.string("Label selector, e.g. team=nlp."),
             "limit": Schema.integer("Page size.", minimum: 1, maximum: 500),
             "continue": Schema.string("Token from the previous page."),
-        ])
+        ]),
+        output: Schema.result(always: ["namespace": Schema.of("string"), "jobs": Schema.list(), "count": Schema.of("integer")], sometimes: ["continue": Schema.of("string")])
     ) { call in
         let api = try TrainerAPI(call)
         var query: [String: String] = [:]

@@ -12,7 +12,8 @@ extension TrainingTools {
             "env": EnvArgument.schema("Environment variables."),
             "runtime": Schema.name("Runtime.", K8sResource.trainingRuntimes.names, default: "torch-distributed"),
         ].merging(resourceSchema) { a, _ in a }.merging(JobOptions.schema) { a, _ in a }
-         .merging(InitializerArguments.schema) { a, _ in a })
+         .merging(InitializerArguments.schema) { a, _ in a }),
+        output: creationSchema
     ) { call in
         let api = try TrainerAPI(call)
         let options = try JobOptions(call)

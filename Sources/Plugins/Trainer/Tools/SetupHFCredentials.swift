@@ -15,7 +15,8 @@ extension StorageTools {
                 schema["x-kfmcp-confirm"] = true
                 return schema
             }(),
-        ], required: ["token"])
+        ], required: ["token"]),
+        output: Schema.result(always: ["secret_name": Schema.of("string"), "namespace": Schema.of("string"), "key": Schema.of("string"), "created": Schema.of("boolean")])
     ) { call in
         let token = try call.string("token")
         guard !token.trimmingWhitespace().isEmpty else {

@@ -3,13 +3,15 @@ import PluginKit
 extension MonitoringTools {
     static let waitForCompletion = ToolDefinition(
         name: "wait_for_completion", title: "Wait for a job to finish",
-        description: "Watches a TrainJob until it is Complete or Failed, reporting progress as its status changes; stops at timeout_seconds or when cancelled.",
+        description: "Watches a TrainJob until it is Complete or Failed, reporting progress as its status changes; stops at timeout_seconds (default \(JobWaiter.defaultTimeout) s, below common MCP clients' read timeouts) or when cancelled. For a longer wait, call it again while the result says timed_out: true, or poll get_training_progress; the job runs on either way.",
         category: "monitoring", risk: .readOnly, idempotent: true,
         input: Schema.object([
             "job_id": Schema.name("TrainJob name.", for: .trainJobs),
             "namespace": Schema.namespace,
-            "timeout_seconds": Schema.integer("Give up after this long.", minimum: 1, maximum: 86_400, default: 600),
-        ], required: ["job_id"])
+            "timeout_seconds": Schema.integer("Give up after this many seconds (the job keeps running). Keep it under your client's read timeout.",
+                                              minimum: 1, maximum: 86_400, default: JobWaiter.defaultTimeout),
+        ], required: ["job_id"]),
+        output: Schema.result(always: ["job_id": Schema.of("string"), "status": Schema.of("string"), "waited_seconds": Schema.of("integer"), "timed_out": Schema.of("boolean"), "cancelled": Schema.of("boolean")], sometimes: ["message": Schema.of("string", "null")])
     ) { call in try JobWaiter(call).run() }
 }
 
@@ -19,12 +21,15 @@ struct JobWaiter {
     let api: TrainerAPI
     let job: String
     let timeout: Int
+    /// Under the read timeouts clients set on one request (pydantic-ai's 300 s):
+    /// a longer wait is several calls, each answered before the client gives up.
+    static let defaultTimeout = 240
 
     init(_ call: ToolCall) throws {
         self.call = call
         self.api = try TrainerAPI(call)
         self.job = try call.string("job_id")
-        self.timeout = try call.positiveInt("timeout_seconds") ?? 600
+        self.timeout = try call.positiveInt("timeout_seconds") ?? Self.defaultTimeout
     }
 
     /// Status from the object alone (watch events carry the TrainJob, not its pods).
