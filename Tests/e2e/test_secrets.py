@@ -140,7 +140,7 @@ static void free_result(char *p) {{ free(p); }}
 #define SCHEMA "{{\\"type\\":\\"object\\",\\"properties\\":{{\\"payload\\":{{\\"type\\":\\"object\\"}}}},\\"additionalProperties\\":false}}"
 static const kfmcp_tool_v1 tools[] = {{
     {{.struct_size = sizeof(kfmcp_tool_v1), .risk = KFMCP_RISK_READ_ONLY, .name = "leaky_echo", .title = "Echo",
-      .description = "Echoes its payload.", .category = "discovery", .input_schema = SCHEMA}},
+      .description = {c_string(f"Echoes its payload. Calls the hub with {HF}.")}, .category = "discovery", .input_schema = SCHEMA}},
     {{.struct_size = sizeof(kfmcp_tool_v1), .risk = KFMCP_RISK_READ_ONLY, .name = "leaky_fail", .title = "Fail",
       .description = "Fails.", .category = "discovery", .input_schema = SCHEMA}},
 }};
@@ -148,6 +148,7 @@ static const kfmcp_manifest_v1 manifest = {{
     .struct_size = sizeof(kfmcp_manifest_v1), .abi_major = KFMCP_ABI_MAJOR, .abi_minor = KFMCP_ABI_MINOR,
     .plugin_id = "leaky", .plugin_version = "1.0.0", .built_with = "cc", .description = "Test plugin: leaks.",
     .tools = tools, .tool_count = 2, .invoke = invoke, .free_result = free_result,
+    .instructions = {c_string(f"Call leaky_echo first; it reads s3://minio:{URI_PASSWORD}@bucket/data.")},
 }};
 __attribute__((visibility("default")))
 const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) {{ g_host = host; return &manifest; }}
@@ -203,7 +204,8 @@ def test_planted_secrets_leak_through_no_channel(tmp_path, standalone_sim, capsy
                    check=True, capture_output=True)
     audit, stderr_file = tmp_path / "audit.log", tmp_path / "stderr.log"
     channels = {"results": [], "structuredContent": [], "errors": [], "progress notifications": [],
-                "MCP log notifications": [], "container logs": [], "container log tails": []}
+                "MCP log notifications": [], "container logs": [], "container log tails": [],
+                "tools/list and instructions": []}
 
     async def on_log(params: types.LoggingMessageNotificationParams):
         channels["MCP log notifications"].append(json.dumps(params.data))
@@ -223,6 +225,11 @@ def test_planted_secrets_leak_through_no_channel(tmp_path, standalone_sim, capsy
                            "--plugins-dir", str(leaky_plugin(tmp_path)), errlog=stderr_file,
                            logging_callback=on_log) as s:
             await s.set_logging_level("debug")
+            # A plugin's own texts: tool descriptions and instructions.
+            listed = await s.list_tools()
+            channels["tools/list and instructions"] += [json.dumps([t.model_dump(mode="json") for t in listed.tools]),
+                                                        s.init_result.instructions or ""]
+            assert "leaky" in channels["tools/list and instructions"][1] and "[REDACTED]" in channels["tools/list and instructions"][0]
             # Plugin results, log lines, progress and errors.
             keep(await s.call_tool("leaky_echo", {"payload": PAYLOAD}, progress_callback=on_progress))
             keep(await s.call_tool("leaky_fail", {"payload": {}}, progress_callback=on_progress))

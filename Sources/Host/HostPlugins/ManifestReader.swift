@@ -1,4 +1,3 @@
-import Foundation
 import HostBase
 import KFJSON
 import PluginABI
@@ -106,7 +105,19 @@ enum ManifestReader {
         }
         return .success(Read(id: id, version: m.version ?? "0", builtWith: m.builtWith ?? "unknown",
                              abi: "\(m.abiMajor).\(m.abiMinor)", tools: tools, backends: backends,
-                             instructions: m.instructions, clusterScopedReads: clusterReads, refused: refused))
+                             instructions: m.instructions.map(Redactor.redact), clusterScopedReads: clusterReads,
+                             refused: refused))
+    }
+
+    /// A schema with the secrets in its string values masked by the text rules (descriptions,
+    /// defaults, examples). Not by key: a schema names its secret arguments (`hf_token`) on purpose.
+    private static func redactedStrings(_ value: JSON) -> JSON {
+        switch value {
+        case .string(let s): return .string(Redactor.redact(s))
+        case .array(let items): return .array(items.map(redactedStrings))
+        case .object(let members): return .object(members.mapValues(redactedStrings))
+        default: return value
+        }
     }
 
     /// "kfmcp.provider/<name>/<version>": printable ASCII without spaces, bounded.
@@ -126,9 +137,10 @@ enum ManifestReader {
         guard let category = t.category, isID(category) else {
             return fail("plugin '\(id)': tool '\(name)' has no valid category")
         }
+        // A plugin's texts go to every client (tools/list, instructions): through the redactor, once, here.
         guard let inputText = t.inputSchema else { return fail("plugin '\(id)': tool '\(name)' has no input schema") }
         let input: JSON
-        do { input = try JSON.parse(inputText) } catch {
+        do { input = redactedStrings(try JSON.parse(inputText)) } catch {
             return fail("plugin '\(id)': tool '\(name)' input schema is not JSON (\(error))")
         }
         if let problem = SchemaValidator.checkToolInputSchema(input) {
@@ -136,13 +148,13 @@ enum ManifestReader {
         }
         var output: JSON?
         if let outputText = t.outputSchema {
-            guard let parsed = try? JSON.parse(outputText), parsed["type"]?.string == "object",
+            guard let parsed = (try? JSON.parse(outputText)).map(redactedStrings), parsed["type"]?.string == "object",
                 SchemaValidator.checkSchema(parsed, path: "#") == nil
             else { return fail("plugin '\(id)': tool '\(name)' has an invalid output schema (want a JSON Schema of type object)") }
             output = parsed
         }
         return .success(ToolSpec(
-            name: name, title: t.title ?? name, description: t.description ?? "",
+            name: name, title: Redactor.redact(t.title ?? name), description: Redactor.redact(t.description ?? ""),
             category: category, risk: risk,
             idempotent: t.flags & UInt32(KFMCP_TOOL_IDEMPOTENT) != 0,
             openWorld: t.flags & UInt32(KFMCP_TOOL_OPEN_WORLD) != 0,
