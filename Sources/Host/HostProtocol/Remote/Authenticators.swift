@@ -106,20 +106,37 @@ public struct TokenFileAuthenticator: Authenticator {
 
 /// `--auth kubernetes`: the client's own Kubernetes token, checked by the API
 /// server with a TokenReview; the server then acts as that user (impersonation).
-/// Answers are remembered for a minute so each POST does not cost a review.
+/// Answers are remembered for a minute so each POST does not cost a review;
+/// refusals too (for `rejectSeconds`), so a client retrying a bad token does
+/// not make the API server review it again and again.
 public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Sendable {
     let cluster: @Sendable () -> any ClusterAccess
     private let lock = NSLock()
     private var cache: [String: (user: RemoteUser, until: Date)] = [:]
+    private var rejected: [String: Date] = [:]
     static let cacheSeconds: TimeInterval = 60
+    static let rejectSeconds: TimeInterval = 30
     static let cacheLimit = 1000
+    /// TokenReviews sent (for tests and /metrics-style checks).
+    public private(set) var reviews = 0
 
     public init(cluster: @escaping @Sendable () -> any ClusterAccess) { self.cluster = cluster }
 
     public func authenticate(authorization: String?) async -> RemoteUser? {
         guard let token = Self.bearerToken(authorization) else { return nil }
         let now = Date()
-        if let hit = lock.withLock({ cache[token] }), hit.until > now { return hit.user }
+        enum Known { case user(RemoteUser), refused, unknown }
+        let known = lock.withLock { () -> Known in
+            if let hit = cache[token], hit.until > now { return .user(hit.user) }
+            if let until = rejected[token], until > now { return .refused }
+            reviews += 1
+            return .unknown
+        }
+        switch known {
+        case .user(let user): return user
+        case .refused: return nil
+        case .unknown: break
+        }
         let review = await ToolInvoker.onOwnThread { [cluster] in
             cluster().send(ClusterRequest(
                 method: "POST", path: "/apis/authentication.k8s.io/v1/tokenreviews",
@@ -128,7 +145,16 @@ public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Senda
         }
         guard review.status == 201 || review.status == 200, review.bodyJSON["status"]?["authenticated"]?.bool == true,
             let name = review.bodyJSON["status"]?["user"]?["username"]?.string, !name.isEmpty
-        else { return nil }
+        else {
+            // Only a definite "not authenticated" is remembered; an API server that did not answer may answer next time.
+            if review.status == 201 || review.status == 200 {
+                lock.withLock {
+                    if rejected.count >= Self.cacheLimit { rejected = rejected.filter { $0.value > now } }
+                    if rejected.count < Self.cacheLimit { rejected[token] = now.addingTimeInterval(Self.rejectSeconds) }
+                }
+            }
+            return nil
+        }
         let groups = (review.bodyJSON["status"]?["user"]?["groups"]?.array ?? []).compactMap(\.string)
         let user = RemoteUser(name: name, groups: groups, impersonate: true)
         lock.withLock {

@@ -1,0 +1,229 @@
+"""`serve --http` shared by many users: drained on SIGTERM, fair to every user
+(429 with Retry-After past a user's share), /metrics, bounded connections and
+memory. The official MCP client over Streamable HTTP against the built binary."""
+import http.client
+import json
+import shutil
+import signal
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import anyio
+import pytest
+
+from conftest import BUILD, plugin_dir
+from http_support import http_server, http_session
+from mcp_client import run
+
+CAROL, DAVE = "carol-0123456789abcdef", "dave-0123456789abcdef"
+INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}
+
+
+def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-11-25", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read(4096).decode()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read().decode()
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@pytest.fixture
+def with_sample(tmp_path) -> list[str]:
+    """The default plugins plus the sample plugin (its sample_countdown is a slow read-only tool)."""
+    d = plugin_dir(tmp_path)
+    shutil.copy(BUILD / "libkfmcp-sample.so", d / "libkfmcp-sample.so")
+    (d / "sample.yaml").write_text("library: libkfmcp-sample.so\nenabled: true\n")
+    return ["--plugins-dir", str(d)]
+
+
+@pytest.fixture
+def tokens(tmp_path) -> Path:
+    path = tmp_path / "tokens.yaml"
+    path.write_text("tokens:\n"
+                    f"  - {{token: {CAROL}, user: carol}}\n"
+                    f"  - {{token: {DAVE}, user: dave}}\n")
+    return path
+
+
+def test_sigterm_drains_calls_in_flight_then_exits_0(tmp_path, with_sample):
+    with http_server(tmp_path, *with_sample) as server:
+        base = server.url.removesuffix("/mcp")
+        assert get(base + "/readyz")[0] == 200
+        seen = {}
+
+        async def body():
+            started = anyio.Event()
+
+            async def on_progress(progress, total, message):
+                started.set()
+
+            async with http_session(server.url, None) as s:
+                async with anyio.create_task_group() as tg:
+                    async def long_call():
+                        seen["result"] = await s.call_tool("sample_countdown", {"steps": 30, "step_ms": 100},
+                                                           progress_callback=on_progress)
+                    tg.start_soon(long_call)
+                    await started.wait()
+                    server.proc.send_signal(signal.SIGTERM)
+                    # Unready at once; a new session is refused with a reason, pointing elsewhere.
+                    with anyio.fail_after(10):
+                        while (await anyio.to_thread.run_sync(get, base + "/readyz"))[0] != 503:
+                            await anyio.sleep(0.05)
+                    status, headers, text = await anyio.to_thread.run_sync(post, server.url, INIT)
+                    assert status == 503 and "shutting down" in text and "retry-after" in headers
+                    assert "result" not in seen, "the call ended before the drain test could see it in flight"
+        run(body)
+        # The call in flight finished, whole; then the server exited cleanly.
+        assert not seen["result"].is_error and seen["result"].structured_content == {"completed": 30, "cancelled": False}
+        assert server.proc.wait(timeout=30) == 0
+        assert "draining" in server.stderr()
+
+
+def test_one_user_flooding_gets_429_while_another_is_served(tmp_path, with_sample, tokens):
+    with http_server(tmp_path, *with_sample, "--auth", f"tokens:{tokens}",
+                     "--max-calls-per-user", "2", "--max-sessions-per-user", "2") as server:
+        async def body():
+            started = anyio.Event()
+            running = []
+
+            async def on_progress(progress, total, message):
+                started.set()
+
+            async with http_session(server.url, CAROL) as flood:
+                async with anyio.create_task_group() as tg:
+                    for _ in range(2):
+                        async def slow():
+                            running.append(1)
+                            await flood.call_tool("sample_countdown", {"steps": 40, "step_ms": 100},
+                                                  progress_callback=on_progress)
+                        tg.start_soon(slow)
+                    await started.wait()
+                    await anyio.sleep(0.3)
+
+                    # carol's third call at once: 429 with Retry-After, over her raw second session.
+                    status, headers, _ = await anyio.to_thread.run_sync(
+                        post, server.url, INIT, {"Authorization": f"Bearer {CAROL}"})
+                    assert status == 200, status
+                    sid = headers["mcp-session-id"]
+                    auth = {"Authorization": f"Bearer {CAROL}", "Mcp-Session-Id": sid}
+                    await anyio.to_thread.run_sync(post, server.url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, auth)
+                    call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "sample_echo", "arguments": {"text": "x"}}}
+                    status, headers, text = await anyio.to_thread.run_sync(post, server.url, call, auth)
+                    assert status == 429 and int(headers["retry-after"]) > 0 and "--max-calls-per-user" in text, (status, text)
+                    # ...and a third session: 429 as well, not 503 "Internal error".
+                    status, headers, text = await anyio.to_thread.run_sync(
+                        post, server.url, INIT, {"Authorization": f"Bearer {CAROL}"})
+                    assert status == 429 and "retry-after" in headers and "--max-sessions-per-user" in text, (status, text)
+
+                    # dave is not carol: his calls are answered while she floods.
+                    async with http_session(server.url, DAVE) as other:
+                        with anyio.fail_after(30):
+                            r = await other.call_tool("list_training_runtimes", {})
+                        assert not r.is_error, r.content[0].text
+                    tg.cancel_scope.cancel()
+
+            status, text = await anyio.to_thread.run_sync(get, server.url.removesuffix("/mcp") + "/metrics")
+            assert status == 200
+            assert 'kubeflow_mcp_requests_refused_total{reason="calls_per_user"} 1' in text
+            assert 'kubeflow_mcp_requests_refused_total{reason="sessions_per_user"} 1' in text
+            assert 'kubeflow_mcp_tool_calls_total{tool="list_training_runtimes",outcome="ok"} 1' in text
+            # No user data in the labels.
+            assert "carol" not in text and "dave" not in text
+        run(body)
+
+
+def test_metrics_in_prometheus_text_format(tmp_path, with_sample):
+    with http_server(tmp_path, *with_sample) as server:
+        async def body():
+            async with http_session(server.url, None) as s:
+                await s.call_tool("sample_echo", {"text": "secret-ish argument"})
+                await s.call_tool("get_training_job", {"name": "no-such-job", "namespace": "default"})
+                await s.call_tool("no_such_tool", {})
+                with urllib.request.urlopen(server.url.removesuffix("/mcp") + "/metrics", timeout=10) as r:
+                    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                    return r.read().decode()
+        text = run(body)
+        lines = text.splitlines()
+        assert 'kubeflow_mcp_tool_calls_total{tool="sample_echo",outcome="ok"} 1' in lines
+        assert 'kubeflow_mcp_tool_calls_total{tool="get_training_job",outcome="error"} 1' in lines
+        assert 'kubeflow_mcp_tool_calls_total{tool="unknown",outcome="error"} 1' in lines
+        assert 'kubeflow_mcp_tool_call_duration_seconds_count{tool="sample_echo"} 1' in lines
+        assert 'kubeflow_mcp_tool_call_duration_seconds_bucket{tool="sample_echo",le="+Inf"} 1' in lines
+        assert "kubeflow_mcp_tool_call_errors_total 2" in lines
+        assert "kubeflow_mcp_sessions 1" in lines and "kubeflow_mcp_tool_calls_in_flight 0" in lines
+        assert "secret-ish" not in text and "no_such_tool" not in text
+        # Every sample line is NAME{labels} VALUE with a declared TYPE (the exposition format).
+        typed = {line.split()[2] for line in lines if line.startswith("# TYPE ")}
+        for line in lines:
+            if line and not line.startswith("#"):
+                name = line.split("{")[0].split()[0]
+                assert any(name == t or name.startswith(t + "_") for t in typed), line
+                float(line.rsplit(" ", 1)[1])
+
+
+def test_a_bad_bearer_token_costs_one_token_review(tmp_path):
+    with http_server(tmp_path, "--auth", "kubernetes") as server:
+        for _ in range(5):
+            assert post(server.url, INIT, {"Authorization": "Bearer not-a-token"})[0] == 401
+        status, text = get(server.url.removesuffix("/mcp") + "/metrics")
+        assert "kubeflow_mcp_token_reviews_total 1" in text.splitlines(), text
+
+
+def test_silent_and_trickling_connections_are_closed(tmp_path):
+    with http_server(tmp_path, "--read-timeout", "1") as server:
+        host, port = server.url.removeprefix("http://").removesuffix("/mcp").rsplit(":", 1)
+        silent = socket.create_connection((host, int(port)), timeout=30)
+        half = socket.create_connection((host, int(port)), timeout=30)
+        half.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # the headers never end
+        for conn in (silent, half):
+            assert conn.recv(100) == b""                           # closed by the server, not by our timeout
+        # A client that keeps talking is served as before.
+        assert get(server.url.removesuffix("/mcp") + "/healthz")[0] == 200
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_memory_is_not_kept_per_finished_request(tmp_path):
+    """FlyingFox holds a timer per request until its timeout: a short --request-timeout
+    gives it back within seconds (it was an hour), so memory stays flat under load."""
+    with http_server(tmp_path, "--request-timeout", "2") as server:
+        host, port = server.url.removeprefix("http://").removesuffix("/mcp").rsplit(":", 1)
+
+        def batch(n: int):
+            conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            for _ in range(n):
+                conn.request("GET", "/healthz")
+                response = conn.getresponse()
+                assert response.status == 200
+                response.read()
+            conn.close()
+
+        batch(5000)
+        time.sleep(3)
+        before = rss_kib(server.proc.pid)
+        for _ in range(2):
+            batch(5000)
+            time.sleep(3)
+        grown = rss_kib(server.proc.pid) - before
+        # Kept per request, 10,000 requests held ~7 MiB; reused, the growth is noise.
+        assert grown < 3 * 1024, f"RSS grew by {grown} KiB over 10,000 requests"
