@@ -227,3 +227,24 @@ def test_memory_is_not_kept_per_finished_request(tmp_path):
         grown = rss_kib(server.proc.pid) - before
         # Kept per request, 10,000 requests held ~7 MiB; reused, the growth is noise.
         assert grown < 3 * 1024, f"RSS grew by {grown} KiB over 10,000 requests"
+
+
+def test_audit_log_to_stdout_as_json_lines(tmp_path, binary):
+    """--audit-log -: what a cluster's log collector reads (stdout carries no MCP over HTTP)."""
+    import subprocess
+    refused = subprocess.run([str(binary), "serve", "--sim", "--audit-log", "-"], capture_output=True, text=True,
+                             timeout=60, stdin=subprocess.DEVNULL)
+    assert refused.returncode != 0 and "stdout carries the MCP protocol" in refused.stderr
+    out = tmp_path / "stdout.log"
+    with open(out, "w") as stdout, http_server(tmp_path, "--audit-log", "-", stdout=stdout) as server:
+        async def body():
+            async with http_session(server.url, None) as s:
+                assert not (await s.call_tool("list_training_runtimes", {})).is_error
+        run(body)
+        for _ in range(100):
+            if out.read_text().strip():
+                break
+            time.sleep(0.05)
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["tool"] for e in lines] == ["list_training_runtimes"] and lines[0]["result"] == "success"
+    assert not server.audit.exists() or not server.audit.read_text().strip()
