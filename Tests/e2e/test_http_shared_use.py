@@ -248,3 +248,22 @@ def test_audit_log_to_stdout_as_json_lines(tmp_path, binary):
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [e["tool"] for e in lines] == ["list_training_runtimes"] and lines[0]["result"] == "success"
     assert not server.audit.exists() or not server.audit.read_text().strip()
+
+
+def test_an_unanswered_elicitation_ends_at_the_calls_deadline(tmp_path, tokens):
+    """--call-timeout bounds a call over HTTP as over stdio, a question nobody answers included."""
+    from mcp import types
+
+    async def never(context, params: types.ElicitRequestParams):
+        await anyio.sleep(3600)
+
+    with http_server(tmp_path, "--auth", f"tokens:{tokens}", "--call-timeout", "2") as server:
+        async def body():
+            async with http_session(server.url, CAROL, elicitation_callback=never) as s:
+                with anyio.fail_after(120):
+                    r = await s.call_tool("run_container_job", {"image": "ghcr.io/myorg/trainer:v1"})
+                assert r.is_error, r
+                return r.content[0].text
+        text = run(body)
+        assert "2" in text and ("time" in text.lower() or "deadline" in text.lower()), text
+        assert not any(e["tool"] == "run_container_job" and e["result"] == "success" for e in server.audit_entries())

@@ -110,7 +110,7 @@ struct HTTPServeOptions: ParsableArguments {
     }
 
     /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
-    func serve(runtime: HostRuntime) async throws {
+    func serve(runtime: HostRuntime, serverLimits: ServerLimits) async throws {
         try validate()
         let (host, port) = try parsedAddress()
         let loopback = Self.isLoopback(host)
@@ -126,7 +126,7 @@ struct HTTPServeOptions: ParsableArguments {
         limits.maxBodyBytes = maxRequestBytes
         limits.idleSeconds = TimeInterval(idleTimeout)
         let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
-                                       userPolicies: policies, limits: limits,
+                                       userPolicies: policies, limits: limits, serverLimits: serverLimits,
                                        origins: loopback ? .loopback : .only(allowOrigin))
         let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }
         let server: MCPHTTPServer

@@ -118,14 +118,14 @@ struct Serve: AsyncParsableCommand {
         do { runtime.audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")
         }
-        if http.address != nil {
-            try await http.serve(runtime: runtime)
-            runtime.shutdown()
-            return
-        }
         var limits = ServerLimits()
         limits.callTimeout = .seconds(callTimeout)
         limits.exitGrace = .milliseconds(Int64(exitGrace * 1000))
+        if http.address != nil {
+            try await http.serve(runtime: runtime, serverLimits: limits)
+            runtime.shutdown()
+            return
+        }
         let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD, maxLineBytes: maxLineBytes),
                                limits: limits)
         let cutShort = try await server.run()

@@ -57,8 +57,12 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     /// Set on SIGTERM: unready, and new sessions are refused so the balancer sends them elsewhere.
     private var draining = false
 
+    /// Each session's server bounds: the same call deadlines as stdio (`--call-timeout`).
+    let serverLimits: ServerLimits
+
     public init(runtime: HostRuntime, authenticator: any Authenticator, userPolicies: UserPolicies = UserPolicies(),
-                limits: Limits = Limits(), origins: Origins) {
+                limits: Limits = Limits(), serverLimits: ServerLimits = ServerLimits(), origins: Origins) {
+        self.serverLimits = serverLimits
         self.runtime = runtime
         self.authenticator = authenticator
         self.userPolicies = userPolicies
@@ -188,7 +192,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, policy: policy,
                             cluster: cluster, log: { logTarget.server?.notifyLog($0, $1, $2) })
         let transport = HTTPSessionTransport()
-        let server = MCPServer(runtime: runtime, transport: transport, caller: caller)
+        let server = MCPServer(runtime: runtime, transport: transport, caller: caller, limits: serverLimits)
         logTarget.server = server
         let session = Session(id: UUID().uuidString.lowercased(), user: user, transport: transport, server: server)
         enum Admission { case admitted, draining, full, overShare }
