@@ -190,10 +190,29 @@ def test_silent_and_trickling_connections_are_closed(tmp_path):
         silent = socket.create_connection((host, int(port)), timeout=30)
         half = socket.create_connection((host, int(port)), timeout=30)
         half.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # the headers never end
+        # Trickling: a header line every half second, never ending, each wait shorter than the deadline.
+        trickle = socket.create_connection((host, int(port)), timeout=30)
+        trickle.sendall(b"GET /healthz HTTP/1.1\r\n")
+        closed = False
+        for i in range(100):
+            try:
+                trickle.sendall(f"X-Slow-{i}: 1\r\n".encode())
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.5)
+        assert closed, "a connection trickling headers was kept open"
         for conn in (silent, half):
             assert conn.recv(100) == b""                           # closed by the server, not by our timeout
-        # A client that keeps talking is served as before.
-        assert get(server.url.removesuffix("/mcp") + "/healthz")[0] == 200
+        # A client that keeps talking is served as before, on one connection for longer than the deadline.
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        for _ in range(6):
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            assert response.status == 200
+            response.read()
+            time.sleep(0.5)
+        conn.close()
 
 
 def rss_kib(pid: int) -> int:

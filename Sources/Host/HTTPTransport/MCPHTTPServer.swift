@@ -34,22 +34,27 @@ public final class MCPHTTPServer: Sendable {
         self.tls = try tls.map(ServerTLSContext.init)
         self.host = host
         self.port = port
-        let handler = ClosureHTTPHandler { [endpoint] request in await MCPHTTPServer.route(request, endpoint: endpoint) }
+        let pool = ReadDeadlineSocketPool(base: NoDelaySocketPool(base: HTTPServer.defaultPool()), seconds: timeouts.readSeconds)
+        let handler = ClosureHTTPHandler { [endpoint] request in
+            let response = await MCPHTTPServer.route(request, endpoint: endpoint)
+            pool.served(request.remoteAddress)
+            return response
+        }
         if tls != nil {
-            server = Self.server(at: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), handler: handler, timeouts: timeouts)
+            server = Self.server(at: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), handler: handler, pool: pool, timeouts: timeouts)
             return
         }
         server = host.contains(":")
-            ? Self.server(at: try sockaddr_in6.inet6(ip6: host, port: port), handler: handler, timeouts: timeouts)
-            : Self.server(at: try sockaddr_in.inet(ip4: host, port: port), handler: handler, timeouts: timeouts)
+            ? Self.server(at: try sockaddr_in6.inet6(ip6: host, port: port), handler: handler, pool: pool, timeouts: timeouts)
+            : Self.server(at: try sockaddr_in.inet(ip4: host, port: port), handler: handler, pool: pool, timeouts: timeouts)
     }
 
     /// FlyingFox's `timeout` bounds each request's handler with a timer that
     /// stays allocated until it would fire: kept short, so memory per finished
     /// request is released within seconds, not an hour.
-    private static func server(at address: some SocketAddress, handler: some HTTPHandler, timeouts: Timeouts) -> FlyingFox.HTTPServer {
-        let pool = ReadDeadlineSocketPool(base: NoDelaySocketPool(base: HTTPServer.defaultPool()), seconds: timeouts.readSeconds)
-        return HTTPServer(address: address, timeout: timeouts.requestSeconds, pool: pool, logger: .disabled, handler: handler)
+    private static func server(at address: some SocketAddress, handler: some HTTPHandler, pool: some AsyncSocketPool,
+                               timeouts: Timeouts) -> FlyingFox.HTTPServer {
+        HTTPServer(address: address, timeout: timeouts.requestSeconds, pool: pool, logger: .disabled, handler: handler)
     }
 
     /// Serves until cancelled; idle sessions are swept every second (ended on time, not up to a minute late).
