@@ -43,7 +43,7 @@ struct HTTPServeOptions: ParsableArguments {
     @Option(help: "On SIGTERM: seconds calls in flight get to finish (keep below the pod's terminationGracePeriodSeconds, 30 by default).")
     var drainSeconds = 20
 
-    @Option(help: "Seconds the server waits for a client's bytes (headers, body, an idle keep-alive) before closing the connection.")
+    @Option(help: "Seconds a connection has, from its first wait after the last answered request, to send the next request's headers and body (else it is closed: trickled headers, an idle keep-alive).")
     var readTimeout = 10
 
     @Option(help: "Seconds to read and answer one HTTP request (a call's event stream, once open, is not bounded by it).")
