@@ -166,6 +166,7 @@ def test_metrics_in_prometheus_text_format(tmp_path, with_sample):
         assert 'kubeflow_mcp_tool_call_duration_seconds_bucket{tool="sample_echo",le="+Inf"} 1' in lines
         assert "kubeflow_mcp_tool_call_errors_total 2" in lines
         assert "kubeflow_mcp_sessions 1" in lines and "kubeflow_mcp_tool_calls_in_flight 0" in lines
+        assert "kubeflow_mcp_tool_queue_depth 0" in lines and any(l.startswith("kubeflow_mcp_tool_threads_busy ") for l in lines)
         assert "secret-ish" not in text and "no_such_tool" not in text
         # Every sample line is NAME{labels} VALUE with a declared TYPE (the exposition format).
         typed = {line.split()[2] for line in lines if line.startswith("# TYPE ")}
