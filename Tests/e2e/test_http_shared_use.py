@@ -178,11 +178,25 @@ def test_metrics_in_prometheus_text_format(tmp_path, with_sample):
 
 
 def test_a_bad_bearer_token_costs_one_token_review(tmp_path):
+    from http_support import ALICE
     with http_server(tmp_path, "--auth", "kubernetes") as server:
+        metrics = server.url.removesuffix("/mcp") + "/metrics"
         for _ in range(5):
             assert post(server.url, INIT, {"Authorization": "Bearer not-a-token"})[0] == 401
-        status, text = get(server.url.removesuffix("/mcp") + "/metrics")
+        status, text = get(metrics)
         assert "kubeflow_mcp_token_reviews_total 1" in text.splitlines(), text
+
+        # Made-up tokens, each new: past a few failures a second, they wait (429) instead of costing reviews.
+        answers = [post(server.url, INIT, {"Authorization": f"Bearer made-up-{i}"}) for i in range(60)]
+        assert {status for status, _, _ in answers} <= {401, 429}
+        throttled = [headers for status, headers, _ in answers if status == 429]
+        assert throttled and all(int(h["retry-after"]) > 0 for h in throttled)
+        reviews = next(int(l.split()[1]) for l in get(metrics)[1].splitlines() if l.startswith("kubeflow_mcp_token_reviews_total"))
+        assert reviews <= 1 + 60 - len(throttled)
+        # A real user is let in once the second has passed.
+        time.sleep(1.5)
+        status, _, _ = post(server.url, INIT, {"Authorization": f"Bearer {ALICE}"})
+        assert status == 200, status
 
 
 def test_silent_and_trickling_connections_are_closed(tmp_path):

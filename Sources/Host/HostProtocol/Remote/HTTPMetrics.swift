@@ -12,6 +12,8 @@ public final class HTTPMetrics: @unchecked Sendable {
     public enum Refusal: String, Sendable, CaseIterable {
         /// 429: a user over their share of calls or sessions.
         case callsPerUser = "calls_per_user", sessionsPerUser = "sessions_per_user"
+        /// 429: too many failed TokenReviews in the last second.
+        case authentication
         /// 503: every session slot taken, or the server draining.
         case sessions, draining
     }

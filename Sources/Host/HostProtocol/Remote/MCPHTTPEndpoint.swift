@@ -84,10 +84,17 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let method = request.method.uppercased()
         let sessionID = request.header(HTTPHeaderName.sessionID)
         if let refusal = checkOrigin(request) { return refusal }
-        guard let user = await authenticator.authenticate(authorization: request.header(HTTPHeaderName.authorization)) else {
+        let user: RemoteUser
+        switch await authenticator.check(authorization: request.header(HTTPHeaderName.authorization)) {
+        case .user(let known): user = known
+        case .refused:
             return .error(statusCode: 401,
                           .invalidRequest("Unauthorized: send 'Authorization: Bearer <token>' (see --auth)"),
                           extraHeaders: [HTTPHeaderName.wwwAuthenticate: "Bearer realm=\"kubeflow-mcp\""])
+        case .throttled(let seconds):
+            metrics.refused(.authentication)
+            return .error(statusCode: 429, .invalidRequest("Too Many Requests: many tokens failed to authenticate just now; try again shortly"),
+                          extraHeaders: ["Retry-After": "\(seconds)"])
         }
         switch method {
         case "POST": return await post(request, user: user, sessionID: sessionID)
