@@ -94,6 +94,31 @@ def test_sigterm_drains_calls_in_flight_then_exits_0(tmp_path, with_sample):
         assert "draining" in server.stderr()
 
 
+def test_a_call_longer_than_the_drain_is_cut_and_the_server_still_exits_0(tmp_path, with_sample):
+    with http_server(tmp_path, *with_sample, "--drain-seconds", "1") as server:
+        async def body():
+            started = anyio.Event()
+
+            async def on_progress(progress, total, message):
+                started.set()
+
+            async with http_session(server.url, None) as s:
+                async with anyio.create_task_group() as tg:
+                    async def endless():
+                        try:
+                            await s.call_tool("sample_countdown", {"steps": 10000, "step_ms": 100},
+                                              progress_callback=on_progress)
+                        except Exception:
+                            pass   # the server ended the call's stream: what the client sees is its own affair
+                    tg.start_soon(endless)
+                    await started.wait()
+                    server.proc.send_signal(signal.SIGTERM)
+                    assert await anyio.to_thread.run_sync(lambda: server.proc.wait(timeout=60)) == 0
+                    tg.cancel_scope.cancel()
+        run(body)
+        assert "sample_countdown cancelled at step" in server.stderr(), server.stderr()
+
+
 def test_one_user_flooding_gets_429_while_another_is_served(tmp_path, with_sample, tokens):
     with http_server(tmp_path, *with_sample, "--auth", f"tokens:{tokens}",
                      "--max-calls-per-user", "2", "--max-sessions-per-user", "2") as server:
