@@ -123,22 +123,19 @@ def test_one_user_flooding_gets_429_while_another_is_served(tmp_path, with_sampl
     with http_server(tmp_path, *with_sample, "--auth", f"tokens:{tokens}",
                      "--max-calls-per-user", "2", "--max-sessions-per-user", "2") as server:
         async def body():
-            started = anyio.Event()
-            running = []
-
-            async def on_progress(progress, total, message):
-                started.set()
+            started = [anyio.Event(), anyio.Event()]
 
             async with http_session(server.url, CAROL) as flood:
                 async with anyio.create_task_group() as tg:
-                    for _ in range(2):
-                        async def slow():
-                            running.append(1)
-                            await flood.call_tool("sample_countdown", {"steps": 40, "step_ms": 100},
+                    for event in started:
+                        async def slow(event=event):
+                            async def on_progress(progress, total, message):
+                                event.set()
+                            await flood.call_tool("sample_countdown", {"steps": 600, "step_ms": 100},
                                                   progress_callback=on_progress)
                         tg.start_soon(slow)
-                    await started.wait()
-                    await anyio.sleep(0.3)
+                    for event in started:   # both of carol's calls are running
+                        await event.wait()
 
                     # carol's third call at once: 429 with Retry-After, over her raw second session.
                     status, headers, _ = await anyio.to_thread.run_sync(
