@@ -323,3 +323,32 @@ def test_an_unanswered_elicitation_ends_at_the_calls_deadline(tmp_path, tokens):
         text = run(body)
         assert "2" in text and ("time" in text.lower() or "deadline" in text.lower()), text
         assert not any(e["tool"] == "run_container_job" and e["result"] == "success" for e in server.audit_entries())
+
+
+def test_a_persona_is_a_set_of_tools_and_a_set_of_namespaces(tmp_path, binary):
+    """--user-policy …=PERSONA@NS and a tokens file's namespaces: the user acts in those namespaces only,
+    whatever the server's own identity could do."""
+    import subprocess
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text("tokens:\n"
+                      f"  - {{token: {CAROL}, user: carol, namespaces: [ml-team-dev]}}\n"
+                      f"  - {{token: {DAVE}, user: dave}}\n")
+    for bad in ["user:dave=readonly@Bad_NS", "user:dave=readonly@", "user:dave=readonly@a,,b"]:
+        proc = subprocess.run([str(binary), "serve", "--sim", "--http", "127.0.0.1:0", "--user-policy", bad],
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert proc.returncode != 0 and "namespace" in proc.stderr and "@NS1,NS2" in proc.stderr, proc.stderr
+    with http_server(tmp_path, "--auth", f"tokens:{tokens}", "--user-policy", "user:dave=readonly@ml-team-dev") as server:
+        async def body():
+            async with http_session(server.url, CAROL) as s:
+                mine = await s.call_tool("list_training_jobs", {"namespace": "ml-team-dev"})
+                assert not mine.is_error, mine.content[0].text
+                theirs = await s.call_tool("run_container_job", {"image": "ghcr.io/myorg/trainer:v1",
+                                                                "namespace": "kubeflow-system"})
+                assert theirs.is_error and "kubeflow-system" in theirs.content[0].text
+            async with http_session(server.url, DAVE) as s:
+                names = [t.name for t in (await s.list_tools()).tools]
+                assert "run_container_job" not in names            # readonly's tools
+                other = await s.call_tool("list_training_jobs", {"namespace": "default"})
+                assert other.is_error and "default" in other.content[0].text
+                assert not (await s.call_tool("list_training_jobs", {"namespace": "ml-team-dev"})).is_error
+        run(body)

@@ -16,9 +16,12 @@ public struct RemoteUser: Sendable, Equatable {
     /// The user's own persona or policy file; nil: the per-user rules, else the server's policy.
     public var persona: String?
     public var policyFile: String?
+    /// The only namespaces this user may act in (a tokens file's `namespaces:`); nil: as their policy says.
+    public var namespaces: [String]?
 
     public init(name: String, groups: [String] = [], impersonate: Bool = false, persona: String? = nil,
-                policyFile: String? = nil) {
+                policyFile: String? = nil, namespaces: [String]? = nil) {
+        self.namespaces = namespaces
         self.name = name
         self.groups = groups
         self.impersonate = impersonate
@@ -73,6 +76,7 @@ public struct LocalOnlyAuthenticator: Authenticator {
 ///         user: alice
 ///         groups: [ml-team]       # optional
 ///         persona: data-scientist # optional; or policy: /path/to/policy.yaml
+///         namespaces: [ml-team-dev] # optional: the only namespaces this user may act in
 public struct TokenFileAuthenticator: Authenticator {
     struct Entry: Sendable {
         let token: [UInt8]
@@ -97,9 +101,17 @@ public struct TokenFileAuthenticator: Authenticator {
             }
             let persona = item["persona"] as? String
             if let persona { _ = try PolicyFile.persona(persona) }
+            var namespaces: [String]?
+            if let listed = item["namespaces"] {
+                guard let names = listed as? [String], !names.isEmpty else {
+                    throw PolicyFile.Problem(message: "\(path): tokens[\(index)].namespaces must be a list of namespace names")
+                }
+                namespaces = try UserPolicies.namespaces(names.joined(separator: ","), in: "\(path): tokens[\(index)]")
+            }
             entries.append(Entry(token: Array(token.utf8),
                                  user: RemoteUser(name: user, groups: item["groups"] as? [String] ?? [],
-                                                  persona: persona, policyFile: item["policy"] as? String)))
+                                                  persona: persona, policyFile: item["policy"] as? String,
+                                                  namespaces: namespaces)))
         }
         self.entries = entries
     }

@@ -186,7 +186,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     private func open(for user: RemoteUser) async -> Result<Session, Refusal> {
         let policy: Policy
         do {
-            policy = try userPolicies.policy(for: user, tools: runtime.registry.orderedTools) ?? runtime.policy
+            policy = try userPolicies.effectivePolicy(for: user, tools: runtime.registry.orderedTools, fallback: runtime.policy)
         } catch {
             runtime.log.error("policy for \(user.name): \(error.message)", source: "http")
             return .failure(Refusal(response: .error(statusCode: 500, .internalError("The policy for user '\(user.name)' is broken: \(error.message)"))))
