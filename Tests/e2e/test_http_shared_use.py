@@ -60,6 +60,27 @@ def tokens(tmp_path) -> Path:
     return path
 
 
+async def countdown_in_flight(tg, s, steps: int, into: dict | None = None, swallow: bool = False):
+    """Starts sample_countdown (100 ms a step) in `tg` and returns once it reported progress:
+    the call is running in the server. Its result goes to into["result"]."""
+    started = anyio.Event()
+
+    async def on_progress(progress, total, message):
+        started.set()
+
+    async def call():
+        try:
+            result = await s.call_tool("sample_countdown", {"steps": steps, "step_ms": 100}, progress_callback=on_progress)
+        except Exception:
+            if not swallow:
+                raise
+            return   # the server ended the call's stream: what the client makes of it is its own affair
+        if into is not None:
+            into["result"] = result
+    tg.start_soon(call)
+    await started.wait()
+
+
 def test_sigterm_drains_calls_in_flight_then_exits_0(tmp_path, with_sample):
     with http_server(tmp_path, *with_sample) as server:
         base = server.url.removesuffix("/mcp")
@@ -67,18 +88,9 @@ def test_sigterm_drains_calls_in_flight_then_exits_0(tmp_path, with_sample):
         seen = {}
 
         async def body():
-            started = anyio.Event()
-
-            async def on_progress(progress, total, message):
-                started.set()
-
             async with http_session(server.url, None) as s:
                 async with anyio.create_task_group() as tg:
-                    async def long_call():
-                        seen["result"] = await s.call_tool("sample_countdown", {"steps": 30, "step_ms": 100},
-                                                           progress_callback=on_progress)
-                    tg.start_soon(long_call)
-                    await started.wait()
+                    await countdown_in_flight(tg, s, 60, into=seen)
                     server.proc.send_signal(signal.SIGTERM)
                     # Unready at once; a new session is refused with a reason, pointing elsewhere.
                     with anyio.fail_after(10):
@@ -89,7 +101,7 @@ def test_sigterm_drains_calls_in_flight_then_exits_0(tmp_path, with_sample):
                     assert "result" not in seen, "the call ended before the drain test could see it in flight"
         run(body)
         # The call in flight finished, whole; then the server exited cleanly.
-        assert not seen["result"].is_error and seen["result"].structured_content == {"completed": 30, "cancelled": False}
+        assert not seen["result"].is_error and seen["result"].structured_content == {"completed": 60, "cancelled": False}
         assert server.proc.wait(timeout=30) == 0
         assert "draining" in server.stderr()
 
@@ -97,21 +109,9 @@ def test_sigterm_drains_calls_in_flight_then_exits_0(tmp_path, with_sample):
 def test_a_call_longer_than_the_drain_is_cut_and_the_server_still_exits_0(tmp_path, with_sample):
     with http_server(tmp_path, *with_sample, "--drain-seconds", "1") as server:
         async def body():
-            started = anyio.Event()
-
-            async def on_progress(progress, total, message):
-                started.set()
-
             async with http_session(server.url, None) as s:
                 async with anyio.create_task_group() as tg:
-                    async def endless():
-                        try:
-                            await s.call_tool("sample_countdown", {"steps": 10000, "step_ms": 100},
-                                              progress_callback=on_progress)
-                        except Exception:
-                            pass   # the server ended the call's stream: what the client sees is its own affair
-                    tg.start_soon(endless)
-                    await started.wait()
+                    await countdown_in_flight(tg, s, 10000, swallow=True)
                     server.proc.send_signal(signal.SIGTERM)
                     assert await anyio.to_thread.run_sync(lambda: server.proc.wait(timeout=60)) == 0
                     tg.cancel_scope.cancel()
@@ -123,19 +123,10 @@ def test_one_user_flooding_gets_429_while_another_is_served(tmp_path, with_sampl
     with http_server(tmp_path, *with_sample, "--auth", f"tokens:{tokens}",
                      "--max-calls-per-user", "2", "--max-sessions-per-user", "2") as server:
         async def body():
-            started = [anyio.Event(), anyio.Event()]
-
             async with http_session(server.url, CAROL) as flood:
                 async with anyio.create_task_group() as tg:
-                    for event in started:
-                        async def slow(event=event):
-                            async def on_progress(progress, total, message):
-                                event.set()
-                            await flood.call_tool("sample_countdown", {"steps": 600, "step_ms": 100},
-                                                  progress_callback=on_progress)
-                        tg.start_soon(slow)
-                    for event in started:   # both of carol's calls are running
-                        await event.wait()
+                    for _ in range(2):   # carol's share, running
+                        await countdown_in_flight(tg, flood, 600, swallow=True)
 
                     # carol's third call at once: 429 with Retry-After, over her raw second session.
                     status, headers, _ = await anyio.to_thread.run_sync(
