@@ -39,8 +39,8 @@ import Testing
         #expect(await endpoint.readiness().ready == false)
         let draining = await endpoint.handle(Self.post(Self.initialize, token: "b"))
         #expect(draining.statusCode == 503)
-        #expect(endpoint.metricsText().contains("kubeflow_mcp_requests_refused_total{reason=\"sessions_per_user\"} 1"))
-        #expect(endpoint.metricsText().contains("kubeflow_mcp_draining 1"))
+        #expect(endpoint.metricsText().contains("kfmcp_requests_refused_total{reason=\"sessions_per_user\"} 1"))
+        #expect(endpoint.metricsText().contains("kfmcp_draining 1"))
         await endpoint.closeAll()
     }
 

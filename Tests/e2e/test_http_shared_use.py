@@ -152,9 +152,9 @@ def test_one_user_flooding_gets_429_while_another_is_served(tmp_path, with_sampl
 
             status, text = await anyio.to_thread.run_sync(get, server.url.removesuffix("/mcp") + "/metrics")
             assert status == 200
-            assert 'kubeflow_mcp_requests_refused_total{reason="calls_per_user"} 1' in text
-            assert 'kubeflow_mcp_requests_refused_total{reason="sessions_per_user"} 1' in text
-            assert 'kubeflow_mcp_tool_calls_total{tool="list_training_runtimes",outcome="ok"} 1' in text
+            assert 'kfmcp_requests_refused_total{reason="calls_per_user"} 1' in text
+            assert 'kfmcp_requests_refused_total{reason="sessions_per_user"} 1' in text
+            assert 'kfmcp_tool_calls_total{tool="list_training_runtimes",outcome="ok"} 1' in text
             # No user data in the labels.
             assert "carol" not in text and "dave" not in text
         run(body)
@@ -172,14 +172,14 @@ def test_metrics_in_prometheus_text_format(tmp_path, with_sample):
                     return r.read().decode()
         text = run(body)
         lines = text.splitlines()
-        assert 'kubeflow_mcp_tool_calls_total{tool="sample_echo",outcome="ok"} 1' in lines
-        assert 'kubeflow_mcp_tool_calls_total{tool="get_training_job",outcome="error"} 1' in lines
-        assert 'kubeflow_mcp_tool_calls_total{tool="unknown",outcome="error"} 1' in lines
-        assert 'kubeflow_mcp_tool_call_duration_seconds_count{tool="sample_echo"} 1' in lines
-        assert 'kubeflow_mcp_tool_call_duration_seconds_bucket{tool="sample_echo",le="+Inf"} 1' in lines
-        assert "kubeflow_mcp_tool_call_errors_total 2" in lines
-        assert "kubeflow_mcp_sessions 1" in lines and "kubeflow_mcp_tool_calls_in_flight 0" in lines
-        assert "kubeflow_mcp_tool_queue_depth 0" in lines and any(l.startswith("kubeflow_mcp_tool_threads_busy ") for l in lines)
+        assert 'kfmcp_tool_calls_total{tool="sample_echo",outcome="ok"} 1' in lines
+        assert 'kfmcp_tool_calls_total{tool="get_training_job",outcome="error"} 1' in lines
+        assert 'kfmcp_tool_calls_total{tool="unknown",outcome="error"} 1' in lines
+        assert 'kfmcp_tool_call_duration_seconds_count{tool="sample_echo"} 1' in lines
+        assert 'kfmcp_tool_call_duration_seconds_bucket{tool="sample_echo",le="+Inf"} 1' in lines
+        assert "kfmcp_tool_call_errors_total 2" in lines
+        assert "kfmcp_sessions 1" in lines and "kfmcp_tool_calls_in_flight 0" in lines
+        assert "kfmcp_tool_queue_depth 0" in lines and any(l.startswith("kfmcp_tool_threads_busy ") for l in lines)
         assert "secret-ish" not in text and "no_such_tool" not in text
         # Every sample line is NAME{labels} VALUE with a declared TYPE (the exposition format).
         typed = {line.split()[2] for line in lines if line.startswith("# TYPE ")}
@@ -197,14 +197,14 @@ def test_a_bad_bearer_token_costs_one_token_review(tmp_path):
         for _ in range(5):
             assert post(server.url, INIT, {"Authorization": "Bearer not-a-token"})[0] == 401
         status, text = get(metrics)
-        assert "kubeflow_mcp_token_reviews_total 1" in text.splitlines(), text
+        assert "kfmcp_token_reviews_total 1" in text.splitlines(), text
 
         # Made-up tokens, each new: past a few failures a second, they wait (429) instead of costing reviews.
         answers = [post(server.url, INIT, {"Authorization": f"Bearer made-up-{i}"}) for i in range(60)]
         assert {status for status, _, _ in answers} <= {401, 429}
         throttled = [headers for status, headers, _ in answers if status == 429]
         assert throttled and all(int(h["retry-after"]) > 0 for h in throttled)
-        reviews = next(int(l.split()[1]) for l in get(metrics)[1].splitlines() if l.startswith("kubeflow_mcp_token_reviews_total"))
+        reviews = next(int(l.split()[1]) for l in get(metrics)[1].splitlines() if l.startswith("kfmcp_token_reviews_total"))
         assert reviews <= 1 + 60 - len(throttled)
         # A real user is let in once the second has passed.
         time.sleep(1.5)

@@ -79,50 +79,50 @@ public final class HTTPMetrics: @unchecked Sendable {
     public func render(sessions: Int, draining: Bool) -> String {
         lock.withLock {
             var out = """
-            # HELP kubeflow_mcp_tool_calls_total tools/call over HTTP that ended, by tool and outcome.
-            # TYPE kubeflow_mcp_tool_calls_total counter
+            # HELP kfmcp_tool_calls_total tools/call over HTTP that ended, by tool and outcome.
+            # TYPE kfmcp_tool_calls_total counter
 
             """
             for tool in calls.keys.sorted() {
                 for outcome in CallOutcome.allCases {
-                    out += "kubeflow_mcp_tool_calls_total{tool=\"\(tool)\",outcome=\"\(outcome.rawValue)\"} \(calls[tool]?[outcome] ?? 0)\n"
+                    out += "kfmcp_tool_calls_total{tool=\"\(tool)\",outcome=\"\(outcome.rawValue)\"} \(calls[tool]?[outcome] ?? 0)\n"
                 }
             }
             out += """
-            # HELP kubeflow_mcp_tool_call_duration_seconds How long tools/call took, by tool.
-            # TYPE kubeflow_mcp_tool_call_duration_seconds histogram
+            # HELP kfmcp_tool_call_duration_seconds How long tools/call took, by tool.
+            # TYPE kfmcp_tool_call_duration_seconds histogram
 
             """
             for tool in latency.keys.sorted() {
                 let histogram = latency[tool]!
                 for (index, bound) in Self.buckets.enumerated() {
-                    out += "kubeflow_mcp_tool_call_duration_seconds_bucket{tool=\"\(tool)\",le=\"\(bound)\"} \(histogram.counts[index])\n"
+                    out += "kfmcp_tool_call_duration_seconds_bucket{tool=\"\(tool)\",le=\"\(bound)\"} \(histogram.counts[index])\n"
                 }
-                out += "kubeflow_mcp_tool_call_duration_seconds_bucket{tool=\"\(tool)\",le=\"+Inf\"} \(histogram.count)\n"
-                out += "kubeflow_mcp_tool_call_duration_seconds_sum{tool=\"\(tool)\"} \(histogram.sum)\n"
-                out += "kubeflow_mcp_tool_call_duration_seconds_count{tool=\"\(tool)\"} \(histogram.count)\n"
+                out += "kfmcp_tool_call_duration_seconds_bucket{tool=\"\(tool)\",le=\"+Inf\"} \(histogram.count)\n"
+                out += "kfmcp_tool_call_duration_seconds_sum{tool=\"\(tool)\"} \(histogram.sum)\n"
+                out += "kfmcp_tool_call_duration_seconds_count{tool=\"\(tool)\"} \(histogram.count)\n"
             }
             out += """
-            # HELP kubeflow_mcp_tool_call_errors_total tools/call that ended in an error, all tools.
-            # TYPE kubeflow_mcp_tool_call_errors_total counter
-            kubeflow_mcp_tool_call_errors_total \(calls.values.reduce(0) { $0 + ($1[.error] ?? 0) })
-            # HELP kubeflow_mcp_requests_refused_total Requests refused for load: 429 (a user's share) or 503 (full, draining).
-            # TYPE kubeflow_mcp_requests_refused_total counter
+            # HELP kfmcp_tool_call_errors_total tools/call that ended in an error, all tools.
+            # TYPE kfmcp_tool_call_errors_total counter
+            kfmcp_tool_call_errors_total \(calls.values.reduce(0) { $0 + ($1[.error] ?? 0) })
+            # HELP kfmcp_requests_refused_total Requests refused for load: 429 (a user's share) or 503 (full, draining).
+            # TYPE kfmcp_requests_refused_total counter
 
             """
             for reason in Refusal.allCases {
-                out += "kubeflow_mcp_requests_refused_total{reason=\"\(reason.rawValue)\"} \(refusals[reason] ?? 0)\n"
+                out += "kfmcp_requests_refused_total{reason=\"\(reason.rawValue)\"} \(refusals[reason] ?? 0)\n"
             }
             out += """
-            # HELP kubeflow_mcp_tool_calls_in_flight tools/call running now (calls over a share are refused, not queued).
-            # TYPE kubeflow_mcp_tool_calls_in_flight gauge
-            kubeflow_mcp_tool_calls_in_flight \(running)
-            # HELP kubeflow_mcp_sessions Streamable HTTP sessions open.
-            # TYPE kubeflow_mcp_sessions gauge
-            kubeflow_mcp_sessions \(sessions)
-            # HELP kubeflow_mcp_draining 1 while shutting down (SIGTERM): no new sessions.
-            # TYPE kubeflow_mcp_draining gauge
-            kubeflow_mcp_draining \(draining ? 1 : 0)
+            # HELP kfmcp_tool_calls_in_flight tools/call running now (calls over a share are refused, not queued).
+            # TYPE kfmcp_tool_calls_in_flight gauge
+            kfmcp_tool_calls_in_flight \(running)
+            # HELP kfmcp_sessions Streamable HTTP sessions open.
+            # TYPE kfmcp_sessions gauge
+            kfmcp_sessions \(sessions)
+            # HELP kfmcp_draining 1 while shutting down (SIGTERM): no new sessions.
+            # TYPE kfmcp_draining gauge
+            kfmcp_draining \(draining ? 1 : 0)
 
             """
             return out

@@ -317,13 +317,13 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let (count, drain) = lock.withLock { (sessions.count, draining) }
         var text = metrics.render(sessions: count, draining: drain)
         let load = ToolThreads.shared.load
-        text += "# HELP kubeflow_mcp_tool_queue_depth Calls waiting for a tool thread (all KFMCP_MAX_TOOL_THREADS busy).\n"
-        text += "# TYPE kubeflow_mcp_tool_queue_depth gauge\nkubeflow_mcp_tool_queue_depth \(load.queued)\n"
-        text += "# HELP kubeflow_mcp_tool_threads_busy Tool threads running a call now.\n"
-        text += "# TYPE kubeflow_mcp_tool_threads_busy gauge\nkubeflow_mcp_tool_threads_busy \(load.busy)\n"
+        text += "# HELP kfmcp_tool_queue_depth Calls waiting for a tool thread (all KFMCP_MAX_TOOL_THREADS busy).\n"
+        text += "# TYPE kfmcp_tool_queue_depth gauge\nkfmcp_tool_queue_depth \(load.queued)\n"
+        text += "# HELP kfmcp_tool_threads_busy Tool threads running a call now.\n"
+        text += "# TYPE kfmcp_tool_threads_busy gauge\nkfmcp_tool_threads_busy \(load.busy)\n"
         if let reviewer = authenticator as? KubernetesTokenAuthenticator {
-            text += "# HELP kubeflow_mcp_token_reviews_total TokenReviews sent (--auth kubernetes; known tokens, good or bad, are cached).\n"
-            text += "# TYPE kubeflow_mcp_token_reviews_total counter\nkubeflow_mcp_token_reviews_total \(reviewer.reviews)\n"
+            text += "# HELP kfmcp_token_reviews_total TokenReviews sent (--auth kubernetes; known tokens, good or bad, are cached).\n"
+            text += "# TYPE kfmcp_token_reviews_total counter\nkfmcp_token_reviews_total \(reviewer.reviews)\n"
         }
         return text
     }
