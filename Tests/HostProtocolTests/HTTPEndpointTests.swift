@@ -25,6 +25,25 @@ import Testing
         return HTTPRequest(method: "POST", headers: headers, body: body, path: "/mcp")
     }
 
+    @Test func aUserOverTheirShareGets429AndADrainingServerNoNewSessions() async throws {
+        var limits = MCPHTTPEndpoint.Limits()
+        limits.maxSessionsPerUser = 1
+        let endpoint = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: Users(), limits: limits, origins: .loopback)
+        #expect(await endpoint.handle(Self.post(Self.initialize, token: "a")).statusCode == 200)
+        let over = await endpoint.handle(Self.post(Self.initialize, token: "a"))
+        #expect(over.statusCode == 429)
+        #expect(Int(over.headers["Retry-After"] ?? "") ?? 0 > 0)
+        #expect(await endpoint.handle(Self.post(Self.initialize, token: "b")).statusCode == 200)  // ben has his own share
+
+        endpoint.beginDrain()
+        #expect(await endpoint.readiness().ready == false)
+        let draining = await endpoint.handle(Self.post(Self.initialize, token: "b"))
+        #expect(draining.statusCode == 503)
+        #expect(endpoint.metricsText().contains("kfmcp_requests_refused_total{reason=\"sessions_per_user\"} 1"))
+        #expect(endpoint.metricsText().contains("kfmcp_draining 1"))
+        await endpoint.closeAll()
+    }
+
     @Test func sessionsBelongToTheirUserAndExpire() async throws {
         var limits = MCPHTTPEndpoint.Limits()
         limits.maxSessions = 1

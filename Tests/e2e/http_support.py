@@ -30,13 +30,13 @@ class HTTPServer:
 
 
 @contextmanager
-def http_server(tmp_path: Path, *args: str):
+def http_server(tmp_path: Path, *args: str, stdout=subprocess.DEVNULL):
     """`kubeflow-mcp serve --sim --http 127.0.0.1:0 ARGS`, until the block ends."""
     errlog, audit = tmp_path / "server.err", tmp_path / "audit.log"
     with open(errlog, "w") as err:
         proc = subprocess.Popen([str(BINARY), "serve", "--sim", "--http", "127.0.0.1:0", "--audit-log", str(audit),
                                  "--log-level", "info", *args],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                                stdin=subprocess.DEVNULL, stdout=stdout, stderr=err)
     try:
         url = None
         for _ in range(600):

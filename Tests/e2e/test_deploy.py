@@ -15,7 +15,7 @@ def test_manifests_pass_a_server_side_dry_run(standalone_sim):
                            "--validate=false", "-f", str(MANIFESTS)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     for kind in ["serviceaccount", "clusterrole.rbac.authorization.k8s.io", "clusterrolebinding.rbac.authorization.k8s.io",
-                 "deployment.apps", "service", "networkpolicy.networking.k8s.io"]:
+                 "deployment.apps", "service", "networkpolicy.networking.k8s.io", "poddisruptionbudget.policy"]:
         assert f"{kind}/kubeflow-mcp created (server dry run)" in proc.stdout
     # A dry run keeps nothing.
     got = subprocess.run(["kubectl", "--kubeconfig", str(standalone_sim.kubeconfig), "get", "deployments", "-A"],
@@ -32,3 +32,26 @@ def test_the_service_account_may_only_review_tokens_and_impersonate():
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert args[:5] == ["serve", "--http", "0.0.0.0:8080", "--auth", "kubernetes"]
+
+
+def test_the_deployment_survives_rollouts_and_drains():
+    """Two replicas, one kept through voluntary disruptions, probes on /readyz and /healthz,
+    a grace period above the drain, the audit on stdout (no volume to lose)."""
+    docs = [d for f in MANIFESTS.glob("*.yaml") for d in yaml.safe_load_all(f.read_text()) if d]
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    spec = deployment["spec"]
+    assert spec["replicas"] >= 2 and spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pod = spec["template"]["spec"]
+    container = pod["containers"][0]
+    args = container["args"]
+    drain = int(args[args.index("--drain-seconds") + 1])
+    assert drain < pod["terminationGracePeriodSeconds"]
+    assert args[args.index("--audit-log") + 1] == "-" and "volumes" not in pod
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    pdb = next(d for d in docs if d["kind"] == "PodDisruptionBudget")
+    assert pdb["apiVersion"] == "policy/v1" and pdb["spec"]["minAvailable"] >= 1
+    assert pdb["spec"]["minAvailable"] < spec["replicas"]
+    assert pdb["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"]
+    service = next(d for d in docs if d["kind"] == "Service")
+    assert service["spec"]["sessionAffinity"] == "ClientIP"

@@ -15,5 +15,10 @@ extension ResourceCatalog {
                                               singular: "networkpolicy", kind: "NetworkPolicy", namespaced: true,
                                               shortNames: ["netpol"])
 
-    static let deploymentKinds = [services, deployments, clusterRoles, clusterRoleBindings, networkPolicies]
+    static let podDisruptionBudgets = ResourceType(group: "policy", version: "v1", plural: "poddisruptionbudgets",
+                                                   singular: "poddisruptionbudget", kind: "PodDisruptionBudget",
+                                                   namespaced: true, shortNames: ["pdb"], hasStatus: true)
+
+    static let deploymentKinds = [services, deployments, clusterRoles, clusterRoleBindings, networkPolicies,
+                                  podDisruptionBudgets]
 }

@@ -34,6 +34,21 @@ struct HTTPServeOptions: ParsableArguments {
     @Option(help: "Most tools/call running at once in one session.")
     var maxCallsPerSession = 16
 
+    @Option(help: "Most tools/call one user runs at once, across their sessions (more: 429 with Retry-After).")
+    var maxCallsPerUser = 16
+
+    @Option(help: "Most sessions one user has open (more: 429 with Retry-After).")
+    var maxSessionsPerUser = 10
+
+    @Option(help: "On SIGTERM: seconds calls in flight get to finish (keep below the pod's terminationGracePeriodSeconds, 30 by default).")
+    var drainSeconds = 20
+
+    @Option(help: "Seconds a connection has, from its first wait after the last answered request, to send the next request's headers and body (else it is closed: trickled headers, an idle keep-alive).")
+    var readTimeout = 10
+
+    @Option(help: "Seconds to read and answer one HTTP request (a call's event stream, once open, is not bounded by it).")
+    var requestTimeout = 15
+
     @Option(help: "Largest request body in bytes.")
     var maxRequestBytes = 1 << 20
 
@@ -74,8 +89,10 @@ struct HTTPServeOptions: ParsableArguments {
         if tlsCert != nil && host.contains(":") {
             throw ValidationError("--tls-cert: HTTPS listens on IPv4 addresses only; use e.g. 0.0.0.0:8443")
         }
-        guard maxSessions > 0, maxCallsPerSession > 0, maxRequestBytes > 0, idleTimeout > 0 else {
-            throw ValidationError("--max-sessions, --max-calls-per-session, --max-request-bytes and --idle-timeout must be positive")
+        guard maxSessions > 0, maxCallsPerSession > 0, maxRequestBytes > 0, idleTimeout > 0, maxCallsPerUser > 0,
+            maxSessionsPerUser > 0, readTimeout > 0, requestTimeout > 0, drainSeconds >= 0
+        else {
+            throw ValidationError("--max-sessions, --max-calls-per-session, --max-calls-per-user, --max-sessions-per-user, --max-request-bytes, --idle-timeout, --read-timeout and --request-timeout must be positive; --drain-seconds at least 0")
         }
     }
 
@@ -93,7 +110,7 @@ struct HTTPServeOptions: ParsableArguments {
     }
 
     /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
-    func serve(runtime: HostRuntime) async throws {
+    func serve(runtime: HostRuntime, serverLimits: ServerLimits) async throws {
         try validate()
         let (host, port) = try parsedAddress()
         let loopback = Self.isLoopback(host)
@@ -104,25 +121,38 @@ struct HTTPServeOptions: ParsableArguments {
         var limits = MCPHTTPEndpoint.Limits()
         limits.maxSessions = maxSessions
         limits.maxCallsPerSession = maxCallsPerSession
+        limits.maxCallsPerUser = maxCallsPerUser
+        limits.maxSessionsPerUser = maxSessionsPerUser
         limits.maxBodyBytes = maxRequestBytes
         limits.idleSeconds = TimeInterval(idleTimeout)
         let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
-                                       userPolicies: policies, limits: limits,
+                                       userPolicies: policies, limits: limits, serverLimits: serverLimits,
                                        origins: loopback ? .loopback : .only(allowOrigin))
         let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }
         let server: MCPHTTPServer
-        do { server = try MCPHTTPServer(endpoint: endpoint, host: host, port: port, tls: tls) } catch {
+        var timeouts = MCPHTTPServer.Timeouts()
+        timeouts.readSeconds = TimeInterval(readTimeout)
+        timeouts.requestSeconds = TimeInterval(requestTimeout)
+        do { server = try MCPHTTPServer(endpoint: endpoint, host: host, port: port, tls: tls, timeouts: timeouts) } catch {
             throw ValidationError("--http \(address ?? ""): \(error)")
         }
         let serving = Task { try await server.run() }
         let actualPort = try await server.waitUntilListening()
         let shown = host.contains(":") ? "[\(host)]" : host
         FileHandle.standardError.write(Data("kubeflow-mcp: serving MCP at \(tls == nil ? "http" : "https")://\(shown):\(actualPort)/mcp (auth: \(auth ?? "none, loopback only"))\n".utf8))
-        let stop = { Task { await server.stop() } }
+        // SIGTERM (a rollout, a scale-down): drain; SIGINT (a person at a terminal): stop now.
+        let drain = TimeInterval(drainSeconds)
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { _ = stop() }
+            source.setEventHandler {
+                if number == SIGTERM {
+                    FileHandle.standardError.write(Data("kubeflow-mcp: SIGTERM: draining (unready, no new sessions; calls in flight get \(drainSeconds) s)\n".utf8))
+                    Task { await server.drain(seconds: drain) }
+                } else {
+                    Task { await server.stop() }
+                }
+            }
             source.resume()
             return source
         }

@@ -82,7 +82,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup(title: "Streamable HTTP") var http: HTTPServeOptions
 
-    @Option(name: .long, help: ArgumentHelp("Append one JSON line per tool call here (default: ~/.local/state/kubeflow-mcp/audit.log).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Append one JSON line per tool call here (default: ~/.local/state/kubeflow-mcp/audit.log); '-': stdout, with --http only (where a cluster's log collector reads).", valueName: "FILE"))
     var auditLog: String?
 
     @Option(name: .long, help: ArgumentHelp("Deadline of a tools/call without its own timeout_seconds (default 300).", valueName: "SECONDS"))
@@ -98,6 +98,9 @@ struct Serve: AsyncParsableCommand {
         guard callTimeout > 0 else { throw ValidationError("--call-timeout must be a positive number of seconds") }
         guard exitGrace >= 0 else { throw ValidationError("--exit-grace must be zero or more seconds") }
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
+        if auditLog == "-" && http.address == nil {
+            throw ValidationError("--audit-log -: over stdio, stdout carries the MCP protocol; give a file, or serve --http")
+        }
     }
 
     func run() async throws {
@@ -109,18 +112,20 @@ struct Serve: AsyncParsableCommand {
         runtime.cluster = connection.access
         Log.shared.info("cluster: \(connection.access.summary)")
         Thread.detachNewThread { _ = runtime.identity }  // looked up while the client starts, not on its first call
-        let path = auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
+        // '-' over HTTP: the real stdout (fd 1 now points at stderr), which no protocol uses there.
+        let path = auditLog == "-" ? "/proc/self/fd/\(protocolFD)"
+            : auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
         do { runtime.audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")
-        }
-        if http.address != nil {
-            try await http.serve(runtime: runtime)
-            runtime.shutdown()
-            return
         }
         var limits = ServerLimits()
         limits.callTimeout = .seconds(callTimeout)
         limits.exitGrace = .milliseconds(Int64(exitGrace * 1000))
+        if http.address != nil {
+            try await http.serve(runtime: runtime, serverLimits: limits)
+            runtime.shutdown()
+            return
+        }
         let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD, maxLineBytes: maxLineBytes),
                                limits: limits)
         let cutShort = try await server.run()

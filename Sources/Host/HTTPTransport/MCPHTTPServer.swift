@@ -7,8 +7,9 @@ import MCP
 
 /// `serve --http`: FlyingFox carries HTTP; the MCP endpoint (HostCore) does the
 /// protocol. Routes: /mcp (Streamable HTTP), /healthz (alive), /readyz (plugins
-/// loaded and the API server answers). With TLS, the shared TLS front door
-/// (OpenSSL) listens on host:port and relays to FlyingFox on loopback.
+/// loaded and the API server answers; not while draining), /metrics
+/// (Prometheus). With TLS, the shared TLS front door (OpenSSL) listens on
+/// host:port and relays to FlyingFox on loopback.
 public final class MCPHTTPServer: Sendable {
     let endpoint: MCPHTTPEndpoint
     let server: FlyingFox.HTTPServer
@@ -17,32 +18,50 @@ public final class MCPHTTPServer: Sendable {
     let port: UInt16
     private let frontDoor = Locked<TLSFrontDoor?>(nil)
 
+    /// How long the server waits for a client's bytes, and how long a request
+    /// may take to be read and answered (a call's SSE stream is not bounded by
+    /// it: the handler returns once the stream is open).
+    public struct Timeouts: Sendable {
+        public var readSeconds: TimeInterval = 10
+        public var requestSeconds: TimeInterval = 15
+        public init() {}
+    }
+
     /// `host` is an IPv4 or IPv6 literal (IPv4 with TLS); 0 picks a free port.
-    public init(endpoint: MCPHTTPEndpoint, host: String, port: UInt16, tls: TLSOptions? = nil) throws {
+    public init(endpoint: MCPHTTPEndpoint, host: String, port: UInt16, tls: TLSOptions? = nil,
+                timeouts: Timeouts = Timeouts()) throws {
         self.endpoint = endpoint
         self.tls = try tls.map(ServerTLSContext.init)
         self.host = host
         self.port = port
-        let handler = ClosureHTTPHandler { [endpoint] request in await MCPHTTPServer.route(request, endpoint: endpoint) }
+        let pool = ReadDeadlineSocketPool(base: NoDelaySocketPool(base: HTTPServer.defaultPool()), seconds: timeouts.readSeconds)
+        let handler = ClosureHTTPHandler { [endpoint] request in
+            let response = await MCPHTTPServer.route(request, endpoint: endpoint)
+            pool.served(request.remoteAddress)
+            return response
+        }
         if tls != nil {
-            server = Self.server(at: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), handler: handler)
+            server = Self.server(at: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), handler: handler, pool: pool, timeouts: timeouts)
             return
         }
         server = host.contains(":")
-            ? Self.server(at: try sockaddr_in6.inet6(ip6: host, port: port), handler: handler)
-            : Self.server(at: try sockaddr_in.inet(ip4: host, port: port), handler: handler)
+            ? Self.server(at: try sockaddr_in6.inet6(ip6: host, port: port), handler: handler, pool: pool, timeouts: timeouts)
+            : Self.server(at: try sockaddr_in.inet(ip4: host, port: port), handler: handler, pool: pool, timeouts: timeouts)
     }
 
-    private static func server(at address: some SocketAddress, handler: some HTTPHandler) -> FlyingFox.HTTPServer {
-        HTTPServer(address: address, timeout: 3600, pool: NoDelaySocketPool(base: HTTPServer.defaultPool()),
-                   logger: .disabled, handler: handler)
+    /// FlyingFox's `timeout` bounds each request's handler with a timer that
+    /// stays allocated until it would fire: kept short, so memory per finished
+    /// request is released within seconds, not an hour.
+    private static func server(at address: some SocketAddress, handler: some HTTPHandler, pool: some AsyncSocketPool,
+                               timeouts: Timeouts) -> FlyingFox.HTTPServer {
+        HTTPServer(address: address, timeout: timeouts.requestSeconds, pool: pool, logger: .disabled, handler: handler)
     }
 
-    /// Serves until cancelled; idle sessions are swept every minute.
+    /// Serves until cancelled; idle sessions are swept every second (ended on time, not up to a minute late).
     public func run() async throws {
         let sweeper = Task { [endpoint] in
             while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: 60_000_000_000)
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
                 await endpoint.expireIdle()
             }
         }
@@ -65,6 +84,17 @@ public final class MCPHTTPServer: Sendable {
         return door.port
     }
 
+    /// SIGTERM: unready and refusing new sessions at once; calls in flight
+    /// get up to `seconds` to finish; then the server stops.
+    public func drain(seconds: TimeInterval) async {
+        endpoint.beginDrain()
+        let deadline = Date().addingTimeInterval(seconds)
+        while endpoint.runningCalls > 0 && Date() < deadline {
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+        await stop()
+    }
+
     public func stop() async {
         frontDoor.withLock { $0 }?.stop()
         await endpoint.closeAll()
@@ -77,6 +107,9 @@ public final class MCPHTTPServer: Sendable {
         case "/readyz":
             let (ready, detail) = await endpoint.readiness()
             return text(ready ? 200 : 503, detail)
+        case "/metrics":
+            return FlyingFox.HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                          body: Data(endpoint.metricsText().utf8))
         case "/mcp": break
         default: return text(404, "not found: the MCP endpoint is /mcp")
         }
@@ -113,7 +146,7 @@ public final class MCPHTTPServer: Sendable {
     static func phrase(_ code: Int) -> String {
         [200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
          405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 413: "Payload Too Large",
-         415: "Unsupported Media Type", 421: "Misdirected Request", 500: "Internal Server Error",
+         415: "Unsupported Media Type", 421: "Misdirected Request", 429: "Too Many Requests", 500: "Internal Server Error",
          503: "Service Unavailable"][code] ?? "Status"
     }
 }

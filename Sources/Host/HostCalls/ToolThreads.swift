@@ -61,6 +61,13 @@ package final class ToolThreads: @unchecked Sendable {
         thread.start()
     }
 
+    /// Calls waiting for a thread (all `maxThreads` busy), and threads running calls: for /metrics.
+    package var load: (queued: Int, busy: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (queue.count - head, threads - idle)
+    }
+
     /// Is the calling thread one of these? (Work for a tool thread then runs inline.)
     static var isCurrent: Bool { pthread_getspecific(marker) != nil }
     private static let marker: pthread_key_t = {

@@ -16,9 +16,12 @@ public struct RemoteUser: Sendable, Equatable {
     /// The user's own persona or policy file; nil: the per-user rules, else the server's policy.
     public var persona: String?
     public var policyFile: String?
+    /// The only namespaces this user may act in (a tokens file's `namespaces:`); nil: as their policy says.
+    public var namespaces: [String]?
 
     public init(name: String, groups: [String] = [], impersonate: Bool = false, persona: String? = nil,
-                policyFile: String? = nil) {
+                policyFile: String? = nil, namespaces: [String]? = nil) {
+        self.namespaces = namespaces
         self.name = name
         self.groups = groups
         self.impersonate = impersonate
@@ -27,15 +30,30 @@ public struct RemoteUser: Sendable, Equatable {
     }
 }
 
+/// What the endpoint does with a request's credentials.
+public enum Authentication: Sendable {
+    case user(RemoteUser)
+    /// 401.
+    case refused
+    /// 429: too many failed attempts just now; try again after this many seconds.
+    case throttled(retryAfter: Int)
+}
+
 /// Turns an `Authorization` header into a user; nil means 401.
 public protocol Authenticator: Sendable {
     func authenticate(authorization: String?) async -> RemoteUser?
+    /// `authenticate`, or a refusal to try now (see KubernetesTokenAuthenticator).
+    func check(authorization: String?) async -> Authentication
     /// Whether requests without credentials are served (only on loopback).
     var isOpen: Bool { get }
 }
 
 extension Authenticator {
     public var isOpen: Bool { false }
+
+    public func check(authorization: String?) async -> Authentication {
+        await authenticate(authorization: authorization).map(Authentication.user) ?? .refused
+    }
 
     static func bearerToken(_ header: String?) -> String? {
         guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
@@ -58,6 +76,7 @@ public struct LocalOnlyAuthenticator: Authenticator {
 ///         user: alice
 ///         groups: [ml-team]       # optional
 ///         persona: data-scientist # optional; or policy: /path/to/policy.yaml
+///         namespaces: [ml-team-dev] # optional: the only namespaces this user may act in
 public struct TokenFileAuthenticator: Authenticator {
     struct Entry: Sendable {
         let token: [UInt8]
@@ -82,9 +101,17 @@ public struct TokenFileAuthenticator: Authenticator {
             }
             let persona = item["persona"] as? String
             if let persona { _ = try PolicyFile.persona(persona) }
+            var namespaces: [String]?
+            if let listed = item["namespaces"] {
+                guard let names = listed as? [String], !names.isEmpty else {
+                    throw PolicyFile.Problem(message: "\(path): tokens[\(index)].namespaces must be a list of namespace names")
+                }
+                namespaces = try UserPolicies.namespaces(names.joined(separator: ","), in: "\(path): tokens[\(index)]")
+            }
             entries.append(Entry(token: Array(token.utf8),
                                  user: RemoteUser(name: user, groups: item["groups"] as? [String] ?? [],
-                                                  persona: persona, policyFile: item["policy"] as? String)))
+                                                  persona: persona, policyFile: item["policy"] as? String,
+                                                  namespaces: namespaces)))
         }
         self.entries = entries
     }
@@ -106,20 +133,53 @@ public struct TokenFileAuthenticator: Authenticator {
 
 /// `--auth kubernetes`: the client's own Kubernetes token, checked by the API
 /// server with a TokenReview; the server then acts as that user (impersonation).
-/// Answers are remembered for a minute so each POST does not cost a review.
+/// Answers are remembered for a minute so each POST does not cost a review;
+/// refusals too (for `rejectSeconds`), so a client retrying a bad token does
+/// not make the API server review it again and again; and past
+/// `failuresPerSecond` failed reviews in a second, new tokens wait (429) for
+/// the next second, so a stream of made-up tokens cannot flood the API server.
 public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Sendable {
     let cluster: @Sendable () -> any ClusterAccess
     private let lock = NSLock()
     private var cache: [String: (user: RemoteUser, until: Date)] = [:]
+    private var rejected: [String: Date] = [:]
     static let cacheSeconds: TimeInterval = 60
+    static let rejectSeconds: TimeInterval = 30
     static let cacheLimit = 1000
+    static let failuresPerSecond = 10
+    private var failures = 0
+    private var failureWindow = Date.distantPast
+    /// TokenReviews sent (for tests and /metrics-style checks).
+    public private(set) var reviews = 0
 
     public init(cluster: @escaping @Sendable () -> any ClusterAccess) { self.cluster = cluster }
 
     public func authenticate(authorization: String?) async -> RemoteUser? {
-        guard let token = Self.bearerToken(authorization) else { return nil }
+        if case .user(let user) = await check(authorization: authorization) { return user }
+        return nil
+    }
+
+    public func check(authorization: String?) async -> Authentication {
+        guard let token = Self.bearerToken(authorization) else { return .refused }
         let now = Date()
-        if let hit = lock.withLock({ cache[token] }), hit.until > now { return hit.user }
+        enum Known { case user(RemoteUser), refused, throttled, unknown }
+        let known = lock.withLock { () -> Known in
+            if let hit = cache[token], hit.until > now { return .user(hit.user) }
+            if let until = rejected[token], until > now { return .refused }
+            if now.timeIntervalSince(failureWindow) < 1 && failures >= Self.failuresPerSecond { return .throttled }
+            reviews += 1
+            return .unknown
+        }
+        switch known {
+        case .user(let user): return .user(user)
+        case .refused: return .refused
+        case .throttled: return .throttled(retryAfter: 1)
+        case .unknown: break
+        }
+        return await review(token, now: now)
+    }
+
+    private func review(_ token: String, now: Date) async -> Authentication {
         let review = await ToolInvoker.onOwnThread { [cluster] in
             cluster().send(ClusterRequest(
                 method: "POST", path: "/apis/authentication.k8s.io/v1/tokenreviews",
@@ -128,13 +188,24 @@ public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Senda
         }
         guard review.status == 201 || review.status == 200, review.bodyJSON["status"]?["authenticated"]?.bool == true,
             let name = review.bodyJSON["status"]?["user"]?["username"]?.string, !name.isEmpty
-        else { return nil }
+        else {
+            // Only a definite "not authenticated" is remembered; an API server that did not answer may answer next time.
+            lock.withLock {
+                if now.timeIntervalSince(failureWindow) >= 1 { failureWindow = now; failures = 0 }
+                failures += 1
+                if review.status == 201 || review.status == 200 {
+                    if rejected.count >= Self.cacheLimit { rejected = rejected.filter { $0.value > now } }
+                    if rejected.count < Self.cacheLimit { rejected[token] = now.addingTimeInterval(Self.rejectSeconds) }
+                }
+            }
+            return .refused
+        }
         let groups = (review.bodyJSON["status"]?["user"]?["groups"]?.array ?? []).compactMap(\.string)
         let user = RemoteUser(name: name, groups: groups, impersonate: true)
         lock.withLock {
             if cache.count >= Self.cacheLimit { cache = cache.filter { $0.value.until > now } }
             if cache.count < Self.cacheLimit { cache[token] = (user, now.addingTimeInterval(Self.cacheSeconds)) }
         }
-        return user
+        return .user(user)
     }
 }

@@ -31,8 +31,8 @@ final class HTTPSessionTransport: MessageTransport, @unchecked Sendable {
     func start() {}
 
     /// A client request: its answer (and what relates to it) arrives on the returned SSE stream.
-    func request(_ message: JSON) -> SessionStreams.Stream {
-        let stream = streams.open(request: message)
+    func request(_ message: JSON, finished: (@Sendable (CallOutcome) -> Void)? = nil) -> SessionStreams.Stream {
+        let stream = streams.open(request: message, finished: finished)
         router.pass(message)
         return stream
     }

@@ -17,6 +17,9 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         public var maxSessions = 100
         public var maxBodyBytes = 1 << 20
         public var maxCallsPerSession = 16
+        /// One user's share: calls running across all their sessions, and sessions open.
+        public var maxCallsPerUser = 16
+        public var maxSessionsPerUser = 10
         public var idleSeconds: TimeInterval = 1800
         public init() {}
     }
@@ -48,11 +51,18 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     let userPolicies: UserPolicies
     public let limits: Limits
     let origins: Origins
+    public let metrics = HTTPMetrics()
     private let lock = NSLock()
     private var sessions: [String: Session] = [:]
+    /// Set on SIGTERM: unready, and new sessions are refused so the balancer sends them elsewhere.
+    private var draining = false
+
+    /// Each session's server bounds: the same call deadlines as stdio (`--call-timeout`).
+    let serverLimits: ServerLimits
 
     public init(runtime: HostRuntime, authenticator: any Authenticator, userPolicies: UserPolicies = UserPolicies(),
-                limits: Limits = Limits(), origins: Origins) {
+                limits: Limits = Limits(), serverLimits: ServerLimits = ServerLimits(), origins: Origins) {
+        self.serverLimits = serverLimits
         self.runtime = runtime
         self.authenticator = authenticator
         self.userPolicies = userPolicies
@@ -62,15 +72,29 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
 
     public var sessionCount: Int { lock.withLock { sessions.count } }
 
+    /// tools/call requests running in every session.
+    public var runningCalls: Int { lock.withLock { sessions.values.reduce(0) { $0 + $1.transport.streams.runningCalls } } }
+
+    /// Stops taking new sessions (and fails /readyz); existing sessions are still served.
+    public func beginDrain() { lock.withLock { draining = true } }
+    public var isDraining: Bool { lock.withLock { draining } }
+
     /// One HTTP request to the MCP endpoint.
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let method = request.method.uppercased()
         let sessionID = request.header(HTTPHeaderName.sessionID)
         if let refusal = checkOrigin(request) { return refusal }
-        guard let user = await authenticator.authenticate(authorization: request.header(HTTPHeaderName.authorization)) else {
+        let user: RemoteUser
+        switch await authenticator.check(authorization: request.header(HTTPHeaderName.authorization)) {
+        case .user(let known): user = known
+        case .refused:
             return .error(statusCode: 401,
                           .invalidRequest("Unauthorized: send 'Authorization: Bearer <token>' (see --auth)"),
                           extraHeaders: [HTTPHeaderName.wwwAuthenticate: "Bearer realm=\"kubeflow-mcp\""])
+        case .throttled(let seconds):
+            metrics.refused(.authentication)
+            return .error(statusCode: 429, .invalidRequest("Too Many Requests: many tokens failed to authenticate just now; try again shortly"),
+                          extraHeaders: ["Retry-After": "\(seconds)"])
         }
         switch method {
         case "POST": return await post(request, user: user, sessionID: sessionID)
@@ -133,13 +157,24 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             session.transport.notify(message)
             return .accepted(headers: [HTTPHeaderName.sessionID: session.id])
         }
-        if message["method"]?.string == "tools/call", session.transport.streams.runningCalls >= limits.maxCallsPerSession {
+        guard message["method"]?.string == "tools/call" else {
+            return .stream(session.transport.request(message), headers: Self.sseHeaders(session.id))
+        }
+        if session.transport.streams.runningCalls >= limits.maxCallsPerSession {
             let error = MessageScreen.errorReply(id: message["id"] ?? .null, code: -32000,
                                                  "Too many calls at once: this session already runs \(limits.maxCallsPerSession). Wait for one to finish.")
             return .data(Data(error.serialized().utf8),
                          headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
         }
-        let stream = session.transport.request(message)
+        if runningCalls(of: user) >= limits.maxCallsPerUser {
+            metrics.refused(.callsPerUser)
+            return Self.overShare("you already run \(limits.maxCallsPerUser) calls at once (--max-calls-per-user); wait for one to finish",
+                                  sessionID: session.id)
+        }
+        let tool = message["params"]?["name"]?.string
+        let known = tool.flatMap { name in runtime.registry.orderedTools.contains { $0.name == name } ? name : nil }
+        let call = metrics.callStarted(tool: known ?? "unknown")
+        let stream = session.transport.request(message, finished: { outcome in call.finish(outcome) })
         return .stream(stream, headers: Self.sseHeaders(session.id))
     }
 
@@ -150,7 +185,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     private func open(for user: RemoteUser) async -> Result<Session, Refusal> {
         let policy: Policy
         do {
-            policy = try userPolicies.policy(for: user, tools: runtime.registry.orderedTools) ?? runtime.policy
+            policy = try userPolicies.effectivePolicy(for: user, tools: runtime.registry.orderedTools, fallback: runtime.policy)
         } catch {
             runtime.log.error("policy for \(user.name): \(error.message)", source: "http")
             return .failure(Refusal(response: .error(statusCode: 500, .internalError("The policy for user '\(user.name)' is broken: \(error.message)"))))
@@ -163,23 +198,52 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, policy: policy,
                             cluster: cluster, log: { logTarget.server?.notifyLog($0, $1, $2) })
         let transport = HTTPSessionTransport()
-        let server = MCPServer(runtime: runtime, transport: transport, caller: caller)
+        let server = MCPServer(runtime: runtime, transport: transport, caller: caller, limits: serverLimits)
         logTarget.server = server
         let session = Session(id: UUID().uuidString.lowercased(), user: user, transport: transport, server: server)
-        let admitted = lock.withLock { () -> Bool in
-            guard sessions.count < limits.maxSessions else { return false }
+        enum Admission { case admitted, draining, full, overShare }
+        let admission = lock.withLock { () -> Admission in
+            if draining { return .draining }
+            guard sessions.count < limits.maxSessions else { return .full }
+            guard sessions.values.count(where: { $0.user.name == user.name }) < limits.maxSessionsPerUser else { return .overShare }
             sessions[session.id] = session
-            return true
+            return .admitted
         }
-        guard admitted else {
-            return .failure(Refusal(response: .error(statusCode: 503, .internalError(
+        switch admission {
+        case .admitted: break
+        case .draining:
+            metrics.refused(.draining)
+            return .failure(Refusal(response: .error(statusCode: 503, .invalidRequest(
+                "Service Unavailable: this server is shutting down; initialize again (another replica will answer)"),
+                extraHeaders: ["Retry-After": "1", "Connection": "close"])))
+        case .full:
+            metrics.refused(.sessions)
+            return .failure(Refusal(response: .error(statusCode: 503, .invalidRequest(
                 "Service Unavailable: \(limits.maxSessions) sessions are open; end one (DELETE) or wait for idle ones to expire"),
                 extraHeaders: ["Retry-After": "30"])))
+        case .overShare:
+            metrics.refused(.sessionsPerUser)
+            return .failure(Refusal(response: Self.overShare(
+                "you already have \(limits.maxSessionsPerUser) sessions open (--max-sessions-per-user); end one (DELETE) or reuse it",
+                sessionID: nil)))
         }
         server.start()
         runtime.log.info("session \(session.id) opened for \(user.name) (policy \(policy.name))", source: "http")
         return .success(session)
     }
+
+    private func runningCalls(of user: RemoteUser) -> Int {
+        lock.withLock {
+            sessions.values.reduce(0) { $0 + ($1.user.name == user.name ? $1.transport.streams.runningCalls : 0) }
+        }
+    }
+
+    /// 429: this user is over their share; others are still served.
+    private static func overShare(_ why: String, sessionID: String?) -> HTTPResponse {
+        .error(statusCode: 429, .invalidRequest("Too Many Requests: \(why)"), sessionID: sessionID,
+               extraHeaders: ["Retry-After": "\(retryAfterSeconds)"])
+    }
+    static let retryAfterSeconds = 2
 
     /// The session, if it exists and belongs to this user (another user's id is as good as unknown).
     private func find(_ id: String?, user: RemoteUser) -> Session? {
@@ -247,8 +311,25 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
 
     // MARK: Health
 
+    /// The `/metrics` exposition.
+    public func metricsText() -> String {
+        let (count, drain) = lock.withLock { (sessions.count, draining) }
+        var text = metrics.render(sessions: count, draining: drain)
+        let load = ToolThreads.shared.load
+        text += "# HELP kfmcp_tool_queue_depth Calls waiting for a tool thread (all KFMCP_MAX_TOOL_THREADS busy).\n"
+        text += "# TYPE kfmcp_tool_queue_depth gauge\nkfmcp_tool_queue_depth \(load.queued)\n"
+        text += "# HELP kfmcp_tool_threads_busy Tool threads running a call now.\n"
+        text += "# TYPE kfmcp_tool_threads_busy gauge\nkfmcp_tool_threads_busy \(load.busy)\n"
+        if let reviewer = authenticator as? KubernetesTokenAuthenticator {
+            text += "# HELP kfmcp_token_reviews_total TokenReviews sent (--auth kubernetes; known tokens, good or bad, are cached).\n"
+            text += "# TYPE kfmcp_token_reviews_total counter\nkfmcp_token_reviews_total \(reviewer.reviews)\n"
+        }
+        return text
+    }
+
     /// Ready: plugins loaded and the API server answers /version.
     public func readiness() async -> (ready: Bool, detail: String) {
+        if isDraining { return (false, "draining: shutting down, no new sessions") }
         guard !runtime.registry.orderedTools.isEmpty else { return (false, "no plugin tools are loaded") }
         let answer = await ToolInvoker.onOwnThread { [runtime] in
             runtime.cluster.send(ClusterRequest(method: "GET", path: "/version", timeoutMs: 3000))

@@ -30,6 +30,8 @@ final class SessionStreams: @unchecked Sendable {
     private var calls: [String] = []
     /// Progress token (serialized) → the request that named it.
     private var progress: [String: String] = [:]
+    /// tools/call request → told how it ended (for /metrics).
+    private var finishers: [String: @Sendable (CallOutcome) -> Void] = [:]
     private var standalone: Stream.Continuation?
     private var history: [Event] = []
     private var nextEvent = 1
@@ -42,7 +44,7 @@ final class SessionStreams: @unchecked Sendable {
     var onAbandon: (@Sendable (JSON) -> Void)?
 
     /// A POST stream for a request; the request's response will end it.
-    func open(request message: JSON) -> Stream {
+    func open(request message: JSON, finished: (@Sendable (CallOutcome) -> Void)? = nil) -> Stream {
         let key = message["id"]?.serialized() ?? "null"
         let (stream, continuation) = Stream.makeStream()
         if let id = message["id"], let onAbandon {
@@ -55,6 +57,7 @@ final class SessionStreams: @unchecked Sendable {
             requests[key] = continuation
             if message["method"]?.string == "tools/call" {
                 calls.append(key)
+                if let finished { finishers[key] = finished }
                 if let token = message["params"]?["_meta"]?["progressToken"] { progress[token.serialized()] = key }
             }
         }
@@ -100,6 +103,8 @@ final class SessionStreams: @unchecked Sendable {
                 emit(data, to: key)
                 requests.removeValue(forKey: key)?.finish()
                 calls.removeAll { $0 == key }
+                let failed = message["error"] != nil || message["result"]?["isError"]?.bool == true
+                finishers.removeValue(forKey: key)?(failed ? .error : .ok)
                 progress = progress.filter { $0.value != key }
                 return
             }
@@ -119,6 +124,7 @@ final class SessionStreams: @unchecked Sendable {
         lock.withLock {
             requests.removeValue(forKey: key)?.finish()
             calls.removeAll { $0 == key }
+            finishers.removeValue(forKey: key)?(.cancelled)
             progress = progress.filter { $0.value != key }
         }
     }
@@ -130,6 +136,8 @@ final class SessionStreams: @unchecked Sendable {
             requests.values.forEach { $0.finish() }
             requests.removeAll()
             calls.removeAll()
+            finishers.values.forEach { $0(.cancelled) }
+            finishers.removeAll()
             standalone?.finish()
             standalone = nil
             history.removeAll()
