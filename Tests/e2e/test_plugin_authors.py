@@ -2,12 +2,13 @@
 example crate (zero dependencies, offline), the out-of-tree Swift package that
 depends on PluginKit by path, and `kubeflow-mcp plugin new` skeletons. Tests
 needing a toolchain that is absent are skipped (cargo is optional in CI)."""
+import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT, plugin_dir, plugins_list, run_cli
+from conftest import BINARY, ROOT, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
 
 RUST_EXAMPLE = ROOT / "examples" / "rust-plugin"
@@ -57,12 +58,13 @@ SWIFT_SCRATCH = ROOT / ".build" / "swift-example"  # kept between runs: the pack
 
 def swift_package(package, *args, scratch=SWIFT_SCRATCH):
     """`swift build|test` of an out-of-tree package, pinned to the versions the
-    repository resolved (so no new download is needed)."""
+    repository resolved (so no new download is needed); a skeleton finds PluginKit
+    in the checkout KUBEFLOW_MCP_PACKAGE names, as `plugin sdk` says."""
     resolved = ROOT / "Package.resolved"
     if resolved.exists():
         shutil.copy(resolved, package / "Package.resolved")
     subprocess.run(["swift", *args, "--package-path", str(package), "--scratch-path", str(scratch)], check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, env={**os.environ, "KUBEFLOW_MCP_PACKAGE": str(ROOT)})
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,11 @@ def plugin_new(tmp_path, lang):
     out = run_cli("plugin", "new", f"my-{lang}-tools", "--lang", lang, "--output", str(tmp_path / lang),
                   "--repo", str(ROOT))
     assert f"my_{lang}_tools_hello" in out.stdout
-    return tmp_path / lang
+    sk = tmp_path / lang
+    for f in sk.rglob("*"):  # the skeleton builds wherever the checkout is: no file holds its path
+        if f.is_file():
+            assert str(ROOT) not in f.read_text(), f
+    return sk
 
 
 async def greet_through_mcp(plugins, tool):
@@ -111,7 +117,7 @@ def serve_one(tmp_path, library):
 
 def test_plugin_new_c_builds_passes_its_test_and_serves(tmp_path):
     sk = plugin_new(tmp_path, "c")
-    subprocess.run(["make", "-s", "-C", str(sk), "test"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "-s", "-C", str(sk), f"KUBEFLOW_MCP={BINARY}", "test"], check=True, stdout=subprocess.DEVNULL)
     run(lambda: greet_through_mcp(serve_one(tmp_path, sk / "libkfmcp-my-c-tools.so"), "my_c_tools_hello"))
 
 
@@ -140,3 +146,26 @@ def test_plugin_new_refuses_a_bad_name_and_an_existing_directory(tmp_path):
     taken = run_cli("plugin", "new", "ok", "--lang", "c", "--output", str(tmp_path / "taken"), "--repo", str(ROOT),
                     check=False)
     assert taken.returncode != 0 and "already exists" in taken.stderr
+
+
+def test_plugin_sdk_prints_the_include_directory_and_compiler_flags(tmp_path):
+    include = ROOT / "Sources" / "PluginABI" / "include"
+    out = run_cli("plugin", "sdk").stdout
+    assert f"include_dir: {include}" in out and "abi:         1.1" in out and f"swift_package: {ROOT}" in out, out
+    assert run_cli("plugin", "sdk", "--cflags").stdout.strip() == f"-I{include}"
+    assert run_cli("plugin", "sdk", "--include-dir").stdout.strip() == str(include)
+    assert run_cli("plugin", "sdk", "--modversion").stdout.strip() == "1.1"
+
+
+def test_plugin_sdk_finds_the_header_installed_beside_the_binary(tmp_path):
+    """`make install`'s layout: <prefix>/bin/kubeflow-mcp and <prefix>/include/kubeflow-mcp/."""
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    shutil.copy(BINARY, prefix / "bin" / "kubeflow-mcp")
+    shutil.copytree(ROOT / "Sources" / "PluginABI" / "include", prefix / "include" / "kubeflow-mcp")
+    proc = subprocess.run([str(prefix / "bin" / "kubeflow-mcp"), "plugin", "sdk", "--cflags"],
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == f"-I{prefix / 'include' / 'kubeflow-mcp'}"
+    (prefix / "include" / "kubeflow-mcp" / "kfmcp_plugin.h").unlink()
+    gone = subprocess.run([str(prefix / "bin" / "kubeflow-mcp"), "plugin", "sdk"], capture_output=True, text=True)
+    assert gone.returncode != 0 and "make install" in gone.stderr
