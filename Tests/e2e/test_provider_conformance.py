@@ -6,23 +6,16 @@ example (LLaMA-Factory) and a backend built against the frozen ABI 1.0 header
 keeps speaking /1 to it, in the host's process and in a sandboxed child."""
 import json
 import os
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-
-from conftest import BINARY, ROOT, compile_c_plugin, in_process_policy, plugin_dir, run_cli
+from conftest import ROOT, compile_c_plugin, in_process_policy, plugin_dir, run_cli
 from mcp_client import run
-from trainer_support import FAST, SimServer
+from test_backends import DATASET, LLAMAFACTORY, MODEL, backends_server
 
 KIND = "kfmcp.provider/finetune-backend/1"
-MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
-DATASET = "tatsu-lab/alpaca"
 ABI_1_0 = ROOT / "Tests" / "CPlugins" / "abi-1.0"
 BACKEND_1_0 = ROOT / "Tests" / "CPlugins" / "backend_1_0.c"
-LLAMAFACTORY = ROOT / "examples" / "llamafactory-backend" / "llamafactory_backend.c"
 EVERY_BACKEND = ["torchtune", "trl", "unsloth", "llamafactory", "tiny10"]
 METHODS = {"lora", "qlora", "full"}
 
@@ -39,19 +32,10 @@ def third_party_plugins(tmp_path: Path, isolation: str = "process") -> tuple[Pat
     return d, []
 
 
-@asynccontextmanager
-async def server(tmp_path: Path, isolation: str = "process", plugins: tuple[Path, list[str]] | None = None):
+def server(tmp_path: Path, isolation: str = "process", plugins: tuple[Path, list[str]] | None = None):
     """serve on the simulator with the default plugins and the third-party backends."""
-    plugins, extra = plugins or third_party_plugins(tmp_path, isolation)
-    errlog = tmp_path / "server-stderr.log"
-    args = ["serve", "--sim", "--sim-time-scale", str(FAST), "--plugins-dir", str(plugins),
-            "--audit-log", str(tmp_path / "audit.log"), *extra]
-    params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))
-    with open(errlog, "w") as err:
-        async with stdio_client(params, errlog=err) as (read, write):
-            async with ClientSession(read, write) as s:
-                await s.initialize()
-                yield SimServer(s, errlog)
+    directory, extra = plugins or third_party_plugins(tmp_path, isolation)
+    return backends_server(tmp_path, plugins=directory, extra=extra)
 
 
 @pytest.mark.parametrize("isolation", ["process", "in-process"])
