@@ -54,7 +54,7 @@ struct PluginTestCommand: AsyncParsableCommand {
             }
         }
         let loaded = records.filter { $0.status == .loaded }
-        guard !loaded.isEmpty else { report.finish() }
+        guard !loaded.isEmpty else { return try report.finish() }
 
         let connection = try ClusterOptions.startSimulator(namespace: nil, timeScale: nil)
         defer { connection.simulator?.stop() }
@@ -76,7 +76,7 @@ struct PluginTestCommand: AsyncParsableCommand {
             guard let spec = runtime.registry.backends[backendID]?.spec, spec.kind == FineTuneBackendConformance.kind else { continue }
             await FineTuneBackendConformance(backendID: backendID, capabilities: spec.capabilities).run(into: &report, call: call)
         }
-        report.finish()
+        try report.finish()
     }
 
     static func readExamples(_ path: String) throws -> [JSON] {
@@ -99,9 +99,10 @@ struct PluginTestReport {
 
     func note(_ text: String) { print("  " + text) }
 
-    func finish() -> Never {
+    /// The closing line; exit 1 (through the caller's clean-up) when a check failed.
+    func finish() throws {
         print("\(passed) passed, \(failed) failed")
-        Foundation.exit(failed == 0 ? 0 : 1)
+        if failed > 0 { throw ExitCode(1) }
     }
 
     /// One declared example: `{"tool", "arguments", "expect": {…}}` (the result holds
