@@ -20,14 +20,15 @@ ALL_BACKENDS = {"torchtune", "trl", "unsloth", "llamafactory"}
 
 
 @asynccontextmanager
-async def backends_server(tmp_path: Path, *cluster: str):
-    """serve with the default plugins and a plugins dir holding the C backend; on `cluster`
-    (e.g. "--kubeconfig", path), else on --sim."""
-    plugins = plugin_dir(tmp_path)
-    compile_c_plugin(LLAMAFACTORY, plugins / "libllamafactory_backend.so")
+async def backends_server(tmp_path: Path, *cluster: str, plugins: Path | None = None, extra: list[str] = []):
+    """serve with the default plugins and a plugins dir (default: one holding the C backend),
+    with `extra` arguments; on `cluster` (e.g. "--kubeconfig", path), else on --sim."""
+    if plugins is None:
+        plugins = plugin_dir(tmp_path)
+        compile_c_plugin(LLAMAFACTORY, plugins / "libllamafactory_backend.so")
     errlog = tmp_path / "server-stderr.log"
     args = ["serve", *(cluster or ("--sim", "--sim-time-scale", str(FAST))), "--plugins-dir", str(plugins),
-            "--audit-log", str(tmp_path / "audit.log"), "--log-level", "debug"]
+            "--audit-log", str(tmp_path / "audit.log"), "--log-level", "debug", *extra]
     params = StdioServerParameters(command=str(BINARY), args=args, env=dict(os.environ))
     with open(errlog, "w") as err:
         async with stdio_client(params, errlog=err) as (read, write):

@@ -2,13 +2,15 @@
 example crate (zero dependencies, offline), the out-of-tree Swift package that
 depends on PluginKit by path, and `kubeflow-mcp plugin new` skeletons. Tests
 needing a toolchain that is absent are skipped (cargo is optional in CI)."""
+import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT, plugin_dir, plugins_list, run_cli
+from conftest import BINARY, ROOT, compile_c_plugin, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
+from test_plugin_loading import BROKEN, REFUSALS
 
 RUST_EXAMPLE = ROOT / "examples" / "rust-plugin"
 RUST_TARGET = ROOT / ".build" / "rust"  # shared by the runs: cargo rebuilds only what changed
@@ -57,12 +59,13 @@ SWIFT_SCRATCH = ROOT / ".build" / "swift-example"  # kept between runs: the pack
 
 def swift_package(package, *args, scratch=SWIFT_SCRATCH):
     """`swift build|test` of an out-of-tree package, pinned to the versions the
-    repository resolved (so no new download is needed)."""
+    repository resolved (so no new download is needed); a skeleton finds PluginKit
+    in the checkout KUBEFLOW_MCP_PACKAGE names, as `plugin sdk` says."""
     resolved = ROOT / "Package.resolved"
     if resolved.exists():
         shutil.copy(resolved, package / "Package.resolved")
     subprocess.run(["swift", *args, "--package-path", str(package), "--scratch-path", str(scratch)], check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, env={**os.environ, "KUBEFLOW_MCP_PACKAGE": str(ROOT)})
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +95,11 @@ def plugin_new(tmp_path, lang):
     out = run_cli("plugin", "new", f"my-{lang}-tools", "--lang", lang, "--output", str(tmp_path / lang),
                   "--repo", str(ROOT))
     assert f"my_{lang}_tools_hello" in out.stdout
-    return tmp_path / lang
+    sk = tmp_path / lang
+    for f in sk.rglob("*"):  # the skeleton builds wherever the checkout is: no file holds its path
+        if f.is_file():
+            assert str(ROOT) not in f.read_text(), f
+    return sk
 
 
 async def greet_through_mcp(plugins, tool):
@@ -111,7 +118,7 @@ def serve_one(tmp_path, library):
 
 def test_plugin_new_c_builds_passes_its_test_and_serves(tmp_path):
     sk = plugin_new(tmp_path, "c")
-    subprocess.run(["make", "-s", "-C", str(sk), "test"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "-s", "-C", str(sk), f"KUBEFLOW_MCP={BINARY}", "test"], check=True, stdout=subprocess.DEVNULL)
     run(lambda: greet_through_mcp(serve_one(tmp_path, sk / "libkfmcp-my-c-tools.so"), "my_c_tools_hello"))
 
 
@@ -140,3 +147,85 @@ def test_plugin_new_refuses_a_bad_name_and_an_existing_directory(tmp_path):
     taken = run_cli("plugin", "new", "ok", "--lang", "c", "--output", str(tmp_path / "taken"), "--repo", str(ROOT),
                     check=False)
     assert taken.returncode != 0 and "already exists" in taken.stderr
+
+
+def test_plugin_sdk_prints_the_include_directory_and_compiler_flags(tmp_path):
+    include = ROOT / "Sources" / "PluginABI" / "include"
+    out = run_cli("plugin", "sdk").stdout
+    assert f"include_dir: {include}" in out and "abi:         1.1" in out and f"swift_package: {ROOT}" in out, out
+    assert run_cli("plugin", "sdk", "--cflags").stdout.strip() == f"-I{include}"
+    assert run_cli("plugin", "sdk", "--include-dir").stdout.strip() == str(include)
+    assert run_cli("plugin", "sdk", "--modversion").stdout.strip() == "1.1"
+
+
+def test_plugin_sdk_finds_the_header_installed_beside_the_binary(tmp_path):
+    """`make install`'s layout: <prefix>/bin/kubeflow-mcp and <prefix>/include/kubeflow-mcp/."""
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    shutil.copy(BINARY, prefix / "bin" / "kubeflow-mcp")
+    shutil.copytree(ROOT / "Sources" / "PluginABI" / "include", prefix / "include" / "kubeflow-mcp")
+    proc = subprocess.run([str(prefix / "bin" / "kubeflow-mcp"), "plugin", "sdk", "--cflags"],
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == f"-I{prefix / 'include' / 'kubeflow-mcp'}"
+    (prefix / "include" / "kubeflow-mcp" / "kfmcp_plugin.h").unlink()
+    gone = subprocess.run([str(prefix / "bin" / "kubeflow-mcp"), "plugin", "sdk"], capture_output=True, text=True)
+    assert gone.returncode != 0 and "make install" in gone.stderr
+
+
+# MARK: plugin test, the author's harness
+
+def plugin_test(path, check=True):
+    proc = subprocess.run([str(BINARY), "plugin", "test", str(path)], capture_output=True, text=True, timeout=120)
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def test_plugin_test_passes_on_the_c_example_and_runs_its_declared_examples(tmp_path):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(ROOT / "examples" / "c-plugin" / "hello_c.c", d / "libhello_c.so")
+    shutil.copy(ROOT / "examples" / "c-plugin" / "kfmcp-examples.json", d)
+    out = plugin_test(d / "libhello_c.so").stdout
+    assert "✓ hello-c 1.0.0 loads" in out and "✓ example c_add {\"a\":2,\"b\":3} answers as expected" in out, out
+    assert out.rstrip().endswith("4 passed, 0 failed"), out
+
+    # A wrong expectation fails with the field that differs.
+    (d / "kfmcp-examples.json").write_text('[{"tool": "c_add", "arguments": {"a": 2, "b": 3}, "expect": {"sum": 6}},'
+                                           ' {"tool": "not_ours", "arguments": {}}]')
+    failed = plugin_test(d, check=False)
+    assert failed.returncode == 1 and "result.sum is 5, expected 6" in failed.stdout, failed.stdout
+    assert "\"tool\" must name one of the plugin's tools (c_add, c_context)" in failed.stdout
+
+
+@pytest.mark.parametrize("source,header", [
+    (ROOT / "examples" / "llamafactory-backend" / "llamafactory_backend.c", None),
+    (ROOT / "Tests" / "CPlugins" / "backend_1_0.c", ROOT / "Tests" / "CPlugins" / "abi-1.0"),
+])
+def test_plugin_test_runs_the_provider_conformance_on_a_backend(tmp_path, source, header):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(source, d / "libbackend.so", **({"header_dir": header} if header else {}))
+    out = plugin_test(d / "libbackend.so").stdout
+    for check in ("capabilities.methods", "build_trainer answers a trainer section", "estimate answers recommended_gpus",
+                  "unknown backend_options key is refused"):
+        assert f": {check}" in out or check in out, (check, out)
+    assert ", 0 failed" in out
+
+
+def test_plugin_test_passes_on_the_swift_example(swift_plugin_dir):
+    out = plugin_test(swift_plugin_dir).stdout
+    assert "✓ swift-example" in out and ", 0 failed" in out, out
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSALS))
+def test_plugin_test_fails_with_the_reason_on_each_broken_plugin(tmp_path, kind):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(BROKEN, d / "broken.so", f"BROKEN_{kind}", f'PLUGIN_ID="broken-{kind.lower().replace("_", "-")}"')
+    proc = plugin_test(d / "broken.so", check=False)
+    assert proc.returncode == 1, proc.stdout
+    assert "✗ " in proc.stdout and "refused" in proc.stdout and REFUSALS[kind] in proc.stdout, proc.stdout
+    assert proc.stdout.rstrip().endswith("0 passed, 1 failed")
+
+
+def test_plugin_test_refuses_a_path_that_does_not_exist(tmp_path):
+    proc = plugin_test(tmp_path / "nope.so", check=False)
+    assert proc.returncode != 0 and "does not exist" in proc.stderr

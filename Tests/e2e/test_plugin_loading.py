@@ -167,3 +167,21 @@ def test_a_plugin_started_ahead_of_its_turn_sees_the_plugins_loaded_before_it(tm
     assert [Path(r["path"]).name for r in listed] == ["libprovider.so", "libseeker.so"]
     assert [r["status"] for r in listed] == ["loaded", "loaded"], stderr
     assert find(listed, "libseeker.so")["tools"] == ["seeker_ok"]
+
+
+def test_doctor_lists_refused_and_disabled_plugins_and_fails_on_a_refused_one(tmp_path):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(HELLO, d / "libhello_c.so")
+    healthy = run_cli("doctor", "--sim", "--no-default-plugins", "--plugins-dir", str(d))
+    assert "plugins:   1 loaded" in healthy.stdout, healthy.stdout
+
+    # The operator's choice: a disabled plugin is listed with its reason, and is no problem.
+    (d / "hello.yaml").write_text("library: libhello_c.so\nenabled: false\n")
+    disabled = run_cli("doctor", "--sim", "--no-default-plugins", "--plugins-dir", str(d))
+    assert "plugin libhello_c.so disabled" in disabled.stdout and "disabled by" in disabled.stdout, disabled.stdout
+
+    compile_c_plugin(BROKEN, d / "broken_RISK.so", "BROKEN_RISK", 'PLUGIN_ID="broken-risk"')
+    refused = run_cli("doctor", "--sim", "--no-default-plugins", "--plugins-dir", str(d), check=False)
+    assert refused.returncode != 0, refused.stdout
+    line = [l for l in refused.stdout.splitlines() if "broken_RISK.so" in l]
+    assert line and line[0].startswith("✗ ") and "refused" in line[0] and REFUSALS["RISK"] in line[0], refused.stdout

@@ -3,8 +3,10 @@ import Foundation
 import HostCore
 import KFJSON
 
-/// What `doctor` checks, each on one line: configuration, reachability, server
-/// version and identity; then what each plugin needs from the cluster, from the
+/// What `doctor` checks, each on one line: configuration; the plugins found
+/// (how many loaded, each refused or disabled one with its reason: a refused
+/// plugin counts as a problem, a disabled one, the operator's choice, does not);
+/// reachability, server version and identity; then what each plugin needs from the cluster, from the
 /// read-only tools that declare a doctor argument (`"x-kfmcp-doctor"` in the
 /// header), run through the host like any call (policy, validation, redaction).
 struct DoctorCommand: AsyncParsableCommand {
@@ -30,6 +32,14 @@ struct DoctorCommand: AsyncParsableCommand {
         line(nil, "config:    \(connection.simulator != nil ? "embedded cluster simulator" : config.source)")
         line(nil, "context:   \(config.contextName)   user: \(config.userName) (\(config.authMethod))   namespace: \(config.namespace)")
         line(nil, "server:    \(config.server)")
+
+        let records = runtime.registry.records
+        line(nil, "plugins:   \(records.filter { $0.status == .loaded }.count) loaded")
+        for record in records where record.status != .loaded {
+            let name = record.pluginID ?? (record.path as NSString).lastPathComponent
+            line(record.status == .refused ? false : nil,
+                 "plugin \(name) \(record.status.rawValue) (\(record.path)): \(record.reason ?? "no reason given")")
+        }
 
         let version = access.send(ClusterRequest(method: "GET", path: "/version", timeoutMs: 10_000))
         guard version.status == 200 else {

@@ -5,8 +5,8 @@ import KFJSON
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "Inspect plugins, or start a new one (`plugin new`).",
-        subcommands: [List.self, PluginNewCommand.self], defaultSubcommand: List.self, aliases: ["plugin"])
+        commandName: "plugins", abstract: "Inspect plugins, start a new one (`plugin new`), find the ABI header (`plugin sdk`), or test one (`plugin test`).",
+        subcommands: [List.self, PluginNewCommand.self, PluginSDKCommand.self, PluginTestCommand.self], defaultSubcommand: List.self, aliases: ["plugin"])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -4,8 +4,10 @@ import HostCore
 
 /// `kubeflow-mcp plugin new NAME --lang swift|c|rust`: a buildable plugin
 /// skeleton with one read-only tool and a test, written against this
-/// checkout's ABI (the C header, PluginKit by path, the Rust bindings of
-/// examples/rust-plugin). The files say how to build, test and load it.
+/// checkout's ABI (the C header as `plugin sdk` gives it, PluginKit from the
+/// package KUBEFLOW_MCP_PACKAGE names, a copy of the Rust bindings of
+/// examples/rust-plugin); no file holds the checkout's path. The files say
+/// how to build, test and load it.
 struct PluginNewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new", abstract: "Write a buildable plugin skeleton (one tool and a test) in swift, c or rust.")
@@ -68,8 +70,8 @@ struct Skeleton {
 
     func nextSteps(_ lang: PluginNewCommand.Language, dir: String) -> String {
         switch lang {
-        case .swift: return "Next: swift test --package-path \(dir); swift build --package-path \(dir); kubeflow-mcp serve --plugins-dir \(dir)/.build/debug"
-        case .c: return "Next: make -C \(dir) test; kubeflow-mcp serve --plugins-dir \(dir)   (needs libcjson-dev)"
+        case .swift: return "Next: export KUBEFLOW_MCP_PACKAGE=\(repo); swift test --package-path \(dir); swift build --package-path \(dir); kubeflow-mcp serve --plugins-dir \(dir)/.build/debug"
+        case .c: return "Next: make -C \(dir) KUBEFLOW_MCP=\(HostOptions.currentExecutablePath()) test; kubeflow-mcp serve --plugins-dir \(dir)   (needs libcjson-dev)"
         case .rust: return "Next: cargo test --offline --manifest-path \(dir)/Cargo.toml; cargo build --offline --manifest-path \(dir)/Cargo.toml; kubeflow-mcp serve --plugins-dir \(dir)/target/debug"
         }
     }
@@ -80,15 +82,18 @@ struct Skeleton {
         return [
             ("Package.swift", """
             // swift-tools-version:6.1
-            // The kubeflow-mcp plugin '\(id)'. PluginKit comes from the kubeflow-mcp
-            // package (here a local checkout; a URL and version work the same way).
+            // The kubeflow-mcp plugin '\(id)'. PluginKit comes from the kubeflow-mcp package: a checkout
+            // named by KUBEFLOW_MCP_PACKAGE (`kubeflow-mcp plugin sdk` prints it as swift_package), else
+            // ../kubeflow-mcp beside this package; a URL and version work the same way.
             import PackageDescription
+
+            let kubeflowMCP = Context.environment["KUBEFLOW_MCP_PACKAGE"] ?? "../kubeflow-mcp"
 
             let package = Package(
                 name: "\(crate)",
                 platforms: [.macOS(.v13)],
                 products: [.library(name: "\(crate)", type: .dynamic, targets: ["\(module)"])],
-                dependencies: [.package(name: "kubeflow-mcp", path: "\(repo)")],
+                dependencies: [.package(name: "kubeflow-mcp", path: kubeflowMCP)],
                 targets: [
                     .target(name: "\(module)", dependencies: [.product(name: "PluginKit", package: "kubeflow-mcp")],
                             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=" + Context.packageDirectory + "/exports.map"])]),
@@ -155,8 +160,14 @@ struct Skeleton {
         [
             ("Makefile", """
             # The kubeflow-mcp plugin '\(id)' in C, JSON through Debian's cJSON (apt install libcjson-dev).
-            KFMCP ?= \(repo)
-            CFLAGS += -Wall -Werror -fPIC -I$(KFMCP)/Sources/PluginABI/include
+            # The ABI header comes from the host, as pkg-config would give it: `kubeflow-mcp plugin sdk --cflags`
+            # (installed beside the binary, or the checkout it runs from). KUBEFLOW_MCP names the binary.
+            KUBEFLOW_MCP ?= kubeflow-mcp
+            KFMCP_CFLAGS ?= $(shell $(KUBEFLOW_MCP) plugin sdk --cflags)
+            ifeq ($(strip $(KFMCP_CFLAGS)),)
+            $(error `$(KUBEFLOW_MCP) plugin sdk --cflags` gave nothing: put kubeflow-mcp on PATH or pass KUBEFLOW_MCP=/path/to/kubeflow-mcp)
+            endif
+            CFLAGS += -Wall -Werror -fPIC $(KFMCP_CFLAGS)
 
             lib\(crate).so: \(cFile).c
             \t$(CC) $(CFLAGS) -shared $< -lcjson -o $@

@@ -51,6 +51,11 @@ enum BuildTrainer {
         let runtimes = try request["runtimes"]?.array ?? listRuntimes()
         // The runtime first: without one for the model, fine_tune may ask another backend.
         let runtime = try RuntimeChoice.pick(request: request, runtimes: runtimes)
+        // finetune-backend/1: unknown options are refused, and this backend declares none.
+        if let options = request["backend_options"], !options.isNull, options.object?.isEmpty != true {
+            throw ToolError("The torchtune backend takes no backend_options (got \(options.object.map { $0.keys.sorted().joined(separator: ", ") } ?? "a non-object")); its recipe is set by fine_tune's own arguments.",
+                            field: "backend_options")
+        }
         var trainer: JSON = ["command": ["tune", "run"],
                              "args": .array(try TorchTuneArgs.build(request).map { .string($0) })]
         if let n = request["num_nodes"]?.int, n > 0 { trainer["numNodes"] = .int(n) }
