@@ -21,7 +21,7 @@ import Testing
         (.googleKey, #"AIza[A-Za-z0-9_-]{35}"#, Redactor.mask),
         (.jwt, #"eyJ[A-Za-z0-9_=-]{4,}\.[A-Za-z0-9_=-]{4,}[A-Za-z0-9_.+/=-]*"#, Redactor.mask),
         (.bearer, #"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"#, "$1\(Redactor.mask)"),
-        (.authorization, #"(?i)(authorization\\?"?\s*[:=]\s*\\?"?[A-Za-z]+\s+)(?!<)(?:[^\s",}\\]|\\[^\s",}nrt]){4,}"#, "$1\(Redactor.mask)"),
+        (.authorization, #"(?i)(authorization\\?"?\s*[:=]\s*\\?"?[A-Za-z]+\s+)(?!<)(?:[^\s",}\\]|\\(?-i:[^\s",}nrt])){4,}"#, "$1\(Redactor.mask)"),
         (.privateKey, #"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----"#, Redactor.mask),
         ([.pemBegin, .privateKey], #"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*"#, Redactor.mask),
         ([.pemEnd, .privateKey], #"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)*[^\n]*-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----"#, Redactor.mask),
@@ -31,7 +31,7 @@ import Testing
          "$1\(Redactor.mask)"),
         ([.secretKind, .ata], #"((?:data|stringData)\\?"?\s*:\s*)\{[^{}]*\}"#, "$1{\(Redactor.mask)}"),
         (.assignment,
-         #"(?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|account[_-]?key|private[_-]?key(?:[_-]?id)?|client-key-data|client-certificate-data|\.dockerconfigjson|"auth)\\?"?\s*[:=]\s*\\?"?)(?!<?[A-Za-z]+ [A-Za-z]|[^\s",};]+\\?"\s*,\s*\\?"key\\?"|\{\s*\\?"secret\\?")(?:\[[^\]]*\]|\{[^{}]*\}|(?:[^\s",};\\]|\\[^\s",};nrt]){4,})"#,
+         #"(?i)((?:token|(?<!token_|credentials_)secret|password|passwd|api[_-]?key|access[_-]?key|secret[_-]?access[_-]?key|account[_-]?key|private[_-]?key(?:[_-]?id)?|client-key-data|client-certificate-data|\.dockerconfigjson|"auth)\\?"?\s*[:=]\s*\\?"?)(?!<?[A-Za-z]+ [A-Za-z]|[^\s",};]+\\?"\s*,\s*\\?"key\\?"|\{\s*\\?"secret\\?")(?:\[[^\]]*\]|\{[^{}]*\}|(?:[^\s",};\\]|\\(?-i:[^\s",};nrt])){4,})"#,
          "$1\(Redactor.mask)"),
     ].map { ($0.0, try! NSRegularExpression(pattern: $0.1), $0.2) }
 
@@ -68,8 +68,10 @@ import Testing
         "client-key-data: ", "Password=", ";Host=", "\\nsk-", "\\nghp_", "\\thf_", "\\x", "\\\"", "\"password\": [\"a\", \"b\"]",
     ]
 
-    @Test func matchesWhatICUMatched() {
-        let seed = UInt64.random(in: 0...UInt64.max)
+    /// Fixed seeds, so a run in CI is the run on a laptop (one of them once found `\R`: an escaped
+    /// line break is `\n`, `\r` or `\t` in lower case only, hence `(?-i:…)` in the rules above).
+    @Test(arguments: [UInt64(11_072_331_267_057_763_377), 42, 20_261_206])
+    func matchesWhatICUMatched(seed: UInt64) {
         var rng = SeededGenerator(seed: String(seed))
         var redacted = 0
         for _ in 0..<20_000 {

@@ -9,6 +9,8 @@ reference; the gated-model flow on the simulator."""
 import base64
 import json
 import random
+
+import pytest
 import shutil
 import string
 import subprocess
@@ -485,10 +487,10 @@ def random_samples(rng: random.Random) -> list[tuple[str, str, bool]]:
     return samples
 
 
-def test_our_matcher_answers_as_the_scanner_does(tmp_path):
+@pytest.mark.parametrize("seed", [20261206, 7])  # fixed: a CI run is the run on a laptop
+def test_our_matcher_answers_as_the_scanner_does(tmp_path, seed):
     """On random secret-shaped lines of the classes both claim, the built server masks a line exactly when
     detect-secrets finds that class in it (through a plugin's result, as any text leaves)."""
-    seed = random.randrange(2**32)
     samples = random_samples(random.Random(seed))
 
     async def body():
