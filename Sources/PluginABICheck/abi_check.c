@@ -13,3 +13,6 @@ const unsigned kfmcp_abi_major_built = KFMCP_ABI_MAJOR;
 
 /* ABI 1.1's first appended manifest field sits right after the 1.0 struct. */
 _Static_assert(offsetof(kfmcp_manifest_v1, instructions) == KFMCP_MANIFEST_V1_0_SIZE, "instructions appended after 1.0");
+
+/* ABI 1.2's field follows 1.1's two. */
+_Static_assert(offsetof(kfmcp_manifest_v1, mcp_surface_json) == KFMCP_MANIFEST_V1_0_SIZE + 2 * sizeof(void *), "mcp_surface_json appended after 1.1");

@@ -66,7 +66,8 @@ final class ExportedPlugin: @unchecked Sendable {
             free_result: exportedFree, shutdown: exportedShutdown,
             reserved: (nil, nil, nil, nil),
             instructions: cString(d.instructions),
-            cluster_scoped_reads: cString(JSON.array(clusterScopedReads(d).map { .string($0) }).serialized())))
+            cluster_scoped_reads: cString(JSON.array(clusterScopedReads(d).map { .string($0) }).serialized()),
+            mcp_surface_json: nil))
         return m
     }
 }

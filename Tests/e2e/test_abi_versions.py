@@ -67,9 +67,9 @@ def test_a_plugin_built_against_the_frozen_1_0_header_loads_and_gets_the_same_co
 
 
 @pytest.mark.parametrize("isolation", ["process", "in-process"])
-def test_a_1_1_plugin_gets_the_return_code_rule_and_its_instructions_reach_the_client(tmp_path, isolation):
+def test_a_current_plugin_gets_the_return_code_rule_and_its_instructions_reach_the_client(tmp_path, isolation):
     record, instructions = _probe(tmp_path, HEADER_DIR, isolation)
-    assert record["abi"] == "1.1"
+    assert record["abi"] == "1.2"
     assert "services_probe: call it to see the host's return codes." in instructions
 
 

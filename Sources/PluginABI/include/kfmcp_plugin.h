@@ -1,8 +1,9 @@
 /*
  * kfmcp_plugin.h — the whole contract between the kubeflow-mcp host and its plugins.
  *
- * ABI 1.1 (1.0 plus structured Kubernetes requests, manifest instructions and
- * tool-provided confirmation summaries). A plugin is a shared library that
+ * ABI 1.2 (1.0 plus structured Kubernetes requests, manifest instructions and
+ * tool-provided confirmation summaries in 1.1; MCP resources, prompts,
+ * completions and tasks declared by plugins in 1.2). A plugin is a shared library that
  * exports exactly one symbol, declared below so the compiler checks it:
  *
  *     KFMCP_EXPORT const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host);
@@ -116,7 +117,7 @@ extern "C" {
 #endif
 
 #define KFMCP_ABI_MAJOR 1
-#define KFMCP_ABI_MINOR 1
+#define KFMCP_ABI_MINOR 2
 
 /*
  * The sizes of the structs as ABI 1.0 defined them, frozen forever. A reader
@@ -507,6 +508,21 @@ typedef struct kfmcp_manifest_v1 {
      * groups with a '.' outside k8s.io are accepted: a plugin cannot open a
      * core resource. The host's domain knowledge comes from plugins this way. */
     const char *cluster_scoped_reads;
+
+    /* ---- ABI 1.2 (read only when KFMCP_HAS_FIELD) ---- */
+    /* JSON object: what this plugin adds to MCP beyond tools, or NULL.
+     * Every entry names one of this plugin's own tools as its handler, so a
+     * resource read, a prompt, a completion or a task's status goes through
+     * the same pipeline as a tool call (policy, ownership, redaction, audit);
+     * the host stays free of any domain. Keys, every one optional:
+     *   "resources", "resource_templates"  MCP resources and URI templates,
+     *   "prompts"                          MCP prompts with arguments,
+     *   "completions"                      argument/variable completion,
+     *   "tasks"                            tools a client may run as tasks.
+     * Each key's shape is in docs/mcp-surface.md beside this header's
+     * project. Unknown keys are ignored; a malformed value refuses the
+     * plugin with the key named. */
+    const char *mcp_surface_json;
 } kfmcp_manifest_v1;
 
 #if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
