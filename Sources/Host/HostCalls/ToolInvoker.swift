@@ -321,7 +321,7 @@ public final class ToolInvoker: Sendable {
     }
 
     /// Whether a call of the tool may end in a preview (policy, or an argument that asks for confirmation).
-    private func mayAskConfirmation(_ spec: ToolSpec) -> Bool {
+    package func mayAskConfirmation(_ spec: ToolSpec) -> Bool {
         policy.needsConfirmation(spec) || !Self.confirmingArguments(spec).isEmpty && !policy.skipsConfirmation(spec)
     }
 

@@ -52,6 +52,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     public let limits: Limits
     let origins: Origins
     public let metrics = HTTPMetrics()
+    /// Running calls per user, taken atomically against `limits.maxCallsPerUser`.
+    let callShares: CallShares
     private let lock = NSLock()
     private var sessions: [String: Session] = [:]
     /// Set on SIGTERM: unready, and new sessions are refused so the balancer sends them elsewhere.
@@ -67,6 +69,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         self.authenticator = authenticator
         self.userPolicies = userPolicies
         self.limits = limits
+        self.callShares = CallShares(limit: limits.maxCallsPerUser)
         self.origins = origins
     }
 
@@ -166,7 +169,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             return .data(Data(error.serialized().utf8),
                          headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
         }
-        if runningCalls(of: user) >= limits.maxCallsPerUser {
+        guard callShares.take(user.name) else {
             metrics.refused(.callsPerUser)
             return Self.overShare("you already run \(limits.maxCallsPerUser) calls at once (--max-calls-per-user); wait for one to finish",
                                   sessionID: session.id)
@@ -174,7 +177,10 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let tool = message["params"]?["name"]?.string
         let known = tool.flatMap { name in runtime.registry.orderedTools.contains { $0.name == name } ? name : nil }
         let call = metrics.callStarted(tool: known ?? "unknown")
-        let stream = session.transport.request(message, finished: { outcome in call.finish(outcome) })
+        let stream = session.transport.request(message, finished: { [callShares] outcome in
+            callShares.giveBack(user.name)
+            call.finish(outcome)
+        })
         return .stream(stream, headers: Self.sseHeaders(session.id))
     }
 
@@ -230,12 +236,6 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         server.start()
         runtime.log.info("session \(session.id) opened for \(user.name) (policy \(policy.name))", source: "http")
         return .success(session)
-    }
-
-    private func runningCalls(of user: RemoteUser) -> Int {
-        lock.withLock {
-            sessions.values.reduce(0) { $0 + ($1.user.name == user.name ? $1.transport.streams.runningCalls : 0) }
-        }
     }
 
     /// 429: this user is over their share; others are still served.

@@ -53,7 +53,11 @@ final class SessionStreams: @unchecked Sendable {
             }
         }
         lock.withLock {
-            if closed { continuation.finish(); return }
+            if closed {
+                continuation.finish()
+                finished?(.cancelled)  // told like any other ending, so what it holds is given back
+                return
+            }
             requests[key] = continuation
             if message["method"]?.string == "tools/call" {
                 calls.append(key)
