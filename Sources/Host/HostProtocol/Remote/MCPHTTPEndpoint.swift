@@ -176,7 +176,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
                                   sessionID: session.id)
         }
         let tool = message["params"]?["name"]?.string
-        let known = tool.flatMap { name in environment.registry.orderedTools.contains { $0.name == name } ? name : nil }
+        let known = tool.flatMap { name in environment.registry.tools[name] != nil ? name : nil }
         let call = metrics.callStarted(tool: known ?? "unknown")
         let stream = session.transport.request(message, finished: { [callShares] outcome in
             callShares.giveBack(user.name)
