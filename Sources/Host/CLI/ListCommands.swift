@@ -16,8 +16,8 @@ struct PluginsCommand: ParsableCommand {
         @Flag(help: "JSON output.") var json = false
 
         func run() throws {
-            let runtime = try common.startHost()
-            let records = runtime.registry.records
+            let (host, _) = try common.startHost()
+            let records = host.registry.records
             if json {
                 print(JSON.array(records.map { r in
                     guard let install = InstallProvenance.record(for: r.path), var o = r.json.object else { return r.json }
@@ -41,7 +41,7 @@ struct PluginsCommand: ParsableCommand {
                     }
                 }
             }
-            runtime.shutdown()
+            host.shutdown()
         }
     }
 }
@@ -57,8 +57,8 @@ struct ToolsCommand: ParsableCommand {
         @Flag(help: "JSON output.") var json = false
 
         func run() throws {
-            let runtime = try common.startHost()
-            let tools = runtime.registry.orderedTools.filter(runtime.policy.allows)
+            let (host, policy) = try common.startHost()
+            let tools = host.registry.orderedTools.filter(policy.allows)
             if json {
                 print(JSON.array(tools.map(\.json)).pretty())
             } else {
@@ -66,7 +66,7 @@ struct ToolsCommand: ParsableCommand {
                     print("\(t.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(t.category.padding(toLength: 11, withPad: " ", startingAt: 0)) \(t.risk.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(t.pluginID)")
                 }
             }
-            runtime.shutdown()
+            host.shutdown()
         }
     }
 }
