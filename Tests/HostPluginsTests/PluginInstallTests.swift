@@ -16,6 +16,16 @@ import Testing
         #expect(streamed.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// minisign prints key ids with "%" PRIX64; an id with a leading zero nibble must match its spelling.
+    @Test func keyIDsAreSpelledAsMinisignPrintsThem() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kfmcp-key-\(getpid()).pub").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let raw = Data("Ed".utf8) + Data([0x9E, 0x64, 0x94, 0xE2, 0x61, 0x87, 0xAF, 0x07]) + Data(count: 32)
+        try "untrusted comment: minisign public key 7AF8761E294649E\n\(raw.base64EncodedString())\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(TrustedKeys.keyID(publicKeyFile: file) == "7AF8761E294649E")
+    }
+
     /// One ustar header block plus its data, padded.
     private func entry(_ name: String, type: Character = "0", data: [UInt8] = [], declaredSize: Int? = nil) -> [UInt8] {
         var h = [UInt8](repeating: 0, count: 512)

@@ -318,3 +318,13 @@ def test_remove_touches_only_what_install_made(tmp_path, env):
     proc = run_cli("plugin", "remove", "handmade", env=env, check=False)
     assert proc.returncode != 0 and "was installed by `plugin install`" in proc.stderr
     assert os.path.isdir(os.path.join(user_dir(env), "handmade"))
+
+
+def test_an_untrusted_plugin_directory_is_refused_before_anything_is_written(tmp_path, env):
+    d = package_dir(tmp_path)
+    target = user_dir(env)
+    os.makedirs(target)
+    os.chmod(target, 0o777)
+    proc = install(env, d, check=False)
+    assert proc.returncode != 0 and "writable by group or others" in proc.stderr, proc.stderr
+    assert os.listdir(target) == []

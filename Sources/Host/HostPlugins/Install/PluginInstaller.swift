@@ -54,6 +54,8 @@ public struct PluginInstaller {
         }
         try fm.createDirectory(atPath: request.pluginsDirectory, withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o755])
+        // The loader would refuse everything in an untrusted directory; refuse before writing into it.
+        if let problem = FileTrust.problem(path: request.pluginsDirectory) { throw Refusal(description: problem) }
         let staging = request.pluginsDirectory + "/.install-\(package.name)-\(getpid())"
         try? fm.removeItem(atPath: staging)
         try fm.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])

@@ -9,7 +9,7 @@ public struct TrustedKeys: Sendable {
     public static let defaultDirectory = "/etc/kubeflow-mcp/trusted-keys"
 
     public struct Key: Sendable {
-        /// minisign's key id, as `minisign` prints it (16 upper-case hex digits).
+        /// minisign's key id, as `minisign` prints it (upper-case hex, no leading zeros).
         public var id: String
         public var file: String
     }
@@ -59,7 +59,8 @@ public struct TrustedKeys: Sendable {
         guard lines.count > line, let raw = Data(base64Encoded: String(lines[line]).trimmingCharacters(in: .whitespaces)),
             raw.count == length
         else { return nil }
-        return raw[raw.startIndex + 2..<raw.startIndex + 10].reversed().map { String(format: "%02X", $0) }.joined()
+        let id = raw[raw.startIndex + 2..<raw.startIndex + 10].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return String(id, radix: 16, uppercase: true)  // minisign's "%" PRIX64: no leading zeros
     }
 
     /// Checks `signature` over `file`; on success the signer's key id and the
