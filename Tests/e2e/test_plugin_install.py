@@ -99,6 +99,11 @@ def test_install_from_a_directory_lists_and_serves_it_then_remove(tmp_path, env)
             assert not added.is_error and added.structured_content == {"sum": 5}, added
     run(body)
 
+    # The author's harness runs on the installed copy, examples included.
+    assert f"plugin test {user_dir(env)}/hello" in out
+    tested = run_cli("plugin", "test", os.path.join(user_dir(env), "hello"), env=env).stdout
+    assert "answers as expected" in tested and tested.rstrip().endswith("0 failed"), tested
+
     again = install(env, d, check=False)
     assert again.returncode != 0 and "already in" in again.stderr and "plugin remove hello" in again.stderr
 

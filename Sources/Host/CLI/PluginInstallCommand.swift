@@ -37,6 +37,7 @@ struct PluginInstallCommand: ParsableCommand {
             let record = try PluginInstaller.install(request)
             print("installed \(record.name) into \(directory)/\(record.name)/")
             InstallRecordLines.print(record)
+            print("check it loads and runs its examples: kubeflow-mcp plugin test \(directory)/\(record.name)")
         } catch {
             throw PluginInstallRefused(message: "refused to install \(source): \(error)")
         }
