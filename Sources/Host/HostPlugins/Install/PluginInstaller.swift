@@ -9,6 +9,13 @@ import KFJSON
 /// that makes the loader see it renamed into place. The loader applies its
 /// usual trust checks and, as for every file that is not the host's own,
 /// runs the plugin isolated.
+/// Why an install or a removal was refused: one sentence naming the file or
+/// entry at fault and, where there is one, the fix.
+public struct InstallRefusal: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
 public struct PluginInstaller {
     public struct Request {
         public var source: String
@@ -31,14 +38,12 @@ public struct PluginInstaller {
         }
     }
 
-    public struct Refusal: Error, CustomStringConvertible { public var description: String }
-
     /// Installs and returns the record written beside the plugin.
     public static func install(_ request: Request) throws -> InstallRecord {
         do {
             return try installChecked(request)
-        } catch let r as Refusal { throw r } catch {
-            throw Refusal(description: "\(error)")
+        } catch let r as InstallRefusal { throw r } catch {
+            throw InstallRefusal( "\(error)")
         }
     }
 
@@ -49,13 +54,13 @@ public struct PluginInstaller {
         let entry = request.pluginsDirectory + "/" + package.name + ".yaml"
         let fm = FileManager.default
         guard !fm.fileExists(atPath: target), !fm.fileExists(atPath: entry) else {
-            throw Refusal(description: "a plugin named '\(package.name)' is already in \(request.pluginsDirectory); "
+            throw InstallRefusal( "a plugin named '\(package.name)' is already in \(request.pluginsDirectory); "
                           + "remove it first: kubeflow-mcp plugin remove \(package.name)")
         }
         try fm.createDirectory(atPath: request.pluginsDirectory, withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o755])
         // The loader would refuse everything in an untrusted directory; refuse before writing into it.
-        if let problem = FileTrust.problem(path: request.pluginsDirectory) { throw Refusal(description: problem) }
+        if let problem = FileTrust.problem(path: request.pluginsDirectory) { throw InstallRefusal( problem) }
         let staging = request.pluginsDirectory + "/.install-\(package.name)-\(getpid())"
         try? fm.removeItem(atPath: staging)
         try fm.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -63,14 +68,14 @@ public struct PluginInstaller {
             for (file, data) in package.files {
                 let path = staging + "/" + file
                 guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: file.hasSuffix(".so") ? 0o755 : 0o644]) else {
-                    throw Refusal(description: "cannot write \(path)")
+                    throw InstallRefusal( "cannot write \(path)")
                 }
             }
             var record = try verify(package, staged: staging, request: request, keys: keys)
             record.libraryPath = target + "/" + package.library
             try record.json.pretty().write(toFile: staging + "/" + PluginPackage.record, atomically: false, encoding: .utf8)
             try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: staging)
-            if let problem = FileTrust.problem(path: staging + "/" + package.library) { throw Refusal(description: problem) }
+            if let problem = FileTrust.problem(path: staging + "/" + package.library) { throw InstallRefusal( problem) }
             try fm.moveItem(atPath: staging, toPath: target)
             let tmpEntry = request.pluginsDirectory + "/.\(package.name).yaml.tmp"
             let yaml = "# Written by `kubeflow-mcp plugin install` (record: \(package.name)/\(PluginPackage.record));\n"
@@ -93,7 +98,7 @@ public struct PluginInstaller {
         if package.form == .directory, request.sha256 != nil || request.signature != nil,
             package.files[PluginPackage.checksums] == nil
         {
-            throw Refusal(description: "--sha256 and --sig cover a plugin directory's \(PluginPackage.checksums), and \(package.source) has none; "
+            throw InstallRefusal( "--sha256 and --sig cover a plugin directory's \(PluginPackage.checksums), and \(package.source) has none; "
                           + "make it with: (cd \(package.source) && sha256sum * > \(PluginPackage.checksums))")
         }
         var record = InstallRecord(name: package.name, source: package.source, form: package.form.rawValue, library: package.library)
@@ -103,10 +108,10 @@ public struct PluginInstaller {
         if let given = request.sha256 {
             let want = given.lowercased()
             guard want.count == 64, want.allSatisfy(\.isHexDigit) else {
-                throw Refusal(description: "--sha256 must be 64 hex digits (sha256sum prints them); got '\(given)'")
+                throw InstallRefusal( "--sha256 must be 64 hex digits (sha256sum prints them); got '\(given)'")
             }
             guard record.sha256 == want else {
-                throw Refusal(description: "checksum mismatch for \(artifactName): SHA-256 is \(record.sha256 ?? "unreadable"), --sha256 said \(want); "
+                throw InstallRefusal( "checksum mismatch for \(artifactName): SHA-256 is \(record.sha256 ?? "unreadable"), --sha256 said \(want); "
                               + "the file is not the one you meant to install (download it again, or check the digest's source)")
             }
             record.verifiedBy.append("sha256")
@@ -126,21 +131,21 @@ public struct PluginInstaller {
             } else if package.form != .directory, FileManager.default.fileExists(atPath: package.source + ".minisig") {
                 (file, signature, what) = (artifact, package.source + ".minisig", artifactName)
             } else {
-                throw Refusal(description: "\(package.source) carries no signature, and trusted keys are configured in \(keys.directory): "
+                throw InstallRefusal( "\(package.source) carries no signature, and trusted keys are configured in \(keys.directory): "
                               + "pass --sig FILE (minisign -Sm \((artifactName as NSString).lastPathComponent)) or ship \(PluginPackage.checksumSignature)")
             }
             if file.hasSuffix(PluginPackage.checksums), package.files[PluginPackage.checksums] == nil {
-                throw Refusal(description: "the signature covers \(PluginPackage.checksums), which \(package.source) lacks")
+                throw InstallRefusal( "the signature covers \(PluginPackage.checksums), which \(package.source) lacks")
             }
             let (key, comment) = try keys.verify(file: file, signature: signature, what: what)
             record.signer = InstallRecord.Signer(keyID: key.id, keyFile: key.file, trustedComment: comment)
             record.verifiedBy.append("minisign")
         } else if let given = request.signature {
-            throw Refusal(description: "--sig \(given) cannot be checked: no trusted keys are configured (put the author's minisign "
+            throw InstallRefusal( "--sig \(given) cannot be checked: no trusted keys are configured (put the author's minisign "
                           + "public key in \(TrustedKeys.defaultDirectory)/ or pass --trusted-keys DIR)")
         }
         guard !record.verifiedBy.isEmpty else {
-            throw Refusal(description: "nothing to verify \(package.source) against: pass --sha256 HEX (sha256sum \((artifactName as NSString).lastPathComponent)) "
+            throw InstallRefusal( "nothing to verify \(package.source) against: pass --sha256 HEX (sha256sum \((artifactName as NSString).lastPathComponent)) "
                           + "or ship \(PluginPackage.checksums) in the package")
         }
         return record
@@ -152,7 +157,7 @@ public struct PluginInstaller {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit) else {
-                throw Refusal(description: "\(PluginPackage.checksums): '\(line)' is not a `sha256sum` line (HEX  FILE)")
+                throw InstallRefusal( "\(PluginPackage.checksums): '\(line)' is not a `sha256sum` line (HEX  FILE)")
             }
             var file = parts[1]
             if file.hasPrefix(" ") || file.hasPrefix("*") { file.removeFirst() }
@@ -162,16 +167,16 @@ public struct PluginInstaller {
         for (file, bytes) in package.files.sorted(by: { $0.key < $1.key })
         where file != PluginPackage.checksums && file != PluginPackage.checksumSignature {
             guard let want = listed[file] else {
-                throw Refusal(description: "\(file) is not listed in \(PluginPackage.checksums); every file of the package must be")
+                throw InstallRefusal( "\(file) is not listed in \(PluginPackage.checksums); every file of the package must be")
             }
             let got = SHA256.hex(of: bytes)
             guard got == want else {
-                throw Refusal(description: "checksum mismatch for \(file): SHA-256 is \(got), \(PluginPackage.checksums) says \(want); "
+                throw InstallRefusal( "checksum mismatch for \(file): SHA-256 is \(got), \(PluginPackage.checksums) says \(want); "
                               + "the file changed after the list was made")
             }
         }
         if let missing = listed.keys.sorted().first(where: { package.files[$0] == nil }) {
-            throw Refusal(description: "\(PluginPackage.checksums) lists \(missing), which the package does not hold")
+            throw InstallRefusal( "\(PluginPackage.checksums) lists \(missing), which the package does not hold")
         }
     }
 
@@ -180,11 +185,11 @@ public struct PluginInstaller {
     /// record is touched.
     public static func remove(name: String, pluginsDirectory: String) throws -> InstallRecord {
         guard PluginPackage.validName(name) else {
-            throw Refusal(description: "'\(name)' is not a plugin install name ([a-z][a-z0-9_-]{0,63}; see `kubeflow-mcp plugins list`)")
+            throw InstallRefusal( "'\(name)' is not a plugin install name ([a-z][a-z0-9_-]{0,63}; see `kubeflow-mcp plugins list`)")
         }
         let target = pluginsDirectory + "/" + name
         guard let record = InstallRecord.read(directory: target) else {
-            throw Refusal(description: "no plugin '\(name)' was installed by `plugin install` in \(pluginsDirectory)")
+            throw InstallRefusal( "no plugin '\(name)' was installed by `plugin install` in \(pluginsDirectory)")
         }
         let fm = FileManager.default
         let entry = pluginsDirectory + "/" + name + ".yaml"
