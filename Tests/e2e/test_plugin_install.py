@@ -141,6 +141,10 @@ def test_a_wrong_checksum_is_refused(tmp_path, env):
     archive = archive_of(d, tmp_path / "hello.tar.gz")
     refused(env, archive, "--sha256", "0" * 64, says="checksum mismatch for")
     refused(env, archive, "--sha256", "xyz", says="--sha256 must be 64 hex digits")
+    # The digest is checked before the archive is parsed.
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not even gzip")
+    refused(env, junk, "--sha256", sha256(archive), says="checksum mismatch for")
     # A file changed after SHA256SUMS was made.
     with open(d / "kfmcp-examples.json", "a") as f:
         f.write(" ")
@@ -220,6 +224,9 @@ def test_a_file_tampered_after_signing_is_refused(tmp_path, env, keys):
     sig = sign(sec, archive)
     with open(archive, "ab") as f:  # gzip ignores nothing: the bytes changed
         f.write(b"\0")
+    refused(env, archive, "--sig", sig, says="does not verify")
+    # The signature is checked before the archive is parsed: junk is refused for its signature.
+    archive.write_bytes(b"not even gzip")
     refused(env, archive, "--sig", sig, says="does not verify")
     # Inside a package: SHA256SUMS is signed, then the library is replaced.
     d = package_dir(tmp_path, name="hello2")

@@ -16,14 +16,15 @@ struct PluginArchive {
     var name: String
     var files: [String: Data]
 
-    static func read(path: String, maxBytes: Int) throws -> PluginArchive {
-        let tar = try gunzip(path: path, maxBytes: maxBytes)
-        return try parse(tar: tar, maxBytes: maxBytes, archive: path)
+    /// `shownAs`: the name refusals use (the operator's file, not our private copy).
+    static func read(path: String, maxBytes: Int, shownAs: String) throws -> PluginArchive {
+        let tar = try gunzip(path: path, maxBytes: maxBytes, shownAs: shownAs)
+        return try parse(tar: tar, maxBytes: maxBytes, archive: shownAs)
     }
 
     /// `gzip -dc`, stopped as soon as the output passes the cap (a gzip bomb
     /// never reaches memory or disk).
-    private static func gunzip(path: String, maxBytes: Int) throws -> Data {
+    private static func gunzip(path: String, maxBytes: Int, shownAs: String) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
         process.arguments = ["-dc", "--", path]
@@ -43,7 +44,7 @@ struct PluginArchive {
                 kill(process.processIdentifier, SIGKILL)
                 try? out.fileHandleForReading.close()
                 process.waitUntilExit()
-                throw InstallRefusal( "\(path) unpacks to more than \(maxBytes / (1 << 20)) MiB; refused "
+                throw InstallRefusal("\(shownAs) unpacks to more than \(maxBytes / (1 << 20)) MiB; refused "
                               + "(raise the cap with --max-size-mb if the plugin really is that large)")
             }
         }
@@ -51,7 +52,7 @@ struct PluginArchive {
         guard process.terminationStatus == 0 else {
             let why = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw InstallRefusal( "\(path) is not a gzip-compressed archive (\(why))")
+            throw InstallRefusal("\(shownAs) is not a gzip-compressed archive (\(why))")
         }
         return data
     }
@@ -67,13 +68,13 @@ struct PluginArchive {
             let header = bytes[offset..<offset + 512]
             if header.allSatisfy({ $0 == 0 }) { break }
             guard let size = octal(header, 124, 12) else {
-                throw InstallRefusal( "\(archive): entry at byte \(offset) has no readable size; the archive is damaged")
+                throw InstallRefusal("\(archive): entry at byte \(offset) has no readable size; the archive is damaged")
             }
             let type = header[header.startIndex + 156]
             let dataStart = offset + 512
             let dataEnd = dataStart + size
             guard size <= maxBytes, dataEnd <= bytes.count else {
-                throw InstallRefusal( "\(archive): an entry declares \(size) bytes, beyond the archive or the "
+                throw InstallRefusal("\(archive): an entry declares \(size) bytes, beyond the archive or the "
                               + "\(maxBytes / (1 << 20)) MiB cap; refused")
             }
             offset = dataStart + (size + 511) / 512 * 512
@@ -93,41 +94,41 @@ struct PluginArchive {
             longName = nil
             let (dir, file) = try split(name, archive: archive)
             if let t = top, t != dir {
-                throw InstallRefusal( "\(archive): entries must all sit under one top directory; found '\(t)/' and '\(dir)/'")
+                throw InstallRefusal("\(archive): entries must all sit under one top directory; found '\(t)/' and '\(dir)/'")
             }
             top = dir
             switch type {
             case UInt8(ascii: "5"):
                 guard file == nil else {
-                    throw InstallRefusal( "\(archive): '\(name)' is a nested directory; a plugin archive holds one flat directory")
+                    throw InstallRefusal("\(archive): '\(name)' is a nested directory; a plugin archive holds one flat directory")
                 }
             case UInt8(ascii: "0"), 0:
-                guard let file else { throw InstallRefusal( "\(archive): '\(name)' is a file where the top directory belongs") }
-                guard files[file] == nil else { throw InstallRefusal( "\(archive): '\(name)' appears twice") }
+                guard let file else { throw InstallRefusal("\(archive): '\(name)' is a file where the top directory belongs") }
+                guard files[file] == nil else { throw InstallRefusal("\(archive): '\(name)' appears twice") }
                 total += size
                 guard total <= maxBytes else {
-                    throw InstallRefusal( "\(archive): files add up to more than \(maxBytes / (1 << 20)) MiB; refused")
+                    throw InstallRefusal("\(archive): files add up to more than \(maxBytes / (1 << 20)) MiB; refused")
                 }
                 files[file] = payload
             case UInt8(ascii: "1"), UInt8(ascii: "2"):
-                throw InstallRefusal( "\(archive): '\(name)' is a link; plugin archives hold regular files only")
+                throw InstallRefusal("\(archive): '\(name)' is a link; plugin archives hold regular files only")
             default:
-                throw InstallRefusal( "\(archive): '\(name)' is not a regular file (tar type '\(Character(UnicodeScalar(type))))'); refused")
+                throw InstallRefusal("\(archive): '\(name)' is not a regular file (tar type '\(Character(UnicodeScalar(type))))'); refused")
             }
         }
-        guard let top else { throw InstallRefusal( "\(archive) is empty") }
+        guard let top else { throw InstallRefusal("\(archive) is empty") }
         return PluginArchive(name: top, files: files)
     }
 
     /// "NAME/" or "NAME/file" → (NAME, file?). Anything else is hostile or malformed.
     private static func split(_ raw: String, archive: String) throws -> (String, String?) {
-        guard !raw.hasPrefix("/") else { throw InstallRefusal( "\(archive): '\(raw)' is an absolute path; refused") }
+        guard !raw.hasPrefix("/") else { throw InstallRefusal("\(archive): '\(raw)' is an absolute path; refused") }
         var parts = raw.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if parts.first == "." { parts.removeFirst() }
         if parts.last == "" { parts.removeLast() }
-        if parts.contains("..") { throw InstallRefusal( "\(archive): '\(raw)' climbs out with '..'; refused") }
+        if parts.contains("..") { throw InstallRefusal("\(archive): '\(raw)' climbs out with '..'; refused") }
         guard (1...2).contains(parts.count), !parts.contains(where: { $0.isEmpty || $0 == "." }) else {
-            throw InstallRefusal( "\(archive): '\(raw)' is not NAME/ or NAME/FILE (one flat plugin directory)")
+            throw InstallRefusal("\(archive): '\(raw)' is not NAME/ or NAME/FILE (one flat plugin directory)")
         }
         return (parts[0], parts.count == 2 ? parts[1] : nil)
     }

@@ -43,112 +43,150 @@ public struct PluginInstaller {
         do {
             return try installChecked(request)
         } catch let r as InstallRefusal { throw r } catch {
-            throw InstallRefusal( "\(error)")
+            throw InstallRefusal("\(error)")
         }
     }
 
     private static func installChecked(_ request: Request) throws -> InstallRecord {
         let keys = try TrustedKeys.load(explicit: request.trustedKeysDirectory, environment: request.environment)
-        let package = try PluginPackage.read(request.source, maxBytes: request.maxBytes)
-        let target = request.pluginsDirectory + "/" + package.name
-        let entry = request.pluginsDirectory + "/" + package.name + ".yaml"
-        let fm = FileManager.default
-        guard !fm.fileExists(atPath: target), !fm.fileExists(atPath: entry) else {
-            throw InstallRefusal( "a plugin named '\(package.name)' is already in \(request.pluginsDirectory); "
-                          + "remove it first: kubeflow-mcp plugin remove \(package.name)")
+        if keys == nil, let given = request.signature {
+            throw InstallRefusal("--sig \(given) cannot be checked: no trusted keys are configured (put the author's minisign "
+                                 + "public key in \(TrustedKeys.defaultDirectory)/ or pass --trusted-keys DIR)")
         }
+        let (form, source) = try PluginPackage.locate(request.source)
+        let fm = FileManager.default
         try fm.createDirectory(atPath: request.pluginsDirectory, withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o755])
         // The loader would refuse everything in an untrusted directory; refuse before writing into it.
-        if let problem = FileTrust.problem(path: request.pluginsDirectory) { throw InstallRefusal( problem) }
-        let staging = request.pluginsDirectory + "/.install-\(package.name)-\(getpid())"
-        try? fm.removeItem(atPath: staging)
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        do {
-            for (file, data) in package.files {
-                let path = staging + "/" + file
-                guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: file.hasSuffix(".so") ? 0o755 : 0o644]) else {
-                    throw InstallRefusal( "cannot write \(path)")
-                }
+        if let problem = FileTrust.problem(path: request.pluginsDirectory) { throw InstallRefusal(problem) }
+        // Beside the target, so the final step is a rename on one file system.
+        let work = request.pluginsDirectory + "/.install-\(getpid())"
+        try? fm.removeItem(atPath: work)
+        try fm.createDirectory(atPath: work, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? fm.removeItem(atPath: work) }
+
+        // An archive or library: the operator's digest and signature cover the
+        // file itself, so they are checked on a private copy before anything
+        // parses it, and the package is read from that same copy.
+        var checked = Checked()
+        var copy: String?
+        if form != .directory {
+            let path = work + "/artifact"
+            let data = try PluginPackage.readRegular(source, maxBytes: request.maxBytes)
+            guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw InstallRefusal("cannot write \(path)")
             }
-            var record = try verify(package, staged: staging, request: request, keys: keys)
-            record.libraryPath = target + "/" + package.library
-            try record.json.pretty().write(toFile: staging + "/" + PluginPackage.record, atomically: false, encoding: .utf8)
-            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: staging)
-            if let problem = FileTrust.problem(path: staging + "/" + package.library) { throw InstallRefusal( problem) }
-            try fm.moveItem(atPath: staging, toPath: target)
-            let tmpEntry = request.pluginsDirectory + "/.\(package.name).yaml.tmp"
-            let yaml = "# Written by `kubeflow-mcp plugin install` (record: \(package.name)/\(PluginPackage.record));\n"
-                + "# `kubeflow-mcp plugin remove \(package.name)` deletes it.\nlibrary: \(package.name)/\(package.library)\n"
-            try yaml.write(toFile: tmpEntry, atomically: false, encoding: .utf8)
-            try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tmpEntry)
-            try fm.moveItem(atPath: tmpEntry, toPath: entry)
-            return record
-        } catch {
-            try? fm.removeItem(atPath: staging)
-            throw error
+            checked.sha256 = SHA256.hex(of: data)
+            try checkDigest(request.sha256, against: checked.sha256, of: source, into: &checked)
+            if let keys, let signature = request.signature ?? existing(source + ".minisig") {
+                try checkSignature(signature, of: path, named: source, keys: keys, into: &checked)
+            }
+            copy = path
         }
+        let package = try PluginPackage.read(form: form, source: source, copy: copy, maxBytes: request.maxBytes)
+        let target = request.pluginsDirectory + "/" + package.name
+        let entry = request.pluginsDirectory + "/" + package.name + ".yaml"
+        guard !fm.fileExists(atPath: target), !fm.fileExists(atPath: entry) else {
+            throw InstallRefusal("a plugin named '\(package.name)' is already in \(request.pluginsDirectory); "
+                                 + "remove it first: kubeflow-mcp plugin remove \(package.name)")
+        }
+        let staged = work + "/" + package.name
+        try fm.createDirectory(atPath: staged, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        for (file, data) in package.files {
+            let path = staged + "/" + file
+            guard fm.createFile(atPath: path, contents: data, attributes: [.posixPermissions: file.hasSuffix(".so") ? 0o755 : 0o644]) else {
+                throw InstallRefusal("cannot write \(path)")
+            }
+        }
+        try checkContents(package, staged: staged, request: request, keys: keys, into: &checked)
+
+        var record = InstallRecord(name: package.name, source: package.source, form: package.form.rawValue, library: package.library)
+        record.sha256 = checked.sha256
+        record.librarySHA256 = package.files[package.library].map(SHA256.hex(of:))
+        record.signer = checked.signer
+        record.verifiedBy = checked.verifiedBy
+        record.libraryPath = target + "/" + package.library
+        try record.json.pretty().write(toFile: staged + "/" + PluginPackage.record, atomically: false, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: staged)
+        if let problem = FileTrust.problem(path: staged + "/" + package.library) { throw InstallRefusal(problem) }
+        try fm.moveItem(atPath: staged, toPath: target)
+        // The entry last: until it is in place the loader does not see the plugin.
+        let tmpEntry = work + "/entry.yaml"
+        let yaml = "# Written by `kubeflow-mcp plugin install` (record: \(package.name)/\(PluginPackage.record));\n"
+            + "# `kubeflow-mcp plugin remove \(package.name)` deletes it.\nlibrary: \(package.name)/\(package.library)\n"
+        try yaml.write(toFile: tmpEntry, atomically: false, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tmpEntry)
+        try fm.moveItem(atPath: tmpEntry, toPath: entry)
+        return record
     }
 
-    /// The checks, on the staged copy (what lands is what was verified).
-    private static func verify(_ package: PluginPackage, staged: String, request: Request, keys: TrustedKeys?) throws -> InstallRecord {
-        // The file a --sha256 or --sig covers; a directory's lives in the staged copy.
-        let artifact = package.form == .directory ? staged + "/" + PluginPackage.checksums : package.artifact
-        let artifactName = package.form == .directory ? "\(package.source)/\(PluginPackage.checksums)" : package.source
-        if package.form == .directory, request.sha256 != nil || request.signature != nil,
-            package.files[PluginPackage.checksums] == nil
-        {
-            throw InstallRefusal( "--sha256 and --sig cover a plugin directory's \(PluginPackage.checksums), and \(package.source) has none; "
-                          + "make it with: (cd \(package.source) && sha256sum * > \(PluginPackage.checksums))")
-        }
-        var record = InstallRecord(name: package.name, source: package.source, form: package.form.rawValue, library: package.library)
-        record.sha256 = SHA256.hex(ofFile: artifact)
-        record.librarySHA256 = package.files[package.library].map(SHA256.hex(of:))
+    /// What verified the package so far.
+    private struct Checked {
+        var sha256: String?
+        var signer: InstallRecord.Signer?
+        var verifiedBy: [String] = []
+    }
 
-        if let given = request.sha256 {
-            let want = given.lowercased()
-            guard want.count == 64, want.allSatisfy(\.isHexDigit) else {
-                throw InstallRefusal( "--sha256 must be 64 hex digits (sha256sum prints them); got '\(given)'")
-            }
-            guard record.sha256 == want else {
-                throw InstallRefusal( "checksum mismatch for \(artifactName): SHA-256 is \(record.sha256 ?? "unreadable"), --sha256 said \(want); "
-                              + "the file is not the one you meant to install (download it again, or check the digest's source)")
-            }
-            record.verifiedBy.append("sha256")
+    private static func existing(_ path: String) -> String? { FileManager.default.fileExists(atPath: path) ? path : nil }
+
+    private static func checkDigest(_ given: String?, against actual: String?, of name: String, into checked: inout Checked) throws {
+        guard let given else { return }
+        let want = given.lowercased()
+        guard want.count == 64, want.allSatisfy(\.isHexDigit) else {
+            throw InstallRefusal("--sha256 must be 64 hex digits (sha256sum prints them); got '\(given)'")
         }
-        if let sums = package.files[PluginPackage.checksums] {
+        guard actual == want else {
+            throw InstallRefusal("checksum mismatch for \(name): SHA-256 is \(actual ?? "unreadable"), --sha256 said \(want); "
+                                 + "the file is not the one you meant to install (download it again, or check the digest's source)")
+        }
+        checked.verifiedBy.append("sha256")
+    }
+
+    private static func checkSignature(_ signature: String, of file: String, named name: String, keys: TrustedKeys,
+                                       into checked: inout Checked) throws {
+        let (key, comment) = try keys.verify(file: file, signature: signature, what: name)
+        checked.signer = InstallRecord.Signer(keyID: key.id, keyFile: key.file, trustedComment: comment)
+        checked.verifiedBy.append("minisign")
+    }
+
+    /// The checks on the staged files: a directory's SHA256SUMS against
+    /// --sha256/--sig, every file against SHA256SUMS, the package's own
+    /// signature when keys are configured and none covered the file yet.
+    private static func checkContents(_ package: PluginPackage, staged: String, request: Request, keys: TrustedKeys?,
+                                      into checked: inout Checked) throws {
+        let sums = package.files[PluginPackage.checksums]
+        let stagedSums = staged + "/" + PluginPackage.checksums
+        if package.form == .directory {
+            let name = "\(package.source)/\(PluginPackage.checksums)"
+            if request.sha256 != nil || request.signature != nil, sums == nil {
+                throw InstallRefusal("--sha256 and --sig cover a plugin directory's \(PluginPackage.checksums), and \(package.source) has none; "
+                                     + "make it with: (cd \(package.source) && sha256sum * > \(PluginPackage.checksums))")
+            }
+            checked.sha256 = sums.map(SHA256.hex(of:))
+            try checkDigest(request.sha256, against: checked.sha256, of: name, into: &checked)
+            if let keys, let signature = request.signature {
+                try checkSignature(signature, of: stagedSums, named: name, keys: keys, into: &checked)
+            }
+        }
+        if let sums {
             try checkSums(sums, package: package)
-            record.verifiedBy.append(PluginPackage.checksums)
+            checked.verifiedBy.append(PluginPackage.checksums)
         }
-
-        let embedded = package.files[PluginPackage.checksumSignature] != nil ? staged + "/" + PluginPackage.checksumSignature : nil
-        if let keys {
-            let (file, signature, what): (String, String, String)
-            if let given = request.signature {
-                (file, signature, what) = (artifact, given, artifactName)
-            } else if let embedded {
-                (file, signature, what) = (staged + "/" + PluginPackage.checksums, embedded, "\(package.name)/\(PluginPackage.checksums)")
-            } else if package.form != .directory, FileManager.default.fileExists(atPath: package.source + ".minisig") {
-                (file, signature, what) = (artifact, package.source + ".minisig", artifactName)
-            } else {
-                throw InstallRefusal( "\(package.source) carries no signature, and trusted keys are configured in \(keys.directory): "
-                              + "pass --sig FILE (minisign -Sm \((artifactName as NSString).lastPathComponent)) or ship \(PluginPackage.checksumSignature)")
+        if let keys, checked.signer == nil {
+            guard package.files[PluginPackage.checksumSignature] != nil else {
+                throw InstallRefusal("\(package.source) carries no signature, and trusted keys are configured in \(keys.directory): "
+                                     + "pass --sig FILE (minisign -Sm \((package.artifact as NSString).lastPathComponent)) or ship \(PluginPackage.checksumSignature)")
             }
-            if file.hasSuffix(PluginPackage.checksums), package.files[PluginPackage.checksums] == nil {
-                throw InstallRefusal( "the signature covers \(PluginPackage.checksums), which \(package.source) lacks")
+            guard sums != nil else {
+                throw InstallRefusal("\(PluginPackage.checksumSignature) covers \(PluginPackage.checksums), which \(package.source) lacks")
             }
-            let (key, comment) = try keys.verify(file: file, signature: signature, what: what)
-            record.signer = InstallRecord.Signer(keyID: key.id, keyFile: key.file, trustedComment: comment)
-            record.verifiedBy.append("minisign")
-        } else if let given = request.signature {
-            throw InstallRefusal( "--sig \(given) cannot be checked: no trusted keys are configured (put the author's minisign "
-                          + "public key in \(TrustedKeys.defaultDirectory)/ or pass --trusted-keys DIR)")
+            try checkSignature(staged + "/" + PluginPackage.checksumSignature, of: stagedSums,
+                               named: "\(package.name)/\(PluginPackage.checksums)", keys: keys, into: &checked)
         }
-        guard !record.verifiedBy.isEmpty else {
-            throw InstallRefusal( "nothing to verify \(package.source) against: pass --sha256 HEX (sha256sum \((artifactName as NSString).lastPathComponent)) "
-                          + "or ship \(PluginPackage.checksums) in the package")
+        guard !checked.verifiedBy.isEmpty else {
+            throw InstallRefusal("nothing to verify \(package.source) against: pass --sha256 HEX (sha256sum \((package.artifact as NSString).lastPathComponent)) "
+                                 + "or ship \(PluginPackage.checksums) in the package")
         }
-        return record
     }
 
     /// `sha256sum` output: every file but the list and its signature listed once, each digest right.
@@ -157,7 +195,7 @@ public struct PluginInstaller {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit) else {
-                throw InstallRefusal( "\(PluginPackage.checksums): '\(line)' is not a `sha256sum` line (HEX  FILE)")
+                throw InstallRefusal("\(PluginPackage.checksums): '\(line)' is not a `sha256sum` line (HEX  FILE)")
             }
             var file = parts[1]
             if file.hasPrefix(" ") || file.hasPrefix("*") { file.removeFirst() }
@@ -167,16 +205,16 @@ public struct PluginInstaller {
         for (file, bytes) in package.files.sorted(by: { $0.key < $1.key })
         where file != PluginPackage.checksums && file != PluginPackage.checksumSignature {
             guard let want = listed[file] else {
-                throw InstallRefusal( "\(file) is not listed in \(PluginPackage.checksums); every file of the package must be")
+                throw InstallRefusal("\(file) is not listed in \(PluginPackage.checksums); every file of the package must be")
             }
             let got = SHA256.hex(of: bytes)
             guard got == want else {
-                throw InstallRefusal( "checksum mismatch for \(file): SHA-256 is \(got), \(PluginPackage.checksums) says \(want); "
+                throw InstallRefusal("checksum mismatch for \(file): SHA-256 is \(got), \(PluginPackage.checksums) says \(want); "
                               + "the file changed after the list was made")
             }
         }
         if let missing = listed.keys.sorted().first(where: { package.files[$0] == nil }) {
-            throw InstallRefusal( "\(PluginPackage.checksums) lists \(missing), which the package does not hold")
+            throw InstallRefusal("\(PluginPackage.checksums) lists \(missing), which the package does not hold")
         }
     }
 
@@ -185,11 +223,11 @@ public struct PluginInstaller {
     /// record is touched.
     public static func remove(name: String, pluginsDirectory: String) throws -> InstallRecord {
         guard PluginPackage.validName(name) else {
-            throw InstallRefusal( "'\(name)' is not a plugin install name ([a-z][a-z0-9_-]{0,63}; see `kubeflow-mcp plugins list`)")
+            throw InstallRefusal("'\(name)' is not a plugin install name ([a-z][a-z0-9_-]{0,63}; see `kubeflow-mcp plugins list`)")
         }
         let target = pluginsDirectory + "/" + name
         guard let record = InstallRecord.read(directory: target) else {
-            throw InstallRefusal( "no plugin '\(name)' was installed by `plugin install` in \(pluginsDirectory)")
+            throw InstallRefusal("no plugin '\(name)' was installed by `plugin install` in \(pluginsDirectory)")
         }
         let fm = FileManager.default
         let entry = pluginsDirectory + "/" + name + ".yaml"

@@ -25,21 +25,21 @@ public struct TrustedKeys: Sendable {
         let directory = named ?? defaultDirectory
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else {
-            if let named { throw InstallRefusal( "trusted key directory \(named) cannot be read; create it or point --trusted-keys elsewhere") }
+            if let named { throw InstallRefusal("trusted key directory \(named) cannot be read; create it or point --trusted-keys elsewhere") }
             return nil
         }
         var keys: [Key] = []
         for name in names.sorted() where name.hasSuffix(".pub") {
             let file = directory + "/" + name
             // A key others could replace would let them sign: the loader's rule for plugin files.
-            if let problem = FileTrust.problem(path: file) { throw InstallRefusal( "trusted key: \(problem)") }
+            if let problem = FileTrust.problem(path: file) { throw InstallRefusal("trusted key: \(problem)") }
             guard let id = keyID(publicKeyFile: file) else {
-                throw InstallRefusal( "trusted key \(file) is not a minisign public key (make one with: minisign -G)")
+                throw InstallRefusal("trusted key \(file) is not a minisign public key (make one with: minisign -G)")
             }
             keys.append(Key(id: id, file: file))
         }
         if keys.isEmpty {
-            if let named { throw InstallRefusal( "trusted key directory \(named) holds no *.pub minisign key") }
+            if let named { throw InstallRefusal("trusted key directory \(named) holds no *.pub minisign key") }
             return nil
         }
         return TrustedKeys(directory: directory, keys: keys)
@@ -65,10 +65,10 @@ public struct TrustedKeys: Sendable {
     /// signature's trusted comment.
     func verify(file: String, signature: String, what: String) throws -> (key: Key, trustedComment: String?) {
         guard let id = Self.keyID(signatureFile: signature) else {
-            throw InstallRefusal( "\(signature) is not a minisign signature (make one with: minisign -Sm \(what))")
+            throw InstallRefusal("\(signature) is not a minisign signature (make one with: minisign -Sm \(what))")
         }
         guard let key = keys.first(where: { $0.id == id }) else {
-            throw InstallRefusal( "\(what) is signed by key \(id), which is not trusted: no key in \(directory) has that id "
+            throw InstallRefusal("\(what) is signed by key \(id), which is not trusted: no key in \(directory) has that id "
                           + "(trusted: \(keys.map(\.id).joined(separator: ", ")))")
         }
         let process = Process()
@@ -78,13 +78,13 @@ public struct TrustedKeys: Sendable {
         process.standardOutput = out
         process.standardError = err
         do { try process.run() } catch {
-            throw InstallRefusal( "cannot run /usr/bin/minisign to check the signature (install Debian's minisign: scripts/setup)")
+            throw InstallRefusal("cannot run /usr/bin/minisign to check the signature (install Debian's minisign: scripts/setup)")
         }
         let said = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let complaint = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw InstallRefusal( "the signature of \(what) by key \(id) does not verify (the file changed after signing, "
+            throw InstallRefusal("the signature of \(what) by key \(id) does not verify (the file changed after signing, "
                           + "or the signature is damaged): \((complaint + said).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         let comment = said.split(separator: "\n").first { $0.hasPrefix("Trusted comment: ") }
