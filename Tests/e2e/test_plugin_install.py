@@ -255,10 +255,10 @@ def test_a_signature_without_trusted_keys_cannot_be_checked(tmp_path, env):
 
 # MARK: hostile packages
 
-def hostile_archive(tmp_path, entries):
+def hostile_archive(tmp_path, entries, fmt=tarfile.GNU_FORMAT):
     """entries: (name, type, data or link target)."""
     out = tmp_path / "hostile.tar.gz"
-    with tarfile.open(out, "w:gz", format=tarfile.GNU_FORMAT) as tar:
+    with tarfile.open(out, "w:gz", format=fmt) as tar:
         for name, kind, payload in entries:
             info = tarfile.TarInfo(name)
             info.mode = 0o644
@@ -295,6 +295,14 @@ def test_hostile_archives_are_refused_with_nothing_written(tmp_path, env, entrie
     archive = hostile_archive(tmp_path, entries)
     refused(env, archive, "--sha256", sha256(archive), says=says)
     assert not (tmp_path / "escape.so").exists()
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_long_names_carry_no_traversal_past_the_reader(tmp_path, env, fmt):
+    """A name longer than the 100-byte header field travels in a GNU 'L' or a pax 'x' record; it is checked too."""
+    long = "hello/" + "a" * 120 + "/../../../escape.so"
+    archive = hostile_archive(tmp_path, [LIB, (long, "file", b"x")], fmt)
+    refused(env, archive, "--sha256", sha256(archive), says="climbs out with '..'")
 
 
 def test_a_huge_file_is_refused_before_it_is_written(tmp_path, env):
