@@ -38,6 +38,7 @@ public final class MCPServer: @unchecked Sendable {
     private let limits: ServerLimits
     private let questions: OutgoingRequests
     private var dispatcher: ToolDispatcher!
+    private var tasks: TaskRouter!
 
     /// The plugins' instructions (ABI 1.1 manifest field), in load order,
     /// under one host line.
@@ -59,6 +60,8 @@ public final class MCPServer: @unchecked Sendable {
         self.questions = OutgoingRequests(writer: transport.writer)
         self.dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicitation(),
                                          limits: limits, settle: transport.settle, caller: caller)
+        self.tasks = TaskRouter(runtime: runtime, invoker: dispatcher.invoker, writer: transport.writer, elicit: elicitation(),
+                                settle: transport.settle, caller: caller)
     }
 
     /// Serve stdio until stdin closes and every request read has been answered,
@@ -92,7 +95,10 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     /// The session ended: questions to the client are answered "no".
-    func stop() { questions.abandonAll() }
+    func stop() {
+        questions.abandonAll()
+        tasks.stop()
+    }
 
     // MARK: Messages
 
@@ -106,7 +112,14 @@ public final class MCPServer: @unchecked Sendable {
         guard let id = message["id"] else { return notification(method, message["params"]) }
         let params = message["params"] ?? [:]
         switch method {
+        case "tools/call" where params["task"] != nil && params["task"] != .null: tasks.call(id: id, params: params)
+        case "tools/call" where tasks.refusesPlainCall(params["name"]?.string ?? ""):
+            fail(id, -32601, "Tool '\(params["name"]?.string ?? "")' runs only as a task (execution.taskSupport \"required\"): send params.task")
         case "tools/call": dispatcher.call(id: id, params: params)
+        case "tasks/get" where !tasks.catalog.isEmpty: tasks.get(id: id, params: params)
+        case "tasks/result" where !tasks.catalog.isEmpty: tasks.result(id: id, params: params)
+        case "tasks/list" where !tasks.catalog.isEmpty: tasks.list(id: id, params: params)
+        case "tasks/cancel" where !tasks.catalog.isEmpty: tasks.cancel(id: id, params: params)
         case "tools/list": dispatcher.list(id: id)
         case "ping": reply(id, [:])
         case "initialize": initialize(id, params)
@@ -139,8 +152,10 @@ public final class MCPServer: @unchecked Sendable {
         clientCanElicit.set(elicitation != nil && elicitation != .null)
         // The client's version when we speak it, else our newest (MCP version negotiation).
         let version = Version.supported.contains(requested) ? requested : Version.latest
+        var capabilities: JSON = ["logging": [:], "tools": ["listChanged": false]]
+        capabilities["tasks"] = tasks.catalog.capability
         reply(id, ["protocolVersion": .string(version),
-                   "capabilities": ["logging": [:], "tools": ["listChanged": false]],
+                   "capabilities": capabilities,
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
                    "instructions": .string(MCPServer.instructions(runtime.registry))])
     }
