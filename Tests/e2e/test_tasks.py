@@ -13,7 +13,7 @@ import json
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from conftest import StandaloneSim
+from conftest import BINARY, StandaloneSim
 from http_support import ALICE, BOB, http_server, http_session
 from mcp_client import RawServer, run, session
 
@@ -217,3 +217,23 @@ def test_tasks_over_streamable_http_are_bound_to_the_user(tmp_path):
 
     with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100") as server:
         run(lambda: body(server.url))
+
+
+def test_the_tasks_key_reaches_the_host_from_a_sandboxed_child_plugin(tmp_path):
+    """First-party plugins load in-process (every test above); the same manifest key
+    crosses the plugin-host child's pipe when the trainer runs isolated."""
+    d = tmp_path / "isolated"
+    d.mkdir()
+    (d / "libkfmcp-trainer.so").symlink_to(BINARY.parent / "libkfmcp-trainer.so")
+    (d / "trainer.yaml").write_text("library: libkfmcp-trainer.so\nisolation: process\n")
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(d), "--sim", "--sim-time-scale", "100") as s:
+            assert s.init_result.capabilities.model_dump(by_alias=True, exclude_none=True)["tasks"]
+            listed = await raw(s, "tools/list", {})
+            support = {t["name"] for t in listed["tools"] if t.get("execution")}
+            assert support == TASK_TOOLS - {"create_experiment"}, support
+            task = await start_task(s, "run_container_job", CONTAINER)
+            result = await raw(s, "tasks/result", {"taskId": task["taskId"]})
+            assert result["structuredContent"]["status"] == "Complete", result
+    run(body)

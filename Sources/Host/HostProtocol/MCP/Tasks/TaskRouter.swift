@@ -8,7 +8,7 @@ import KFJSON
 /// MCP tasks (2025-11-25) for one session: a task-augmented tools/call,
 /// tasks/get, tasks/result, tasks/list and tasks/cancel.
 ///
-/// A task is a Kubernetes object (a TrainJob, an Experiment), not an entry
+/// A task is a Kubernetes object a plugin created (a training job), not an entry
 /// in this process: its id names the object (TaskID), so any server process
 /// on the same cluster answers for it, after a restart too. What the object's
 /// state means is the declaring plugin's business: its status, result and
