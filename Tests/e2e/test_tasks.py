@@ -16,18 +16,11 @@ from mcp.shared.exceptions import MCPError
 from conftest import BINARY, StandaloneSim
 from http_support import ALICE, BOB, http_server, http_session
 from mcp_client import RawServer, run, session
+from test_mcp_surface import EXPERIMENT  # an experiment as the SDK makes one; in real time its trials outlast the test
 
 CONTAINER = {"image": "docker.io/library/python:3.11", "command": ["python", "-c", "print('hi')"]}
 TASK_TOOLS = {"fine_tune", "run_custom_training", "run_container_job", "wait_for_completion", "create_experiment"}
 RELATED = "io.modelcontextprotocol/related-task"
-# An experiment as the SDK makes one (test_optimizer.py); in real time its trials outlast the test.
-TRAIN_FN = "def train(learning_rate: float = 0.01):\n    print('lr', learning_rate)\n"
-EXPERIMENT = {
-    "trial_template": {"tool": "run_custom_training", "arguments": {
-        "func": TRAIN_FN, "num_nodes": 1, "resources_per_node": {"gpu": 1}, "runtime": "torch-distributed"}},
-    "search_space": {"learning_rate": {"loguniform": [1e-5, 1e-2]}},
-    "num_trials": 2, "parallel_trials": 2,
-}
 
 
 async def raw(s, method, params, on_progress=None):

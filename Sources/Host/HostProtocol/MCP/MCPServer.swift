@@ -192,13 +192,15 @@ public final class MCPServer: @unchecked Sendable {
     /// `total` 100, rounded to hundredths (0.58 is 58, not 57.99999999999999),
     /// and never lower than the last one sent: an unknown fraction (negative)
     /// repeats the last known value, as MCP asks progress never to go back.
-    static func progressSink(token: JSON?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
+    /// `meta`: the notification's `_meta` (a task's related-task reference).
+    static func progressSink(token: JSON?, writer: LineWriter, meta: JSON? = nil) -> (@Sendable (Double, String) -> Void)? {
         guard let token, token.string != nil || token.int != nil else { return nil }
         let last = LastProgress()
         return { fraction, message in
             let percent = last.advance(to: fraction >= 0 ? (min(fraction, 1) * 10_000).rounded() / 100 : nil)
             var params: JSON = ["progressToken": token, "progress": .double(percent), "total": .double(100)]
             if !message.isEmpty { params["message"] = .string(message) }
+            params["_meta"] = meta
             writer.write(["jsonrpc": "2.0", "method": "notifications/progress", "params": params] as JSON)
         }
     }

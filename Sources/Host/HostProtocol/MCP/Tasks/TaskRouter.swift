@@ -67,14 +67,14 @@ final class TaskRouter: @unchecked Sendable {
         let token = params["_meta"]?["progressToken"]
         answer(id) { [self] in
             let (task, kind) = try await ownedTask(params)
-            let last = LastProgress()
+            let progress = progressSink(token, task)
             var state = try await taskJSON(task, kind: kind)
             while !state.isTerminal {
-                sendProgress(token, state, last: last)
+                state.report(to: progress)
                 try await Task.sleep(nanoseconds: UInt64(Self.pollIntervalMs) * 1_000_000)
                 state = try await taskJSON(task, kind: kind)
             }
-            sendProgress(token, state, last: last)
+            state.report(to: progress)
             let outcome = await invoker.call(name: kind.resultTool, arguments: arguments(task, kind), progress: nil)
             var json = outcome.json
             if state.status == "failed" { json["isError"] = true }
@@ -319,12 +319,12 @@ final class TaskRouter: @unchecked Sendable {
     /// related-task metadata, and notifications/tasks/status when the status changes, until the
     /// task ends or the session does.
     private func follow(_ task: TaskID, kind: TaskSurface.Kind, token: JSON) {
+        let progress = progressSink(token, task)
         spawn { [self] in
-            let last = LastProgress()
             var previous: String?
             while !Task.isCancelled {
                 guard let state = try? await taskJSON(task, kind: kind) else { return }
-                sendProgress(token, state, last: last)
+                state.report(to: progress)
                 if state.status != previous {
                     previous = state.status
                     writer.write(["jsonrpc": "2.0", "method": "notifications/tasks/status", "params": state.json] as JSON)
@@ -335,14 +335,10 @@ final class TaskRouter: @unchecked Sendable {
         }
     }
 
-    private func sendProgress(_ token: JSON?, _ state: TaskState, last: LastProgress) {
-        guard let token, token.string != nil || token.int != nil else { return }
-        let fraction = state.status == "completed" ? 1 : state.progress
-        let percent = last.advance(to: fraction.map { (min(max($0, 0), 1) * 10_000).rounded() / 100 })
-        var params: JSON = ["progressToken": token, "progress": .double(percent), "total": .double(100),
-                            "_meta": .object([Self.relatedTaskKey: ["taskId": .string(state.id.text)]])]
-        if let message = state.message { params["message"] = .string(Redactor.redact(message)) }
-        writer.write(["jsonrpc": "2.0", "method": "notifications/progress", "params": params] as JSON)
+    /// Progress on a requestor's token, tied to the task (MCP related-task metadata).
+    private func progressSink(_ token: JSON?, _ task: TaskID) -> (@Sendable (Double, String) -> Void)? {
+        MCPServer.progressSink(token: token, writer: writer,
+                               meta: .object([Self.relatedTaskKey: ["taskId": .string(task.text)]]))
     }
 }
 
@@ -356,6 +352,11 @@ struct TaskState: Sendable {
     let times: (created: String, updated: String)
 
     var isTerminal: Bool { ["completed", "failed", "cancelled"].contains(status) }
+
+    /// As progress: the status tool's fraction (a completed task is all done), else the last value again.
+    func report(to sink: (@Sendable (Double, String) -> Void)?) {
+        sink?(status == "completed" ? 1 : progress ?? -1, message.map(Redactor.redact) ?? status)
+    }
 
     var json: JSON {
         var task: JSON = ["taskId": .string(id.text), "status": .string(status), "createdAt": .string(times.created),
