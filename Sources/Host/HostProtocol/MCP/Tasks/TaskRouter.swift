@@ -17,14 +17,12 @@ import KFJSON
 /// for one thing only: the owner stamp it wrote when the object was created,
 /// which binds the task to its requestor.
 final class TaskRouter: @unchecked Sendable {
-    let runtime: HostRuntime
     let invoker: ToolInvoker
     let writer: LineWriter
     let elicit: ToolInvoker.Elicit?
     let catalog: TaskCatalog
     /// Settles a request id in the transport's in-flight set once answered.
     let settle: @Sendable (JSON) -> Void
-    private let caller: Caller?
     private let lock = NSLock()
     /// Work still running for this session (followers, blocked tasks/result): cancelled at its end.
     private var running: [UUID: Task<Void, Never>] = [:]
@@ -37,16 +35,17 @@ final class TaskRouter: @unchecked Sendable {
     static let confirmMetaKey = "kubeflow-mcp/confirm"
     static let relatedTaskKey = "io.modelcontextprotocol/related-task"
 
-    init(runtime: HostRuntime, invoker: ToolInvoker, writer: LineWriter, elicit: ToolInvoker.Elicit?,
-         settle: @escaping @Sendable (JSON) -> Void, caller: Caller?) {
-        self.runtime = runtime
+    init(invoker: ToolInvoker, writer: LineWriter, elicit: ToolInvoker.Elicit?, settle: @escaping @Sendable (JSON) -> Void) {
         self.invoker = invoker
         self.writer = writer
         self.elicit = elicit
         self.settle = settle
-        self.caller = caller
-        self.catalog = TaskCatalog(runtime.registry)
+        self.catalog = TaskCatalog(invoker.registry)
     }
+
+    /// The session's view of the cluster (impersonating over HTTP) and whom its calls act as.
+    private var cluster: any ClusterAccess { invoker.caller?.cluster ?? invoker.environment.cluster.access }
+    private func identity() -> String { invoker.caller?.user ?? invoker.environment.cluster.identity }
 
     // MARK: Requests
 
@@ -132,7 +131,9 @@ final class TaskRouter: @unchecked Sendable {
     private func answer(_ id: JSON, _ body: @escaping @Sendable () async throws -> JSON) {
         spawn { [self] in
             // Who we are is a blocking API request: asked once, on a tool thread.
-            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { [runtime] in runtime.identity } }
+            if invoker.caller?.user == nil && invoker.environment.cluster.knownIdentity == nil {
+                _ = await ToolInvoker.onOwnThread { [self] in identity() }
+            }
             do {
                 let result = try await body()
                 writer.write(["jsonrpc": "2.0", "id": id, "result": result] as JSON)
@@ -174,7 +175,7 @@ final class TaskRouter: @unchecked Sendable {
         switch tool.start {
         case .arguments:
             // The tool is not run: the task follows the object its arguments name, if the caller may call it.
-            guard let spec = runtime.registry.tools[name]?.spec, invoker.policy.allows(spec) else {
+            guard let spec = invoker.registry.tools[name]?.spec, invoker.policy.allows(spec) else {
                 throw TaskFailure(code: -32601, message: "Unknown tool '\(name)'.")
             }
             guard let objectName = arguments[kind.nameArgument]?.string else {
@@ -197,7 +198,7 @@ final class TaskRouter: @unchecked Sendable {
     }
 
     private func named(_ kind: TaskSurface.Kind, namespace: String?, name: String) throws -> TaskID {
-        let namespace = namespace ?? (caller?.cluster ?? runtime.cluster).defaultNamespace
+        let namespace = namespace ?? cluster.defaultNamespace
         if let problem = TaskID.problem(namespace: namespace, name: name) { throw TaskFailure.invalid("The task's object: \(problem)") }
         return TaskID(kind: kind.key, namespace: namespace, name: name)
     }
@@ -217,7 +218,6 @@ final class TaskRouter: @unchecked Sendable {
             throw TaskFailure.notFound(task.text)
         }
         let found = await ToolInvoker.onOwnThread { [self] () -> Result<Void, TaskFailure> in
-            let cluster = caller?.cluster ?? runtime.cluster
             let r = cluster.send(ClusterRequest(verb: "get", resource: ResourceRef(
                 group: kind.group, version: kind.version, resource: kind.resource, namespace: task.namespace, name: task.name)))
             if r.status == 404 || r.status == 403 { return .failure(.notFound(task.text)) }
@@ -230,8 +230,6 @@ final class TaskRouter: @unchecked Sendable {
         try found.get()
         return (task, kind)
     }
-
-    private func identity() -> String { caller?.user ?? runtime.identity }
 
     private func arguments(_ task: TaskID, _ kind: TaskSurface.Kind) -> JSON {
         .object(["namespace": .string(task.namespace), kind.nameArgument: .string(task.name)])
@@ -250,7 +248,6 @@ final class TaskRouter: @unchecked Sendable {
     /// createdAt and lastUpdatedAt from Kubernetes' own fields: creationTimestamp, the newest condition transition.
     private func times(_ task: TaskID, _ kind: TaskSurface.Kind) async -> (String, String) {
         await ToolInvoker.onOwnThread { [self] in
-            let cluster = caller?.cluster ?? runtime.cluster
             let object = cluster.send(ClusterRequest(verb: "get", resource: ResourceRef(
                 group: kind.group, version: kind.version, resource: kind.resource, namespace: task.namespace, name: task.name))).bodyJSON
             let created = object["metadata"]?["creationTimestamp"]?.string ?? ""
@@ -278,7 +275,7 @@ final class TaskRouter: @unchecked Sendable {
         }
         guard index < kinds.count else { return ["tasks": []] }
         let kind = kinds[index]
-        let namespace = (caller?.cluster ?? runtime.cluster).defaultNamespace
+        let namespace = cluster.defaultNamespace
         let me = identity()
         var query = [("labelSelector", "\(ClusterGuard.ownerLabel)=\(ClusterGuard.labelSafeHash(me))"),
                      ("limit", String(Self.pageSize))]
@@ -286,7 +283,6 @@ final class TaskRouter: @unchecked Sendable {
         let request = ClusterRequest(verb: "list", resource: ResourceRef(
             group: kind.group, version: kind.version, resource: kind.resource, namespace: namespace), query: query)
         let page: JSON = invoker.policy.allowsNamespace(namespace) ? await ToolInvoker.onOwnThread { [self] in
-            let cluster = caller?.cluster ?? runtime.cluster
             let r = cluster.send(request)
             return r.status == 200 ? r.bodyJSON : ["items": []]
         } : ["items": []]
