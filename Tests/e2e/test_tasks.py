@@ -58,10 +58,9 @@ def test_initialize_and_tools_list_say_exactly_which_tools_run_as_tasks():
         async with session("--sim") as s:
             caps = s.init_result.capabilities.model_dump(by_alias=True, exclude_none=True)
             assert caps["tasks"] == {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}}, caps
-            listed = await raw(s, "tools/list", {})
-        support = {t["name"]: t.get("execution", {}).get("taskSupport") for t in listed["tools"]}
-        assert {n for n, v in support.items() if v} == TASK_TOOLS, support
-        assert all(support[n] == "optional" for n in TASK_TOOLS)
+            tools = (await s.list_tools()).tools
+        support = {t.name: t.execution.task_support for t in tools if t.execution}
+        assert support == {name: "optional" for name in TASK_TOOLS}, support
     run(body)
 
 
@@ -230,3 +229,44 @@ def test_the_tasks_key_reaches_the_host_from_a_sandboxed_child_plugin(tmp_path):
             result = await raw(s, "tasks/result", {"taskId": task["taskId"]})
             assert result["structuredContent"]["status"] == "Complete", result
     run(body)
+
+
+def test_a_blocked_tasks_result_stops_when_the_client_cancels_it(tmp_path):
+    sim = StandaloneSim(tmp_path)  # real time: the job outlasts the request
+    server = RawServer("--kubeconfig", str(sim.kubeconfig))
+    try:
+        server.initialize()
+        server.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "run_container_job", "arguments": CONTAINER}})
+        token = server.read_until_id(1)[0]["result"]["structuredContent"]["confirmation_token"]
+        server.send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                     "params": {"name": "run_container_job", "arguments": {**CONTAINER, "confirm": token}, "task": {}}})
+        task_id = server.read_until_id(2)[0]["result"]["task"]["taskId"]
+        server.send({"jsonrpc": "2.0", "id": 3, "method": "tasks/result", "params": {"taskId": task_id}})
+        server.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}})
+        server.send({"jsonrpc": "2.0", "id": 4, "method": "tasks/get", "params": {"taskId": task_id}})
+        got, before = server.read_until_id(4)
+        assert got["result"]["status"] == "working", got
+        messages, _, code = server.close()
+        assert code == 0 and all(m.get("id") != 3 for m in before + messages), before + messages
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+        sim.stop()
+
+
+def test_fastmcp_sees_task_support_and_drives_a_task_over_http(tmp_path):
+    """fastmcp's client has no 2025-11-25 task methods either: it lists taskSupport, and
+    its session carries the task requests."""
+    import fastmcp
+    from fastmcp.client.transports import StreamableHttpTransport
+    from http_support import ADMIN
+
+    with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100") as server:
+        async def body():
+            async with fastmcp.Client(StreamableHttpTransport(server.url, auth=ADMIN)) as client:
+                tools = {t.name: t for t in await client.list_tools()}
+                assert {n for n, t in tools.items() if t.execution and t.execution.task_support} == TASK_TOOLS
+                task = await start_task(client.session, "run_container_job", CONTAINER)
+                result = await raw(client.session, "tasks/result", {"taskId": task["taskId"]})
+                assert result["structuredContent"]["status"] == "Complete", result
+        run(body)

@@ -135,7 +135,10 @@ public final class MCPServer: @unchecked Sendable {
     private func notification(_ method: String, _ params: JSON?) {
         switch method {
         case "notifications/cancelled":
-            if let id = params?["requestId"] { dispatcher.cancel(id) }
+            if let id = params?["requestId"] {
+                dispatcher.cancel(id)
+                tasks.abandon(id)
+            }
         default: break  // notifications/initialized and others need nothing
         }
     }

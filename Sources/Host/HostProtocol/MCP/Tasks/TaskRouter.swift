@@ -25,7 +25,8 @@ final class TaskRouter: @unchecked Sendable {
     let settle: @Sendable (JSON) -> Void
     private let lock = NSLock()
     /// Work still running for this session (followers, blocked tasks/result): cancelled at its end.
-    private var running: [UUID: Task<Void, Never>] = [:]
+    /// Keyed by the request's id (a blocked tasks/result) or a fresh one (a follower).
+    private var running: [String: Task<Void, Never>] = [:]
     private var stopped = false
 
     /// What a client is told to wait between polls, and how often a follower looks.
@@ -127,31 +128,44 @@ final class TaskRouter: @unchecked Sendable {
 
     // MARK: Steps
 
-    /// Runs `body` on a tool thread and answers the request with its result or its failure.
+    /// notifications/cancelled for a tasks/* request still running (a tasks/result blocked on a
+    /// working task): it stops and gets no response (MCP cancellation); the task itself goes on.
+    func abandon(_ requestID: JSON) {
+        guard let work = lock.withLock({ running.removeValue(forKey: Self.requestKey(requestID)) }) else { return }
+        work.cancel()
+        settle(requestID)
+    }
+
+    private static func requestKey(_ id: JSON) -> String { "request " + id.serialized() }
+
+    /// Runs `body` and answers the request with its result or its failure, unless the client cancelled it.
     private func answer(_ id: JSON, _ body: @escaping @Sendable () async throws -> JSON) {
-        spawn { [self] in
+        let key = Self.requestKey(id)
+        spawn(key) { [self] in
             // Who we are is a blocking API request: asked once, on a tool thread.
             if invoker.caller?.user == nil && invoker.environment.cluster.knownIdentity == nil {
                 _ = await ToolInvoker.onOwnThread { [self] in identity() }
             }
+            let message: JSON
             do {
-                let result = try await body()
-                writer.write(["jsonrpc": "2.0", "id": id, "result": result] as JSON)
+                message = ["jsonrpc": "2.0", "id": id, "result": try await body()]
             } catch let failure as TaskFailure {
                 var error: JSON = ["code": .int(failure.code), "message": .string(Redactor.redact(failure.message))]
                 if let data = failure.data { error["data"] = Redactor.scrub(data) }
                 // The token is no secret (the preview shows it too); scrub would mask a *_token field.
                 if let token = failure.data?["confirmation_token"] { error["data"]?["confirmation_token"] = token }
-                writer.write(["jsonrpc": "2.0", "id": id, "error": error] as JSON)
+                message = ["jsonrpc": "2.0", "id": id, "error": error]
             } catch {
-                writer.write(MessageScreen.errorReply(id: id, code: -32603, "The request stopped: the session is ending."))
+                message = MessageScreen.errorReply(id: id, code: -32603, "The request stopped: the session is ending.")
             }
+            // Whoever removes the entry answers: this, or abandon (then no response at all).
+            guard lock.withLock({ running.removeValue(forKey: key) }) != nil else { return }
+            writer.write(message)
             settle(id)
         }
     }
 
-    private func spawn(_ body: @escaping @Sendable () async -> Void) {
-        let key = UUID()
+    private func spawn(_ key: String = UUID().uuidString, _ body: @escaping @Sendable () async -> Void) {
         lock.withLock {
             guard !stopped else { return }
             running[key] = Task { [weak self] in
