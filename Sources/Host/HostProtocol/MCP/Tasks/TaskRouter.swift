@@ -232,8 +232,7 @@ final class TaskRouter: @unchecked Sendable {
             throw TaskFailure.notFound(task.text)
         }
         let found = await ToolInvoker.onOwnThread { [self] () -> Result<Void, TaskFailure> in
-            let r = cluster.send(ClusterRequest(verb: "get", resource: ResourceRef(
-                group: kind.group, version: kind.version, resource: kind.resource, namespace: task.namespace, name: task.name)))
+            let r = cluster.send(ClusterRequest(verb: "get", resource: Self.object(task, kind)))
             if r.status == 404 || r.status == 403 { return .failure(.notFound(task.text)) }
             guard r.status == 200 else {
                 return .failure(TaskFailure(code: -32603, message: "Could not read task '\(task.text)' (HTTP \(r.status)); try again later."))
@@ -243,6 +242,11 @@ final class TaskRouter: @unchecked Sendable {
         }
         try found.get()
         return (task, kind)
+    }
+
+    /// The object a task is, as the API names it.
+    private static func object(_ task: TaskID, _ kind: TaskSurface.Kind) -> ResourceRef {
+        ResourceRef(group: kind.group, version: kind.version, resource: kind.resource, namespace: task.namespace, name: task.name)
     }
 
     private func arguments(_ task: TaskID, _ kind: TaskSurface.Kind) -> JSON {
@@ -262,8 +266,7 @@ final class TaskRouter: @unchecked Sendable {
     /// createdAt and lastUpdatedAt from Kubernetes' own fields: creationTimestamp, the newest condition transition.
     private func times(_ task: TaskID, _ kind: TaskSurface.Kind) async -> (String, String) {
         await ToolInvoker.onOwnThread { [self] in
-            let object = cluster.send(ClusterRequest(verb: "get", resource: ResourceRef(
-                group: kind.group, version: kind.version, resource: kind.resource, namespace: task.namespace, name: task.name))).bodyJSON
+            let object = cluster.send(ClusterRequest(verb: "get", resource: Self.object(task, kind))).bodyJSON
             let created = object["metadata"]?["creationTimestamp"]?.string ?? ""
             let transitions = (object["status"]?["conditions"]?.array ?? []).compactMap { $0["lastTransitionTime"]?.string }
             return (created, ([created] + transitions).max() ?? created)  // RFC 3339 in UTC sorts as text
