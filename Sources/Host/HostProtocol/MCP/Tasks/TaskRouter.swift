@@ -45,8 +45,8 @@ final class TaskRouter: @unchecked Sendable {
     }
 
     /// The session's view of the cluster (impersonating over HTTP) and whom its calls act as.
-    private var cluster: any ClusterAccess { invoker.caller?.cluster ?? invoker.environment.cluster.access }
-    private func identity() -> String { invoker.caller?.user ?? invoker.environment.cluster.identity }
+    var cluster: any ClusterAccess { invoker.caller?.cluster ?? invoker.environment.cluster.access }
+    func identity() -> String { invoker.caller?.user ?? invoker.environment.cluster.identity }
 
     // MARK: Requests
 
@@ -254,7 +254,7 @@ final class TaskRouter: @unchecked Sendable {
     }
 
     /// The task as MCP shows it, from the kind's status tool (through the call pipeline).
-    private func taskJSON(_ task: TaskID, kind: TaskSurface.Kind) async throws -> TaskState {
+    func taskJSON(_ task: TaskID, kind: TaskSurface.Kind) async throws -> TaskState {
         let outcome = await invoker.call(name: kind.statusTool, arguments: arguments(task, kind), progress: nil)
         guard !outcome.isError, let status = outcome.structured?["status"]?.string, TaskState.statuses.contains(status) else {
             throw TaskFailure(code: -32603, message: "The status of task '\(task.text)' could not be read: \(outcome.text)")
@@ -271,59 +271,6 @@ final class TaskRouter: @unchecked Sendable {
             let transitions = (object["status"]?["conditions"]?.array ?? []).compactMap { $0["lastTransitionTime"]?.string }
             return (created, ([created] + transitions).max() ?? created)  // RFC 3339 in UTC sorts as text
         }
-    }
-
-    // MARK: tasks/list
-
-    /// A cursor: which kind, and the API server's continue token within it; bound to nothing
-    /// secret, as every page is filtered by the caller's owner stamp again.
-    private func listPage(cursor: JSON?) async throws -> JSON {
-        let kinds = catalog.orderedKinds
-        var index = 0
-        var continueToken = ""
-        if let cursor, cursor != .null {
-            guard let text = cursor.string, let data = Data(base64Encoded: text), data.count <= 4096,
-                  let decoded = try? JSON.parse(String(decoding: data, as: UTF8.self)),
-                  let key = decoded["k"]?.string, let at = kinds.firstIndex(where: { $0.key == key }),
-                  let c = decoded["c"]?.string, c.utf8.count <= 2048
-            else { throw TaskFailure.invalid("params.cursor is not a cursor this server gave (send the nextCursor of the previous tasks/list unchanged)") }
-            index = at
-            continueToken = c
-        }
-        guard index < kinds.count else { return ["tasks": []] }
-        let kind = kinds[index]
-        let namespace = cluster.defaultNamespace
-        let me = identity()
-        var query = [("labelSelector", "\(ClusterGuard.ownerLabel)=\(ClusterGuard.labelSafeHash(me))"),
-                     ("limit", String(Self.pageSize))]
-        if !continueToken.isEmpty { query.append(("continue", continueToken)) }
-        let request = ClusterRequest(verb: "list", resource: ResourceRef(
-            group: kind.group, version: kind.version, resource: kind.resource, namespace: namespace), query: query)
-        let page: JSON = invoker.policy.allowsNamespace(namespace) ? await ToolInvoker.onOwnThread { [self] in
-            let r = cluster.send(request)
-            return r.status == 200 ? r.bodyJSON : ["items": []]
-        } : ["items": []]
-        var tasks: [JSON] = []
-        for item in page["items"]?.array ?? [] {
-            // The label is a hash: the owner itself must match too.
-            guard item["metadata"]?["annotations"]?[ClusterGuard.ownerAnnotation]?.string == me,
-                  let name = item["metadata"]?["name"]?.string else { continue }
-            if let state = try? await taskJSON(TaskID(kind: kind.key, namespace: namespace, name: name), kind: kind) {
-                tasks.append(state.json)
-            }
-        }
-        var result: JSON = ["tasks": .array(tasks)]
-        let next = page["metadata"]?["continue"]?.string ?? ""
-        if !next.isEmpty {
-            result["nextCursor"] = .string(Self.cursor(kind.key, next))
-        } else if index + 1 < kinds.count {
-            result["nextCursor"] = .string(Self.cursor(kinds[index + 1].key, ""))
-        }
-        return result
-    }
-
-    private static func cursor(_ kind: String, _ continueToken: String) -> String {
-        Data((["k": .string(kind), "c": .string(continueToken)] as JSON).serialized().utf8).base64EncodedString()
     }
 
     // MARK: Progress while the requestor polls
