@@ -3,6 +3,7 @@
 loaded by the built binary from a drop-in directory (so in a plugin-host child)
 and driven by the official MCP client. The simulator's request log
 (`--test-control`) is the witness of what reached the cluster."""
+import functools
 import json
 
 import pytest
@@ -158,13 +159,52 @@ def test_node_proxy_and_namespace_objects_need_the_policy_to_name_them(tmp_path,
     async def body():
         async with serve(sim, hostile, policy(tmp_path, namespaces=False)) as s:
             proxy = (await s.call_tool("node_proxy", {"name": "gpu-h100-node-1"})).structured_content
-            assert proxy["status"] == 0 and "does not allow subresource nodes/proxy" in proxy["error"]["message"], proxy
+            assert proxy["status"] == 0 and "does not allow subresource nodes/gpu-h100-node-1/proxy" in proxy["error"]["message"], proxy
             label = (await s.call_tool("namespace_label", {"namespace": ALLOWED})).structured_content
             assert label["status"] == 0 and "does not let plugins change Namespace objects" in label["error"]["message"], label
     run(body)
     assert [r for r in sim.requests() if "proxy" in r["path"] or r["path"].startswith("/api/v1/namespaces/" + ALLOWED) and
             r["path"].count("/") == 4] == []
     assert writes(sim) == []
+
+
+def proxied(sim):
+    return [(r["method"], r["path"]) for r in sim.requests() if "/proxy" in r["path"]]
+
+
+def test_a_read_only_tool_reaches_only_the_service_the_policy_names(tmp_path, sim, hostile):
+    """The default policy names the registry's Service, not `services/proxy`: a third-party read_only
+    tool cannot read another Service's HTTP API through the API server's proxy (in any namespace,
+    on any port, nor one whose name merely starts like the registry's); the refusal quotes the entry
+    an operator would add. The registry's own Service stays reachable."""
+    async def body():
+        async with serve(sim, hostile, policy(tmp_path, namespaces=False)) as s:
+            for ns, name in ((ALLOWED, "kubernetes-dashboard:443"), ("kube-system", "metrics-server"),
+                             ("kubeflow", "model-registry-service-evil:8080"), ("kubeflow", "minio-service:9000")):
+                r = (await s.call_tool("service_proxy", {"namespace": ns, "name": name})).structured_content
+                service = name.split(":")[0]
+                assert r["status"] == 0 and f"does not allow subresource services/{service}/proxy" in r["error"]["message"], r
+                assert f"adds services/{service}/proxy under subresources:" in r["error"]["message"], r
+            assert proxied(sim) == []
+            ok = (await s.call_tool("service_proxy", {"namespace": "kubeflow", "name": "model-registry-service:8080",
+                                                      "path": "api/model_registry/v1alpha3/registered_models"})).structured_content
+            assert ok["status"] == 200, ok
+    run(body)
+    assert proxied(sim) == [("GET", "/api/v1/namespaces/kubeflow/services/model-registry-service%3A8080/proxy/api/model_registry/v1alpha3/registered_models")]
+
+
+def test_an_operator_names_another_service_or_every_one(tmp_path, sim, hostile):
+    """`services/NAME/proxy` adds one Service; the plain `services/proxy` form is every Service (wide, on purpose)."""
+    async def body(lines, name, reaches):
+        sim.clear()
+        async with serve(sim, hostile, policy(tmp_path, *lines, namespaces=False)) as s:
+            r = (await s.call_tool("service_proxy", {"namespace": "kubeflow", "name": name, "path": "healthz"})).structured_content
+            assert ("error" not in r or "does not allow subresource" not in r["error"]["message"]) == reaches, r
+        assert bool(proxied(sim)) == reaches
+    run(functools.partial(body, ["subresources: [services/my-registry/proxy]"], "my-registry:8080", True))
+    run(functools.partial(body, ["subresources: [services/my-registry/proxy]"], "model-registry-service:8080", False))
+    run(functools.partial(body, ["subresources: [services/proxy]"], "anything:9090", True))
+    run(functools.partial(body, ["subresources: []"], "model-registry-service:8080", False))
 
 
 def test_a_result_is_bounded_and_an_invalid_one_is_called_invalid(tmp_path, sim, hostile):
