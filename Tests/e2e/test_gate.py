@@ -5,6 +5,8 @@ and driven by the official MCP client. The simulator's request log
 (`--test-control`) is the witness of what reached the cluster."""
 import functools
 import json
+import time
+import urllib.request
 
 import pytest
 
@@ -205,6 +207,42 @@ def test_an_operator_names_another_service_or_every_one(tmp_path, sim, hostile):
     run(functools.partial(body, ["subresources: [services/my-registry/proxy]"], "model-registry-service:8080", False))
     run(functools.partial(body, ["subresources: [services/proxy]"], "anything:9090", True))
     run(functools.partial(body, ["subresources: []"], "model-registry-service:8080", False))
+
+
+HF_TOKEN = "hf_PLANTEDsecretTOKEN1234567890abcdef"
+
+
+def pod_log(sim, ns, pod):
+    with urllib.request.urlopen(f"{sim.url}/api/v1/namespaces/{ns}/pods/{pod}/log", timeout=10) as r:
+        return r.read().decode()
+
+
+def test_a_pod_log_stream_reaches_a_plugin_redacted_line_by_line(tmp_path, sim, hostile):
+    """A container prints a credential (its image tag): the lines k8s_stream hands a plugin are
+    already redacted, whichever ABI form asked for the log. The plugin answers them hex-encoded,
+    past the host's result redaction, so this reads exactly what it was given."""
+    job = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": {"name": "leaky"},
+           "spec": {"runtimeRef": {"name": "torch-distributed"},
+                    "trainer": {"image": f"ghcr.io/org/trainer:{HF_TOKEN}", "numNodes": 1}}}
+    assert sim.http("POST", f"{TRAINER}/namespaces/{ALLOWED}/trainjobs", job)[0] == 201
+    pod, deadline = None, time.monotonic() + 90
+    while time.monotonic() < deadline:
+        pods = [p["metadata"]["name"] for p in sim.http("GET", f"/api/v1/namespaces/{ALLOWED}/pods")[1].get("items", [])
+                if p["metadata"]["name"].startswith("leaky")]
+        if pods and HF_TOKEN in pod_log(sim, ALLOWED, pods[0]):
+            pod = pods[0]
+            break
+        time.sleep(0.5)
+    assert pod, "the simulator never logged the image line"
+
+    async def body():
+        async with serve(sim, hostile, policy(tmp_path)) as s:
+            for args in ({"namespace": ALLOWED, "name": pod},
+                         {"path": f"/api/v1/namespaces/{ALLOWED}/pods/{pod}/log"}):
+                r = (await s.call_tool("stream_log", args)).structured_content
+                seen = bytes.fromhex(r["hex"]).decode()
+                assert "Image" in seen and "[REDACTED]" in seen and HF_TOKEN not in seen and "PLANTED" not in seen, (args, seen)
+    run(body)
 
 
 def test_a_result_is_bounded_and_an_invalid_one_is_called_invalid(tmp_path, sim, hostile):
