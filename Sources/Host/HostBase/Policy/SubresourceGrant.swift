@@ -26,9 +26,10 @@ public struct SubresourceGrant: Sendable, Equatable, CustomStringConvertible {
         self.subresource = subresource
     }
 
-    /// The default: the Model Registry plugin's route to its Service as
-    /// Kubeflow's manifests install it (plugins.d `service:` may name another,
-    /// which the policy must then name too).
+    /// The default: the Model Registry plugin's route to its Service as the
+    /// registry's own manifests install it (plugins.d `service:` may name
+    /// another, which the policy must then name too). A Service name, not a
+    /// plugin's word: the policy never asks a plugin what it may reach.
     public static let modelRegistryProxy = SubresourceGrant(resource: "services", name: "model-registry-service", subresource: "proxy")
 
     /// The entry as an operator writes it (the shortest form that says the same).
