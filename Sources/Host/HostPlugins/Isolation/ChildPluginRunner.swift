@@ -30,6 +30,9 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
     private var crashesInARow = 0
     private var nextStart = Date.distantPast
     private var nextCall = 1
+    /// Calls between their start and their answer; a retired runner stops its child when the last one ends.
+    private var inFlight = 0
+    private var retired = false
     /// The tool names of the first load; a restarted child must declare the same.
     var toolNames: [String] = []
     /// What the last child started said of its sandbox (its own lock: `lock` is held while a child loads).
@@ -135,6 +138,14 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
     }
 
     private func run(what: String, call: any PluginCall, _ message: [String: JSON]) -> Result<RawAnswer, PluginCallFailure> {
+        lock.withLock { inFlight += 1 }
+        defer {
+            let stop = lock.withLock { () -> Bool in
+                inFlight -= 1
+                return retired && inFlight == 0
+            }
+            if stop { shutdown() }
+        }
         let child: Child
         switch liveChild(for: what) {
         case .failure(let f): return .failure(f)
@@ -171,6 +182,16 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
                 child.kill()
             }
         }
+    }
+
+    /// A call that looked this runner up just before the swap still runs (on a
+    /// child started again if need be); the last call out stops the child.
+    func retire() {
+        let idle = lock.withLock { () -> Bool in
+            retired = true
+            return inFlight == 0
+        }
+        if idle { shutdown() }
     }
 
     func shutdown() {

@@ -78,6 +78,7 @@ public final class MCPServer: @unchecked Sendable {
     func start() {
         transport.route { [weak self] in self?.handle($0) }
         transport.start()
+        ToolListWatchers.shared.add(self)
     }
 
     /// After EOF on stdio: wait for the calls in flight, answer the stragglers.
@@ -92,7 +93,17 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     /// The session ended: questions to the client are answered "no".
-    func stop() { questions.abandonAll() }
+    func stop() {
+        ToolListWatchers.shared.remove(self)
+        questions.abandonAll()
+    }
+
+    /// A plugin reload changed the tools (ToolListWatchers): list again, and say so once initialized.
+    func toolsChanged() {
+        dispatcher.forgetListing()
+        guard initialized.get() else { return }
+        transport.writer.write(["jsonrpc": "2.0", "method": "notifications/tools/list_changed"] as JSON)
+    }
 
     // MARK: Messages
 
@@ -140,7 +151,7 @@ public final class MCPServer: @unchecked Sendable {
         // The client's version when we speak it, else our newest (MCP version negotiation).
         let version = Version.supported.contains(requested) ? requested : Version.latest
         reply(id, ["protocolVersion": .string(version),
-                   "capabilities": ["logging": [:], "tools": ["listChanged": false]],
+                   "capabilities": ["logging": [:], "tools": ["listChanged": true]],
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
                    "instructions": .string(MCPServer.instructions(runtime.registry))])
     }
