@@ -1,0 +1,211 @@
+"""Upgrades without outages: a plugin file replaced while `serve` runs, under
+load (clients calling its tool in a loop), then SIGHUP. The server runs plugins
+from private copies, so the new file changes nothing until the reload; the
+reload swaps a child-run plugin between calls (no call fails), tells every
+session `notifications/tools/list_changed`, keeps the old version when the new
+one is refused, and leaves in-process code alone until a restart."""
+import os
+import signal
+from pathlib import Path
+
+import anyio
+
+from conftest import ROOT, compile_c_plugin, in_process_policy, plugin_dir
+from http_support import http_server, http_session
+from mcp_client import run, session
+
+SOURCE = ROOT / "Tests" / "CPlugins" / "versioned_plugin.c"
+LIBRARY = "libversioned.so"
+
+
+def build(tmp_path: Path, name: str, *defines: str) -> Path:
+    builds = tmp_path / "builds"
+    builds.mkdir(exist_ok=True)
+    return compile_c_plugin(SOURCE, builds / name, "DELAY_MS=20", *defines)
+
+
+def plugins_with_v1(tmp_path: Path) -> Path:
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(SOURCE, d / LIBRARY, "DELAY_MS=20")
+    return d
+
+
+def overwrite(new: Path, target: Path):
+    """What `cp new.so plugins/x.so` does: the same file (inode) rewritten in place,
+    under any process that maps it."""
+    data = new.read_bytes()
+    with open(target, "r+b") as f:
+        f.truncate(0)
+        f.write(data)
+
+
+def serve_pid(plugins: Path) -> int:
+    """The `kubeflow-mcp serve` of this test (a stdio client does not expose its process)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 1 and args[1] == b"serve" and str(plugins).encode() in args:
+            return int(entry.name)
+    raise AssertionError(f"no serve process with {plugins}")
+
+
+class Load:
+    """Clients calling versioned_echo in a loop; every answer or failure recorded."""
+
+    def __init__(self, s, callers=3):
+        self.s, self.callers = s, callers
+        self.versions, self.failures, self.stopped = [], [], False
+
+    async def loop(self):
+        while not self.stopped:
+            r = await self.s.call_tool("versioned_echo", {})
+            if r.is_error:
+                self.failures.append(r.content[0].text)
+            else:
+                self.versions.append(r.structured_content["version"])
+
+    async def until(self, predicate, seconds=60):
+        with anyio.fail_after(seconds):
+            while not predicate():
+                await anyio.sleep(0.02)
+
+    async def more(self, n=10):
+        start = len(self.versions) + len(self.failures)
+        await self.until(lambda: len(self.versions) + len(self.failures) >= start + n)
+
+
+def list_changed_recorder():
+    seen = []
+
+    async def on_message(message):
+        if getattr(message, "method", None) == "notifications/tools/list_changed":
+            seen.append(message)
+    return seen, on_message
+
+
+async def swap_under_load(s, pid, plugins, new_build, notes):
+    load = Load(s)
+    async with anyio.create_task_group() as tg:
+        for _ in range(load.callers):
+            tg.start_soon(load.loop)
+        await load.more()
+        overwrite(new_build, plugins / LIBRARY)
+        await load.more()
+        assert set(load.versions) == {"1"}, "the file on disk changed the code under the server before any reload"
+        os.kill(pid, signal.SIGHUP)
+        await load.until(lambda: "2" in load.versions)
+        await load.more()
+        load.stopped = True
+    assert load.failures == [], load.failures
+    assert load.versions[-1] == "2"
+    await load.until(lambda: notes)
+    names = [t.name for t in (await s.list_tools()).tools]
+    assert "versioned_extra" in names and "versioned_echo" in names
+    extra = await s.call_tool("versioned_extra", {})
+    assert not extra.is_error and extra.structured_content == {"extra": True}
+
+
+def test_a_child_run_plugin_is_swapped_under_load_over_stdio(tmp_path):
+    plugins = plugins_with_v1(tmp_path)
+    v2 = build(tmp_path, "v2.so", 'VERSION="2"', "EXTRA_TOOL")
+    notes, on_message = list_changed_recorder()
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim", message_handler=on_message) as s:
+            assert s.init_result.capabilities.tools.list_changed is True
+            await swap_under_load(s, serve_pid(plugins), plugins, v2, notes)
+    run(body)
+
+
+def test_a_child_run_plugin_is_swapped_under_load_over_http_and_every_session_hears_it(tmp_path):
+    plugins = plugins_with_v1(tmp_path)
+    v2 = build(tmp_path, "v2.so", 'VERSION="2"', "EXTRA_TOOL")
+    notes, on_message = list_changed_recorder()
+    idle_notes, on_idle_message = list_changed_recorder()
+
+    async def body():
+        with http_server(tmp_path, "--no-default-plugins", "--plugins-dir", str(plugins)) as server:
+            async with http_session(server.url, None, message_handler=on_message) as s, \
+                    http_session(server.url, None, message_handler=on_idle_message) as idle:
+                await idle.list_tools()
+                await swap_under_load(s, server.proc.pid, plugins, v2, notes)
+                with anyio.fail_after(30):
+                    while not idle_notes:
+                        await anyio.sleep(0.02)
+                assert "versioned_extra" in [t.name for t in (await idle.list_tools()).tools]
+            assert "plugins reloaded: added versioned_extra; new version of versioned_echo" in server.stderr()
+    run(body)
+
+
+def test_a_refused_new_version_keeps_the_old_one_running(tmp_path):
+    plugins = plugins_with_v1(tmp_path)
+    broken = build(tmp_path, "broken.so", 'VERSION="3"', "BROKEN")
+    errlog = tmp_path / "server.err"
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim", "--log-level", "info",
+                           errlog=errlog) as s:
+            load = Load(s)
+            async with anyio.create_task_group() as tg:
+                for _ in range(load.callers):
+                    tg.start_soon(load.loop)
+                await load.more()
+                overwrite(broken, plugins / LIBRARY)
+                os.kill(serve_pid(plugins), signal.SIGHUP)
+                await load.until(lambda: "the new version is refused" in errlog.read_text())
+                await load.more()
+                load.stopped = True
+            assert load.failures == [] and set(load.versions) == {"1"}
+            assert [t.name for t in (await s.list_tools()).tools] == ["versioned_echo"]
+        log = errlog.read_text()
+        assert "version 1.0.0 keeps running" in log and "risk" in log
+    run(body)
+
+
+def test_an_in_process_plugin_replaced_on_disk_keeps_running_and_waits_for_restart(tmp_path):
+    plugins = plugins_with_v1(tmp_path)
+    (plugins / "versioned.yaml").write_text(f"library: {LIBRARY}\nisolation: in-process\n")
+    policy = in_process_policy(tmp_path, LIBRARY)
+    v2 = build(tmp_path, "v2.so", 'VERSION="2"', "EXTRA_TOOL")
+    errlog = tmp_path / "server.err"
+    notes, on_message = list_changed_recorder()
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim", "--policy", str(policy),
+                           errlog=errlog, message_handler=on_message) as s:
+            load = Load(s)
+            async with anyio.create_task_group() as tg:
+                for _ in range(load.callers):
+                    tg.start_soon(load.loop)
+                await load.more()
+                # Without the private copy, rewriting the mapped file crashes the server here.
+                overwrite(v2, plugins / LIBRARY)
+                await load.more()
+                os.kill(serve_pid(plugins), signal.SIGHUP)
+                await load.until(lambda: "replaced at restart only" in errlog.read_text())
+                await load.more()
+                load.stopped = True
+            assert load.failures == [] and set(load.versions) == {"1"}
+            assert [t.name for t in (await s.list_tools()).tools] == ["versioned_echo"]
+            assert notes == []
+        assert "plugin versioned" in errlog.read_text() and "restart the server to load it" in errlog.read_text()
+    run(body)
+
+
+def test_the_private_copies_are_private_and_removed_at_exit(tmp_path):
+    plugins = plugins_with_v1(tmp_path)
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim", env={"TMPDIR": str(tmp)}) as s:
+            await s.call_tool("versioned_echo", {})
+            (copies,) = list(tmp.glob("kubeflow-mcp-plugins.*"))
+            assert copies.stat().st_mode & 0o777 == 0o700
+            assert [p.name for p in copies.rglob("*.so")] == [LIBRARY]
+    run(body)
+    assert list(tmp.glob("kubeflow-mcp-plugins.*")) == []
