@@ -278,7 +278,7 @@ public struct PluginLoader {
             context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
                                     host: loader.runtime, turn: Gate(open: !needsChild))
             child = needsChild
-                ? EarlyChild(ChildPluginRunner(path: copy, executable: loader.executablePath, context: context),
+                ? EarlyChild(ChildPluginRunner(path: copy, original: candidate.path, executable: loader.executablePath, context: context),
                              trialOnly: isolation == .inProcess)
                 : nil
         }

@@ -16,7 +16,9 @@ import Glibc
 /// here, through the same C entry points an in-process plugin calls, so
 /// policy, audit and credentials stay in the host.
 final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
+    /// The host's private copy the child loads, and the operator's file it was copied from.
     let path: String
+    let original: String
     let executable: String
     let context: PluginContext
     /// The parent's host struct for this plugin: services run through it.
@@ -50,8 +52,9 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
         SandboxNotices.shared.note(report, log: log)
     }
 
-    init(path: String, executable: String, context: PluginContext) {
+    init(path: String, original: String? = nil, executable: String, context: PluginContext) {
         self.path = path
+        self.original = original ?? path
         self.executable = executable
         self.context = context
         self.host = context.host.makeHost(for: context)
@@ -72,7 +75,7 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
             return .failure(.init(message: "could not start a plugin-host process: \(error)"))
         }
         let limits = SandboxLimits.from(environment: ProcessInfo.processInfo.environment)
-        child.channel.send(["op": "load", "config": context.config, "sandbox": limits.json])
+        child.channel.send(["op": "load", "config": context.config, "sandbox": limits.json, "original": .string(original)])
         switch child.waitLoaded(timeout: Self.loadTimeout) {
         case .success(let manifest):
             self.child = child
