@@ -115,16 +115,16 @@ public final class HostRuntime: @unchecked Sendable {
 
     func backendsJSON() -> JSON { .array(registry.orderedBackends.map(\.json)) }
 
-    /// list_backends as text, serialized once per set of backends: planning
-    /// tools ask on every call, and backends are only ever added (at load).
+    /// list_backends as text, serialized once per generation of the registry:
+    /// planning tools ask on every call, and backends change only at load or reload.
     func backendsText() -> String {
-        let count = registry.backends.count
-        if let cached = lock.withLock({ _backendsText }), cached.count == count { return cached.text }
+        let generation = registry.generation
+        if let cached = lock.withLock({ _backendsText }), cached.generation == generation { return cached.text }
         let text = backendsJSON().serialized()
-        lock.withLock { _backendsText = (count, text) }
+        lock.withLock { _backendsText = (generation, text) }
         return text
     }
-    private var _backendsText: (count: Int, text: String)?
+    private var _backendsText: (generation: Int, text: String)?
 
     /// A tool called by another tool (extension kfmcp.tools/1): the client
     /// pipeline's policy, validation, audit and redaction (ToolInvoker), on the

@@ -19,6 +19,10 @@ public final class PluginRegistry: @unchecked Sendable {
 
     private let lock = NSLock()
     private var contents = Contents()
+    private var _generation = 0
+
+    /// Changes with every plugin added and every reload: what is derived from the registry is cached per generation.
+    public var generation: Int { lock.withLock { _generation } }
 
     public var plugins: [LoadedPlugin] { lock.withLock { contents.plugins } }
     /// Cluster-scoped resources plugins declared they read (manifest field).
@@ -36,6 +40,7 @@ public final class PluginRegistry: @unchecked Sendable {
     /// Accept a plugin whose tools and backends were already checked for clashes.
     func add(plugin: LoadedPlugin, record: PluginRecord) {
         lock.withLock {
+            _generation += 1
             contents.plugins.append(plugin)
             contents.records.append(record)
             for tool in plugin.tools {
@@ -58,6 +63,7 @@ public final class PluginRegistry: @unchecked Sendable {
         return lock.withLock {
             let dropped = contents.plugins.filter { old in !incoming.plugins.contains { $0 === old } }
             contents = incoming
+            _generation += 1
             return dropped
         }
     }
