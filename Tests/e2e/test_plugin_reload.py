@@ -6,6 +6,7 @@ session `notifications/tools/list_changed`, keeps the old version when the new
 one is refused, and leaves in-process code alone until a restart."""
 import os
 import signal
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -78,6 +79,20 @@ class Load:
         await self.until(lambda: len(self.versions) + len(self.failures) >= start + n)
 
 
+@asynccontextmanager
+async def under_load(s):
+    """Clients calling in a loop for the whole block, which starts and ends with a few answers."""
+    load = Load(s)
+    async with anyio.create_task_group() as tg:
+        for _ in range(load.callers):
+            tg.start_soon(load.loop)
+        await load.more()
+        yield load
+        await load.more()
+        load.stopped = True
+    assert load.failures == [], load.failures
+
+
 def list_changed_recorder():
     seen = []
 
@@ -88,19 +103,12 @@ def list_changed_recorder():
 
 
 async def swap_under_load(s, pid, plugins, new_build, notes):
-    load = Load(s)
-    async with anyio.create_task_group() as tg:
-        for _ in range(load.callers):
-            tg.start_soon(load.loop)
-        await load.more()
+    async with under_load(s) as load:
         overwrite(new_build, plugins / LIBRARY)
         await load.more()
         assert set(load.versions) == {"1"}, "the file on disk changed the code under the server before any reload"
         os.kill(pid, signal.SIGHUP)
         await load.until(lambda: "2" in load.versions)
-        await load.more()
-        load.stopped = True
-    assert load.failures == [], load.failures
     assert load.versions[-1] == "2"
     await load.until(lambda: notes)
     names = [t.name for t in (await s.list_tools()).tools]
@@ -149,17 +157,11 @@ def test_a_refused_new_version_keeps_the_old_one_running(tmp_path):
     async def body():
         async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim", "--log-level", "info",
                            errlog=errlog) as s:
-            load = Load(s)
-            async with anyio.create_task_group() as tg:
-                for _ in range(load.callers):
-                    tg.start_soon(load.loop)
-                await load.more()
+            async with under_load(s) as load:
                 overwrite(broken, plugins / LIBRARY)
                 os.kill(serve_pid(plugins), signal.SIGHUP)
                 await load.until(lambda: "the new version is refused" in errlog.read_text())
-                await load.more()
-                load.stopped = True
-            assert load.failures == [] and set(load.versions) == {"1"}
+            assert set(load.versions) == {"1"}
             assert [t.name for t in (await s.list_tools()).tools] == ["versioned_echo"]
         log = errlog.read_text()
         assert "version 1.0.0 keeps running" in log and "risk" in log
@@ -177,19 +179,13 @@ def test_an_in_process_plugin_replaced_on_disk_keeps_running_and_waits_for_resta
     async def body():
         async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--sim", "--policy", str(policy),
                            errlog=errlog, message_handler=on_message) as s:
-            load = Load(s)
-            async with anyio.create_task_group() as tg:
-                for _ in range(load.callers):
-                    tg.start_soon(load.loop)
-                await load.more()
+            async with under_load(s) as load:
                 # Without the private copy, rewriting the mapped file crashes the server here.
                 overwrite(v2, plugins / LIBRARY)
                 await load.more()
                 os.kill(serve_pid(plugins), signal.SIGHUP)
                 await load.until(lambda: "replaced at restart only" in errlog.read_text())
-                await load.more()
-                load.stopped = True
-            assert load.failures == [] and set(load.versions) == {"1"}
+            assert set(load.versions) == {"1"}
             assert [t.name for t in (await s.list_tools()).tools] == ["versioned_echo"]
             assert notes == []
         assert "plugin versioned" in errlog.read_text() and "restart the server to load it" in errlog.read_text()
