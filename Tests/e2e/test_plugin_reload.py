@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
+import pytest
 
 from conftest import ROOT, compile_c_plugin, in_process_policy, plugin_dir
 from http_support import http_server, http_session
@@ -149,9 +150,11 @@ def test_a_child_run_plugin_is_swapped_under_load_over_http_and_every_session_he
     run(body)
 
 
-def test_a_refused_new_version_keeps_the_old_one_running(tmp_path):
+@pytest.mark.parametrize("why", ["manifest", "trust"])
+def test_a_refused_new_version_keeps_the_old_one_running(tmp_path, why):
     plugins = plugins_with_v1(tmp_path)
-    broken = build(tmp_path, "broken.so", 'VERSION="3"', "BROKEN")
+    # A manifest the host refuses (a tool without a risk), or a good build in a file others may write.
+    broken = build(tmp_path, "broken.so", 'VERSION="3"', "BROKEN" if why == "manifest" else "EXTRA_TOOL")
     errlog = tmp_path / "server.err"
 
     async def body():
@@ -159,12 +162,15 @@ def test_a_refused_new_version_keeps_the_old_one_running(tmp_path):
                            errlog=errlog) as s:
             async with under_load(s) as load:
                 overwrite(broken, plugins / LIBRARY)
+                if why == "trust":
+                    (plugins / LIBRARY).chmod(0o775)
                 os.kill(serve_pid(plugins), signal.SIGHUP)
                 await load.until(lambda: "the new version is refused" in errlog.read_text())
             assert set(load.versions) == {"1"}
             assert [t.name for t in (await s.list_tools()).tools] == ["versioned_echo"]
         log = errlog.read_text()
-        assert "version 1.0.0 keeps running" in log and "risk" in log
+        assert "version 1.0.0 keeps running" in log
+        assert ("risk" if why == "manifest" else "is writable by group or others") in log
     run(body)
 
 
@@ -205,3 +211,29 @@ def test_the_private_copies_are_private_and_removed_at_exit(tmp_path):
             assert [p.name for p in copies.rglob("*.so")] == [LIBRARY]
     run(body)
     assert list(tmp.glob("kubeflow-mcp-plugins.*")) == []
+
+
+def test_a_removed_plugin_file_takes_its_tools_away_and_repeated_hangups_lose_no_call(tmp_path):
+    plugins = plugins_with_v1(tmp_path)
+    other = plugin_dir(tmp_path, "other")
+    compile_c_plugin(ROOT / "examples" / "c-plugin" / "hello_c.c", other / "libhello_c.so")
+    notes, on_message = list_changed_recorder()
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--plugins-dir", str(other), "--sim",
+                           message_handler=on_message) as s:
+            pid = serve_pid(plugins)
+            async with under_load(s) as load:
+                for _ in range(5):  # a storm of reloads with nothing changed: calls go on, nobody is told
+                    os.kill(pid, signal.SIGHUP)
+                    await load.more(3)
+            assert set(load.versions) == {"1"} and notes == []
+            (other / "libhello_c.so").unlink()
+            os.kill(pid, signal.SIGHUP)
+            with anyio.fail_after(30):
+                while not notes:
+                    await anyio.sleep(0.02)
+            assert [t.name for t in (await s.list_tools()).tools] == ["versioned_echo"]
+            gone = await s.call_tool("c_add", {"a": 1, "b": 2})
+            assert gone.is_error
+    run(body)
