@@ -7,8 +7,8 @@ import PluginABI
 /// refuses each manifest. A bad plugin never takes the host down: it is
 /// skipped with one line on stderr and a record for `plugins list`.
 public struct PluginLoader {
-    let runtime: any PluginHost
-    /// Where accepted plugins and records go: the runtime's registry, or a reload's next generation.
+    let host: any PluginHost
+    /// Where accepted plugins and records go: the host's registry, or a reload's next generation.
     var registry: PluginRegistry
     let searchPath: PluginSearchPath
     /// This executable: its directory holds the first-party plugins, and it is
@@ -17,10 +17,10 @@ public struct PluginLoader {
     /// Library file names of drop-ins the operator's policy file lets run in-process (InProcessPlugins).
     let inProcessAllowed: Set<String>
 
-    package init(runtime: any PluginHost, searchPath: PluginSearchPath, executablePath: String,
+    package init(host: any PluginHost, searchPath: PluginSearchPath, executablePath: String,
                  inProcessAllowed: Set<String> = []) {
-        self.runtime = runtime
-        self.registry = runtime.registry
+        self.host = host
+        self.registry = host.registry
         self.searchPath = searchPath
         self.executablePath = executablePath
         self.inProcessAllowed = inProcessAllowed
@@ -38,7 +38,7 @@ public struct PluginLoader {
         return ownDirectories.contains { dir == $0 || dir.hasPrefix($0 + "/") }
     }
 
-    var log: Log { runtime.log }
+    var log: Log { host.log }
 
     /// Load everything found, in search-path order, files sorted by name.
     ///
@@ -133,7 +133,7 @@ public struct PluginLoader {
 
     /// A plugin running before a reload, kept as it is; `pending` says what waits.
     private func keep(_ plugin: LoadedPlugin, pending: String?) {
-        var record = runtime.registry.record(of: plugin)
+        var record = host.registry.record(of: plugin)
             ?? PluginRecord(path: plugin.path, origin: "", status: .loaded, pluginID: plugin.id)
         record.pending = pending
         registry.add(plugin: plugin, record: record)
@@ -244,7 +244,7 @@ public struct PluginLoader {
     /// `keeping`: the version running before a reload, which stays when its new file is refused.
     private func refuse(_ record: PluginRecord, _ reason: String, keeping old: LoadedPlugin? = nil) {
         if let old {
-            log.error("plugin \(record.path): the new version is refused, version \(runtime.registry.record(of: old)?.version ?? "?") keeps running: \(reason)",
+            log.error("plugin \(record.path): the new version is refused, version \(host.registry.record(of: old)?.version ?? "?") keeps running: \(reason)",
                       source: "loader")
             return keep(old, pending: "the new file on disk is refused (the running version stays): \(reason)")
         }
@@ -276,7 +276,7 @@ public struct PluginLoader {
             isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
             let needsChild = isolation == .process || !firstParty
             context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
-                                    host: loader.runtime, turn: Gate(open: !needsChild))
+                                    host: loader.host, turn: Gate(open: !needsChild))
             child = needsChild
                 ? EarlyChild(ChildPluginRunner(path: copy, original: candidate.path, executable: loader.executablePath, context: context),
                              trialOnly: isolation == .inProcess)
@@ -313,13 +313,13 @@ public struct PluginLoader {
             case .failure(let problem): return refuse(record, problem.message, keeping: plan.previous)
             case .success(let e): entry = e
             }
-            let host = runtime.makeHost(for: context)
-            guard let manifest = entry(host) else { return refuse(record, PluginLibrary.declinedToLoad, keeping: plan.previous) }
+            let cHost = host.makeHost(for: context)
+            guard let manifest = entry(cHost) else { return refuse(record, PluginLibrary.declinedToLoad, keeping: plan.previous) }
             switch RawManifest.copy(manifest) {
             case .failure(let problem):
                 record.pluginID = problem.pluginID
                 return refuse(record, problem.message, keeping: plan.previous)
-            case .success(let r): (raw, runner) = (r, InProcessRunner(manifest: manifest, host: host))
+            case .success(let r): (raw, runner) = (r, InProcessRunner(manifest: manifest, host: cHost))
             }
         }
 

@@ -15,7 +15,7 @@ extension PluginLoader {
     /// stops. Unchanged plugins and in-process code stay as they are.
     public func reload() -> PluginReloadOutcome {
         Self.reloading.withLock {
-            let current = runtime.registry
+            let current = host.registry
             var next = self
             next.registry = PluginRegistry()
             next.loadAll(previous: current.plugins)
