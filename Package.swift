@@ -201,5 +201,6 @@ let package = Package(
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "MemoryKit", "PluginKit"], path: "Tests/UnslothTests"),
         // A fake host for plugin handler tests: scripted Kubernetes answers, call context, providers, nested tools.
         .target(name: "PluginKitTesting", dependencies: ["PluginKit", "PluginABI"], path: "Sources/PluginKitTesting"),
+        .testTarget(name: "PluginKitTestingTests", dependencies: ["PluginKitTesting", "PluginKit"], path: "Tests/PluginKitTestingTests"),
     ] + pluginTargets
 )

@@ -1,6 +1,6 @@
 import Foundation
 import PluginABI
-import PluginKit
+@_spi(Testing) import PluginKit
 
 /// A host for unit tests of a Swift plugin: no cluster, no server. It loads a
 /// `PluginDefinition` through its exported manifest (as the real host does),
@@ -18,8 +18,8 @@ import PluginKit
 ///     #expect(host.requests.map(\.["verb"]) == ["list"])
 ///
 /// It applies no policy and validates no schema: those are the host's (test
-/// them end to end with `kubeflow-mcp plugin test`). Like a plugin library, a
-/// test process exports one plugin definition; loading another one fails.
+/// them end to end with `kubeflow-mcp plugin test`). Several plugins may be
+/// loaded in one test process (each FakeHost call serves its own definition).
 public final class FakeHost: @unchecked Sendable {
     /// A scripted Kubernetes answer: what the host gives the plugin back.
     public struct KubeAnswer: Sendable {
@@ -108,19 +108,13 @@ public final class FakeHost: @unchecked Sendable {
         }
     }
 
-    /// Load `definition` the way the host does: through `export` and its manifest.
+    /// Load `definition` the way the host does: its manifest, built as `export` builds it (onLoad runs).
     public func load(_ definition: PluginDefinition) throws -> FakePlugin {
         FakeHost.current = self
-        guard let raw = definition.export(host: UnsafeRawPointer(FakeHost.hostStruct)) else {
-            throw FakeHostError("\(definition.id): export returned no manifest (the plugin declined to load)")
+        guard let export = definition.exportForTesting(host: UnsafeRawPointer(FakeHost.hostStruct)) else {
+            throw FakeHostError("\(definition.id): no manifest for this host")
         }
-        let manifest = raw.assumingMemoryBound(to: kfmcp_manifest_v1.self)
-        let id = manifest.pointee.plugin_id.map { String(cString: $0) } ?? ""
-        guard id == definition.id else {
-            throw FakeHostError("this test process already exported plugin '\(id)'; like a plugin library, a test process exports one "
-                                + "plugin definition: test '\(definition.id)' in a test target of its own")
-        }
-        return FakePlugin(host: self, manifest: manifest)
+        return FakePlugin(host: self, export: export)
     }
 
     // MARK: What the C callbacks reach
@@ -152,7 +146,8 @@ public final class FakeHost: @unchecked Sendable {
 /// A plugin loaded by a FakeHost: call its tools and providers as the host would.
 public struct FakePlugin: @unchecked Sendable {
     public let host: FakeHost
-    let manifest: UnsafePointer<kfmcp_manifest_v1>
+    let export: TestingExport
+    var manifest: UnsafePointer<kfmcp_manifest_v1> { export.manifest.assumingMemoryBound(to: kfmcp_manifest_v1.self) }
 
     /// The tool names the manifest declares, in order.
     public var toolNames: [String] {
@@ -184,7 +179,7 @@ public struct FakePlugin: @unchecked Sendable {
         let call = Unmanaged.passRetained(FakeCall(host: host))
         defer { call.release() }
         var out: UnsafeMutablePointer<CChar>?
-        let rc = body(OpaquePointer(call.toOpaque()), &out)
+        let rc = export.serve { body(OpaquePointer(call.toOpaque()), &out) }
         let text = out.map { String(cString: $0) }
         if let out { manifest.pointee.free_result?(out) }
         guard rc == KFMCP_OK else {

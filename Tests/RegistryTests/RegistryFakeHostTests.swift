@@ -59,4 +59,36 @@ final class RegistryFakeHostTests: XCTestCase {
             XCTAssertTrue(message.contains("RBAC on services/proxy in kubeflow"), message)
         }
     }
+
+    /// register_model from a job: the TrainJob read through the host, its checkpoints asked of
+    /// another plugin's tool (a nested call), and a job without a PVC checkpoint asks for uri.
+    func testAJobsCheckpointsComeFromANestedToolCall() throws {
+        let plugin = try load { request in
+            guard request["resource"] == "trainjobs", request["name"] == "ft-1" else { return .notFound() }
+            return .ok(["metadata": ["name": "ft-1"], "spec": ["initializer": ["model": ["storageUri": "hf://org/base"]]],
+                        "status": ["conditions": [["type": "Complete", "status": "True"]]]])
+        }
+        plugin.host.context["namespace"] = "team-a"
+        let noTool = try plugin.call("register_model", ["job_id": "ft-1"])
+        XCTAssertEqual(noTool["error"]?["field"], "uri")
+        XCTAssertTrue(noTool["error"]?["message"]?.string?.contains("list_checkpoints is not loaded") == true)
+
+        plugin.host.tools["list_checkpoints"] = { _ in
+            ["result": ["checkpoints": [["path": "/tmp/ckpt-1", "storage": ["persistent": false]]]]]
+        }
+        let podLocal = try plugin.call("register_model", ["job_id": "ft-1"])
+        XCTAssertEqual(podLocal["error"]?["field"], "uri")
+        XCTAssertTrue(podLocal["error"]?["message"]?.string?.contains("no checkpoint on a PVC") == true)
+        XCTAssertEqual(plugin.host.toolRequests.last?.tool, "list_checkpoints")
+        XCTAssertEqual(plugin.host.toolRequests.last?.input, ["job_id": "ft-1", "namespace": "team-a"])
+        XCTAssertEqual(plugin.host.requests.map { $0["namespace"] }, ["team-a", "team-a"])
+    }
+
+    func testAJobThatHasNotCompletedIsRefusedNamingJobID() throws {
+        let plugin = try load { _ in .ok(["status": ["conditions": [["type": "Failed", "status": "True"]]]]) }
+        let answer = try plugin.call("register_model", ["job_id": "ft-2", "namespace": "team-b"])
+        XCTAssertEqual(answer["error"]?["field"], "job_id")
+        XCTAssertTrue(answer["error"]?["message"]?.string?.contains("failed") == true)
+        XCTAssertTrue(plugin.host.toolRequests.isEmpty)
+    }
 }
