@@ -110,8 +110,8 @@ public final class FakeHost: @unchecked Sendable {
 
     /// Load `definition` the way the host does: its manifest, built as `export` builds it (onLoad runs).
     public func load(_ definition: PluginDefinition) throws -> FakePlugin {
-        FakeHost.current = self
-        guard let export = definition.exportForTesting(host: UnsafeRawPointer(FakeHost.hostStruct)) else {
+        let made = serving { definition.exportForTesting(host: UnsafeRawPointer(FakeHost.hostStruct)) }
+        guard let export = made else {
             throw FakeHostError("\(definition.id): no manifest for this host")
         }
         return FakePlugin(host: self, export: export)
@@ -119,8 +119,18 @@ public final class FakeHost: @unchecked Sendable {
 
     // MARK: What the C callbacks reach
 
-    /// The fake host of services called without a call (log during entry, list_backends, plugin_config).
-    nonisolated(unsafe) static var current: FakeHost?
+    /// The fake host of services called without a call (log during entry, list_backends, plugin_config):
+    /// the one whose load or call runs on this thread (tests run in parallel, each with its own host).
+    static var current: FakeHost? { Thread.current.threadDictionary[threadKey] as? FakeHost }
+    private static let threadKey = "PluginKitTesting.FakeHost"
+
+    func serving<T>(_ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[Self.threadKey]
+        dictionary[Self.threadKey] = self
+        defer { dictionary[Self.threadKey] = previous }
+        return try body()
+    }
 
     func noteRequest(_ r: JSON) { lock.withLock { _requests.append(r) } }
     func noteLog(_ level: LogLevel, _ message: String) { lock.withLock { _logs.append((level, message)) } }
@@ -175,11 +185,10 @@ public struct FakePlugin: @unchecked Sendable {
 
     private func answer(of what: String,
                         _ body: (OpaquePointer, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32) throws -> JSON {
-        FakeHost.current = host
         let call = Unmanaged.passRetained(FakeCall(host: host))
         defer { call.release() }
         var out: UnsafeMutablePointer<CChar>?
-        let rc = export.serve { body(OpaquePointer(call.toOpaque()), &out) }
+        let rc = host.serving { export.serve { body(OpaquePointer(call.toOpaque()), &out) } }
         let text = out.map { String(cString: $0) }
         if let out { manifest.pointee.free_result?(out) }
         guard rc == KFMCP_OK else {
