@@ -75,6 +75,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let isolation: PluginIsolation
     /// The host's private copy of the file it runs (PrivateCopies); a reload compares it with `path`.
     let copy: String
+    /// ABI 1.2: the tools it lets clients run as MCP tasks (TaskSurface).
+    public internal(set) var tasks: TaskSurface?
     let runner: any PluginRunner
 
     init(id: String, path: String, copy: String? = nil, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,
