@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HostPlugins
+@testable import HostBase
 
 /// What the host dlopens is its own copy (the reload and crash cases are
 /// tested through the binary: Tests/e2e/test_plugin_reload.py).
@@ -16,8 +17,8 @@ import Testing
     @Test func eachCopyHasAPrivateDirectoryOfItsOwn() throws {
         let original = try file("version 1")
         let identity = try #require(FileIdentity(path: original))
-        let first = try PrivateCopies.shared.copy(original, identity: identity).get()
-        let second = try PrivateCopies.shared.copy(original, identity: identity).get()
+        let first = try PrivateCopies.shared.copy(original, identity: identity, log: Log()).get()
+        let second = try PrivateCopies.shared.copy(original, identity: identity, log: Log()).get()
         #expect(first != second && (first as NSString).lastPathComponent == "libx.so")
         #expect(try String(contentsOfFile: first, encoding: .utf8) == "version 1")
         for path in [first, (first as NSString).deletingLastPathComponent, ((first as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent] {
@@ -36,7 +37,7 @@ import Testing
         let identity = try #require(FileIdentity(path: original))
         let other = try file("swapped in")
         #expect(rename(other, original) == 0)
-        guard case .failure(let problem) = PrivateCopies.shared.copy(original, identity: identity) else {
+        guard case .failure(let problem) = PrivateCopies.shared.copy(original, identity: identity, log: Log()) else {
             Issue.record("a swapped file was copied")
             return
         }

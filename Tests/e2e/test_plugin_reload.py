@@ -237,3 +237,21 @@ def test_a_removed_plugin_file_takes_its_tools_away_and_repeated_hangups_lose_no
             gone = await s.call_tool("c_add", {"a": 1, "b": 2})
             assert gone.is_error
     run(body)
+
+
+def test_without_a_writable_tmpdir_plugins_run_from_their_own_files_and_the_log_says_so(tmp_path, standalone_sim):
+    # A read-only root filesystem (the Deployment's readOnlyRootFilesystem) without a writable TMPDIR:
+    # no copy can be made, and no plugin is lost for it. (The cluster is a simulator of its own:
+    # the embedded one needs a TMPDIR.)
+    plugins = plugins_with_v1(tmp_path)
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    errlog = tmp_path / "server.err"
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(plugins), "--kubeconfig",
+                           str(standalone_sim.kubeconfig), errlog=errlog, env={"TMPDIR": str(not_a_directory)}) as s:
+            r = await s.call_tool("versioned_echo", {})
+            assert not r.is_error and r.structured_content == {"version": "1"}
+    run(body)
+    assert "plugins run from their own files, not private copies" in errlog.read_text()

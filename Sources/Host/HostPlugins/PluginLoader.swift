@@ -110,7 +110,7 @@ public struct PluginLoader {
                 continue
             }
             let copy: String
-            switch PrivateCopies.shared.copy(candidate.path, identity: identity) {
+            switch PrivateCopies.shared.copy(candidate.path, identity: identity, log: log) {
             case .failure(let problem):
                 queue(old) { refuse(record, problem.message, keeping: old) }
                 continue

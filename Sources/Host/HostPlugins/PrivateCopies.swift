@@ -1,4 +1,5 @@
 import Foundation
+import HostBase
 
 #if canImport(Glibc)
 import Glibc
@@ -21,8 +22,11 @@ final class PrivateCopies: @unchecked Sendable {
 
     /// Copy `path` (already found trusted) into a fresh private directory;
     /// the copy's path, or why not. `identity` is the file that was checked:
-    /// a file swapped in between the check and the copy is refused.
-    func copy(_ path: String, identity: FileIdentity) -> Result<String, ManifestReader.Problem> {
+    /// a file swapped in between the check and the copy is refused. Where no
+    /// copy can be written (a read-only root filesystem without a writable
+    /// TMPDIR, a full disk) the plugin runs from its own file, as before copies,
+    /// and the log says once that replacing it in place is then unsafe.
+    func copy(_ path: String, identity: FileIdentity, log: Log) -> Result<String, ManifestReader.Problem> {
         lock.withLock {
             let source = open(path, O_RDONLY | O_CLOEXEC)
             guard source >= 0 else { return .failure(.init(message: "cannot open \(path): \(String(cString: strerror(errno)))")) }
@@ -31,34 +35,50 @@ final class PrivateCopies: @unchecked Sendable {
             guard fstat(source, &st) == 0, UInt64(st.st_dev) == identity.device, UInt64(st.st_ino) == identity.inode else {
                 return .failure(.init(message: "the plugin file \(path) was replaced while it was being loaded; reload again"))
             }
-            guard let root = privateDirectory() else {
-                return .failure(.init(message: "cannot create a private directory for plugin copies in \(Self.temporaryRoot): \(String(cString: strerror(errno)))"))
-            }
-            count += 1
-            let dir = "\(root)/\(count)"
-            let target = dir + "/" + (path as NSString).lastPathComponent
-            guard mkdir(dir, 0o700) == 0 else {
-                return .failure(.init(message: "cannot create \(dir): \(String(cString: strerror(errno)))"))
-            }
-            let out = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o500)
-            guard out >= 0 else { return .failure(.init(message: "cannot create \(target): \(String(cString: strerror(errno)))")) }
-            defer { close(out) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = read(source, &buffer, buffer.count)
-                if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { return .failure(.init(message: "cannot read \(path): \(String(cString: strerror(errno)))")) }
-                if n == 0 { break }
-                var written = 0
-                while written < n {
-                    let w = buffer.withUnsafeBytes { write(out, $0.baseAddress! + written, n - written) }
-                    if w < 0 && errno == EINTR { continue }
-                    guard w > 0 else { return .failure(.init(message: "cannot write \(target): \(String(cString: strerror(errno)))")) }
-                    written += w
+            switch write(source, named: (path as NSString).lastPathComponent) {
+            case .success(let copy): return .success(copy)
+            case .failure(let why):
+                if !warned {
+                    warned = true
+                    log.warning("plugins run from their own files, not private copies (\(why.message)): replacing a plugin file "
+                                + "in place while the server runs is unsafe; set TMPDIR to a writable directory", source: "loader")
                 }
+                return .success(path)
             }
-            return .success(target)
         }
+    }
+
+    private var warned = false
+
+    /// The bytes of `source` in a new subdirectory of the private directory; called with the lock held.
+    private func write(_ source: Int32, named name: String) -> Result<String, ManifestReader.Problem> {
+        guard let root = privateDirectory() else {
+            return .failure(.init(message: "cannot create a directory in \(Self.temporaryRoot): \(String(cString: strerror(errno)))"))
+        }
+        count += 1
+        let dir = "\(root)/\(count)"
+        let target = dir + "/" + name
+        guard mkdir(dir, 0o700) == 0 else {
+            return .failure(.init(message: "cannot create \(dir): \(String(cString: strerror(errno)))"))
+        }
+        let out = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o500)
+        guard out >= 0 else { return .failure(.init(message: "cannot create \(target): \(String(cString: strerror(errno)))")) }
+        defer { close(out) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(source, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return .failure(.init(message: "cannot read the plugin file: \(String(cString: strerror(errno)))")) }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let w = buffer.withUnsafeBytes { Glibc.write(out, $0.baseAddress! + written, n - written) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { return .failure(.init(message: "cannot write \(target): \(String(cString: strerror(errno)))")) }
+                written += w
+            }
+        }
+        return .success(target)
     }
 
     /// True when the file at `original` no longer has the bytes of `copy`.
