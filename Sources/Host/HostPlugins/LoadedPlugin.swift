@@ -70,17 +70,20 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let instructions: String?
     /// ABI 1.1: cluster-scoped "group/resource" its tools read (checked).
     public let clusterScopedReads: [String]
+    /// ABI 1.2: what it adds to MCP beyond tools (empty for older plugins).
+    public let surface: MCPSurface
     public let isolation: PluginIsolation
     let runner: any PluginRunner
 
     init(id: String, path: String, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,
-         clusterScopedReads: [String] = [], isolation: PluginIsolation, runner: any PluginRunner) {
+         clusterScopedReads: [String] = [], surface: MCPSurface? = nil, isolation: PluginIsolation, runner: any PluginRunner) {
         self.id = id
         self.path = path
         self.tools = tools
         self.backends = backends
         self.instructions = instructions
         self.clusterScopedReads = clusterScopedReads
+        self.surface = surface ?? MCPSurface(pluginID: id)
         self.isolation = isolation
         self.runner = runner
     }

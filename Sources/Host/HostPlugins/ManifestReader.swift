@@ -16,6 +16,8 @@ enum ManifestReader {
         /// ABI 1.1: text for the model, joined into MCP `instructions`.
         var instructions: String?
         var clusterScopedReads: [String]
+        /// ABI 1.2: resources, templates, prompts and completions, each handled by one of `tools`.
+        var surface: MCPSurface
         /// Tools and backends refused for a name clash, one sentence each.
         var refused: [String] = []
     }
@@ -99,6 +101,11 @@ enum ManifestReader {
             }
             clusterReads = list
         }
+        let surface: MCPSurface
+        switch MCPSurface.parse(m.mcpSurface, pluginID: id, tools: Set(tools.map(\.name))) {
+        case .failure(let why): return fail("plugin '\(id)': mcp_surface_json: \(why.message)")
+        case .success(let s): surface = s
+        }
         // Nothing left to serve: refuse the plugin whole, saying why.
         if !refused.isEmpty && tools.isEmpty && backends.isEmpty {
             return fail(refused.joined(separator: "; "))
@@ -106,6 +113,7 @@ enum ManifestReader {
         return .success(Read(id: id, version: m.version ?? "0", builtWith: m.builtWith ?? "unknown",
                              abi: "\(m.abiMajor).\(m.abiMinor)", tools: tools, backends: backends,
                              instructions: m.instructions.map(Redactor.redact), clusterScopedReads: clusterReads,
+                             surface: surface,
                              refused: refused))
     }
 

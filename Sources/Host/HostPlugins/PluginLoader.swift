@@ -267,7 +267,7 @@ public struct PluginLoader {
                 for sentence in read.refused { log.error("plugin \(candidate.path): \(sentence)", source: "loader") }
             }
             let plugin = LoadedPlugin(id: read.id, path: candidate.path, tools: read.tools, backends: read.backends,
-                                      instructions: read.instructions, clusterScopedReads: read.clusterScopedReads,
+                                      instructions: read.instructions, clusterScopedReads: read.clusterScopedReads, surface: read.surface,
                                       isolation: isolation, runner: runner)
             runtime.registry.add(plugin: plugin, record: record)
             log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path) (\(isolation.rawValue)): \(read.tools.count) tools, \(read.backends.count) backends",

@@ -38,6 +38,7 @@ public final class MCPServer: @unchecked Sendable {
     private let limits: ServerLimits
     private let questions: OutgoingRequests
     private var dispatcher: ToolDispatcher!
+    private var surface: SurfaceMethods!
 
     /// The plugins' instructions (ABI 1.1 manifest field), in load order,
     /// under one host line.
@@ -59,6 +60,9 @@ public final class MCPServer: @unchecked Sendable {
         self.questions = OutgoingRequests(writer: transport.writer)
         self.dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicitation(),
                                          limits: limits, settle: transport.settle, caller: caller)
+        self.surface = SurfaceMethods(catalog: SurfaceCatalog(registry: runtime.registry, invoker: dispatcher.invoker,
+                                                              namespaces: Self.namespaces(runtime, caller)),
+                                      send: Self.gateSend(runtime, caller), notify: { [writer = transport.writer] in writer.write($0) })
     }
 
     /// Serve stdio until stdin closes and every request read has been answered,
@@ -92,7 +96,10 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     /// The session ended: questions to the client are answered "no".
-    func stop() { questions.abandonAll() }
+    func stop() {
+        questions.abandonAll()
+        surface.close()
+    }
 
     // MARK: Messages
 
@@ -110,13 +117,14 @@ public final class MCPServer: @unchecked Sendable {
         case "tools/list": dispatcher.list(id: id)
         case "ping": reply(id, [:])
         case "initialize": initialize(id, params)
+        case _ where SurfaceMethods.methods.contains(method): surfaceCall(id, method, params)
         case "logging/setLevel":
             guard let name = params["level"]?.string, let level = HostBase.LogLevel(name: name) else {
                 return fail(id, -32602, "logging/setLevel needs params.level: one of debug, info, notice, warning, error, critical, alert, emergency")
             }
             notificationLevel.set(level)
             reply(id, [:])
-        default: fail(id, -32601, "Method not found: '\(method)' (this server has tools and logging)")
+        default: fail(id, -32601, "Method not found: '\(method)' (this server has tools, resources, prompts, completions and logging)")
         }
     }
 
@@ -140,9 +148,36 @@ public final class MCPServer: @unchecked Sendable {
         // The client's version when we speak it, else our newest (MCP version negotiation).
         let version = Version.supported.contains(requested) ? requested : Version.latest
         reply(id, ["protocolVersion": .string(version),
-                   "capabilities": ["logging": [:], "tools": ["listChanged": false]],
+                   "capabilities": .object(["logging": [:], "tools": ["listChanged": false]]
+                                               .merging(SurfaceMethods.capabilities(runtime.registry)) { a, _ in a }),
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
                    "instructions": .string(MCPServer.instructions(runtime.registry))])
+    }
+
+    /// A surface method on a tool thread: its handler tools block, as every tool may.
+    private func surfaceCall(_ id: JSON, _ method: String, _ params: JSON) {
+        _ = ToolDispatcher.onToolThread { [self, runtime, surface] in
+            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { runtime.identity } }
+            switch await surface!.handle(method, params) {
+            case .success(let result): reply(id, result)
+            case .failure(let e): fail(id, e.code, e.message)
+            }
+        }
+    }
+
+    /// Where resources/list and completions look: the policy's namespaces, else the connection's default.
+    private static func namespaces(_ runtime: HostRuntime, _ caller: Caller?) -> @Sendable () -> [String] {
+        { (caller?.policy ?? runtime.policy).namespaces ?? [(caller?.cluster ?? runtime.cluster).defaultNamespace] }
+    }
+
+    /// A watch's requests, through the one Kubernetes gate under this session's policy and credentials.
+    private static func gateSend(_ runtime: HostRuntime, _ caller: Caller?) -> SubscriptionHub.Send {
+        { json, onLine in
+            let call = CallState(tool: "resources/subscribe", pluginID: "kubeflow-mcp", caller: caller)
+            return KubeGate(policy: caller?.policy ?? runtime.policy, identity: { caller?.user ?? runtime.identity },
+                            cluster: caller?.cluster ?? runtime.cluster, clusterReads: runtime.registry.clusterScopedReads,
+                            log: runtime.log).send(json, call: call, stream: onLine)
+        }
     }
 
     private func reply(_ id: JSON, _ result: JSON) {
