@@ -71,6 +71,7 @@ final class SurfaceMethods: @unchecked Sendable {
     /// first, so a subscription is refused exactly where a read would be.
     private func subscribe(_ uri: String) async -> Result<JSON, SurfaceError> {
         let m: ResourceService.Match
+        if uri == PolicyResource.uri { return .failure(.invalid("'\(uri)' is fixed for the session; there is nothing to subscribe to")) }
         switch resources.match(uri) {
         case .failure(let e): return .failure(e)
         case .success(let found): m = found

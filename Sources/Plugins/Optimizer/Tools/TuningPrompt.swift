@@ -7,7 +7,7 @@ import PluginKit
 enum TuningPrompt {
     static let tool = ToolDefinition(
         name: "tuning_prompt", title: "Tuning plan",
-        description: "The steps of a hyperparameter-tuning run as chat messages (the MCP prompt tune_hyperparameters), naming the tools to call.",
+        description: "The steps of a hyperparameter-tuning run as chat messages (the MCP prompt for tuning), naming the tools to call.",
         category: ExperimentTools.category, risk: .readOnly, idempotent: true,
         input: Schema.object([
             "prompt": Schema.string("Which plan.", enum: ["tune_hyperparameters"]),

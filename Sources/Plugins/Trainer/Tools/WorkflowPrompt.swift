@@ -9,7 +9,7 @@ enum WorkflowPrompt {
 
     static let tool = ToolDefinition(
         name: "workflow_prompt", title: "Workflow plan",
-        description: "The steps for a Kubeflow Trainer task as chat messages (the MCP prompts fine_tune_model, custom_training, container_training, monitor_job): discovery → estimate → preview → confirm → monitor, naming the tools to call.",
+        description: "The steps for a Kubeflow Trainer task as chat messages (this plugin's MCP prompts: fine-tuning, custom training, a container, monitoring a job): discovery → estimate → preview → confirm → monitor, naming the tools to call.",
         category: "discovery", risk: .readOnly, idempotent: true,
         input: Schema.object([
             "prompt": Schema.string("Which plan.", enum: names),
