@@ -6,6 +6,7 @@ import pytest
 from mcp import types
 from mcp.shared.exceptions import MCPError
 
+from conftest import ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list
 from http_support import ADMIN, ALICE, BOB, http_server, http_session
 from mcp_client import confirmed_call, run, session
 
@@ -200,3 +201,45 @@ def test_http_policy_hides_namespaces_and_notifications_reach_the_session_stream
     with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100", "--user-policy", "user:alice=data-scientist@ml-team-dev",
                      "--user-policy", "user:bob=readonly") as server:
         run(lambda: body(server.url))
+
+
+def _probe_dir(tmp_path, isolation, *defines):
+    d = plugin_dir(tmp_path)
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "services_probe.c", d / "libprobe.so", *defines)
+    (d / "probe.yaml").write_text(f"library: libprobe.so\nisolation: {isolation}\n")
+    policy = ["--policy", str(in_process_policy(tmp_path, "libprobe.so"))] if isolation == "in-process" else []
+    return d, policy
+
+
+@pytest.mark.parametrize("isolation", ["process", "in-process"])
+def test_a_c_plugins_surface_reaches_the_host_in_and_out_of_process(tmp_path, isolation):
+    d, policy = _probe_dir(tmp_path, isolation)
+
+    async def body():
+        async with session("--no-default-plugins", "--plugins-dir", str(d), *policy) as s:
+            uris = {str(r.uri) for r in (await s.list_resources()).resources}
+            assert "probe://codes" in uris
+            text = (await s.read_resource("probe://codes")).contents[0].text
+            assert '"context_has_dry_run":true' in text
+    run(body)
+
+
+@pytest.mark.parametrize("surface,reason", [
+    (r'"{\"resources\":7}"', "mcp_surface_json: resources must be an array"),
+    (r'"[1]"', "mcp_surface_json is not a JSON object"),
+    (r'"{\"resources\":[{\"uri\":\"probe://x\",\"name\":\"x\",\"tool\":\"list_training_jobs\"}]}"',
+     "resources[0].tool 'list_training_jobs' is not one of this plugin's tools"),
+    (r'"{\"resource_templates\":[{\"uriTemplate\":\"probe://{+path}\",\"name\":\"x\",\"tool\":\"services_probe\"}]}"',
+     "resource_templates[0].uriTemplate"),
+    (r'"{\"prompts\":[{\"name\":\"p\",\"tool\":\"services_probe\",\"arguments\":[{\"name\":\"A B\"}]}]}"',
+     "prompts[0].arguments[0].name"),
+    (r'"{\"completions\":[{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"nope\"},\"argument\":\"x\",\"tool\":\"services_probe\"}]}"',
+     "completions[0]"),
+])
+def test_a_malformed_surface_refuses_the_plugin_naming_the_key(tmp_path, surface, reason):
+    # Judged after the copy, the same for both isolations (the copy is tested above).
+    d, _ = _probe_dir(tmp_path, "process", f"SURFACE={surface}")
+    listed, stderr = plugins_list(d)
+    probe = [p for p in listed if p.get("id") == "services-probe"]
+    assert probe and probe[0]["status"] == "refused", (listed, stderr)
+    assert reason in probe[0]["reason"], probe[0]["reason"]
