@@ -6,7 +6,7 @@ import pytest
 from mcp import types
 from mcp.shared.exceptions import MCPError
 
-from conftest import ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list
+from conftest import BINARY, ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list
 from http_support import ADMIN, ALICE, BOB, http_server, http_session
 from mcp_client import confirmed_call, run, session
 
@@ -243,3 +243,46 @@ def test_a_malformed_surface_refuses_the_plugin_naming_the_key(tmp_path, surface
     probe = [p for p in listed if p.get("id") == "services-probe"]
     assert probe and probe[0]["status"] == "refused", (listed, stderr)
     assert reason in probe[0]["reason"], probe[0]["reason"]
+
+
+def test_subscribers_of_one_namespace_share_one_watch(tmp_path):
+    async def body(url, server):
+        a, b = Updates(), Updates()
+        async with http_session(url, ADMIN, message_handler=a.handler) as s1, \
+                http_session(url, ADMIN, message_handler=b.handler) as s2:
+            one, two = await new_job(s1, "share-one"), await new_job(s1, "share-two")
+            await s1.subscribe_resource(f"trainjob://default/{one}")
+            await s2.subscribe_resource(f"trainjob://default/{two}")
+            await s2.subscribe_resource(f"trainjob://default/{one}")
+            assert not (await confirmed_call(s1, "suspend_job", {"job_id": one})).is_error
+            await a.wait_for(f"trainjob://default/{one}")
+            await b.wait_for(f"trainjob://default/{one}")
+            assert f"trainjob://default/{two}" not in a.uris
+        assert server.stderr().count("watching trainer.kubeflow.org/trainjobs in default") == 1
+    with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100") as server:
+        run(lambda: body(server.url, server))
+
+
+def test_fastmcp_client_reads_resources_prompts_and_completions():
+    """A second client library, over stdio: fastmcp pages resources/list by itself."""
+    fastmcp = pytest.importorskip("fastmcp")
+    from fastmcp.client.transports import StdioTransport
+
+    async def body():
+        transport = StdioTransport(command=str(BINARY), args=["serve", *SIM])
+        async with fastmcp.Client(transport) as client:
+            created = await client.call_tool("run_container_job", {"image": CONTAINER, "name": "fast-one", "dry_run": False})
+            token = (created.structured_content or {}).get("confirmation_token")
+            if token:
+                await client.call_tool("run_container_job", {"image": CONTAINER, "name": "fast-one", "dry_run": False, "confirm": token})
+            uris = {str(r.uri) for r in await client.list_resources()}
+            job = next(u for u in uris if u.startswith("trainjob://default/fast-one"))
+            assert '"status"' in (await client.read_resource(job))[0].text
+            templates = {t.uri_template for t in await client.list_resource_templates()}
+            assert "trainjob://{namespace}/{name}/logs" in templates
+            assert {p.name for p in await client.list_prompts()} >= {"monitor_job", "tune_hyperparameters"}
+            got = await client.get_prompt("monitor_job", {"job": job.rsplit("/", 1)[1]})
+            assert "get_training_progress" in got.messages[0].content.text
+            c = await client.complete(types.PromptReference(type="ref/prompt", name="monitor_job"), {"name": "job", "value": "fast"})
+            assert c.values and all(v.startswith("fast") for v in c.values)
+    run(body)

@@ -45,6 +45,8 @@ final class SubscriptionHub: @unchecked Sendable {
             return true
         }
         if start {
+            Log.shared.info("watching \(key.group)/\(key.resource) in \(key.namespace) for resources/subscribe (one watch for every subscriber)",
+                            source: "subscribe")
             let thread = Thread { [self] in watch(key, send: send) }
             thread.name = "kfmcp-watch"
             thread.start()
