@@ -1,6 +1,7 @@
 import Foundation
 @testable import HostBase
 @testable import HostCalls
+import HostPlugins
 @testable import HostProtocol
 import KFJSON
 import MCP
@@ -18,6 +19,12 @@ import Testing
 
     static let initialize = Data(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.utf8)
 
+    /// A server with no plugin loaded and no cluster: sessions and limits need neither.
+    static func noPlugins() -> CallEnvironment {
+        CallEnvironment(registry: PluginRegistry(), policy: .unrestricted, cluster: .none, audit: nil,
+                        confirmations: .fromEnvironment(), tracker: CallTracker(), log: .shared)
+    }
+
     static func post(_ body: Data, token: String?, session: String? = nil) -> HTTPRequest {
         var headers = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
@@ -28,7 +35,7 @@ import Testing
     @Test func aUserOverTheirShareGets429AndADrainingServerNoNewSessions() async throws {
         var limits = MCPHTTPEndpoint.Limits()
         limits.maxSessionsPerUser = 1
-        let endpoint = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: Users(), limits: limits, origins: .loopback)
+        let endpoint = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: Users(), limits: limits, origins: .loopback)
         #expect(await endpoint.handle(Self.post(Self.initialize, token: "a")).statusCode == 200)
         let over = await endpoint.handle(Self.post(Self.initialize, token: "a"))
         #expect(over.statusCode == 429)
@@ -48,7 +55,7 @@ import Testing
         var limits = MCPHTTPEndpoint.Limits()
         limits.maxSessions = 1
         limits.idleSeconds = 60
-        let endpoint = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: Users(), limits: limits, origins: .loopback)
+        let endpoint = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: Users(), limits: limits, origins: .loopback)
 
         let anonymous = await endpoint.handle(Self.post(Self.initialize, token: nil))
         #expect(anonymous.statusCode == 401)

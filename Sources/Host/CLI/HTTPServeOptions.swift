@@ -96,10 +96,10 @@ struct HTTPServeOptions: ParsableArguments {
         }
     }
 
-    func authenticator(runtime: HostRuntime) throws -> any Authenticator {
+    func authenticator(cluster: ClusterIdentity) throws -> any Authenticator {
         switch auth {
         case nil: return LocalOnlyAuthenticator()
-        case "kubernetes"?: return KubernetesTokenAuthenticator(cluster: { runtime.cluster })
+        case "kubernetes"?: return KubernetesTokenAuthenticator(cluster: { cluster.access })
         case let mode? where mode.hasPrefix("tokens:"):
             do { return try TokenFileAuthenticator(path: String(mode.dropFirst("tokens:".count))) } catch {
                 throw ValidationError("--auth \(mode): \(error.message)")
@@ -110,12 +110,12 @@ struct HTTPServeOptions: ParsableArguments {
     }
 
     /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
-    func serve(runtime: HostRuntime, serverLimits: ServerLimits) async throws {
+    func serve(environment: CallEnvironment, serverLimits: ServerLimits) async throws {
         try validate()
         let (host, port) = try parsedAddress()
         let loopback = Self.isLoopback(host)
         let policies: UserPolicies
-        do { policies = try UserPolicies.parse(userPolicy, tools: runtime.registry.orderedTools) } catch {
+        do { policies = try UserPolicies.parse(userPolicy, tools: environment.registry.orderedTools) } catch {
             throw ValidationError(error.message)
         }
         var limits = MCPHTTPEndpoint.Limits()
@@ -125,7 +125,7 @@ struct HTTPServeOptions: ParsableArguments {
         limits.maxSessionsPerUser = maxSessionsPerUser
         limits.maxBodyBytes = maxRequestBytes
         limits.idleSeconds = TimeInterval(idleTimeout)
-        let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
+        let endpoint = MCPHTTPEndpoint(environment: environment, authenticator: try authenticator(cluster: environment.cluster),
                                        userPolicies: policies, limits: limits, serverLimits: serverLimits,
                                        origins: loopback ? .loopback : .only(allowOrigin))
         let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }

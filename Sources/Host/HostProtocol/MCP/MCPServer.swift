@@ -28,10 +28,11 @@ protocol MessageTransport: AnyObject, Sendable {
 /// parsed once and each answer serialized once (KFJSON); the SDK still gives
 /// the protocol versions and the HTTP request checks (see README, Benchmarks).
 public final class MCPServer: @unchecked Sendable {
-    let runtime: HostRuntime
+    /// This server's calls' pipeline (over HTTP, made for the session's user).
+    let pipeline: ToolInvoker
+    var registry: PluginRegistry { pipeline.registry }
+    var log: Log { pipeline.log }
     private let transport: any MessageTransport
-    /// The session's user over HTTP; nil over stdio.
-    private let caller: Caller?
     private let notificationLevel = NotificationLevel()
     private let clientCanElicit = Flag()
     private let initialized = Flag()
@@ -47,22 +48,20 @@ public final class MCPServer: @unchecked Sendable {
             + registry.plugins.compactMap(\.instructions)).joined(separator: "\n")
     }
 
-    public convenience init(runtime: HostRuntime, transport: LineTransport = LineTransport(),
+    public convenience init(pipeline: ToolInvoker, transport: LineTransport = LineTransport(),
                             limits: ServerLimits = .init()) {
-        self.init(runtime: runtime, transport: transport, caller: nil, limits: limits)
+        self.init(pipeline: pipeline, transport: transport as any MessageTransport, limits: limits)
     }
 
-    init(runtime: HostRuntime, transport: any MessageTransport, caller: Caller?, limits: ServerLimits = .init()) {
-        self.runtime = runtime
+    init(pipeline: ToolInvoker, transport: any MessageTransport, limits: ServerLimits = .init()) {
+        self.pipeline = pipeline
         self.transport = transport
-        self.caller = caller
         self.limits = limits
         self.questions = OutgoingRequests(writer: transport.writer)
-        self.dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicitation(),
-                                         limits: limits, settle: transport.settle, caller: caller)
-        self.surface = SurfaceMethods(catalog: SurfaceCatalog(registry: runtime.registry, invoker: dispatcher.invoker,
-                                                              namespaces: Self.namespaces(runtime, caller)),
-                                      send: Self.gateSend(runtime, caller), notify: { [writer = transport.writer] in writer.write($0) })
+        self.dispatcher = ToolDispatcher(invoker: pipeline, writer: transport.writer, elicit: elicitation(),
+                                         limits: limits, settle: transport.settle)
+        self.surface = SurfaceMethods(catalog: SurfaceCatalog(invoker: pipeline), send: pipeline.watchRequest,
+                                      notify: { [writer = transport.writer] in writer.write($0) })
     }
 
     /// Serve stdio until stdin closes and every request read has been answered,
@@ -90,7 +89,7 @@ public final class MCPServer: @unchecked Sendable {
         if !unanswered.isEmpty {
             let seconds = limits.exitGrace.components.seconds
             dispatcher.abandonAll(reason: "was still running \(seconds) s after the client closed its input; the server is exiting.")
-            runtime.log.warning("\(unanswered.count) request(s) still running \(seconds) s after EOF were answered with an error", source: "server")
+            log.warning("\(unanswered.count) request(s) still running \(seconds) s after EOF were answered with an error", source: "server")
         }
         return unanswered.count
     }
@@ -149,34 +148,20 @@ public final class MCPServer: @unchecked Sendable {
         let version = Version.supported.contains(requested) ? requested : Version.latest
         reply(id, ["protocolVersion": .string(version),
                    "capabilities": .object(["logging": [:], "tools": ["listChanged": false]]
-                                               .merging(SurfaceMethods.capabilities(runtime.registry)) { a, _ in a }),
+                                               .merging(SurfaceMethods.capabilities(registry)) { a, _ in a }),
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
-                   "instructions": .string(MCPServer.instructions(runtime.registry))])
+                   "instructions": .string(MCPServer.instructions(registry))])
     }
 
     /// A surface method on a tool thread: its handler tools block, as every tool may.
     private func surfaceCall(_ id: JSON, _ method: String, _ params: JSON) {
-        _ = ToolDispatcher.onToolThread { [self, runtime, surface] in
-            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { runtime.identity } }
+        _ = ToolDispatcher.onToolThread { [self, pipeline, surface] in
+            let server = pipeline.environment.cluster
+            if server.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { server.identity } }
             switch await surface!.handle(method, params) {
             case .success(let result): reply(id, result)
             case .failure(let e): fail(id, e.code, e.message)
             }
-        }
-    }
-
-    /// Where resources/list and completions look: the policy's namespaces, else the connection's default.
-    private static func namespaces(_ runtime: HostRuntime, _ caller: Caller?) -> @Sendable () -> [String] {
-        { (caller?.policy ?? runtime.policy).namespaces ?? [(caller?.cluster ?? runtime.cluster).defaultNamespace] }
-    }
-
-    /// A watch's requests, through the one Kubernetes gate under this session's policy and credentials.
-    private static func gateSend(_ runtime: HostRuntime, _ caller: Caller?) -> SubscriptionHub.Send {
-        { json, onLine in
-            let call = CallState(tool: "resources/subscribe", pluginID: "kubeflow-mcp", caller: caller)
-            return KubeGate(policy: caller?.policy ?? runtime.policy, identity: { caller?.user ?? runtime.identity },
-                            cluster: caller?.cluster ?? runtime.cluster, clusterReads: runtime.registry.clusterScopedReads,
-                            log: runtime.log).send(json, call: call, stream: onLine)
         }
     }
 
@@ -226,7 +211,7 @@ public final class MCPServer: @unchecked Sendable {
     /// Once a client sets a level with logging/setLevel, log lines at or above it
     /// are also sent as notifications/message.
     private func installLogForwarding() {
-        runtime.log.setSink { [self] in notifyLog($0, $1, $2) }
+        log.setSink { [self] in notifyLog($0, $1, $2) }
     }
 
     /// A log line as notifications/message, when the client asked for its level.

@@ -19,13 +19,12 @@ struct SurfaceError: Error {
 /// redaction, audit). An entry whose handler the caller's policy hides is
 /// not listed and cannot be used, exactly like the tool.
 struct SurfaceCatalog: Sendable {
-    let registry: PluginRegistry
     let invoker: ToolInvoker
-    /// The namespaces resources/list and completions look in: the policy's
-    /// allowlist, else the connection's default namespace.
-    let namespaces: @Sendable () -> [String]
 
+    var registry: PluginRegistry { invoker.registry }
     var policy: Policy { invoker.policy }
+    /// The namespaces resources/list and completions look in.
+    func namespaces() -> [String] { invoker.usableNamespaces }
 
     var surfaces: [MCPSurface] { registry.plugins.map(\.surface) }
 
