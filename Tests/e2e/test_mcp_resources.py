@@ -286,3 +286,18 @@ def test_fastmcp_client_reads_resources_prompts_and_completions():
             c = await client.complete(types.PromptReference(type="ref/prompt", name="monitor_job"), {"name": "job", "value": "fast"})
             assert c.values and all(v.startswith("fast") for v in c.values)
     run(body)
+
+
+def test_one_session_holds_a_bounded_number_of_subscriptions():
+    async def body():
+        async with session(*SIM) as s:
+            jobs = [await new_job(s, f"many-{i}") for i in range(33)]
+            uris = [f"trainjob://default/{j}{suffix}" for j in jobs for suffix in ("", "/logs")]
+            for uri in uris[:64]:
+                await s.subscribe_resource(uri)
+            await s.subscribe_resource(uris[0])  # the same one again takes no new place
+            err = await rpc_error(s.subscribe_resource(uris[64]))
+            assert err.code == -32602 and "64 subscriptions" in err.message
+            await s.unsubscribe_resource(uris[0])
+            await s.subscribe_resource(uris[64])
+    run(body)
