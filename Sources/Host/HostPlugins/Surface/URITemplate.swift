@@ -1,7 +1,7 @@
 import HostBase
 
 /// A resource URI template of RFC 6570 level 1 restricted to whole path
-/// segments: `trainjob://{namespace}/{name}`. Each variable stands for one
+/// segments: `thing://{namespace}/{name}`. Each variable stands for one
 /// segment, and a value must be a Kubernetes name (DNS-1123 subdomain): no
 /// '/', no '%' (so no encoded slash or dot), no "..". The host matches URIs
 /// here, before any handler sees a value, so nothing else reaches a URL.
@@ -18,7 +18,7 @@ public struct URITemplate: Sendable, Equatable {
         guard text.utf8.count <= 512, !text.isEmpty else { return .failure(SurfaceProblem("is empty or longer than 512 bytes")) }
         guard let scheme = text.range(of: "://"), text[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0 == "-" || $0 == "+" }),
               !text[..<scheme.lowerBound].isEmpty
-        else { return .failure(SurfaceProblem("'\(text)' does not start with a scheme (like trainjob://)")) }
+        else { return .failure(SurfaceProblem("'\(text)' does not start with a scheme (like thing://)")) }
         var parts: [Part] = []
         var literal = ""
         var rest = Substring(text)
