@@ -115,6 +115,8 @@ public struct PluginDefinition: Sendable {
     public var clusterScopedReads: [String]
     /// Resources, templates, prompts and completions (manifest mcp_surface_json, ABI 1.2).
     public var surface: MCPSurfaceDefinition
+    /// Tools clients may run as MCP tasks (ABI 1.2 mcp_surface_json "tasks"); set after init.
+    public var tasks: TaskDeclarations?
     public var onLoad: (@Sendable (PluginHost) -> Void)?
     public var onShutdown: (@Sendable () -> Void)?
 

@@ -7,22 +7,17 @@ public struct MCPSurfaceDefinition: Sendable {
     public var resourceTemplates: [ResourceTemplateDefinition]
     public var prompts: [PromptDefinition]
     public var completions: [CompletionDefinition]
-    /// Other keys of the object (e.g. "tasks"), as they are.
-    public var other: [String: JSON]
 
     public init(resources: [ResourceDefinition] = [], resourceTemplates: [ResourceTemplateDefinition] = [],
-                prompts: [PromptDefinition] = [], completions: [CompletionDefinition] = [], other: [String: JSON] = [:]) {
+                prompts: [PromptDefinition] = [], completions: [CompletionDefinition] = []) {
         self.resources = resources
         self.resourceTemplates = resourceTemplates
         self.prompts = prompts
         self.completions = completions
-        self.other = other
     }
 
-    public var isEmpty: Bool { resources.isEmpty && resourceTemplates.isEmpty && prompts.isEmpty && completions.isEmpty && other.isEmpty }
-
     public var json: JSON {
-        var o = other
+        var o: [String: JSON] = [:]
         if !resources.isEmpty { o["resources"] = .array(resources.map(\.json)) }
         if !resourceTemplates.isEmpty { o["resource_templates"] = .array(resourceTemplates.map(\.json)) }
         if !prompts.isEmpty { o["prompts"] = .array(prompts.map(\.json)) }

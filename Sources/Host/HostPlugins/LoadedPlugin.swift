@@ -73,6 +73,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// ABI 1.2: what it adds to MCP beyond tools (empty for older plugins).
     public let surface: MCPSurface
     public let isolation: PluginIsolation
+    /// ABI 1.2: the tools it lets clients run as MCP tasks (TaskSurface).
+    public internal(set) var tasks: TaskSurface?
     let runner: any PluginRunner
 
     init(id: String, path: String, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,

@@ -28,7 +28,7 @@ struct RawManifest: Sendable {
     /// cluster-scoped reads; nil when the writer's struct ends before them.
     var instructions: String?
     var clusterScopedReads: String?
-    /// ABI 1.2 (appended): the JSON text of `mcp_surface_json`; nil when absent.
+    /// ABI 1.2 (appended): the JSON text of mcp_surface_json.
     var mcpSurface: String?
 
     /// Copy a C manifest. Only layout problems are found here (struct sizes,

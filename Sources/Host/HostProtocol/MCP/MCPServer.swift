@@ -40,6 +40,7 @@ public final class MCPServer: @unchecked Sendable {
     private let questions: OutgoingRequests
     private var dispatcher: ToolDispatcher!
     private var surface: SurfaceMethods!
+    private var tasks: TaskRouter!
 
     /// The plugins' instructions (ABI 1.1 manifest field), in load order,
     /// under one host line.
@@ -62,6 +63,7 @@ public final class MCPServer: @unchecked Sendable {
                                          limits: limits, settle: transport.settle)
         self.surface = SurfaceMethods(catalog: SurfaceCatalog(invoker: pipeline), send: pipeline.watchRequest,
                                       notify: { [writer = transport.writer] in writer.write($0) })
+        self.tasks = TaskRouter(invoker: pipeline, writer: transport.writer, elicit: elicitation(), settle: transport.settle)
     }
 
     /// Serve stdio until stdin closes and every request read has been answered,
@@ -98,6 +100,7 @@ public final class MCPServer: @unchecked Sendable {
     func stop() {
         questions.abandonAll()
         surface.close()
+        tasks.stop()
     }
 
     // MARK: Messages
@@ -112,7 +115,14 @@ public final class MCPServer: @unchecked Sendable {
         guard let id = message["id"] else { return notification(method, message["params"]) }
         let params = message["params"] ?? [:]
         switch method {
+        case "tools/call" where params["task"] != nil && params["task"] != .null: tasks.call(id: id, params: params)
+        case "tools/call" where tasks.refusesPlainCall(params["name"]?.string ?? ""):
+            fail(id, -32601, "Tool '\(params["name"]?.string ?? "")' runs only as a task (execution.taskSupport \"required\"): send params.task")
         case "tools/call": dispatcher.call(id: id, params: params)
+        case "tasks/get" where !tasks.catalog.isEmpty: tasks.get(id: id, params: params)
+        case "tasks/result" where !tasks.catalog.isEmpty: tasks.result(id: id, params: params)
+        case "tasks/list" where !tasks.catalog.isEmpty: tasks.list(id: id, params: params)
+        case "tasks/cancel" where !tasks.catalog.isEmpty: tasks.cancel(id: id, params: params)
         case "tools/list": dispatcher.list(id: id)
         case "ping": reply(id, [:])
         case "initialize": initialize(id, params)
@@ -130,7 +140,10 @@ public final class MCPServer: @unchecked Sendable {
     private func notification(_ method: String, _ params: JSON?) {
         switch method {
         case "notifications/cancelled":
-            if let id = params?["requestId"] { dispatcher.cancel(id) }
+            if let id = params?["requestId"] {
+                dispatcher.cancel(id)
+                tasks.abandon(id)
+            }
         default: break  // notifications/initialized and others need nothing
         }
     }
@@ -146,9 +159,11 @@ public final class MCPServer: @unchecked Sendable {
         clientCanElicit.set(elicitation != nil && elicitation != .null)
         // The client's version when we speak it, else our newest (MCP version negotiation).
         let version = Version.supported.contains(requested) ? requested : Version.latest
+        var capabilities = JSON.object(["logging": [:], "tools": ["listChanged": false]]
+                                           .merging(SurfaceMethods.capabilities(registry)) { a, _ in a })
+        capabilities["tasks"] = tasks.catalog.capability
         reply(id, ["protocolVersion": .string(version),
-                   "capabilities": .object(["logging": [:], "tools": ["listChanged": false]]
-                                               .merging(SurfaceMethods.capabilities(registry)) { a, _ in a }),
+                   "capabilities": capabilities,
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
                    "instructions": .string(MCPServer.instructions(registry))])
     }
@@ -197,13 +212,15 @@ public final class MCPServer: @unchecked Sendable {
     /// `total` 100, rounded to hundredths (0.58 is 58, not 57.99999999999999),
     /// and never lower than the last one sent: an unknown fraction (negative)
     /// repeats the last known value, as MCP asks progress never to go back.
-    static func progressSink(token: JSON?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
+    /// `meta`: the notification's `_meta` (a task's related-task reference).
+    static func progressSink(token: JSON?, writer: LineWriter, meta: JSON? = nil) -> (@Sendable (Double, String) -> Void)? {
         guard let token, token.string != nil || token.int != nil else { return nil }
         let last = LastProgress()
         return { fraction, message in
             let percent = last.advance(to: fraction >= 0 ? (min(fraction, 1) * 10_000).rounded() / 100 : nil)
             var params: JSON = ["progressToken": token, "progress": .double(percent), "total": .double(100)]
             if !message.isEmpty { params["message"] = .string(message) }
+            params["_meta"] = meta
             writer.write(["jsonrpc": "2.0", "method": "notifications/progress", "params": params] as JSON)
         }
     }
