@@ -72,7 +72,7 @@ struct ResourceService: Sendable {
                 guard let uri = t.template.expand(vars) else { continue }
                 var o = Self.describe(t.about)
                 o["uri"] = .string(uri)
-                o["name"] = .string(vars.values.count > 1 ? vars.sorted { $0.key < $1.key }.map(\.value).joined(separator: "/") : (vars.first?.value ?? t.about.name))
+                o["name"] = .string(t.template.variables.compactMap { vars[$0] }.joined(separator: "/"))
                 if let title = t.about.title { o["title"] = .string("\(title): \(uri)") }
                 out.append(o)
             }
