@@ -47,7 +47,10 @@ final class SubscriptionHub: @unchecked Sendable {
         if start {
             Log.shared.info("watching \(key.group)/\(key.resource) in \(key.namespace) for resources/subscribe (one watch for every subscriber)",
                             source: "subscribe")
-            let thread = Thread { [self] in watch(key, send: send) }
+            // The starting version is taken before the subscriber hears back: a change made right
+            // after resources/subscribe answers is after it, so never missed.
+            let version = startingVersion(key, send: send)
+            let thread = Thread { [self] in watch(key, send: send, from: version) }
             thread.name = "kfmcp-watch"
             thread.start()
         }
@@ -69,8 +72,12 @@ final class SubscriptionHub: @unchecked Sendable {
     /// List once for a resourceVersion (so existing objects are not news), then
     /// watch from it; resume from the last version seen when the API server
     /// ends the watch, list again when that version is gone (410).
-    private func watch(_ key: Key, send: Send) {
-        var version: String?
+    private func startingVersion(_ key: Key, send: Send) -> String? {
+        send(request(key, verb: "list", query: ["limit": "1"]), nil).bodyJSON["metadata"]?["resourceVersion"]?.string
+    }
+
+    private func watch(_ key: Key, send: Send, from start: String?) {
+        var version = start
         var failures = 0
         // Ends only under the lock, with nobody listening: a subscriber added
         // after that starts a watch of its own, never none.
@@ -80,8 +87,7 @@ final class SubscriptionHub: @unchecked Sendable {
             return false
         }) {
             if version == nil {
-                let list = send(request(key, verb: "list", query: ["limit": "1"]), nil)
-                version = list.bodyJSON["metadata"]?["resourceVersion"]?.string
+                version = startingVersion(key, send: send)
                 if version == nil {
                     failures += 1
                     Thread.sleep(forTimeInterval: min(Double(failures), 10))

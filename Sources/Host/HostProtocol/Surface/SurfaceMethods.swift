@@ -67,8 +67,7 @@ final class SurfaceMethods: @unchecked Sendable {
         }
     }
 
-    /// A resource whose template declares its Kubernetes collection; read once
-    /// first, so a subscription is refused exactly where a read would be.
+    /// A resource whose template declares its Kubernetes collection.
     private func subscribe(_ uri: String) async -> Result<JSON, SurfaceError> {
         let m: ResourceService.Match
         if uri == PolicyResource.uri { return .failure(.invalid("'\(uri)' is fixed for the session; there is nothing to subscribe to")) }
@@ -83,7 +82,18 @@ final class SurfaceMethods: @unchecked Sendable {
         guard already || lock.withLock({ subscribed.count }) < Self.maxSubscriptions else {
             return .failure(.invalid("this session has \(Self.maxSubscriptions) subscriptions, the most it may hold; unsubscribe from one first"))
         }
-        if case .failure(let e) = await resources.read(uri: uri) { return .failure(e) }
+        // Refused where a read would be: the handler's policy and namespace, then the object itself
+        // through this caller's gate (policy, credentials): it must exist and be theirs to see. Not the
+        // handler's answer: a job's logs do not exist before its pods, the job does.
+        let catalog = resources.catalog
+        guard catalog.allows(tool: m.read.tool) else { return .failure(.notFound("Resource not found: '\(uri)' is not available under policy '\(catalog.policy.name)'")) }
+        if let refusal = catalog.namespaceRefusal(m.values) { return .failure(refusal) }
+        let object = send(["verb": "get", "group": .string(watch.group), "version": .string(watch.version),
+                           "resource": .string(watch.resource), "namespace": .string(namespace), "name": .string(name)], nil)
+        guard (200..<300).contains(object.status) else {
+            let why = object.errorMessage ?? "the API server answered \(object.status)"
+            return .failure(object.status == 404 ? .notFound("Resource not found: '\(uri)': \(why)") : .invalid("cannot subscribe to '\(uri)': \(why)"))
+        }
         lock.withLock { _ = subscribed.insert(uri) }
         let notify = self.notify
         hub.add(SubscriptionHub.Key(group: watch.group, version: watch.version, resource: watch.resource, namespace: namespace),
