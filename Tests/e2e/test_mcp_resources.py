@@ -115,6 +115,10 @@ def test_subscription_sees_a_real_change_and_shares_one_watch():
             # A resource with no watch cannot be subscribed to.
             err = await rpc_error(s1.subscribe_resource("kfmcp://policy"))
             assert err.code == -32602
+            err = await rpc_error(s1.subscribe_resource("trainjob://default/no-such-job"))
+            assert err.code == -32002
+            err = await rpc_error(s1.subscribe_resource("trainjob://default/a%2Fb"))
+            assert err.code == -32602
             del s2, b
     run(body)
 
