@@ -20,7 +20,7 @@ final class ToolDispatcher: @unchecked Sendable {
     /// Settles a request id in the transport's in-flight set once answered.
     let settle: @Sendable (JSON) -> Void
     /// Whose calls these are: their queue lane on the tool threads (fair share across users, see ToolThreads).
-    private let lane: String
+    let lane: String
     private let lock = NSLock()
     private var running: [String: Running] = [:]
     /// The tools/list result (the policy is fixed for a session), shared with sessions of the same view.
@@ -121,7 +121,7 @@ final class ToolDispatcher: @unchecked Sendable {
     }
 
     /// A task on the tool threads, queued in the caller's lane (see ToolThreads: TaskExecutor).
-    private static func onToolThread(lane: String, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+    static func onToolThread(lane: String = "", _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         if #available(macOS 15.0, *) {
             let executor: any TaskExecutor = lane.isEmpty ? ToolThreads.shared : ToolThreads.shared.lane(lane)
             return Task(executorPreference: executor, operation: body)
@@ -165,6 +165,9 @@ final class ToolDispatcher: @unchecked Sendable {
         writer.write(MessageScreen.errorReply(id: id, code: code, message))
         settle(id)
     }
+
+    /// A plugin reload changed the tools: the next tools/list is built again.
+    func forgetListing() { lock.withLock { listing = nil } }
 
     /// The tools this user may see, serialized once per view (ToolListings).
     private func toolsList() -> Data {
