@@ -109,7 +109,7 @@ let package = Package(
         //   floor 3  HostProtocol  MCP server, message screen, dispatcher, stdio, Streamable HTTP
         //   floor 4  HostCore      the composition root (re-exports the floors for the CLI)
         .target(name: "HostBase",
-                dependencies: ["PluginABI", "KFJSON", "KubeClient", "KFYAML"],
+                dependencies: ["PluginABI", "KFJSON", "KubeClient", "KFYAML", "COpenSSL"],
                 path: "Sources/Host/HostBase"),
         .target(name: "HostPlugins",
                 dependencies: ["HostBase", "PluginABI", "PluginABICheck", "KFJSON", "KubeClient",

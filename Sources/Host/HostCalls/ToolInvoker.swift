@@ -118,7 +118,7 @@ public final class ToolInvoker: Sendable {
                 return finish("error", Self.result(from: answer), message: message)
             }
             if case .success(let answer) = check,
-               ConfirmationBook.fingerprint(answer["requests"]?.array ?? []) == plan.writes {
+               plan.matches(writes: ConfirmationBook.fingerprint(answer["requests"]?.array ?? [])) {
                 return await act(seed: plan.seed, previewed: answer["requests"]?.array ?? [])
             }
             let fresh = Self.previewJSON(preview: check, tool: name)
@@ -149,11 +149,13 @@ public final class ToolInvoker: Sendable {
     }
 
     /// What a confirmation token is bound to besides the tool: the arguments and,
-    /// over HTTP, the session's user, so one user cannot redeem another's token.
+    /// over HTTP, the session's user and the credential they authenticated with,
+    /// so nobody else (nor the same name with another credential) redeems it.
     private func planKey(_ args: JSON) -> JSON {
         guard let user = caller?.user else { return args }
         var key = args
         key["_confirming_user"] = .string(user)
+        if let credential = caller?.credential { key["_confirming_credential"] = .string(credential) }
         return key
     }
 
