@@ -272,6 +272,37 @@ def test_forged_foreign_and_other_credentials_ids_and_tokens_are_refused(tmp_pat
         assert in_session(balancer.url, ANN, sid) == 404
 
 
+def test_a_key_rotation_keeps_sessions_and_tokens_in_flight(tmp_path, tokens):
+    """current → previous, a new current: what the old key signed still verifies, on every replica."""
+    with cluster_of(tmp_path, tokens, 2) as (sim, (r0, r1), balancer):
+        sid = open_session(r0.url, ANN)
+
+        async def preview():
+            async with http_session(r0.url, ANN) as s:
+                return (await s.call_tool("run_container_job", JOB)).structured_content["confirmation_token"]
+        token = run(preview)
+        old = json.loads(kubectl(sim, "get", "secret", SECRET, "-n", "default", "-o", "json"))["data"]["current"]
+        new = base64.b64encode(bytes(range(32))).decode()
+        kubectl(sim, "patch", "secret", SECRET, "-n", "default", "-p", json.dumps({"data": {"previous": old, "current": new}}))
+        # A replica started now signs with the new key; the others learn it from the first id that names it.
+        r2 = Replica(tmp_path, 2, sim.kubeconfig, tokens)
+        try:
+            fresh = open_session(r2.url, ANN)
+            assert fresh.split(".")[0] != sid.split(".")[0]      # another key id
+            assert in_session(r1.url, ANN, fresh) == 200         # r1 re-read the Secret
+            for replica in (r0, r1, r2):
+                assert in_session(replica.url, ANN, sid) == 200  # the old key still verifies
+
+            async def confirm():
+                async with http_session(r2.url, ANN) as s:
+                    done = await s.call_tool("run_container_job", {**JOB, "confirm": token})
+                    assert not done.is_error, done.content[0].text
+            run(confirm)
+            assert len(trainjobs(sim)) == 1
+        finally:
+            r2.stop(signal.SIGINT)
+
+
 def test_a_rolling_restart_under_load_fails_no_call(tmp_path, tokens):
     with cluster_of(tmp_path, tokens, 2) as (sim, replicas, balancer):
         outcomes = {"ok": 0, "failed": []}

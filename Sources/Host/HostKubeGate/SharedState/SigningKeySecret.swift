@@ -21,7 +21,8 @@ public final class SigningKeySecret: @unchecked Sendable {
     let keyring: SigningKeyring
     let log: Log
     private let lock = NSLock()
-    private var lastRead = Date.distantPast
+    /// When a token naming an unknown key last made us read: made-up key ids cost one read per pause.
+    private var lastLookup = Date.distantPast
 
     public init(cluster: any ClusterAccess, namespace: String, name: String, keyring: SigningKeyring, log: Log) {
         self.cluster = cluster
@@ -36,22 +37,25 @@ public final class SigningKeySecret: @unchecked Sendable {
     /// Reads the Secret (creating it if absent) into the keyring, then keeps it fresh.
     public func start() throws(Problem) {
         try load(createIfAbsent: true)
-        keyring.whenKeyUnknown { [weak self] in self?.refresh(minimumAge: Self.unknownKeyPause) }
+        keyring.whenKeyUnknown { [weak self] in self?.lookUpUnknownKey() }
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         timer.schedule(deadline: .now() + Self.refreshSeconds, repeating: Self.refreshSeconds)
-        timer.setEventHandler { [weak self] in self?.refresh(minimumAge: 0) }
+        timer.setEventHandler { [weak self] in self?.refresh() }
         timer.resume()
         lock.withLock { self.timer = timer }
     }
     private var timer: DispatchSourceTimer?
 
-    private func refresh(minimumAge: TimeInterval) {
+    private func lookUpUnknownKey() {
         let due = lock.withLock { () -> Bool in
-            guard Date().timeIntervalSince(lastRead) >= minimumAge else { return false }
-            lastRead = Date()
+            guard Date().timeIntervalSince(lastLookup) >= Self.unknownKeyPause else { return false }
+            lastLookup = Date()
             return true
         }
-        guard due else { return }
+        if due { refresh() }
+    }
+
+    private func refresh() {
         do { try load(createIfAbsent: false) } catch {
             log.warning("signing key Secret \(namespace)/\(name): \(error.message); keeping the keys read before", source: "http")
         }
@@ -70,7 +74,6 @@ public final class SigningKeySecret: @unchecked Sendable {
             throw Problem(message: "cannot read it (\(why)); the server's service account needs get and create on secrets "
                 + "named \(name) in \(namespace) (deploy/kubernetes grants it), or give --signing-key-secret none for a key of this process only")
         }
-        lock.withLock { lastRead = Date() }
         let data = answer.bodyJSON["data"]
         guard let current = Self.key(data?["current"]) else {
             throw Problem(message: "data.current must hold a key of at least 32 random bytes (base64)")
