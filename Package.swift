@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(name: "HostKubeGateTests", dependencies: ["HostKubeGate", "HostBase", "KFJSON", "KubeClient"],
                     path: "Tests/HostKubeGateTests"),
         .testTarget(name: "HostCallsTests", dependencies: ["HostCalls", "HostBase", "KFJSON"], path: "Tests/HostCallsTests"),
-        .testTarget(name: "HostProtocolTests", dependencies: ["HostProtocol", "HostCalls", "HostKubeGate", "HostBase", "KFJSON",
+        .testTarget(name: "HostProtocolTests", dependencies: ["HostProtocol", "HostCalls", "HostPlugins", "HostKubeGate", "HostBase", "KFJSON",
                                                              .product(name: "MCP", package: "swift-sdk")],
                     path: "Tests/HostProtocolTests"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KFJSON", "KFYAML"],

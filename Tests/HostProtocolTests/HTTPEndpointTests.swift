@@ -1,6 +1,7 @@
 import Foundation
 @testable import HostBase
 @testable import HostCalls
+import HostPlugins
 @testable import HostProtocol
 import KFJSON
 import MCP
@@ -18,6 +19,12 @@ import Testing
 
     static let initialize = Data(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.utf8)
 
+    /// A server with no plugin loaded and no cluster: sessions and limits need neither.
+    static func noPlugins() -> CallEnvironment {
+        CallEnvironment(registry: PluginRegistry(), policy: .unrestricted, cluster: .none, audit: nil,
+                        confirmations: .fromEnvironment(), tracker: CallTracker(), log: .shared)
+    }
+
     static func post(_ body: Data, token: String?, session: String? = nil) -> HTTPRequest {
         var headers = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
@@ -28,7 +35,7 @@ import Testing
     @Test func aUserOverTheirShareGets429AndADrainingServerNoNewSessions() async throws {
         var limits = MCPHTTPEndpoint.Limits()
         limits.maxSessionsPerUser = 1
-        let endpoint = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: Users(), limits: limits, origins: .loopback)
+        let endpoint = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: Users(), limits: limits, origins: .loopback)
         #expect(await endpoint.handle(Self.post(Self.initialize, token: "a")).statusCode == 200)
         let over = await endpoint.handle(Self.post(Self.initialize, token: "a"))
         #expect(over.statusCode == 429)
@@ -48,7 +55,7 @@ import Testing
         var limits = MCPHTTPEndpoint.Limits()
         limits.maxSessions = 1
         limits.idleSeconds = 60
-        let endpoint = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: Users(), limits: limits, origins: .loopback)
+        let endpoint = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: Users(), limits: limits, origins: .loopback)
 
         let anonymous = await endpoint.handle(Self.post(Self.initialize, token: nil))
         #expect(anonymous.statusCode == 401)
@@ -89,9 +96,9 @@ import Testing
             }
         }
         let (keyring, records) = (SigningKeyring(), LocalOnceRecords())
-        let one = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: TwoTokens(), origins: .loopback, keyring: keyring, records: records)
-        let two = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: TwoTokens(), origins: .loopback, keyring: keyring, records: records)
-        let stranger = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: TwoTokens(), origins: .loopback)
+        let one = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), origins: .loopback, keyring: keyring, records: records)
+        let two = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), origins: .loopback, keyring: keyring, records: records)
+        let stranger = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), origins: .loopback)
         let opened = await one.handle(Self.post(Self.initialize, token: "a"))
         let session = try #require(opened.headers[HTTPHeaderName.sessionID])
         #expect(session.hasPrefix("kfms-"))
@@ -106,7 +113,7 @@ import Testing
 
         var short = MCPHTTPEndpoint.Limits()
         short.sessionLifetime = -1
-        let expiring = MCPHTTPEndpoint(runtime: HostRuntime(), authenticator: TwoTokens(), limits: short, origins: .loopback,
+        let expiring = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), limits: short, origins: .loopback,
                                        keyring: keyring, records: records)
         let expired = try #require(await expiring.handle(Self.post(Self.initialize, token: "a")).headers[HTTPHeaderName.sessionID])
         #expect(await expiring.handle(Self.post(ping, token: "a", session: expired)).statusCode == 404)

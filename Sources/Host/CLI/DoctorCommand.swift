@@ -17,10 +17,9 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let runtime = try common.startHost()
-        defer { runtime.shutdown() }
+        let (host, policy) = try common.startHost()
+        defer { host.shutdown() }
         let connection = try cluster.connect()
-        runtime.cluster = connection.access
         let access = connection.access
         let config = connection.kubeconfig
         var problems = 0
@@ -33,7 +32,7 @@ struct DoctorCommand: AsyncParsableCommand {
         line(nil, "context:   \(config.contextName)   user: \(config.userName) (\(config.authMethod))   namespace: \(config.namespace)")
         line(nil, "server:    \(config.server)")
 
-        let records = runtime.registry.records
+        let records = host.registry.records
         line(nil, "plugins:   \(records.filter { $0.status == .loaded }.count) loaded")
         for record in records where record.status != .loaded {
             let name = record.pluginID ?? (record.path as NSString).lastPathComponent
@@ -59,8 +58,8 @@ struct DoctorCommand: AsyncParsableCommand {
             print((probe.available ? "✓ " : "! ") + "plugin sandbox \(probe.layer.rawValue): \(probe.detail)")
         }
 
-        let invoker = ToolInvoker(runtime: runtime)
-        for spec in runtime.registry.orderedTools {
+        let invoker = ToolInvoker(environment: host.environment(policy: policy, cluster: ClusterIdentity(access: access)))
+        for spec in host.registry.orderedTools {
             guard let argument = spec.doctorArgument else { continue }
             let result = await invoker.call(name: spec.name, arguments: [argument: true], progress: nil, elicit: { _ in nil })
             guard !result.isError, let checks = result.structured?["checks"]?.array else {

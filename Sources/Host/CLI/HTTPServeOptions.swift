@@ -112,10 +112,10 @@ struct HTTPServeOptions: ParsableArguments {
         }
     }
 
-    func authenticator(runtime: HostRuntime) throws -> any Authenticator {
+    func authenticator(cluster: ClusterIdentity) throws -> any Authenticator {
         switch auth {
         case nil: return LocalOnlyAuthenticator()
-        case "kubernetes"?: return KubernetesTokenAuthenticator(cluster: { runtime.cluster })
+        case "kubernetes"?: return KubernetesTokenAuthenticator(cluster: { cluster.access })
         case let mode? where mode.hasPrefix("tokens:"):
             do { return try TokenFileAuthenticator(path: String(mode.dropFirst("tokens:".count))) } catch {
                 throw ValidationError("--auth \(mode): \(error.message)")
@@ -128,29 +128,30 @@ struct HTTPServeOptions: ParsableArguments {
     /// What replicas share through the cluster: the signing key (a Secret) and
     /// the records of used confirmation tokens and ended sessions. Without a
     /// cluster, or with --signing-key-secret none, this process's own.
-    func sharedState(runtime: HostRuntime) throws -> (keyring: SigningKeyring, records: any OnceRecords, secret: SigningKeySecret?) {
+    func sharedState(environment: CallEnvironment) throws -> (keyring: SigningKeyring, records: any OnceRecords, secret: SigningKeySecret?) {
         let keyring = SigningKeyring()
-        guard signingKeySecret != "none", !(runtime.cluster is NoCluster) else {
-            runtime.log.info("signing with a key of this process only: sessions and confirmation tokens work on this replica alone", source: "http")
+        let cluster = environment.cluster.access
+        guard signingKeySecret != "none", !(cluster is NoCluster) else {
+            environment.log.info("signing with a key of this process only: sessions and confirmation tokens work on this replica alone", source: "http")
             return (keyring, LocalOnceRecords(), nil)
         }
         let podNamespace = (try? String(contentsOfFile: "/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let namespace = signingKeyNamespace ?? podNamespace.flatMap { $0.isEmpty ? nil : $0 } ?? runtime.cluster.defaultNamespace
-        let secret = SigningKeySecret(cluster: runtime.cluster, namespace: namespace, name: signingKeySecret, keyring: keyring, log: runtime.log)
+        let namespace = signingKeyNamespace ?? podNamespace.flatMap { $0.isEmpty ? nil : $0 } ?? cluster.defaultNamespace
+        let secret = SigningKeySecret(cluster: cluster, namespace: namespace, name: signingKeySecret, keyring: keyring, log: environment.log)
         do { try secret.start() } catch {
             throw ValidationError("--signing-key-secret \(namespace)/\(signingKeySecret): \(error.message)")
         }
-        return (keyring, ClusterOnceRecords(cluster: runtime.cluster, namespace: namespace), secret)
+        return (keyring, ClusterOnceRecords(cluster: cluster, namespace: namespace), secret)
     }
 
     /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
-    func serve(runtime: HostRuntime, serverLimits: ServerLimits) async throws {
+    func serve(environment: CallEnvironment, serverLimits: ServerLimits) async throws {
         try validate()
         let (host, port) = try parsedAddress()
         let loopback = Self.isLoopback(host)
         let policies: UserPolicies
-        do { policies = try UserPolicies.parse(userPolicy, tools: runtime.registry.orderedTools) } catch {
+        do { policies = try UserPolicies.parse(userPolicy, tools: environment.registry.orderedTools) } catch {
             throw ValidationError(error.message)
         }
         var limits = MCPHTTPEndpoint.Limits()
@@ -161,9 +162,9 @@ struct HTTPServeOptions: ParsableArguments {
         limits.maxBodyBytes = maxRequestBytes
         limits.idleSeconds = TimeInterval(idleTimeout)
         limits.sessionLifetime = TimeInterval(sessionLifetime)
-        let shared = try sharedState(runtime: runtime)
-        runtime.confirmations.share(keyring: shared.keyring, records: shared.records)
-        let endpoint = MCPHTTPEndpoint(runtime: runtime, authenticator: try authenticator(runtime: runtime),
+        let shared = try sharedState(environment: environment)
+        environment.confirmations.share(keyring: shared.keyring, records: shared.records)
+        let endpoint = MCPHTTPEndpoint(environment: environment, authenticator: try authenticator(cluster: environment.cluster),
                                        userPolicies: policies, limits: limits, serverLimits: serverLimits,
                                        origins: loopback ? .loopback : .only(allowOrigin),
                                        keyring: shared.keyring, records: shared.records)

@@ -55,21 +55,21 @@ struct CommonOptions: ParsableArguments {
 
     /// Apply the log level, load the plugins, then the policy (its patterns are
     /// checked against the loaded tools). A bad policy stops here, saying which line.
-    func startHost() throws -> HostRuntime {
+    func startHost() throws -> (host: LoadedHost, policy: Policy) {
         Log.shared.level = LogLevel(name: logLevel) ?? .warning
         var options = HostOptions()
         options.pluginDirs = pluginsDir
         options.defaultPluginDirs = !noDefaultPlugins
         options.policyFile = policy
-        let runtime = ProtocolStdout.silenced { Host.start(options) }
+        let host = ProtocolStdout.silenced { Host.start(options) }
         do {
-            runtime.policy = try Host.policy(persona: persona, file: policy, environment: options.environment,
-                                             tools: runtime.registry.orderedTools)
+            return (host, try Host.policy(persona: persona, file: policy, environment: options.environment,
+                                          tools: host.registry.orderedTools))
         } catch {
+            host.shutdown()
             FileHandle.standardError.write(Data("kubeflow-mcp: policy error: \(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        return runtime
     }
 }
 
@@ -107,30 +107,32 @@ struct Serve: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away must not kill us mid-write
         // Before any plugin loads: nothing printed to fd 1 can reach the client.
         let protocolFD = ProtocolStdout.claim()
-        let runtime = try common.startHost()
+        let (host, policy) = try common.startHost()
         let connection = try cluster.connect()
-        runtime.cluster = connection.access
+        let identity = ClusterIdentity(access: connection.access)
         Log.shared.info("cluster: \(connection.access.summary)")
-        Thread.detachNewThread { _ = runtime.identity }  // looked up while the client starts, not on its first call
+        Thread.detachNewThread { _ = identity.identity }  // looked up while the client starts, not on its first call
         // '-' over HTTP: the real stdout (fd 1 now points at stderr), which no protocol uses there.
         let path = auditLog == "-" ? "/proc/self/fd/\(protocolFD)"
             : auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
-        do { runtime.audit = try AuditLog(path: path) } catch {
+        var audit: AuditLog?
+        do { audit = try AuditLog(path: path) } catch {
             Log.shared.warning("\(error); tool calls will not be audited")
         }
+        let environment = host.environment(policy: policy, cluster: identity, audit: audit)
         var limits = ServerLimits()
         limits.callTimeout = .seconds(callTimeout)
         limits.exitGrace = .milliseconds(Int64(exitGrace * 1000))
         if http.address != nil {
-            try await http.serve(runtime: runtime, serverLimits: limits)
-            runtime.shutdown()
+            try await http.serve(environment: environment, serverLimits: limits)
+            host.shutdown()
             return
         }
-        let server = MCPServer(runtime: runtime, transport: LineTransport(output: protocolFD, maxLineBytes: maxLineBytes),
+        let server = MCPServer(pipeline: ToolInvoker(environment: environment), transport: LineTransport(output: protocolFD, maxLineBytes: maxLineBytes),
                                limits: limits)
         let cutShort = try await server.run()
         // Calls cut short at exit may never return: do not wait for them again.
-        runtime.shutdown(grace: cutShort > 0 ? 0.2 : 10)
+        host.shutdown(grace: cutShort > 0 ? 0.2 : 10)
         // The simulator (a child process) exits with us: its stdin, a pipe we hold, closes.
         withExtendedLifetime(connection) {}
     }

@@ -15,8 +15,8 @@ struct PluginsCommand: ParsableCommand {
         @Flag(help: "JSON output.") var json = false
 
         func run() throws {
-            let runtime = try common.startHost()
-            let records = runtime.registry.records
+            let (host, _) = try common.startHost()
+            let records = host.registry.records
             if json {
                 print(JSON.array(records.map(\.json)).pretty())
             } else if records.isEmpty {
@@ -32,7 +32,7 @@ struct PluginsCommand: ParsableCommand {
                     if !r.backends.isEmpty { print("          backends: \(r.backends.joined(separator: ", "))") }
                 }
             }
-            runtime.shutdown()
+            host.shutdown()
         }
     }
 }
@@ -48,8 +48,8 @@ struct ToolsCommand: ParsableCommand {
         @Flag(help: "JSON output.") var json = false
 
         func run() throws {
-            let runtime = try common.startHost()
-            let tools = runtime.registry.orderedTools.filter(runtime.policy.allows)
+            let (host, policy) = try common.startHost()
+            let tools = host.registry.orderedTools.filter(policy.allows)
             if json {
                 print(JSON.array(tools.map(\.json)).pretty())
             } else {
@@ -57,7 +57,7 @@ struct ToolsCommand: ParsableCommand {
                     print("\(t.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(t.category.padding(toLength: 11, withPad: " ", startingAt: 0)) \(t.risk.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(t.pluginID)")
                 }
             }
-            runtime.shutdown()
+            host.shutdown()
         }
     }
 }

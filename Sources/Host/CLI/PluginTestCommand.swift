@@ -36,11 +36,11 @@ struct PluginTestCommand: AsyncParsableCommand {
         var options = HostOptions()
         options.pluginDirs = [directory]
         options.policyFile = policy
-        let runtime = ProtocolStdout.silenced { Host.start(options) }
-        defer { runtime.shutdown() }
-        runtime.policy = try Host.policy(persona: nil, file: policy, environment: options.environment, tools: runtime.registry.orderedTools)
+        let host = ProtocolStdout.silenced { Host.start(options) }
+        defer { host.shutdown() }
+        let toolPolicy = try Host.policy(persona: nil, file: policy, environment: options.environment, tools: host.registry.orderedTools)
 
-        let records = runtime.registry.records.filter { record in
+        let records = host.registry.records.filter { record in
             isDirectory.boolValue ? (record.path as NSString).deletingLastPathComponent == directory : record.path == target
         }
         if records.isEmpty { report.check(false, "no plugin library found at \(path)") }
@@ -58,8 +58,7 @@ struct PluginTestCommand: AsyncParsableCommand {
 
         let connection = try ClusterOptions.startSimulator(namespace: nil, timeScale: nil)
         defer { connection.simulator?.stop() }
-        runtime.cluster = connection.access
-        let invoker = ToolInvoker(runtime: runtime)
+        let invoker = ToolInvoker(environment: host.environment(policy: toolPolicy, cluster: ClusterIdentity(access: connection.access)))
         let call: (String, JSON) async -> ToolCallResult = { name, arguments in
             await invoker.call(name: name, arguments: arguments, progress: nil, elicit: { _ in true })
         }
@@ -73,7 +72,7 @@ struct PluginTestCommand: AsyncParsableCommand {
             report.note("no \(Self.examplesFile) beside the plugin: no examples run")
         }
         for backendID in loaded.flatMap(\.backends) {
-            guard let spec = runtime.registry.backends[backendID]?.spec, spec.kind == FineTuneBackendConformance.kind else { continue }
+            guard let spec = host.registry.backends[backendID]?.spec, spec.kind == FineTuneBackendConformance.kind else { continue }
             await FineTuneBackendConformance(backendID: backendID, capabilities: spec.capabilities).run(into: &report, call: call)
         }
         try report.finish()

@@ -16,18 +16,17 @@ struct PolicyCommand: ParsableCommand {
         func run() throws {
             var options = common
             options.policy = file
-            let runtime = try options.startHost()
-            let p = runtime.policy
+            let (host, p) = try options.startHost()
             print("policy \(p.name): OK")
             print("namespaces: \(p.namespaces?.joined(separator: ", ") ?? "all")  read_only: \(p.readOnly)")
             print(PolicyCommand.confirmationLine(p))
-            for tool in runtime.registry.orderedTools where p.allows(tool) {
+            for tool in host.registry.orderedTools where p.allows(tool) {
                 var notes: [String] = []
                 if p.needsConfirmation(tool) { notes.append("confirm") }
                 if p.ownObjectsOnly(tool) { notes.append("own jobs only") }
                 print("  \(tool.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(tool.category.padding(toLength: 11, withPad: " ", startingAt: 0)) \(tool.risk.rawValue) \(notes.isEmpty ? "" : "(\(notes.joined(separator: ", ")))")")
             }
-            runtime.shutdown()
+            host.shutdown()
         }
     }
 

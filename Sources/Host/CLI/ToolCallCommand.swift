@@ -39,24 +39,24 @@ struct ToolCallCommand: AsyncParsableCommand {
             throw ValidationError("--yes confirms only when a person runs this at a terminal, and stdin is not one "
                                   + "(a pipe, a file or /dev/null): run it again from a terminal, or leave out --yes to see the preview.")
         }
-        let runtime = try common.startHost()
-        defer { runtime.shutdown() }
-        if let spec = runtime.registry.tools[name]?.spec, args[ToolInvoker.confirmArgument] != nil,
+        let (host, policy) = try common.startHost()
+        defer { host.shutdown() }
+        if let spec = host.registry.tools[name]?.spec, args[ToolInvoker.confirmArgument] != nil,
             spec.inputSchema["properties"]?[ToolInvoker.confirmArgument] == nil
         {
             throw ValidationError("--args may not contain \"confirm\": a person confirms with --yes after reading the preview.")
         }
         let connection = try cluster.connect()
-        runtime.cluster = connection.access
         let path = auditLog ?? AuditLog.defaultPath(environment: ProcessInfo.processInfo.environment)
-        runtime.audit = try? AuditLog(path: path)
+        let environment = host.environment(policy: policy, cluster: ClusterIdentity(access: connection.access),
+                                           audit: try? AuditLog(path: path))
 
         let confirm = yes
         let elicit: ToolInvoker.Elicit = { message in
             FileHandle.standardError.write(Data((message + (confirm ? " yes (--yes)\n" : " not confirmed: pass --yes\n")).utf8))
             return confirm ? true : nil  // nil: no person to ask, so the invoker answers with the preview
         }
-        let result = await ToolInvoker(runtime: runtime).call(name: name, arguments: args, progress: nil, elicit: elicit)
+        let result = await ToolInvoker(environment: environment).call(name: name, arguments: args, progress: nil, elicit: elicit)
         connection.simulator?.stop()
 
         let structured = result.structured

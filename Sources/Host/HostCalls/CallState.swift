@@ -19,9 +19,11 @@ public final class CallState: PluginCall, @unchecked Sendable {
     /// The call this one runs inside (a tool calling another tool); cancelling
     /// the outer call cancels this one.
     let parent: CallState?
+    /// The pipeline that runs this call (a nested call's is its outer call's):
+    /// the plugin's callbacks during the call are answered by its scope.
+    let pipeline: ToolInvoker
     /// The session's user (HTTP); nil: the server's own identity and policy.
-    private let ownCaller: Caller?
-    var caller: Caller? { ownCaller ?? parent?.caller }
+    var caller: Caller? { pipeline.caller }
     /// Fixed by the host for one plan: the same in a preview's dry run and in
     /// the run that carries out the confirmed plan, so names a plugin derives
     /// from it are the previewed names (call_context "plan_seed").
@@ -45,12 +47,12 @@ public final class CallState: PluginCall, @unchecked Sendable {
     private var createdIDList: [String] = []
     private var namespaces: [String] = []
 
-    public init(tool: String, pluginID: String, spec: ToolSpec? = nil, dryRun: Bool = false,
-                progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
-                planSeed: String? = nil, caller: Caller? = nil, previewedWrites: [JSON]? = nil) {
+    init(tool: String, pluginID: String, pipeline: ToolInvoker, spec: ToolSpec? = nil, dryRun: Bool = false,
+         progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
+         planSeed: String? = nil, previewedWrites: [JSON]? = nil) {
         self.parent = parent
+        self.pipeline = pipeline
         self.previewed = previewedWrites.map { $0.map(KubeGate.previewKey(recorded:)) }
-        self.ownCaller = caller
         self.seed = planSeed
         self.tool = tool
         self.pluginID = pluginID

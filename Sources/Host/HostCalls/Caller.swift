@@ -27,9 +27,3 @@ public struct Caller: Sendable {
         self.log = log
     }
 }
-
-extension HostRuntime {
-    func policy(of call: CallState) -> Policy { call.caller?.policy ?? policy }
-    func identity(of call: CallState) -> String { call.caller?.user ?? identity }
-    func cluster(of call: CallState) -> any ClusterAccess { call.caller?.cluster ?? cluster }
-}

@@ -6,20 +6,59 @@ import KFJSON
 import PluginABI
 
 extension PluginContext {
-    /// The runtime whose services this plugin's callbacks run (the one PluginHost there is).
-    var runtime: HostRuntime { host as! HostRuntime }
-}
-
-extension HostRuntime: PluginHost {
-    package func makeHost(for context: PluginContext) -> UnsafeMutablePointer<kfmcp_host_v1> {
-        HostServices.makeHost(for: context)
-    }
+    /// The services behind this plugin's callbacks (the one PluginHost there is).
+    var services: HostServices { host as! HostServices }
 }
 
 /// Builds the `kfmcp_host_v1` struct a plugin receives and implements its C
 /// callbacks. Buffers handed to plugins are malloc'd (strdup) and released
 /// through `host->free`, never by the plugin's own allocator.
-enum HostServices {
+///
+/// It knows what holds for every plugin whatever the call: the registry
+/// (backends), the tracker (shutdown) and the log. What depends on the call
+/// (the Kubernetes gate, call_context, nested calls) is answered by the call's
+/// own pipeline (`CallState.pipeline`), so a plugin's callbacks act exactly as
+/// the call it runs in: a session's user, policy and cluster view over HTTP.
+public final class HostServices: PluginHost, @unchecked Sendable {
+    public let log: Log
+    public let registry: PluginRegistry
+    let tracker: CallTracker
+    private let lock = NSLock()
+    private var cachedBackends: (count: Int, text: String)?
+
+    public init(registry: PluginRegistry, tracker: CallTracker, log: Log) {
+        self.registry = registry
+        self.tracker = tracker
+        self.log = log
+    }
+
+    package var isShuttingDown: Bool { tracker.isShuttingDown }
+
+    package func makeHost(for context: PluginContext) -> UnsafeMutablePointer<kfmcp_host_v1> {
+        Self.makeHost(for: context)
+    }
+
+    /// A provider operation; nil when no loaded plugin provides `id` (the
+    /// caller knows what kind of provider it wanted and says so).
+    func callBackend(id: String, op: String, input: JSON, call: CallState) -> JSON? {
+        guard let entry = registry.backends[id] else { return nil }
+        switch entry.plugin.invokeBackend(id: id, op: op, input: input, call: call) {
+        case .success(let answer): return answer
+        case .failure(let failure):
+            return ["error": ["message": .string("Provider '\(id)' (plugin \(entry.plugin.id)) \(failure.message).")]]
+        }
+    }
+
+    /// list_backends as text, serialized once per set of backends: planning
+    /// tools ask on every call, and backends are only ever added (at load).
+    func backendsText() -> String {
+        let count = registry.backends.count
+        if let cached = lock.withLock({ cachedBackends }), cached.count == count { return cached.text }
+        let text = JSON.array(registry.orderedBackends.map(\.json)).serialized()
+        lock.withLock { cachedBackends = (count, text) }
+        return text
+    }
+
     static var hostVersion: UnsafePointer<CChar> { KubeflowMCPVersion.cString }
 
     /// A new host struct for one plugin; it lives for the rest of the process.
@@ -78,7 +117,7 @@ private let logService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UInt32, U
     host, level, message in
     guard let ctx = HostServices.context(host), let message else { return }
     let lvl = LogLevel(rawValue: Int(min(level, 3))) ?? .info
-    ctx.runtime.log.log(lvl, ctx.logRedactor.redact(String(cString: message)), source: "plugin \(ctx.name)")
+    ctx.services.log.log(lvl, ctx.logRedactor.redact(String(cString: message)), source: "plugin \(ctx.name)")
 }
 
 private let progressService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, Double, UnsafePointer<CChar>?) -> Void = {
@@ -88,17 +127,17 @@ private let progressService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, Opaq
 }
 
 private let isCancelledService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, OpaquePointer?) -> Int32 = { host, call in
-    if let ctx = HostServices.context(host), ctx.runtime.isShuttingDown { return 1 }
+    if let ctx = HostServices.context(host), ctx.services.isShuttingDown { return 1 }
     return (CallState.from(call)?.isCancelled ?? false) ? 1 : 0
 }
 
 private let k8sRequestService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, requestJSON, out in
-    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard HostServices.context(host) != nil else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
-    return HostServices.write(text: ctx.runtime.k8sRequest(request, call: state).text, to: out)
+    return HostServices.write(text: state.pipeline.scope.k8sRequest(request, call: state).text, to: out)
 }
 
 private let k8sStreamService: @convention(c) (
@@ -106,11 +145,11 @@ private let k8sStreamService: @convention(c) (
     (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32)?, UnsafeMutableRawPointer?,
     UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, requestJSON, onLine, userData, out in
-    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard HostServices.context(host) != nil else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let onLine, let request = HostServices.parse(requestJSON) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
     // A pod's log reaches the plugin already redacted (the gate decides, on the parsed request).
-    let answer = ctx.runtime.k8sRequest(request, call: state) { line in
+    let answer = state.pipeline.scope.k8sRequest(request, call: state) { line in
         if state.isCancelled { return false }
         return line.withCString { onLine(userData, $0) } == 0
     }
@@ -124,7 +163,7 @@ private let callBackendService: @convention(c) (
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let backendID, let op, let json = HostServices.parse(input) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
-    guard let answer = ctx.runtime.callBackend(id: String(cString: backendID), op: String(cString: op), input: json, call: state)
+    guard let answer = ctx.services.callBackend(id: String(cString: backendID), op: String(cString: op), input: json, call: state)
     else { return HostServices.fail(KFMCP_ERR_UNKNOWN, out) }
     return HostServices.write(answer, to: out)
 }
@@ -134,7 +173,7 @@ private let listBackendsService: @convention(c) (
 ) -> Int32 = { host, out in
     guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     ctx.turn.wait()
-    return HostServices.write(text: ctx.runtime.backendsText(), to: out)
+    return HostServices.write(text: ctx.services.backendsText(), to: out)
 }
 
 private let pluginConfigService: @convention(c) (
@@ -147,9 +186,9 @@ private let pluginConfigService: @convention(c) (
 private let callContextService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, out in
-    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard HostServices.context(host) != nil else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
-    return HostServices.write(ctx.runtime.callContext(for: state), to: out)
+    return HostServices.write(state.pipeline.scope.callContext(for: state), to: out)
 }
 
 private let freeService: @convention(c) (UnsafePointer<kfmcp_host_v1>?, UnsafeMutableRawPointer?) -> Void = { _, ptr in
@@ -174,10 +213,10 @@ private let callToolService: @convention(c) (
     UnsafePointer<kfmcp_host_v1>?, OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
     UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { host, call, tool, input, out in
-    guard let ctx = HostServices.context(host) else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
+    guard HostServices.context(host) != nil else { return HostServices.fail(KFMCP_ERR_INTERNAL, out) }
     guard let state = CallState.from(call) else { return HostServices.fail(KFMCP_ERR_NO_CALL, out) }
     guard let tool, let json = HostServices.parse(input) else { return HostServices.fail(KFMCP_ERR_BAD_INPUT, out) }
-    guard let answer = ctx.runtime.callTool(String(cString: tool), arguments: json, from: state) else {
+    guard let answer = state.pipeline.nested(name: String(cString: tool), arguments: json, from: state) else {
         return HostServices.fail(KFMCP_ERR_UNKNOWN, out)
     }
     return HostServices.write(answer, to: out)

@@ -23,17 +23,22 @@ import KFJSON
 /// still sends exactly what was previewed. No argument value skips the person.
 /// `dry_run: true` (tools that declare it) runs the dry run only and never asks.
 public final class ToolInvoker: Sendable {
-    let runtime: HostRuntime
+    public let environment: CallEnvironment
 
     /// The session's user over HTTP; nil over stdio (the server's own identity and policy).
     let caller: Caller?
+    /// Whom this pipeline's calls act as (the caller's, else the server's policy, cluster and name).
+    let scope: CallScope
 
-    public init(runtime: HostRuntime, caller: Caller? = nil) {
-        self.runtime = runtime
+    public init(environment: CallEnvironment, caller: Caller? = nil) {
+        self.environment = environment
         self.caller = caller
+        self.scope = CallScope(environment: environment, caller: caller)
     }
 
-    package var policy: Policy { caller?.policy ?? runtime.policy }
+    package var policy: Policy { scope.policy }
+    public var registry: PluginRegistry { environment.registry }
+    public var log: Log { environment.log }
 
     /// Asks the user a yes/no question through the client (MCP elicitation).
     /// nil when the client cannot be asked; else whether the user accepted.
@@ -55,7 +60,7 @@ public final class ToolInvoker: Sendable {
         var audit = auditEntry(tool: name, arguments: arguments ?? [:])
         defer {
             audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
-            runtime.audit?.record(audit)
+            environment.audit?.record(audit)
         }
         func finish(_ outcome: String, _ result: ToolCallResult, message: String? = nil) -> ToolCallResult {
             audit.result = outcome
@@ -75,7 +80,7 @@ public final class ToolInvoker: Sendable {
         func act(seed: String?, previewed: [JSON]?) async -> ToolCallResult {
             let pluginStarted = Date()
             let outcome = await run(entry, args: args, dryRun: false, seed: seed, progress: progress, previewed: previewed)
-            runtime.log.debug("\(name): plugin \(entry.plugin.id) took \(Int(Date().timeIntervalSince(pluginStarted) * 1e6)) µs",
+            environment.log.debug("\(name): plugin \(entry.plugin.id) took \(Int(Date().timeIntervalSince(pluginStarted) * 1e6)) µs",
                               source: "invoke")
             let (result, answer, message) = Self.outcome(outcome, plugin: entry.plugin.id)
             audit.jobID = answer?["result"]?["job_id"]?.string ?? audit.jobID
@@ -107,7 +112,7 @@ public final class ToolInvoker: Sendable {
                 return finish("refused", Self.error(message), message: message)
             }
             let plan: ConfirmationBook.Plan
-            switch runtime.confirmations.redeem(token, tool: name, arguments: planKey(args)) {
+            switch environment.confirmations.redeem(token, tool: name, arguments: planKey(args)) {
             case .failure(let refusal): return finish("refused", Self.error(refusal.message), message: refusal.message)
             case .success(let p): plan = p
             }
@@ -122,7 +127,7 @@ public final class ToolInvoker: Sendable {
                 return await act(seed: plan.seed, previewed: answer["requests"]?.array ?? [])
             }
             let fresh = Self.previewJSON(preview: check, tool: name)
-            let newToken = runtime.confirmations.issue(tool: name, arguments: planKey(args), seed: plan.seed,
+            let newToken = environment.confirmations.issue(tool: name, arguments: planKey(args), seed: plan.seed,
                                                        writes: Self.fingerprint(check))
             let note = "The cluster changed since the preview, so the confirmed plan no longer applies; nothing was done. "
                 + "Here is the plan as it stands now; show it to the user again."
@@ -144,7 +149,7 @@ public final class ToolInvoker: Sendable {
             guard case .success(let answer) = preview else { return await act(seed: seed, previewed: []) }
             return await act(seed: seed, previewed: answer["requests"]?.array ?? [])
         }
-        let token = runtime.confirmations.issue(tool: name, arguments: planKey(args), seed: seed, writes: Self.fingerprint(preview))
+        let token = environment.confirmations.issue(tool: name, arguments: planKey(args), seed: seed, writes: Self.fingerprint(preview))
         return finish("preview", previewResult(tool: name, preview: previewJSON, token: token, note: nil))
     }
 
@@ -170,14 +175,14 @@ public final class ToolInvoker: Sendable {
         audit.caller = outer.tool
         defer {
             audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
-            runtime.audit?.record(audit)
+            environment.audit?.record(audit)
         }
         func refuse(_ outcome: String, _ message: String) -> JSON {
             audit.result = outcome
             audit.message = message
             return ["error": ["message": .string(Redactor.redact(message))]]
         }
-        guard runtime.registry.tools[name] != nil else {
+        guard environment.registry.tools[name] != nil else {
             audit.result = "refused"
             return nil
         }
@@ -196,8 +201,8 @@ public final class ToolInvoker: Sendable {
         if needsConfirmation(spec, admitted.arguments) && !outer.dryRun && !outerConfirmed {
             return refuse("refused", "\(name) needs the user's confirmation; \(outer.tool) cannot call it on their behalf. Call \(name) directly.")
         }
-        let inner = CallState(tool: name, pluginID: admitted.entry.plugin.id, spec: spec, dryRun: outer.dryRun, parent: outer,
-                              caller: outer.caller)
+        let inner = CallState(tool: name, pluginID: admitted.entry.plugin.id, pipeline: self, spec: spec, dryRun: outer.dryRun,
+                              parent: outer)
         let (result, answer, message) = Self.outcome(invoke(admitted.entry, args: admitted.arguments, state: inner),
                                                      plugin: admitted.entry.plugin.id)
         audit.result = result
@@ -228,15 +233,15 @@ public final class ToolInvoker: Sendable {
     }
 
     private func auditEntry(tool: String, arguments: JSON) -> AuditLog.Entry {
-        AuditLog.Entry(tool: tool, user: caller?.user ?? runtime.identity, namespace: nil, parameters: arguments,
+        AuditLog.Entry(tool: tool, user: scope.identity, namespace: nil, parameters: arguments,
                        result: "error", jobID: nil, durationMs: 0, persona: policy.name,
                        plugin: nil, message: nil)
     }
 
     /// Steps 1–3: the tool, the policy, the arguments.
     private func admit(_ name: String, _ arguments: JSON, audit: inout AuditLog.Entry) -> Result<Admitted, Refused> {
-        guard let entry = runtime.registry.tools[name], policy.allows(entry.spec) else {
-            if let entry = runtime.registry.tools[name] {
+        guard let entry = environment.registry.tools[name], policy.allows(entry.spec) else {
+            if let entry = environment.registry.tools[name] {
                 audit.plugin = entry.plugin.id
                 return .failure(Refused(outcome: "refused", message: policy.refusal(for: entry.spec)))
             }
@@ -245,7 +250,7 @@ public final class ToolInvoker: Sendable {
         }
         var args = arguments
         audit.plugin = entry.plugin.id
-        audit.namespace = args["namespace"]?.string ?? (caller?.cluster ?? runtime.cluster).defaultNamespace
+        audit.namespace = args["namespace"]?.string ?? scope.cluster.defaultNamespace
         audit.jobID = args["job_id"]?.string
         // `confirm` belongs to the host unless the tool declares it itself.
         var confirm: JSON?
@@ -298,7 +303,7 @@ public final class ToolInvoker: Sendable {
     /// a field named like *_token would otherwise be masked).
     private func previewResult(tool: String, preview: JSON, token: String, note: String?) -> ToolCallResult {
         var structured = Redactor.scrub(preview)
-        let minutes = max(1, Int(runtime.confirmations.lifetime / 60))
+        let minutes = max(1, Int(environment.confirmations.lifetime / 60))
         let intro = (note.map { $0 + "\n" } ?? "")
             + "Preview only: \(tool) needs the user's confirmation. Nothing was created or deleted. "
             + "Show the user what would happen; once they agree, call \(tool) again with the same arguments and \"confirm\": \""
@@ -310,7 +315,7 @@ public final class ToolInvoker: Sendable {
         structured["message"] = .string(Redactor.redact(intro) + "<confirmation_token>" + validity)
         structured["to_confirm"] = .string(question)
         structured["confirmation_token"] = .string(token)
-        structured["expires_in_seconds"] = .int(Int(runtime.confirmations.lifetime))
+        structured["expires_in_seconds"] = .int(Int(environment.confirmations.lifetime))
         if note != nil { structured["plan_changed"] = true }
         let printed = structured.serialized()
         let text = Redactor.redact(intro) + token + validity + "\n" + question + "\n" + printed
@@ -319,7 +324,7 @@ public final class ToolInvoker: Sendable {
 
     /// Tools the policy lets this user see, in load order.
     public func visibleTools() -> [String] {
-        runtime.registry.orderedTools.filter(policy.allows).map(\.name)
+        environment.registry.orderedTools.filter(policy.allows).map(\.name)
     }
 
     /// Whether a call of the tool may end in a preview (policy, or an argument that asks for confirmation).
@@ -364,8 +369,8 @@ public final class ToolInvoker: Sendable {
     private func run(_ entry: Entry, args: JSON, dryRun: Bool, seed: String?,
                      progress: Progress?, previewed: [JSON]? = nil) async -> Result<JSON, PluginCallFailure> {
         let (spec, plugin) = entry
-        let state = CallState(tool: spec.name, pluginID: plugin.id, spec: spec, dryRun: dryRun, progressSink: progress,
-                              planSeed: seed, caller: caller, previewedWrites: previewed)
+        let state = CallState(tool: spec.name, pluginID: plugin.id, pipeline: self, spec: spec, dryRun: dryRun,
+                              progressSink: progress, planSeed: seed, previewedWrites: previewed)
         let outcome = await withTaskCancellationHandler {
             await Self.onOwnThread { [self] in invoke(entry, args: args, state: state) }
         } onCancel: {
@@ -384,7 +389,7 @@ public final class ToolInvoker: Sendable {
     /// Step 5 on this thread, for client and nested calls alike: the plugin runs
     /// with the call's session log, and shutdown waits for it.
     private func invoke(_ entry: Entry, args: JSON, state: CallState) -> Result<JSON, PluginCallFailure> {
-        runtime.tracking { Log.withThreadSink(state.caller?.log) { entry.plugin.invoke(tool: entry.spec.name, arguments: args, call: state) } }
+        environment.tracker.tracking { Log.withThreadSink(state.caller?.log) { entry.plugin.invoke(tool: entry.spec.name, arguments: args, call: state) } }
     }
 
     /// Run blocking work on a tool thread and await it.

@@ -7,7 +7,7 @@ import KFJSON
 @_exported import HostPlugins
 @_exported import HostProtocol
 
-/// Start-up in one place: options → runtime with plugins loaded.
+/// Start-up in one place: options → the plugins loaded.
 public struct HostOptions: Sendable {
     public var pluginDirs: [String] = []
     public var defaultPluginDirs = true
@@ -25,17 +25,51 @@ public struct HostOptions: Sendable {
     }
 }
 
+/// The plugins loaded, before the policy is read and the cluster connected
+/// (the policy's patterns are checked against the loaded tools, so it comes
+/// after). The composition root: it makes each part once and hands every
+/// consumer only its part; `environment` wires the call pipeline's.
+public final class LoadedHost: Sendable {
+    public let registry: PluginRegistry
+    public let log: Log
+    /// The plugins' callbacks; they reach the call pipeline through each call.
+    let services: HostServices
+    let tracker: CallTracker
+
+    init(log: Log) {
+        self.log = log
+        registry = PluginRegistry()
+        tracker = CallTracker()
+        services = HostServices(registry: registry, tracker: tracker, log: log)
+    }
+
+    /// What the call pipeline is made with once the policy, cluster and audit log are known.
+    public func environment(policy: Policy, cluster: ClusterIdentity = .none, audit: AuditLog? = nil) -> CallEnvironment {
+        CallEnvironment(registry: registry, policy: policy, cluster: cluster, audit: audit,
+                        confirmations: ConfirmationBook.fromEnvironment(), tracker: tracker, log: log)
+    }
+
+    /// At exit: tell running calls to stop (is_cancelled answers 1), wait for
+    /// them up to `grace` seconds, then call every plugin's shutdown once.
+    public func shutdown(grace: TimeInterval = 10) {
+        let (first, stuck) = tracker.drain(grace: grace)
+        guard first else { return }
+        if stuck > 0 { log.warning("\(stuck) plugin call(s) still running at exit; not waiting longer") }
+        registry.shutdownAll()
+    }
+}
+
 extension HostBase.Host {
-    /// A runtime with every plugin found loaded (refusals recorded, never fatal).
-    public static func start(_ options: HostOptions, log: Log = .shared) -> HostRuntime {
-        let runtime = HostRuntime(log: log)
+    /// Every plugin found loaded (refusals recorded, never fatal).
+    public static func start(_ options: HostOptions, log: Log = .shared) -> LoadedHost {
+        let host = LoadedHost(log: log)
         let searchPath = PluginSearchPath(explicit: options.pluginDirs, environment: options.environment,
                                           executablePath: options.executablePath,
                                           defaults: options.defaultPluginDirs)
         let inProcess = InProcessPlugins.allowed(policyFile: PolicyFile.locate(explicit: options.policyFile,
                                                                                 environment: options.environment))
-        PluginLoader(runtime: runtime, searchPath: searchPath, executablePath: options.executablePath,
+        PluginLoader(host: host.services, searchPath: searchPath, executablePath: options.executablePath,
                      inProcessAllowed: inProcess).loadAll()
-        return runtime
+        return host
     }
 }

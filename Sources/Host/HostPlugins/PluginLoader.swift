@@ -7,7 +7,7 @@ import PluginABI
 /// refuses each manifest. A bad plugin never takes the host down: it is
 /// skipped with one line on stderr and a record for `plugins list`.
 public struct PluginLoader {
-    let runtime: any PluginHost
+    let host: any PluginHost
     let searchPath: PluginSearchPath
     /// This executable: its directory holds the first-party plugins, and it is
     /// started as `plugin-host` for plugins that run in a child process.
@@ -15,9 +15,9 @@ public struct PluginLoader {
     /// Library file names of drop-ins the operator's policy file lets run in-process (InProcessPlugins).
     let inProcessAllowed: Set<String>
 
-    package init(runtime: any PluginHost, searchPath: PluginSearchPath, executablePath: String,
+    package init(host: any PluginHost, searchPath: PluginSearchPath, executablePath: String,
                  inProcessAllowed: Set<String> = []) {
-        self.runtime = runtime
+        self.host = host
         self.searchPath = searchPath
         self.executablePath = executablePath
         self.inProcessAllowed = inProcessAllowed
@@ -35,7 +35,7 @@ public struct PluginLoader {
         return ownDirectories.contains { dir == $0 || dir.hasPrefix($0 + "/") }
     }
 
-    private var log: Log { runtime.log }
+    private var log: Log { host.log }
 
     /// Load everything found, in search-path order, files sorted by name.
     ///
@@ -96,7 +96,7 @@ public struct PluginLoader {
 
     private func disable(_ candidate: Candidate) {
         let source = candidate.directiveSource ?? "plugins.d"
-        runtime.registry.add(record: PluginRecord(path: candidate.path, origin: candidate.origin, status: .disabled,
+        host.registry.add(record: PluginRecord(path: candidate.path, origin: candidate.origin, status: .disabled,
                                                   reason: "disabled by \(source)"))
         log.info("plugin \(candidate.path) is disabled by \(source)", source: "loader")
     }
@@ -180,7 +180,7 @@ public struct PluginLoader {
         var r = record
         r.status = .refused
         r.reason = reason
-        runtime.registry.add(record: r)
+        host.registry.add(record: r)
         log.error("refused plugin \(record.path): \(reason)", source: "loader")
     }
 
@@ -199,7 +199,7 @@ public struct PluginLoader {
             isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
             let needsChild = isolation == .process || !firstParty
             context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
-                                    host: loader.runtime, turn: Gate(open: !needsChild))
+                                    host: loader.host, turn: Gate(open: !needsChild))
             child = needsChild
                 ? EarlyChild(ChildPluginRunner(path: candidate.path, executable: loader.executablePath, context: context),
                              trialOnly: isolation == .inProcess)
@@ -236,17 +236,17 @@ public struct PluginLoader {
             case .failure(let problem): return refuse(record, problem.message)
             case .success(let e): entry = e
             }
-            let host = runtime.makeHost(for: context)
-            guard let manifest = entry(host) else { return refuse(record, PluginLibrary.declinedToLoad) }
+            let cHost = host.makeHost(for: context)
+            guard let manifest = entry(cHost) else { return refuse(record, PluginLibrary.declinedToLoad) }
             switch RawManifest.copy(manifest) {
             case .failure(let problem):
                 record.pluginID = problem.pluginID
                 return refuse(record, problem.message)
-            case .success(let r): (raw, runner) = (r, InProcessRunner(manifest: manifest, host: host))
+            case .success(let r): (raw, runner) = (r, InProcessRunner(manifest: manifest, host: cHost))
             }
         }
 
-        switch ManifestReader.check(raw, registry: runtime.registry) {
+        switch ManifestReader.check(raw, registry: host.registry) {
         case .failure(let problem):
             record.pluginID = problem.pluginID
             runner.shutdown()
@@ -269,7 +269,7 @@ public struct PluginLoader {
             let plugin = LoadedPlugin(id: read.id, path: candidate.path, tools: read.tools, backends: read.backends,
                                       instructions: read.instructions, clusterScopedReads: read.clusterScopedReads,
                                       isolation: isolation, runner: runner)
-            runtime.registry.add(plugin: plugin, record: record)
+            host.registry.add(plugin: plugin, record: record)
             log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path) (\(isolation.rawValue)): \(read.tools.count) tools, \(read.backends.count) backends",
                      source: "loader")
         }

@@ -28,10 +28,11 @@ protocol MessageTransport: AnyObject, Sendable {
 /// parsed once and each answer serialized once (KFJSON); the SDK still gives
 /// the protocol versions and the HTTP request checks (see README, Benchmarks).
 public final class MCPServer: @unchecked Sendable {
-    let runtime: HostRuntime
+    /// This server's calls' pipeline (over HTTP, made for the session's user).
+    let pipeline: ToolInvoker
+    var registry: PluginRegistry { pipeline.registry }
+    var log: Log { pipeline.log }
     private let transport: any MessageTransport
-    /// The session's user over HTTP; nil over stdio.
-    private let caller: Caller?
     private let notificationLevel = NotificationLevel()
     private let clientCanElicit = Flag()
     private let initialized = Flag()
@@ -46,19 +47,18 @@ public final class MCPServer: @unchecked Sendable {
             + registry.plugins.compactMap(\.instructions)).joined(separator: "\n")
     }
 
-    public convenience init(runtime: HostRuntime, transport: LineTransport = LineTransport(),
+    public convenience init(pipeline: ToolInvoker, transport: LineTransport = LineTransport(),
                             limits: ServerLimits = .init()) {
-        self.init(runtime: runtime, transport: transport, caller: nil, limits: limits)
+        self.init(pipeline: pipeline, transport: transport as any MessageTransport, limits: limits)
     }
 
-    init(runtime: HostRuntime, transport: any MessageTransport, caller: Caller?, limits: ServerLimits = .init()) {
-        self.runtime = runtime
+    init(pipeline: ToolInvoker, transport: any MessageTransport, limits: ServerLimits = .init()) {
+        self.pipeline = pipeline
         self.transport = transport
-        self.caller = caller
         self.limits = limits
         self.questions = OutgoingRequests(writer: transport.writer)
-        self.dispatcher = ToolDispatcher(runtime: runtime, writer: transport.writer, elicit: elicitation(),
-                                         limits: limits, settle: transport.settle, caller: caller)
+        self.dispatcher = ToolDispatcher(invoker: pipeline, writer: transport.writer, elicit: elicitation(),
+                                         limits: limits, settle: transport.settle)
     }
 
     /// Serve stdio until stdin closes and every request read has been answered,
@@ -86,7 +86,7 @@ public final class MCPServer: @unchecked Sendable {
         if !unanswered.isEmpty {
             let seconds = limits.exitGrace.components.seconds
             dispatcher.abandonAll(reason: "was still running \(seconds) s after the client closed its input; the server is exiting.")
-            runtime.log.warning("\(unanswered.count) request(s) still running \(seconds) s after EOF were answered with an error", source: "server")
+            log.warning("\(unanswered.count) request(s) still running \(seconds) s after EOF were answered with an error", source: "server")
         }
         return unanswered.count
     }
@@ -139,7 +139,7 @@ public final class MCPServer: @unchecked Sendable {
         reply(id, ["protocolVersion": .string(version),
                    "capabilities": ["logging": [:], "tools": ["listChanged": false]],
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
-                   "instructions": .string(MCPServer.instructions(runtime.registry))])
+                   "instructions": .string(MCPServer.instructions(registry))])
     }
 
     /// The client's version when we speak it, else our newest (MCP version negotiation).
@@ -206,7 +206,7 @@ public final class MCPServer: @unchecked Sendable {
     /// Once a client sets a level with logging/setLevel, log lines at or above it
     /// are also sent as notifications/message.
     private func installLogForwarding() {
-        runtime.log.setSink { [self] in notifyLog($0, $1, $2) }
+        log.setSink { [self] in notifyLog($0, $1, $2) }
     }
 
     /// A log line as notifications/message, when the client asked for its level.

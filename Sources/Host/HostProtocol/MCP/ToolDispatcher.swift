@@ -13,7 +13,6 @@ import KFJSON
 /// Transport-independent: it writes through `writer` and reports answered ids
 /// through `settle`.
 final class ToolDispatcher: @unchecked Sendable {
-    let runtime: HostRuntime
     let invoker: ToolInvoker
     let writer: LineWriter
     let elicit: ToolInvoker.Elicit?
@@ -32,10 +31,9 @@ final class ToolDispatcher: @unchecked Sendable {
         var timer: Deadlines.Deadline?
     }
 
-    init(runtime: HostRuntime, writer: LineWriter, elicit: ToolInvoker.Elicit?, limits: ServerLimits = .init(),
-         settle: @escaping @Sendable (JSON) -> Void, caller: Caller? = nil) {
-        self.runtime = runtime
-        self.invoker = ToolInvoker(runtime: runtime, caller: caller)
+    init(invoker: ToolInvoker, writer: LineWriter, elicit: ToolInvoker.Elicit?, limits: ServerLimits = .init(),
+         settle: @escaping @Sendable (JSON) -> Void) {
+        self.invoker = invoker
         self.writer = writer
         self.elicit = elicit
         self.limits = limits
@@ -76,13 +74,14 @@ final class ToolDispatcher: @unchecked Sendable {
         }
 
         let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
-        let entry = runtime.registry.tools[name]
+        let entry = invoker.registry.tools[name]
         let deadline = limits.deadline(for: entry?.spec, arguments: params["arguments"])
-        let work = Self.onToolThread { [self, invoker, elicit, runtime] in
+        let work = Self.onToolThread { [self, invoker, elicit] in
             // The first calls look up who we are (a blocking API request): on a
             // tool thread, never on Swift's cooperative pool, which an embedded
             // simulator needs to answer that very request.
-            if runtime.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { runtime.identity } }
+            let server = invoker.environment.cluster
+            if server.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { server.identity } }
             let result = await invoker.call(name: name, arguments: params["arguments"], progress: progress, elicit: elicit)
             if let mine = claim(key) {
                 mine.timer?.cancel()
@@ -94,7 +93,7 @@ final class ToolDispatcher: @unchecked Sendable {
             mine.work?.cancel()  // the plugin sees is_cancelled; an out-of-process one is stopped
             let plugin = entry.map { " of plugin '\($0.plugin.id)'" } ?? ""
             let seconds = deadline.components.seconds
-            runtime.log.warning("\(name)\(plugin) passed its \(seconds) s deadline; answered with an error", source: "dispatch")
+            invoker.log.warning("\(name)\(plugin) passed its \(seconds) s deadline; answered with an error", source: "dispatch")
             respond(id: id, result: ToolInvoker.error(
                 "Tool '\(name)'\(plugin) did not finish within its \(seconds) s deadline and was cancelled. "
                     + "Try again with a smaller request, or a shorter timeout_seconds where the tool takes one."))
@@ -123,7 +122,7 @@ final class ToolDispatcher: @unchecked Sendable {
         for entry in entries {
             entry.timer?.cancel()
             entry.work?.cancel()
-            let plugin = runtime.registry.tools[entry.tool].map { " of plugin '\($0.plugin.id)'" } ?? ""
+            let plugin = invoker.registry.tools[entry.tool].map { " of plugin '\($0.plugin.id)'" } ?? ""
             respond(id: entry.id, result: ToolInvoker.error("Tool '\(entry.tool)'\(plugin) \(reason)"))
         }
     }
@@ -155,7 +154,7 @@ final class ToolDispatcher: @unchecked Sendable {
     private func toolsList() -> String {
         lock.withLock {
             if let listing { return listing }
-            let tools = runtime.registry.orderedTools.filter(invoker.policy.allows).map { spec in
+            let tools = invoker.registry.orderedTools.filter(invoker.policy.allows).map { spec in
                 MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec), outputSchema: invoker.listedOutputSchema(spec))
             }
             let built = (["tools": .array(tools)] as JSON).serialized()

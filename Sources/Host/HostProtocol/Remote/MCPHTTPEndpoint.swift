@@ -83,7 +83,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         }
     }
 
-    let runtime: HostRuntime
+    /// What each session's pipeline is made with (its Caller added).
+    let environment: CallEnvironment
     let authenticator: any Authenticator
     let userPolicies: UserPolicies
     public let limits: Limits
@@ -103,13 +104,13 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     /// Each session's server bounds: the same call deadlines as stdio (`--call-timeout`).
     let serverLimits: ServerLimits
 
-    public init(runtime: HostRuntime, authenticator: any Authenticator, userPolicies: UserPolicies = UserPolicies(),
+    public init(environment: CallEnvironment, authenticator: any Authenticator, userPolicies: UserPolicies = UserPolicies(),
                 limits: Limits = Limits(), serverLimits: ServerLimits = ServerLimits(), origins: Origins,
                 keyring: SigningKeyring = SigningKeyring(), records: any OnceRecords = LocalOnceRecords()) {
         self.keyring = keyring
         self.records = records
         self.serverLimits = serverLimits
-        self.runtime = runtime
+        self.environment = environment
         self.authenticator = authenticator
         self.userPolicies = userPolicies
         self.limits = limits
@@ -241,7 +242,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
                                   sessionID: session.id)
         }
         let tool = message["params"]?["name"]?.string
-        let known = tool.flatMap { name in runtime.registry.orderedTools.contains { $0.name == name } ? name : nil }
+        let known = tool.flatMap { name in environment.registry.orderedTools.contains { $0.name == name } ? name : nil }
         let call = metrics.callStarted(tool: known ?? "unknown")
         let stream = session.transport.request(message, finished: { outcome in call.finish(outcome) })
         return .stream(stream, headers: Self.sseHeaders(session.id))
@@ -255,20 +256,21 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     private func open(for user: RemoteUser, ticket: SessionTicket, id: String, resumed: Bool = false) async -> Result<Session, Refusal> {
         let policy: Policy
         do {
-            policy = try userPolicies.effectivePolicy(for: user, tools: runtime.registry.orderedTools, fallback: runtime.policy)
+            policy = try userPolicies.effectivePolicy(for: user, tools: environment.registry.orderedTools, fallback: environment.policy)
         } catch {
-            runtime.log.error("policy for \(user.name): \(error.message)", source: "http")
+            environment.log.error("policy for \(user.name): \(error.message)", source: "http")
             return .failure(Refusal(response: .error(statusCode: 500, .internalError("The policy for user '\(user.name)' is broken: \(error.message)"))))
         }
         let cluster: any ClusterAccess = user.impersonate
-            ? ImpersonatingCluster(base: runtime.cluster, who: .init(user: user.name, groups: user.groups))
-            : runtime.cluster
+            ? ImpersonatingCluster(base: environment.cluster.access, who: .init(user: user.name, groups: user.groups))
+            : environment.cluster.access
         // The session's server is made after its caller; log lines reach it through this (weak) link.
         let logTarget = LogTarget()
         let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, credential: user.credential, policy: policy,
                             cluster: cluster, log: { logTarget.server?.notifyLog($0, $1, $2) })
         let transport = HTTPSessionTransport()
-        let server = MCPServer(runtime: runtime, transport: transport, caller: caller, limits: serverLimits)
+        let server = MCPServer(pipeline: ToolInvoker(environment: environment, caller: caller), transport: transport,
+                               limits: serverLimits)
         logTarget.server = server
         let session = Session(id: id, user: user, transport: transport, server: server, expires: ticket.expires)
         if resumed {
@@ -303,8 +305,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
                 sessionID: nil)))
         }
         server.start()
-        runtime.log.info("session \(Self.shortID(session.id)) \(resumed ? "resumed" : "opened") for \(user.name) (policy \(policy.name))",
-                         source: "http")
+        environment.log.info("session \(Self.shortID(session.id)) \(resumed ? "resumed" : "opened") for \(user.name) (policy \(policy.name))",
+                             source: "http")
         return .success(session)
     }
 
@@ -386,7 +388,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         guard removed else { return }
         session.transport.close()
         session.server.stop()
-        runtime.log.info("session \(Self.shortID(session.id)) of \(session.user.name) ended", source: "http")
+        environment.log.info("session \(Self.shortID(session.id)) of \(session.user.name) ended", source: "http")
     }
 
     /// Ends sessions with nothing running that were not used for `limits.idleSeconds`.
@@ -453,14 +455,14 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     /// Ready: plugins loaded and the API server answers /version.
     public func readiness() async -> (ready: Bool, detail: String) {
         if isDraining { return (false, "draining: shutting down, no new sessions") }
-        guard !runtime.registry.orderedTools.isEmpty else { return (false, "no plugin tools are loaded") }
-        let answer = await ToolInvoker.onOwnThread { [runtime] in
-            runtime.cluster.send(ClusterRequest(method: "GET", path: "/version", timeoutMs: 3000))
+        guard !environment.registry.orderedTools.isEmpty else { return (false, "no plugin tools are loaded") }
+        let answer = await ToolInvoker.onOwnThread { [environment] in
+            environment.cluster.access.send(ClusterRequest(method: "GET", path: "/version", timeoutMs: 3000))
         }
         guard answer.status == 200 else {
             return (false, "the API server does not answer: \(answer.errorMessage ?? "HTTP \(answer.status)")")
         }
-        return (true, "ok: \(runtime.registry.orderedTools.count) tools, API server reachable")
+        return (true, "ok: \(environment.registry.orderedTools.count) tools, API server reachable")
     }
 }
 
