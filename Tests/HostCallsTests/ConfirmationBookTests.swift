@@ -54,7 +54,7 @@ import Testing
         let foreign = stranger.issue(tool: "t", arguments: args, seed: "s", writes: "[]")
         // The payload changed (another seed), the MAC kept.
         let parts = token.split(separator: ".")
-        let otherPayload = Digest.base64URL(Array(#"v1{"tool":"t","seed":"x","exp":9999999999}"#.utf8))
+        let otherPayload = Digest.base64URL(Array(#"v1{"tool":"t","seed":"x","exp":9999999999000}"#.utf8))
         let tampered = "\(parts[0]).\(otherPayload).\(parts[2])"
         for bad in [foreign, tampered, "kfct-", "kfct-abc", token + "x", String(token.dropLast(2)), "kfct-" + String(repeating: "a", count: 32),
                     String(repeating: "kfct-.", count: 2000)] {

@@ -224,7 +224,7 @@ def test_forged_foreign_and_other_credentials_ids_and_tokens_are_refused(tmp_pat
         assert in_session(r0.url, ANN_AGAIN, sid) == 404     # also where it was opened
         kind, payload, mac = sid.split(".")
         # Tampered: another payload under the same MAC; a MAC cut short; junk.
-        other = base64.urlsafe_b64encode(b'v1{"bind":"x","version":"2025-11-25","exp":9999999999}').decode().rstrip("=")
+        other = base64.urlsafe_b64encode(b'v1{"bind":"x","version":"2025-11-25","exp":9999999999000}').decode().rstrip("=")
         for forged in (f"{kind}.{other}.{mac}", f"{kind}.{payload}.{mac[:-4]}", sid + "A", "kfms-00000000.e30.AAAA",
                        "kfct-" + sid[5:], "x" * 9000):
             assert in_session(r1.url, ANN, forged) in (400, 404), forged

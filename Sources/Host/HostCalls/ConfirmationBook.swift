@@ -88,8 +88,7 @@ public final class ConfirmationBook: @unchecked Sendable {
         guard args == Digest.sha256Hex(arguments.serialized()) else {
             return .failure(Refusal("The confirmation token was issued for other arguments or another user: a token confirms exactly the previewed call, for the user who previewed it. \(again)"))
         }
-        let expires = Date(timeIntervalSince1970: TimeInterval(payload["exp"]?.int ?? 0))
-        switch records.spend("confirm:" + token, until: expires) {
+        switch records.spend("confirm:" + token, until: SigningKeyring.expiry(of: payload)) {
         case true?: break
         case false?:
             return .failure(Refusal("The confirmation token was already used (tokens work once). \(again)"))

@@ -7,7 +7,7 @@ import KFJSON
 /// does not break what was signed just before it.
 ///
 /// A sealed text is `<kind>-<key id>.<payload>.<mac>`: the payload is
-/// base64url of "v1" + a JSON object with an `exp` (Unix seconds); the MAC is
+/// base64url of "v1" + a JSON object with an `exp` (Unix milliseconds); the MAC is
 /// HMAC-SHA-256 over everything before it, kind included, so a session id is
 /// never accepted as a confirmation token or the other way round.
 public final class SigningKeyring: @unchecked Sendable {
@@ -52,7 +52,7 @@ public final class SigningKeyring: @unchecked Sendable {
     /// `payload` with an expiry, signed with the current key.
     public func seal(_ payload: JSON, kind: String, expires: Date) -> String {
         var body = payload
-        body["exp"] = .int(Int(expires.timeIntervalSince1970.rounded(.up)))
+        body["exp"] = .int(Int((expires.timeIntervalSince1970 * 1000).rounded(.up)))
         let key = lock.withLock { current }
         let signed = "\(kind)-\(key.id).\(Digest.base64URL(Array(("v1" + body.serialized()).utf8)))"
         return signed + "." + Digest.base64URL(Digest.hmacSHA256(key: key.secret, Array(signed.utf8)))
@@ -77,8 +77,13 @@ public final class SigningKeyring: @unchecked Sendable {
             let payload = try? JSON.parse(utf8: Data(bytes.dropFirst(2))), payload.object != nil,
             let exp = payload["exp"]?.int
         else { return .failure(.malformed) }
-        guard Double(exp) > now.timeIntervalSince1970 else { return .failure(.expired) }
+        guard Double(exp) / 1000 > now.timeIntervalSince1970 else { return .failure(.expired) }
         return .success(payload)
+    }
+
+    /// When an opened payload expires.
+    public static func expiry(of payload: JSON) -> Date {
+        Date(timeIntervalSince1970: Double(payload["exp"]?.int ?? 0) / 1000)
     }
 
     private func key(named id: String) -> Key? {

@@ -76,10 +76,10 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
 
         static func open(_ id: String, with keyring: SigningKeyring) -> SessionTicket? {
             guard case .success(let payload) = keyring.open(id, kind: kind), let binding = payload["bind"]?.string,
-                let version = payload["version"]?.string, let exp = payload["exp"]?.int
+                let version = payload["version"]?.string
             else { return nil }
             return SessionTicket(binding: binding, protocolVersion: version, clientCanElicit: payload["elicit"]?.bool == true,
-                                 expires: Date(timeIntervalSince1970: TimeInterval(exp)))
+                                 expires: SigningKeyring.expiry(of: payload))
         }
     }
 
