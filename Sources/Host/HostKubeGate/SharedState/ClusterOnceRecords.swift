@@ -10,16 +10,17 @@ import KubeClient
 public final class ClusterOnceRecords: OnceRecords, @unchecked Sendable {
     static let label = "kubeflow-mcp.kubeflow.org/once"
     static let expiresAnnotation = "kubeflow-mcp.kubeflow.org/expires"
-    static let sweepSeconds: TimeInterval = 300
 
     let cluster: any ClusterAccess
     let namespace: String
+    let sweepSeconds: TimeInterval
     private let lock = NSLock()
     private var lastSweep = Date()
 
-    public init(cluster: any ClusterAccess, namespace: String) {
+    public init(cluster: any ClusterAccess, namespace: String, sweepSeconds: TimeInterval = 300) {
         self.cluster = cluster
         self.namespace = namespace
+        self.sweepSeconds = sweepSeconds
     }
 
     /// A DNS-1123 name from any text: its digest.
@@ -55,7 +56,7 @@ public final class ClusterOnceRecords: OnceRecords, @unchecked Sendable {
     private func sweepIfDue() {
         let now = Date()
         let due = lock.withLock { () -> Bool in
-            guard now.timeIntervalSince(lastSweep) >= Self.sweepSeconds else { return false }
+            guard now.timeIntervalSince(lastSweep) >= sweepSeconds else { return false }
             lastSweep = now
             return true
         }

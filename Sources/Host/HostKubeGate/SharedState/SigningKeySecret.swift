@@ -23,6 +23,7 @@ public final class SigningKeySecret: @unchecked Sendable {
     private let lock = NSLock()
     /// When a token naming an unknown key last made us read: made-up key ids cost one read per pause.
     private var lastLookup = Date.distantPast
+    private var timer: DispatchSourceTimer?
 
     public init(cluster: any ClusterAccess, namespace: String, name: String, keyring: SigningKeyring, log: Log) {
         self.cluster = cluster
@@ -44,7 +45,6 @@ public final class SigningKeySecret: @unchecked Sendable {
         timer.resume()
         lock.withLock { self.timer = timer }
     }
-    private var timer: DispatchSourceTimer?
 
     private func lookUpUnknownKey() {
         let due = lock.withLock { () -> Bool in
