@@ -41,11 +41,11 @@ def free_port() -> int:
 class Replica:
     """One `serve --http` on a fixed port, restartable on it."""
 
-    def __init__(self, tmp_path: Path, index: int, kubeconfig: Path, tokens: Path, *extra: str):
+    def __init__(self, tmp_path: Path, index: int, kubeconfig: Path, tokens: Path | None, *extra: str):
         self.port, self.index = free_port(), index
         self.errlog = tmp_path / f"replica{index}.err"
         self.args = [str(BINARY), "serve", "--kubeconfig", str(kubeconfig), "--http", f"127.0.0.1:{self.port}",
-                     "--auth", f"tokens:{tokens}", "--audit-log", str(tmp_path / f"audit{index}.log"),
+                     "--auth", f"tokens:{tokens}" if tokens else "kubernetes", "--audit-log", str(tmp_path / f"audit{index}.log"),
                      "--log-level", "info", "--drain-seconds", "10", *extra]
         self.proc = None
         self.start()
@@ -270,6 +270,22 @@ def test_forged_foreign_and_other_credentials_ids_and_tokens_are_refused(tmp_pat
             time.sleep(0.1)
         assert in_session(r0.url, ANN, sid) == 404
         assert in_session(balancer.url, ANN, sid) == 404
+
+
+def test_under_kubernetes_auth_a_session_is_bound_to_the_reviewed_identity(tmp_path):
+    """--auth kubernetes: the binding is the TokenReview's uid, name and groups."""
+    from http_support import ALICE, BOB
+    sim = StandaloneSim(tmp_path)
+    replicas = []
+    try:
+        replicas = [Replica(tmp_path, i, sim.kubeconfig, None) for i in range(2)]
+        sid = open_session(replicas[0].url, ALICE)
+        assert in_session(replicas[1].url, ALICE, sid) == 200
+        assert in_session(replicas[1].url, BOB, sid) == 404
+    finally:
+        for r in replicas:
+            r.stop(signal.SIGINT)
+        sim.stop()
 
 
 def test_a_key_rotation_keeps_sessions_and_tokens_in_flight(tmp_path, tokens):
