@@ -58,31 +58,6 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         }
     }
 
-    /// What a session id carries (see the type's comment).
-    struct SessionTicket {
-        static let kind = "kfms"
-        /// The credential's digest, hashed again: the id shows nothing a log reader could match to a token.
-        let binding: String
-        let protocolVersion: String
-        let clientCanElicit: Bool
-        let expires: Date
-
-        static func binding(of user: RemoteUser) -> String { Digest.sha256Hex("session:" + user.credential) }
-
-        func seal(with keyring: SigningKeyring) -> String {
-            keyring.seal(["bind": .string(binding), "version": .string(protocolVersion), "elicit": .bool(clientCanElicit),
-                          "nonce": .string(Digest.hex(Digest.randomBytes(8)))], kind: Self.kind, expires: expires)
-        }
-
-        static func open(_ id: String, with keyring: SigningKeyring) -> SessionTicket? {
-            guard case .success(let payload) = keyring.open(id, kind: kind), let binding = payload["bind"]?.string,
-                let version = payload["version"]?.string
-            else { return nil }
-            return SessionTicket(binding: binding, protocolVersion: version, clientCanElicit: payload["elicit"]?.bool == true,
-                                 expires: SigningKeyring.expiry(of: payload))
-        }
-    }
-
     /// What each session's pipeline is made with (its Caller added).
     let environment: CallEnvironment
     let authenticator: any Authenticator
