@@ -56,7 +56,8 @@ enum CalibrationData {
             // Settings a case's recipe changes over its stack's profile.
             var caps = stack["capabilities"] ?? [:]
             var profile = caps["memory_profile"] ?? [:]
-            for key in ["optimizer", "optimizer_in_backward", "cpu_offload", "activation_checkpointing"] where c[key] != nil {
+            for key in ["optimizer", "optimizer_in_backward", "cpu_offload", "activation_checkpointing", "sharding",
+                        "shard_embeddings", "master_weights_fp32", "optimizer_state_dtype"] where c[key] != nil {
                 profile[key] = c[key]
             }
             caps["memory_profile"] = profile
@@ -64,6 +65,9 @@ enum CalibrationData {
             var request = MemoryRequest(method: method, batchSize: c["batch"]?.int ?? 1, seqLen: c["seq"]?.int ?? 2048,
                                         numNodes: 1, gpusPerNode: gpus, lora: lora)
             request.gpuMemoryGiB = c["gpu_gib"]?.double
+            request.targetLen = c["target_seq"]?.int
+            if let precision = c["precision"]?.string.flatMap(Precision.init(rawValue:)) { request.precision = precision }
+            if let objective = c["objective"]?.string.flatMap(MemoryRequest.Objective.init(rawValue:)) { request.objective = objective }
             let unit = c["unit"]?.string == "GB" ? 1e9 / 1_073_741_824.0 : 1
             return CalibrationCase(
                 name: name, stack: stackName, half: half, source: stack["source"]?.string ?? "?",
@@ -106,6 +110,11 @@ func calibration() throws {
         if c.half == .check && c.openMiss == nil { held.add(error) }
         if let why = c.openMiss { print("calibration open miss \(c.stack) \(c.name): \(why)") }
         let mark = abs(error) <= 0.15 ? " " : (error < 0 ? "▼" : "▲")
+        if abs(error) > 0.15 {
+            // Where a miss's bytes go, to find the mechanism rather than a constant.
+            let e = MemoryModel.estimate(model: c.model, request: c.request, backend: c.backend, explain: false)
+            print("calibration breakdown \(c.name): " + e.perGPU.terms.map { "\($0.name) \(rounded(gib($0.bytes), 1))" }.joined(separator: ", "))
+        }
         print("calibration \(mark) \(c.half.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)) \(c.stack.padding(toLength: 10, withPad: " ", startingAt: 0)) \(c.name): estimated \(rounded(estimated, 1)) GiB, measured \(rounded(c.measuredGiB, 1)) GiB (\(c.measure)), error \(rounded(error * 100, 1))%")
     }
     let fit = halves[.fit]!, check = halves[.check]!

@@ -50,13 +50,20 @@ private func perGPU(_ m: ModelSpec, _ r: MemoryRequest, _ b: BackendProfile = .g
     #expect(w(.int8) < w(.bf16) && w(.nf4) < w(.int8))
 }
 
-@Test func estimateIsFast() throws {
-    let m = try model("Qwen/Qwen2.5-72B")
+/// Prints the cost of one estimate (tests never assert wall-clock time; scripts/bench
+/// reports estimate_resources end to end).
+@Test func estimateCostIsPrinted() throws {
+    let m = try model("bigscience/mt0-xxl")
+    var r = MemoryRequest(method: .full, gpusPerNode: 8)
+    r.objective = .dpo
+    r.targetLen = 128
     let clock = ContinuousClock()
+    var total = 0.0
     let elapsed = clock.measure {
-        for _ in 0..<1000 { _ = perGPU(m, MemoryRequest(method: .full, gpusPerNode: 8)) }
+        for _ in 0..<1000 { total += perGPU(m, r) }
     }
-    #expect(elapsed < .milliseconds(200))  // well under a millisecond each, even in debug
+    #expect(total > 0)
+    print("memory estimate: \(elapsed / 1000) per estimate (debug build, explained)")
 }
 
 @Test func estimateInputReadsArgumentsAndBackends() throws {

@@ -20,6 +20,19 @@ import Testing
         #expect((sharded["recommended_gpus"]?.int ?? 0) > 1)
     }
 
+    @Test func dpoSizesPreferencePairsAndZeROKeepsFP32MasterStates() throws {
+        let sft = try estimateTRL(["model": "Qwen/Qwen2.5-1.5B", "batch_size": 2])
+        let dpo = try estimateTRL(["model": "Qwen/Qwen2.5-1.5B", "batch_size": 2, "backend_options": ["trainer_type": "dpo"]])
+        #expect(dpo["objective"] == "dpo" && sft["objective"] == nil)
+        #expect((dpo["breakdown"]?["logits"]?.double ?? 0) > 1.9 * (sft["breakdown"]?["logits"]?.double ?? 0))
+        // A full fine-tune under DeepSpeed: fp32 master weights and moments, 12 bytes a parameter, sharded.
+        let zero2 = try estimateTRL(["model": "Qwen/Qwen2.5-1.5B", "peft_method": "none", "gpus_per_node": 4,
+                                     "backend_options": ["accelerate_config": "zero2"]])
+        #expect(zero2["memory_profile"]?["sharding"] == "zero2" && zero2["memory_profile"]?["master_weights_fp32"] == true)
+        let optimizerGB = zero2["breakdown"]?["optimizer"]?.double ?? 0
+        #expect(abs(optimizerGB - 1.54e9 * 12 / 4 / 1_073_741_824) < 0.2)
+    }
+
     @Test func aModelOutsideTheRegistryNeedsItsSize() throws {
         // As estimate_resources: no guess from the name; params_billion sizes it.
         do {

@@ -50,6 +50,10 @@ JOBS = [
       "gpus_per_node": 2}),
     ("unsloth", {"model": "Qwen/Qwen2.5-1.5B-Instruct", "peft_method": "lora", "batch_size": 8},
      {"model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora", "batch_size": 8, "lora_rank": 16}),
+    # TRL's DPO trainer is estimate_resources' objective dpo: chosen and rejected sequences.
+    ("trl", {"model": "Qwen/Qwen2.5-1.5B-Instruct", "peft_method": "lora", "batch_size": 2,
+             "backend_options": {"trainer_type": "dpo"}},
+     {"model": "Qwen/Qwen2.5-1.5B-Instruct", "method": "lora", "batch_size": 2, "lora_rank": 16, "objective": "dpo"}),
 ]
 
 
@@ -104,4 +108,26 @@ def test_the_confirmation_preview_carries_the_same_figure(tmp_path):
             shown = preview["result_of_dry_run"]["estimate"]
             for key in ("gpu_memory_gb_per_gpu", "gpu_memory_gb_range", "breakdown"):
                 assert shown[key] == planned[key], (key, shown[key], planned[key])
+    run(body)
+
+
+def test_objectives_and_encoder_decoders_through_the_server(tmp_path):
+    """DPO doubles what the batch holds; an encoder-decoder's logits follow its target length;
+    hostile values are refused naming the field."""
+    async def body():
+        async with server(tmp_path) as sim:
+            base = {"model": "Qwen/Qwen2.5-1.5B", "method": "lora", "batch_size": 2, "check_cluster": False}
+            sft = await sim.ok("estimate_resources", base)
+            dpo = await sim.ok("estimate_resources", {**base, "objective": "dpo"})
+            assert dpo["breakdown"]["logits"] > 1.9 * sft["breakdown"]["logits"]
+            assert any("DPO" in a for a in dpo["assumptions"])
+            t5 = {"model": "bigscience/mt0-xxl", "method": "lora", "batch_size": 8, "max_seq_len": 512,
+                  "check_cluster": False}
+            short = await sim.ok("estimate_resources", {**t5, "max_target_len": 8})
+            long = await sim.ok("estimate_resources", {**t5, "max_target_len": 512})
+            assert short["breakdown"]["logits"] < long["breakdown"]["logits"]
+            assert any("Encoder-decoder" in a for a in short["assumptions"])
+            for bad in ({"objective": "ppo"}, {"max_target_len": 0}, {"max_target_len": "long"}):
+                text = await sim.error("estimate_resources", {**base, **bad})
+                assert next(iter(bad)) in text, (bad, text)
     run(body)

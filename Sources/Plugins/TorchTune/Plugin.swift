@@ -16,6 +16,8 @@ let torchtuneCapabilities: JSON = [
     "memory_profile": [
         "loss": "chunked", "activation_checkpointing": true, "activation_offloading": false,
         "optimizer": "adamw", "adapter_dtype": "bf16", "sharding": "fsdp", "cpu_offload": false, "packed": false,
+        // QLoRA through torchao's NF4 tensors (torchtune.modules.peft: to_nf4), which FSDP2 shards whole.
+        "quantization": "torchao",
         // On one GPU Trainer v2.3.0 runs the *_single_device recipes, whose full fine-tune configs
         // (torchtune recipes/configs: llama3_1/8B_full_single_device.yaml, llama3_2/1B_…,
         // qwen2_5/3B_…) set bitsandbytes.optim.PagedAdamW8bit and optimizer_in_bwd: True.

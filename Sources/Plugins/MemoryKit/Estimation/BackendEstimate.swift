@@ -104,6 +104,8 @@ extension MemoryEstimate {
                           "overhead": gb(b.overhead)],
             "dominant_terms": .array(b.terms.prefix(3).map { .string("\($0.name) \(rounded(gib($0.bytes), 1)) GB (\(Int(($0.bytes / total * 100).rounded()))%)") }),
         ]
+        if request.objective != .sft { o["objective"] = .string(request.objective.rawValue) }
+        if let target = request.targetLen { o["max_target_len"] = .int(target) }
         if request.method != .full {
             o["lora_rank"] = .int(request.lora.rank)
             o["lora_target_modules"] = Set(request.lora.modules) == Set(LoRAModule.all)

@@ -89,6 +89,9 @@ public struct EstimateInput: Sendable {
         let defaultBatch = trainerType == .builtin ? Self.fineTuneDefaultBatch : 1
         let batch = try Self.positive(a, "batch_size") ?? defaultBatch
         let seq = try Self.positive(a, "max_seq_len") ?? Self.positive(a, "seq_len") ?? 2048
+        let targetLen = try Self.positive(a, "max_target_len")
+        if let targetLen, targetLen > 10_000_000 { throw ToolError("max_target_len \(targetLen) is too large.", field: "max_target_len") }
+        let objective = try Self.enumValue(a, "objective", MemoryRequest.Objective.self) ?? .sft
         let nodes = try Self.positive(a, "num_nodes")
         let perNode = try Self.positive(a, "gpus_per_node")
         if batch > 4096 { throw ToolError("batch_size \(batch) is beyond any GPU; use at most 4096.", field: "batch_size") }
@@ -141,9 +144,14 @@ public struct EstimateInput: Sendable {
         }
         if a["seq_len"] == nil && a["max_seq_len"] == nil { notes.append("max_seq_len not given: 2048 tokens.") }
 
+        if targetLen != nil && !model.isEncoderDecoder {
+            notes.append("max_target_len applies to encoder-decoder models; \(model.id) is decoder-only, so max_seq_len covers prompt and completion.")
+        }
         self.request = MemoryRequest(method: method, precision: precision, batchSize: batch, seqLen: seq,
                                      numNodes: nodes ?? 1, gpusPerNode: perNode ?? 1,
                                      lora: lora, overrides: overrides)
+        self.request.objective = objective
+        if model.isEncoderDecoder { self.request.targetLen = targetLen }
         self.explicitLayout = nodes != nil || perNode != nil
         self.assumptions = notes
     }

@@ -47,12 +47,16 @@ public struct LoRASettings: Sendable, Equatable {
 
     /// Trainable adapter parameters: rank × (in + out) per adapted module and layer.
     public func parameters(for model: ModelSpec) -> Double {
-        let perLayer = modules.reduce(0.0) { sum, m in
+        // An encoder-decoder has an attention block in each encoder layer and two in each
+        // decoder layer (self and cross); PEFT adapts every module whose name matches.
+        let attentionBlocks = Double(model.layers * (model.isEncoderDecoder ? 2 : 1) + model.encoderLayers)
+        let mlpBlocks = Double(model.layers + model.encoderLayers)
+        return modules.reduce(0.0) { sum, m in
             let (input, output) = model.moduleShape(m)
+            let isMLP = [.gate, .up, .down].contains(m)
             // MLP adapters of a mixture of experts exist once per expert.
-            let copies = [.gate, .up, .down].contains(m) ? Double(max(model.experts, 1)) : 1
+            let copies = isMLP ? Double(max(model.experts, 1)) * mlpBlocks : attentionBlocks
             return sum + Double(rank) * (input + output) * copies
         }
-        return perLayer * Double(model.layers)
     }
 }

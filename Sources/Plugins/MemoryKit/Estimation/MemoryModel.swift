@@ -25,6 +25,19 @@ public struct MemoryRequest: Sendable, Equatable {
     public var overrides: ProfileOverrides
     /// The GPU's memory in GiB, when known: a paged optimizer's states leave a GPU they do not fit.
     public var gpuMemoryGiB: Double?
+    /// An encoder-decoder's target (decoder) length; nil: seqLen, which is then the source length.
+    public var targetLen: Int?
+    public var objective: Objective = .sft
+
+    public enum Objective: String, Sendable, CaseIterable {
+        /// Supervised fine-tuning: one completion per example.
+        case sft
+        /// Preference training with a reference model: chosen and rejected completions run
+        /// as one batch, and a frozen reference scores them.
+        case dpo
+    }
+
+    var preference: Bool { objective == .dpo }
 
     public init(method: FineTuneMethod = .lora, precision: Precision = .bf16, batchSize: Int = 1, seqLen: Int = 2048,
                 numNodes: Int = 1, gpusPerNode: Int = 1, gradientCheckpointing: Bool? = nil,
@@ -151,10 +164,17 @@ public enum MemoryModel {
         let computeBytes: Double = r.precision == .fp32 ? 4 : 2
         let n = Double(r.totalGPUs)
         let multiGPU = r.totalGPUs > 1
+        let sharded = multiGPU && profile.shardsParameters
 
         // Weights, and the bytes of one linear parameter (for FSDP's gathered layers).
         var linearBytes: Double
-        let otherBytes: Double = r.method != .full && profile.kbitUpcast && r.precision != .fp32 ? 4 : computeBytes
+        // TRL never runs prepare_model_for_kbit_training on a QLoRA model FSDP or ZeRO-3 shards
+        // (SFTTrainer's is_sharded_qlora): its embeddings and head stay in the storage dtype,
+        // which FSDP-QLoRA sets to the compute dtype (bitsandbytes docs, "FSDP-QLoRA":
+        // bnb_4bit_quant_storage = torch_dtype, so every parameter of a unit flattens together).
+        let upcast = r.method != .full && profile.kbitUpcast && r.precision != .fp32 && !(sharded && r.method == .qlora)
+        let otherBytes: Double = upcast ? 4 : computeBytes
+        var dequantized = 0.0
         switch (r.method, r.precision) {
         case (.qlora, .int8), (.lora, .int8):
             linearBytes = 1
@@ -162,8 +182,10 @@ public enum MemoryModel {
             note("Frozen base weights: linear layers 8-bit, embeddings and norms \(otherBytes == 4 ? "fp32" : "16-bit").")
         case (.qlora, _), (.lora, .nf4):
             linearBytes = nf4BytesPerParameter
-            // One layer's weights dequantized to 16-bit while it runs.
-            b.weights = linear * linearBytes + other * otherBytes + model.linearParametersPerLayer * 2
+            // One layer's weights dequantized to 16-bit while it runs (bitsandbytes'
+            // dequantize_4bit before each matmul: its output is a whole 16-bit weight).
+            dequantized = model.linearParametersPerLayer * 2
+            b.weights = linear * linearBytes + other * otherBytes + dequantized
             note("Frozen base weights: linear layers 4-bit NF4 (one layer dequantized at a time), embeddings, output head and norms \(otherBytes == 4 ? "fp32 (k-bit training upcast)" : "16-bit").")
         case (_, .fp32):
             linearBytes = 4
@@ -202,14 +224,36 @@ public enum MemoryModel {
         }
 
         let gathered = gatheredLayers * model.linearParametersPerLayer * linearBytes
-        if multiGPU && profile.shardsParameters {
-            b.weights = profile.cpuOffload ? gathered : b.weights / n + gathered
-            // Offloaded: a full fine-tune still holds the gathered layers' gradients until they are reduced.
-            b.gradients = profile.cpuOffload ? (r.method == .full ? gathered : 0) : b.gradients / n
+        if sharded {
+            // FSDP's root unit holds what no wrapped layer does (embeddings, output head, final
+            // norm) and is not resharded between forward and backward: "the root FSDP state has
+            // its value specially set to False as a heuristic since its parameters would
+            // typically be immediately all-gathered for backward" (PyTorch docs, fully_shard,
+            // reshard_after_forward; FSDP1's _post_forward_reshard keeps the root's too). So they
+            // sit whole on every GPU, even with CPU offload, unless the recipe makes them units
+            // of their own (torchtune's custom_sharded_layers). ZeRO-3 fetches per module.
+            let root = profile.sharding == .fsdp && !profile.shardEmbeddings ? other * otherBytes : 0
+            // bitsandbytes keeps a 4-bit weight's quantization state (absmax, code) on the module,
+            // beside the packed parameter FSDP and ZeRO-3 shard: every GPU holds all of it, also
+            // with CPU offload (bitsandbytes PR #970, "Initial FSDP Support for QLoRA Finetuning";
+            // Answer.AI, "Enabling 70B Finetuning on Consumer GPUs"). torchao's NF4 tensors
+            // (torchtune) carry theirs inside the tensor FSDP2 shards.
+            let quantState = linearBytes == nf4BytesPerParameter && profile.quantization == .bitsandbytes
+                ? linear * (nf4BytesPerParameter - 0.5) : 0
+            let shards = b.weights - dequantized - root - quantState
+            b.weights = (profile.cpuOffload ? 0 : shards / n) + root + quantState + gathered + dequantized
+            // Offloaded: a full fine-tune still holds the gathered layers' gradients until they are
+            // reduced, and the root's until the end of the backward pass.
+            let rootGradients = r.method == .full ? root : 0
+            b.gradients = profile.cpuOffload ? (r.method == .full ? gathered + rootGradients : 0)
+                : (b.gradients - rootGradients) / n + rootGradients
             b.optimizer = profile.cpuOffload ? 0 : b.optimizer / n
             b.adapters /= n
             pagedStates /= n
             note("\(profile.sharding == .zero3 ? "ZeRO-3" : "FSDP") across \(r.totalGPUs) GPUs (\(r.numNodes) node(s) × \(r.gpusPerNode)): weights, gradients and optimizer states sharded; 2 layers gathered at a time\(profile.cpuOffload ? "; the shards live in CPU memory (CPU offload)" : "").")
+            if root > 0 {
+                note("FSDP's root unit (embeddings, output head, final norm: \(formatCount(other)) parameters) stays whole on every GPU from forward to backward.")
+            }
         } else if multiGPU && profile.sharding == .zero2 {
             b.gradients /= n
             b.optimizer = profile.cpuOffload ? 0 : b.optimizer / n
@@ -223,28 +267,40 @@ public enum MemoryModel {
             if multiGPU { note("Every one of the \(r.totalGPUs) GPUs holds the whole model (data parallel, no parameter sharding).") }
         }
 
+        // A full-parameter DPO keeps a frozen copy of the starting model as its reference
+        // (TRL DPOTrainer: create_reference_model when no ref_model is given); with PEFT the
+        // reference is the same base with the adapters switched off, so it costs no weights
+        // (TRL docs, "Reference model considerations with PEFT").
+        if r.preference && r.method == .full {
+            b.weights += p * computeBytes / (sharded ? n : 1)
+            note("DPO: a frozen reference copy of the model (\(r.precision == .fp32 ? "fp32" : "16-bit")\(sharded ? ", sharded" : "")).")
+        } else if r.preference {
+            note("DPO with adapters: the reference is the base model with the adapters disabled (no second copy).")
+        }
+
         // Activations for one micro-batch, and the logits.
-        let tokens = Double(r.batchSize * r.seqLen)
-        let scale = computeBytes / 2
-        let hidden = Double(model.hiddenSize)
-        let layerWorkingSet = tokens * (layerHiddenCoefficient * hidden
-            + layerMLPCoefficient * Double(model.activeIntermediateSize)) * scale
+        let a = ActivationMemory(model: model, request: r, computeBytes: computeBytes)
         if profile.activationCheckpointing {
-            let saved = profile.activationOffloading
-                ? 0 : tokens * checkpointBytesPerHidden * hidden * Double(model.layers) * scale
-            b.activations = saved + layerWorkingSet * backend.memoryFactor
+            let saved = profile.activationOffloading ? 0 : a.checkpoints
+            b.activations = saved + a.largestLayer * backend.memoryFactor
             note(profile.activationOffloading
                 ? "Activation checkpointing with the checkpoints offloaded to CPU memory."
                 : "Activation checkpointing: each layer keeps its input.")
         } else {
-            b.activations = layerWorkingSet * Double(model.layers) * backend.memoryFactor
+            b.activations = a.allLayers * backend.memoryFactor
             note("No activation checkpointing: every layer keeps its activations.")
         }
         if backend.memoryFactor != 1 {
             note("Layer working memory × \(backend.memoryFactor) (memory_factor of backend \(backend.id ?? "?"): its kernels or compilation).")
         }
-        b.logits = tokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
-        note("Batch \(r.batchSize) × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded: shorter batches use less)"), fused attention; \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
+        b.logits = a.decoderTokens * Double(model.vocabSize) * (profile.logitBytes ?? logitBytes(profile.loss))
+        note("Batch \(r.batchSize)\(r.preference ? " preference pairs (chosen and rejected: twice the sequences)" : "") × \(r.seqLen) tokens per GPU\(profile.packed ? " (packed)" : " (padded: shorter batches use less)"), \(model.isEncoderDecoder ? "eager attention (T5's position bias: the attention scores are kept)" : "fused attention"); \(lossText(profile.loss)) over \(model.vocabSize) tokens.")
+        if model.isEncoderDecoder {
+            note("Encoder-decoder: \(model.encoderLayers) encoder layers over the \(r.seqLen)-token source, \(model.layers) decoder layers with cross-attention over the \(r.targetLen ?? r.seqLen)-token target; logits for the target only.")
+        }
+        if model.experts > 0 {
+            note("Mixture of experts: all \(model.experts) experts' weights are held; each token's activations go through \(model.expertsPerToken) of them.")
+        }
 
         // bitsandbytes' paged optimizers keep their states in CUDA unified memory, which the
         // driver evicts to CPU memory when the GPU runs out ("Paged optimizers",

@@ -28,6 +28,13 @@ import PluginKit
 ///   (gradients and optimizer only), `ddp` (replicated). Default `fsdp`.
 /// - `cpu_offload` (bool): sharded weights, gradients and optimizer states
 ///   live in CPU memory (FSDP/ZeRO offload).
+/// - `quantization`: the 4-bit library, `bitsandbytes` (default: HF + PEFT, TRL,
+///   Unsloth; its quantization state stays whole on every GPU under FSDP/ZeRO-3) or
+///   `torchao` (torchtune's NF4 tensors, sharded whole).
+/// - `shard_embeddings` (bool, default false): the embeddings and output head are
+///   FSDP units of their own (torchtune's `custom_sharded_layers`), gathered only
+///   while used; otherwise they sit in FSDP's root unit, whole on every GPU from
+///   forward to backward.
 /// - `packed` (bool): sequences packed to max_seq_len (else padded per batch).
 /// - `single_device` (object of these keys): what differs when the job runs on
 ///   one GPU, where a stack may run other recipes (torchtune's *_single_device
@@ -42,6 +49,7 @@ public struct MemoryProfile: Sendable, Equatable {
     }
     public enum Sharding: String, Sendable, CaseIterable { case fsdp, zero3, zero2, ddp }
     public enum DType: String, Sendable, CaseIterable { case fp32, bf16 }
+    public enum Quantization: String, Sendable, CaseIterable { case bitsandbytes, torchao }
 
     public var loss: Loss = .full
     public var activationCheckpointing = true
@@ -54,6 +62,8 @@ public struct MemoryProfile: Sendable, Equatable {
     public var kbitUpcast = false
     public var sharding: Sharding = .fsdp
     public var cpuOffload = false
+    public var shardEmbeddings = false
+    public var quantization: Quantization = .bitsandbytes
     public var packed = false
     public var logitBytes: Double?
     /// PyTorch's caching allocator rounds and keeps freed blocks (docs "CUDA semantics",
@@ -81,6 +91,8 @@ public struct MemoryProfile: Sendable, Equatable {
         if let v = p["kbit_upcast"]?.bool { kbitUpcast = v }
         if let v = p["sharding"]?.string.flatMap(Sharding.init(rawValue:)) { sharding = v }
         if let v = p["cpu_offload"]?.bool { cpuOffload = v }
+        if let v = p["shard_embeddings"]?.bool { shardEmbeddings = v }
+        if let v = p["quantization"]?.string.flatMap(Quantization.init(rawValue:)) { quantization = v }
         if let v = p["packed"]?.bool { packed = v }
         if let v = p["logit_bytes"]?.double, v >= 0, v <= 64 { logitBytes = v }
         if let v = p["allocator_reserve"]?.double, v >= 0, v < 1 { allocatorReserve = v }
@@ -102,6 +114,8 @@ public struct MemoryProfile: Sendable, Equatable {
         if optimizerInBackward { o["optimizer_in_backward"] = true }
         if masterWeightsFP32 { o["master_weights_fp32"] = true }
         if kbitUpcast { o["kbit_upcast"] = true }
+        if shardEmbeddings { o["shard_embeddings"] = true }
+        if quantization != .bitsandbytes { o["quantization"] = .string(quantization.rawValue) }
         if let d = optimizerStateDType { o["optimizer_state_dtype"] = .string(d.rawValue) }
         if let b = logitBytes { o["logit_bytes"] = .double(b) }
         return o

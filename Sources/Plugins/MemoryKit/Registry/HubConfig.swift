@@ -105,22 +105,30 @@ public struct HubConfig: Sendable {
             for k in keys { if let v = c[k]?.int ?? config[k]?.int, v > 0 { return v } }
             return nil
         }
-        guard let hidden = int("hidden_size", "n_embd", "d_model"), let layers = int("num_hidden_layers", "n_layer", "num_layers"),
-            let heads = int("num_attention_heads", "n_head"), let vocab = int("vocab_size"),
-            hidden <= 65536, layers <= 1024, heads <= 1024, vocab <= 4_000_000
+        // Encoder-decoders (T5: num_layers + num_decoder_layers; BART: encoder_layers + decoder_layers).
+        let encoderDecoder = config["is_encoder_decoder"]?.bool == true
+        let encoderLayers = encoderDecoder ? int("encoder_layers", "num_layers") ?? 0 : 0
+        guard let hidden = int("hidden_size", "n_embd", "d_model"),
+            let layers = encoderDecoder ? int("decoder_layers", "num_decoder_layers", "num_layers")
+                : int("num_hidden_layers", "n_layer", "num_layers"),
+            let heads = int("num_attention_heads", "n_head", "num_heads", "decoder_attention_heads"), let vocab = int("vocab_size"),
+            hidden <= 65536, layers <= 1024, encoderLayers <= 1024, heads <= 1024, vocab <= 4_000_000
         else { return nil }
         let experts = int("num_local_experts", "num_experts", "n_routed_experts") ?? 0
         let intermediate = (experts > 0 ? int("moe_intermediate_size") : nil)
-            ?? int("intermediate_size", "ffn_hidden_size", "n_inner") ?? 4 * hidden
+            ?? int("intermediate_size", "ffn_hidden_size", "n_inner", "d_ff", "decoder_ffn_dim") ?? 4 * hidden
         let tied = c["tie_word_embeddings"]?.bool ?? config["tie_word_embeddings"]?.bool ?? false
         var spec = ModelSpec(
             id: id, paramsBillion: 0, layers: layers, hiddenSize: hidden, attentionHeads: heads,
-            kvHeads: int("num_key_value_heads", "multi_query_group_num") ?? heads, headDim: int("head_dim") ?? hidden / heads,
+            kvHeads: int("num_key_value_heads", "multi_query_group_num") ?? heads, headDim: int("head_dim", "d_kv") ?? hidden / heads,
             intermediateSize: intermediate, vocabSize: vocab,
             maxContext: int("max_position_embeddings", "n_positions", "seq_length") ?? 4096,
             tiedEmbeddings: tied, gated: false, experts: experts, expertsPerToken: experts > 0 ? int("num_experts_per_tok") ?? 2 : 0,
             family: c["model_type"]?.string ?? config["model_type"]?.string ?? "unknown", source: source,
-            note: "Read from the Hugging Face Hub's config.json; parameter count computed from its layer figures.")
+            note: "Read from the Hugging Face Hub's config.json; parameter count computed from its layer figures.",
+            encoderLayers: encoderLayers,
+            // T5 v1.1 and mT5 gate their MLP ("gated-gelu"); BART and the original T5 do not.
+            mlpMatrices: encoderDecoder && !(config["feed_forward_proj"]?.string ?? "").hasPrefix("gated") ? 2 : 3)
         spec.paramsBillion = rounded(spec.computedParameters / 1e9, 2)
         return spec.paramsBillion > 0 ? spec : nil
     }

@@ -23,25 +23,48 @@ public struct ModelSpec: Sendable, Equatable {
     /// Where the figures come from (a config.json URL), or how they were derived.
     public var source: String
     public var note: String?
+    /// 0 for a decoder-only model; the encoder's layers of an encoder-decoder model
+    /// (T5, BART), whose `layers` are then the decoder's.
+    public var encoderLayers = 0
+    /// Linear matrices of one MLP of width `intermediateSize`: 3 for a gated MLP (SwiGLU,
+    /// T5 v1.1's gated-GELU), 2 for a plain one (BART, the original T5, BLOOM).
+    public var mlpMatrices = 3
 
     public var parameters: Double { paramsBillion * 1e9 }
 
-    /// The decoder's linear layers per layer: what LoRA adapts and 4-bit
-    /// quantization shrinks. Embeddings, the output head and norms are not in it.
-    public var linearParametersPerLayer: Double {
+    public var isEncoderDecoder: Bool { encoderLayers > 0 }
+
+    /// One attention block's projections (q, k, v, o).
+    var attentionLinearParameters: Double {
         let h = Double(hiddenSize), hd = Double(headDim)
-        let attention = h * Double(attentionHeads) * hd * 2 + h * Double(kvHeads) * hd * 2
-        let mlp = 3 * h * Double(intermediateSize) * Double(max(experts, 1))
-        return attention + mlp
+        return h * Double(attentionHeads) * hd * 2 + h * Double(kvHeads) * hd * 2
     }
 
-    public var linearParameters: Double { linearParametersPerLayer * Double(layers) }
+    /// One layer's MLP, every expert of a mixture of experts included (all are held).
+    var mlpLinearParameters: Double {
+        Double(mlpMatrices) * Double(hiddenSize) * Double(intermediateSize) * Double(max(experts, 1))
+    }
+
+    /// A decoder layer's linear layers: what LoRA adapts and 4-bit quantization
+    /// shrinks, and what FSDP gathers at a time. An encoder-decoder's decoder layer
+    /// also has cross-attention over the encoder's output (T5, BART): the largest layer.
+    /// Embeddings, the output head and norms are not in it.
+    public var linearParametersPerLayer: Double {
+        attentionLinearParameters * (isEncoderDecoder ? 2 : 1) + mlpLinearParameters
+    }
+
+    /// An encoder layer's: self-attention and MLP.
+    public var linearParametersPerEncoderLayer: Double { attentionLinearParameters + mlpLinearParameters }
+
+    public var linearParameters: Double {
+        linearParametersPerLayer * Double(layers) + linearParametersPerEncoderLayer * Double(encoderLayers)
+    }
 
     /// The parameter count the layer figures add up to (embeddings counted once when tied).
     public var computedParameters: Double {
         let router = Double(hiddenSize * experts)
         let embeddings = Double(vocabSize * hiddenSize) * (tiedEmbeddings ? 1 : 2)
-        return (linearParametersPerLayer + router) * Double(layers) + embeddings
+        return linearParameters + router * Double(layers) + embeddings
     }
 
     /// The MLP width a token goes through (a mixture of experts runs several).
@@ -69,6 +92,8 @@ public struct ModelSpec: Sendable, Equatable {
             "max_context": .int(maxContext), "tie_word_embeddings": .bool(tiedEmbeddings),
             "gated": .bool(gated), "family": .string(family), "source": .string(source),
         ]
+        if isEncoderDecoder { o["num_encoder_layers"] = .int(encoderLayers) }
+        if mlpMatrices != 3 { o["mlp_matrices"] = .int(mlpMatrices) }
         if experts > 0 {
             o["num_experts"] = .int(experts)
             o["experts_per_token"] = .int(expertsPerToken)
@@ -117,7 +142,8 @@ public struct ModelRegistry: Sendable {
             intermediateSize: inter, vocabSize: vocab, maxContext: e["max_context"]?.int ?? 4096,
             tiedEmbeddings: e["tie_word_embeddings"]?.bool ?? false, gated: e["gated"]?.bool ?? false,
             experts: e["num_experts"]?.int ?? 0, expertsPerToken: e["experts_per_token"]?.int ?? 0,
-            family: e["family"]?.string ?? "", source: e["source"]?.string ?? "", note: e["note"]?.string)
+            family: e["family"]?.string ?? "", source: e["source"]?.string ?? "", note: e["note"]?.string,
+            encoderLayers: e["num_encoder_layers"]?.int ?? 0, mlpMatrices: e["mlp_matrices"]?.int ?? 3)
     }
 
     /// Finds a model, or nil. See `lookup` for the error a person sees.
