@@ -348,7 +348,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     }
 
     /// How often a replica asks the cluster whether a session it holds was ended elsewhere.
-    static let recheckSeconds: TimeInterval = 2
+    static let recheckSeconds: TimeInterval = 10
 
     /// Enough of an id for a log line to tell sessions apart.
     static func shortID(_ id: String) -> String { String(Digest.sha256Hex(id).prefix(12)) }
