@@ -101,7 +101,7 @@ let package = Package(
                 path: "Sources/Host/KubeClient"),
         // The host in one-way floors: each target imports only the floors below it, so the
         // compiler refuses an upward import.
-        //   floor 0  HostBase      policy, logging, redaction, tool specs, schema validation
+        //   floor 0  HostBase      policy, logging, redaction, tool specs, schema validation, signing (libcrypto)
         //   floor 1  HostPlugins   search path, manifests, registry, runners (in-process, child)
         //   floor 1  HostKubeGate  the Kubernetes gate: structured requests, guard, cluster access
         //   floor 2  HostCalls     the call pipeline: admission, confirmation, threads, deadlines,
