@@ -273,15 +273,18 @@ def test_forged_foreign_and_other_credentials_ids_and_tokens_are_refused(tmp_pat
 
 
 def test_under_kubernetes_auth_a_session_is_bound_to_the_reviewed_identity(tmp_path):
-    """--auth kubernetes: the binding is the TokenReview's uid, name and groups."""
+    """--auth kubernetes: the binding is the TokenReview's uid, name and groups; an expired id is refused."""
     from http_support import ALICE, BOB
     sim = StandaloneSim(tmp_path)
     replicas = []
     try:
-        replicas = [Replica(tmp_path, i, sim.kubeconfig, None) for i in range(2)]
+        replicas = [Replica(tmp_path, i, sim.kubeconfig, None, "--session-lifetime", "5") for i in range(2)]
         sid = open_session(replicas[0].url, ALICE)
         assert in_session(replicas[1].url, ALICE, sid) == 200
         assert in_session(replicas[1].url, BOB, sid) == 404
+        # Past its lifetime the id is refused on every replica, the one holding it in memory too.
+        time.sleep(5.5)
+        assert [in_session(r.url, ALICE, sid) for r in replicas] == [404, 404]
     finally:
         for r in replicas:
             r.stop(signal.SIGINT)
