@@ -113,6 +113,8 @@ public struct PluginDefinition: Sendable {
     /// Cluster-scoped "group/resource" the tools read without a namespace
     /// (manifest cluster_scoped_reads): allowed under namespace allowlists.
     public var clusterScopedReads: [String]
+    /// Tools clients may run as MCP tasks (ABI 1.2 mcp_surface_json "tasks"); set after init.
+    public var tasks: TaskDeclarations?
     public var onLoad: (@Sendable (PluginHost) -> Void)?
     public var onShutdown: (@Sendable () -> Void)?
 

@@ -67,7 +67,7 @@ final class ExportedPlugin: @unchecked Sendable {
             reserved: (nil, nil, nil, nil),
             instructions: cString(d.instructions),
             cluster_scoped_reads: cString(JSON.array(clusterScopedReads(d).map { .string($0) }).serialized()),
-            mcp_surface_json: nil))
+            mcp_surface_json: cString(mcpSurfaceJSON(d))))
         return m
     }
 }

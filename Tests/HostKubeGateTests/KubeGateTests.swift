@@ -159,7 +159,22 @@ import Testing
                                   "subresource": "proxy"]
         let label: JSON = ["verb": "patch", "version": "v1", "resource": "namespaces", "name": "dev", "body": [:]]
         let log: JSON = ["verb": "get", "version": "v1", "resource": "pods", "namespace": "dev", "name": "p", "subresource": "log"]
-        #expect(gate(cluster).send(nodeProxy, call: Call(risk: .destructive)).errorMessage?.contains("nodes/proxy") == true)
+        #expect(gate(cluster).send(nodeProxy, call: Call(risk: .destructive)).errorMessage?.contains("nodes/n1/proxy") == true)
+        // The default names the registry's Service only: another Service's HTTP API is refused, the refusal
+        // quoting the entry that would allow it.
+        let refused = gate(cluster).send(serviceProxy, call: Call(risk: .readOnly)).errorMessage ?? ""
+        #expect(refused.contains("adds services/registry/proxy under subresources:"), "\(refused)")
+        let registry: JSON = ["verb": "get", "version": "v1", "resource": "services", "namespace": "kubeflow",
+                              "name": "model-registry-service:8080", "subresource": "proxy", "proxy_path": "api/model_registry/v1alpha3/registered_models"]
+        let registryPort: JSON = ["verb": "get", "version": "v1", "resource": "services", "namespace": "kubeflow",
+                                  "name": "model-registry-service:http", "subresource": "proxy", "proxy_path": "x"]
+        let lookalike: JSON = ["verb": "get", "version": "v1", "resource": "services", "namespace": "kubeflow",
+                               "name": "model-registry-service-evil:8080", "subresource": "proxy", "proxy_path": "x"]
+        #expect(gate(cluster).send(lookalike, call: Call(risk: .readOnly)).status == 0)
+        #expect(cluster.sent.isEmpty)
+        #expect(gate(cluster).send(registry, call: Call(risk: .readOnly)).status == 200)
+        #expect(gate(cluster).send(registryPort, call: Call(risk: .readOnly)).status == 200)
+        cluster.sent.removeAll()
         var none = Policy.unrestricted
         none.subresources = []
         #expect(gate(cluster, policy: none).send(serviceProxy, call: Call(risk: .readOnly)).status == 0)
@@ -167,7 +182,7 @@ import Testing
         #expect(cluster.sent.isEmpty)
         #expect(gate(cluster).send(log, call: Call(risk: .readOnly)).status == 200)
         var policy = Policy.unrestricted
-        policy.subresources = ["services/proxy"]
+        policy.subresources = [SubresourceGrant(resource: "services", subresource: "proxy")]  // every Service: wide, on purpose
         policy.namespaceWrites = true
         #expect(gate(cluster, policy: policy).send(serviceProxy, call: Call(risk: .readOnly)).status == 200)
         #expect(gate(cluster, policy: policy).send(nodeProxy, call: Call(risk: .readOnly)).status == 0)

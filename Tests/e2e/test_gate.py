@@ -3,7 +3,10 @@
 loaded by the built binary from a drop-in directory (so in a plugin-host child)
 and driven by the official MCP client. The simulator's request log
 (`--test-control`) is the witness of what reached the cluster."""
+import functools
 import json
+import time
+import urllib.request
 
 import pytest
 
@@ -158,13 +161,88 @@ def test_node_proxy_and_namespace_objects_need_the_policy_to_name_them(tmp_path,
     async def body():
         async with serve(sim, hostile, policy(tmp_path, namespaces=False)) as s:
             proxy = (await s.call_tool("node_proxy", {"name": "gpu-h100-node-1"})).structured_content
-            assert proxy["status"] == 0 and "does not allow subresource nodes/proxy" in proxy["error"]["message"], proxy
+            assert proxy["status"] == 0 and "does not allow subresource nodes/gpu-h100-node-1/proxy" in proxy["error"]["message"], proxy
             label = (await s.call_tool("namespace_label", {"namespace": ALLOWED})).structured_content
             assert label["status"] == 0 and "does not let plugins change Namespace objects" in label["error"]["message"], label
     run(body)
     assert [r for r in sim.requests() if "proxy" in r["path"] or r["path"].startswith("/api/v1/namespaces/" + ALLOWED) and
             r["path"].count("/") == 4] == []
     assert writes(sim) == []
+
+
+def proxied(sim):
+    return [(r["method"], r["path"]) for r in sim.requests() if "/proxy" in r["path"]]
+
+
+def test_a_read_only_tool_reaches_only_the_service_the_policy_names(tmp_path, sim, hostile):
+    """The default policy names the registry's Service, not `services/proxy`: a third-party read_only
+    tool cannot read another Service's HTTP API through the API server's proxy (in any namespace,
+    on any port, nor one whose name merely starts like the registry's); the refusal quotes the entry
+    an operator would add. The registry's own Service stays reachable."""
+    async def body():
+        async with serve(sim, hostile, policy(tmp_path, namespaces=False)) as s:
+            for ns, name in ((ALLOWED, "kubernetes-dashboard:443"), ("kube-system", "metrics-server"),
+                             ("kubeflow", "model-registry-service-evil:8080"), ("kubeflow", "minio-service:9000")):
+                r = (await s.call_tool("service_proxy", {"namespace": ns, "name": name})).structured_content
+                service = name.split(":")[0]
+                assert r["status"] == 0 and f"does not allow subresource services/{service}/proxy" in r["error"]["message"], r
+                assert f"adds services/{service}/proxy under subresources:" in r["error"]["message"], r
+            assert proxied(sim) == []
+            ok = (await s.call_tool("service_proxy", {"namespace": "kubeflow", "name": "model-registry-service:8080",
+                                                      "path": "api/model_registry/v1alpha3/registered_models"})).structured_content
+            assert ok["status"] == 200, ok
+    run(body)
+    assert proxied(sim) == [("GET", "/api/v1/namespaces/kubeflow/services/model-registry-service%3A8080/proxy/api/model_registry/v1alpha3/registered_models")]
+
+
+def test_an_operator_names_another_service_or_every_one(tmp_path, sim, hostile):
+    """`services/NAME/proxy` adds one Service; the plain `services/proxy` form is every Service (wide, on purpose)."""
+    async def body(lines, name, reaches):
+        sim.clear()
+        async with serve(sim, hostile, policy(tmp_path, *lines, namespaces=False)) as s:
+            r = (await s.call_tool("service_proxy", {"namespace": "kubeflow", "name": name, "path": "healthz"})).structured_content
+            assert ("error" not in r or "does not allow subresource" not in r["error"]["message"]) == reaches, r
+        assert bool(proxied(sim)) == reaches
+    run(functools.partial(body, ["subresources: [services/my-registry/proxy]"], "my-registry:8080", True))
+    run(functools.partial(body, ["subresources: [services/my-registry/proxy]"], "model-registry-service:8080", False))
+    run(functools.partial(body, ["subresources: [services/proxy]"], "anything:9090", True))
+    run(functools.partial(body, ["subresources: []"], "model-registry-service:8080", False))
+
+
+HF_TOKEN = "hf_PLANTEDsecretTOKEN1234567890abcdef"
+
+
+def pod_log(sim, ns, pod):
+    with urllib.request.urlopen(f"{sim.url}/api/v1/namespaces/{ns}/pods/{pod}/log", timeout=10) as r:
+        return r.read().decode()
+
+
+def test_a_pod_log_stream_reaches_a_plugin_redacted_line_by_line(tmp_path, sim, hostile):
+    """A container prints a credential (its image tag): the lines k8s_stream hands a plugin are
+    already redacted, whichever ABI form asked for the log. The plugin answers them hex-encoded,
+    past the host's result redaction, so this reads exactly what it was given."""
+    job = {"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob", "metadata": {"name": "leaky"},
+           "spec": {"runtimeRef": {"name": "torch-distributed"},
+                    "trainer": {"image": f"ghcr.io/org/trainer:{HF_TOKEN}", "numNodes": 1}}}
+    assert sim.http("POST", f"{TRAINER}/namespaces/{ALLOWED}/trainjobs", job)[0] == 201
+    pod, deadline = None, time.monotonic() + 90
+    while time.monotonic() < deadline:
+        pods = [p["metadata"]["name"] for p in sim.http("GET", f"/api/v1/namespaces/{ALLOWED}/pods")[1].get("items", [])
+                if p["metadata"]["name"].startswith("leaky")]
+        if pods and HF_TOKEN in pod_log(sim, ALLOWED, pods[0]):
+            pod = pods[0]
+            break
+        time.sleep(0.5)
+    assert pod, "the simulator never logged the image line"
+
+    async def body():
+        async with serve(sim, hostile, policy(tmp_path)) as s:
+            for args in ({"namespace": ALLOWED, "name": pod},
+                         {"path": f"/api/v1/namespaces/{ALLOWED}/pods/{pod}/log"}):
+                r = (await s.call_tool("stream_log", args)).structured_content
+                seen = bytes.fromhex(r["hex"]).decode()
+                assert "Image" in seen and "[REDACTED]" in seen and HF_TOKEN not in seen and "PLANTED" not in seen, (args, seen)
+    run(body)
 
 
 def test_a_result_is_bounded_and_an_invalid_one_is_called_invalid(tmp_path, sim, hostile):

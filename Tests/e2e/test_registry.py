@@ -12,14 +12,16 @@ Registry REST API v1alpha3 behind the service proxy of kubeflow/model-registry-s
 - our records equal the SDK's for the same registration;
 - hostile names never reach a request; readonly may list, not register; RBAC on
   services/proxy governs the route; `doctor` names the registry and says it answers."""
+import functools
 import json
+import shutil
 import urllib.request
 import warnings
 
 import pytest
 
-from conftest import StandaloneSim, run_cli
-from mcp_client import run
+from conftest import BUILD, StandaloneSim, plugin_dir, run_cli
+from mcp_client import run, session
 from trainer_support import FAST, sim_server
 
 REGISTRY = ("libkfmcp-registry.so", "libkfmcp-trainer.so", "libkfmcp-torchtune.so")
@@ -240,3 +242,27 @@ def test_a_cluster_without_the_registry_says_so(tmp_path):
         run(body)
     finally:
         sim.stop()
+
+
+def test_a_registry_under_another_service_name_needs_the_policy_to_name_it(tmp_path):
+    """The default policy names the registry's Service as its manifests install it. A registry
+    configured under another name (plugins.d `config: {service: ...}`) is refused until the policy
+    names that Service, and the refusal says which `subresources:` entry to add."""
+    libs, conf = plugin_dir(tmp_path, "libs"), plugin_dir(tmp_path, "conf")
+    shutil.copy(BUILD / "libkfmcp-registry.so", libs / "libkfmcp-registry.so")
+    (conf / "registry.yaml").write_text(f"library: {libs}/libkfmcp-registry.so\nconfig:\n  service: my-registry:8080\n")
+    policy = tmp_path / "policy.yaml"
+    seen = {}
+
+    async def body(*extra):
+        async with session("--sim", "--no-default-plugins", "--plugins-dir", str(conf), *extra) as s:
+            r = await s.call_tool("list_models", {})
+            return r.content[0].text
+
+    seen["default"] = run(body)
+    policy.write_text("policy:\n  allow: [\"*\"]\n  subresources: [services/my-registry/proxy]\n")
+    seen["named"] = run(functools.partial(body, "--policy", str(policy)))
+    assert "does not allow subresource services/my-registry/proxy" in seen["default"], seen
+    assert "adds services/my-registry/proxy under subresources:" in seen["default"], seen
+    # Named: the request is sent; the simulator has no such Service, so the registry does not answer there.
+    assert "does not allow subresource" not in seen["named"] and "my-registry" in seen["named"], seen

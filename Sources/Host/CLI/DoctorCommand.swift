@@ -61,7 +61,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let invoker = ToolInvoker(environment: host.environment(policy: policy, cluster: ClusterIdentity(access: access)))
         for spec in host.registry.orderedTools {
             guard let argument = spec.doctorArgument else { continue }
-            let result = await invoker.call(name: spec.name, arguments: [argument: true], progress: nil, elicit: { _ in nil })
+            let result = await invoker.call(name: spec.name, arguments: [argument: true], origin: .doctor)
             guard !result.isError, let checks = result.structured?["checks"]?.array else {
                 line(false, "\(spec.name) (plugin \(spec.pluginID)): \(result.text.isEmpty ? "returned no checks" : result.text)")
                 continue

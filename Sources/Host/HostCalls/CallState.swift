@@ -38,7 +38,8 @@ public final class CallState: PluginCall, @unchecked Sendable {
     }
     private var seed: String?
     private let lock = NSLock()
-    private var cancelled = false
+    /// Set when the client cancels the call or its deadline passes (a nested call reads its outer call's).
+    private let cancellation: CallCancellation?
     private var writes: [JSON] = []
     /// A confirmed run's budget: the preview's writes not sent yet (nil: not bound to a preview).
     private var previewed: [JSON]?
@@ -49,7 +50,8 @@ public final class CallState: PluginCall, @unchecked Sendable {
 
     init(tool: String, pluginID: String, pipeline: ToolInvoker, spec: ToolSpec? = nil, dryRun: Bool = false,
          progressSink: (@Sendable (Double, String) -> Void)? = nil, parent: CallState? = nil,
-         planSeed: String? = nil, previewedWrites: [JSON]? = nil) {
+         planSeed: String? = nil, previewedWrites: [JSON]? = nil, cancellation: CallCancellation? = nil) {
+        self.cancellation = cancellation
         self.parent = parent
         self.pipeline = pipeline
         self.previewed = previewedWrites.map { $0.map(KubeGate.previewKey(recorded:)) }
@@ -61,8 +63,7 @@ public final class CallState: PluginCall, @unchecked Sendable {
         self.progressSink = progressSink
     }
 
-    public var isCancelled: Bool { lock.withLock { cancelled } || (parent?.isCancelled ?? false) }
-    public func cancel() { lock.withLock { cancelled = true } }
+    public var isCancelled: Bool { cancellation?.isCancelled ?? false || (parent?.isCancelled ?? false) }
 
     /// A nested call's writes belong to the outer call's preview.
     package func recordWrite(_ write: JSON) {

@@ -4,14 +4,17 @@ import HostKubeGate
 import HostPlugins
 import KFJSON
 
-/// Runs one tools/call through the host's pipeline, the same for every plugin
-/// and for tools called by other tools (`nested`):
+/// Runs every call through the host's pipeline, the same for every plugin and
+/// every origin (CallOrigin: a client, the doctor, a tool calling a tool),
+/// through one entry (`perform`):
 ///
 ///  1. find the tool; 2. policy (hidden tools are refused); 3. validate the
-///  arguments against the tool's schema; 4. confirmation for tools that need it
-///  (below); 5. run the plugin on a thread of its own (plugins block; Swift's
-///  cooperative pool has one thread per core and must not); 6. redact secrets
-///  from the result; 7. one audit line, whatever happened.
+///  arguments against the tool's schema; 4. the origin's ceiling (a nested
+///  call's risk never exceeds its caller's; the doctor runs only doctor
+///  checks); 5. confirmation for tools that need it (below; a nested call's
+///  outer call owns it); 6. run the plugin on a tool thread (plugins block;
+///  Swift's cooperative pool has one thread per core and must not); 7. redact
+///  secrets from what comes back; 8. one audit line, whatever happened.
 ///
 /// Confirmation is bound to the plan. The tool first runs against the API
 /// server's dry run with a plan seed the host fixes (names derive from it), so
@@ -26,7 +29,7 @@ public final class ToolInvoker: Sendable {
     public let environment: CallEnvironment
 
     /// The session's user over HTTP; nil over stdio (the server's own identity and policy).
-    let caller: Caller?
+    package let caller: Caller?
     /// Whom this pipeline's calls act as (the caller's, else the server's policy, cluster and name).
     let scope: CallScope
 
@@ -43,7 +46,7 @@ public final class ToolInvoker: Sendable {
     /// Asks the user a yes/no question through the client (MCP elicitation).
     /// nil when the client cannot be asked; else whether the user accepted.
     public typealias Elicit = @Sendable (_ message: String) async -> Bool?
-    typealias Progress = @Sendable (Double, String) -> Void
+    public typealias Progress = @Sendable (Double, String) -> Void
     typealias Entry = (spec: ToolSpec, plugin: LoadedPlugin)
 
     public static let confirmArgument = "confirm"
@@ -53,171 +56,83 @@ public final class ToolInvoker: Sendable {
     /// Where `run` hands the writes the gate refused (not in the confirmed preview) to the audit.
     static let refusedWritesKey = "_refused_writes"
 
-    /// One tools/call; returns the MCP CallToolResult as JSON.
-    public func call(name: String, arguments: JSON?,
-                     progress: (@Sendable (Double, String) -> Void)?, elicit: Elicit? = nil) async -> ToolCallResult {
+    /// A client's tools/call; returns the MCP CallToolResult.
+    public func call(name: String, arguments: JSON?, progress: Progress?, elicit: Elicit? = nil) async -> ToolCallResult {
+        await call(name: name, arguments: arguments, origin: .client(progress: progress, elicit: elicit))
+    }
+
+    /// A client's or the doctor's call: the one entry, on a tool thread (plugins
+    /// block; Swift's cooperative pool has one thread per core and must not).
+    /// Cancelling the task cancels the call: the plugin's is_cancelled answers 1.
+    public func call(name: String, arguments: JSON?, origin: CallOrigin) async -> ToolCallResult {
+        let cancellation = CallCancellation()
+        let ending = await withTaskCancellationHandler {
+            await Self.onOwnThread { [self] in perform(name, arguments ?? [:], origin: origin, cancellation: cancellation).clientResult }
+        } onCancel: {
+            cancellation.cancel()
+        }
+        return ending
+    }
+
+    /// A tool called by another tool (kfmcp.tools/1): the one entry, on the
+    /// calling tool's thread. Answers {"result":…,"text":…} or {"error":{…}};
+    /// nil for an unknown tool.
+    func nested(name: String, arguments: JSON, from outer: CallState) -> JSON? {
+        perform(name, arguments, origin: .nested(outer: outer), cancellation: nil).nestedAnswer
+    }
+
+    /// The one entry for every call, whatever its origin (see CallOrigin):
+    /// admission (the tool, the policy, the arguments), the origin's risk
+    /// ceiling, confirmation, the plugin step, and one audit line whatever
+    /// happened; the ending is redacted as it is shaped for the origin.
+    func perform(_ name: String, _ arguments: JSON, origin: CallOrigin, cancellation: CallCancellation?) -> CallEnding {
         let started = Date()
-        var audit = auditEntry(tool: name, arguments: arguments ?? [:])
+        var audit = auditEntry(tool: name, arguments: arguments)
+        audit.caller = origin.outer?.tool
         defer {
             audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
             environment.audit?.record(audit)
         }
-        func finish(_ outcome: String, _ result: ToolCallResult, message: String? = nil) -> ToolCallResult {
+        func finish(_ outcome: String, _ ending: CallEnding, message: String? = nil) -> CallEnding {
             audit.result = outcome
             audit.message = message
-            return result
+            return ending
         }
+        // A calling tool learns only that no such tool exists (KFMCP_ERR_UNKNOWN), not the list.
+        if origin.outer != nil, registry.tools[name] == nil { return finish("refused", .unknownTool) }
         let admitted: Admitted
-        switch admit(name, arguments ?? [:], audit: &audit) {
-        case .failure(let refusal): return finish(refusal.outcome, Self.error(refusal.message), message: refusal.message)
+        switch admit(name, arguments, audit: &audit) {
+        case .failure(let refusal): return finish(refusal.outcome, .message(refusal.message), message: refusal.message)
         case .success(let a): admitted = a
         }
         let (entry, args, spec) = (admitted.entry, admitted.arguments, admitted.entry.spec)
-        // Progress messages are text for the client like any other, and a stream: a key's lines may come one a message.
-        let progressRedactor = StreamRedactor()
-        let progress = progress.map { sink in { @Sendable (f: Double, m: String) in sink(f, progressRedactor.redact(m)) } }
-        /// `previewed`: the writes the person confirmed, all the run may send (nil: no preview binds it).
-        func act(seed: String?, previewed: [JSON]?) async -> ToolCallResult {
-            let pluginStarted = Date()
-            let outcome = await run(entry, args: args, dryRun: false, seed: seed, progress: progress, previewed: previewed)
-            environment.log.debug("\(name): plugin \(entry.plugin.id) took \(Int(Date().timeIntervalSince(pluginStarted) * 1e6)) µs",
-                              source: "invoke")
-            let (result, answer, message) = Self.outcome(outcome, plugin: entry.plugin.id)
-            audit.jobID = answer?["result"]?["job_id"]?.string ?? audit.jobID
-            audit.namespace = answer?[Self.actedNamespaceKey]?.string ?? audit.namespace
-            if let refused = answer?[Self.refusedWritesKey]?.array, !refused.isEmpty {
-                let note = "refused writes the confirmed preview did not show: "
-                    + refused.compactMap(\.string).joined(separator: ", ")
-                return finish("refused", answer.map { Self.result(from: $0) } ?? Self.error(message ?? ""), message: note)
-            }
-            return finish(Task.isCancelled ? "cancelled" : result, answer.map { Self.result(from: $0) } ?? Self.error(message ?? ""),
-                          message: message)
-        }
+        if let refusal = origin.refusal(of: spec) { return finish("refused", .message(refusal), message: refusal) }
 
-        if Self.asksForDryRun(spec, args) {
-            // The objects, never a question: nothing is kept whatever the tool does.
-            let outcome = await run(entry, args: args, dryRun: true, seed: nil, progress: progress)
-            let (result, answer, message) = Self.outcome(outcome, plugin: entry.plugin.id)
-            return finish(result == "success" ? "dry_run" : result,
-                          answer.map { Self.result(from: $0) } ?? Self.error(message ?? ""), message: message)
+        switch origin {
+        case .nested(let outer):
+            // The outer call owns confirmation: a tool that needs it may be called
+            // only from a call that was itself confirmed, or in its dry run.
+            let outerConfirmed = outer.spec.map(policy.needsConfirmation) ?? false
+            if needsConfirmation(spec, args) && !outer.dryRun && !outerConfirmed {
+                let refusal = "\(name) needs the user's confirmation; \(outer.tool) cannot call it on their behalf. Call \(name) directly."
+                return finish("refused", .message(refusal), message: refusal)
+            }
+            let inner = CallState(tool: name, pluginID: entry.plugin.id, pipeline: self, spec: spec, dryRun: outer.dryRun,
+                                  parent: outer)
+            let (result, answer, message) = Self.outcome(invoke(entry, args: args, state: inner), plugin: entry.plugin.id)
+            return finish(result, answer.map(CallEnding.answer) ?? .message(message ?? ""), message: message)
+        case .doctor:
+            if needsConfirmation(spec, args) {
+                let refusal = "\(name) needs the user's confirmation under this policy, and doctor asks no one: its check was not run."
+                return finish("refused", .message(refusal), message: refusal)
+            }
+            return confirmThenAct(admitted, progress: nil, elicit: nil, cancellation: cancellation, finish: finish)
+        case .client(let progress, let elicit):
+            return confirmThenAct(admitted, progress: progress, elicit: elicit, cancellation: cancellation, finish: finish)
         }
-        guard needsConfirmation(spec, args) else { return await act(seed: nil, previewed: nil) }
-
-        if let confirm = admitted.confirm {
-            guard case .string(let token) = confirm else {
-                let message = "\"confirm\": \(confirm.serialized()) does not confirm anything: the user confirms, not an argument. "
-                    + "Call \(name) without confirm: a client that can ask the user (MCP elicitation) asks them; otherwise the preview "
-                    + "returns a confirmation_token. Show the preview to the user and, once they agree, call \(name) again with the "
-                    + "same arguments and \"confirm\": \"<confirmation_token>\"."
-                return finish("refused", Self.error(message), message: message)
-            }
-            let plan: ConfirmationBook.Plan
-            switch environment.confirmations.redeem(token, tool: name, arguments: planKey(args)) {
-            case .failure(let refusal): return finish("refused", Self.error(refusal.message), message: refusal.message)
-            case .success(let p): plan = p
-            }
-            // The plan must still be what happens: rerun the dry run with its seed.
-            let check = await run(entry, args: args, dryRun: true, seed: plan.seed, progress: nil)
-            if case .success(let answer) = check, answer["error"] != nil {
-                let message = answer["error"]?["message"]?.string
-                return finish("error", Self.result(from: answer), message: message)
-            }
-            if case .success(let answer) = check,
-               plan.matches(writes: ConfirmationBook.fingerprint(answer["requests"]?.array ?? [])) {
-                return await act(seed: plan.seed, previewed: answer["requests"]?.array ?? [])
-            }
-            let fresh = Self.previewJSON(preview: check, tool: name)
-            let newToken = environment.confirmations.issue(tool: name, arguments: planKey(args), seed: plan.seed,
-                                                       writes: Self.fingerprint(check))
-            let note = "The cluster changed since the preview, so the confirmed plan no longer applies; nothing was done. "
-                + "Here is the plan as it stands now; show it to the user again."
-            return finish("preview", previewResult(tool: name, preview: fresh, token: newToken, note: note),
-                          message: "plan changed since the preview")
-        }
-
-        let seed = ConfirmationBook.randomHex(bytes: 8)
-        let preview = await run(entry, args: args, dryRun: true, seed: seed, progress: nil)
-        if case .success(let answer) = preview, answer["error"] != nil {
-            return finish("error", Self.result(from: answer), message: answer["error"]?["message"]?.string)
-        }
-        let previewJSON = Self.previewJSON(preview: preview, tool: name)
-        if let elicit, let accepted = await elicit(Self.confirmationMessage(tool: name, preview: previewJSON)) {
-            guard accepted else {
-                let text = "Not done: the user declined \(name). Nothing was created or deleted; do not retry unless the user asks for it again."
-                return finish("declined", Self.callResult(text: text, structured: ["declined": true, "preview": Redactor.scrub(previewJSON)]))
-            }
-            guard case .success(let answer) = preview else { return await act(seed: seed, previewed: []) }
-            return await act(seed: seed, previewed: answer["requests"]?.array ?? [])
-        }
-        let token = environment.confirmations.issue(tool: name, arguments: planKey(args), seed: seed, writes: Self.fingerprint(preview))
-        return finish("preview", previewResult(tool: name, preview: previewJSON, token: token, note: nil))
     }
 
-    /// What a confirmation token is bound to besides the tool: the arguments and,
-    /// over HTTP, the session's user and the credential they authenticated with,
-    /// so nobody else (nor the same name with another credential) redeems it.
-    private func planKey(_ args: JSON) -> JSON {
-        guard let user = caller?.user else { return args }
-        var key = args
-        key["_confirming_user"] = .string(user)
-        if let credential = caller?.credential { key["_confirming_credential"] = .string(credential) }
-        return key
-    }
-
-    /// A tool called by another tool (kfmcp.tools/1), on the caller's thread:
-    /// the same lookup, policy, validation, redaction and audit as a client's
-    /// call. The outer call owns confirmation: a tool that needs it may be
-    /// called only from a call that was itself confirmed, or in its dry run.
-    /// Answers {"result":…,"text":…} or {"error":{…}}; nil for an unknown tool.
-    func nested(name: String, arguments: JSON, from outer: CallState) -> JSON? {
-        let started = Date()
-        var audit = auditEntry(tool: name, arguments: arguments)
-        audit.caller = outer.tool
-        defer {
-            audit.durationMs = Int(Date().timeIntervalSince(started) * 1000)
-            environment.audit?.record(audit)
-        }
-        func refuse(_ outcome: String, _ message: String) -> JSON {
-            audit.result = outcome
-            audit.message = message
-            return ["error": ["message": .string(Redactor.redact(message))]]
-        }
-        guard environment.registry.tools[name] != nil else {
-            audit.result = "refused"
-            return nil
-        }
-        let admitted: Admitted
-        switch admit(name, arguments, audit: &audit) {
-        case .failure(let refusal): return refuse(refusal.outcome, refusal.message)
-        case .success(let a): admitted = a
-        }
-        let spec = admitted.entry.spec
-        // Clients approve a tool by its declared risk: what it calls may not go higher.
-        let ceiling = outer.spec?.risk ?? .readOnly
-        if spec.risk > ceiling {
-            return refuse("refused", "\(outer.tool) is \(ceiling.rawValue) and may not call \(name), which is \(spec.risk.rawValue): a tool calls only tools of its own risk or lower. Call \(name) directly.")
-        }
-        let outerConfirmed = outer.spec.map(policy.needsConfirmation) ?? false
-        if needsConfirmation(spec, admitted.arguments) && !outer.dryRun && !outerConfirmed {
-            return refuse("refused", "\(name) needs the user's confirmation; \(outer.tool) cannot call it on their behalf. Call \(name) directly.")
-        }
-        let inner = CallState(tool: name, pluginID: admitted.entry.plugin.id, pipeline: self, spec: spec, dryRun: outer.dryRun,
-                              parent: outer)
-        let (result, answer, message) = Self.outcome(invoke(admitted.entry, args: admitted.arguments, state: inner),
-                                                     plugin: admitted.entry.plugin.id)
-        audit.result = result
-        audit.message = message
-        guard var answer else { return ["error": ["message": .string(Redactor.redact(message ?? ""))]] }
-        if var error = answer["error"]?.object {
-            error["message"] = .string(Redactor.redact(error["message"]?.string ?? "The tool failed."))
-            return ["error": Redactor.scrub(.object(error))]
-        }
-        answer["result"] = Redactor.scrub(answer["result"] ?? .null)
-        if let text = answer["text"]?.string { answer["text"] = .string(Redactor.redact(text)) }
-        return answer
-    }
-
-    // MARK: Steps shared by both pipelines
+    // MARK: The entry's steps
 
     struct Admitted {
         let entry: Entry
@@ -293,35 +208,6 @@ public final class ToolInvoker: Sendable {
         }
     }
 
-    static func fingerprint(_ dryRun: Result<JSON, PluginCallFailure>) -> String {
-        guard case .success(let answer) = dryRun else { return "" }
-        return ConfirmationBook.fingerprint(answer["requests"]?.array ?? [])
-    }
-
-    /// The preview for a client that cannot ask the user: what would happen, and
-    /// the token to confirm it with (added after redaction: it is no secret, and
-    /// a field named like *_token would otherwise be masked).
-    private func previewResult(tool: String, preview: JSON, token: String, note: String?) -> ToolCallResult {
-        var structured = Redactor.scrub(preview)
-        let minutes = max(1, Int(environment.confirmations.lifetime / 60))
-        let intro = (note.map { $0 + "\n" } ?? "")
-            + "Preview only: \(tool) needs the user's confirmation. Nothing was created or deleted. "
-            + "Show the user what would happen; once they agree, call \(tool) again with the same arguments and \"confirm\": \""
-        let validity = "\" (valid once, for \(minutes) minute\(minutes == 1 ? "" : "s"))."
-        let question = Self.confirmationMessage(tool: tool, preview: preview)
-        // Said in the structured result too: a client that reads only
-        // structuredContent must not take result_of_dry_run for what happened.
-        structured["status"] = "needs_confirmation"
-        structured["message"] = .string(Redactor.redact(intro) + "<confirmation_token>" + validity)
-        structured["to_confirm"] = .string(question)
-        structured["confirmation_token"] = .string(token)
-        structured["expires_in_seconds"] = .int(Int(environment.confirmations.lifetime))
-        if note != nil { structured["plan_changed"] = true }
-        let printed = structured.serialized()
-        let text = Redactor.redact(intro) + token + validity + "\n" + question + "\n" + printed
-        return Self.callResult(text: text, structured: structured, printed: printed)
-    }
-
     /// Tools the policy lets this user see, in load order.
     public func visibleTools() -> [String] {
         environment.registry.orderedTools.filter(policy.allows).map(\.name)
@@ -366,16 +252,14 @@ public final class ToolInvoker: Sendable {
         return schema
     }
 
-    private func run(_ entry: Entry, args: JSON, dryRun: Bool, seed: String?,
-                     progress: Progress?, previewed: [JSON]? = nil) async -> Result<JSON, PluginCallFailure> {
+    /// Step 5 for a client's call (a nested call's runs inside its outer call's):
+    /// what the call wrote, for its preview and its audit line.
+    func run(_ entry: Entry, args: JSON, dryRun: Bool, seed: String?, progress: Progress?,
+             previewed: [JSON]? = nil, cancellation: CallCancellation?) -> Result<JSON, PluginCallFailure> {
         let (spec, plugin) = entry
         let state = CallState(tool: spec.name, pluginID: plugin.id, pipeline: self, spec: spec, dryRun: dryRun,
-                              progressSink: progress, planSeed: seed, previewedWrites: previewed)
-        let outcome = await withTaskCancellationHandler {
-            await Self.onOwnThread { [self] in invoke(entry, args: args, state: state) }
-        } onCancel: {
-            state.cancel()
-        }
+                              progressSink: progress, planSeed: seed, previewedWrites: previewed, cancellation: cancellation)
+        let outcome = invoke(entry, args: args, state: state)
         let refused = state.refusedWritesSent
         if case .success(var answer) = outcome, dryRun || state.actedNamespace != nil || !refused.isEmpty {
             if let acted = state.actedNamespace { answer[Self.actedNamespaceKey] = .string(acted) }  // for the audit line only
@@ -386,8 +270,8 @@ public final class ToolInvoker: Sendable {
         return outcome
     }
 
-    /// Step 5 on this thread, for client and nested calls alike: the plugin runs
-    /// with the call's session log, and shutdown waits for it.
+    /// Step 5 on this thread, whatever the origin: the plugin runs with the
+    /// call's session log, and shutdown waits for it.
     private func invoke(_ entry: Entry, args: JSON, state: CallState) -> Result<JSON, PluginCallFailure> {
         environment.tracker.tracking { Log.withThreadSink(state.caller?.log) { entry.plugin.invoke(tool: entry.spec.name, arguments: args, call: state) } }
     }
@@ -398,34 +282,6 @@ public final class ToolInvoker: Sendable {
         return await withCheckedContinuation { continuation in
             ToolThreads.shared.run { continuation.resume(returning: work()) }
         }
-    }
-
-    static func previewJSON(preview: Result<JSON, PluginCallFailure>, tool: String) -> JSON {
-        switch preview {
-        case .failure(let f): return ["preview": true, "tool": .string(tool), "note": .string("the dry run failed: \(f.message)")]
-        case .success(let answer):
-            var json: JSON = ["preview": true, "tool": .string(tool), "would_send": answer["requests"] ?? [],
-                              "result_of_dry_run": answer["result"] ?? .null]
-            if let summary = answer["summary"]?.string { json["summary"] = .string(summary) }  // the plugin's words
-            return json
-        }
-    }
-
-    /// A short summary for the user: what would be created or deleted, then
-    /// the plugin's own summary of its preview (the host knows no domain).
-    static func confirmationMessage(tool: String, preview: JSON) -> String {
-        var lines = ["\(tool) wants to:"]
-        for write in preview["would_send"]?.array ?? [] {
-            let method = write["method"]?.string ?? "?"
-            let path = write["path"]?.string ?? "?"
-            let name = write["body"]?["metadata"]?["name"]?.string.map { " \($0)" } ?? ""
-            let verb = ["POST": "create", "DELETE": "delete", "PATCH": "change", "PUT": "replace"][method] ?? method
-            lines.append("- \(verb) \(path)" + (method == "POST" ? name : ""))
-        }
-        if lines.count == 1 { lines.append("- (no Kubernetes change was recorded by the dry run)") }
-        if let summary = preview["summary"]?.string { lines.append(summary) }
-        lines.append("Proceed?")
-        return Redactor.redact(lines.joined(separator: "\n"))
     }
 
     static func result(from answer: JSON) -> ToolCallResult {

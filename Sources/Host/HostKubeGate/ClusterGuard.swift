@@ -43,9 +43,9 @@ package enum ClusterGuard {
         return request.verb == "get" && (sub == "status" || (r.groupResource == "/pods" && sub == "log"))
     }
 
-    /// How a policy names a subresource: "services/proxy" (core) or "group/resource/subresource".
-    package static func policyName(of r: ResourceRef) -> String {
-        (r.group.isEmpty ? "" : r.group + "/") + r.resource + "/" + (r.subresource ?? "")
+    /// What the policy must grant for this subresource request (structure, never the path's text).
+    package static func neededGrant(_ r: ResourceRef) -> SubresourceGrant {
+        SubresourceGrant.needed(group: r.group, resource: r.resource, name: r.name, subresource: r.subresource ?? "")
     }
 
     /// nil when allowed; else the sentence to return to the plugin.
@@ -62,9 +62,13 @@ package enum ClusterGuard {
         if policy.readOnly && write {
             return "Policy '\(policy.name)' is read-only: \(request.summary) was not sent."
         }
-        if let r = request.resource, r.subresource != nil, !isPlainSubresourceRead(request),
-           !policy.subresources.contains(policyName(of: r)) {
-            return "Policy '\(policy.name)' does not allow subresource \(policyName(of: r)): \(request.summary) was not sent. An operator who wants it lists it under subresources: in the policy file."
+        if let r = request.resource, r.subresource != nil, !isPlainSubresourceRead(request) {
+            let needed = neededGrant(r)
+            if !policy.subresources.contains(where: { $0.covers(needed) }) {
+                return "Policy '\(policy.name)' does not allow subresource \(needed): \(request.summary) was not sent. "
+                    + "An operator who wants it adds \(needed) under subresources: in the policy file "
+                    + "(\(SubresourceGrant(group: needed.group, resource: needed.resource, subresource: needed.subresource)) would allow it on every object)."
+            }
         }
         if write, request.resource?.groupResource == "/namespaces", !policy.namespaceWrites {
             return "Policy '\(policy.name)' does not let plugins change Namespace objects: \(request.summary) was not sent (namespace_writes: true in the policy file allows it)."

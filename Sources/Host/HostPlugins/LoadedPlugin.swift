@@ -71,6 +71,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// ABI 1.1: cluster-scoped "group/resource" its tools read (checked).
     public let clusterScopedReads: [String]
     public let isolation: PluginIsolation
+    /// ABI 1.2: the tools it lets clients run as MCP tasks (TaskSurface).
+    public internal(set) var tasks: TaskSurface?
     let runner: any PluginRunner
 
     init(id: String, path: String, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,

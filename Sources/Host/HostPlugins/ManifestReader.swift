@@ -16,6 +16,8 @@ enum ManifestReader {
         /// ABI 1.1: text for the model, joined into MCP `instructions`.
         var instructions: String?
         var clusterScopedReads: [String]
+        /// ABI 1.2 mcp_surface_json "tasks" (TaskSurface.swift).
+        var tasks: TaskSurface?
         /// Tools and backends refused for a name clash, one sentence each.
         var refused: [String] = []
     }
@@ -99,6 +101,11 @@ enum ManifestReader {
             }
             clusterReads = list
         }
+        let tasks: TaskSurface?
+        switch TaskSurface.read(m.mcpSurface, pluginID: id, ownTools: Set(tools.map(\.name))) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let t): tasks = t
+        }
         // Nothing left to serve: refuse the plugin whole, saying why.
         if !refused.isEmpty && tools.isEmpty && backends.isEmpty {
             return fail(refused.joined(separator: "; "))
@@ -106,7 +113,7 @@ enum ManifestReader {
         return .success(Read(id: id, version: m.version ?? "0", builtWith: m.builtWith ?? "unknown",
                              abi: "\(m.abiMajor).\(m.abiMinor)", tools: tools, backends: backends,
                              instructions: m.instructions.map(Redactor.redact), clusterScopedReads: clusterReads,
-                             refused: refused))
+                             tasks: tasks, refused: refused))
     }
 
     /// A schema with the secrets in its string values masked by the text rules (descriptions,

@@ -269,6 +269,7 @@ public struct PluginLoader {
             let plugin = LoadedPlugin(id: read.id, path: candidate.path, tools: read.tools, backends: read.backends,
                                       instructions: read.instructions, clusterScopedReads: read.clusterScopedReads,
                                       isolation: isolation, runner: runner)
+            plugin.tasks = read.tasks
             host.registry.add(plugin: plugin, record: record)
             log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path) (\(isolation.rawValue)): \(read.tools.count) tools, \(read.backends.count) backends",
                      source: "loader")

@@ -28,6 +28,8 @@ struct RawManifest: Sendable {
     /// cluster-scoped reads; nil when the writer's struct ends before them.
     var instructions: String?
     var clusterScopedReads: String?
+    /// ABI 1.2 (appended): the JSON text of mcp_surface_json.
+    var mcpSurface: String?
 
     /// Copy a C manifest. Only layout problems are found here (struct sizes,
     /// ABI major, missing functions and arrays); everything else is judged later.
@@ -86,7 +88,8 @@ struct RawManifest: Sendable {
         return .success(RawManifest(pluginID: id, version: string(m.plugin_version), builtWith: string(m.built_with),
                                     abiMajor: Int(m.abi_major), abiMinor: Int(m.abi_minor), tools: tools, backends: backends,
                                     instructions: m.appended(\.instructions).flatMap(string),
-                                    clusterScopedReads: m.appended(\.cluster_scoped_reads).flatMap(string)))
+                                    clusterScopedReads: m.appended(\.cluster_scoped_reads).flatMap(string),
+                                    mcpSurface: m.appended(\.mcp_surface_json).flatMap(string)))
     }
 
     // MARK: Over the pipe of an out-of-process plugin
@@ -105,11 +108,12 @@ struct RawManifest: Sendable {
                 ["id": s(b.id), "title": s(b.title), "version": s(b.version), "capabilities_json": s(b.capabilities)]
             }),
             "instructions": s(instructions), "cluster_scoped_reads": s(clusterScopedReads),
+            "mcp_surface_json": s(mcpSurface),
         ]
     }
 
     init(pluginID: String?, version: String?, builtWith: String?, abiMajor: Int, abiMinor: Int, tools: [Tool], backends: [Backend],
-         instructions: String? = nil, clusterScopedReads: String? = nil) {
+         instructions: String? = nil, clusterScopedReads: String? = nil, mcpSurface: String? = nil) {
         self.pluginID = pluginID
         self.version = version
         self.builtWith = builtWith
@@ -119,6 +123,7 @@ struct RawManifest: Sendable {
         self.backends = backends
         self.instructions = instructions
         self.clusterScopedReads = clusterScopedReads
+        self.mcpSurface = mcpSurface
     }
 
     init?(json: JSON) {
@@ -130,6 +135,7 @@ struct RawManifest: Sendable {
         builtWith = json["built_with"]?.string
         instructions = json["instructions"]?.string
         clusterScopedReads = json["cluster_scoped_reads"]?.string
+        mcpSurface = json["mcp_surface_json"]?.string
         abiMajor = major
         abiMinor = minor
         self.tools = tools.map { t in

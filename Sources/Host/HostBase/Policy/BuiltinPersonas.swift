@@ -13,7 +13,7 @@
 /// read tools, and data-scientist deletes only the experiments it created.
 /// Registry: the Model Registry; readonly lists and reads, the others register
 /// and update versions (RBAC on services/proxy has the last word; the policy's default
-/// `subresources: [services/proxy]` is the registry's route).
+/// `subresources: [services/model-registry-service/proxy]` is the registry's route).
 /// `kubeflow-mcp policy show NAME` prints one; a policy file extends one with
 /// `persona: NAME`.
 public enum BuiltinPersonas {

@@ -18,12 +18,13 @@ public struct Policy: Sendable {
     public var ownObjectsOnly: [ToolPattern]
     public var requireConfirmation: [ToolPattern]
     public var skipConfirmation: [ToolPattern]
-    /// Subresources beyond reading pods/log and */status that plugins may use,
-    /// as "resource/subresource" (core) or "group/resource/subresource",
-    /// e.g. "services/proxy". Everything else (nodes/proxy, pods/exec, …) is refused.
-    /// By default `services/proxy`, the Model Registry's route (RBAC on services/proxy has the
-    /// last word); a policy file's `subresources:` list replaces it (`[]`: none).
-    public var subresources: [String] = ["services/proxy"]
+    /// Subresources beyond reading pods/log and */status that plugins may use
+    /// (SubresourceGrant: the forms an entry takes). Everything else (nodes/proxy,
+    /// pods/exec, another Service's proxy, …) is refused. By default only the
+    /// Model Registry's Service proxy, `services/model-registry-service/proxy`
+    /// (RBAC on services/proxy has the last word); a policy file's
+    /// `subresources:` list replaces it (`[]`: none; `services/proxy`: every Service).
+    public var subresources: [SubresourceGrant] = [.modelRegistryProxy]
     /// Whether plugins may create, change or delete Namespace objects (their
     /// labels set the namespace's Pod Security level).
     public var namespaceWrites = false

@@ -14,7 +14,7 @@ import KFYAML
 ///       own_jobs_only: [category:lifecycle]
 ///       require_confirmation: [risk:expensive, risk:destructive]
 ///       skip_confirmation: [run_container_job]
-///       subresources: [services/proxy]    # beyond pods/log and */status reads
+///       subresources: [services/model-registry-service/proxy]    # beyond pods/log and */status reads
 ///       namespace_writes: false           # Namespace objects themselves
 ///       in_process_plugins: [libacme.so] # drop-ins allowed to run unsandboxed in the host's process
 public enum PolicyFile {
@@ -119,11 +119,11 @@ public enum PolicyFile {
             guard let seq = node.sequence else { throw fail(node, "'subresources' must be a list") }
             policy.subresources = []
             for item in seq {
-                let parts = item.string?.split(separator: "/", omittingEmptySubsequences: false) ?? []
-                guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
-                    throw fail(item, "'subresources' entries are resource/subresource or group/resource/subresource (e.g. services/proxy)")
+                guard let entry = item.string else { throw fail(item, "'subresources' entries are strings such as services/model-registry-service/proxy") }
+                switch SubresourceGrant.parse(entry) {
+                case .failure(let problem): throw fail(item, "'subresources' \(problem.message)")
+                case .success(let grant): policy.subresources.append(grant)
                 }
-                policy.subresources.append(item.string!)
             }
         }
         if let node = map["namespace_writes"] {

@@ -39,6 +39,7 @@ public final class MCPServer: @unchecked Sendable {
     private let limits: ServerLimits
     private let questions: OutgoingRequests
     private var dispatcher: ToolDispatcher!
+    private var tasks: TaskRouter!
 
     /// The plugins' instructions (ABI 1.1 manifest field), in load order,
     /// under one host line.
@@ -59,6 +60,7 @@ public final class MCPServer: @unchecked Sendable {
         self.questions = OutgoingRequests(writer: transport.writer)
         self.dispatcher = ToolDispatcher(invoker: pipeline, writer: transport.writer, elicit: elicitation(),
                                          limits: limits, settle: transport.settle)
+        self.tasks = TaskRouter(invoker: pipeline, writer: transport.writer, elicit: elicitation(), settle: transport.settle)
     }
 
     /// Serve stdio until stdin closes and every request read has been answered,
@@ -92,7 +94,10 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     /// The session ended: questions to the client are answered "no".
-    func stop() { questions.abandonAll() }
+    func stop() {
+        questions.abandonAll()
+        tasks.stop()
+    }
 
     // MARK: Messages
 
@@ -106,7 +111,14 @@ public final class MCPServer: @unchecked Sendable {
         guard let id = message["id"] else { return notification(method, message["params"]) }
         let params = message["params"] ?? [:]
         switch method {
+        case "tools/call" where params["task"] != nil && params["task"] != .null: tasks.call(id: id, params: params)
+        case "tools/call" where tasks.refusesPlainCall(params["name"]?.string ?? ""):
+            fail(id, -32601, "Tool '\(params["name"]?.string ?? "")' runs only as a task (execution.taskSupport \"required\"): send params.task")
         case "tools/call": dispatcher.call(id: id, params: params)
+        case "tasks/get" where !tasks.catalog.isEmpty: tasks.get(id: id, params: params)
+        case "tasks/result" where !tasks.catalog.isEmpty: tasks.result(id: id, params: params)
+        case "tasks/list" where !tasks.catalog.isEmpty: tasks.list(id: id, params: params)
+        case "tasks/cancel" where !tasks.catalog.isEmpty: tasks.cancel(id: id, params: params)
         case "tools/list": dispatcher.list(id: id)
         case "ping": reply(id, [:])
         case "initialize": initialize(id, params)
@@ -123,7 +135,10 @@ public final class MCPServer: @unchecked Sendable {
     private func notification(_ method: String, _ params: JSON?) {
         switch method {
         case "notifications/cancelled":
-            if let id = params?["requestId"] { dispatcher.cancel(id) }
+            if let id = params?["requestId"] {
+                dispatcher.cancel(id)
+                tasks.abandon(id)
+            }
         default: break  // notifications/initialized and others need nothing
         }
     }
@@ -136,8 +151,10 @@ public final class MCPServer: @unchecked Sendable {
         initialized.set(true)
         clientCanElicit.set(Self.canElicit(params))
         let version = Self.negotiatedVersion(requested)
+        var capabilities: JSON = ["logging": [:], "tools": ["listChanged": false]]
+        capabilities["tasks"] = tasks.catalog.capability
         reply(id, ["protocolVersion": .string(version),
-                   "capabilities": ["logging": [:], "tools": ["listChanged": false]],
+                   "capabilities": capabilities,
                    "serverInfo": ["name": "kubeflow-mcp", "version": .string(KubeflowMCPVersion.current)],
                    "instructions": .string(MCPServer.instructions(registry))])
     }
@@ -192,13 +209,15 @@ public final class MCPServer: @unchecked Sendable {
     /// `total` 100, rounded to hundredths (0.58 is 58, not 57.99999999999999),
     /// and never lower than the last one sent: an unknown fraction (negative)
     /// repeats the last known value, as MCP asks progress never to go back.
-    static func progressSink(token: JSON?, writer: LineWriter) -> (@Sendable (Double, String) -> Void)? {
+    /// `meta`: the notification's `_meta` (a task's related-task reference).
+    static func progressSink(token: JSON?, writer: LineWriter, meta: JSON? = nil) -> (@Sendable (Double, String) -> Void)? {
         guard let token, token.string != nil || token.int != nil else { return nil }
         let last = LastProgress()
         return { fraction, message in
             let percent = last.advance(to: fraction >= 0 ? (min(fraction, 1) * 10_000).rounded() / 100 : nil)
             var params: JSON = ["progressToken": token, "progress": .double(percent), "total": .double(100)]
             if !message.isEmpty { params["message"] = .string(message) }
+            params["_meta"] = meta
             writer.write(["jsonrpc": "2.0", "method": "notifications/progress", "params": params] as JSON)
         }
     }

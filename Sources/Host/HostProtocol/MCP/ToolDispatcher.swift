@@ -154,8 +154,11 @@ final class ToolDispatcher: @unchecked Sendable {
     private func toolsList() -> String {
         lock.withLock {
             if let listing { return listing }
+            let taskSupport = TaskCatalog(invoker.registry)
             let tools = invoker.registry.orderedTools.filter(invoker.policy.allows).map { spec in
-                MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec), outputSchema: invoker.listedOutputSchema(spec))
+                var tool = MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec), outputSchema: invoker.listedOutputSchema(spec))
+                tool["execution"] = taskSupport.execution(spec.name)  // MCP tasks: absent means forbidden
+                return tool
             }
             let built = (["tools": .array(tools)] as JSON).serialized()
             listing = built

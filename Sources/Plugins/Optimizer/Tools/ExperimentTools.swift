@@ -7,7 +7,7 @@ enum ExperimentTools {
     /// The seam: the one place that says which engine runs experiments.
     static let engine: any OptimizationEngine = KatibEngine()
 
-    static var all: [ToolDefinition] { [createExperiment, getExperimentStatus, listExperiments, getExperimentTrials, deleteExperiment] }
+    static var all: [ToolDefinition] { [createExperiment, getExperimentStatus, listExperiments, getExperimentTrials, deleteExperiment, getExperimentTaskStatus] }
 
     static let nameArgument = Schema.name("The experiment's name.", for: KatibEngine.experimentResource)
 

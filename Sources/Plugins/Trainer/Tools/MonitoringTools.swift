@@ -2,5 +2,5 @@ import PluginKit
 
 /// Logs, events, waiting and progress.
 enum MonitoringTools {
-    static var all: [ToolDefinition] { [getTrainingLogs, getJobEvents, waitForCompletion, getTrainingProgress] }
+    static var all: [ToolDefinition] { [getTrainingLogs, getJobEvents, waitForCompletion, getTrainingProgress, getJobTaskStatus] }
 }
