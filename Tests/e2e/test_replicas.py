@@ -100,6 +100,7 @@ defaults
     timeout connect 2s
     timeout client 120s
     timeout server 120s
+    timeout check 5s
     retries 5
     option redispatch 1
     retry-on conn-failure empty-response 503

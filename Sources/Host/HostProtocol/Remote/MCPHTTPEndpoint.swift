@@ -75,6 +75,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     let records: any OnceRecords
     /// Set on SIGTERM: unready, and new sessions are refused so the balancer sends them elsewhere.
     private var draining = false
+    /// Set when the server stops: its sessions go on elsewhere, so requests get a 503 to retry there.
+    private var closed = false
 
     /// Each session's server bounds: the same call deadlines as stdio (`--call-timeout`).
     let serverLimits: ServerLimits
@@ -106,6 +108,10 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let method = request.method.uppercased()
         let sessionID = request.header(HTTPHeaderName.sessionID)
         if let refusal = checkOrigin(request) { return refusal }
+        if lock.withLock({ closed }) {
+            return .error(statusCode: 503, .invalidRequest("Service Unavailable: this server is stopping; send the request again (another replica will answer)"),
+                          extraHeaders: ["Retry-After": "1", "Connection": "close"])
+        }
         let user: RemoteUser
         switch await authenticator.check(authorization: request.header(HTTPHeaderName.authorization)) {
         case .user(let known): user = known
@@ -353,11 +359,14 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     /// Enough of an id for a log line to tell sessions apart.
     static func shortID(_ id: String) -> String { String(Digest.sha256Hex(id).prefix(12)) }
 
-    private func end(_ session: Session) async {
+    /// `ended`: the session is over (DELETE, idle), not merely leaving this replica (shutdown).
+    private func end(_ session: Session, ended isOver: Bool = true) async {
         let now = Date()
         let removed = lock.withLock { () -> Bool in
-            ended = ended.filter { $0.value > now }
-            ended[session.id] = session.expires
+            if isOver {
+                ended = ended.filter { $0.value > now }
+                ended[session.id] = session.expires
+            }
             return sessions.removeValue(forKey: session.id) != nil
         }
         guard removed else { return }
@@ -376,8 +385,14 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         for session in idle { await end(session) }
     }
 
+    /// The server stops: this replica's sessions are closed here (calls still
+    /// running are cancelled) and go on on other replicas.
     public func closeAll() async {
-        for session in lock.withLock({ Array(sessions.values) }) { await end(session) }
+        let held = lock.withLock { () -> [Session] in
+            closed = true
+            return Array(sessions.values)
+        }
+        for session in held { await end(session, ended: false) }
     }
 
     // MARK: Checks
