@@ -18,6 +18,8 @@ install:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/kubeflow-mcp $(DESTDIR)$(PREFIX)/lib/kubeflow-mcp/plugins.d
 	install -m 755 .build/release/kubeflow-mcp .build/release/kubeflow-mcp-sim $(DESTDIR)$(PREFIX)/bin/
 	cp -r .build/release/kubeflow-mcp_ClusterSim.resources $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/include/kubeflow-mcp/kfmcp
 	install -m 644 Sources/PluginABI/include/*.h $(DESTDIR)$(PREFIX)/include/kubeflow-mcp/
+	install -m 644 Sources/PluginABI/include/kfmcp/*.h $(DESTDIR)$(PREFIX)/include/kubeflow-mcp/kfmcp/
 	for so in .build/release/libkfmcp-*.so; do \
 	  case "$$so" in *sample*) ;; *) install -m 755 "$$so" $(DESTDIR)$(PREFIX)/lib/kubeflow-mcp/plugins.d/ ;; esac; done

@@ -57,6 +57,8 @@ let package = Package(
         // For out-of-tree Swift plugins: `.product(name: "PluginKit", package: "kubeflow-mcp")`
         // (examples/swift-plugin). PluginABI and KFJSON come with it.
         .library(name: "PluginKit", targets: ["PluginKit"]),
+        // Unit tests of a Swift plugin's handlers with a fake host (no cluster, no server).
+        .library(name: "PluginKitTesting", targets: ["PluginKitTesting"]),
     ] + pluginProducts,
     dependencies: [
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
@@ -195,7 +197,10 @@ let package = Package(
                     path: "Tests/PlanningTests"),
         .testTarget(name: "TRLTests", dependencies: ["TestSupport", "TRLPlugin", "BackendKit", "MemoryKit", "PluginKit"], path: "Tests/TRLTests"),
         .testTarget(name: "OptimizerTests", dependencies: ["TestSupport", "OptimizerPlugin", "PluginKit"], path: "Tests/OptimizerTests"),
-        .testTarget(name: "RegistryTests", dependencies: ["RegistryPlugin", "PluginKit"], path: "Tests/RegistryTests"),
+        .testTarget(name: "RegistryTests", dependencies: ["RegistryPlugin", "PluginKit", "PluginKitTesting"], path: "Tests/RegistryTests"),
         .testTarget(name: "UnslothTests", dependencies: ["TestSupport", "UnslothPlugin", "BackendKit", "MemoryKit", "PluginKit"], path: "Tests/UnslothTests"),
+        // A fake host for plugin handler tests: scripted Kubernetes answers, call context, providers, nested tools.
+        .target(name: "PluginKitTesting", dependencies: ["PluginKit", "PluginABI"], path: "Sources/PluginKitTesting"),
+        .testTarget(name: "PluginKitTestingTests", dependencies: ["PluginKitTesting", "PluginKit"], path: "Tests/PluginKitTestingTests"),
     ] + pluginTargets
 )

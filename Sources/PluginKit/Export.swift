@@ -29,6 +29,26 @@ final class ExportedPlugin: @unchecked Sendable {
 
     nonisolated(unsafe) static var current: ExportedPlugin?
 
+    /// The plugin the manifest's functions serve on this thread: a fake host's
+    /// (PluginKitTesting) while it calls one, else the process's exported one.
+    static var active: ExportedPlugin? {
+        pthread_getspecific(testingKey).map { Unmanaged<ExportedPlugin>.fromOpaque($0).takeUnretainedValue() } ?? current
+    }
+
+    /// A fake host's plugin, current on this thread during `body` (several test plugins share one process).
+    func serving<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(Self.testingKey)
+        pthread_setspecific(Self.testingKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.testingKey, previous) }
+        return try body()
+    }
+
+    private static let testingKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     /// Strings in the manifest live as long as the process (the host never unloads).
     private static func cString(_ s: String?) -> UnsafePointer<CChar>? {
         guard let s else { return nil }
@@ -86,23 +106,51 @@ let swiftToolchainDescription = "swift 6"
 #endif
 
 extension PluginDefinition {
-    /// Hand the manifest to the host. Call it from the plugin's one exported
-    /// `kfmcp_plugin_entry_v1` function; it returns the manifest pointer.
-    public func export(host: UnsafeRawPointer?) -> UnsafeRawPointer? {
-        guard let host else { return nil }
+    /// A host older than ABI 1.0's struct, or of another major, cannot be
+    /// served: every field we call must be inside the struct it gave us.
+    /// Read struct_size alone first: nothing past it may be touched.
+    static func servable(_ host: UnsafeRawPointer) -> UnsafePointer<kfmcp_host_v1>? {
         let typedHost = host.assumingMemoryBound(to: kfmcp_host_v1.self)
-        // A host older than ABI 1.0's struct, or of another major, cannot be
-        // served: every field we call must be inside the struct it gave us.
-        // Read struct_size alone first: nothing past it may be touched.
         guard host.load(as: UInt32.self) >= UInt32(KFMCP_HOST_V1_0_SIZE),
             Int(typedHost.pointee.abi_major) == Int(KFMCP_ABI_MAJOR)
         else { return nil }
+        return typedHost
+    }
+
+    /// Hand the manifest to the host. Call it from the plugin's one exported
+    /// `kfmcp_plugin_entry_v1` function; it returns the manifest pointer.
+    public func export(host: UnsafeRawPointer?) -> UnsafeRawPointer? {
+        guard let host, let typedHost = Self.servable(host) else { return nil }
         if let existing = ExportedPlugin.current { return UnsafeRawPointer(existing.manifest) }
         let pluginHost = PluginHost(raw: typedHost)
         let exported = ExportedPlugin(definition: self, host: pluginHost)
         ExportedPlugin.current = exported
         onLoad?(pluginHost)
         return UnsafeRawPointer(exported.manifest)
+    }
+}
+
+/// A definition's manifest made for a fake host (PluginKitTesting), apart from
+/// the process's exported plugin: its functions serve this definition inside `serve`.
+@_spi(Testing) public final class TestingExport: @unchecked Sendable {
+    let plugin: ExportedPlugin
+    public var manifest: UnsafeRawPointer { UnsafeRawPointer(plugin.manifest) }
+
+    init(_ plugin: ExportedPlugin) { self.plugin = plugin }
+
+    /// Call the manifest's functions in `body`: they reach this definition's handlers.
+    public func serve<T>(_ body: () throws -> T) rethrows -> T { try plugin.serving(body) }
+}
+
+extension PluginDefinition {
+    /// For PluginKitTesting's fake host: checks the host struct as `export` does,
+    /// builds this definition's manifest and runs `onLoad`.
+    @_spi(Testing) public func exportForTesting(host: UnsafeRawPointer) -> TestingExport? {
+        guard let typedHost = Self.servable(host) else { return nil }
+        let pluginHost = PluginHost(raw: typedHost)
+        let exported = TestingExport(ExportedPlugin(definition: self, host: pluginHost))
+        onLoad?(pluginHost)
+        return exported
     }
 }
 
@@ -133,7 +181,7 @@ private func run(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ b
 private let exportedInvoke: @convention(c) (
     UnsafePointer<CChar>?, UnsafePointer<CChar>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { tool, jsonIn, call, out in
-    guard let plugin = ExportedPlugin.current, let tool, let jsonIn else { return KFMCP_ERR_INTERNAL }
+    guard let plugin = ExportedPlugin.active, let tool, let jsonIn else { return KFMCP_ERR_INTERNAL }
     guard let definition = plugin.tools[String(cString: tool)] else { return KFMCP_ERR_UNKNOWN }
     guard let arguments = try? JSON.parse(String(cString: jsonIn)) else { return KFMCP_ERR_BAD_INPUT }
     let toolCall = ToolCall(tool: definition.name, arguments: arguments, host: plugin.host, call: call)
@@ -150,7 +198,7 @@ private let exportedBackendInvoke: @convention(c) (
     UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, OpaquePointer?,
     UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 = { backendID, op, jsonIn, call, out in
-    guard let plugin = ExportedPlugin.current, let backendID, let op, let jsonIn else { return KFMCP_ERR_INTERNAL }
+    guard let plugin = ExportedPlugin.active, let backendID, let op, let jsonIn else { return KFMCP_ERR_INTERNAL }
     guard let backend = plugin.backends[String(cString: backendID)],
         let operation = backend.operations[String(cString: op)]
     else { return KFMCP_ERR_UNKNOWN }
@@ -165,5 +213,5 @@ private let exportedFree: @convention(c) (UnsafeMutablePointer<CChar>?) -> Void 
 }
 
 private let exportedShutdown: @convention(c) () -> Void = {
-    ExportedPlugin.current?.definition.onShutdown?()
+    ExportedPlugin.active?.definition.onShutdown?()
 }

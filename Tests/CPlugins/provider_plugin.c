@@ -2,7 +2,8 @@
  * A plugin providing a service of another kind than a fine-tuning backend
  * (kfmcp_plugin.h, PROVIDERS): the host routes call_backend to it by id, and
  * fine-tuning callers, which list providers of their own kind, never see it.
- * Built with -DKIND='"<JSON text of the kind>"' to try other kinds.
+ * Built with -DKIND='"<JSON text of the kind>"' to try other kinds. Written with
+ * the provider names kfmcp/providers.h appends (the backend names still compile).
  */
 #include "kfmcp_plugin.h"
 
@@ -27,8 +28,8 @@ static int32_t provider_invoke(const char *id, const char *op, const char *json_
 
 static void free_result(char *p) { free(p); }
 
-static const kfmcp_backend_v1 providers[] = {{
-    .struct_size = sizeof(kfmcp_backend_v1),
+static const kfmcp_provider_v1 providers[] = {{
+    .struct_size = sizeof(kfmcp_provider_v1),
     .id = "example-store",
     .title = "Example storage provider",
     .version = "1.0.0",

@@ -7,6 +7,7 @@ lines, closing stdin mid-call).
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("KFMCP_BUILD_DIR", ROOT / ".build" / "debug")).resolve()
 BINARY = BUILD / "kubeflow-mcp"
 HEADER_DIR = ROOT / "Sources" / "PluginABI" / "include"
+# The ABI this host speaks, read from the header so a minor bump needs no test edit.
+HOST_ABI = ".".join(re.search(rf"#define KFMCP_ABI_{part} (\d+)", (HEADER_DIR / "kfmcp" / "core.h").read_text()).group(1)
+                    for part in ("MAJOR", "MINOR"))
 
 sys.path.insert(0, str(Path(__file__).parent))
 

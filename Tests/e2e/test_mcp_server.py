@@ -248,7 +248,7 @@ def test_one_engine_answers_the_protocol_methods(sample_and_c_plugins):
     result = init["result"]
     # A version we speak is kept; capabilities, serverInfo and the plugins' instructions are there.
     assert result["protocolVersion"] == "2025-03-26"
-    assert result["capabilities"] == {"logging": {}, "tools": {"listChanged": False}}
+    assert result["capabilities"] == {"logging": {}, "tools": {"listChanged": True}}
     assert result["serverInfo"]["name"] == "kubeflow-mcp" and result["serverInfo"]["version"]
     assert result["instructions"].startswith("Tools return data and actions")
     server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})

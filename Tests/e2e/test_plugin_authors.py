@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BINARY, ROOT, compile_c_plugin, plugin_dir, plugins_list, run_cli
+from conftest import BINARY, HOST_ABI, ROOT, compile_c_plugin, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
 from test_plugin_loading import BROKEN, REFUSALS
 
@@ -152,10 +152,10 @@ def test_plugin_new_refuses_a_bad_name_and_an_existing_directory(tmp_path):
 def test_plugin_sdk_prints_the_include_directory_and_compiler_flags(tmp_path):
     include = ROOT / "Sources" / "PluginABI" / "include"
     out = run_cli("plugin", "sdk").stdout
-    assert f"include_dir: {include}" in out and "abi:         1.1" in out and f"swift_package: {ROOT}" in out, out
+    assert f"include_dir: {include}" in out and f"abi:         {HOST_ABI}" in out and f"swift_package: {ROOT}" in out, out
     assert run_cli("plugin", "sdk", "--cflags").stdout.strip() == f"-I{include}"
     assert run_cli("plugin", "sdk", "--include-dir").stdout.strip() == str(include)
-    assert run_cli("plugin", "sdk", "--modversion").stdout.strip() == "1.1"
+    assert run_cli("plugin", "sdk", "--modversion").stdout.strip() == HOST_ABI
 
 
 def test_plugin_sdk_finds_the_header_installed_beside_the_binary(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list, run_cli
+from conftest import BUILD, HOST_ABI, ROOT, compile_c_plugin, in_process_policy, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
 
 BROKEN = ROOT / "Tests" / "CPlugins" / "broken_plugin.c"
@@ -14,8 +14,8 @@ HELLO = ROOT / "examples" / "c-plugin" / "hello_c.c"
 
 REFUSALS = {
     "NO_ENTRY": "no kfmcp_plugin_entry_v1 symbol",
-    "ABI_MAJOR": "plugin built for ABI 2.0; this host speaks 1.1",
-    "ENTRY_V2": "plugin built for ABI 2.x; this host speaks 1.1",
+    "ABI_MAJOR": f"plugin built for ABI 2.0; this host speaks {HOST_ABI}",
+    "ENTRY_V2": f"plugin built for ABI 2.x; this host speaks {HOST_ABI}",
     "STRUCT_SIZE": "manifest struct_size is 8 bytes, smaller than ABI 1.0's",
     "TOOL_NAME": "invalid tool name 'Bad-Name!'",
     "SCHEMA": "invalid input schema",
@@ -150,7 +150,7 @@ def test_tools_list_and_version_commands(tmp_path):
     compile_c_plugin(HELLO, d / "libhello_c.so")
     out = run_cli("tools", "list", "--no-default-plugins", "--plugins-dir", str(d)).stdout
     assert "c_add" in out and "read_only" in out and "hello-c" in out
-    assert "plugin ABI 1.1" in run_cli("version").stdout
+    assert f"plugin ABI {HOST_ABI}" in run_cli("version").stdout
 
 
 @pytest.mark.parametrize("provider_isolation", ["in-process", "process"])

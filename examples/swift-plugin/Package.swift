@@ -20,6 +20,7 @@ let package = Package(
         .target(name: "SwiftExample", dependencies: [.product(name: "PluginKit", package: "kubeflow-mcp")],
                 // Export only the ABI entry point (see exports.map).
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=" + Context.packageDirectory + "/exports.map"])]),
-        .testTarget(name: "SwiftExampleTests", dependencies: ["SwiftExample"]),
+        // PluginKitTesting's FakeHost calls the tool through the manifest, with no cluster and no server.
+        .testTarget(name: "SwiftExampleTests", dependencies: ["SwiftExample", .product(name: "PluginKitTesting", package: "kubeflow-mcp")]),
     ]
 )

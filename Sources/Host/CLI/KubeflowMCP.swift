@@ -55,12 +55,17 @@ struct CommonOptions: ParsableArguments {
 
     /// Apply the log level, load the plugins, then the policy (its patterns are
     /// checked against the loaded tools). A bad policy stops here, saying which line.
-    func startHost() throws -> (host: LoadedHost, policy: Policy) {
-        Log.shared.level = LogLevel(name: logLevel) ?? .warning
+    var hostOptions: HostOptions {
         var options = HostOptions()
         options.pluginDirs = pluginsDir
         options.defaultPluginDirs = !noDefaultPlugins
         options.policyFile = policy
+        return options
+    }
+
+    func startHost() throws -> (host: LoadedHost, policy: Policy) {
+        Log.shared.level = LogLevel(name: logLevel) ?? .warning
+        let options = hostOptions
         let host = ProtocolStdout.silenced { Host.start(options) }
         do {
             return (host, try Host.policy(persona: persona, file: policy, environment: options.environment,
@@ -108,6 +113,8 @@ struct Serve: AsyncParsableCommand {
         // Before any plugin loads: nothing printed to fd 1 can reach the client.
         let protocolFD = ProtocolStdout.claim()
         let (host, policy) = try common.startHost()
+        let reloads = Host.reloadPluginsOnHangup(common.hostOptions, host: host)
+        defer { reloads.cancel() }
         let connection = try cluster.connect()
         let identity = ClusterIdentity(access: connection.access)
         Log.shared.info("cluster: \(connection.access.summary)")

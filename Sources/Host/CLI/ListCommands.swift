@@ -5,8 +5,9 @@ import KFJSON
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "Inspect plugins, start a new one (`plugin new`), find the ABI header (`plugin sdk`), or test one (`plugin test`).",
-        subcommands: [List.self, PluginNewCommand.self, PluginSDKCommand.self, PluginTestCommand.self], defaultSubcommand: List.self, aliases: ["plugin"])
+        commandName: "plugins", abstract: "Inspect plugins, start a new one (`plugin new`), find the ABI header (`plugin sdk`), test one (`plugin test`), or install/remove one (`plugin install`, `plugin remove`).",
+        subcommands: [List.self, PluginNewCommand.self, PluginSDKCommand.self, PluginTestCommand.self,
+                      PluginInstallCommand.self, PluginRemoveCommand.self], defaultSubcommand: List.self, aliases: ["plugin"])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,7 +19,11 @@ struct PluginsCommand: ParsableCommand {
             let (host, _) = try common.startHost()
             let records = host.registry.records
             if json {
-                print(JSON.array(records.map(\.json)).pretty())
+                print(JSON.array(records.map { r in
+                    guard let install = InstallProvenance.record(for: r.path), var o = r.json.object else { return r.json }
+                    o["install"] = InstallProvenance.json(install, libraryPath: r.path)
+                    return .object(o)
+                }).pretty())
             } else if records.isEmpty {
                 print("No plugins found. Build them with `swift build` or pass --plugins-dir DIR.")
             } else {
@@ -30,6 +35,10 @@ struct PluginsCommand: ParsableCommand {
                     if let reason = r.reason { print("          reason: \(reason)") }
                     if !r.tools.isEmpty { print("          tools: \(r.tools.joined(separator: ", "))") }
                     if !r.backends.isEmpty { print("          backends: \(r.backends.joined(separator: ", "))") }
+                    if let install = InstallProvenance.record(for: r.path) {
+                        InstallRecordLines.print(install, indent: "          ")
+                        if InstallProvenance.modified(install, libraryPath: r.path) { print("          MODIFIED: the library's SHA-256 differs from the one verified at install") }
+                    }
                 }
             }
             host.shutdown()
@@ -59,5 +68,23 @@ struct ToolsCommand: ParsableCommand {
             }
             host.shutdown()
         }
+    }
+}
+
+/// What `plugins list` adds for a plugin `plugin install` installed: the
+/// record beside it, and whether the library still has the verified digest.
+enum InstallProvenance {
+    static func record(for libraryPath: String) -> InstallRecord? {
+        InstallRecord.read(directory: (libraryPath as NSString).deletingLastPathComponent)
+    }
+
+    static func modified(_ record: InstallRecord, libraryPath: String) -> Bool {
+        record.librarySHA256 != nil && InstallRecord.currentSHA256(of: libraryPath) != record.librarySHA256
+    }
+
+    static func json(_ record: InstallRecord, libraryPath: String) -> JSON {
+        guard var o = record.json.object else { return record.json }
+        o["modified"] = .bool(modified(record, libraryPath: libraryPath))
+        return .object(o)
     }
 }

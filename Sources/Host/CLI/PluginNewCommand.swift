@@ -97,7 +97,8 @@ struct Skeleton {
                 targets: [
                     .target(name: "\(module)", dependencies: [.product(name: "PluginKit", package: "kubeflow-mcp")],
                             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=" + Context.packageDirectory + "/exports.map"])]),
-                    .testTarget(name: "\(module)Tests", dependencies: ["\(module)"]),
+                    // PluginKitTesting's FakeHost runs the tools through the manifest, with no cluster or server.
+                    .testTarget(name: "\(module)Tests", dependencies: ["\(module)", .product(name: "PluginKitTesting", package: "kubeflow-mcp")]),
                 ]
             )
 
@@ -141,6 +142,7 @@ struct Skeleton {
             """),
             ("Tests/\(module)Tests/HelloTests.swift", """
             import PluginKit
+            import PluginKitTesting
             import Testing
             import \(module)
 
@@ -150,6 +152,16 @@ struct Skeleton {
 
             @Test func anEmptyNameIsRefused() {
                 #expect(throws: ToolError.self) { try Hello.greet("") }
+            }
+
+            /// The tool as the host calls it: by name, through the manifest, JSON in and out. A FakeHost
+            /// also scripts Kubernetes answers (host.kubernetes), the call context, providers and other tools.
+            @Test func theToolAnswersThroughTheManifest() throws {
+                let host = FakeHost()
+                let loaded = try host.load(plugin)
+                #expect(try loaded.result("\(tool)", ["name": "Ada"]) == ["greeting": "Hello, Ada!"])
+                #expect(try loaded.call("\(tool)", ["name": ""])["error"]?["field"] == "name")
+                #expect(host.requests.isEmpty)
             }
 
             """),

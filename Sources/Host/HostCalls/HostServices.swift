@@ -24,7 +24,7 @@ public final class HostServices: PluginHost, @unchecked Sendable {
     public let registry: PluginRegistry
     let tracker: CallTracker
     private let lock = NSLock()
-    private var cachedBackends: (count: Int, text: String)?
+    private var cachedBackends: (generation: Int, text: String)?
 
     public init(registry: PluginRegistry, tracker: CallTracker, log: Log) {
         self.registry = registry
@@ -49,13 +49,13 @@ public final class HostServices: PluginHost, @unchecked Sendable {
         }
     }
 
-    /// list_backends as text, serialized once per set of backends: planning
-    /// tools ask on every call, and backends are only ever added (at load).
+    /// list_backends as text, serialized once per generation of the registry:
+    /// planning tools ask on every call, and backends change only at load or reload.
     func backendsText() -> String {
-        let count = registry.backends.count
-        if let cached = lock.withLock({ cachedBackends }), cached.count == count { return cached.text }
+        let generation = registry.generation
+        if let cached = lock.withLock({ cachedBackends }), cached.generation == generation { return cached.text }
         let text = JSON.array(registry.orderedBackends.map(\.json)).serialized()
-        lock.withLock { cachedBackends = (count, text) }
+        lock.withLock { cachedBackends = (generation, text) }
         return text
     }
 

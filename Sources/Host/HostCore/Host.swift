@@ -63,13 +63,32 @@ extension HostBase.Host {
     /// Every plugin found loaded (refusals recorded, never fatal).
     public static func start(_ options: HostOptions, log: Log = .shared) -> LoadedHost {
         let host = LoadedHost(log: log)
+        loader(options, host: host).loadAll()
+        return host
+    }
+
+    /// The loader a start uses; a reload rereads the directories and the policy file's in_process_plugins the same way.
+    static func loader(_ options: HostOptions, host: LoadedHost) -> PluginLoader {
         let searchPath = PluginSearchPath(explicit: options.pluginDirs, environment: options.environment,
                                           executablePath: options.executablePath,
                                           defaults: options.defaultPluginDirs)
         let inProcess = InProcessPlugins.allowed(policyFile: PolicyFile.locate(explicit: options.policyFile,
                                                                                 environment: options.environment))
-        PluginLoader(host: host.services, searchPath: searchPath, executablePath: options.executablePath,
-                     inProcessAllowed: inProcess).loadAll()
-        return host
+        return PluginLoader(host: host.services, searchPath: searchPath, executablePath: options.executablePath,
+                            inProcessAllowed: inProcess)
+    }
+
+    /// `serve` reloads its plugins on SIGHUP (`kill -HUP PID`): see PluginLoader.reload.
+    /// Every open MCP session is told when the tools changed. Keep the returned source.
+    public static func reloadPluginsOnHangup(_ options: HostOptions, host: LoadedHost) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        // A queue of its own, serial: a reload waits for child processes to load.
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "kubeflow-mcp.plugin-reload"))
+        source.setEventHandler {
+            host.log.warning("SIGHUP: reloading plugins", source: "loader")
+            if loader(options, host: host).reload().toolsChanged { ToolListWatchers.shared.toolsChanged() }
+        }
+        source.resume()
+        return source
     }
 }

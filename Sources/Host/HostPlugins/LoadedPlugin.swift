@@ -55,6 +55,8 @@ protocol PluginRunner: Sendable {
     func invoke(tool: String, arguments: JSON, call: any PluginCall) -> Result<RawAnswer, PluginCallFailure>
     func invokeBackend(id: String, op: String, input: JSON, call: any PluginCall) -> Result<RawAnswer, PluginCallFailure>
     func shutdown()
+    /// Stop once the calls in flight have finished (a reload swapped the plugin out).
+    func retire()
 }
 
 /// A plugin the host accepted: its tools and backends, and how to run it.
@@ -71,14 +73,17 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// ABI 1.1: cluster-scoped "group/resource" its tools read (checked).
     public let clusterScopedReads: [String]
     public let isolation: PluginIsolation
+    /// The host's private copy of the file it runs (PrivateCopies); a reload compares it with `path`.
+    let copy: String
     /// ABI 1.2: the tools it lets clients run as MCP tasks (TaskSurface).
     public internal(set) var tasks: TaskSurface?
     let runner: any PluginRunner
 
-    init(id: String, path: String, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,
+    init(id: String, path: String, copy: String? = nil, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,
          clusterScopedReads: [String] = [], isolation: PluginIsolation, runner: any PluginRunner) {
         self.id = id
         self.path = path
+        self.copy = copy ?? path
         self.tools = tools
         self.backends = backends
         self.instructions = instructions
@@ -133,6 +138,9 @@ public final class LoadedPlugin: @unchecked Sendable {
     }
 
     func shutdown() { runner.shutdown() }
+
+    /// Swapped out by a reload: calls in flight finish, then it stops.
+    func retire() { runner.retire() }
 }
 
 /// Calls a plugin loaded into this process through its manifest's pointers.
@@ -176,6 +184,9 @@ final class InProcessRunner: PluginRunner, @unchecked Sendable {
     }
 
     func shutdown() { functions.shutdown?() }
+
+    /// In-process code is never unloaded (see PluginLibrary): a reload keeps it.
+    func retire() {}
 }
 
 public struct PluginCallFailure: Error, Sendable {

@@ -8,6 +8,8 @@ import PluginABI
 /// skipped with one line on stderr and a record for `plugins list`.
 public struct PluginLoader {
     let host: any PluginHost
+    /// Where accepted plugins and records go: the host's registry, or a reload's next generation.
+    var registry: PluginRegistry
     let searchPath: PluginSearchPath
     /// This executable: its directory holds the first-party plugins, and it is
     /// started as `plugin-host` for plugins that run in a child process.
@@ -18,6 +20,7 @@ public struct PluginLoader {
     package init(host: any PluginHost, searchPath: PluginSearchPath, executablePath: String,
                  inProcessAllowed: Set<String> = []) {
         self.host = host
+        self.registry = host.registry
         self.searchPath = searchPath
         self.executablePath = executablePath
         self.inProcessAllowed = inProcessAllowed
@@ -35,7 +38,7 @@ public struct PluginLoader {
         return ownDirectories.contains { dir == $0 || dir.hasPrefix($0 + "/") }
     }
 
-    private var log: Log { host.log }
+    var log: Log { host.log }
 
     /// Load everything found, in search-path order, files sorted by name.
     ///
@@ -44,16 +47,37 @@ public struct PluginLoader {
     /// first, all at once, after the file checks: a process start takes longer
     /// than loading every first-party plugin, so it overlaps them. Each is still
     /// accepted in its turn, and nothing of it runs here before its checks pass.
-    public func loadAll() {
+    public func loadAll() { loadAll(previous: nil) }
+
+    /// `previous`: on a reload, the plugins running now. Those whose file is
+    /// unchanged are kept as they are (first, so their tools keep their names);
+    /// a changed child-run plugin loads again (its old version stays if the new
+    /// one is refused); in-process code is only ever replaced at restart.
+    func loadAll(previous: [LoadedPlugin]?) {
         // First-party plugins load first: the first to declare a name keeps it,
         // so a drop-in can never take a first-party tool away.
         let found = discover()
         let own = found.map { $0.problem == nil && isFirstParty($0.path) }
         let candidates = found.indices.filter { own[$0] }.map { found[$0] } + found.indices.filter { !own[$0] }.map { found[$0] }
+        let running = Dictionary((previous ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var seen = Set<FileIdentity>()
+        var seenPaths = Set<String>()
+        var kept: [() -> Void] = []
+        var changed: [() -> Void] = []
         var turns: [() -> Void] = []
+        // A new version of a running plugin loads before new files: its fallback keeps its names.
+        func queue(_ old: LoadedPlugin?, _ turn: @escaping () -> Void) {
+            if old == nil { turns.append(turn) } else { changed.append(turn) }
+        }
         for candidate in candidates {
             let record = PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused)
+            let old = running[candidate.path]
+            if let old, old.isolation == .inProcess {
+                seenPaths.insert(old.path)
+                let differs = candidate.problem != nil || candidate.disabled || PrivateCopies.changed(original: old.path, copy: old.copy)
+                kept.append { keep(old, pending: differs ? Self.waitingForRestart : nil) }
+                continue
+            }
             if let problem = candidate.problem {
                 turns.append { refuse(record, problem) }
                 continue
@@ -64,24 +88,65 @@ public struct PluginLoader {
             }
             // The same file reached twice (symlink, a directory listed twice) loads once.
             guard seen.insert(identity).inserted else { continue }
+            seenPaths.insert(candidate.path)
             if candidate.disabled {
                 turns.append { disable(candidate) }
                 continue
             }
+            if let old, !PrivateCopies.changed(original: old.path, copy: old.copy) {
+                kept.append { keep(old, pending: nil) }
+                continue
+            }
             if let problem = FileTrust.problem(path: candidate.path) {
-                turns.append { refuse(record, problem) }
+                queue(old) { refuse(record, problem, keeping: old) }
                 continue
             }
             if let problem = inProcessProblem(candidate) {
-                turns.append { refuse(record, problem) }
+                queue(old) { refuse(record, problem, keeping: old) }
                 continue
             }
-            let plan = LoadPlan(candidate, loader: self)
-            turns.append { load(plan) }
+            if previous != nil, old == nil, (candidate.isolation ?? (isFirstParty(candidate.path) ? .inProcess : .process)) == .inProcess {
+                turns.append { notYetLoaded(candidate) }
+                continue
+            }
+            let copy: String
+            switch PrivateCopies.shared.copy(candidate.path, identity: identity, log: log) {
+            case .failure(let problem):
+                queue(old) { refuse(record, problem.message, keeping: old) }
+                continue
+            case .success(let path): copy = path
+            }
+            let plan = LoadPlan(candidate, copy: copy, previous: old, loader: self)
+            queue(old) { load(plan) }
         }
-        for turn in turns {
+        // In-process code stays mapped whatever happened to its file: its tools stay until restart.
+        for old in previous ?? [] where old.isolation == .inProcess && !seenPaths.contains(old.path) {
+            kept.append { keep(old, pending: Self.waitingForRestart) }
+        }
+        for turn in kept + changed + turns {
             turn()
         }
+    }
+
+    static let waitingForRestart = "the file on disk differs from the version running in-process (changed, removed or disabled): "
+        + "in-process plugins are replaced at restart only; restart the server to load it"
+
+    /// A plugin running before a reload, kept as it is; `pending` says what waits.
+    private func keep(_ plugin: LoadedPlugin, pending: String?) {
+        var record = host.registry.record(of: plugin)
+            ?? PluginRecord(path: plugin.path, origin: "", status: .loaded, pluginID: plugin.id)
+        record.pending = pending
+        registry.add(plugin: plugin, record: record)
+        if let pending { log.warning("plugin \(plugin.id) (\(plugin.path)) keeps running: \(pending)", source: "loader") }
+    }
+
+    /// A file found by a reload that would run in-process: in-process code loads at start only.
+    private func notYetLoaded(_ candidate: Candidate) {
+        var record = PluginRecord(path: candidate.path, origin: candidate.origin, status: .refused,
+                                  reason: "found by a reload; it would run in-process, and in-process plugins load at start only")
+        record.pending = "restart the server to load it"
+        registry.add(record: record)
+        log.warning("plugin \(candidate.path) found by a reload runs in-process: it loads at the next restart", source: "loader")
     }
 
     /// A drop-in runs sandboxed in a child process; in the host's process only
@@ -96,7 +161,7 @@ public struct PluginLoader {
 
     private func disable(_ candidate: Candidate) {
         let source = candidate.directiveSource ?? "plugins.d"
-        host.registry.add(record: PluginRecord(path: candidate.path, origin: candidate.origin, status: .disabled,
+        registry.add(record: PluginRecord(path: candidate.path, origin: candidate.origin, status: .disabled,
                                                   reason: "disabled by \(source)"))
         log.info("plugin \(candidate.path) is disabled by \(source)", source: "loader")
     }
@@ -176,11 +241,17 @@ public struct PluginLoader {
 
     // MARK: Loading one library
 
-    private func refuse(_ record: PluginRecord, _ reason: String) {
+    /// `keeping`: the version running before a reload, which stays when its new file is refused.
+    private func refuse(_ record: PluginRecord, _ reason: String, keeping old: LoadedPlugin? = nil) {
+        if let old {
+            log.error("plugin \(record.path): the new version is refused, version \(host.registry.record(of: old)?.version ?? "?") keeps running: \(reason)",
+                      source: "loader")
+            return keep(old, pending: "the new file on disk is refused (the running version stays): \(reason)")
+        }
         var r = record
         r.status = .refused
         r.reason = reason
-        host.registry.add(record: r)
+        registry.add(record: r)
         log.error("refused plugin \(record.path): \(reason)", source: "loader")
     }
 
@@ -188,20 +259,26 @@ public struct PluginLoader {
     /// process it needs is started at once.
     struct LoadPlan {
         let candidate: Candidate
+        /// The host's private copy of the file (PrivateCopies): what is dlopened, here or in the child.
+        let copy: String
+        /// On a reload, the version running now.
+        let previous: LoadedPlugin?
         let isolation: PluginIsolation
         let context: PluginContext
         /// The child loading it (isolation: process) or trying it (an in-process drop-in).
         let child: EarlyChild?
 
-        init(_ candidate: Candidate, loader: PluginLoader) {
+        init(_ candidate: Candidate, copy: String, previous: LoadedPlugin?, loader: PluginLoader) {
             self.candidate = candidate
+            self.copy = copy
+            self.previous = previous
             let firstParty = loader.isFirstParty(candidate.path)
             isolation = candidate.isolation ?? (firstParty ? .inProcess : .process)
             let needsChild = isolation == .process || !firstParty
             context = PluginContext(name: (candidate.path as NSString).lastPathComponent, config: candidate.config,
                                     host: loader.host, turn: Gate(open: !needsChild))
             child = needsChild
-                ? EarlyChild(ChildPluginRunner(path: candidate.path, executable: loader.executablePath, context: context),
+                ? EarlyChild(ChildPluginRunner(path: copy, original: candidate.path, executable: loader.executablePath, context: context),
                              trialOnly: isolation == .inProcess)
                 : nil
         }
@@ -219,7 +296,7 @@ public struct PluginLoader {
             switch plan.child!.result() {
             case .failure(let problem):
                 record.pluginID = problem.pluginID
-                return refuse(record, problem.message)
+                return refuse(record, problem.message, keeping: plan.previous)
             case .success(let r): (raw, runner) = (r, plan.child!.runner)
             }
         case .inProcess:
@@ -228,29 +305,29 @@ public struct PluginLoader {
             if let trial = plan.child {
                 if case .failure(let problem) = trial.result() {
                     record.pluginID = problem.pluginID
-                    return refuse(record, problem.message)
+                    return refuse(record, problem.message, keeping: plan.previous)
                 }
             }
             let entry: kfmcp_plugin_entry_v1_fn
-            switch PluginLibrary.entry(path: candidate.path) {
-            case .failure(let problem): return refuse(record, problem.message)
+            switch PluginLibrary.entry(path: plan.copy) {
+            case .failure(let problem): return refuse(record, problem.message, keeping: plan.previous)
             case .success(let e): entry = e
             }
             let cHost = host.makeHost(for: context)
-            guard let manifest = entry(cHost) else { return refuse(record, PluginLibrary.declinedToLoad) }
+            guard let manifest = entry(cHost) else { return refuse(record, PluginLibrary.declinedToLoad, keeping: plan.previous) }
             switch RawManifest.copy(manifest) {
             case .failure(let problem):
                 record.pluginID = problem.pluginID
-                return refuse(record, problem.message)
+                return refuse(record, problem.message, keeping: plan.previous)
             case .success(let r): (raw, runner) = (r, InProcessRunner(manifest: manifest, host: cHost))
             }
         }
 
-        switch ManifestReader.check(raw, registry: host.registry) {
+        switch ManifestReader.check(raw, registry: registry) {
         case .failure(let problem):
             record.pluginID = problem.pluginID
             runner.shutdown()
-            refuse(record, problem.message)
+            refuse(record, problem.message, keeping: plan.previous)
         case .success(let read):
             context.name = read.id
             (runner as? ChildPluginRunner)?.toolNames = raw.tools.compactMap(\.name)
@@ -266,11 +343,11 @@ public struct PluginLoader {
                 record.reason = read.refused.joined(separator: "; ")
                 for sentence in read.refused { log.error("plugin \(candidate.path): \(sentence)", source: "loader") }
             }
-            let plugin = LoadedPlugin(id: read.id, path: candidate.path, tools: read.tools, backends: read.backends,
+            let plugin = LoadedPlugin(id: read.id, path: candidate.path, copy: plan.copy, tools: read.tools, backends: read.backends,
                                       instructions: read.instructions, clusterScopedReads: read.clusterScopedReads,
                                       isolation: isolation, runner: runner)
             plugin.tasks = read.tasks
-            host.registry.add(plugin: plugin, record: record)
+            registry.add(plugin: plugin, record: record)
             log.info("loaded plugin \(read.id) \(read.version) from \(candidate.path) (\(isolation.rawValue)): \(read.tools.count) tools, \(read.backends.count) backends",
                      source: "loader")
         }

@@ -19,6 +19,8 @@ public struct PluginRecord: Sendable {
     public var isolation: String?
     /// For a plugin-host child: the sandbox layers that hold in it (PluginSandbox.Layer names).
     public var sandbox: [String]?
+    /// What waits for a reload or restart: a new file refused (the running version stays), or in-process code changed on disk.
+    public var pending: String?
     public var tools: [String] = []
     public var backends: [String] = []
 
@@ -33,6 +35,7 @@ public struct PluginRecord: Sendable {
         o["built_with"] = builtWith.map { .string($0) } ?? .null
         o["abi"] = abi.map { .string($0) } ?? .null
         o["isolation"] = isolation.map { .string($0) } ?? .null
+        o["pending"] = pending.map { .string($0) } ?? .null
         o["sandbox"] = sandbox.map { .array($0.map { .string($0) }) } ?? .null
         return .object(o)
     }

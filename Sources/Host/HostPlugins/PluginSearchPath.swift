@@ -34,14 +34,18 @@ public struct PluginSearchPath: Sendable {
                 entries.append(Entry(directory: checkout + "/plugins.d", namePrefix: nil, origin: "checkout"))
                 entries.append(Entry(directory: exeDir, namePrefix: "libkfmcp-", origin: "build output"))
             }
-            let home = environment["HOME"] ?? NSHomeDirectory()
-            let config = environment["XDG_CONFIG_HOME"].map { $0 + "/kubeflow-mcp/plugins.d" }
-                ?? home + "/.config/kubeflow-mcp/plugins.d"
-            entries.append(Entry(directory: config, namePrefix: nil, origin: "user"))
-            entries.append(Entry(directory: "/usr/local/lib/kubeflow-mcp/plugins.d", namePrefix: nil, origin: "system"))
+            entries.append(Entry(directory: Self.userDirectory(environment: environment), namePrefix: nil, origin: "user"))
+            entries.append(Entry(directory: Self.systemDirectory, namePrefix: nil, origin: "system"))
         }
         self.entries = entries
     }
+
+    /// Where `plugin install` puts a plugin by default, and `--system` puts it.
+    public static func userDirectory(environment: [String: String]) -> String {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return environment["XDG_CONFIG_HOME"].map { $0 + "/kubeflow-mcp/plugins.d" } ?? home + "/.config/kubeflow-mcp/plugins.d"
+    }
+    public static let systemDirectory = "/usr/local/lib/kubeflow-mcp/plugins.d"
 
     /// The checkout this executable was built in: the nearest ancestor holding
     /// both Package.swift and plugins.d/.

@@ -98,6 +98,10 @@ pub struct kfmcp_backend_v1 {
 pub type InvokeFn = unsafe extern "C" fn(*const c_char, *const c_char, *mut kfmcp_call, Out) -> i32;
 pub type BackendInvokeFn = unsafe extern "C" fn(*const c_char, *const c_char, *const c_char, *mut kfmcp_call, Out) -> i32;
 
+/// The header's provider names (kfmcp/providers.h): a "backend" entry declares a provider of any kind.
+pub type kfmcp_provider_v1 = kfmcp_backend_v1;
+pub type ProviderInvokeFn = BackendInvokeFn;
+
 #[repr(C)]
 pub struct kfmcp_manifest_v1 {
     pub struct_size: u32,

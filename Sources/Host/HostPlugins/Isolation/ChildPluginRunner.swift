@@ -16,7 +16,9 @@ import Glibc
 /// here, through the same C entry points an in-process plugin calls, so
 /// policy, audit and credentials stay in the host.
 final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
+    /// The host's private copy the child loads, and the operator's file it was copied from.
     let path: String
+    let original: String
     let executable: String
     let context: PluginContext
     /// The parent's host struct for this plugin: services run through it.
@@ -30,6 +32,9 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
     private var crashesInARow = 0
     private var nextStart = Date.distantPast
     private var nextCall = 1
+    /// Calls between their start and their answer; a retired runner stops its child when the last one ends.
+    private var inFlight = 0
+    private var retired = false
     /// The tool names of the first load; a restarted child must declare the same.
     var toolNames: [String] = []
     /// What the last child started said of its sandbox (its own lock: `lock` is held while a child loads).
@@ -47,8 +52,9 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
         SandboxNotices.shared.note(report, log: log)
     }
 
-    init(path: String, executable: String, context: PluginContext) {
+    init(path: String, original: String? = nil, executable: String, context: PluginContext) {
         self.path = path
+        self.original = original ?? path
         self.executable = executable
         self.context = context
         self.host = context.host.makeHost(for: context)
@@ -69,7 +75,7 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
             return .failure(.init(message: "could not start a plugin-host process: \(error)"))
         }
         let limits = SandboxLimits.from(environment: ProcessInfo.processInfo.environment)
-        child.channel.send(["op": "load", "config": context.config, "sandbox": limits.json])
+        child.channel.send(["op": "load", "config": context.config, "sandbox": limits.json, "original": .string(original)])
         switch child.waitLoaded(timeout: Self.loadTimeout) {
         case .success(let manifest):
             self.child = child
@@ -135,6 +141,14 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
     }
 
     private func run(what: String, call: any PluginCall, _ message: [String: JSON]) -> Result<RawAnswer, PluginCallFailure> {
+        lock.withLock { inFlight += 1 }
+        defer {
+            let stop = lock.withLock { () -> Bool in
+                inFlight -= 1
+                return retired && inFlight == 0
+            }
+            if stop { shutdown() }
+        }
         let child: Child
         switch liveChild(for: what) {
         case .failure(let f): return .failure(f)
@@ -171,6 +185,16 @@ final class ChildPluginRunner: PluginRunner, @unchecked Sendable {
                 child.kill()
             }
         }
+    }
+
+    /// A call that looked this runner up just before the swap still runs (on a
+    /// child started again if need be); the last call out stops the child.
+    func retire() {
+        let idle = lock.withLock { () -> Bool in
+            retired = true
+            return inFlight == 0
+        }
+        if idle { shutdown() }
     }
 
     func shutdown() {

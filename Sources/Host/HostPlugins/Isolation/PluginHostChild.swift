@@ -15,7 +15,7 @@ import Glibc
 /// protocol stream, so nothing the plugin prints reaches the MCP client.
 ///
 /// Messages (one JSON object per line; the parent's side is ChildPluginRunner):
-///   parent → child  {"op":"load","config":{…},"sandbox":{"memory_mib":N,"cpu_seconds":N,"open_files":N}}
+///   parent → child  {"op":"load","config":{…},"sandbox":{"memory_mib":N,"cpu_seconds":N,"open_files":N},"original":PATH}
 ///                   {"op":"invoke","call":N,"tool":T,"input":"<json>"}
 ///                   {"op":"backend","call":N,"backend":B,"operation":O,"input":"<json>"}
 ///                   {"op":"cancel","call":N}   {"op":"shutdown"}
@@ -34,7 +34,7 @@ public enum PluginHostChild {
         let channel = PipeChannel(fd: socketFD)
         guard let load = channel.receive(), load["op"] == "load" else { exit(0) }
         // Sandboxed before anything of the plugin is mapped; the parent hears which layers hold.
-        let sandbox = PluginSandbox.enter(library: library, limits: SandboxLimits(json: load["sandbox"]),
+        let sandbox = PluginSandbox.enter(library: library, original: load["original"]?.string, limits: SandboxLimits(json: load["sandbox"]),
                                           descriptors: descriptors, environment: ChildEnvironment.check())
         channel.send(["op": "sandbox", "layers": PluginSandbox.json(sandbox)])
         let host = ChildHost(channel: channel, config: load["config"] ?? [:])

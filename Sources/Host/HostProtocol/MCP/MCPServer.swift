@@ -80,6 +80,7 @@ public final class MCPServer: @unchecked Sendable {
     func start() {
         transport.route { [weak self] in self?.handle($0) }
         transport.start()
+        ToolListWatchers.shared.add(self)
     }
 
     /// After EOF on stdio: wait for the calls in flight, answer the stragglers.
@@ -95,8 +96,16 @@ public final class MCPServer: @unchecked Sendable {
 
     /// The session ended: questions to the client are answered "no".
     func stop() {
+        ToolListWatchers.shared.remove(self)
         questions.abandonAll()
         tasks.stop()
+    }
+
+    /// A plugin reload changed the tools (ToolListWatchers): list again, and say so once initialized.
+    func toolsChanged() {
+        dispatcher.forgetListing()
+        guard initialized.get() else { return }
+        transport.writer.write(["jsonrpc": "2.0", "method": "notifications/tools/list_changed"] as JSON)
     }
 
     // MARK: Messages
@@ -151,7 +160,7 @@ public final class MCPServer: @unchecked Sendable {
         initialized.set(true)
         clientCanElicit.set(Self.canElicit(params))
         let version = Self.negotiatedVersion(requested)
-        var capabilities: JSON = ["logging": [:], "tools": ["listChanged": false]]
+        var capabilities: JSON = ["logging": [:], "tools": ["listChanged": true]]
         capabilities["tasks"] = tasks.catalog.capability
         reply(id, ["protocolVersion": .string(version),
                    "capabilities": capabilities,

@@ -150,6 +150,9 @@ final class ToolDispatcher: @unchecked Sendable {
         settle(id)
     }
 
+    /// A plugin reload changed the tools: the next tools/list is built again.
+    func forgetListing() { lock.withLock { listing = nil } }
+
     /// The tools this user may see, serialized once.
     private func toolsList() -> String {
         lock.withLock {

@@ -34,12 +34,17 @@ enum LandlockRuleset {
 
     /// System library locations, the plugin's directory, and the directory of
     /// every object mapped now (the Swift runtime may live under /opt).
-    static func readablePaths(library: String) -> [String] {
+    /// `original`: the file the host copied `library` from (PrivateCopies), whose directory may hold the plugin's data files.
+    static func readablePaths(library: String, original: String? = nil) -> [String] {
         var paths = ["/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib", "/usr/share/zoneinfo", "/usr/share/locale",
                      "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
                      "/sys/devices/system/cpu", "/dev/urandom", "/dev/random", "/dev/zero"]
         paths.append((library as NSString).deletingLastPathComponent)
         paths.append((realPath(library) as NSString).deletingLastPathComponent)
+        if let original {
+            paths.append((original as NSString).deletingLastPathComponent)
+            paths.append((realPath(original) as NSString).deletingLastPathComponent)
+        }
         if let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) {
             for line in maps.split(separator: "\n") {
                 guard let slash = line.firstIndex(of: "/") else { continue }

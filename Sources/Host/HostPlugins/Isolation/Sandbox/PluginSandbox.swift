@@ -46,13 +46,13 @@ public enum PluginSandbox {
     /// Every layer after the descriptors, in the order that lets each one hold:
     /// limits and no_new_privs first (seccomp needs no_new_privs unprivileged),
     /// Landlock before seccomp (its system calls are not in the filter's way).
-    static func enter(library: String, limits: SandboxLimits, descriptors: String?, environment: String?) -> Report {
+    static func enter(library: String, original: String? = nil, limits: SandboxLimits, descriptors: String?, environment: String?) -> Report {
         var report: Report = [:]
         report[.descriptors] = descriptors
         report[.environment] = environment
         report[.limits] = limits.apply()
         report[.noNewPrivs] = kfmcp_set_no_new_privs() == 0 ? nil : "prctl(PR_SET_NO_NEW_PRIVS): \(String(cString: strerror(errno)))"
-        report[.landlock] = LandlockRuleset.restrict(readable: LandlockRuleset.readablePaths(library: library))
+        report[.landlock] = LandlockRuleset.restrict(readable: LandlockRuleset.readablePaths(library: library, original: original))
         report[.seccomp] = report[.noNewPrivs] == nil ? SeccompFilter.load() : "needs no_new_privs"
         return report
     }
