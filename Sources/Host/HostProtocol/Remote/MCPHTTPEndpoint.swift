@@ -109,7 +109,7 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let sessionID = request.header(HTTPHeaderName.sessionID)
         if let refusal = checkOrigin(request) { return refusal }
         if lock.withLock({ closed }) {
-            return .error(statusCode: 503, .invalidRequest("Service Unavailable: this server is stopping; send the request again (another replica will answer)"),
+            return .error(statusCode: 503, .invalidRequest("Service Unavailable: this server is shutting down; send the request again (another replica will answer)"),
                           extraHeaders: ["Retry-After": "1", "Connection": "close"])
         }
         let user: RemoteUser
