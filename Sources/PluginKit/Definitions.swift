@@ -113,6 +113,8 @@ public struct PluginDefinition: Sendable {
     /// Cluster-scoped "group/resource" the tools read without a namespace
     /// (manifest cluster_scoped_reads): allowed under namespace allowlists.
     public var clusterScopedReads: [String]
+    /// Resources, templates, prompts and completions (manifest mcp_surface_json, ABI 1.2).
+    public var surface: MCPSurfaceDefinition
     /// Tools clients may run as MCP tasks (ABI 1.2 mcp_surface_json "tasks"); set after init.
     public var tasks: TaskDeclarations?
     public var onLoad: (@Sendable (PluginHost) -> Void)?
@@ -121,6 +123,7 @@ public struct PluginDefinition: Sendable {
     public init(id: String, version: String, description: String,
                 tools: [ToolDefinition], backends: [BackendDefinition] = [],
                 instructions: String? = nil, clusterScopedReads: [String] = [],
+                surface: MCPSurfaceDefinition = MCPSurfaceDefinition(),
                 onLoad: (@Sendable (PluginHost) -> Void)? = nil,
                 onShutdown: (@Sendable () -> Void)? = nil) {
         self.id = id
@@ -130,6 +133,7 @@ public struct PluginDefinition: Sendable {
         self.backends = backends
         self.instructions = instructions
         self.clusterScopedReads = clusterScopedReads
+        self.surface = surface
         self.onLoad = onLoad
         self.onShutdown = onShutdown
     }

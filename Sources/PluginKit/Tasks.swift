@@ -80,7 +80,7 @@ public struct TaskDeclarations: Sendable {
 
 /// The manifest's mcp_surface_json text, or nil when the plugin adds nothing beyond tools.
 func mcpSurfaceJSON(_ d: PluginDefinition) -> String? {
-    var surface: [String: JSON] = [:]
+    var surface = d.surface.json.object ?? [:]
     if let tasks = d.tasks { surface["tasks"] = tasks.json }
     return surface.isEmpty ? nil : JSON.object(surface).serialized()
 }

@@ -86,6 +86,13 @@ static const kfmcp_manifest_v1 manifest = {
 #if KFMCP_ABI_MINOR >= 1
     .instructions = "services_probe: call it to see the host's return codes.",
 #endif
+#if KFMCP_ABI_MINOR >= 2
+    /* A resource read by this plugin's own tool; SURFACE=... tries malformed ones. */
+#ifndef SURFACE
+#define SURFACE "{\"resources\":[{\"uri\":\"probe://codes\",\"name\":\"probe-codes\",\"tool\":\"services_probe\"}]}"
+#endif
+    .mcp_surface_json = SURFACE,
+#endif
 };
 
 KFMCP_EXPORT const kfmcp_manifest_v1 *kfmcp_plugin_entry_v1(const kfmcp_host_v1 *host) {

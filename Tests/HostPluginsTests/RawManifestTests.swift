@@ -8,8 +8,10 @@ import Testing
 @Suite struct RawManifestTests {
     @Test func appendedFieldsSurviveThePipe() throws {
         let raw = RawManifest(pluginID: "p", version: "1", builtWith: "c", abiMajor: 1, abiMinor: 1, tools: [], backends: [],
-                              instructions: "p: say hello.", clusterScopedReads: #"["example.org/widgets"]"#)
+                              instructions: "p: say hello.", clusterScopedReads: #"["example.org/widgets"]"#,
+                              mcpSurface: #"{"prompts":[]}"#)
         let back = try #require(RawManifest(json: try JSON.parse(raw.json.serialized())))
+        #expect(back.mcpSurface == #"{"prompts":[]}"#)
         #expect(back.instructions == "p: say hello.")
         #expect(back.clusterScopedReads == #"["example.org/widgets"]"#)
     }

@@ -248,13 +248,15 @@ def test_one_engine_answers_the_protocol_methods(sample_and_c_plugins):
     result = init["result"]
     # A version we speak is kept; capabilities, serverInfo and the plugins' instructions are there.
     assert result["protocolVersion"] == "2025-03-26"
-    assert result["capabilities"] == {"logging": {}, "tools": {"listChanged": True}}
+    # No loaded plugin declares prompts, completions or watched templates: only the host's policy resource.
+    assert result["capabilities"] == {"logging": {}, "tools": {"listChanged": True},
+                                      "resources": {"listChanged": False, "subscribe": False}}
     assert result["serverInfo"]["name"] == "kubeflow-mcp" and result["serverInfo"]["version"]
     assert result["instructions"].startswith("Tools return data and actions")
     server.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
     server.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT_OLD["params"]})
     assert server.read_until_id(1)[0]["error"]["code"] == -32600
-    server.send({"jsonrpc": "2.0", "id": 2, "method": "resources/list"})
+    server.send({"jsonrpc": "2.0", "id": 2, "method": "prompts/list_everything"})
     assert server.read_until_id(2)[0]["error"]["code"] == -32601
     server.send({"jsonrpc": "2.0", "id": 3, "method": "logging/setLevel", "params": {"level": "loud"}})
     assert server.read_until_id(3)[0]["error"]["code"] == -32602

@@ -194,19 +194,13 @@ def test_fastmcp_reads_results_and_previews_through_the_declared_schemas(tmp_pat
 
 
 def test_initialize_advertises_exactly_what_answers():
-    """Tools and logging are served; resources, prompts and completions are not (yet), and are not advertised."""
-    from mcp.shared.exceptions import MCPError
-
+    """Tools, logging, resources (with subscribe), prompts and completions are advertised, and each answers."""
     async def body():
         async with session(*SIM) as s:
             caps = s.init_result.capabilities
             assert caps.tools is not None and caps.logging is not None
-            assert caps.resources is None and caps.prompts is None and caps.completions is None
-            for ask in (s.list_prompts, s.list_resources):
-                try:
-                    await ask()
-                except MCPError as e:
-                    assert e.error.code == -32601
-                else:
-                    raise AssertionError(f"{ask.__name__} answered, but initialize does not advertise it")
+            assert caps.resources is not None and caps.resources.subscribe and caps.prompts is not None
+            assert caps.completions is not None
+            assert (await s.list_prompts()).prompts and (await s.list_resources()).resources
+            assert (await s.list_resource_templates()).resource_templates
     run(body)

@@ -75,7 +75,11 @@ struct ToolsCommand: ParsableCommand {
 /// record beside it, and whether the library still has the verified digest.
 enum InstallProvenance {
     static func record(for libraryPath: String) -> InstallRecord? {
-        InstallRecord.read(directory: (libraryPath as NSString).deletingLastPathComponent)
+        // Only an absolute library path has a directory we installed into; a
+        // refused entry may name "." or a bare file name (and Foundation's path
+        // helpers trap on some of those).
+        guard libraryPath.hasPrefix("/"), let slash = libraryPath.lastIndex(of: "/") else { return nil }
+        return InstallRecord.read(directory: String(libraryPath[..<slash]))
     }
 
     static func modified(_ record: InstallRecord, libraryPath: String) -> Bool {

@@ -72,6 +72,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let instructions: String?
     /// ABI 1.1: cluster-scoped "group/resource" its tools read (checked).
     public let clusterScopedReads: [String]
+    /// ABI 1.2: what it adds to MCP beyond tools (empty for older plugins).
+    public let surface: MCPSurface
     public let isolation: PluginIsolation
     /// The host's private copy of the file it runs (PrivateCopies); a reload compares it with `path`.
     let copy: String
@@ -80,7 +82,7 @@ public final class LoadedPlugin: @unchecked Sendable {
     let runner: any PluginRunner
 
     init(id: String, path: String, copy: String? = nil, tools: [ToolSpec], backends: [BackendSpec], instructions: String? = nil,
-         clusterScopedReads: [String] = [], isolation: PluginIsolation, runner: any PluginRunner) {
+         clusterScopedReads: [String] = [], surface: MCPSurface? = nil, isolation: PluginIsolation, runner: any PluginRunner) {
         self.id = id
         self.path = path
         self.copy = copy ?? path
@@ -88,6 +90,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         self.backends = backends
         self.instructions = instructions
         self.clusterScopedReads = clusterScopedReads
+        self.surface = surface ?? MCPSurface(pluginID: id)
         self.isolation = isolation
         self.runner = runner
     }

@@ -16,6 +16,8 @@ enum ManifestReader {
         /// ABI 1.1: text for the model, joined into MCP `instructions`.
         var instructions: String?
         var clusterScopedReads: [String]
+        /// ABI 1.2: resources, templates, prompts and completions, each handled by one of `tools`.
+        var surface: MCPSurface
         /// ABI 1.2 mcp_surface_json "tasks" (TaskSurface.swift).
         var tasks: TaskSurface?
         /// Tools and backends refused for a name clash, one sentence each.
@@ -101,6 +103,11 @@ enum ManifestReader {
             }
             clusterReads = list
         }
+        let surface: MCPSurface
+        switch MCPSurface.parse(m.mcpSurface, pluginID: id, tools: Set(tools.map(\.name))) {
+        case .failure(let why): return fail("plugin '\(id)': mcp_surface_json: \(why.message)")
+        case .success(let s): surface = s
+        }
         let tasks: TaskSurface?
         switch TaskSurface.read(m.mcpSurface, pluginID: id, ownTools: Set(tools.map(\.name))) {
         case .failure(let problem): return .failure(problem)
@@ -113,7 +120,7 @@ enum ManifestReader {
         return .success(Read(id: id, version: m.version ?? "0", builtWith: m.builtWith ?? "unknown",
                              abi: "\(m.abiMajor).\(m.abiMinor)", tools: tools, backends: backends,
                              instructions: m.instructions.map(Redactor.redact), clusterScopedReads: clusterReads,
-                             tasks: tasks, refused: refused))
+                             surface: surface, tasks: tasks, refused: refused))
     }
 
     /// A schema with the secrets in its string values masked by the text rules (descriptions,

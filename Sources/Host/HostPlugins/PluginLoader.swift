@@ -344,7 +344,7 @@ public struct PluginLoader {
                 for sentence in read.refused { log.error("plugin \(candidate.path): \(sentence)", source: "loader") }
             }
             let plugin = LoadedPlugin(id: read.id, path: candidate.path, copy: plan.copy, tools: read.tools, backends: read.backends,
-                                      instructions: read.instructions, clusterScopedReads: read.clusterScopedReads,
+                                      instructions: read.instructions, clusterScopedReads: read.clusterScopedReads, surface: read.surface,
                                       isolation: isolation, runner: runner)
             plugin.tasks = read.tasks
             registry.add(plugin: plugin, record: record)

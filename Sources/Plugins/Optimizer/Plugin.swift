@@ -9,7 +9,8 @@ public let optimizerPluginDefinition: PluginDefinition = {
         id: "optimizer",
         version: "0.1.0",
         description: "Hyperparameter tuning with Katib: experiments as the Kubeflow SDK 0.5.0's OptimizerClient makes them, trials made by the training tools.",
-        tools: ExperimentTools.all + SuggestTools.all
+        tools: ExperimentTools.all + SuggestTools.all + [TuningPrompt.tool],
+        surface: OptimizerSurface.definition
     )
     d.tasks = optimizerTasks
     return d

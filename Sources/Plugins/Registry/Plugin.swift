@@ -10,7 +10,8 @@ public let registryPluginDefinition = PluginDefinition(
     version: "0.1.0",
     description: "Kubeflow Model Registry: register trained models (from a TrainJob or a tuning trial) with their origin, list and read them, as the Kubeflow SDK 0.5.0's ModelRegistryClient does.",
     tools: RegistryTools.all,
-    instructions: "Model Registry: after a training job or a tuning run completes, register_model with its job_id fills the artifact URI from the job's checkpoints and the metadata from the job; list_models and get_model find it again; update_model_version archives a version (state ARCHIVED)."
+    instructions: "Model Registry: after a training job or a tuning run completes, register_model with its job_id fills the artifact URI from the job's checkpoints and the metadata from the job; list_models and get_model find it again; update_model_version archives a version (state ARCHIVED).",
+    surface: RegistrySurface.definition
 )
 
 /// Every tool of the plugin, one file each under Tools/.

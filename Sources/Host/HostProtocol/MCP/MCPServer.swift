@@ -39,6 +39,7 @@ public final class MCPServer: @unchecked Sendable {
     private let limits: ServerLimits
     private let questions: OutgoingRequests
     private var dispatcher: ToolDispatcher!
+    private var surface: SurfaceMethods!
     private var tasks: TaskRouter!
 
     /// The plugins' instructions (ABI 1.1 manifest field), in load order,
@@ -60,6 +61,8 @@ public final class MCPServer: @unchecked Sendable {
         self.questions = OutgoingRequests(writer: transport.writer)
         self.dispatcher = ToolDispatcher(invoker: pipeline, writer: transport.writer, elicit: elicitation(),
                                          limits: limits, settle: transport.settle)
+        self.surface = SurfaceMethods(catalog: SurfaceCatalog(invoker: pipeline), send: pipeline.watchRequest,
+                                      notify: { [writer = transport.writer] in writer.write($0) })
         self.tasks = TaskRouter(invoker: pipeline, writer: transport.writer, elicit: elicitation(), settle: transport.settle)
     }
 
@@ -98,6 +101,7 @@ public final class MCPServer: @unchecked Sendable {
     func stop() {
         ToolListWatchers.shared.remove(self)
         questions.abandonAll()
+        surface.close()
         tasks.stop()
     }
 
@@ -131,13 +135,14 @@ public final class MCPServer: @unchecked Sendable {
         case "tools/list": dispatcher.list(id: id)
         case "ping": reply(id, [:])
         case "initialize": initialize(id, params)
+        case _ where SurfaceMethods.methods.contains(method): surfaceCall(id, method, params)
         case "logging/setLevel":
             guard let name = params["level"]?.string, let level = HostBase.LogLevel(name: name) else {
                 return fail(id, -32602, "logging/setLevel needs params.level: one of debug, info, notice, warning, error, critical, alert, emergency")
             }
             notificationLevel.set(level)
             reply(id, [:])
-        default: fail(id, -32601, "Method not found: '\(method)' (this server has tools and logging)")
+        default: fail(id, -32601, "Method not found: '\(method)' (this server has tools, resources, prompts, completions and logging)")
         }
     }
 
@@ -160,7 +165,8 @@ public final class MCPServer: @unchecked Sendable {
         initialized.set(true)
         clientCanElicit.set(Self.canElicit(params))
         let version = Self.negotiatedVersion(requested)
-        var capabilities: JSON = ["logging": [:], "tools": ["listChanged": true]]
+        var capabilities = JSON.object(["logging": [:], "tools": ["listChanged": true]]
+                                           .merging(SurfaceMethods.capabilities(registry)) { a, _ in a })
         capabilities["tasks"] = tasks.catalog.capability
         reply(id, ["protocolVersion": .string(version),
                    "capabilities": capabilities,
@@ -184,6 +190,18 @@ public final class MCPServer: @unchecked Sendable {
     func resume(clientCanElicit canElicit: Bool) {
         initialized.set(true)
         clientCanElicit.set(canElicit)
+    }
+
+    /// A surface method on a tool thread: its handler tools block, as every tool may.
+    private func surfaceCall(_ id: JSON, _ method: String, _ params: JSON) {
+        _ = ToolDispatcher.onToolThread { [self, pipeline, surface] in
+            let server = pipeline.environment.cluster
+            if server.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { server.identity } }
+            switch await surface!.handle(method, params) {
+            case .success(let result): reply(id, result)
+            case .failure(let e): fail(id, e.code, e.message)
+            }
+        }
     }
 
     private func reply(_ id: JSON, _ result: JSON) {

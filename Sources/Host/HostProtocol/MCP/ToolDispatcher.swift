@@ -108,7 +108,7 @@ final class ToolDispatcher: @unchecked Sendable {
     }
 
     /// A task on the tool threads (see ToolThreads: TaskExecutor).
-    private static func onToolThread(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+    static func onToolThread(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         if #available(macOS 15.0, *) { return Task(executorPreference: ToolThreads.shared, operation: body) }
         return Task(operation: body)
     }
