@@ -21,6 +21,7 @@ def test_manifests_pass_a_server_side_dry_run(standalone_sim):
     proc = dry_run(standalone_sim, MANIFESTS)
     assert proc.returncode == 0, proc.stderr
     for kind in ["serviceaccount", "clusterrole.rbac.authorization.k8s.io", "clusterrolebinding.rbac.authorization.k8s.io",
+                 "role.rbac.authorization.k8s.io", "rolebinding.rbac.authorization.k8s.io",
                  "deployment.apps", "service", "networkpolicy.networking.k8s.io", "poddisruptionbudget.policy"]:
         assert f"{kind}/kubeflow-mcp created (server dry run)" in proc.stdout
     # A dry run keeps nothing.
@@ -38,6 +39,24 @@ def test_the_service_account_may_only_review_tokens_and_impersonate():
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert args[:5] == ["serve", "--http", "0.0.0.0:8080", "--auth", "kubernetes"]
+
+
+def test_the_replicas_may_read_only_their_signing_key_secret():
+    """The one Secret by name (create cannot be limited to a name in RBAC), and the ConfigMaps that
+    record redeemed tokens, in the server's namespace only."""
+    docs = [d for f in MANIFESTS.glob("*.yaml") for d in yaml.safe_load_all(f.read_text()) if d]
+    role = next(d for d in docs if d["kind"] == "Role")
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    secret, namespace = args[args.index("--signing-key-secret") + 1], args[args.index("--signing-key-namespace") + 1]
+    assert role["metadata"]["namespace"] == namespace == deployment["metadata"]["namespace"]
+    granted = {(r, v, tuple(rule.get("resourceNames", []))) for rule in role["rules"] for r in rule["resources"]
+               for v in rule["verbs"]}
+    assert granted == {("secrets", "get", (secret,)), ("secrets", "create", ()), ("configmaps", "get", ()),
+                       ("configmaps", "list", ()), ("configmaps", "create", ()), ("configmaps", "delete", ())}
+    binding = next(d for d in docs if d["kind"] == "RoleBinding")
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "kubeflow-mcp", "namespace": namespace}]
 
 
 def test_the_deployment_survives_rollouts_and_drains():
