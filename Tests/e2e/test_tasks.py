@@ -203,11 +203,15 @@ def test_tasks_over_streamable_http_are_bound_to_the_user(tmp_path):
             assert got["taskId"] == task["taskId"] and got["status"] in ("working", "completed")
             result = await raw(alice, "tasks/result", {"taskId": task["taskId"]})
             assert result["_meta"][RELATED]["taskId"] == task["taskId"]
+            # Her scope (--user-policy …@ml-team-dev) is where tasks/list looks.
+            assert await list_all(alice) == [task["taskId"]]
         async with http_session(url, "kfsim-admin-token") as admin:
             err = await error_of(admin, "tasks/get", {"taskId": task["taskId"]})
             assert err.code == -32602 and "No task" in err.message
+            assert task["taskId"] not in await list_all(admin)
 
-    with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100") as server:
+    with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100",
+                     "--user-policy", "user:alice=data-scientist@ml-team-dev") as server:
         run(lambda: body(server.url))
 
 
