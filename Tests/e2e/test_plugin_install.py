@@ -473,6 +473,10 @@ def test_an_installed_library_changed_on_disk_is_refused_by_the_loader_and_docto
     install(env, d)
     [p] = listed(env)
     assert p["status"] == "loaded" and p["install"]["modified"] is False
+    # A record that is there but cannot be read checks nothing: refused, not loaded unchecked.
+    Path(user_dir(env), "hello", "kfmcp-install.json").write_text("{not json")
+    [p] = [p for p in json.loads(run_cli("plugins", "list", "--json", env=env).stdout) if p["path"] == lib]
+    assert p["status"] == "refused" and "cannot be read or is not trusted" in p["reason"], p
 
 
 def test_a_plugin_without_an_install_record_loads_as_before(tmp_path, env):

@@ -1,6 +1,13 @@
 import Foundation
 import KFJSON
 
+/// Why an install or a removal was refused: one sentence naming the file or
+/// entry at fault and, where there is one, the fix.
+public struct InstallRefusal: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// `kubeflow-mcp plugin install` and `plugin remove`. An install reads the
 /// package (PluginPackage), verifies it (a SHA-256 and, when the operator
 /// configured trusted keys, a minisign signature), then lands it atomically:
@@ -15,13 +22,6 @@ import KFJSON
 /// new one into place, and the old one deleted (any failure on the way puts
 /// the old one back). A running server is untouched, since it runs private
 /// copies, until a reload (SIGHUP) loads the new version.
-/// Why an install or a removal was refused: one sentence naming the file or
-/// entry at fault and, where there is one, the fix.
-public struct InstallRefusal: Error, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
 public struct PluginInstaller {
     public struct Request {
         public var source: String
