@@ -5,7 +5,7 @@ run:
 test:
 	scripts/test
 bench:
-	scripts/bench
+	scripts/bench --http
 demo:
 	scripts/run demo
 

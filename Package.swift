@@ -103,7 +103,7 @@ let package = Package(
                 path: "Sources/Host/KubeClient"),
         // The host in one-way floors: each target imports only the floors below it, so the
         // compiler refuses an upward import.
-        //   floor 0  HostBase      policy, logging, redaction, tool specs, schema validation
+        //   floor 0  HostBase      policy, logging, redaction, tool specs, schema validation, signing (libcrypto)
         //   floor 1  HostPlugins   search path, manifests, registry, runners (in-process, child)
         //   floor 1  HostKubeGate  the Kubernetes gate: structured requests, guard, cluster access
         //   floor 2  HostCalls     the call pipeline: admission, confirmation, threads, deadlines,
@@ -111,7 +111,7 @@ let package = Package(
         //   floor 3  HostProtocol  MCP server, message screen, dispatcher, stdio, Streamable HTTP
         //   floor 4  HostCore      the composition root (re-exports the floors for the CLI)
         .target(name: "HostBase",
-                dependencies: ["PluginABI", "KFJSON", "KubeClient", "KFYAML"],
+                dependencies: ["PluginABI", "KFJSON", "KubeClient", "KFYAML", "COpenSSL"],
                 path: "Sources/Host/HostBase"),
         .target(name: "HostPlugins",
                 dependencies: ["HostBase", "PluginABI", "PluginABICheck", "KFJSON", "KubeClient",

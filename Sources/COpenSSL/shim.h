@@ -1,4 +1,4 @@
-// OpenSSL for the cluster simulator's TLS front door (libssl-dev).
+// OpenSSL for the cluster simulator's TLS front door and the host's signed tokens (libssl-dev).
 // Swift cannot call C macros, and some OpenSSL calls are macros in some
 // versions: the small inline functions below give them a stable name.
 #ifndef KFSIM_COPENSSL_SHIM_H
@@ -8,6 +8,8 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 /// TLS 1.2 is the oldest version Kubernetes API servers accept.
 static inline int kfsim_ctx_set_min_tls12(SSL_CTX *ctx) {

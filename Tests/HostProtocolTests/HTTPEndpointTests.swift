@@ -86,4 +86,38 @@ import Testing
         #expect(endpoint.sessionCount == 0)
         #expect(await endpoint.handle(Self.post(list, token: "a", session: session)).statusCode == 404)
     }
+
+    /// Replicas sharing a key and records: a session opened on one continues on
+    /// another; an id from another key, another credential or past its lifetime is unknown.
+    @Test func aSessionContinuesOnAnotherReplicaWithTheSameKey() async throws {
+        struct TwoTokens: Authenticator {
+            func authenticate(authorization: String?) async -> RemoteUser? {
+                ["Bearer a": RemoteUser(name: "ann", credential: "1"), "Bearer a2": RemoteUser(name: "ann", credential: "2")][authorization ?? ""]
+            }
+        }
+        let (keyring, records) = (SigningKeyring(), LocalOnceRecords())
+        let one = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), origins: .loopback, keyring: keyring, records: records)
+        let two = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), origins: .loopback, keyring: keyring, records: records)
+        let stranger = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), origins: .loopback)
+        let opened = await one.handle(Self.post(Self.initialize, token: "a"))
+        let session = try #require(opened.headers[HTTPHeaderName.sessionID])
+        #expect(session.hasPrefix("kfms-"))
+        let ping = Data(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#.utf8)
+        #expect(await two.handle(Self.post(ping, token: "a", session: session)).statusCode == 200)
+        #expect(two.sessionCount == 1)
+        #expect(await two.handle(Self.post(ping, token: "a2", session: session)).statusCode == 404)
+        #expect(await stranger.handle(Self.post(ping, token: "a", session: session)).statusCode == 404)
+        // Draining: sessions clients hold are still served, new ones go elsewhere.
+        stranger.beginDrain()
+        #expect(await stranger.handle(Self.post(Self.initialize, token: "a")).statusCode == 503)
+
+        var short = MCPHTTPEndpoint.Limits()
+        short.sessionLifetime = -1
+        let expiring = MCPHTTPEndpoint(environment: Self.noPlugins(), authenticator: TwoTokens(), limits: short, origins: .loopback,
+                                       keyring: keyring, records: records)
+        let expired = try #require(await expiring.handle(Self.post(Self.initialize, token: "a")).headers[HTTPHeaderName.sessionID])
+        #expect(await expiring.handle(Self.post(ping, token: "a", session: expired)).statusCode == 404)
+        #expect(await two.handle(Self.post(ping, token: "a", session: expired)).statusCode == 404)
+        for endpoint in [one, two, stranger, expiring] { await endpoint.closeAll() }
+    }
 }

@@ -50,12 +50,16 @@ import Testing
 
     @Test func tokensFileNamesUserAndPersonaAndRefusesOthers() async throws {
         let path = NSTemporaryDirectory() + "kfmcp-tokens-\(UUID().uuidString).yaml"
-        try "tokens:\n  - {token: 0123456789abcdef-x, user: carol, persona: readonly, groups: [ml]}\n"
+        try "tokens:\n  - {token: 0123456789abcdef-x, user: carol, persona: readonly, groups: [ml]}\n  - {token: 0123456789abcdef-z, user: carol}\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let auth = try TokenFileAuthenticator(path: path)
         let carol = await auth.authenticate(authorization: "Bearer 0123456789abcdef-x")
-        #expect(carol == RemoteUser(name: "carol", groups: ["ml"], persona: "readonly"))
+        #expect(carol == RemoteUser(name: "carol", groups: ["ml"], persona: "readonly",
+                                    credential: Digest.sha256Hex("token:0123456789abcdef-x")))
+        // The same name with another token is another credential (sessions and tokens are bound to it).
+        let again = await auth.authenticate(authorization: "Bearer 0123456789abcdef-z")
+        #expect(again?.name == "carol" && again?.credential != carol?.credential)
         #expect(await auth.authenticate(authorization: "Bearer 0123456789abcdef-y") == nil)
         #expect(await auth.authenticate(authorization: "Basic 0123456789abcdef-x") == nil)
         #expect(await auth.authenticate(authorization: nil) == nil)

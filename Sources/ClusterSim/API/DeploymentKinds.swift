@@ -11,6 +11,10 @@ extension ResourceCatalog {
     static let clusterRoleBindings = ResourceType(group: "rbac.authorization.k8s.io", version: "v1",
                                                   plural: "clusterrolebindings", singular: "clusterrolebinding",
                                                   kind: "ClusterRoleBinding", namespaced: false)
+    static let roles = ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", singular: "role",
+                                    kind: "Role", namespaced: true)
+    static let roleBindings = ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings",
+                                           singular: "rolebinding", kind: "RoleBinding", namespaced: true)
     static let networkPolicies = ResourceType(group: "networking.k8s.io", version: "v1", plural: "networkpolicies",
                                               singular: "networkpolicy", kind: "NetworkPolicy", namespaced: true,
                                               shortNames: ["netpol"])
@@ -20,5 +24,5 @@ extension ResourceCatalog {
                                                    namespaced: true, shortNames: ["pdb"], hasStatus: true)
 
     static let deploymentKinds = [services, deployments, clusterRoles, clusterRoleBindings, networkPolicies,
-                                  podDisruptionBudgets]
+                                  podDisruptionBudgets, roles, roleBindings]
 }

@@ -3,8 +3,10 @@ import KFJSON
 
 /// What the apiserver checks before storing an object: the name, then the CRD schema.
 struct Admission: Sendable {
-    /// Schema validators by resource store key (only the Trainer CRDs have one).
+    /// Schema validators by resource store key (the Trainer CRDs).
     let validators: [String: SchemaValidator]
+    /// The built-in kinds of deploy/kubernetes (Deployment, PodDisruptionBudget, Service, …).
+    var builtins = BuiltinSchemas(validators: [:])
 
     /// Loads the bundled `openAPIV3Schema` of each Trainer CRD (JSON, converted once from
     /// the v2.3.0 CRD YAML with descriptions dropped, so startup stays fast in debug builds).
@@ -16,7 +18,7 @@ struct Admission: Sendable {
             guard let schema = crd["openAPIV3Schema"] else { continue }
             validators[type.storeKey] = SchemaValidator(root: schema)
         }
-        return Admission(validators: validators)
+        return Admission(validators: validators, builtins: try BuiltinSchemas.loadBundled())
     }
 
     /// Returns the object to store (defaulted, pruned) or throws 422 Invalid.
@@ -34,7 +36,12 @@ struct Admission: Sendable {
         }
         errors += MetadataValidation.errors(object, type: type)
         var result = object
-        if let validator = validators[type.storeKey] {
+        if let builtin = builtins.validators[type.storeKey] {
+            try BuiltinSchemas.decodeError(type, object, validator: builtin)
+            let (validated, schemaErrors) = builtin.validate(object, old: old)
+            result = validated
+            errors += schemaErrors + BuiltinSchemas.semanticErrors(type, validated)
+        } else if let validator = validators[type.storeKey] {
             let (validated, schemaErrors) = validator.validate(object, old: old)
             result = validated
             errors += schemaErrors

@@ -10,6 +10,8 @@ import KFJSON
 /// into float64 and writes it back as `4`, and the Kubeflow SDK sends `{"nvidia.com/gpu": 4.0}`.
 struct SchemaValidator: Sendable {
     let root: JSON
+    /// Schemas a `{"$ref": name}` stands for (the built-in kinds' shared types, see BuiltinSchemas).
+    var definitions: [String: JSON] = [:]
 
     /// Returns the object as it would be stored, plus every problem found.
     func validate(_ object: JSON, old: JSON?) -> (JSON, [FieldError]) {
@@ -22,6 +24,7 @@ struct SchemaValidator: Sendable {
     }
 
     private func walk(_ value: JSON, schema: JSON, old: JSON?, path: [String], errors: inout [FieldError]) -> JSON {
+        let schema = resolve(schema)
         let field = path.joined(separator: ".")
         let value = Self.normalizeNumber(value)
         let type = schema["type"]?.string
@@ -105,6 +108,10 @@ struct SchemaValidator: Sendable {
         }
         if !path.isEmpty { rules(schema, value: result, old: old, path: path, errors: &errors) }
         return result
+    }
+
+    func resolve(_ schema: JSON) -> JSON {
+        schema["$ref"]?.string.flatMap { definitions[$0] } ?? schema
     }
 
     /// The `x-kubernetes-validations` simple enough to run without a CEL interpreter.

@@ -55,6 +55,16 @@ struct HTTPServeOptions: ParsableArguments {
     @Option(help: "Seconds after which an idle session ends.")
     var idleTimeout = 1800
 
+    @Option(help: "Seconds a session id stays valid on any replica (it is signed and carries its expiry).")
+    var sessionLifetime = 86_400
+
+    @Option(help: ArgumentHelp("The Secret holding the key that signs session ids and confirmation tokens, shared by the replicas (created if absent); 'none': a key of this process only.",
+                               valueName: "NAME"))
+    var signingKeySecret = SigningKeySecret.defaultName
+
+    @Option(help: ArgumentHelp("The signing key Secret's namespace (else the pod's own, else the kubeconfig's).", valueName: "NAMESPACE"))
+    var signingKeyNamespace: String?
+
     /// Host and port from HOST:PORT or [V6]:PORT.
     func parsedAddress() throws -> (host: String, port: UInt16) {
         guard let address, let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
@@ -90,9 +100,15 @@ struct HTTPServeOptions: ParsableArguments {
             throw ValidationError("--tls-cert: HTTPS listens on IPv4 addresses only; use e.g. 0.0.0.0:8443")
         }
         guard maxSessions > 0, maxCallsPerSession > 0, maxRequestBytes > 0, idleTimeout > 0, maxCallsPerUser > 0,
-            maxSessionsPerUser > 0, readTimeout > 0, requestTimeout > 0, drainSeconds >= 0
+            maxSessionsPerUser > 0, readTimeout > 0, requestTimeout > 0, drainSeconds >= 0, sessionLifetime > 0
         else {
-            throw ValidationError("--max-sessions, --max-calls-per-session, --max-calls-per-user, --max-sessions-per-user, --max-request-bytes, --idle-timeout, --read-timeout and --request-timeout must be positive; --drain-seconds at least 0")
+            throw ValidationError("--max-sessions, --max-calls-per-session, --max-calls-per-user, --max-sessions-per-user, --max-request-bytes, --idle-timeout, --session-lifetime, --read-timeout and --request-timeout must be positive; --drain-seconds at least 0")
+        }
+        if signingKeySecret != "none", let problem = KubeNames.subdomainProblem(signingKeySecret) {
+            throw ValidationError("--signing-key-secret '\(signingKeySecret)': \(problem) (or 'none')")
+        }
+        if let namespace = signingKeyNamespace, let problem = KubeNames.labelProblem(namespace) {
+            throw ValidationError("--signing-key-namespace '\(namespace)': \(problem)")
         }
     }
 
@@ -107,6 +123,26 @@ struct HTTPServeOptions: ParsableArguments {
         case let mode?:
             throw ValidationError("--auth must be 'kubernetes' or 'tokens:FILE' (got '\(mode)')")
         }
+    }
+
+    /// What replicas share through the cluster: the signing key (a Secret) and
+    /// the records of used confirmation tokens and ended sessions. Without a
+    /// cluster, or with --signing-key-secret none, this process's own.
+    func sharedState(environment: CallEnvironment) throws -> (keyring: SigningKeyring, records: any OnceRecords, secret: SigningKeySecret?) {
+        let keyring = SigningKeyring()
+        let cluster = environment.cluster.access
+        guard signingKeySecret != "none", !(cluster is NoCluster) else {
+            environment.log.info("signing with a key of this process only: sessions and confirmation tokens work on this replica alone", source: "http")
+            return (keyring, LocalOnceRecords(), nil)
+        }
+        let podNamespace = (try? String(contentsOfFile: "/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let namespace = signingKeyNamespace ?? podNamespace.flatMap { $0.isEmpty ? nil : $0 } ?? cluster.defaultNamespace
+        let secret = SigningKeySecret(cluster: cluster, namespace: namespace, name: signingKeySecret, keyring: keyring, log: environment.log)
+        do { try secret.start() } catch {
+            throw ValidationError("--signing-key-secret \(namespace)/\(signingKeySecret): \(error.message)")
+        }
+        return (keyring, ClusterOnceRecords(cluster: cluster, namespace: namespace), secret)
     }
 
     /// Serves until SIGINT/SIGTERM; prints the URL on stderr once listening.
@@ -125,9 +161,13 @@ struct HTTPServeOptions: ParsableArguments {
         limits.maxSessionsPerUser = maxSessionsPerUser
         limits.maxBodyBytes = maxRequestBytes
         limits.idleSeconds = TimeInterval(idleTimeout)
+        limits.sessionLifetime = TimeInterval(sessionLifetime)
+        let shared = try sharedState(environment: environment)
+        environment.confirmations.share(keyring: shared.keyring, records: shared.records)
         let endpoint = MCPHTTPEndpoint(environment: environment, authenticator: try authenticator(cluster: environment.cluster),
                                        userPolicies: policies, limits: limits, serverLimits: serverLimits,
-                                       origins: loopback ? .loopback : .only(allowOrigin))
+                                       origins: loopback ? .loopback : .only(allowOrigin),
+                                       keyring: shared.keyring, records: shared.records)
         let tls = tlsCert.map { TLSOptions(certificatePath: $0, keyPath: tlsKey ?? "") }
         let server: MCPHTTPServer
         var timeouts = MCPHTTPServer.Timeouts()
@@ -158,5 +198,6 @@ struct HTTPServeOptions: ParsableArguments {
         }
         _ = try? await serving.value
         signals.forEach { $0.cancel() }
+        withExtendedLifetime(shared.secret) {}
     }
 }

@@ -63,7 +63,7 @@ extension ToolInvoker {
                 return finish("error", .answer(answer), answer["error"]?["message"]?.string)
             }
             if case .success(let answer) = check,
-               ConfirmationBook.fingerprint(answer["requests"]?.array ?? []) == plan.writes {
+               plan.matches(writes: ConfirmationBook.fingerprint(answer["requests"]?.array ?? [])) {
                 return act(seed: plan.seed, previewed: answer["requests"]?.array ?? [])
             }
             let fresh = Self.previewJSON(preview: check, tool: name)
@@ -109,11 +109,13 @@ extension ToolInvoker {
     }
 
     /// What a confirmation token is bound to besides the tool: the arguments and,
-    /// over HTTP, the session's user, so one user cannot redeem another's token.
+    /// over HTTP, the session's user and the credential they authenticated with,
+    /// so nobody else (nor the same name with another credential) redeems it.
     func planKey(_ args: JSON) -> JSON {
         guard let user = caller?.user else { return args }
         var key = args
         key["_confirming_user"] = .string(user)
+        if let credential = caller?.credential { key["_confirming_credential"] = .string(credential) }
         return key
     }
 

@@ -40,6 +40,8 @@ public final class ToolInvoker: Sendable {
     }
 
     package var policy: Policy { scope.policy }
+    /// The session's user over HTTP (nil: the server's own): whose fair share the calls take (ToolThreads lanes).
+    package var user: String? { scope.user }
     public var registry: PluginRegistry { environment.registry }
     public var log: Log { environment.log }
 
@@ -214,7 +216,7 @@ public final class ToolInvoker: Sendable {
     }
 
     /// Whether a call of the tool may end in a preview (policy, or an argument that asks for confirmation).
-    private func mayAskConfirmation(_ spec: ToolSpec) -> Bool {
+    package func mayAskConfirmation(_ spec: ToolSpec) -> Bool {
         policy.needsConfirmation(spec) || !Self.confirmingArguments(spec).isEmpty && !policy.skipsConfirmation(spec)
     }
 

@@ -163,11 +163,8 @@ public final class MCPServer: @unchecked Sendable {
             return fail(id, -32602, "initialize needs params.protocolVersion (e.g. \"\(Version.latest)\")")
         }
         initialized.set(true)
-        // Elicitation needs the client to say it can ask its user (MCP capabilities).
-        let elicitation = params["capabilities"]?["elicitation"]
-        clientCanElicit.set(elicitation != nil && elicitation != .null)
-        // The client's version when we speak it, else our newest (MCP version negotiation).
-        let version = Version.supported.contains(requested) ? requested : Version.latest
+        clientCanElicit.set(Self.canElicit(params))
+        let version = Self.negotiatedVersion(requested)
         var capabilities = JSON.object(["logging": [:], "tools": ["listChanged": true]]
                                            .merging(SurfaceMethods.capabilities(registry)) { a, _ in a })
         capabilities["tasks"] = tasks.catalog.capability
@@ -177,9 +174,27 @@ public final class MCPServer: @unchecked Sendable {
                    "instructions": .string(MCPServer.instructions(registry))])
     }
 
+    /// The client's version when we speak it, else our newest (MCP version negotiation).
+    static func negotiatedVersion(_ requested: String) -> String {
+        Version.supported.contains(requested) ? requested : Version.latest
+    }
+
+    /// Elicitation needs the client to say it can ask its user (MCP capabilities).
+    static func canElicit(_ initializeParams: JSON) -> Bool {
+        let elicitation = initializeParams["capabilities"]?["elicitation"]
+        return elicitation != nil && elicitation != .null
+    }
+
+    /// A session initialized on another replica continues here: what its
+    /// initialize settled comes from the signed session id.
+    func resume(clientCanElicit canElicit: Bool) {
+        initialized.set(true)
+        clientCanElicit.set(canElicit)
+    }
+
     /// A surface method on a tool thread: its handler tools block, as every tool may.
     private func surfaceCall(_ id: JSON, _ method: String, _ params: JSON) {
-        _ = ToolDispatcher.onToolThread { [self, pipeline, surface] in
+        _ = ToolDispatcher.onToolThread(lane: dispatcher.lane) { [self, pipeline, surface] in
             let server = pipeline.environment.cluster
             if server.knownIdentity == nil { _ = await ToolInvoker.onOwnThread { server.identity } }
             switch await surface!.handle(method, params) {

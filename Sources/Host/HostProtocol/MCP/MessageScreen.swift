@@ -54,6 +54,9 @@ public final class MessageScreen: @unchecked Sendable {
         }
     }
 
+    /// A session resumed on this replica was initialized on another.
+    public func markInitialized() { lock.withLock { initialized = true } }
+
     public func screen(_ message: JSON) -> Verdict {
         if message.array != nil {
             return Self.invalid("JSON-RPC batches are not supported; send one message per line")

@@ -19,10 +19,12 @@ final class ToolDispatcher: @unchecked Sendable {
     let limits: ServerLimits
     /// Settles a request id in the transport's in-flight set once answered.
     let settle: @Sendable (JSON) -> Void
+    /// Whose calls these are: their queue lane on the tool threads (fair share across users, see ToolThreads).
+    let lane: String
     private let lock = NSLock()
     private var running: [String: Running] = [:]
-    /// The serialized tools/list result (the policy is fixed once serving).
-    private var listing: String?
+    /// The tools/list result (the policy is fixed for a session), shared with sessions of the same view.
+    private var listing: Data?
 
     private struct Running {
         var id: JSON
@@ -38,11 +40,22 @@ final class ToolDispatcher: @unchecked Sendable {
         self.elicit = elicit
         self.limits = limits
         self.settle = settle
+        self.lane = invoker.user ?? ""
     }
 
-    /// tools/list, spliced from the cached text: 35 KB is not worth serializing per call.
+    /// tools/list, spliced from the cached bytes: 35 KB is not worth serializing per call.
     func list(id: JSON) {
-        writer.write(Data("{\"id\":\(id.serialized()),\"jsonrpc\":\"2.0\",\"result\":\(toolsList())}".utf8))
+        let result = toolsList()
+        var line = Data()
+        line.reserveCapacity(result.count + 64)
+        line.append(contentsOf: #"{"id":"#.utf8)
+        var idBytes: [UInt8] = []
+        id.serialize(into: &idBytes)
+        line.append(contentsOf: idBytes)
+        line.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
+        line.append(result)
+        line.append(contentsOf: [UInt8(ascii: "}"), 0x0A])  // the newline here: the writer adding it would copy the message
+        writer.write(line)
         settle(id)
     }
 
@@ -76,7 +89,7 @@ final class ToolDispatcher: @unchecked Sendable {
         let progress = MCPServer.progressSink(token: params["_meta"]?["progressToken"], writer: writer)
         let entry = invoker.registry.tools[name]
         let deadline = limits.deadline(for: entry?.spec, arguments: params["arguments"])
-        let work = Self.onToolThread { [self, invoker, elicit] in
+        let work = Self.onToolThread(lane: lane) { [self, invoker, elicit] in
             // The first calls look up who we are (a blocking API request): on a
             // tool thread, never on Swift's cooperative pool, which an embedded
             // simulator needs to answer that very request.
@@ -107,9 +120,12 @@ final class ToolDispatcher: @unchecked Sendable {
         if finished { timer.cancel() }  // answered before it was registered
     }
 
-    /// A task on the tool threads (see ToolThreads: TaskExecutor).
-    static func onToolThread(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
-        if #available(macOS 15.0, *) { return Task(executorPreference: ToolThreads.shared, operation: body) }
+    /// A task on the tool threads, queued in the caller's lane (see ToolThreads: TaskExecutor).
+    static func onToolThread(lane: String = "", _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if #available(macOS 15.0, *) {
+            let executor: any TaskExecutor = lane.isEmpty ? ToolThreads.shared : ToolThreads.shared.lane(lane)
+            return Task(executorPreference: executor, operation: body)
+        }
         return Task(operation: body)
     }
 
@@ -153,19 +169,11 @@ final class ToolDispatcher: @unchecked Sendable {
     /// A plugin reload changed the tools: the next tools/list is built again.
     func forgetListing() { lock.withLock { listing = nil } }
 
-    /// The tools this user may see, serialized once.
-    private func toolsList() -> String {
-        lock.withLock {
-            if let listing { return listing }
-            let taskSupport = TaskCatalog(invoker.registry)
-            let tools = invoker.registry.orderedTools.filter(invoker.policy.allows).map { spec in
-                var tool = MCPServer.toolJSON(spec, inputSchema: invoker.listedSchema(spec), outputSchema: invoker.listedOutputSchema(spec))
-                tool["execution"] = taskSupport.execution(spec.name)  // MCP tasks: absent means forbidden
-                return tool
-            }
-            let built = (["tools": .array(tools)] as JSON).serialized()
-            listing = built
-            return built
-        }
+    /// The tools this user may see, serialized once per view (ToolListings).
+    private func toolsList() -> Data {
+        if let listing = lock.withLock({ listing }) { return listing }
+        let built = ToolListings.shared.result(for: invoker, tools: invoker.registry.orderedTools)
+        lock.withLock { listing = built }
+        return built
     }
 }

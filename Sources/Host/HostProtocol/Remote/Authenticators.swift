@@ -18,10 +18,15 @@ public struct RemoteUser: Sendable, Equatable {
     public var policyFile: String?
     /// The only namespaces this user may act in (a tokens file's `namespaces:`); nil: as their policy says.
     public var namespaces: [String]?
+    /// A digest of the credential that authenticated this request (the token; for a
+    /// TokenReview, the uid, name and groups it answered): sessions and confirmation
+    /// tokens are bound to it, so the same name with another credential is someone else.
+    public var credential: String
 
     public init(name: String, groups: [String] = [], impersonate: Bool = false, persona: String? = nil,
-                policyFile: String? = nil, namespaces: [String]? = nil) {
+                policyFile: String? = nil, namespaces: [String]? = nil, credential: String? = nil) {
         self.namespaces = namespaces
+        self.credential = credential ?? Digest.sha256Hex("name:" + name)
         self.name = name
         self.groups = groups
         self.impersonate = impersonate
@@ -111,7 +116,7 @@ public struct TokenFileAuthenticator: Authenticator {
             entries.append(Entry(token: Array(token.utf8),
                                  user: RemoteUser(name: user, groups: item["groups"] as? [String] ?? [],
                                                   persona: persona, policyFile: item["policy"] as? String,
-                                                  namespaces: namespaces)))
+                                                  namespaces: namespaces, credential: Digest.sha256Hex("token:" + token))))
         }
         self.entries = entries
     }
@@ -201,7 +206,10 @@ public final class KubernetesTokenAuthenticator: Authenticator, @unchecked Senda
             return .refused
         }
         let groups = (review.bodyJSON["status"]?["user"]?["groups"]?.array ?? []).compactMap(\.string)
-        let user = RemoteUser(name: name, groups: groups, impersonate: true)
+        // Not the token itself: a pod's projected token is renewed hourly, and the session should outlive it.
+        let uid = review.bodyJSON["status"]?["user"]?["uid"]?.string ?? ""
+        let credential = Digest.sha256Hex(JSON.array([.string(uid), .string(name), .array(groups.map { .string($0) })]).serialized())
+        let user = RemoteUser(name: name, groups: groups, impersonate: true, credential: credential)
         lock.withLock {
             if cache.count >= Self.cacheLimit { cache = cache.filter { $0.value.until > now } }
             if cache.count < Self.cacheLimit { cache[token] = (user, now.addingTimeInterval(Self.cacheSeconds)) }

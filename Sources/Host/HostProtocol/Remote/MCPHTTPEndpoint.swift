@@ -9,9 +9,15 @@ import MCP
 /// MCP Streamable HTTP (protocol 2025-11-25) at one endpoint, independent of
 /// the HTTP server that carries it (the CLI's adapter converts requests and
 /// streams responses): authentication, Origin checks, sessions bound to the
-/// user who opened them, limits and idle expiry. Each session is an MCPServer
-/// over an HTTPSessionTransport — the same tools, policy and audit as stdio,
-/// acting for the session's user.
+/// credential that opened them, limits and idle expiry. Each session is an
+/// MCPServer over an HTTPSessionTransport — the same tools, policy and audit
+/// as stdio, acting for the session's user.
+///
+/// The session id is the session: a signed, expiring envelope (SigningKeyring)
+/// carrying the credential binding and what initialize settled. A replica that
+/// receives a session it has not seen (behind a balancer, after a restart)
+/// checks the signature and continues it; DELETE is recorded in `records`, so
+/// an ended session ends on every replica.
 public final class MCPHTTPEndpoint: @unchecked Sendable {
     public struct Limits: Sendable {
         public var maxSessions = 100
@@ -21,6 +27,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         public var maxCallsPerUser = 16
         public var maxSessionsPerUser = 10
         public var idleSeconds: TimeInterval = 1800
+        /// How long a session id stays valid, wherever it is used (`--session-lifetime`).
+        public var sessionLifetime: TimeInterval = 86_400
         public init() {}
     }
 
@@ -37,12 +45,16 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let user: RemoteUser
         let transport: HTTPSessionTransport
         let server: MCPServer
+        let expires: Date
         var lastUsed = Date()
-        init(id: String, user: RemoteUser, transport: HTTPSessionTransport, server: MCPServer) {
+        /// When the cluster was last asked whether another replica ended this session.
+        var checked = Date()
+        init(id: String, user: RemoteUser, transport: HTTPSessionTransport, server: MCPServer, expires: Date) {
             self.id = id
             self.user = user
             self.transport = transport
             self.server = server
+            self.expires = expires
         }
     }
 
@@ -53,21 +65,35 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     public let limits: Limits
     let origins: Origins
     public let metrics = HTTPMetrics()
+    /// Running calls per user, taken atomically against `limits.maxCallsPerUser`.
+    let callShares: CallShares
     private let lock = NSLock()
     private var sessions: [String: Session] = [:]
+    /// Sessions this replica ended (idle expiry), until their ids expire: not resumed here.
+    private var ended: [String: Date] = [:]
+    /// Signs session ids; shared by the replicas (see SigningKeySecret).
+    let keyring: SigningKeyring
+    /// Where ended sessions are recorded for every replica.
+    let records: any OnceRecords
     /// Set on SIGTERM: unready, and new sessions are refused so the balancer sends them elsewhere.
     private var draining = false
+    /// Set when the server stops: its sessions go on elsewhere, so requests get a 503 to retry there.
+    private var closed = false
 
     /// Each session's server bounds: the same call deadlines as stdio (`--call-timeout`).
     let serverLimits: ServerLimits
 
     public init(environment: CallEnvironment, authenticator: any Authenticator, userPolicies: UserPolicies = UserPolicies(),
-                limits: Limits = Limits(), serverLimits: ServerLimits = ServerLimits(), origins: Origins) {
+                limits: Limits = Limits(), serverLimits: ServerLimits = ServerLimits(), origins: Origins,
+                keyring: SigningKeyring = SigningKeyring(), records: any OnceRecords = LocalOnceRecords()) {
+        self.keyring = keyring
+        self.records = records
         self.serverLimits = serverLimits
         self.environment = environment
         self.authenticator = authenticator
         self.userPolicies = userPolicies
         self.limits = limits
+        self.callShares = CallShares(limit: limits.maxCallsPerUser)
         self.origins = origins
     }
 
@@ -85,6 +111,10 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         let method = request.method.uppercased()
         let sessionID = request.header(HTTPHeaderName.sessionID)
         if let refusal = checkOrigin(request) { return refusal }
+        if lock.withLock({ closed }) {
+            return .error(statusCode: 503, .invalidRequest("Service Unavailable: this server is shutting down; send the request again (another replica will answer)"),
+                          extraHeaders: ["Retry-After": "1", "Connection": "close"])
+        }
         let user: RemoteUser
         switch await authenticator.check(authorization: request.header(HTTPHeaderName.authorization)) {
         case .user(let known): user = known
@@ -101,7 +131,11 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         case "POST": return await post(request, user: user, sessionID: sessionID)
         case "GET":
             if let refusal = validate(request, method: method, initializing: false) { return refusal }
-            guard let session = find(sessionID, user: user) else { return missingSession(sessionID) }
+            let session: Session
+            switch await find(sessionID, user: user) {
+            case .success(let found): session = found
+            case .failure(let refusal): return refusal.response
+            }
             let lastEventID = request.header(HTTPHeaderName.lastEventID)
             guard let stream = session.transport.streams.openStandalone(resumingAfter: lastEventID) else {
                 return lastEventID == nil
@@ -110,8 +144,20 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             }
             return .stream(stream, headers: Self.sseHeaders(session.id))
         case "DELETE":
-            guard let session = find(sessionID, user: user) else { return missingSession(sessionID) }
+            let session: Session
+            switch await find(sessionID, user: user) {
+            case .success(let found): session = found
+            case .failure(let refusal): return refusal.response
+            }
+            // Ended for every replica: the id is refused wherever it is presented next.
+            let recorded = await ToolInvoker.onOwnThread { [records] in
+                records.spend("session-ended:" + session.id, until: session.expires)
+            }
             await end(session)
+            guard recorded != nil else {
+                return .error(statusCode: 503, .internalError("Service Unavailable: the session ended here, but could not be recorded in the cluster for the other replicas; send DELETE again"),
+                              sessionID: session.id, extraHeaders: ["Retry-After": "1"])
+            }
             return .ok(headers: [HTTPHeaderName.sessionID: session.id])
         default:
             return .error(statusCode: 405, .invalidRequest("Method Not Allowed: use POST, GET or DELETE"),
@@ -138,13 +184,20 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
         }
         let session: Session
         if initializing {
-            switch await open(for: user) {
+            let params = message["params"] ?? [:]
+            let ticket = SessionTicket(binding: SessionTicket.binding(of: user),
+                                       protocolVersion: MCPServer.negotiatedVersion(params["protocolVersion"]?.string ?? ""),
+                                       clientCanElicit: MCPServer.canElicit(params),
+                                       expires: Date().addingTimeInterval(limits.sessionLifetime))
+            switch await open(for: user, ticket: ticket, id: ticket.seal(with: keyring)) {
             case .success(let s): session = s
             case .failure(let refusal): return refusal.response
             }
         } else {
-            guard let found = find(sessionID, user: user) else { return missingSession(sessionID) }
-            session = found
+            switch await find(sessionID, user: user) {
+            case .success(let found): session = found
+            case .failure(let refusal): return refusal.response
+            }
         }
         // The same JSON-RPC rules as stdio (ids, initialize first), per session.
         switch session.transport.screen.screen(message) {
@@ -167,15 +220,18 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             return .data(Data(error.serialized().utf8),
                          headers: [HTTPHeaderName.contentType: "application/json", HTTPHeaderName.sessionID: session.id])
         }
-        if runningCalls(of: user) >= limits.maxCallsPerUser {
+        guard callShares.take(user.name) else {
             metrics.refused(.callsPerUser)
             return Self.overShare("you already run \(limits.maxCallsPerUser) calls at once (--max-calls-per-user); wait for one to finish",
                                   sessionID: session.id)
         }
         let tool = message["params"]?["name"]?.string
-        let known = tool.flatMap { name in environment.registry.orderedTools.contains { $0.name == name } ? name : nil }
+        let known = tool.flatMap { name in environment.registry.tools[name] != nil ? name : nil }
         let call = metrics.callStarted(tool: known ?? "unknown")
-        let stream = session.transport.request(message, finished: { outcome in call.finish(outcome) })
+        let stream = session.transport.request(message, finished: { [callShares] outcome in
+            callShares.giveBack(user.name)
+            call.finish(outcome)
+        })
         return .stream(stream, headers: Self.sseHeaders(session.id))
     }
 
@@ -183,7 +239,8 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
 
     private struct Refusal: Error { let response: HTTPResponse }
 
-    private func open(for user: RemoteUser) async -> Result<Session, Refusal> {
+    /// A session: new (`resumed` false), or one initialized elsewhere continuing here.
+    private func open(for user: RemoteUser, ticket: SessionTicket, id: String, resumed: Bool = false) async -> Result<Session, Refusal> {
         let policy: Policy
         do {
             policy = try userPolicies.effectivePolicy(for: user, tools: environment.registry.orderedTools, fallback: environment.policy)
@@ -196,16 +253,21 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
             : environment.cluster.access
         // The session's server is made after its caller; log lines reach it through this (weak) link.
         let logTarget = LogTarget()
-        let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, policy: policy,
+        let caller = Caller(user: authenticator.isOpen ? nil : user.name, groups: user.groups, credential: user.credential, policy: policy,
                             cluster: cluster, log: { logTarget.server?.notifyLog($0, $1, $2) })
         let transport = HTTPSessionTransport()
         let server = MCPServer(pipeline: ToolInvoker(environment: environment, caller: caller), transport: transport,
                                limits: serverLimits)
         logTarget.server = server
-        let session = Session(id: UUID().uuidString.lowercased(), user: user, transport: transport, server: server)
+        let session = Session(id: id, user: user, transport: transport, server: server, expires: ticket.expires)
+        if resumed {
+            transport.screen.markInitialized()
+            server.resume(clientCanElicit: ticket.clientCanElicit)
+        }
         enum Admission { case admitted, draining, full, overShare }
         let admission = lock.withLock { () -> Admission in
-            if draining { return .draining }
+            // A draining replica still serves the sessions clients hold; it opens no new ones.
+            if draining && !resumed { return .draining }
             guard sessions.count < limits.maxSessions else { return .full }
             guard sessions.values.count(where: { $0.user.name == user.name }) < limits.maxSessionsPerUser else { return .overShare }
             sessions[session.id] = session
@@ -230,14 +292,9 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
                 sessionID: nil)))
         }
         server.start()
-        environment.log.info("session \(session.id) opened for \(user.name) (policy \(policy.name))", source: "http")
+        environment.log.info("session \(Self.shortID(session.id)) \(resumed ? "resumed" : "opened") for \(user.name) (policy \(policy.name))",
+                             source: "http")
         return .success(session)
-    }
-
-    private func runningCalls(of user: RemoteUser) -> Int {
-        lock.withLock {
-            sessions.values.reduce(0) { $0 + ($1.user.name == user.name ? $1.transport.streams.runningCalls : 0) }
-        }
     }
 
     /// 429: this user is over their share; others are still served.
@@ -247,39 +304,95 @@ public final class MCPHTTPEndpoint: @unchecked Sendable {
     }
     static let retryAfterSeconds = 2
 
-    /// The session, if it exists and belongs to this user (another user's id is as good as unknown).
-    private func find(_ id: String?, user: RemoteUser) -> Session? {
-        guard let id else { return nil }
-        return lock.withLock {
-            guard let session = sessions[id], session.user.name == user.name else { return nil }
-            session.lastUsed = Date()
-            return session
+    /// The session, if its id is genuine, unexpired, not ended, and bound to this
+    /// request's credential (another credential's id is as good as unknown).
+    /// One opened on another replica continues here.
+    private func find(_ id: String?, user: RemoteUser) async -> Result<Session, Refusal> {
+        guard let id else {
+            return .failure(Refusal(response: .error(statusCode: 400, .invalidRequest("Bad Request: send the Mcp-Session-Id header from initialize"))))
         }
+        let missing = Refusal(response: .error(statusCode: 404, .invalidRequest("Not Found: no such session (it ended or expired); initialize again")))
+        let now = Date()
+        enum Local { case found(Session), recheck(Session), foreign, ended, unknown }
+        let local = lock.withLock { () -> Local in
+            if let session = sessions[id] {
+                guard session.user.credential == user.credential, session.expires > now else { return .foreign }
+                session.lastUsed = now
+                guard now.timeIntervalSince(session.checked) >= Self.recheckSeconds else { return .found(session) }
+                session.checked = now
+                return .recheck(session)
+            }
+            if let until = ended[id], until > now { return .ended }
+            return .unknown
+        }
+        switch local {
+        case .found(let session): return .success(session)
+        case .recheck(let session):
+            // Ended on another replica (DELETE there)? Asked now and then, not on every request.
+            guard await ToolInvoker.onOwnThread({ [records] in records.isSpent("session-ended:" + id) }) == true else {
+                return .success(session)
+            }
+            await end(session)
+            return .failure(missing)
+        case .foreign, .ended: return .failure(missing)
+        case .unknown: break
+        }
+        guard let ticket = SessionTicket.open(id, with: keyring), ticket.binding == SessionTicket.binding(of: user) else {
+            return .failure(missing)
+        }
+        let endedElsewhere = await ToolInvoker.onOwnThread { [records] in records.isSpent("session-ended:" + id) }
+        switch endedElsewhere {
+        case false?: break
+        case true?: return .failure(missing)
+        case nil:
+            return .failure(Refusal(response: .error(statusCode: 503, .internalError("Service Unavailable: could not check the session with the cluster; try again"),
+                                                     extraHeaders: ["Retry-After": "1"])))
+        }
+        // Two requests of one session may arrive here at once: the first continues it, the second finds it.
+        if let raced = lock.withLock({ sessions[id] }) { return raced.user.credential == user.credential ? .success(raced) : .failure(missing) }
+        return await open(for: user, ticket: ticket, id: id, resumed: true)
     }
 
-    private func missingSession(_ id: String?) -> HTTPResponse {
-        id == nil
-            ? .error(statusCode: 400, .invalidRequest("Bad Request: send the Mcp-Session-Id header from initialize"))
-            : .error(statusCode: 404, .invalidRequest("Not Found: no such session (it ended or expired); initialize again"))
-    }
+    /// How often a replica asks the cluster whether a session it holds was ended elsewhere.
+    static let recheckSeconds: TimeInterval = 10
 
-    private func end(_ session: Session) async {
-        guard lock.withLock({ sessions.removeValue(forKey: session.id) }) != nil else { return }
+    /// Enough of an id for a log line to tell sessions apart.
+    static func shortID(_ id: String) -> String { String(Digest.sha256Hex(id).prefix(12)) }
+
+    /// `ended`: the session is over (DELETE, idle), not merely leaving this replica (shutdown).
+    private func end(_ session: Session, ended isOver: Bool = true) async {
+        let now = Date()
+        let removed = lock.withLock { () -> Bool in
+            if isOver {
+                ended = ended.filter { $0.value > now }
+                ended[session.id] = session.expires
+            }
+            return sessions.removeValue(forKey: session.id) != nil
+        }
+        guard removed else { return }
         session.transport.close()
         session.server.stop()
-        environment.log.info("session \(session.id) of \(session.user.name) ended", source: "http")
+        environment.log.info("session \(Self.shortID(session.id)) of \(session.user.name) ended", source: "http")
     }
 
     /// Ends sessions with nothing running that were not used for `limits.idleSeconds`.
     public func expireIdle(now: Date = Date()) async {
         let idle = lock.withLock {
-            sessions.values.filter { now.timeIntervalSince($0.lastUsed) > limits.idleSeconds && !$0.transport.streams.isBusy }
+            sessions.values.filter {
+                (now.timeIntervalSince($0.lastUsed) > limits.idleSeconds || $0.expires <= now) && !$0.transport.streams.isBusy
+            }
         }
         for session in idle { await end(session) }
     }
 
+    /// The server stops: this replica's sessions are closed here (calls still
+    /// running are cancelled) and go on on other replicas.
     public func closeAll() async {
-        for session in lock.withLock({ Array(sessions.values) }) { await end(session) }
+        let held = lock.withLock { () -> [Session] in
+            closed = true
+            return Array(sessions.values)
+        }
+        for session in held { await end(session, ended: false) }
     }
 
     // MARK: Checks

@@ -53,7 +53,11 @@ final class SessionStreams: @unchecked Sendable {
             }
         }
         lock.withLock {
-            if closed { continuation.finish(); return }
+            if closed {
+                continuation.finish()
+                finished?(.cancelled)  // told like any other ending, so what it holds is given back
+                return
+            }
             requests[key] = continuation
             if message["method"]?.string == "tools/call" {
                 calls.append(key)
@@ -95,18 +99,15 @@ final class SessionStreams: @unchecked Sendable {
 
     /// Routes one server-to-client message (see the type's comment).
     func deliver(_ data: Data) {
+        if let response = ResponseHead(data) {  // the common case, read without parsing the result
+            return lock.withLock { respond(data, id: response.id, failed: response.failed) }
+        }
         let message = (try? JSON.parse(utf8: data)) ?? .null
         lock.withLock {
             guard !closed else { return }
             if message["method"] == nil, let id = message["id"] {
-                let key = id.serialized()
-                emit(data, to: key)
-                requests.removeValue(forKey: key)?.finish()
-                calls.removeAll { $0 == key }
                 let failed = message["error"] != nil || message["result"]?["isError"]?.bool == true
-                finishers.removeValue(forKey: key)?(failed ? .error : .ok)
-                progress = progress.filter { $0.value != key }
-                return
+                return respond(data, id: id, failed: failed)
             }
             if message["method"]?.string == "notifications/progress",
                 let token = message["params"]?["progressToken"], let key = progress[token.serialized()]
@@ -116,6 +117,17 @@ final class SessionStreams: @unchecked Sendable {
             if let key = calls.last(where: { requests[$0] != nil }) { return emit(data, to: key) }
             emit(data, to: Self.standaloneName)
         }
+    }
+
+    /// A response ends its request's stream (the lock is held).
+    private func respond(_ data: Data, id: JSON, failed: Bool) {
+        guard !closed else { return }
+        let key = id.serialized()
+        emit(data, to: key)
+        requests.removeValue(forKey: key)?.finish()
+        calls.removeAll { $0 == key }
+        finishers.removeValue(forKey: key)?(failed ? .error : .ok)
+        if !progress.isEmpty { progress = progress.filter { $0.value != key } }
     }
 
     /// A request cancelled by the client gets no response: end its stream.
