@@ -8,9 +8,12 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tarfile
+from pathlib import Path
 
+import anyio
 import pytest
 
 from conftest import ROOT, compile_c_plugin, run_cli
@@ -104,8 +107,8 @@ def test_install_from_a_directory_lists_and_serves_it_then_remove(tmp_path, env)
     tested = run_cli("plugin", "test", os.path.join(user_dir(env), "hello"), env=env).stdout
     assert "answers as expected" in tested and tested.rstrip().endswith("0 failed"), tested
 
-    again = install(env, d, check=False)
-    assert again.returncode != 0 and "already in" in again.stderr and "plugin remove hello" in again.stderr
+    again = install(env, d).stdout  # the same package again: an upgrade to itself
+    assert "upgraded hello" in again and f"installed from {d}" in again, again
 
     removed = run_cli("plugin", "remove", "hello", env=env).stdout
     assert f"removed hello from {user_dir(env)}" in removed
@@ -120,11 +123,12 @@ def test_install_from_an_archive_with_its_digest(tmp_path, env):
     assert p["status"] == "loaded" and p["install"]["sha256"] == sha256(archive) and p["install"]["form"] == "archive"
     tools = json.loads(run_cli("tools", "list", "--json", env=env).stdout)
     assert "c_add" in json.dumps(tools)
-    # A library changed after install is flagged (the loader's trust rule still decides whether it loads).
-    with open(os.path.join(user_dir(env), "hello", "libhello_c.so"), "ab") as f:
+    # A library changed after install is flagged, and the loader refuses it.
+    lib = os.path.join(user_dir(env), "hello", "libhello_c.so")
+    with open(lib, "ab") as f:
         f.write(b"\0")
-    [p] = listed(env)
-    assert p["install"]["modified"] is True
+    [p] = [p for p in json.loads(run_cli("plugins", "list", "--json", env=env).stdout) if p["path"] == lib]
+    assert p["status"] == "refused" and p["install"]["modified"] is True, p
     assert "MODIFIED: the library's SHA-256 differs" in run_cli("plugins", "list", env=env).stdout
 
 
@@ -348,3 +352,138 @@ def test_an_untrusted_plugin_directory_is_refused_before_anything_is_written(tmp
     proc = install(env, d, check=False)
     assert proc.returncode != 0 and "writable by group or others" in proc.stderr, proc.stderr
     assert os.listdir(target) == []
+
+
+# MARK: upgrades, and installed files changed on disk
+
+VERSIONED = ROOT / "Tests" / "CPlugins" / "versioned_plugin.c"
+
+
+def versioned_package(tmp_path, version, *defines):
+    """The install NAME `hello` holding versioned_plugin.c built as `version`."""
+    d = tmp_path / f"v{version}" / "hello"
+    d.mkdir(parents=True, mode=0o755)
+    compile_c_plugin(VERSIONED, d / "libversioned.so", f'VERSION="{version}"', *defines)
+    write_sums(d)
+    return d
+
+
+def serve_pid_of(env):
+    """The `kubeflow-mcp serve` started with this test's XDG_CONFIG_HOME."""
+    mark = f"XDG_CONFIG_HOME={env['XDG_CONFIG_HOME']}".encode()
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            if len(args) > 1 and args[1] == b"serve" and mark in (entry / "environ").read_bytes().split(b"\0"):
+                return int(entry.name)
+        except (OSError, ValueError):
+            continue
+    raise AssertionError("no serve process for this test")
+
+
+def test_installing_over_an_installed_plugin_upgrades_it_and_a_server_takes_it_on_reload(tmp_path, env):
+    v1 = versioned_package(tmp_path, "1")
+    install(env, v1)
+    v2 = versioned_package(tmp_path, "2", "EXTRA_TOOL")
+
+    async def echo(s):
+        r = await s.call_tool("versioned_echo", {})
+        assert not r.is_error, r
+        return r.structured_content["version"]
+
+    async def body():
+        async with session("--sim", env={"XDG_CONFIG_HOME": env["XDG_CONFIG_HOME"], "KFMCP_TRUSTED_KEYS": ""}) as s:
+            assert await echo(s) == "1"
+            out = install(env, v2).stdout
+            assert "upgraded hello" in out and f"installed from {v1}" in out and "kill -HUP" in out, out
+            # A running server runs its private copy: nothing changes before the reload.
+            assert await echo(s) == "1"
+            os.kill(serve_pid_of(env), signal.SIGHUP)
+            with anyio.fail_after(60):
+                while await echo(s) != "2":
+                    await anyio.sleep(0.05)
+            assert "versioned_extra" in [t.name for t in (await s.list_tools()).tools]
+    run(body)
+
+    # On disk: one directory and its entry, the v2 files and record, nothing left aside.
+    assert sorted(os.listdir(user_dir(env))) == ["hello", "hello.yaml"]
+    [p] = listed(env, "versioned")
+    assert p["status"] == "loaded" and p["version"] == "2.0.0", p
+    assert p["install"]["source"] == str(v2) and p["install"]["library_sha256"] == sha256(v2 / "libversioned.so")
+
+
+def test_an_upgrade_that_fails_verification_leaves_the_installed_version(tmp_path, env):
+    v1 = versioned_package(tmp_path, "1")
+    install(env, v1)
+    v2 = versioned_package(tmp_path, "2")
+    archive = archive_of(v2, tmp_path / "hello-2.tar.gz")
+    proc = install(env, archive, "--sha256", "0" * 64, check=False)
+    assert proc.returncode != 0 and "checksum mismatch" in proc.stderr, proc.stderr
+    # A package whose SHA256SUMS no longer matches its library: the check on staged files.
+    compile_c_plugin(VERSIONED, v2 / "libversioned.so", 'VERSION="3"')
+    proc = install(env, v2, check=False)
+    assert proc.returncode != 0 and "checksum mismatch for libversioned.so" in proc.stderr, proc.stderr
+    assert sorted(os.listdir(user_dir(env))) == ["hello", "hello.yaml"]
+    [p] = listed(env, "versioned")
+    assert p["status"] == "loaded" and p["version"] == "1.0.0" and p["install"]["source"] == str(v1), p
+    assert p["install"]["library_sha256"] == sha256(v1 / "libversioned.so")
+
+
+def test_a_directory_not_installed_by_plugin_install_is_not_overwritten_without_force(tmp_path, env):
+    d = package_dir(tmp_path)
+    plugins = user_dir(env)
+    os.makedirs(os.path.join(plugins, "hello"))
+    Path(plugins, "hello", "notes.txt").write_text("the operator's")
+    proc = install(env, d, check=False)
+    assert proc.returncode != 0, proc.stdout
+    assert "was not installed by `plugin install`" in proc.stderr and "--force" in proc.stderr, proc.stderr
+    assert sorted(os.listdir(plugins)) == ["hello"] and os.listdir(os.path.join(plugins, "hello")) == ["notes.txt"]
+    # A hand-written entry of that name is not ours either.
+    shutil.rmtree(os.path.join(plugins, "hello"))
+    Path(plugins, "hello.yaml").write_text("library: /elsewhere/libhello.so\n")
+    proc = install(env, d, check=False)
+    assert proc.returncode != 0 and "hello.yaml exists and was not installed" in proc.stderr, proc.stderr
+    assert sorted(os.listdir(plugins)) == ["hello.yaml"]
+    # --force replaces it.
+    out = install(env, d, "--force").stdout
+    assert "replacing what was there (--force)" in out, out
+    assert sorted(os.listdir(plugins)) == ["hello", "hello.yaml"]
+    assert "library: hello/libhello_c.so" in Path(plugins, "hello.yaml").read_text()
+    [p] = listed(env)
+    assert p["status"] == "loaded", p
+
+
+def test_an_installed_library_changed_on_disk_is_refused_by_the_loader_and_doctor(tmp_path, env):
+    d = package_dir(tmp_path)
+    install(env, d)
+    assert run_cli("doctor", "--sim", env=env, check=False).returncode == 0
+    lib = os.path.join(user_dir(env), "hello", "libhello_c.so")
+    recorded = sha256(d / "libhello_c.so")
+    # Another valid plugin, same file name, trusted owner and mode: only the digest tells.
+    compile_c_plugin(ROOT / "Tests" / "CPlugins" / "provider_plugin.c", Path(lib))
+    current = sha256(Path(lib))
+    [p] = [p for p in json.loads(run_cli("plugins", "list", "--json", env=env).stdout) if p["path"] == lib]
+    assert p["status"] == "refused" and p["install"]["modified"] is True, p
+    for words in ["installed plugin 'hello'", current, recorded, "kubeflow-mcp plugin install"]:
+        assert words in p["reason"], p["reason"]
+    assert "c_add" not in run_cli("tools", "list", env=env).stdout
+    doctor = run_cli("doctor", "--sim", env=env, check=False)
+    assert doctor.returncode != 0 and f"✗ plugin libhello_c.so refused ({lib}): installed plugin 'hello'" in doctor.stdout, doctor.stdout
+    # Reinstalling (an upgrade to the verified package) is the fix.
+    install(env, d)
+    [p] = listed(env)
+    assert p["status"] == "loaded" and p["install"]["modified"] is False
+    # A record that is there but cannot be read checks nothing: refused, not loaded unchecked.
+    Path(user_dir(env), "hello", "kfmcp-install.json").write_text("{not json")
+    [p] = [p for p in json.loads(run_cli("plugins", "list", "--json", env=env).stdout) if p["path"] == lib]
+    assert p["status"] == "refused" and "cannot be read or is not trusted" in p["reason"], p
+
+
+def test_a_plugin_without_an_install_record_loads_as_before(tmp_path, env):
+    d = package_dir(tmp_path)
+    install(env, d)
+    os.unlink(os.path.join(user_dir(env), "hello", "kfmcp-install.json"))
+    with open(os.path.join(user_dir(env), "hello", "libhello_c.so"), "ab") as f:
+        f.write(b"\0")
+    [p] = listed(env)
+    assert p["status"] == "loaded" and "install" not in p, p

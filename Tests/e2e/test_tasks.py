@@ -203,11 +203,15 @@ def test_tasks_over_streamable_http_are_bound_to_the_user(tmp_path):
             assert got["taskId"] == task["taskId"] and got["status"] in ("working", "completed")
             result = await raw(alice, "tasks/result", {"taskId": task["taskId"]})
             assert result["_meta"][RELATED]["taskId"] == task["taskId"]
+            # Her scope (--user-policy …@ml-team-dev) is where tasks/list looks.
+            assert await list_all(alice) == [task["taskId"]]
         async with http_session(url, "kfsim-admin-token") as admin:
             err = await error_of(admin, "tasks/get", {"taskId": task["taskId"]})
             assert err.code == -32602 and "No task" in err.message
+            assert task["taskId"] not in await list_all(admin)
 
-    with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100") as server:
+    with http_server(tmp_path, "--auth", "kubernetes", "--sim-time-scale", "100",
+                     "--user-policy", "user:alice=data-scientist@ml-team-dev") as server:
         run(lambda: body(server.url))
 
 
@@ -270,3 +274,80 @@ def test_fastmcp_sees_task_support_and_drives_a_task_over_http(tmp_path):
                 result = await raw(client.session, "tasks/result", {"taskId": task["taskId"]})
                 assert result["structuredContent"]["status"] == "Complete", result
         run(body)
+
+
+def cursor_of(doc):
+    return base64.b64encode(json.dumps(doc).encode()).decode()
+
+
+async def list_all(s):
+    """Every page of tasks/list, in order; each task id once."""
+    listed, cursor = [], None
+    for _ in range(50):
+        page = await raw(s, "tasks/list", {"cursor": cursor} if cursor else {})
+        assert len(page["tasks"]) <= 20, page
+        listed += [t["taskId"] for t in page["tasks"]]
+        cursor = page.get("nextCursor")
+        if not cursor:
+            return listed
+    raise AssertionError(f"tasks/list did not end: {listed}")
+
+
+def test_tasks_list_walks_every_namespace_the_policy_allows_and_only_the_callers_objects(tmp_path, fast_sim):
+    """24 tasks in two namespaces (more than a page), another user's task beside them:
+    with no allowlist one list across the cluster; with an allowlist namespace after namespace,
+    the cursor carrying on from one into the next; a user whose rights stop at one namespace
+    (the cluster-wide list refused) still gets theirs from the context's namespace."""
+    def policy(name, extra=""):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text('policy:\n  allow: ["*"]\n  skip_confirmation: [run_container_job]\n' + extra)
+        return str(path)
+    admin = ("--kubeconfig", str(fast_sim.kubeconfig))
+    alice = ("--kubeconfig", str(fast_sim.kubeconfig_for(tmp_path / "alice", ALICE, namespace="ml-team-dev")))
+    bob = ("--kubeconfig", str(fast_sim.kubeconfig_for(tmp_path / "bob", BOB)))
+    everywhere = ("--policy", policy("everywhere"))
+    both = ("--policy", policy("both", "  namespaces: [ml-team-dev, default]\n"))
+    dev_only = ("--policy", policy("dev", "  namespaces: [ml-team-dev]\n"))
+
+    async def body():
+        made = {"default": set(), "ml-team-dev": set()}
+        async with session(*admin, *everywhere) as s:
+            for i in range(24):
+                namespace = "default" if i % 2 else "ml-team-dev"
+                created = await raw(s, "tools/call", {"name": "run_container_job", "task": {},
+                                                      "arguments": {**CONTAINER, "namespace": namespace}})
+                made[namespace].add(created["task"]["taskId"])
+            mine = made["default"] | made["ml-team-dev"]
+            assert len(mine) == 24
+        async with session(*alice, *everywhere) as s:
+            theirs = (await raw(s, "tools/call", {"name": "run_container_job", "task": {},
+                                                   "arguments": {**CONTAINER, "namespace": "ml-team-dev"}}))["task"]["taskId"]
+            assert await list_all(s) == [theirs]
+        async with session(*admin, *everywhere) as s:
+            listed = await list_all(s)
+            assert sorted(listed) == sorted(mine), listed
+        async with session(*admin, *both) as s:
+            first = await raw(s, "tasks/list", {})
+            # Sorted: the 12 in default, then 8 of ml-team-dev; the cursor goes on inside ml-team-dev.
+            assert {t["taskId"] for t in first["tasks"]} >= made["default"] and len(first["tasks"]) == 20, first
+            assert json.loads(base64.b64decode(first["nextCursor"]))["n"] == "ml-team-dev"
+            listed = await list_all(s)
+            assert sorted(listed) == sorted(mine), listed
+            # A cursor for a namespace or a whole-cluster list this policy does not walk.
+            for doc in ({"k": "trainjob", "n": "kube-system", "c": ""}, {"k": "trainjob", "n": "", "c": ""},
+                        {"k": "trainjob", "c": ""}, {"k": "trainjob", "n": 7, "c": ""},
+                        {"k": "trainjob", "n": "../default", "c": ""}, {"k": "trainjob", "n": "ml-team-dev", "c": "x" * 3000}):
+                err = await error_of(s, "tasks/list", {"cursor": cursor_of(doc)})
+                assert err.code == -32602 and "cursor" in err.message, (doc, err)
+            assert (await error_of(s, "tasks/list", {"cursor": "A" * 20000})).code == -32602
+            # A made-up continue token within an allowed namespace finds nothing of anyone else's.
+            page = await raw(s, "tasks/list", {"cursor": cursor_of({"k": "trainjob", "n": "ml-team-dev", "c": "bm90IGEga2V5"})})
+            assert {t["taskId"] for t in page["tasks"]} <= mine, page
+        async with session(*admin, *dev_only) as s:
+            assert sorted(await list_all(s)) == sorted(made["ml-team-dev"])
+            err = await error_of(s, "tasks/list", {"cursor": cursor_of({"k": "trainjob", "n": "default", "c": ""})})
+            assert err.code == -32602
+        # Bob may read every namespace: the owner stamp alone keeps every task of the others out.
+        async with session(*bob) as s:
+            assert await list_all(s) == []
+    run(body)

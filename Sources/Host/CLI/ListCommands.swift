@@ -74,13 +74,7 @@ struct ToolsCommand: ParsableCommand {
 /// What `plugins list` adds for a plugin `plugin install` installed: the
 /// record beside it, and whether the library still has the verified digest.
 enum InstallProvenance {
-    static func record(for libraryPath: String) -> InstallRecord? {
-        // Only an absolute library path has a directory we installed into; a
-        // refused entry may name "." or a bare file name (and Foundation's path
-        // helpers trap on some of those).
-        guard libraryPath.hasPrefix("/"), let slash = libraryPath.lastIndex(of: "/") else { return nil }
-        return InstallRecord.read(directory: String(libraryPath[..<slash]))
-    }
+    static func record(for libraryPath: String) -> InstallRecord? { InstallRecord.of(library: libraryPath) }
 
     static func modified(_ record: InstallRecord, libraryPath: String) -> Bool {
         record.librarySHA256 != nil && InstallRecord.currentSHA256(of: libraryPath) != record.librarySHA256

@@ -3,11 +3,12 @@ import Foundation
 import HostCore
 
 /// `kubeflow-mcp plugin install ARCHIVE|DIR|LIB.so`: a verified copy into the
-/// user (or system) plugin directory. The checks are PluginInstaller's.
+/// user (or system) plugin directory, or an upgrade of the one installed
+/// under the same NAME. The checks are PluginInstaller's.
 struct PluginInstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
-        abstract: "Install a plugin (.tar.gz, directory or .so) after checking its SHA-256 and, when trusted keys are configured, its minisign signature.")
+        abstract: "Install or upgrade a plugin (.tar.gz, directory or .so) after checking its SHA-256 and, when trusted keys are configured, its minisign signature.")
 
     @Argument(help: ArgumentHelp("A plugin archive (.tar.gz: one top directory NAME/ with one .so), a plugin directory, or a .so.", valueName: "ARCHIVE|DIR"))
     var source: String
@@ -27,16 +28,27 @@ struct PluginInstallCommand: ParsableCommand {
     @Option(help: "Refuse a package whose files add up to more than this many MiB.")
     var maxSizeMb: Int = 256
 
+    @Flag(help: "Replace a NAME/ directory or NAME.yaml entry that `plugin install` did not make (an upgrade of an installed plugin needs no flag).")
+    var force = false
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let directory = system ? PluginSearchPath.systemDirectory : PluginSearchPath.userDirectory(environment: environment)
         let request = PluginInstaller.Request(source: source, sha256: sha256, signature: sig, pluginsDirectory: directory,
                                               trustedKeysDirectory: trustedKeys, environment: environment,
-                                              maxBytes: max(1, maxSizeMb) << 20)
+                                              maxBytes: max(1, maxSizeMb) << 20, force: force)
         do {
-            let record = try PluginInstaller.install(request)
-            print("installed \(record.name) into \(directory)/\(record.name)/")
+            let installed = try PluginInstaller.install(request)
+            let record = installed.record
+            switch installed.replaced {
+            case .nothing: print("installed \(record.name) into \(directory)/\(record.name)/")
+            case .installed(let old): print("upgraded \(record.name) in \(directory)/\(record.name)/ (replacing the one installed from \(old.source))")
+            case .unrecorded: print("installed \(record.name) into \(directory)/\(record.name)/, replacing what was there (--force)")
+            }
             InstallRecordLines.print(record)
+            if case .nothing = installed.replaced {} else {
+                print("a running server keeps the previous version until it reloads: kill -HUP <its pid> (a plugin running in-process: restart it)")
+            }
             print("check it loads and runs its examples: kubeflow-mcp plugin test \(directory)/\(record.name)")
         } catch {
             throw PluginInstallRefused(message: "refused to install \(source): \(error)")

@@ -116,6 +116,11 @@ public struct PluginLoader {
                 continue
             case .success(let path): copy = path
             }
+            // Checked on the copy: the bytes that would run, not a file that could change after the check.
+            if let problem = InstallRecord.tamperProblem(library: candidate.path, copy: copy) {
+                queue(old) { refuse(record, problem, keeping: old) }
+                continue
+            }
             let plan = LoadPlan(candidate, copy: copy, previous: old, loader: self)
             queue(old) { load(plan) }
         }

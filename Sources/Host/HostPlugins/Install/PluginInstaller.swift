@@ -1,6 +1,13 @@
 import Foundation
 import KFJSON
 
+/// Why an install or a removal was refused: one sentence naming the file or
+/// entry at fault and, where there is one, the fix.
+public struct InstallRefusal: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// `kubeflow-mcp plugin install` and `plugin remove`. An install reads the
 /// package (PluginPackage), verifies it (a SHA-256 and, when the operator
 /// configured trusted keys, a minisign signature), then lands it atomically:
@@ -9,13 +16,12 @@ import KFJSON
 /// that makes the loader see it renamed into place. The loader applies its
 /// usual trust checks and, as for every file that is not the host's own,
 /// runs the plugin isolated.
-/// Why an install or a removal was refused: one sentence naming the file or
-/// entry at fault and, where there is one, the fix.
-public struct InstallRefusal: Error, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
+///
+/// Installing a NAME that is installed already upgrades it: the new package
+/// is verified in full first; then the old directory is renamed aside, the
+/// new one into place, and the old one deleted (any failure on the way puts
+/// the old one back). A running server is untouched, since it runs private
+/// copies, until a reload (SIGHUP) loads the new version.
 public struct PluginInstaller {
     public struct Request {
         public var source: String
@@ -25,9 +31,11 @@ public struct PluginInstaller {
         public var trustedKeysDirectory: String?
         public var environment: [String: String]
         public var maxBytes: Int
+        /// Replace a NAME/ or NAME.yaml that `plugin install` did not make.
+        public var force: Bool
 
         public init(source: String, sha256: String?, signature: String?, pluginsDirectory: String,
-                    trustedKeysDirectory: String?, environment: [String: String], maxBytes: Int) {
+                    trustedKeysDirectory: String?, environment: [String: String], maxBytes: Int, force: Bool = false) {
             self.source = source
             self.sha256 = sha256
             self.signature = signature
@@ -35,11 +43,26 @@ public struct PluginInstaller {
             self.trustedKeysDirectory = trustedKeysDirectory
             self.environment = environment
             self.maxBytes = maxBytes
+            self.force = force
         }
     }
 
-    /// Installs and returns the record written beside the plugin.
-    public static func install(_ request: Request) throws -> InstallRecord {
+    /// What an install put in place, and what was there before it.
+    public struct Installed {
+        public var record: InstallRecord
+        public var replaced: Replaced
+    }
+
+    public enum Replaced {
+        case nothing
+        /// An upgrade: the record of the version it replaced.
+        case installed(InstallRecord)
+        /// With --force: a directory or entry without an install record.
+        case unrecorded
+    }
+
+    /// Installs or upgrades; the record written beside the plugin.
+    public static func install(_ request: Request) throws -> Installed {
         do {
             return try installChecked(request)
         } catch let r as InstallRefusal { throw r } catch {
@@ -47,7 +70,7 @@ public struct PluginInstaller {
         }
     }
 
-    private static func installChecked(_ request: Request) throws -> InstallRecord {
+    private static func installChecked(_ request: Request) throws -> Installed {
         let keys = try TrustedKeys.load(explicit: request.trustedKeysDirectory, environment: request.environment)
         if keys == nil, let given = request.signature {
             throw InstallRefusal("--sig \(given) cannot be checked: no trusted keys are configured (put the author's minisign "
@@ -86,10 +109,7 @@ public struct PluginInstaller {
         let package = try PluginPackage.read(form: form, source: source, copy: copy, maxBytes: request.maxBytes)
         let target = request.pluginsDirectory + "/" + package.name
         let entry = request.pluginsDirectory + "/" + package.name + ".yaml"
-        guard !fm.fileExists(atPath: target), !fm.fileExists(atPath: entry) else {
-            throw InstallRefusal("a plugin named '\(package.name)' is already in \(request.pluginsDirectory); "
-                                 + "remove it first: kubeflow-mcp plugin remove \(package.name)")
-        }
+        let replaced = try replaceable(name: package.name, target: target, entry: entry, request: request)
         let staged = work + "/" + package.name
         try fm.createDirectory(atPath: staged, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         for (file, data) in package.files {
@@ -109,15 +129,70 @@ public struct PluginInstaller {
         try record.json.pretty().write(toFile: staged + "/" + PluginPackage.record, atomically: false, encoding: .utf8)
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: staged)
         if let problem = FileTrust.problem(path: staged + "/" + package.library) { throw InstallRefusal(problem) }
-        try fm.moveItem(atPath: staged, toPath: target)
-        // The entry last: until it is in place the loader does not see the plugin.
-        let tmpEntry = work + "/entry.yaml"
-        let yaml = "# Written by `kubeflow-mcp plugin install` (record: \(package.name)/\(PluginPackage.record));\n"
-            + "# `kubeflow-mcp plugin remove \(package.name)` deletes it.\nlibrary: \(package.name)/\(package.library)\n"
-        try yaml.write(toFile: tmpEntry, atomically: false, encoding: .utf8)
-        try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tmpEntry)
-        try fm.moveItem(atPath: tmpEntry, toPath: entry)
-        return record
+        try land(staged, at: target, entry: entry, library: package.name + "/" + package.library, work: work)
+        return Installed(record: record, replaced: replaced)
+    }
+
+    /// What installing NAME would replace; refused when it is not ours and --force was not given.
+    private static func replaceable(name: String, target: String, entry: String, request: Request) throws -> Replaced {
+        let targetThere = exists(target), entryThere = exists(entry)
+        guard targetThere || entryThere else { return .nothing }
+        if targetThere, let old = InstallRecord.read(directory: target) { return .installed(old) }
+        guard request.force else {
+            let what = targetThere ? "\(target)/" : entry
+            throw InstallRefusal("\(what) exists and was not installed by `plugin install` (no \(PluginPackage.record) in "
+                                 + "\(target)/), so it is not replaced: move it away, or pass --force to replace it")
+        }
+        return .unrecorded
+    }
+
+    /// lstat: a symlink counts, whatever it points at.
+    private static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// Puts the verified `staged` directory at `target` and makes the entry
+    /// name `library`. Whatever was at `target` is renamed aside first and
+    /// deleted last; on any failure it is renamed back. An entry that already
+    /// names `library` is kept (with the operator's config and isolation).
+    private static func land(_ staged: String, at target: String, entry: String, library: String, work: String) throws {
+        let aside = work + "/previous"
+        let hadTarget = exists(target)
+        if hadTarget { try move(target, to: aside) }
+        do {
+            try move(staged, to: target)
+        } catch {
+            if hadTarget { try? move(aside, to: target) }
+            throw error
+        }
+        let keepEntry = (try? PluginEntryFile.read(path: entry).get())?.library == library
+        if !keepEntry {
+            // The entry last: until it is in place the loader does not see the plugin.
+            let tmpEntry = work + "/entry.yaml"
+            let name = (target as NSString).lastPathComponent
+            let yaml = "# Written by `kubeflow-mcp plugin install` (record: \(name)/\(PluginPackage.record));\n"
+                + "# `kubeflow-mcp plugin remove \(name)` deletes it.\nlibrary: \(library)\n"
+            do {
+                try yaml.write(toFile: tmpEntry, atomically: false, encoding: .utf8)
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tmpEntry)
+                try move(tmpEntry, to: entry, replacing: true)
+            } catch {
+                try? move(target, to: work + "/failed")
+                if hadTarget { try? move(aside, to: target) }
+                throw error
+            }
+        }
+        if hadTarget { try? FileManager.default.removeItem(atPath: aside) }
+    }
+
+    /// rename(2): atomic on one file system. A directory never lands on an
+    /// existing one; a file replaces one only when `replacing`.
+    private static func move(_ from: String, to: String, replacing: Bool = false) throws {
+        if !replacing, exists(to) { throw InstallRefusal("cannot rename \(from) to \(to): it exists") }
+        guard rename(from, to) == 0 else {
+            throw InstallRefusal("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// What verified the package so far.

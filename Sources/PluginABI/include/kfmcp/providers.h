@@ -49,6 +49,8 @@ typedef struct kfmcp_backend_v1 {
      *   "master_weights_fp32": bool, "adapter_dtype": "fp32" | "bf16",
      *   "kbit_upcast": bool (QLoRA keeps embeddings/head/norms in fp32),
      *   "sharding": "fsdp" | "zero3" | "zero2" | "ddp", "cpu_offload": bool,
+     *   "quantization": "bitsandbytes" | "torchao" (the 4-bit library),
+     *   "shard_embeddings": bool (embeddings/head are FSDP units of their own),
      *   "packed": bool, "allocator_reserve": fraction, "cuda_context_gb": number,
      *   "single_device": {these keys} (what differs on one GPU, where a stack
      *   runs other recipes: torchtune's paged 8-bit AdamW in the backward pass).
