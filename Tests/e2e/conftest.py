@@ -124,3 +124,15 @@ def probe_plugin(tmp_path) -> Path:
     d = plugin_dir(tmp_path, "probe")
     compile_c_plugin(ROOT / "Tests" / "CPlugins" / "k8s_probe.c", d / "libk8s_probe.so")
     return d
+
+
+def program(name: str) -> str | None:
+    """The path of a program from Debian's packages (also /usr/sbin, which a user's PATH may lack)."""
+    return shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+
+
+def needs_program(name: str, installed_by: str):
+    """Skip a developer's run that lacks `name`; under CI (CI set) never skip: scripts/setup
+    installs it there, and a skip would hide a missing install step, so the test runs and fails."""
+    return pytest.mark.skipif(program(name) is None and not os.environ.get("CI"),
+                              reason=f"{name} is not installed ({installed_by} installs it)")

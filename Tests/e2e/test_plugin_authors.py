@@ -8,13 +8,13 @@ import subprocess
 
 import pytest
 
-from conftest import BINARY, HOST_ABI, ROOT, compile_c_plugin, plugin_dir, plugins_list, run_cli
+from conftest import BINARY, HOST_ABI, ROOT, compile_c_plugin, needs_program, plugin_dir, plugins_list, run_cli
 from mcp_client import run, session
 from test_plugin_loading import BROKEN, REFUSALS
 
 RUST_EXAMPLE = ROOT / "examples" / "rust-plugin"
 RUST_TARGET = ROOT / ".build" / "rust"  # shared by the runs: cargo rebuilds only what changed
-needs_cargo = pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+needs_cargo = needs_program("cargo", "the image (rustup)")
 
 
 def cargo(*args, cwd=RUST_EXAMPLE):

@@ -16,11 +16,11 @@ from pathlib import Path
 import anyio
 import pytest
 
-from conftest import ROOT, compile_c_plugin, run_cli
+from conftest import ROOT, compile_c_plugin, needs_program, run_cli
 from mcp_client import run, session
 
 C_EXAMPLE = ROOT / "examples" / "c-plugin" / "hello_c.c"
-needs_minisign = pytest.mark.skipif(shutil.which("minisign") is None, reason="minisign is not installed (scripts/setup)")
+needs_minisign = needs_program("minisign", "scripts/setup")
 
 
 @pytest.fixture

@@ -18,13 +18,13 @@ from pathlib import Path
 import anyio
 import pytest
 
-from conftest import BINARY, StandaloneSim
+from conftest import BINARY, StandaloneSim, needs_program, program
 from http_support import http_session
 from mcp_client import run
 from test_http_shared_use import INIT, get, post
 
-HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
-pytestmark = pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed (scripts/setup --test installs it)")
+HAPROXY = program("haproxy")
+pytestmark = needs_program("haproxy", "scripts/setup --test")
 
 ANN, ANN_AGAIN, BEN = "ann-0123456789abcdef", "ann-fedcba9876543210", "ben-0123456789abcdef"
 JOB = {"image": "ghcr.io/myorg/trainer:v1", "resources_per_node": {"gpu": 1}}
