@@ -76,11 +76,11 @@ import Testing
         #expect(denial("GET", "/api/v1/secrets") != nil)  // all namespaces under an allowlist
         #expect(denial("GET", "/api/v1/nodes") == nil)
         // Cluster-scoped reads plugins may declare: never core or k8s.io kinds.
-        #expect(KubeNames.isDeclarableClusterRead("trainer.kubeflow.org/clustertrainingruntimes"))
-        #expect(!KubeNames.isDeclarableClusterRead("/secrets"))
-        #expect(!KubeNames.isDeclarableClusterRead("apps/deployments"))
-        #expect(!KubeNames.isDeclarableClusterRead("rbac.authorization.k8s.io/clusterroles"))
-        #expect(!KubeNames.isDeclarableClusterRead("a.b/x/y"))
+        #expect(KubeNames.isDeclarableResource("trainer.kubeflow.org/clustertrainingruntimes"))
+        #expect(!KubeNames.isDeclarableResource("/secrets"))
+        #expect(!KubeNames.isDeclarableResource("apps/deployments"))
+        #expect(!KubeNames.isDeclarableResource("rbac.authorization.k8s.io/clusterroles"))
+        #expect(!KubeNames.isDeclarableResource("a.b/x/y"))
         #expect(denial("GET", "/apis/trainer.kubeflow.org/v1alpha1/clustertrainingruntimes") == nil)
         #expect(denial("GET", "/api/v1/namespaces/prod") != nil)
         #expect(denial("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") == nil)

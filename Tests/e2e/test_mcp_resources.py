@@ -237,6 +237,11 @@ def test_a_c_plugins_surface_reaches_the_host_in_and_out_of_process(tmp_path, is
      "resource_templates[0].uriTemplate"),
     (r'"{\"prompts\":[{\"name\":\"p\",\"tool\":\"services_probe\",\"arguments\":[{\"name\":\"A B\"}]}]}"',
      "prompts[0].arguments[0].name"),
+    # A watch of a core or built-in collection (Secrets, RBAC) is refused whatever the plugin says.
+    (r'"{\"resource_templates\":[{\"uriTemplate\":\"probe://{namespace}/{name}\",\"name\":\"x\",\"tool\":\"services_probe\",\"watch\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"secrets\"}}]}"',
+     "resource_templates[0].watch needs"),
+    (r'"{\"resource_templates\":[{\"uriTemplate\":\"probe://{namespace}/{name}\",\"name\":\"x\",\"tool\":\"services_probe\",\"watch\":{\"group\":\"rbac.authorization.k8s.io\",\"version\":\"v1\",\"resource\":\"roles\"}}]}"',
+     "resource_templates[0].watch needs"),
     (r'"{\"completions\":[{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"nope\"},\"argument\":\"x\",\"tool\":\"services_probe\"}]}"',
      "completions[0]"),
 ])

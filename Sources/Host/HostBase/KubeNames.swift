@@ -70,9 +70,10 @@ package enum KubeNames {
         return ok ? nil : "is not an API version like v1 or v1alpha1"
     }
 
-    /// "group/resource" a plugin may declare as a cluster-scoped read: a
-    /// group with a '.' outside k8s.io (never a core or built-in resource).
-    package static func isDeclarableClusterRead(_ s: String) -> Bool {
+    /// "group/resource" a plugin may name in its manifest (a cluster-scoped
+    /// read, a watched collection): a group with a '.' outside k8s.io, never a
+    /// core or built-in resource such as Secrets, whatever the plugin says.
+    package static func isDeclarableResource(_ s: String) -> Bool {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
         // Byte tests, not String.contains("."): that one is _StringProcessing's
         // generic search, whose first use costs half a millisecond of start-up.

@@ -16,7 +16,7 @@ package enum ClusterGuard {
     /// Reads that name no namespace yet reveal nothing namespaced: allowed
     /// under a namespace allowlist. Anything else must name a namespace,
     /// except the cluster-scoped resources plugins declare (manifest
-    /// `cluster_scoped_reads`, checked by `KubeNames.isDeclarableClusterRead`).
+    /// `cluster_scoped_reads`, checked by `KubeNames.isDeclarableResource`).
     package static let harmlessClusterWide: Set<String> = ["/nodes", "/namespaces"]
 
     package static func isReview(_ request: ClusterRequest) -> Bool {

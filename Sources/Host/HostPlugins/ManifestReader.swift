@@ -97,7 +97,7 @@ enum ManifestReader {
         var clusterReads: [String] = []
         if let text = m.clusterScopedReads {
             guard let list = (try? JSON.parse(text))?.array?.compactMap(\.string),
-                list.allSatisfy(KubeNames.isDeclarableClusterRead)
+                list.allSatisfy(KubeNames.isDeclarableResource)
             else {
                 return fail("plugin '\(id)': cluster_scoped_reads must be a JSON array of \"group/resource\" strings whose group has a '.' and is not a k8s.io group")
             }

@@ -158,8 +158,8 @@ extension MCPSurface {
                     let group = w["group"]?.string ?? ""
                     guard let version = w["version"]?.string, KubeNames.versionProblem(version) == nil,
                           let resource = w["resource"]?.string, KubeNames.identifierProblem(resource) == nil,
-                          group.isEmpty || KubeNames.subdomainProblem(group) == nil
-                    else { throw Bad("\(key).watch needs \"group\", \"version\" (like v1alpha1) and \"resource\" (plural, lowercase)") }
+                          KubeNames.isDeclarableResource(group + "/" + resource)
+                    else { throw Bad("\(key).watch needs \"group\" (a plugin's own API group: with a '.', not core or k8s.io), \"version\" (like v1alpha1) and \"resource\" (plural, lowercase)") }
                     watch = Watch(group: group, version: version, resource: resource, namespaceVariable: ns, nameVariable: name)
                 }
                 return Template(template: template, about: try described(e, key), read: try handler(e, key, tools), list: list, watch: watch)
